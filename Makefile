@@ -1,0 +1,58 @@
+# Two commands for a fresh machine (Debian, Python 3.11, Node 20): `make run` and `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.package-lock.json
+PO_FILES := $(wildcard server/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# The local PostgreSQL server (trust auth); tests on it are skipped only when it is unreachable and CI is not set.
+COMPTOIR_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export COMPTOIR_TEST_POSTGRES_URL
+
+.PHONY: run test lint translations-update deps clean
+
+run: deps
+	$(BIN)/flask --app wsgi prepare
+	@echo "  Serving on http://localhost:$(PORT)/ (Ctrl+C to stop)"
+	$(BIN)/waitress-serve --host $(HOST) --port $(PORT) --threads 8 wsgi:app
+
+test: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+PWA_SOURCES := $(wildcard pwa/src/*.js pwa/src/**/*.js)
+PWA_BUILT := pwa/dist/.built
+
+deps: $(INSTALLED) $(NODE_INSTALLED) $(MO_FILES) $(PWA_BUILT)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Browser code: bundled from pwa/src with esbuild (from npm), never committed.
+$(PWA_BUILT): $(PWA_SOURCES) $(NODE_INSTALLED)
+	npm run --silent build
+	touch $@
+
+%.mo: %.po $(INSTALLED)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# For developers: collect the UI strings and merge them into the catalogs (then translate the new ones).
+translations-update: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o server/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i server/translations/messages.pot -d server/translations --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,7 @@
+"""The admin area: server-rendered pages for coordinators and admins."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from server.admin import audit, devices, orders, tickets, users, views  # noqa: E402,F401  (they register their routes on bp)

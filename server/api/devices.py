@@ -1,0 +1,91 @@
+"""Device endpoints: enrol with a one-time token, read its own state, rotate its credential."""
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, g, jsonify, request
+
+from server.api import bp
+from server.api.auth import SHIFT_HEADER, current_device, load_shift
+from server.api.body import Field, read_json
+from server.api.errors import ApiError
+from server.auth.access import device_required, public
+from server.domain.devices import DeviceRefused, redeem_enrolment, rotate_credential
+from server.extensions import db
+from server.models import Device, Point, Shift
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def point_json(point: Point) -> dict[str, Any]:
+    return {"id": point.id, "name": point.name, "town": point.town, "address": point.address}
+
+
+def device_json(device: Device) -> dict[str, Any]:
+    return {
+        "id": device.public_id,
+        "name": device.name,
+        "points": [point_json(p) for p in sorted(device.points, key=lambda p: p.name)],
+        "enrolled_at": iso(device.enrolled_at),
+        "credential_issued_at": iso(device.credential_issued_at),
+    }
+
+
+def shift_json(shift: Shift, token: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": shift.public_id,
+        "started_at": iso(shift.started_at),
+        "valid_until": iso(shift.valid_until),
+        "user": {"id": shift.user.id, "display_name": shift.user.display_name or shift.user.email},
+    }
+    if token is not None:
+        data["token"] = token
+    return data
+
+
+@bp.post("/devices/enrol")
+@public
+def device_enrol():
+    """Redeem an enrolment token (from the QR code's link): the new device and its credential, shown only here."""
+    body = read_json({"token": Field(str, required=True, max_length=128), "name": Field(str, max_length=80)})
+    try:
+        device, credential = redeem_enrolment(body["token"], body.get("name"))
+    except DeviceRefused as refused:
+        db.session.rollback()
+        raise ApiError(refused.reason) from refused
+    answer = {"device": device_json(device), "credential": credential}
+    db.session.commit()
+    current_app.logger.info("device %s enrolled", device.public_id)
+    return jsonify(answer), 201
+
+
+@bp.get("/device")
+@device_required
+def device():
+    """The calling device, whether it should rotate its credential, and (given ``X-Comptoir-Shift``) whether that
+    volunteer is still signed in: ``shift`` is then the shift, or null with ``shift_refused`` giving the reason."""
+    answer: dict[str, Any] = {"device": device_json(current_device()), "rotate": bool(g.get("rotate"))}
+    if request.headers.get(SHIFT_HEADER):
+        try:
+            answer["shift"] = shift_json(load_shift())
+        except ApiError as refused:
+            answer["shift"], answer["shift_refused"] = None, refused.reason
+    return jsonify(answer)
+
+
+@bp.post("/device/rotate")
+@device_required
+def device_rotate():
+    """A new credential for the calling device; the one it used stays valid until the new one is first used."""
+    read_json({})
+    try:
+        credential = rotate_credential(current_device(), g.credential_hash)
+    except DeviceRefused as refused:
+        db.session.rollback()
+        raise ApiError(refused.reason) from refused
+    g.rotate = False
+    answer = {"credential": credential, "credential_issued_at": iso(current_device().credential_issued_at)}
+    db.session.commit()
+    return jsonify(answer)

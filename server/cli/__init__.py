@@ -1,0 +1,18 @@
+"""Flask CLI commands: ``flask --app wsgi admin link``, ``demo``, ``prepare``, ``security matrix``,
+``tickets``."""
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from server.cli.admin import admin_group
+    from server.cli.demo import demo_command
+    from server.cli.prepare import prepare_command
+    from server.cli.security import security_group
+    from server.cli.tickets import tickets_group
+
+    app.cli.add_command(admin_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(prepare_command)
+    app.cli.add_command(security_group)
+    app.cli.add_command(tickets_group)

@@ -1,0 +1,68 @@
+"""Configuration defaults; every key can be overridden by a ``COMPTOIR_``-prefixed environment variable."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULTS = {
+    # Where the app prints links to; localhost is a secure context for passkeys, camera and service worker.
+    "BASE_URL": "http://localhost:5000",
+    "SIGN_IN_LINK_MINUTES": 15,
+    # An idle lifetime: the signed session cookie is renewed on every request (SESSION_REFRESH_EACH_REQUEST) and
+    # refused once this long has passed without one. COMPTOIR_PERMANENT_SESSION_LIFETIME is in seconds (43200 = 12 h).
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "comptoir_session",
+    "LANGUAGES": ["fr", "en"],
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+    "BABEL_TRANSLATION_DIRECTORIES": "translations",
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a form left open at the point stays valid
+    "NODE_MODULES": str(Path(__file__).resolve().parent.parent / "node_modules"),
+    # Passkeys (WebAuthn): the relying party id and origins default to BASE_URL's host and origin.
+    "WEBAUTHN_RP_NAME": "Comptoir",
+    "WEBAUTHN_TIMEOUT_SECONDS": 300,
+    "INVITATION_HOURS": 72,
+    "DEVICE_ENROLMENT_MINUTES": 15,
+    "DEVICE_CREDENTIAL_ROTATION_DAYS": 7,
+    # Rate limits (Flask-Limiter, see server/ratelimits.py): storage is process memory unless e.g.
+    # redis://127.0.0.1:6379 is given, which several app servers behind one PostgreSQL need. If that storage is
+    # unreachable, each process falls back to counting in memory rather than refusing every sign-in.
+    "RATELIMIT_ENABLED": True,  # explicit: the limiter is one object per process, each app must say
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "AUTH_RATE_LIMIT": "20 per minute;300 per day",
+    # How many reverse proxies (Caddy, nginx) to trust for X-Forwarded-For and X-Forwarded-Proto; 0 trusts none.
+    "PROXY_FIX": 0,
+}
+
+# What pages may load: only this server, no inline script or style, nothing framed.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:", "blob:"],
+    "connect-src": "'self'",
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The session signing key, created once in the instance folder (mode 0600) unless configured."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,468 @@
+"""Load the demo network into an empty database: deterministic for a given seed and day.
+
+Each part draws from its own ``random.Random`` seeded with ``"{seed}:{part}"``, so adding a product does not
+reshuffle the households. The few dozen settings, tiers, products, points and users go through the ORM; the
+thousands of households, orders, lines and movements go in as bulk inserts (one multi-row statement per
+thousand rows on both engines, ids returned in order), which keeps a full load well under a second.
+"""
+
+import random
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select
+
+from server.demo import data
+from server.domain.tickets import issue_missing_tickets
+from server.extensions import db
+from server.models import (
+    Account,
+    AccountMovement,
+    Distribution,
+    Household,
+    NetworkSettings,
+    Order,
+    OrderLine,
+    Point,
+    Product,
+    Tier,
+    User,
+)
+
+LOCAL = ZoneInfo(data.TIMEZONE)
+WEEKS = range(-4, 4)  # four past weeks, then this week's distribution (today or later) and three more
+
+
+class DemoRefused(Exception):
+    """The database already holds a network: the demo loads only into an empty one."""
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A loaded distribution, with what ordering needs to know about it."""
+
+    id: int
+    point: int  # index into ``data.POINTS``
+    week: int  # 0 = this week's (today or later), negative = past
+    starts_at: datetime
+    status: str
+
+
+@dataclass
+class _Member:
+    """A loaded household and its habits (basket size, favourite extras, how often it orders)."""
+
+    point: int
+    tier: str
+    status: str
+    first_name: str
+    last_name: str
+    email: str | None
+    created_at: datetime
+    order_rate: float
+    basket: str
+    favourites: tuple[str, ...]  # one product code per ``data.EXTRAS`` entry
+    id: int = 0
+
+
+def load_demo(today: date | None = None, seed: int = 2026) -> str:
+    """Load the demo network and return a one-paragraph summary; flushes, the caller commits."""
+    today = today or date.today()
+    _refuse_unless_empty()
+    loaded_at = _local(today, time(7))  # when the demo pretends its data was entered
+    _configure_network()
+    tiers = _load_tiers()
+    products = _load_products()
+    points = _load_points()
+    slots = _load_distributions(points, today)
+    members = _load_households(random.Random(f"{seed}:households"), points, tiers, today)
+    shares = {name: tier.share_percent for name, tier in tiers.items()}
+    orders, lines = _load_orders(random.Random(f"{seed}:orders"), members, slots, products, shares, loaded_at)
+    prepaid, allowances, movements = _load_accounts(random.Random(f"{seed}:accounts"), members, today)
+    users = _load_users(random.Random(f"{seed}:users"), points, members, today)
+    db.session.flush()
+    ticket_count = issue_missing_tickets(today)
+    counts = users + Counter(
+        orders=orders, lines=lines, prepaid=prepaid, allowance=allowances, movements=movements, tickets=ticket_count
+    )
+    return _summary(points, slots, members, products, counts)
+
+
+def _refuse_unless_empty() -> None:
+    households = db.session.scalar(select(func.count(Household.id)))
+    points = db.session.scalar(select(func.count(Point.id)))
+    if households or points:
+        raise DemoRefused(
+            f"The database already has {households} households and {points} points: the demo network loads only "
+            "into an empty database. Point COMPTOIR_DATABASE_URL at a new database to try the demo."
+        )
+
+
+def _local(day: date, at: time) -> datetime:
+    """A local wall-clock time in the network's timezone, as an aware datetime (stored as UTC)."""
+    return datetime.combine(day, at, tzinfo=LOCAL)
+
+
+def _daytime(rng: random.Random, day: date) -> datetime:
+    """Some moment of ``day`` when people are up: records are not entered at 3 a.m."""
+    return _local(day, time(rng.randint(9, 20), rng.randrange(0, 60, 5)))
+
+
+def _configure_network() -> None:
+    settings = NetworkSettings.current()
+    settings.name = data.NETWORK_NAME
+    settings.currency = "EUR"
+    settings.timezone = data.TIMEZONE
+    settings.payment_methods = list(data.PAYMENT_METHODS)
+
+
+def _load_tiers() -> dict[str, Tier]:
+    """The three tiers, reusing any an admin already created under the same name."""
+    tiers = {tier.name: tier for tier in db.session.scalars(select(Tier))}
+    for spec in data.TIERS:
+        if spec.name not in tiers:
+            tiers[spec.name] = Tier(name=spec.name, share_percent=spec.share_percent, description=spec.description)
+            db.session.add(tiers[spec.name])
+    db.session.flush()
+    return tiers
+
+
+def _load_products() -> dict[str, Product]:
+    """The catalogue, reusing any product already there under the same code (its price then wins)."""
+    products = {product.code: product for product in db.session.scalars(select(Product))}
+    for spec in data.PRODUCTS:
+        if spec.code not in products:
+            products[spec.code] = Product(
+                code=spec.code,
+                name=spec.name,
+                unit=spec.unit,
+                producer=spec.producer,
+                unit_price_cents=spec.price_cents,
+            )
+            db.session.add(products[spec.code])
+    db.session.flush()
+    return {spec.code: products[spec.code] for spec in data.PRODUCTS}
+
+
+def _load_points() -> list[Point]:
+    points = [
+        Point(
+            name=spec.name,
+            town=spec.town,
+            address=spec.address,
+            ephemeral=spec.ephemeral,
+            notes=_slot_note(spec),
+        )
+        for spec in data.POINTS
+    ]
+    db.session.add_all(points)
+    db.session.flush()
+    return points
+
+
+def _slot_note(spec: data.PointSpec) -> str:
+    """The weekly slot, in words: points have no schedule column (yet), so the demo says it in the notes."""
+    note = f"Distribution chaque {data.WEEKDAYS_FR[spec.weekday]} de {spec.opens:%H:%M} à {spec.closes:%H:%M}."
+    if spec.ephemeral:
+        note += " Point éphémère : tables et caisses apportées par l'équipe de permanence."
+    return note
+
+
+def _load_distributions(points: list[Point], today: date) -> list[_Slot]:
+    """Eight weekly distributions per point around ``today``: closed before it, open on it, planned after."""
+    rows = []
+    for index, spec in enumerate(data.POINTS):
+        this_week = today + timedelta(days=(spec.weekday - today.weekday()) % 7)
+        for week in WEEKS:
+            day = this_week + timedelta(weeks=week)
+            status = "closed" if day < today else "open" if day == today else "planned"
+            rows.append(
+                {
+                    "point_id": points[index].id,
+                    "starts_at": _local(day, spec.opens),
+                    "ends_at": _local(day, spec.closes),
+                    "status": status,
+                    "_point": index,
+                    "_week": week,
+                }
+            )
+    ids = _insert_returning_ids(Distribution, rows)
+    return [
+        _Slot(id_, row["_point"], row["_week"], row["starts_at"], row["status"])
+        for id_, row in zip(ids, rows, strict=True)
+    ]
+
+
+def _load_households(rng: random.Random, points: list[Point], tiers: dict[str, Tier], today: date) -> list[_Member]:
+    """About 500 households spread over the points (fixed sizes), with exact tier quotas and unique contacts."""
+    home_points = [index for index, spec in enumerate(data.POINTS) for _ in range(spec.households)]
+    rng.shuffle(home_points)
+    count = len(home_points)
+    tier_names = [spec.name for spec in data.TIERS for _ in range(spec.households)]
+    tier_names += [data.FULL_TIER] * (count - len(tier_names))
+    rng.shuffle(tier_names)
+    phones = rng.sample(range(10_000), count)
+    taken: set[str] = set()
+    members = [_new_member(rng, point, tier, taken, today) for point, tier in zip(home_points, tier_names, strict=True)]
+    rows = [
+        {
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "email": member.email,
+            "phone": f"{data.PHONE_PREFIX} {phone // 100:02d} {phone % 100:02d}",
+            "tier_id": tiers[member.tier].id,
+            "point_id": points[member.point].id,
+            "status": member.status,
+            "notes": _household_note(rng, member),
+            "created_at": member.created_at,
+        }
+        for member, phone in zip(members, phones, strict=True)
+    ]
+    for member, id_ in zip(members, _insert_returning_ids(Household, rows), strict=True):
+        member.id = id_
+    return members
+
+
+def _new_member(rng: random.Random, point: int, tier: str, taken: set[str], today: date) -> _Member:
+    first_name, last_name = _random_name(rng)
+    email = None if rng.random() < data.NO_EMAIL_RATE else _unique_email(first_name, last_name, taken)
+    status = rng.choices([s for s, _ in data.STATUS_WEIGHTS], weights=[w for _, w in data.STATUS_WEIGHTS])[0]
+    return _Member(
+        point=point,
+        tier=tier,
+        status=status,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        created_at=_daytime(rng, today - timedelta(days=rng.randint(45, 1500))),
+        order_rate=rng.uniform(*data.ORDER_RATE),
+        basket=rng.choices(data.BASKETS, weights=data.BASKET_WEIGHTS)[0],
+        favourites=tuple(rng.choice(extra.codes) for extra in data.EXTRAS),
+    )
+
+
+def _random_name(rng: random.Random) -> tuple[str, str]:
+    """First and last name from one group of names, or now and then from two (families mix)."""
+    weights = [group.weight for group in data.NAME_GROUPS]
+    group = rng.choices(data.NAME_GROUPS, weights=weights)[0]
+    family = rng.choices(data.NAME_GROUPS, weights=weights)[0] if rng.random() < data.MIXED_NAME_RATE else group
+    return rng.choice(group.first_names), rng.choice(family.last_names)
+
+
+def _unique_email(first_name: str, last_name: str, taken: set[str]) -> str:
+    """``prenom.nom@example.org`` in plain ASCII, with a number when the name is already taken."""
+    local = f"{_ascii_slug(first_name)}.{_ascii_slug(last_name)}"
+    candidate, number = local, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{local}{number}"
+    taken.add(candidate)
+    return f"{candidate}@{data.EMAIL_DOMAIN}"
+
+
+def _ascii_slug(name: str) -> str:
+    """ASCII for an e-mail: "Aïssatou" → "aissatou", "N'Diaye" → "ndiaye", "Le Gall" → "le-gall"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return ascii_name.lower().replace("'", "").replace(" ", "-")
+
+
+def _household_note(rng: random.Random, member: _Member) -> str:
+    if member.email is None:
+        return data.HOUSEHOLD_NOTES[0]
+    return rng.choice(data.HOUSEHOLD_NOTES[1:]) if rng.random() < 0.05 else ""
+
+
+def _load_orders(
+    rng: random.Random,
+    members: list[_Member],
+    slots: list[_Slot],
+    products: dict[str, Product],
+    shares: dict[str, int],
+    loaded_at: datetime,
+) -> tuple[int, int]:
+    """Each active household orders most weeks at its home point; returns (orders, lines) counts."""
+    by_point: dict[int, list[_Member]] = {}
+    for member in members:
+        if member.status == "active":
+            by_point.setdefault(member.point, []).append(member)
+    order_rows, basket_lines = [], []
+    for slot in slots:
+        for member in by_point.get(slot.point, []):
+            if rng.random() >= member.order_rate:
+                continue
+            taken_at = _daytime(rng, slot.starts_at.date() - timedelta(days=rng.randint(2, 9)))
+            order_rows.append(
+                {
+                    "distribution_id": slot.id,
+                    "household_id": member.id,
+                    "share_percent": shares[member.tier],
+                    "created_at": min(taken_at, loaded_at),
+                }
+            )
+            basket_lines.append(_basket(rng, member, slot.week))
+    order_ids = _insert_returning_ids(Order, order_rows)
+    line_rows = [
+        {
+            "order_id": order_id,
+            "product_id": products[code].id,
+            "quantity": quantity,
+            "unit_price_cents": products[code].unit_price_cents,
+        }
+        for order_id, lines in zip(order_ids, basket_lines, strict=True)
+        for code, quantity in lines
+    ]
+    _insert(OrderLine, line_rows)
+    return len(order_rows), len(line_rows)
+
+
+def _basket(rng: random.Random, member: _Member, week: int) -> list[tuple[str, int]]:
+    """(product code, quantity) pairs: a vegetable basket almost always, plus a few of the household's extras."""
+    lines = [(member.basket, 1)] if rng.random() < data.BASKET_RATE else []
+    for extra, favourite in zip(data.EXTRAS, member.favourites, strict=True):
+        if week % extra.every_weeks == 0 and rng.random() < extra.rate:
+            lines.append((favourite, _quantity(rng, extra.max_quantity)))
+    return lines or [(member.basket, 1)]
+
+
+def _quantity(rng: random.Random, most: int) -> int:
+    """1 usually, more now and then: each extra unit is half as likely as the one before."""
+    choices = range(1, most + 1)
+    return rng.choices(choices, weights=[2 ** (most - q) for q in choices])[0]
+
+
+def _load_accounts(rng: random.Random, members: list[_Member], today: date) -> tuple[int, int, int]:
+    """Prepaid balances topped up now and then, and a monthly solidarity allowance.
+
+    Returns how many prepaid accounts, allowance accounts and movements were loaded.
+    """
+    current = [member for member in members if member.status != "left"]
+    prepaid = sorted(rng.sample(current, round(data.PREPAID_SHARE * len(members))), key=lambda m: m.id)
+    allowance = [member for member in members if member.tier != data.FULL_TIER]
+    account_rows = [{"household_id": m.id, "kind": "prepaid"} for m in prepaid]
+    account_rows += [{"household_id": m.id, "kind": "allowance"} for m in allowance]
+    account_ids = _insert_returning_ids(Account, account_rows)
+    prepaid_ids, allowance_ids = account_ids[: len(prepaid)], account_ids[len(prepaid) :]
+    movement_rows = []
+    for account_id, member in zip(prepaid_ids, prepaid, strict=True):
+        movement_rows += _top_ups(rng, account_id, member, today)
+    for account_id, member in zip(allowance_ids, allowance, strict=True):
+        movement_rows += _allowances(account_id, member, today)
+    _insert(AccountMovement, movement_rows)
+    return len(prepaid), len(allowance), len(movement_rows)
+
+
+def _top_ups(rng: random.Random, account_id: int, member: _Member, today: date) -> list[dict]:
+    """One to four top-ups over the last four months, never before the household joined."""
+    moments = []
+    for _ in range(rng.randint(1, 4)):
+        moments.append(max(_daytime(rng, today - timedelta(days=rng.randint(3, 120))), member.created_at))
+    moments.sort()
+    return [
+        {
+            "account_id": account_id,
+            "amount_cents": rng.choice(data.PREPAID_TOP_UPS),
+            "reason": rng.choice(data.PREPAID_REASONS),
+            "created_at": moment,
+        }
+        for moment in moments
+    ]
+
+
+def _allowances(account_id: int, member: _Member, today: date) -> list[dict]:
+    """The allowance is credited on the first of each month, for the months the household was a member."""
+    rows = []
+    for back in reversed(range(data.ALLOWANCE_MONTHS)):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        first = date(year, month + 1, 1)
+        credited_at = _local(first, time(6))
+        if credited_at < member.created_at:
+            continue
+        rows.append(
+            {
+                "account_id": account_id,
+                "amount_cents": data.ALLOWANCE_MONTHLY_CENTS,
+                "reason": f"Allocation solidaire (SSA) de {data.MONTHS_FR[first.month - 1]} {first.year}",
+                "created_at": credited_at,
+            }
+        )
+    return rows
+
+
+def _load_users(rng: random.Random, points: list[Point], members: list[_Member], today: date) -> Counter:
+    """Coordinators (one per point or pair of neighbouring points) and volunteers picked among each point's members.
+
+    No admin: ``flask --app wsgi admin link`` creates one. E-mails already in use are left alone.
+    """
+    existing = set(db.session.scalars(select(User.email)))
+    users = []
+    for slug, indexes in data.COORDINATORS:
+        first_name, last_name = _random_name(rng)
+        users.append(
+            User(
+                email=f"coordination.{slug}@{data.EMAIL_DOMAIN}",
+                display_name=f"{first_name} {last_name}",
+                role="coordinator",
+                points=[points[i] for i in indexes],
+                created_at=_daytime(rng, today - timedelta(days=rng.randint(200, 900))),
+            )
+        )
+    for index, point in enumerate(points):
+        candidates = [m for m in members if m.point == index and m.status == "active" and m.email]
+        for member in rng.sample(candidates, rng.choice(data.VOLUNTEERS_PER_POINT)):
+            users.append(
+                User(
+                    email=member.email,
+                    display_name=f"{member.first_name} {member.last_name}",
+                    role="volunteer",
+                    points=[point],
+                    created_at=member.created_at + timedelta(days=rng.randint(7, 30)),
+                )
+            )
+    users = [user for user in users if user.email not in existing]
+    db.session.add_all(users)
+    db.session.flush()
+    return Counter(user.role for user in users)
+
+
+def _insert_returning_ids(model: type[db.Model], rows: list[dict]) -> list[int]:
+    """Bulk insert; the new ids in the order of ``rows``. Keys starting with "_" are loader-only and dropped."""
+    if not rows:
+        return []
+    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return list(db.session.scalars(statement, [_columns(row) for row in rows]))
+
+
+def _insert(model: type[db.Model], rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(insert(model), [_columns(row) for row in rows])
+
+
+def _columns(row: dict) -> dict:
+    return {key: value for key, value in row.items() if not key.startswith("_")}
+
+
+def _summary(
+    points: list[Point],
+    slots: list[_Slot],
+    members: list[_Member],
+    products: dict[str, Product],
+    counts: Counter,
+) -> str:
+    statuses = Counter(slot.status for slot in slots)
+    first, last = min(s.starts_at for s in slots).date(), max(s.starts_at for s in slots).date()
+    active = sum(m.status == "active" for m in members)
+    solidarity = sum(m.tier != data.FULL_TIER for m in members)
+    return (
+        f"Loaded the demo network “{data.NETWORK_NAME}”: {len(points)} points in "
+        f"{len({p.town for p in points})} towns ({sum(p.ephemeral for p in points)} ephemeral); "
+        f"{len(slots)} weekly distributions from {first} to {last} ({statuses['closed']} closed, "
+        f"{statuses['open']} open today, {statuses['planned']} planned); {len(members)} households "
+        f"({active} active, {solidarity} on a solidarity tier); {len(products)} products; {counts['orders']} "
+        f"orders with {counts['lines']} lines; {counts['prepaid']} prepaid and {counts['allowance']} solidarity "
+        f"allowance accounts with {counts['movements']} credits; {counts['coordinator']} coordinators and "
+        f"{counts['volunteer']} volunteers; {counts['tickets']} member tickets. "
+        "Create an admin with: flask --app wsgi admin link EMAIL"
+    )

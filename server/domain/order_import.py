@@ -1,0 +1,547 @@
+"""Importing a distribution's orders from a CSV file: one row per order line, all or nothing.
+
+``parse_orders_csv`` reads and checks the whole file against the database and returns either an ``ImportPlan`` or
+the list of every problem found (``RowError``, each with a stable ``reason`` code). ``apply_import`` then creates or
+replaces the orders of the members named in the plan, flushes and writes one audit entry; the caller commits.
+The format is described for people in ``docs/orders-import.md``.
+
+Who (``actor``: see ``server.domain.points``): an admin imports into any distribution and may name any member; a
+coordinator imports into the distributions of the points they manage and may name only the members whose home point
+is one of theirs. Anyone else in a coordinator's file is an ``unknown_member``, as if they did not exist: a
+coordinator does not learn who the other points' members are. A member who collects away from their home point is
+imported by an admin.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, insert, select, update
+
+from server.audit import record
+from server.domain import DomainError
+from server.domain.points import require_manager
+from server.extensions import db
+from server.models import Distribution, Household, Order, OrderLine, Product, Tier, User
+from server.money_input import parse_cents
+from server.urls import MAX_ID
+
+MAX_ROWS = 20_000
+MAX_QUANTITY = 99
+MAX_UNIT_PRICE_CENTS = 1_000_000  # 10 000 €: anything above is a typing slip, not a product
+
+IN_CHUNK = 1_000  # values per SQL ``IN (…)``, well under SQLite's parameter limit
+SHOWN_VALUE_CHARS = 60
+
+# Canonical column → the header names accepted for it, normalised (lower case, no accents, ``_`` for spaces).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "member": ("member", "adherent", "household", "foyer"),
+    "product": ("product", "produit", "product_code", "code_produit"),
+    "quantity": ("quantity", "quantite", "qty", "qte"),
+    "unit_price": ("unit_price", "prix_unitaire", "price", "prix"),
+}
+REQUIRED_COLUMNS = ("member", "product", "quantity")
+SEPARATORS = (";", ",", "\t")
+
+# Every reason a file or a row is refused: stable codes for tests and machines, messages for people.
+MESSAGES: dict[str, Callable[..., str]] = {
+    "empty_file": lambda **p: _("The file is empty."),
+    "no_rows": lambda **p: _("The file has a header but no order lines."),
+    "too_many_rows": lambda **p: _("The file has more than %(max)d order lines: split it.", **p),
+    "spreadsheet_file": lambda **p: _(
+        "This is a spreadsheet, not a CSV file: save it as CSV (comma or semicolon separated) and import that."
+    ),
+    "not_text": lambda **p: _("This is not a text file: export the orders as CSV, in UTF-8 if you can choose."),
+    "bad_csv": lambda **p: _('The CSV is malformed from this line on: often a quote (") opened and never closed.'),
+    "missing_column": lambda **p: _("The header has no “%(column)s” column (it may also be called “%(french)s”).", **p),
+    "duplicate_column": lambda **p: _("Two columns of the header mean “%(column)s”: keep only one.", **p),
+    "extra_values": lambda **p: _(
+        "This line has more values than the header has columns. With a comma separator, write prices with a dot "
+        '(12.50) or between quotes ("12,50").'
+    ),
+    "missing_value": lambda **p: _("This value is required."),
+    "unknown_member": lambda **p: (
+        _("No member of your points has this number or e-mail.")
+        if p.get("scoped")
+        else _("No member has this number or e-mail.")
+    ),
+    "member_not_active": lambda **p: (
+        _("This member has left the network.") if p.get("status") == "left" else _("This member is suspended.")
+    ),
+    "unknown_product": lambda **p: _("No product has this code."),
+    "inactive_product": lambda **p: _("This product is no longer offered (inactive)."),
+    "bad_quantity": lambda **p: _("The quantity must be a whole number of at least 1."),
+    "quantity_too_large": lambda **p: _("The quantity must be at most %(max)d.", **p),
+    "bad_price": lambda **p: _("Not a price in euros, such as 12,50 or 12.50."),
+    "price_too_large": lambda **p: _("The unit price must be at most %(max)s €.", **p),
+    "duplicate_line": lambda **p: _("The same member and product are already on line %(first)d.", **p),
+}
+REASONS = tuple(MESSAGES)
+CLOSED = _l("This distribution is closed: its orders can no longer be changed.")
+FRENCH_COLUMN_NAMES = {
+    "member": "adhérent",
+    "product": "produit",
+    "quantity": "quantité",
+    "unit_price": "prix_unitaire",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the line as a spreadsheet numbers it (header = 1; 0 for the whole file), its column, its value."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.reason](**self.params)
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    line: int
+    product_id: int
+    quantity: int
+    unit_price_cents: int
+
+
+@dataclass
+class ImportPlan:
+    """A checked file: household id → its lines, in file order; nothing in it still needs checking."""
+
+    orders: dict[int, list[PlannedLine]]
+    encoding: str
+    separator: str
+    sha256: str
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(lines) for lines in self.orders.values())
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    replaced: int
+    lines: int
+
+
+class ImportRefused(DomainError):
+    """The import cannot happen at all (the distribution is closed); ``reason`` is a stable code."""
+
+    def __init__(self, reason: str, message: Any):
+        super().__init__(message)
+        self.reason = reason
+
+
+# Reading the file ----------------------------------------------------------------------------------------------
+
+
+def parse_orders_csv(data: bytes, *, actor: User | None = None) -> ImportPlan | list[RowError]:
+    """Read and check a whole orders file against the database: a plan, or every problem found.
+
+    A coordinator's file may name only the members whose home point is one of theirs.
+    """
+    decoded = _decode(data)
+    if isinstance(decoded, RowError):
+        return [decoded]
+    encoding, content = decoded
+    separator, records = _records(content)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for number, cells in records:
+            if any(cell.strip() for cell in cells):
+                rows.append((number, cells))
+            if len(rows) > MAX_ROWS + 1:  # the header and MAX_ROWS order lines
+                return [RowError(0, "", "", "too_many_rows", {"max": MAX_ROWS})]
+    except csv.Error as exc:
+        return [RowError(records.last_number + 1, "", "", "bad_csv", {"detail": str(exc)})]
+    if not rows:
+        return [RowError(0, "", "", "empty_file")]
+    header_line, header = rows[0]
+    columns = _columns(header_line, header)
+    if isinstance(columns, list):
+        return columns
+    if len(rows) == 1:
+        return [RowError(header_line, "", "", "no_rows")]
+    point_ids = None if actor is None or actor.role == "admin" else actor.point_ids
+    sha256 = hashlib.sha256(data).hexdigest()
+    return _check_rows(rows[1:], header, columns, encoding, separator, sha256, point_ids)
+
+
+def _decode(data: bytes) -> tuple[str, str] | RowError:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252 (what French Excel writes); never binary."""
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # .xlsx/.ods (zip) and old .xls
+        return RowError(0, "", "", "spreadsheet_file")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        attempts = ("utf-16",)
+    elif b"\x00" in data:
+        return RowError(0, "", "", "not_text")
+    else:
+        attempts = ("utf-8-sig", "cp1252")
+    for encoding in attempts:
+        try:
+            content = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(content):
+            return ("utf-8" if encoding == "utf-8-sig" else encoding), content
+        break
+    return RowError(0, "", "", "not_text")
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def _looks_like_text(content: str) -> bool:
+    """No control characters but tab, line breaks and form feed: what any text export contains."""
+    return _CONTROL.search(content) is None
+
+
+class _Records:
+    """CSV records numbered as a spreadsheet numbers its rows (a quoted line break stays in one row)."""
+
+    def __init__(self, content: str, separator: str, first_number: int):
+        self._reader = csv.reader(io.StringIO(content, newline=""), delimiter=separator, strict=True)
+        self.last_number = first_number - 1
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        for cells in self._reader:
+            self.last_number += 1
+            yield self.last_number, cells
+
+
+_SEP_LINE = re.compile(r"^sep=(.)\r?\n?", re.IGNORECASE)
+
+
+def _records(content: str) -> tuple[str, _Records]:
+    """Pick the separator: an Excel ``sep=;`` first line if any, else the most frequent of ``; , tab`` in the header."""
+    first_number = 1
+    match = _SEP_LINE.match(content)
+    if match and match.group(1) in SEPARATORS:
+        separator = match.group(1)
+        content = content[match.end() :]
+        first_number = 2
+    else:
+        header = next((line for line in io.StringIO(content) if line.strip()), "")
+        separator = max(SEPARATORS, key=header.count) if any(s in header for s in SEPARATORS) else ","
+    return separator, _Records(content, separator, first_number)
+
+
+def _normalise(name: str) -> str:
+    """ "Quantité", "Prix unitaire (€)" → "quantite", "prix_unitaire"."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
+_ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
+
+
+def _columns(line: int, header: list[str]) -> dict[str, int] | list[RowError]:
+    """Canonical column → its index in the header; unknown columns are ignored (a name column helps people)."""
+    found: dict[str, int] = {}
+    errors: list[RowError] = []
+    for index, label in enumerate(header):
+        column = _ALIASES.get(_normalise(label))
+        if column is None:
+            continue
+        if column in found:
+            errors.append(RowError(line, label.strip(), label.strip(), "duplicate_column", {"column": column}))
+        else:
+            found[column] = index
+    for column in REQUIRED_COLUMNS:
+        if column not in found:
+            params = {"column": column, "french": FRENCH_COLUMN_NAMES[column]}
+            errors.append(RowError(line, column, "", "missing_column", params))
+    return errors or found
+
+
+# Checking the rows ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: dict[str, str]
+    labels: dict[str, str]
+
+
+def _check_rows(
+    rows: list[tuple[int, list[str]]],
+    header: list[str],
+    columns: dict[str, int],
+    encoding: str,
+    separator: str,
+    sha256: str,
+    point_ids: set[int] | None,
+) -> ImportPlan | list[RowError]:
+    labels = {column: header[index].strip() for column, index in columns.items()}
+    parsed = [
+        _Row(line, {column: _cell(cells, index) for column, index in columns.items()}, labels) for line, cells in rows
+    ]
+    members = _Members([row.cells["member"] for row in parsed], point_ids)
+    products = _Products()
+    errors: list[RowError] = []
+    orders: dict[int, list[PlannedLine]] = {}
+    seen: dict[tuple[int, int], int] = {}
+    for (line, cells), row in zip(rows, parsed, strict=True):
+        if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+            errors.append(RowError(line, "", _shown(separator.join(cells[len(header) :])), "extra_values"))
+            continue
+        row_errors: list[RowError] = []
+        household = _check_member(row, members, row_errors)
+        product = _check_product(row, products, row_errors)
+        quantity = _check_quantity(row, row_errors)
+        price = _check_price(row, product, row_errors)
+        if household is not None and product is not None:
+            first = seen.setdefault((household.id, product.id), line)
+            if first != line:
+                row_errors.append(_error(row, "product", "duplicate_line", first=first))
+        if row_errors:
+            errors.extend(row_errors)
+        elif household is not None and product is not None and quantity is not None and price is not None:
+            orders.setdefault(household.id, []).append(PlannedLine(line, product.id, quantity, price))
+    if errors:
+        return errors
+    return ImportPlan(orders=orders, encoding=encoding, separator=separator, sha256=sha256)
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index].strip() if index < len(cells) else ""
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= SHOWN_VALUE_CHARS else value[: SHOWN_VALUE_CHARS - 1] + "…"
+
+
+def _error(row: _Row, column: str, reason: str, **params: Any) -> RowError:
+    return RowError(row.line, row.labels[column], _shown(row.cells[column]), reason, params)
+
+
+def _required(row: _Row, column: str, errors: list[RowError]) -> str | None:
+    value = row.cells[column]
+    if not value:
+        errors.append(_error(row, column, "missing_value"))
+        return None
+    return value
+
+
+def _check_member(row: _Row, members: "_Members", errors: list[RowError]) -> Household | None:
+    value = _required(row, "member", errors)
+    if value is None:
+        return None
+    household = members.find(value)
+    if household is None:
+        params = {"scoped": True} if members.scoped else {}
+        errors.append(_error(row, "member", "unknown_member", **params))
+        return None
+    if household.status != "active":
+        errors.append(_error(row, "member", "member_not_active", status=household.status))
+        return None
+    return household
+
+
+def _check_product(row: _Row, products: "_Products", errors: list[RowError]) -> Product | None:
+    value = _required(row, "product", errors)
+    if value is None:
+        return None
+    product = products.find(value)
+    if product is None:
+        errors.append(_error(row, "product", "unknown_product"))
+        return None
+    if not product.active:
+        errors.append(_error(row, "product", "inactive_product"))
+        return None
+    return product
+
+
+def _check_quantity(row: _Row, errors: list[RowError]) -> int | None:
+    value = _required(row, "quantity", errors)
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        errors.append(_error(row, "quantity", "bad_quantity"))
+        return None
+    if int(value) > MAX_QUANTITY:
+        errors.append(_error(row, "quantity", "quantity_too_large", max=MAX_QUANTITY))
+        return None
+    return int(value)
+
+
+def _check_price(row: _Row, product: Product | None, errors: list[RowError]) -> int | None:
+    """The file's unit price, or the product's current price when the column or the cell is empty."""
+    value = row.cells.get("unit_price", "")
+    if not value:
+        return product.unit_price_cents if product is not None else None
+    try:
+        cents = parse_cents(value)
+    except ValueError:
+        errors.append(_error(row, "unit_price", "bad_price"))
+        return None
+    if cents > MAX_UNIT_PRICE_CENTS:
+        errors.append(_error(row, "unit_price", "price_too_large", max=MAX_UNIT_PRICE_CENTS // 100))
+        return None
+    return cents
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+class _Members:
+    """The households a file names, loaded in a few queries: by id number, or by e-mail ignoring case.
+
+    With ``point_ids`` (a coordinator's points), only the households whose home point is one of them are found.
+    """
+
+    def __init__(self, values: Iterable[str], point_ids: set[int] | None = None):
+        ids = sorted({int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID})
+        emails = sorted({v.casefold() for v in values if "@" in v})
+        self.scoped = point_ids is not None
+        self.by_id: dict[int, Household] = {}
+        self.by_email: dict[str, list[Household]] = {}
+        households = select(Household)
+        if point_ids is not None:
+            households = households.where(Household.point_id.in_(sorted(point_ids)))
+        for chunk in _chunks(ids):
+            for household in db.session.scalars(households.where(Household.id.in_(chunk))):
+                self.by_id[household.id] = household
+        for chunk in _chunks(emails):
+            query = households.where(func.lower(Household.email).in_(chunk))
+            for household in db.session.scalars(query):
+                self.by_email.setdefault((household.email or "").casefold(), []).append(household)
+
+    def find(self, value: str) -> Household | None:
+        if value.isascii() and value.isdigit():
+            return self.by_id.get(int(value))
+        matches = self.by_email.get(value.casefold(), [])
+        exact = [h for h in matches if h.email == value]
+        if len(exact) == 1:
+            return exact[0]
+        return matches[0] if len(matches) == 1 else None
+
+
+class _Products:
+    """Every product by code (a network has tens to hundreds): exact code first, then ignoring case."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, Product] = {}
+        self.by_folded: dict[str, list[Product]] = {}
+        for product in db.session.scalars(select(Product)):
+            self.by_code[product.code] = product
+            self.by_folded.setdefault(product.code.casefold(), []).append(product)
+
+    def find(self, code: str) -> Product | None:
+        if code in self.by_code:
+            return self.by_code[code]
+        matches = self.by_folded.get(code.casefold(), [])
+        return matches[0] if len(matches) == 1 else None
+
+
+# Applying a plan -----------------------------------------------------------------------------------------------
+
+
+def apply_import(
+    distribution: Distribution, plan: ImportPlan, *, actor: User | None = None, filename: str = ""
+) -> ImportSummary:
+    """Create or replace the order of each member in the plan; other members' orders stay as they are.
+
+    ``plan`` must come from ``parse_orders_csv`` with the same ``actor`` (which kept a coordinator to their members).
+
+    A replaced order keeps its id (devices and events may already refer to it); only its lines change. Rows are
+    written with bulk statements (a network-wide file is thousands of orders), then the session forgets what it
+    held about these orders so it reads them back as they now are.
+    """
+    require_manager(actor, distribution.point_id, field=None)
+    if distribution.status == "closed":
+        raise ImportRefused("distribution_closed", CLOSED)
+    order_ids = _existing_order_ids(distribution, list(plan.orders))
+    for chunk in _chunks(list(order_ids.values())):
+        db.session.execute(delete(OrderLine).where(OrderLine.order_id.in_(chunk)))
+    shares = _tier_shares(list(plan.orders))
+    _reprice(order_ids, shares)
+    new = [household_id for household_id in plan.orders if household_id not in order_ids]
+    if new:
+        rows = [
+            {"distribution_id": distribution.id, "household_id": household_id, "share_percent": shares[household_id]}
+            for household_id in new
+        ]
+        created_ids = db.session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True), rows)
+        order_ids.update(zip(new, created_ids, strict=True))
+    lines = [
+        {
+            "order_id": order_ids[household_id],
+            "product_id": line.product_id,
+            "quantity": line.quantity,
+            "unit_price_cents": line.unit_price_cents,
+        }
+        for household_id, planned in plan.orders.items()
+        for line in planned
+    ]
+    db.session.execute(insert(OrderLine), lines)
+    _forget_orders(distribution, set(order_ids.values()))
+    summary = ImportSummary(created=len(new), replaced=len(plan.orders) - len(new), lines=len(lines))
+    record(
+        "orders.import",
+        target=f"distribution:{distribution.id}",
+        user=actor,
+        created=summary.created,
+        replaced=summary.replaced,
+        lines=summary.lines,
+        filename=filename,
+        sha256=plan.sha256,
+        encoding=plan.encoding,
+    )
+    db.session.flush()
+    return summary
+
+
+def _tier_shares(household_ids: list[int]) -> dict[int, int]:
+    """Each household's current tier share, which a created or re-taken order is priced at."""
+    shares: dict[int, int] = {}
+    for chunk in _chunks(household_ids):
+        query = select(Household.id, Tier.share_percent).join(Household.tier).where(Household.id.in_(chunk))
+        shares.update({household_id: share for household_id, share in db.session.execute(query)})
+    return shares
+
+
+def _reprice(order_ids: dict[int, int], shares: dict[int, int]) -> None:
+    """Set the share of re-taken orders to their household's current tier, one statement per share and chunk."""
+    by_share: dict[int, list[int]] = {}
+    for household_id, order_id in order_ids.items():
+        by_share.setdefault(shares[household_id], []).append(order_id)
+    for share, ids in by_share.items():
+        for chunk in _chunks(ids):
+            db.session.execute(update(Order).where(Order.id.in_(chunk)).values(share_percent=share))
+
+
+def _existing_order_ids(distribution: Distribution, household_ids: list[int]) -> dict[int, int]:
+    """Household id → id of its order for this distribution, for the households that already have one."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(household_ids):
+        query = select(Order.household_id, Order.id).where(
+            Order.distribution_id == distribution.id, Order.household_id.in_(chunk)
+        )
+        found.update((household_id, order_id) for household_id, order_id in db.session.execute(query))
+    return found
+
+
+def _forget_orders(distribution: Distribution, order_ids: set[int]) -> None:
+    """Expire what the session may hold about the orders the bulk statements changed."""
+    db.session.expire(distribution, ["orders"])
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Order) and obj.id in order_ids:
+            db.session.expire(obj, ["lines"])

@@ -1,0 +1,59 @@
+"""Products members order, priced in integer cents at the full price. Deactivated, never deleted.
+
+A price change applies to new orders only: order lines keep the unit price agreed when they were taken. The
+catalogue is the network's: only admins change it (``actor``: see ``server.domain.points``).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from server.audit import record
+from server.domain import DomainError, apply_changes, clean, is_taken, require_text
+from server.domain.points import require_admin
+from server.extensions import db
+from server.models import Product, User
+
+PRODUCT_FIELDS = ("code", "name", "unit", "producer", "unit_price_cents", "active")
+
+
+def create_product(data: Mapping[str, Any], *, actor: User | None = None) -> Product:
+    require_admin(actor)
+    values = _checked(data, None)
+    product = Product(**values)
+    db.session.add(product)
+    db.session.flush()
+    record(
+        "product.create",
+        target=f"product:{product.id}",
+        code=product.code,
+        unit_price_cents=product.unit_price_cents,
+    )
+    return product
+
+
+def update_product(product: Product, data: Mapping[str, Any], *, actor: User | None = None) -> Product:
+    require_admin(actor)
+    changes = apply_changes(product, _checked(data, product))
+    if changes:
+        db.session.flush()
+        record("product.update", target=f"product:{product.id}", changes=changes)
+    return product
+
+
+def _checked(data: Mapping[str, Any], product: Product | None) -> dict[str, Any]:
+    values = clean(Product, data, PRODUCT_FIELDS)
+    if product is None:
+        values.setdefault("code", "")
+        values.setdefault("name", "")
+        values.setdefault("unit_price_cents", None)
+    require_text(values, "code", _l("Give the product a code."))
+    require_text(values, "name", _l("Give the product a name."))
+    if "code" in values and is_taken(Product, Product.code, values["code"], product):
+        raise DomainError(_l("Another product already has this code."), field="code")
+    if "unit_price_cents" in values:
+        price = values["unit_price_cents"]
+        if not isinstance(price, int) or isinstance(price, bool) or price < 0:
+            raise DomainError(_l("Give the full price of the product, in euros."), field="unit_price_cents")
+    return values

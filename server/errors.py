@@ -1,0 +1,36 @@
+"""Error answers: JSON with a stable shape under ``/api/``, a plain page elsewhere; never a bare 500 page."""
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, reason: str, message: str, **extra) -> tuple[Response | str, int]:
+    """One error answer: ``{"error": {"status", "reason", "message", …}}`` for the API, a page for people."""
+    if wants_json():
+        return jsonify(error={"status": status, "reason": reason, "message": message, **extra}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(
+            400,
+            "csrf_failed",
+            _("This form has expired or was not sent from this site. Reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        reason = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, reason, exc.description or exc.name)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc: InternalServerError):
+        return error_response(500, "internal_error", _("Something went wrong on the server. Nothing was changed."))

@@ -1,0 +1,46 @@
+"""What a member's page shows, gathered in one place: next order, amounts at their tier, balances."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from server.extensions import db
+from server.models import Account, AccountMovement, Distribution, Household, Order, OrderLine, utcnow
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    household: Household
+    next_order: Order | None
+    next_distribution: Distribution | None
+    balances: dict[str, int]  # account kind → cents
+
+
+def summarise(household: Household) -> MemberSummary:
+    now = utcnow()
+    order = db.session.scalar(
+        select(Order)
+        .join(Order.distribution)
+        .where(Order.household_id == household.id, Distribution.ends_at >= now)
+        .order_by(Distribution.starts_at)
+        .options(selectinload(Order.lines).selectinload(OrderLine.product))
+        .limit(1)
+    )
+    distribution = order.distribution if order else None
+    if distribution is None and household.point_id is not None:
+        distribution = db.session.scalar(
+            select(Distribution)
+            .where(Distribution.point_id == household.point_id, Distribution.ends_at >= now)
+            .order_by(Distribution.starts_at)
+            .limit(1)
+        )
+    balances = dict(
+        db.session.execute(
+            select(Account.kind, func.coalesce(func.sum(AccountMovement.amount_cents), 0))
+            .outerjoin(AccountMovement, AccountMovement.account_id == Account.id)
+            .where(Account.household_id == household.id)
+            .group_by(Account.kind)
+        ).all()
+    )
+    return MemberSummary(household, order, distribution, balances)

@@ -1,0 +1,75 @@
+"""Member pages, public but addressed by a long random token (``/m/<page_token>``); nothing is shown for a wrong one."""
+
+from pathlib import Path
+
+from flask import Response, jsonify, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
+
+from server.admin.labels import ACCOUNT_KIND_LABELS
+from server.auth.access import member_link, public
+from server.domain.tickets import ticket_text
+from server.members import bp
+from server.members.summary import summarise
+from server.models import Household
+from server.qr import svg
+from sync.manual_codes import display
+
+PWA_MEMBER = Path(__file__).resolve().parent.parent.parent / "pwa" / "member"
+
+
+@bp.get("/m/<page_token>")
+@member_link
+def page(household: Household):
+    text = ticket_text(household) if household.status == "active" else None
+    response = Response(
+        render_template(
+            "members/page.html",
+            token=household.page_token,
+            summary=summarise(household),
+            qr_svg=svg(text) if text else None,
+            manual_code=display(household.manual_code) if text and household.manual_code else None,
+            account_kinds=ACCOUNT_KIND_LABELS,
+        )
+    )
+    # The page is the member's: never kept by a shared cache, always revalidated (the service worker keeps a copy).
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/m/<page_token>/manifest.webmanifest")
+@member_link
+def manifest(household: Household):
+    token = household.page_token
+    body = {
+        "name": _("My Comptoir ticket"),
+        "short_name": _("My ticket"),
+        "description": _("Your ticket and your next pick-up, %(name)s.", name=household.first_name),
+        "lang": "fr",
+        "start_url": url_for("members.page", page_token=token),
+        "scope": url_for("members.page", page_token=token),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1d6b3a",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/m/sw.js")
+@public
+def service_worker():
+    """Served under /m/ so it may control every member page (and nothing else)."""
+    response = send_from_directory(PWA_MEMBER, "sw.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/m/page.js")
+@public
+def page_script():
+    return send_from_directory(PWA_MEMBER, "page.js", max_age=0)

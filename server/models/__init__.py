@@ -1,0 +1,35 @@
+"""All models, imported here so Alembic and ``db.create_all`` see the whole schema."""
+
+from server.models.audit import AuditEntry
+from server.models.distribution import Distribution, Order, OrderLine, Point, Product
+from server.models.ledger import Account, AccountMovement
+from server.models.network import NetworkSettings
+from server.models.people import Household, Passkey, SignInLink, Tier, User, WebAuthnChallenge
+from server.models.sync import Conflict, Device, DeviceEnrolment, Shift, SyncedEvent
+from server.models.tickets import TicketKey
+from server.models.types import utcnow
+
+__all__ = [
+    "Account",
+    "AccountMovement",
+    "AuditEntry",
+    "Conflict",
+    "Device",
+    "DeviceEnrolment",
+    "Distribution",
+    "Household",
+    "NetworkSettings",
+    "Order",
+    "OrderLine",
+    "Passkey",
+    "Point",
+    "Product",
+    "Shift",
+    "SignInLink",
+    "SyncedEvent",
+    "TicketKey",
+    "Tier",
+    "User",
+    "WebAuthnChallenge",
+    "utcnow",
+]

@@ -1,0 +1,123 @@
+"""Where and when members collect, and what they are to receive: points, distributions, products, orders."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.people import Household
+from server.models.types import UTCDateTime, utcnow
+from sync import pricing
+from sync.vocabulary import DISTRIBUTION_STATUSES
+
+
+class Point(db.Model):
+    """A place where distributions happen (lieu de distribution); may be ephemeral."""
+
+    __tablename__ = "points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    town: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    ephemeral: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    distributions: Mapped[list["Distribution"]] = relationship(back_populates="point")
+
+
+class Distribution(db.Model):
+    """One dated opening of a point."""
+
+    __tablename__ = "distributions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("points.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(
+        Enum(*DISTRIBUTION_STATUSES, name="distribution_status", native_enum=False, create_constraint=True),
+        default="planned",
+    )
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    point: Mapped[Point] = relationship(back_populates="distributions")
+    orders: Mapped[list["Order"]] = relationship(back_populates="distribution")
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+
+class Product(db.Model):
+    """Something members order: a basket, a dozen eggs, a loaf…; priced in cents at tarif plein."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    producer: Mapped[str] = mapped_column(String(120), default="")
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),)
+
+
+class Order(db.Model):
+    """What a household is to receive at one distribution (commande, panier, contrat)."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    distribution_id: Mapped[int] = mapped_column(ForeignKey("distributions.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    # The household's tier share when the order was taken (or last re-taken): a later change of tier or of a
+    # tier's share never rewrites what an order owed.
+    share_percent: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    distribution: Mapped[Distribution] = relationship(back_populates="orders")
+    household: Mapped[Household] = relationship()
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("distribution_id", "household_id"),
+        CheckConstraint("share_percent >= 0 AND share_percent <= 100", name="share_percent_range"),
+    )
+
+    def _pairs(self) -> list[tuple[int, int]]:
+        return [(line.quantity, line.unit_price_cents) for line in self.lines]
+
+    @property
+    def full_cents(self) -> int:
+        return sum(pricing.line_full_cents(q, p) for q, p in self._pairs())
+
+    @property
+    def due_cents(self) -> int:
+        """What the household owes at the order's tier share, by the one pricing rule."""
+        return pricing.order_due_cents(self._pairs(), self.share_percent)
+
+
+class OrderLine(db.Model):
+    """A product, a quantity and the full unit price agreed when the order was taken."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
+    )

@@ -1,0 +1,29 @@
+"""The network's own settings: one row per deployment."""
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from sync.vocabulary import CURRENCY, PAYMENT_METHODS
+
+
+class NetworkSettings(db.Model):
+    """Name, currency, timezone and the payment methods a network accepts (a single row, id 1)."""
+
+    __tablename__ = "network_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    currency: Mapped[str] = mapped_column(String(3), default=CURRENCY)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    payment_methods: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(PAYMENT_METHODS[:4]))
+
+    @classmethod
+    def current(cls) -> "NetworkSettings":
+        """The settings row, created with defaults on first use."""
+        settings = db.session.get(cls, 1)
+        if settings is None:
+            settings = cls(id=1, name="Comptoir")
+            db.session.add(settings)
+            db.session.flush()
+        return settings

@@ -1,0 +1,27 @@
+"""The network's ticket signing keys: public halves and their state; private halves live in the instance folder."""
+
+from datetime import datetime
+
+from sqlalchemy import Integer, LargeBinary
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import UTCDateTime, utcnow
+
+
+class TicketKey(db.Model):
+    """An Ed25519 key by its ticket key id (0–255).
+
+    The newest key that is not retired signs new tickets; every key not withdrawn still verifies, so a rotation
+    never invalidates the cards already printed. Withdrawing a key invalidates every ticket it signed.
+    """
+
+    __tablename__ = "ticket_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (db.CheckConstraint("id >= 0 AND id <= 255", name="key_id_range"),)

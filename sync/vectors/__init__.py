@@ -1,0 +1,1 @@
+"""Test vectors shared by the Python and JavaScript implementations (regenerate with ``python -m sync.vectors``)."""

@@ -1,0 +1,26 @@
+"""The closed lists of words the server, the devices and the database share.
+
+Codes are stable identifiers stored in the database and sent over the wire; labels live in the UI's
+translations, never here.
+"""
+
+from typing import Final
+
+CURRENCY: Final = "EUR"
+
+# Payment methods a network may enable (PRODUCT.md, "payment").
+PAYMENT_METHODS: Final = (
+    "cash",  # espèces
+    "cheque",  # chèque
+    "card",  # carte via an external terminal
+    "transfer",  # virement
+    "prepaid",  # compte prépayé
+    "allowance",  # allocation solidaire / SSA
+    "local_currency",  # monnaie locale
+)
+
+DISTRIBUTION_STATUSES: Final = ("planned", "open", "closed")
+HOUSEHOLD_STATUSES: Final = ("active", "suspended", "left")
+ACCOUNT_KINDS: Final = ("prepaid", "allowance")
+USER_ROLES: Final = ("admin", "coordinator", "volunteer")
+CONFLICT_STATUSES: Final = ("open", "resolved")

@@ -1,0 +1,137 @@
+"""Fixtures: a fresh app and database per test, on SQLite and (when configured) PostgreSQL.
+
+``COMPTOIR_TEST_POSTGRES_URL`` (set by ``.ci/run``) adds PostgreSQL to every database test. With ``CI=true``
+a missing PostgreSQL or Chromium fails the run instead of skipping.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from server import create_app
+from server.extensions import db
+
+POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def missing(what: str) -> None:
+    """Fail in CI, skip on a developer machine."""
+    if IN_CI:
+        pytest.fail(f"{what} is required when CI=true", pytrace=False)
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A private schema for this test run, so concurrent runs on the same database never meet."""
+    if not POSTGRES_URL:
+        missing("PostgreSQL (COMPTOIR_TEST_POSTGRES_URL)")
+    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        missing(f"PostgreSQL at {engine.url.render_as_string()} ({exc.orig})")
+    yield schema
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def database_config(backend: str, request: pytest.FixtureRequest, tmp_path) -> dict:
+    if backend == "sqlite":
+        return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}"}
+    schema = request.getfixturevalue("postgres_schema")
+    return {
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+    }
+
+
+def make_config(backend: str, request: pytest.FixtureRequest, tmp_path, **extra) -> dict:
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        **database_config(backend, request, tmp_path),
+        **extra,
+        "INSTANCE_PATH": str(instance),
+    }
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app_config(backend: str, request: pytest.FixtureRequest, tmp_path) -> dict:
+    return make_config(backend, request, tmp_path)
+
+
+@pytest.fixture
+def app(app_config: dict, backend: str):
+    """A new app on an empty schema (created from the models; migrations are tested on their own)."""
+    app = create_app(app_config)
+    with app.app_context():
+        if backend == "postgresql":
+            db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if backend == "postgresql":
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def admin_client(app, client):
+    """A test client signed in as an admin through a real one-time link."""
+    from tests.helpers import sign_in_as_admin
+
+    sign_in_as_admin(app, client, "admin@example.org")
+    return client
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_app(request, tmp_path):
+    """An app on a database nobody has touched: a new SQLite file, or a new PostgreSQL schema."""
+    config = {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)}
+    if request.param == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        yield create_app(config)
+        return
+    if not POSTGRES_URL:
+        missing("PostgreSQL (COMPTOIR_TEST_POSTGRES_URL)")
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    config["SQLALCHEMY_DATABASE_URI"] = POSTGRES_URL
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    app = create_app(config)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

@@ -1,0 +1,83 @@
+"""The member's personal page: ticket, next pick-up at their tier, balances; a wrong or rotated link shows nothing."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token
+from server.extensions import db
+from server.models import (
+    Account,
+    AccountMovement,
+    Distribution,
+    Household,
+    Order,
+    OrderLine,
+    Point,
+    Product,
+    Tier,
+    utcnow,
+)
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        point = Point(name="Maison de quartier du Luzard", town="Noisiel", address="2 allée du Luzard")
+        tier = Tier(name="Tarif solidaire", share_percent=70)
+        household = Household(first_name="Awa", last_name="Diallo", tier=tier, point=point)
+        basket = Product(code="PANIER-M", name="Panier de légumes M", unit_price_cents=1500)
+        start = utcnow() + timedelta(days=2)
+        distribution = Distribution(point=point, starts_at=start, ends_at=start + timedelta(hours=1))
+        order = Order(distribution=distribution, household=household, share_percent=70)
+        order.lines = [OrderLine(product=basket, quantity=1, unit_price_cents=1500)]
+        account = Account(household=household, kind="allowance")
+        db.session.add_all([order, account, AccountMovement(account=account, amount_cents=5000, reason="SSA")])
+        db.session.flush()
+        issue_ticket(household)
+        db.session.commit()
+        return {"id": household.id, "token": household.page_token, "code": household.manual_code}
+
+
+def test_member_page_shows_ticket_next_pick_up_and_balance(client, member):
+    response = client.get(f"/m/{member['token']}", headers={"Accept-Language": "fr"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Awa Diallo" in page and "<svg" in page
+    assert f"{member['code'][:4]}-{member['code'][4:8]}-{member['code'][8]}" in page
+    assert "Panier de légumes M" in page and "10,50" in page and "Maison de quartier du Luzard" in page
+    assert "50,00" in page
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "manifest.webmanifest" in page
+
+
+def test_manifest_opens_the_members_own_page(client, member):
+    manifest = client.get(f"/m/{member['token']}/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    body = manifest.get_json()
+    assert body["start_url"] == f"/m/{member['token']}" and body["display"] == "standalone"
+    assert {icon["sizes"] for icon in body["icons"]} == {"192x192", "512x512"}
+    assert client.get("/m/sw.js").status_code == 200
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 43, "../../etc/passwd", "a" * 500])
+def test_wrong_links_show_nothing(client, member, token):
+    assert client.get(f"/m/{token}").status_code == 404
+
+
+def test_rotated_link_stops_working(app, client, member):
+    with app.app_context():
+        new = rotate_page_token(db.session.get(Household, member["id"]))
+        db.session.commit()
+    assert client.get(f"/m/{member['token']}").status_code == 404
+    assert client.get(f"/m/{new}").status_code == 200
+
+
+def test_revoked_ticket_is_not_shown(app, client, member):
+    with app.app_context():
+        revoke_ticket(db.session.get(Household, member["id"]))
+        db.session.commit()
+    page = client.get(f"/m/{member['token']}").get_data(as_text=True)
+    assert "<svg" not in page
+    assert re.search(r'role="alert"', page)

@@ -1,0 +1,66 @@
+"""Migrations build, from an empty database, exactly the schema the models describe, on both engines."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from server.extensions import db
+
+
+def schema_differences(app) -> list:
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_from_empty_matches_the_models(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+    assert set(db.metadata.tables) <= tables
+    assert schema_differences(empty_app) == []
+
+
+def test_downgrade_to_empty_and_up_again(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+    assert schema_differences(empty_app) == []
+
+
+def test_upgrade_command_on_empty_database(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert schema_differences(empty_app) == []
+
+
+def test_prepare_migrates_loads_the_demo_once_and_prints_a_sign_in_link(empty_app):
+    from sqlalchemy import func, select
+
+    from server.models import Household
+    from tests.helpers import submit_form
+
+    runner = empty_app.test_cli_runner()
+    first = runner.invoke(args=["prepare"])
+    assert first.exit_code == 0, first.output
+    assert "loading the demo network" in first.output
+    assert "http://localhost:5000/app/" in first.output
+    member_page = next(line.split()[-1] for line in first.output.splitlines() if "/m/" in line)
+    with empty_app.app_context():
+        households = db.session.scalar(select(func.count(Household.id)))
+    assert households > 400
+    link = next(line.split()[-1] for line in first.output.splitlines() if "/auth/link/" in line)
+
+    second = runner.invoke(args=["prepare"])
+    assert second.exit_code == 0, second.output
+    assert "loading the demo network" not in second.output
+    with empty_app.app_context():
+        assert db.session.scalar(select(func.count(Household.id))) == households
+
+    client = empty_app.test_client()
+    assert submit_form(client, link.removeprefix("http://localhost:5000"), {}).status_code == 302
+    assert client.get(member_page.removeprefix("http://localhost:5000")).status_code == 200
+    assert client.get("/admin/").status_code == 200
