@@ -42,7 +42,7 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Browser code: bundled from pwa/src with esbuild (from npm), never committed.
-$(PWA_BUILT): $(PWA_SOURCES) $(NODE_INSTALLED)
+$(PWA_BUILT): $(PWA_SOURCES) package.json $(NODE_INSTALLED)
 	npm run --silent build
 	touch $@
 

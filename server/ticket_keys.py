@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import (
 from flask import current_app
 from sqlalchemy import func, select
 
+from server.audit import record
 from server.extensions import db
 from server.models import TicketKey, utcnow
 
@@ -62,6 +63,7 @@ def create_key() -> TicketKey:
     key = TicketKey(id=key_id, public_key=_raw_public(private))
     db.session.add(key)
     db.session.flush()
+    record("ticket_key.create", target=f"ticket_key:{key_id}")
     return key
 
 
@@ -101,4 +103,5 @@ def withdraw_key(key_id: int) -> TicketKey:
     key.withdrawn_at = utcnow()
     key.retired_at = key.retired_at or key.withdrawn_at
     db.session.flush()
+    record("ticket_key.withdraw", target=f"ticket_key:{key_id}")
     return key

@@ -116,3 +116,15 @@ def verify(
     if min_serials is not None and serial < min_serials.get(member_id, 0):
         raise TicketRefused("revoked")
     return Ticket(key_id=key_id, member_id=member_id, serial=serial, issued_on=EPOCH + timedelta(days=days))
+
+
+def trust_json(public_keys: Mapping[int, bytes], min_serials: Mapping[int, int]) -> dict[str, dict[str, object]]:
+    """What a phone needs to verify tickets offline, as JSON (the ``tickets`` part of what devices download): every
+    key that still verifies, by id (raw 32 bytes, base64), and the revocation list (member id → lowest valid
+    serial). JSON object keys are strings; the verifiers in Python and JavaScript read this shape directly."""
+    return {
+        "public_keys": {
+            str(key_id): base64.b64encode(raw).decode("ascii") for key_id, raw in sorted(public_keys.items())
+        },
+        "min_serials": {str(member_id): serial for member_id, serial in sorted(min_serials.items())},
+    }

@@ -268,7 +268,9 @@ def test_revoked_device_is_refused_and_nothing_it_sent_is_lost(app, world, admin
     for method, path in [("GET", "/api/device"), ("GET", "/api/me"), ("POST", "/api/device/rotate")]:
         answer = api(phone, method, path, credential, token)
         assert (answer.status_code, reason(answer)) == (403, "device_revoked"), path
-        assert "revoked by a coordinator" in answer.get_json()["error"]["message"]
+        assert "révoqué par un·e coordinateur·rice" in answer.get_json()["error"]["message"]  # French first
+    english = api(phone, "GET", "/api/device", credential, token, headers={"Accept-Language": "en"})
+    assert "revoked by a coordinator" in english.get_json()["error"]["message"]
     with app.app_context():
         device = db.session.get(Device, device_id)
         assert device.revoked_at is not None and device.revoked_by_id == world.admin
@@ -276,7 +278,7 @@ def test_revoked_device_is_refused_and_nothing_it_sent_is_lost(app, world, admin
         shift = db.session.scalar(select(Shift).where(Shift.device_id == device_id))
         assert shift.ended_at is not None  # kept, ended
         assert "device.revoke" in db.session.scalars(select(AuditEntry.action)).all()
-    assert "Revoked on" in admin_client.get("/admin/devices/").get_data(as_text=True)
+    assert "Revoked on" in admin_client.get("/admin/devices/?lang=en").get_data(as_text=True)
 
 
 def test_revocation_needs_csrf_and_a_coordinator_of_the_phone(app, world, client):

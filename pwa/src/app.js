@@ -6,6 +6,7 @@ import { ApiError, NetworkError, call, enrol, onRevoked } from './api.js';
 import { applyTranslations, lang, reasonText, t } from './i18n.js';
 import { MAX_PIN_FAILURES, PIN_PATTERN, hashPin, verifyPin } from './pin.js';
 import * as store from './store.js';
+import { refreshTrust } from './trust.js';
 
 const SCREENS = ['loading', 'unenrolled', 'revoked', 'home', 'sign-in'];
 const $ = (id) => document.getElementById(id);
@@ -228,7 +229,8 @@ async function signOut() {
   say(t('sign_out.done', { name: current.user.display_name }));
 }
 
-// Asking the server (when online) whether this phone and its current volunteer are still good.
+// Asking the server (when online) whether this phone and its current volunteer are still good, and refreshing
+// what it needs to check tickets offline (keys and revocation list).
 
 async function check() {
   const device = await store.getDevice();
@@ -237,6 +239,7 @@ async function check() {
   try {
     const answer = await call('GET', '/api/device', { shift: current });
     await store.updateDevice({ name: answer.device.name, points: answer.device.points });
+    await refreshTrust();
     if (current && answer.shift === null) {
       await store.putShift({ ...current, ended: answer.shift_refused });
     }

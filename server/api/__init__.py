@@ -33,4 +33,4 @@ def api_error(exc: ApiError):
     return exc.response()
 
 
-from server.api import devices, shifts  # noqa: E402,F401  (they register their routes on bp)
+from server.api import devices, shifts, tickets  # noqa: E402,F401  (they register their routes on bp)

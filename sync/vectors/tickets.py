@@ -17,8 +17,8 @@ def vector_key(label: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"comptoir test key {label}".encode()).digest())
 
 
-def raw_public(key: Ed25519PrivateKey) -> str:
-    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+def raw_public(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def _flip(text: str, index: int) -> str:
@@ -66,9 +66,9 @@ def build() -> dict[str, Any]:
     return {
         "description": "Comptoir member ticket test vectors; see docs/tickets.md. Test keys only.",
         "format_version": tickets.VERSION,
-        "public_keys": {"1": raw_public(key1), "2": raw_public(key2)},
+        # The shape devices download (``trust_json``), so the verifiers are tested on exactly that.
+        **tickets.trust_json({1: raw_public(key1), 2: raw_public(key2)}, {4242: 3}),
         "withdrawn_key_ids": [3],
-        "min_serials": {"4242": 3},
         "valid": [
             {
                 "description": description,
