@@ -24,6 +24,8 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a form left open at the point stays valid
     "NODE_MODULES": str(Path(__file__).resolve().parent.parent / "node_modules"),
+    # The built browser code (`npm run build`: esbuild, then pwa/build-sw.mjs), served under /assets/ and /sw.js.
+    "PWA_DIST": str(Path(__file__).resolve().parent.parent / "pwa" / "dist"),
     # Passkeys (WebAuthn): the relying party id and origins default to BASE_URL's host and origin.
     "WEBAUTHN_RP_NAME": "Comptoir",
     "WEBAUTHN_TIMEOUT_SECONDS": 300,
@@ -56,6 +58,10 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
     "form-action": "'self'",
 }
+
+# The volunteer app's shell (/app/…) also compiles WebAssembly: the QR decoder for phones without a native
+# BarcodeDetector (zxing-wasm, from this origin). 'wasm-unsafe-eval' allows exactly that, not eval() nor inline code.
+APP_SHELL_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY | {"script-src": ["'self'", "'wasm-unsafe-eval'"]}
 
 
 def instance_secret_key(instance_path: str) -> str:

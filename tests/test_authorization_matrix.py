@@ -44,6 +44,7 @@ SAMPLES: dict[str, Callable[["Samples", str], Any]] = {
     "distribution_id": lambda s, role: s.distribution,
     "household_id": lambda s, role: s.household,
     "order_id": lambda s, role: s.order,
+    "conflict_id": lambda s, role: s.conflict,  # a conflict of the distribution at point A
     "user_id": lambda s, role: s.users["volunteer"],  # a volunteer of point A
     "device_id": lambda s, role: s.device,
     "tier_id": lambda s, role: s.tier,
@@ -68,6 +69,7 @@ class Samples:
     household: int = 0
     distribution: int = 0
     order: int = 0
+    conflict: int = 0
     device: int = 0
     link_token: str = ""
     page_token: str = ""
@@ -101,6 +103,7 @@ def build_samples() -> Samples:
     from server.domain.devices import create_enrolment, redeem_enrolment, revoke_device
     from server.domain.shifts import start_shift
     from server.models import (
+        Conflict,
         Distribution,
         Household,
         Order,
@@ -131,6 +134,8 @@ def build_samples() -> Samples:
     order.lines = [OrderLine(product=product, quantity=1, unit_price_cents=1500)]
     db.session.add_all([tier, point_a, point_b, product, *users.values(), link_user, household, distribution, order])
     db.session.flush()
+    conflict = Conflict(distribution_id=distribution.id, kind="unknown_void", key="unknown_void:sample", event_ids=[])
+    db.session.add(conflict)
     passkeys = {
         role: Passkey(user=user, credential_id=uuid.uuid4().bytes, public_key=b"sample", name="Sample")
         for role, user in users.items()
@@ -159,6 +164,7 @@ def build_samples() -> Samples:
         household=household.id,
         distribution=distribution.id,
         order=order.id,
+        conflict=conflict.id,
         device=devices["device"].id,
         link_token=link_token,
         page_token=household.page_token,

@@ -534,6 +534,8 @@ MALFORMED = [
     ('{"token": "abc", "name": "' + "n" * 81 + '"}', "application/json", 400, "invalid_field", "name"),
     ('{"token": "abc", "admin": true}', "application/json", 400, "invalid_field", "admin"),
     ('{"token": "abc"}' + " " * 70_000, "application/json", 413, "body_too_large", None),
+    ('{"token": "a\\u0000b"}', "application/json", 400, "invalid_body", None),  # PostgreSQL text refuses NUL
+    ('{"token": "abc", "name": {"\\u0000": 1}}', "application/json", 400, "invalid_body", None),
 ]
 
 
@@ -581,3 +583,10 @@ def test_app_shell_is_served(app, client):
         html = page.get_data(as_text=True)
         assert '<script type="module" src="/assets/app.js">' in html
         assert "<script>" not in html and "style=" not in html
+
+
+def test_nul_in_a_passkey_answer_is_refused_not_a_server_error(app, world, client):
+    """Found by the OpenAPI fuzzer on PostgreSQL, whose text columns cannot hold NUL."""
+    _, credential = enrol(app, [world.north])
+    answer = api(client, "POST", "/api/shifts", credential, json={"ceremony": "c\u0000", "credential": {}})
+    assert answer.status_code == 400 and reason(answer) == "invalid_body"

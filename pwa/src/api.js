@@ -23,36 +23,63 @@ export function onRevoked(callback) {
   listeners.revoked.push(callback);
 }
 
-export async function call(method, path, { body, shift } = {}) {
+/**
+ * One request to the API, without judging the answer: `{status, ok, headers, data}` whatever the HTTP status
+ * (`data` is the decoded JSON body, or null for none, such as a 304). For the callers that read more than the body
+ * of a success: the ETag and 304 of a pack (packs.js), the per-event results of a 422 upload (sync.js). A
+ * NetworkError when no answer came at all, or none within `timeoutMs` (a request hanging on a poor network would
+ * otherwise hold the sync lock for minutes; the server commits before it answers, so a retry is safe). `body` is
+ * sent as JSON; `rawBody` as it is (with `headers` saying what it is, e.g. gzipped JSON).
+ * @param {string} method
+ * @param {string} path
+ * @param {{body?: any, rawBody?: BodyInit, shift?: {token: string}, headers?: Record<string, string>,
+ *   timeoutMs?: number}} [options]
+ * @returns {Promise<{status: number, ok: boolean, headers: Headers, data: any}>}
+ */
+export async function send(method, path, { body, rawBody, shift, headers: extra, timeoutMs } = {}) {
   const device = await store.getDevice();
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...extra };
   if (device?.credential) headers.Authorization = `Device ${device.credential}`;
   if (shift) headers[SHIFT_HEADER] = shift.token;
   const init = { method, headers, credentials: 'omit', cache: 'no-store' };
+  if (timeoutMs && typeof AbortSignal.timeout === 'function') init.signal = AbortSignal.timeout(timeoutMs);
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
+  } else if (rawBody !== undefined) {
+    init.body = rawBody;
   }
   let response;
+  let data = null;
   try {
     response = await fetch(path, init);
+    if (response.headers.get(ROTATE_HEADER) === 'true') rotateCredential().catch(() => {});
+    const text = await response.text(); // a connection cut while the body arrives is a NetworkError too
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (a proxy's error page): the status says what happened
+    }
   } catch (error) {
     throw new NetworkError(error.message);
   }
-  if (response.headers.get(ROTATE_HEADER) === 'true') rotateCredential().catch(() => {});
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    // not JSON (a proxy's error page): handled below by the status
+  if (response.status === 403 && data?.error?.reason === 'device_revoked') {
+    const refused = new ApiError(403, 'device_revoked', data.error.message);
+    for (const callback of listeners.revoked) callback(refused);
   }
-  if (!response.ok) {
-    const error = data?.error ?? {};
-    const refused = new ApiError(response.status, error.reason || `http_${response.status}`, error.message);
-    if (refused.reason === 'device_revoked') for (const callback of listeners.revoked) callback(refused);
-    throw refused;
-  }
-  return data;
+  return { status: response.status, ok: response.ok, headers: response.headers, data };
+}
+
+/** The refusal of an answer `send` gave, as an ApiError with the server's stable reason (`http_<status>` if none). */
+export function refusal(answer) {
+  const error = answer.data?.error ?? {};
+  return new ApiError(answer.status, error.reason || `http_${answer.status}`, error.message);
+}
+
+export async function call(method, path, { body, shift } = {}) {
+  const answer = await send(method, path, { body, shift });
+  if (!answer.ok) throw refusal(answer);
+  return answer.data;
 }
 
 /** Enrol this phone with the one-time token of the enrolment link; keeps the credential in IndexedDB. */

@@ -1,22 +1,59 @@
 // What the volunteer app keeps on the phone, in IndexedDB (through `idb`):
-//   meta   — key/value: `device` ({id, name, points, credential, revoked?}), `currentShift` (a shift id)
-//   shifts — one record per volunteer signed in on this phone: {id, token, validUntil, user, pin, failures, locked}
-// Upgrades fall through version by version (`switch (oldVersion)`), as idb's README shows.
+//   meta      — key/value: `device` ({id, name, points, credential, revoked?}), `currentShift` (a shift id),
+//               `ticketTrust` (trust.js), `syncStatus` (sync.js), `outboxCounter` (events.js)
+//   shifts    — one record per volunteer signed in on this phone: {id, token, validUntil, user, pin, failures, locked}
+//   packs     — key distribution id → {distributionId, pack, etag, size, downloadedAt} (packs.js)
+//   outbox    — the events this phone recorded that the server has not confirmed yet (events.js, sync.js):
+//               {id, distributionId, order, event, hash, recordedAt, refused?}; indexes `distribution`, `order`
+//   log       — every event this phone knows for a distribution and the server confirmed: its own (moved from the
+//               outbox on `accepted`/`duplicate`) and the other phones' (pulled): {id, distributionId, event, own,
+//               hash?, confirmedAt}; index `distribution`
+//   chains    — key distribution id → {seq, prevHash}: this phone's hash chain for that distribution (events.js)
+//   syncState — key distribution id → {cursor, lastSyncAt, lastError}: the pull cursor per distribution (sync.js)
+// Upgrades fall through version by version (`switch (oldVersion)`), as idb's README shows: a phone that skipped a
+// version runs every step after the one it has, in order, and nothing it stored is lost.
 import { openDB } from 'idb';
 
 const NAME = 'comptoir';
-const VERSION = 1;
+const VERSION = 2;
 
 let opening = null;
 
-function database() {
+/**
+ * The open database (one connection per page or worker, opened on first use). Modules that write several stores
+ * together (events.js, sync.js) open their own transaction on it, so that a record and its effects commit or fail
+ * as one.
+ * @returns {Promise<import('idb').IDBPDatabase>}
+ */
+export function database() {
   if (!opening) {
     opening = openDB(NAME, VERSION, {
+      // Another tab (or a new service worker) wants a newer version: let it upgrade rather than block it; this page
+      // opens the database again on its next call (and should reload to get the new code).
+      blocking() {
+        opening?.then((db) => db.close());
+        opening = null;
+      },
+      // The browser closed the connection (storage cleared, disk trouble): open again on the next call.
+      terminated() {
+        opening = null;
+      },
       upgrade(db, oldVersion) {
         switch (oldVersion) {
           case 0:
             db.createObjectStore('meta');
             db.createObjectStore('shifts', { keyPath: 'id' });
+          // falls through
+          case 1: {
+            db.createObjectStore('packs');
+            const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
+            outbox.createIndex('distribution', 'distributionId');
+            outbox.createIndex('order', 'order', { unique: true });
+            const log = db.createObjectStore('log', { keyPath: 'id' });
+            log.createIndex('distribution', 'distributionId');
+            db.createObjectStore('chains');
+            db.createObjectStore('syncState');
+          }
           // falls through: later versions add their steps here
         }
       },
@@ -103,4 +140,70 @@ export async function getCurrentShift() {
 
 export async function setCurrentShift(id) {
   return setMeta('currentShift', id);
+}
+
+// Persistent storage: without it, a browser short of space may evict this origin's data, outbox included.
+
+/**
+ * Ask the browser to keep this origin's storage (IndexedDB included) under storage pressure. Chromium grants it to
+ * installed or much-used apps without a prompt; Safari decides by itself; Firefox may ask. Resolves to whether
+ * storage is now persistent (false where the API does not exist).
+ * @returns {Promise<boolean>}
+ */
+export async function requestPersistentStorage() {
+  if (!navigator.storage?.persist) return false;
+  try {
+    return (await navigator.storage.persisted()) || (await navigator.storage.persist());
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether this origin's storage is persistent, without asking (for the status screen).
+ * @returns {Promise<boolean>}
+ */
+export async function persisted() {
+  if (!navigator.storage?.persisted) return false;
+  try {
+    return await navigator.storage.persisted();
+  } catch {
+    return false;
+  }
+}
+
+// Change notices: a tab, or the service worker, that recorded or synced events tells the others (and itself), so
+// every open screen can redraw its counts without polling.
+
+const CHANNEL = 'comptoir-data';
+const listeners = new Set();
+let channel = null;
+
+function openChannel() {
+  if (!channel && typeof BroadcastChannel !== 'undefined') {
+    channel = new BroadcastChannel(CHANNEL);
+    channel.onmessage = (message) => {
+      for (const callback of listeners) callback(message.data);
+    };
+  }
+  return channel;
+}
+
+/**
+ * Call `callback({what, distributionId})` after data changed in this context or another (another tab, the service
+ * worker). `what` is `recorded`, `synced`, `pack` or `refused`. Returns a function that stops the notices.
+ * @param {(change: {what: string, distributionId?: number}) => void} callback
+ * @returns {() => void}
+ */
+export function onDataChange(callback) {
+  openChannel();
+  listeners.add(callback);
+  return () => listeners.delete(callback);
+}
+
+/** Tell this context's listeners and the other contexts that data changed (see onDataChange). */
+export function dataChanged(what, distributionId) {
+  const change = distributionId === undefined ? { what } : { what, distributionId };
+  for (const callback of listeners) callback(change);
+  openChannel()?.postMessage(change);
 }

@@ -19,8 +19,92 @@ ACCOUNT_KIND_LABELS = {
     "allowance": _l("Solidarity allowance"),
 }
 
+PAYMENT_METHOD_LABELS = {
+    "cash": _l("Cash"),
+    "cheque": _l("Cheque"),
+    "card": _l("Card"),
+    "transfer": _l("Bank transfer"),
+    "prepaid": _l("Prepaid balance"),
+    "allowance": _l("Solidarity allowance"),
+    "local_currency": _l("Local currency"),
+}
+
+EVENT_TYPE_LABELS = {
+    "handover": _l("Hand-over"),
+    "payment": _l("Payment"),
+    "void": _l("Undo"),
+    "cash_count": _l("Cash count"),
+    "scan_refused": _l("Ticket refused"),
+    "note": _l("Note"),
+    "conflict_resolved": _l("Conflict resolved"),
+}
+
+ORDER_STATUS_LABELS = {
+    "collected": _l("Collected"),
+    "partially_collected": _l("Partially collected"),
+    "not_collected": _l("Not collected"),
+}
+
+HANDOVER_OUTCOME_LABELS = {
+    "all": _l("Everything"),
+    "partial": _l("Part of it"),
+    "refused": _l("Refused"),
+}
+
+CASH_COUNT_KIND_LABELS = {
+    "opening": _l("Opening float"),
+    "closing": _l("Closing count"),
+}
+
+SCAN_REFUSAL_LABELS = {
+    "malformed": _l("not a ticket"),
+    "truncated": _l("incomplete ticket"),
+    "too_long": _l("not a ticket (too long)"),
+    "unsupported_version": _l("ticket of an unknown version"),
+    "unknown_key": _l("ticket signed with an unknown key"),
+    "bad_signature": _l("forged or altered ticket"),
+    "revoked": _l("revoked ticket"),
+    "unknown_member": _l("member not in this distribution"),
+    "not_expected": _l("member with nothing to collect"),
+}
+
+CONFLICT_KIND_LABELS = {
+    "double_handover": _l("Order handed over twice"),
+    "overpayment": _l("Paid more than due"),
+    "revoked_ticket": _l("Handed over despite a revoked ticket"),
+    "unknown_order": _l("Order not in this distribution"),
+    "unknown_member": _l("Member not in this distribution"),
+    "household_mismatch": _l("Payment for another member's order"),
+    "unknown_void": _l("Undo of an unknown event"),
+    "late_event": _l("Recorded long after the distribution"),
+    "clock_skew": _l("Phone clock far off"),
+    "chain_break": _l("Events missing or altered"),
+    "id_reuse": _l("One event sent with two contents"),
+}
+
+CONFLICT_STATUS_LABELS = {
+    "open": _l("To resolve"),
+    "resolved": _l("Resolved"),
+}
+
+RESOLUTION_ACTION_LABELS = {
+    "accept": _l("Accept: the events stand"),
+    "void_event": _l("Void the first event"),
+    "adjust": _l("Corrected outside the log (refund, account entry)"),
+    "dismiss": _l("Dismiss: not a real problem"),
+}
+
 LABELS = {
     "distribution_status": DISTRIBUTION_STATUS_LABELS,
     "household_status": HOUSEHOLD_STATUS_LABELS,
     "account_kind": ACCOUNT_KIND_LABELS,
+    "payment_method": PAYMENT_METHOD_LABELS,
+    "event_type": EVENT_TYPE_LABELS,
+    "order_status": ORDER_STATUS_LABELS,
+    "handover_outcome": HANDOVER_OUTCOME_LABELS,
+    "cash_count_kind": CASH_COUNT_KIND_LABELS,
+    "scan_refusal": SCAN_REFUSAL_LABELS,
+    "conflict_kind": CONFLICT_KIND_LABELS,
+    "conflict_status": CONFLICT_STATUS_LABELS,
+    "resolution_action": RESOLUTION_ACTION_LABELS,
 }

@@ -14,7 +14,9 @@ bp = Blueprint("api", __name__)
 
 @bp.before_request
 def limit_body() -> None:
-    request.max_content_length = MAX_BODY_BYTES
+    from server.api.events import MAX_UPLOAD_BYTES  # late: the views import this package
+
+    request.max_content_length = MAX_UPLOAD_BYTES if request.endpoint == "api.upload_events" else MAX_BODY_BYTES
 
 
 @bp.after_request
@@ -33,4 +35,4 @@ def api_error(exc: ApiError):
     return exc.response()
 
 
-from server.api import devices, shifts, tickets  # noqa: E402,F401  (they register their routes on bp)
+from server.api import devices, events, openapi, packs, shifts, tickets  # noqa: E402,F401  (they register their routes on bp)

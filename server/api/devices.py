@@ -4,11 +4,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, jsonify, request
+from pydantic import Field
 
 from server.api import bp
 from server.api.auth import SHIFT_HEADER, current_device, load_shift
-from server.api.body import Field, read_json
+from server.api.body import Body, Empty, read_json
 from server.api.errors import ApiError
+from server.api.openapi import described
 from server.auth.access import device_required, public
 from server.domain.devices import DeviceRefused, redeem_enrolment, rotate_credential
 from server.extensions import db
@@ -45,13 +47,23 @@ def shift_json(shift: Shift, token: str | None = None) -> dict[str, Any]:
     return data
 
 
+class EnrolBody(Body):
+    token: str = Field(min_length=1, max_length=128)
+    name: str | None = Field(default=None, max_length=80)
+
+
 @bp.post("/devices/enrol")
 @public
+@described(
+    "Enrol this phone with the one-time token of an enrolment link.",
+    body=EnrolBody,
+    answers={201: "The device and its credential (shown only in this answer)."},
+)
 def device_enrol():
     """Redeem an enrolment token (from the QR code's link): the new device and its credential, shown only here."""
-    body = read_json({"token": Field(str, required=True, max_length=128), "name": Field(str, max_length=80)})
+    body = read_json(EnrolBody)
     try:
-        device, credential = redeem_enrolment(body["token"], body.get("name"))
+        device, credential = redeem_enrolment(body.token, body.name)
     except DeviceRefused as refused:
         db.session.rollback()
         raise ApiError(refused.reason) from refused
@@ -63,6 +75,7 @@ def device_enrol():
 
 @bp.get("/device")
 @device_required
+@described("The calling device; with a shift header, whether that volunteer is still signed in.")
 def device():
     """The calling device, whether it should rotate its credential, and (given ``X-Comptoir-Shift``) whether that
     volunteer is still signed in: ``shift`` is then the shift, or null with ``shift_refused`` giving the reason."""
@@ -77,9 +90,10 @@ def device():
 
 @bp.post("/device/rotate")
 @device_required
+@described("A new credential for the calling device.", body=Empty, answers={200: "The new credential."})
 def device_rotate():
     """A new credential for the calling device; the one it used stays valid until the new one is first used."""
-    read_json({})
+    read_json(Empty)
     try:
         credential = rotate_credential(current_device(), g.credential_hash)
     except DeviceRefused as refused:

@@ -49,6 +49,13 @@ REASONS: dict[str, tuple[int, Callable[[], str]]] = {
         lambda: _("You or this phone may not act at this point. Ask a coordinator to add you to it."),
     ),
     "distribution_unknown": (404, lambda: _("This distribution does not exist.")),
+    # Sync.
+    "too_many_events": (413, lambda: _("Too many events in one upload: send them in smaller batches.")),
+    "events_rejected": (
+        422,
+        lambda: _("Some events were refused (see their results); the others are stored."),
+    ),
+    "cursor_unknown": (409, lambda: _("This position is not known to the server: download the distribution again.")),
     # Passkey ceremonies (``passkey_`` + the reason of ``server.auth.webauthn.PasskeyRefused``).
     "passkey_unknown_ceremony": (401, lambda: _("This sign-in attempt is not known. Try again.")),
     "passkey_expired": (401, lambda: _("This sign-in attempt took too long. Try again.")),

@@ -5,13 +5,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify
+from pydantic import Field
 from sqlalchemy import func, select
 
 from server.api import bp
 from server.api.auth import current_device, current_shift, require_distribution
-from server.api.body import Field, read_json
+from server.api.body import Body, read_json
 from server.api.devices import device_json, iso, point_json, shift_json
 from server.api.errors import ApiError
+from server.api.openapi import described
 from server.auth.access import device_required, shift_required
 from server.auth.webauthn import PasskeyRefused, begin_authentication, finish_authentication
 from server.domain.devices import DeviceRefused
@@ -23,15 +25,25 @@ UPCOMING_DAYS = 14  # how far ahead ``/api/me`` lists distributions
 UPCOMING_MAX = 50
 
 
+class ShiftOptionsBody(Body):
+    email: str | None = Field(default=None, max_length=254)
+
+
+class ShiftStartBody(Body):
+    ceremony: str = Field(min_length=1, max_length=64)
+    credential: dict[str, Any] | str  # the browser's answer, as @simplewebauthn/browser gives it
+
+
 @bp.post("/shifts/options")
 @device_required
+@described("Options for the passkey prompt on the phone.", body=ShiftOptionsBody)
 def shift_options():
     """Options for the passkey prompt on the phone: for the user with ``email`` if one is known and has passkeys,
     else username-less (the same answer either way, so the API tells nobody which e-mails exist)."""
-    body = read_json({"email": Field(str, max_length=254)})
+    body = read_json(ShiftOptionsBody)
     user = None
-    if body.get("email"):
-        user = db.session.scalar(select(User).where(func.lower(User.email) == body["email"].lower()))
+    if body.email:
+        user = db.session.scalar(select(User).where(func.lower(User.email) == body.email.lower()))
         if user is not None and (not user.active or not user.passkeys):
             user = None
     started = begin_authentication(user)
@@ -41,14 +53,17 @@ def shift_options():
 
 @bp.post("/shifts")
 @device_required
+@described(
+    "Verify a passkey answer and start a volunteer shift on this phone.",
+    body=ShiftStartBody,
+    answers={201: "The shift and its token, and the points where the volunteer may act."},
+)
 def shift_start():
     """Verify the passkey's answer and give the volunteer a shift on this device until the end of the day."""
-    body = read_json(
-        {"ceremony": Field(str, required=True, max_length=64), "credential": Field((dict, str), required=True)}
-    )
+    body = read_json(ShiftStartBody)
     device = current_device()
     try:
-        passkey = finish_authentication(body["ceremony"], body["credential"])
+        passkey = finish_authentication(body.ceremony, body.credential)
     except PasskeyRefused as refused:
         db.session.commit()  # the challenge stays used and any audit entry stays written
         current_app.logger.info("passkey refused on device %s: %s", device.public_id, refused.reason)
@@ -65,6 +80,7 @@ def shift_start():
 
 @bp.delete("/shifts/current")
 @shift_required
+@described("Sign the current volunteer out of this phone.")
 def shift_end():
     """Sign the current volunteer out of this device."""
     shift = current_shift()
@@ -76,6 +92,7 @@ def shift_end():
 
 @bp.get("/me")
 @shift_required
+@described("The device, the volunteer, their points and the coming distributions there.")
 def me():
     """The device, the volunteer, the device's points where they may act, and today's and upcoming distributions
     there."""
@@ -108,8 +125,9 @@ def me():
 
 @bp.get("/distributions/<id:distribution_id>")
 @shift_required
+@described("A distribution this phone and volunteer may run.")
 def distribution(distribution_id: int):
-    """A distribution this device and volunteer may run (later: the pack for it)."""
+    """A distribution this device and volunteer may run (its pack: ``GET …/pack``, ``server.api.packs``)."""
     found = require_distribution(distribution_id)
     orders = db.session.scalar(select(func.count(Order.id)).where(Order.distribution_id == found.id))
     return jsonify(distribution=distribution_json(found) | {"orders": orders})

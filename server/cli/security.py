@@ -36,6 +36,7 @@ SCOPED_ARGUMENTS: dict[str, str] = {
     "distribution_id": "its point",
     "household_id": "its home point",
     "order_id": "its distribution's point",
+    "conflict_id": "its distribution's point",
     "user_id": "the user's points",
     "device_id": "the device's points",
 }

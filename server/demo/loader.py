@@ -227,7 +227,7 @@ def _load_households(rng: random.Random, points: list[Point], tiers: dict[str, T
 
 
 def _new_member(rng: random.Random, point: int, tier: str, taken: set[str], today: date) -> _Member:
-    first_name, last_name = _random_name(rng)
+    first_name, last_name = random_name(rng)
     email = None if rng.random() < data.NO_EMAIL_RATE else _unique_email(first_name, last_name, taken)
     status = rng.choices([s for s, _ in data.STATUS_WEIGHTS], weights=[w for _, w in data.STATUS_WEIGHTS])[0]
     return _Member(
@@ -244,7 +244,7 @@ def _new_member(rng: random.Random, point: int, tier: str, taken: set[str], toda
     )
 
 
-def _random_name(rng: random.Random) -> tuple[str, str]:
+def random_name(rng: random.Random) -> tuple[str, str]:
     """First and last name from one group of names, or now and then from two (families mix)."""
     weights = [group.weight for group in data.NAME_GROUPS]
     group = rng.choices(data.NAME_GROUPS, weights=weights)[0]
@@ -399,7 +399,7 @@ def _load_users(rng: random.Random, points: list[Point], members: list[_Member],
     existing = set(db.session.scalars(select(User.email)))
     users = []
     for slug, indexes in data.COORDINATORS:
-        first_name, last_name = _random_name(rng)
+        first_name, last_name = random_name(rng)
         users.append(
             User(
                 email=f"coordination.{slug}@{data.EMAIL_DOMAIN}",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
 from server.models.types import UTCDateTime, utcnow
+from sync import pack
 from sync.vocabulary import HOUSEHOLD_STATUSES, USER_ROLES
 
 if TYPE_CHECKING:
@@ -69,8 +70,8 @@ class Household(db.Model):
 
     @property
     def short_name(self) -> str:
-        """First name and initial: all a device needs to greet a member."""
-        return f"{self.first_name} {self.last_name[:1]}." if self.last_name else self.first_name
+        """First name and initial: all a device needs to greet a member (the pack's rule, ``sync.pack``)."""
+        return pack.display_name(self.first_name, self.last_name)
 
 
 user_points = Table(

@@ -105,17 +105,17 @@ class SyncedEvent(db.Model):
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
     type: Mapped[str] = mapped_column(String(40))
     schema_version: Mapped[int] = mapped_column(Integer)
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)  # None: written by the server
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     distribution_id: Mapped[int] = mapped_column(ForeignKey("distributions.id"), index=True)
     device_seq: Mapped[int] = mapped_column(Integer)
-    prev_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # None for a device's first event
     hash: Mapped[str] = mapped_column(String(64))
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
-    device: Mapped[Device] = relationship()
+    device: Mapped[Device | None] = relationship()
 
 
 class Conflict(db.Model):

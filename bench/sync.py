@@ -1,0 +1,468 @@
+"""Sync figures: the distribution pack for 1,000 members (size raw and gzipped, build time); events ingested
+through the real HTTP endpoint (waitress on 127.0.0.1, batches of 500) on SQLite and PostgreSQL beside the same
+rows inserted by a plain ``executemany``; upload latency with 50 phones uploading at once.
+
+Run: .venv/bin/python bench/sync.py   (PostgreSQL: COMPTOIR_TEST_POSTGRES_URL, default the local server)
+
+Each measure is one function taking a scratch folder and returning rows ``(figure, value, target)``; ``main`` runs
+them in order and prints one table. A measure builds its own app and database there, so measures never share state.
+"""
+
+import gzip
+import http.client
+import json
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # first: ``import sync`` must find the package, not this script
+
+from flask import Flask  # noqa: E402
+
+from server import create_app  # noqa: E402
+from server.extensions import db  # noqa: E402
+
+Row = tuple[str, str, str]  # figure, value, target
+
+MEMBERS = 1000
+RUNS = 15
+SEED = 20260310
+
+TIER_WEIGHTS = (0.6, 0.25, 0.15)  # of the demo's tiers: tarif plein, solidaire, très solidaire
+
+
+def bench_app(folder: Path) -> Flask:
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def make_distribution(app: Flask, members: int = MEMBERS, seed: int = SEED) -> int:
+    """A network of ``members`` households with tickets (some re-issued), accounts, and an order of 1–4 lines each
+    in one distribution; returns the distribution's id."""
+    from server.demo import data
+    from server.demo.loader import random_name
+    from server.models import (
+        Account,
+        AccountMovement,
+        Distribution,
+        Household,
+        NetworkSettings,
+        Order,
+        OrderLine,
+        Point,
+        Product,
+        Tier,
+    )
+    from server.ticket_keys import create_key
+    from sync import manual_codes, pricing
+
+    rng = random.Random(seed)
+    with app.app_context():
+        settings = NetworkSettings.current()
+        settings.name = "Comptoirs Coopératifs de la Marne"
+        create_key()
+        tiers = [Tier(name=spec.name, share_percent=spec.share_percent) for spec in data.TIERS]
+        points = [Point(name=spec.name, town=spec.town, address=spec.address) for spec in data.POINTS]
+        products = [
+            Product(
+                code=spec.code,
+                name=spec.name,
+                unit=spec.unit,
+                producer=spec.producer,
+                unit_price_cents=spec.price_cents,
+            )
+            for spec in data.PRODUCTS
+        ]
+        starts = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
+        distribution = Distribution(point=points[2], starts_at=starts, ends_at=starts + timedelta(hours=1, minutes=30))
+        db.session.add_all([*tiers, *points, *products, distribution])
+        db.session.flush()
+        codes: set[str] = set()
+        while len(codes) < members:
+            codes.add(manual_codes.new_code())
+        for number, code in enumerate(sorted(codes)):
+            tier = rng.choices(tiers, weights=TIER_WEIGHTS)[0]
+            first, last = random_name(rng)
+            serial = 0 if rng.random() > 0.05 else rng.randint(1, 3)  # 5 % of cards were lost and re-issued
+            household = Household(
+                first_name=first,
+                last_name=last,
+                email=f"{first}.{last}.{number}@example.org".lower(),
+                phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                tier=tier,
+                point=distribution.point,
+                notes="Livraison possible le mercredi" if rng.random() < 0.1 else "",
+                ticket_serial=serial,
+                ticket_min_serial=serial,
+                ticket_key_id=1,
+                ticket_issued_on=date(2026, 1, 5),
+                manual_code=code,
+                page_token=f"page-{number:06d}-{rng.getrandbits(128):032x}",
+            )
+            chosen = rng.sample(products, rng.choice([1, 1, 2, 2, 2, 3, 3, 4]))
+            order = Order(distribution=distribution, household=household, share_percent=tier.share_percent)
+            order.lines = [
+                OrderLine(product=p, quantity=rng.choice([1, 1, 1, 2, 3]), unit_price_cents=p.unit_price_cents)
+                for p in chosen
+            ]
+            db.session.add_all([household, order])
+            if rng.random() < 0.4:
+                prepaid = Account(household=household, kind="prepaid")
+                db.session.add(prepaid)
+                for _ in range(rng.randint(1, 3)):
+                    db.session.add(
+                        AccountMovement(account=prepaid, amount_cents=rng.choice([2000, 5000]), reason="Versement")
+                    )
+                due = pricing.order_due_cents([(line.quantity, line.unit_price_cents) for line in order.lines], 100)
+                db.session.add(AccountMovement(account=prepaid, amount_cents=-due, reason="Distribution du 3 mars"))
+            if tier.share_percent < 100:
+                allowance = Account(household=household, kind="allowance")
+                db.session.add_all([allowance, AccountMovement(account=allowance, amount_cents=5000, reason="SSA")])
+        db.session.commit()
+        return distribution.id
+
+
+def median_ms(function: Callable[[], object], runs: int = RUNS) -> tuple[float, object]:
+    """The median wall time of ``function`` in milliseconds (after one warm-up run), and its last result."""
+    result = function()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), result
+
+
+def pack_figures(folder: Path) -> list[Row]:
+    """Size of the pack for 1,000 members, raw and gzipped, and the time to build it (queries + serialisation)."""
+    import json
+
+    from server.api.packs import GZIP_LEVEL
+    from server.domain.packs import distribution_pack
+    from server.models import Distribution
+
+    app = bench_app(folder)
+    distribution_id = make_distribution(app)
+
+    def build():
+        with app.app_context():  # a new session each time: nothing cached between runs
+            return distribution_pack(db.session.get(Distribution, distribution_id))
+
+    build_ms, built = median_ms(build)
+    zip_ms, zipped = median_ms(lambda: gzip.compress(built.body, compresslevel=GZIP_LEVEL, mtime=0))
+    request_ms = http_pack_ms(app, distribution_id)
+    pack = json.loads(built.body)
+    lines = sum(len(m["order"]["lines"]) for m in pack["members"])
+    return [
+        ("pack: members / order lines", f"{len(pack['members']):,} / {lines:,}", ""),
+        ("pack size, raw JSON", f"{len(built.body) / 1024:.0f} KB", ""),
+        ("pack size, gzipped (level 6)", f"{len(zipped) / 1024:.0f} KB", "< 150 KB"),
+        ("pack build (queries + schema check + JSON), median", f"{build_ms:.0f} ms", "< 200 ms"),
+        ("pack gzip, median", f"{zip_ms:.0f} ms", ""),
+        ("GET …/pack with gzip (auth + build + gzip), median", f"{request_ms:.0f} ms", ""),
+    ]
+
+
+def http_pack_ms(app: Flask, distribution_id: int) -> float:
+    """The whole request through Flask's test client: device and shift checks, build, gzip."""
+    from server.domain.devices import create_enrolment, redeem_enrolment
+    from server.domain.shifts import start_shift
+    from server.models import Distribution, User
+
+    with app.app_context():
+        point = db.session.get(Distribution, distribution_id).point
+        admin = User(email="admin@example.org", role="admin")
+        db.session.add(admin)
+        _, token = create_enrolment(admin, "Téléphone 1", [point])
+        device, credential = redeem_enrolment(token)
+        _, shift = start_shift(device, admin)
+        db.session.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Device {credential}", "X-Comptoir-Shift": shift, "Accept-Encoding": "gzip"}
+
+    def get():
+        answer = client.get(f"/api/distributions/{distribution_id}/pack", headers=headers)
+        assert answer.status_code == 200 and answer.headers["Content-Encoding"] == "gzip", answer.status_code
+
+    return median_ms(get)[0]
+
+
+# Events: the HTTP ingest against the physical baseline, and the latency of many phones at once.
+
+POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BATCH = 500
+BATCHES = 20  # 10,000 events per database
+PHONES = 50
+PHONE_BATCHES = 4
+PHONE_BATCH = 100
+
+
+def engine_app(folder: Path, backend: str) -> tuple[Flask, Callable[[], None]]:
+    """An app on a fresh SQLite file or a fresh PostgreSQL schema, and what drops it afterwards."""
+    config: dict[str, object] = {"SECRET_KEY": "bench", "INSTANCE_PATH": str(folder / "instance")}
+    config["RATELIMIT_ENABLED"] = False
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if backend == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{folder / 'events.sqlite'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        config["SQLALCHEMY_DATABASE_URI"] = POSTGRES_URL
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
+
+        def drop() -> None:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+    return app, drop
+
+
+@dataclass
+class BenchPhone:
+    """An enrolled phone with a volunteer's shift that records chained events (what the app does)."""
+
+    device_id: str
+    volunteer_id: int
+    headers: dict[str, str]
+    seq: int = 0
+    prev_hash: str | None = None
+
+    def events(self, distribution_id: int, orders: list[int], count: int) -> list[dict]:
+        from sync.chain import event_hash
+        from sync.events import format_time, new_event_id, parse_event
+
+        made = []
+        for n in range(count):
+            self.seq += 1
+            if n % 2:
+                kind, payload = "payment", {"order_id": orders[n % len(orders)], "amount_cents": 1050, "method": "cash"}
+            else:
+                kind, payload = "handover", {"order_id": orders[n % len(orders)], "outcome": "all"}
+            event = {
+                "id": new_event_id(),
+                "type": kind,
+                "schema_version": 1,
+                "device_id": self.device_id,
+                "volunteer_id": self.volunteer_id,
+                "distribution_id": distribution_id,
+                "device_time": format_time(datetime.now(UTC)),
+                "seq": self.seq,
+                "prev_hash": self.prev_hash,
+                "payload": payload,
+            }
+            self.prev_hash = event_hash(parse_event(event))
+            made.append(event)
+        return made
+
+
+def event_world(app: Flask, phones: int) -> tuple[int, list[int], list[BenchPhone]]:
+    """A point, a distribution open now with 200 orders, and ``phones`` enrolled phones with a volunteer each."""
+    from server.domain.devices import create_enrolment, redeem_enrolment
+    from server.domain.shifts import start_shift
+    from server.models import Distribution, Household, Order, OrderLine, Point, Product, Tier, User
+
+    with app.app_context():
+        point = Point(name="Maison de quartier du Luzard", town="Noisiel")
+        tier = Tier(name="Tarif plein", share_percent=100)
+        basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
+        now = datetime.now(UTC)
+        distribution = Distribution(point=point, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3))
+        orders = []
+        for n in range(200):
+            household = Household(first_name=f"Membre{n}", last_name="Martin", tier=tier, point=point)
+            order = Order(distribution=distribution, household=household, share_percent=100)
+            order.lines = [OrderLine(product=basket, quantity=1, unit_price_cents=1500)]
+            orders.append(order)
+        admin = User(email="admin@example.org", role="admin")
+        db.session.add_all([*orders, admin])
+        db.session.flush()
+        made = []
+        for n in range(phones):
+            volunteer = User(email=f"benevole{n}@example.org", role="volunteer", points=[point])
+            db.session.add(volunteer)
+            _, token = create_enrolment(admin, f"Téléphone {n}", [point])
+            device, credential = redeem_enrolment(token)
+            _, shift = start_shift(device, volunteer, now=now - timedelta(minutes=5))
+            headers = {"Authorization": f"Device {credential}", "X-Comptoir-Shift": shift}
+            made.append(BenchPhone(device.public_id, volunteer.id, headers))
+        db.session.commit()
+        return distribution.id, [order.id for order in orders], made
+
+
+@contextmanager
+def served(app: Flask, threads: int = 8) -> Iterator[int]:
+    """The app behind waitress on 127.0.0.1 (a free port), as in production."""
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> dict:
+    connection.request("POST", "/api/events", body=body, headers={"Content-Type": "application/json", **headers})
+    answer = connection.getresponse()
+    data = json.loads(answer.read())
+    assert answer.status == 200, (answer.status, data)
+    return data
+
+
+def ingest_figures(folder: Path) -> list[Row]:
+    """Events per second through ``POST /api/events`` against the same rows by ``executemany``, per database."""
+    rows: list[Row] = []
+    for backend in ("sqlite", "postgresql"):
+        app, drop = engine_app(folder / backend, backend)
+        try:
+            http_rate, raw_rate = ingest_rates(app)
+        finally:
+            drop()
+        rows += [
+            (f"{backend}: events/s through HTTP (batches of {BATCH})", f"{http_rate:,.0f}", "≥ 5,000 (SQLite)"),
+            (f"{backend}: events/s by executemany (same rows)", f"{raw_rate:,.0f}", ""),
+            (f"{backend}: HTTP / executemany", f"{http_rate / raw_rate:.2f}", "≥ 0.33"),
+        ]
+    return rows
+
+
+def ingest_rates(app: Flask) -> tuple[float, float]:
+    from sqlalchemy import insert
+
+    from server.domain.events import _row
+    from server.models import SyncedEvent
+    from sync.events import parse_event
+
+    distribution_id, orders, (phone, other) = event_world(app, 2)
+    bodies = [json.dumps({"events": phone.events(distribution_id, orders, BATCH)}).encode() for _ in range(BATCHES)]
+    with served(app) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        post(connection, json.dumps({"events": phone.events(distribution_id, orders, 10)}).encode(), phone.headers)
+        start = time.perf_counter()
+        for body in bodies:
+            results = post(connection, body, phone.headers)["results"]
+            assert all(result["status"] == "accepted" for result in results)
+        http_seconds = time.perf_counter() - start
+        connection.close()
+
+    # The physical baseline: the same rows (another phone's events, so the ids are new) by executemany.
+    with app.app_context():
+        device_id = db.session.scalar(select_device_id(other.device_id))
+        batches = [
+            [_row(parse_event(event), "0" * 64, device_id) for event in other.events(distribution_id, orders, BATCH)]
+            for _ in range(BATCHES)
+        ]
+        start = time.perf_counter()
+        for batch in batches:
+            db.session.execute(insert(SyncedEvent), batch)
+            db.session.commit()
+        raw_seconds = time.perf_counter() - start
+    events = BATCH * BATCHES
+    return events / http_seconds, events / raw_seconds
+
+
+def select_device_id(public_id: str):
+    from sqlalchemy import select
+
+    from server.models import Device
+
+    return select(Device.id).where(Device.public_id == public_id)
+
+
+def latency_figures(folder: Path) -> list[Row]:
+    """p50 and p99 of one upload while 50 phones upload at once (each 4 batches of 100 events), per database."""
+    rows: list[Row] = []
+    for backend in ("sqlite", "postgresql"):
+        app, drop = engine_app(folder / f"latency-{backend}", backend)
+        try:
+            latencies = sorted(upload_latencies(app))
+        finally:
+            drop()
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        rows.append((f"{backend}: upload latency, {PHONES} phones at once, p50 / p99", f"{p50:.0f} / {p99:.0f} ms", ""))
+    return rows
+
+
+def upload_latencies(app: Flask) -> list[float]:
+    distribution_id, orders, phones = event_world(app, PHONES)
+    bodies = {
+        phone.device_id: [
+            json.dumps({"events": phone.events(distribution_id, orders, PHONE_BATCH)}).encode()
+            for _ in range(PHONE_BATCHES)
+        ]
+        for phone in phones
+    }
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start_line = threading.Barrier(len(phones))
+    with served(app, threads=16) as port:
+
+        def upload(phone: BenchPhone) -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            start_line.wait()
+            for body in bodies[phone.device_id]:
+                began = time.perf_counter()
+                post(connection, body, phone.headers)
+                with lock:
+                    latencies.append((time.perf_counter() - began) * 1000)
+            connection.close()
+
+        workers = [threading.Thread(target=upload, args=(phone,)) for phone in phones]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    return latencies
+
+
+MEASURES: list[Callable[[Path], list[Row]]] = [pack_figures, ingest_figures, latency_figures]
+
+
+def main() -> None:
+    logging.getLogger("waitress").setLevel(logging.CRITICAL)  # queue-depth warnings while 50 phones upload at once
+    rows: list[Row] = []
+    for measure in MEASURES:
+        with tempfile.TemporaryDirectory(prefix="comptoir-bench-") as folder:
+            rows += measure(Path(folder))
+    width = max(len(figure) for figure, _, _ in rows)
+    value_width = max(len(value) for _, value, _ in rows)
+    print(f"{'figure':<{width}}  {'value':>{value_width}}  target")
+    for figure, value, target in rows:
+        print(f"{figure:<{width}}  {value:>{value_width}}  {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+// Events: what the phone records at the point, built and hashed exactly as the server reads them.
+//
+// The rules are docs/sync-protocol.md ("Event envelope", "Event types", "Hash chain"); the Python twins are
+// sync/events.py (the fields and their defaults) and sync/chain.py (the canonical encoding and the hash). Both are
+// held to the same vectors, sync/vectors/events.json (tests/browser/test_pwa_data.py runs them here).
+//
+// `record()` is the only way the screens write an event: it writes the event to the outbox and advances the
+// distribution's hash chain in one IndexedDB transaction, and resolves only once that transaction committed, so the
+// screen may say "recorded" when it resolves and not before.
+import { database, dataChanged, getCurrentShift, getDevice } from './store.js';
+
+export const SCHEMA_VERSION = 1;
+
+/**
+ * Each payload's fields: those it must have, and the optional ones with the default the server fills in (pydantic's
+ * defaults in sync/events.py). The canonical encoding always writes every field, so a default missing here would
+ * give another hash than the server's: the vectors cover every type with every optional field left out.
+ */
+const PAYLOADS = {
+  handover: { required: ['order_id', 'outcome'], defaults: { lines: () => [], substitution_note: null } },
+  payment: {
+    required: ['amount_cents', 'method'],
+    defaults: {
+      order_id: null,
+      household_id: null,
+      method_details: null,
+      from_prepaid_cents: 0,
+      from_allowance_cents: 0,
+      solidarity_cents: 0,
+    },
+  },
+  void: { required: ['event_id'], defaults: { reason: '' } },
+  cash_count: { required: ['kind', 'total_cents'], defaults: { denominations: null } },
+  scan_refused: { required: ['reason'], defaults: { member_id: null } },
+  note: { required: ['text'], defaults: {} },
+  conflict_resolved: { required: ['conflict_key', 'action', 'comment'], defaults: { event_id: null } },
+};
+
+/** Every event type (sync.events.EVENT_TYPES). */
+export const EVENT_TYPES = Object.freeze(Object.keys(PAYLOADS));
+/** What a phone may record: `conflict_resolved` is written by the server only. */
+export const DEVICE_EVENT_TYPES = Object.freeze(EVENT_TYPES.filter((type) => type !== 'conflict_resolved'));
+
+const ENVELOPE = [
+  'id',
+  'type',
+  'schema_version',
+  'device_id',
+  'volunteer_id',
+  'distribution_id',
+  'device_time',
+  'seq',
+  'prev_hash',
+  'payload',
+];
+
+/**
+ * A UUID version 7 (RFC 9562), as sync.events.new_event_id makes them: 48 bits of Unix time in milliseconds, the
+ * version, 12 random bits, the variant, 62 random bits. The time prefix keeps ids roughly in recording order; the
+ * 74 random bits make two phones' ids distinct without asking anyone.
+ * @param {number} [unixMs] the time (Date.now() by default)
+ * @param {Uint8Array} [random] 10 random bytes (crypto.getRandomValues by default)
+ * @returns {string} lower-case canonical form
+ */
+export function uuidv7(unixMs = Date.now(), random = crypto.getRandomValues(new Uint8Array(10))) {
+  const bytes = new Uint8Array(16);
+  bytes.set(random.subarray(0, 10), 6);
+  let ms = Math.floor(unixMs);
+  for (let i = 5; i >= 0; i -= 1) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = 0x70 | (bytes[6] & 0x0f);
+  bytes[8] = 0x80 | (bytes[8] & 0x3f);
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The one written form of a time: UTC, milliseconds, `Z` (sync.events.format_time). */
+export function formatTime(value) {
+  return new Date(value).toISOString();
+}
+
+function clone(value) {
+  return typeof value === 'function' ? value() : value;
+}
+
+/**
+ * The event with every field the server fills in: the payload's defaults for the fields left out, `device_time`
+ * in its one written form. Throws a TypeError for an unknown type, a missing or unknown field: an app bug, better
+ * found when recording than when the server refuses the event hours later.
+ * @param {object} event
+ * @returns {object} a new object (the argument is not changed)
+ */
+export function withDefaults(event) {
+  const spec = PAYLOADS[event?.type];
+  if (!spec) throw new TypeError(`unknown event type: ${event?.type}`);
+  for (const field of ENVELOPE) {
+    if (event[field] === undefined) throw new TypeError(`event field missing: ${field}`);
+  }
+  const unknown = Object.keys(event).filter((field) => !ENVELOPE.includes(field));
+  if (unknown.length) throw new TypeError(`unknown event fields: ${unknown.join(', ')}`);
+  const payload = { ...event.payload };
+  for (const field of spec.required) {
+    if (payload[field] === undefined) throw new TypeError(`${event.type} payload field missing: ${field}`);
+  }
+  for (const [field, value] of Object.entries(spec.defaults)) {
+    if (payload[field] === undefined) payload[field] = clone(value);
+  }
+  const known = [...spec.required, ...Object.keys(spec.defaults)];
+  const extra = Object.keys(payload).filter((field) => !known.includes(field));
+  if (extra.length) throw new TypeError(`unknown ${event.type} payload fields: ${extra.join(', ')}`);
+  return { ...event, device_time: formatTime(event.device_time), payload };
+}
+
+/** Compare strings by Unicode code point, as Python's sorted() does (plain `<` compares UTF-16 code units). */
+function byCodePoint(a, b) {
+  const left = Array.from(a);
+  const right = Array.from(b);
+  for (let i = 0; i < Math.min(left.length, right.length); i += 1) {
+    const difference = left[i].codePointAt(0) - right[i].codePointAt(0);
+    if (difference) return difference;
+  }
+  return left.length - right.length;
+}
+
+function encode(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    // Events hold integers only (cents, ids, quantities): a float would be written differently by Python.
+    if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(encode).join(',')}]`;
+  if (typeof value === 'object') {
+    // Sorted explicitly: JSON.stringify would put integer-like keys ("200", "5") first, in numeric order.
+    const keys = Object.keys(value).sort(byCodePoint);
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${encode(value[key])}`).join(',')}}`;
+  }
+  throw new TypeError(`not allowed in an event: ${typeof value}`);
+}
+
+/**
+ * The canonical encoding of an event (sync.chain.canonical_json), as a string: every field with defaults filled
+ * in, object keys sorted by code point at every level, no white space, non-ASCII characters as themselves.
+ * @param {object} event
+ * @returns {string}
+ */
+export function canonicalJson(event) {
+  return encode(withDefaults(event));
+}
+
+async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The event's hash (sync.chain.event_hash): SHA-256 of the UTF-8 canonical encoding, 64 lower-case hex digits.
+ * @param {object} event
+ * @returns {Promise<string>}
+ */
+export async function eventHash(event) {
+  return sha256Hex(canonicalJson(event));
+}
+
+function sameChain(a, b) {
+  return (a?.seq ?? 0) === (b?.seq ?? 0) && (a?.prevHash ?? null) === (b?.prevHash ?? null);
+}
+
+async function whoRecords(context) {
+  if (!Number.isSafeInteger(context?.distributionId) || context.distributionId < 1) {
+    throw new TypeError('record() needs context.distributionId');
+  }
+  const deviceId = context.deviceId ?? (await getDevice())?.id;
+  if (!deviceId) throw new Error('this phone is not enrolled');
+  const volunteerId = context.volunteerId ?? (await getCurrentShift())?.user?.id;
+  if (!volunteerId) throw new Error('no volunteer is signed in on this phone');
+  return { deviceId, volunteerId, distributionId: context.distributionId };
+}
+
+const MAX_ATTEMPTS = 20;
+let queue = Promise.resolve();
+
+/**
+ * Record an event: the next of this phone's chain for the distribution. Writes the event to the outbox and the
+ * chain's new end (`chains`) in ONE IndexedDB transaction with nothing else awaited inside it, and resolves only
+ * after it committed: when this resolves the event survives a closed browser; when it rejects nothing was written.
+ *
+ * The hash needs WebCrypto (asynchronous, which would end an IndexedDB transaction), so it is computed before the
+ * transaction from the chain's end as read then; the transaction checks that end has not moved (another tab, the
+ * service worker) and otherwise starts again. Records in one page are also queued one after the other.
+ *
+ * The volunteer's shift is not checked here: an event recorded is a fact. The server refuses (visibly, see
+ * sync.js) an event no shift covered.
+ *
+ * @param {string} type one of DEVICE_EVENT_TYPES
+ * @param {object} payload the payload; optional fields may be left out (the server fills the same defaults)
+ * @param {{distributionId: number, volunteerId?: number, deviceId?: string}} context the distribution; the
+ *   volunteer defaults to the current shift's user, the device to the enrolled device
+ * @returns {Promise<{event: object, hash: string}>} the event as stored and as it will be uploaded (defaults
+ *   filled in), and its hash (the next event's `prev_hash`)
+ */
+export function record(type, payload, context) {
+  const run = queue.then(() => recordNow(type, payload, context));
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function recordNow(type, payload, context) {
+  if (!DEVICE_EVENT_TYPES.includes(type)) throw new TypeError(`a phone cannot record a ${type} event`);
+  const who = await whoRecords(context);
+  const db = await database();
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    let chain = await db.get('chains', who.distributionId);
+    // A chain belongs to one device: after a new enrolment (a new device id) the distribution's chain starts again.
+    if (chain && chain.deviceId !== who.deviceId) chain = undefined;
+    const now = Date.now();
+    const event = withDefaults({
+      id: uuidv7(now),
+      type,
+      schema_version: SCHEMA_VERSION,
+      device_id: who.deviceId,
+      volunteer_id: who.volunteerId,
+      distribution_id: who.distributionId,
+      device_time: formatTime(now),
+      seq: (chain?.seq ?? 0) + 1,
+      prev_hash: chain?.prevHash ?? null,
+      payload,
+    });
+    const hash = await eventHash(event);
+
+    const tx = db.transaction(['outbox', 'chains', 'meta'], 'readwrite');
+    const chains = tx.objectStore('chains');
+    let current = await chains.get(who.distributionId);
+    if (current && current.deviceId !== who.deviceId) current = undefined;
+    if (!sameChain(current, chain)) {
+      tx.abort();
+      await tx.done.catch(() => {});
+      continue;
+    }
+    const meta = tx.objectStore('meta');
+    const order = ((await meta.get('outboxCounter')) ?? 0) + 1;
+    const entry = {
+      id: event.id,
+      distributionId: who.distributionId,
+      order,
+      event,
+      hash,
+      recordedAt: event.device_time,
+    };
+    await Promise.all([
+      tx.objectStore('outbox').add(entry),
+      chains.put({ seq: event.seq, prevHash: hash, deviceId: who.deviceId }, who.distributionId),
+      meta.put(order, 'outboxCounter'),
+      tx.done,
+    ]);
+    dataChanged('recorded', who.distributionId);
+    return { event, hash };
+  }
+  throw new Error('could not record: the chain kept changing');
+}

@@ -1,0 +1,230 @@
+// What the phone can tell about a distribution from the events it knows: its own (in the outbox until the server
+// confirms them, then in the log) and the other phones' (pulled into the log). The rules are those of the server's
+// projection (sync/projection.py, docs/sync-protocol.md "Projection"), for what a screen needs at the point: is
+// this order already collected, by this phone or another, how much was paid for it, what should be in this phone's
+// cash box. The server's view stays the record; this is what the phone knows so far.
+import { database } from './store.js';
+
+const OUTCOME_RANK = { refused: 1, partial: 2, all: 3 };
+const STATUS = { all: 'collected', partial: 'partially_collected', refused: 'not_collected' };
+
+/**
+ * Every event the phone knows for a distribution, in canonical order (device time, device, seq, id), each once.
+ * An event recorded here is `own`; `pending` until the server confirmed it; `refused` (with the server's reason)
+ * when the server refused it: a refused event still happened at the point, so it counts here.
+ * @param {number} distributionId
+ * @returns {Promise<Array<{event: object, own: boolean, pending: boolean, refused: object|null}>>}
+ */
+export async function knownEvents(distributionId) {
+  const db = await database();
+  const tx = db.transaction(['outbox', 'log'], 'readonly');
+  const [pending, logged] = await Promise.all([
+    tx.objectStore('outbox').index('distribution').getAll(distributionId),
+    tx.objectStore('log').index('distribution').getAll(distributionId),
+    tx.done,
+  ]);
+  const byId = new Map();
+  for (const entry of logged) {
+    byId.set(entry.id, { event: entry.event, own: Boolean(entry.own), pending: false, refused: null });
+  }
+  for (const entry of pending) {
+    if (byId.has(entry.id)) continue; // a sync moves an event in one transaction: only a guard
+    byId.set(entry.id, { event: entry.event, own: true, pending: true, refused: entry.refused ?? null });
+  }
+  return [...byId.values()].sort((a, b) => compareEvents(a.event, b.event));
+}
+
+function compare(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The canonical order of sync.chain.sort_key (device times are all in the one written form, so compare as text). */
+export function compareEvents(a, b) {
+  return (
+    compare(a.device_time, b.device_time) || compare(a.device_id, b.device_id) || a.seq - b.seq || compare(a.id, b.id)
+  );
+}
+
+function voidTarget(event) {
+  if (event.type === 'void') return event.payload.event_id;
+  if (event.type === 'conflict_resolved' && event.payload.action === 'void_event') return event.payload.event_id;
+  return null;
+}
+
+/**
+ * The ids of the voided events (sync.projection.voided_ids): an event is voided when a void that is not itself
+ * voided names it, so a void of a void restores it; voids naming each other in a circle have no effect; a
+ * conflict resolution with the action `void_event` voids like a void.
+ * @param {object[]} events
+ * @returns {Set<string>}
+ */
+export function voidedIds(events) {
+  const ids = new Set(events.map((event) => event.id));
+  const targets = new Map();
+  for (const event of events) {
+    const target = voidTarget(event);
+    if (target && ids.has(target)) targets.set(event.id, target);
+  }
+  const circular = new Set();
+  const done = new Set();
+  for (const start of targets.keys()) {
+    const path = [];
+    let node = start;
+    while (targets.has(node) && !done.has(node) && !path.includes(node)) {
+      path.push(node);
+      node = targets.get(node);
+    }
+    if (path.includes(node)) for (const member of path.slice(path.indexOf(node))) circular.add(member);
+    for (const member of path) done.add(member);
+  }
+  const voiders = new Map();
+  for (const [voider, target] of targets) {
+    if (!circular.has(voider)) voiders.set(target, (voiders.get(target) ?? 0) + 1);
+  }
+  const waiting = new Map([...ids].map((id) => [id, voiders.get(id) ?? 0]));
+  const ready = [...ids].filter((id) => waiting.get(id) === 0);
+  const voided = new Set();
+  while (ready.length) {
+    const node = ready.pop();
+    const target = targets.get(node);
+    if (target === undefined || circular.has(node)) continue;
+    if (!voided.has(node)) voided.add(target);
+    waiting.set(target, waiting.get(target) - 1);
+    if (waiting.get(target) === 0) ready.push(target);
+  }
+  return voided;
+}
+
+function emptyOrder(orderId) {
+  return {
+    orderId,
+    status: 'not_collected',
+    outcome: null,
+    by: null,
+    decidedBy: null,
+    at: null,
+    pending: false,
+    handoverIds: [],
+    paymentIds: [],
+    paidCents: 0,
+  };
+}
+
+/**
+ * The distribution as this phone knows it: per order (those with a hand-over or a payment), this phone's cash box,
+ * and the events with their voids. One read of the outbox and the log.
+ *
+ * @param {number} distributionId
+ * @returns {Promise<{events: Array<{event: object, own: boolean, pending: boolean, refused: object|null}>,
+ *   voided: Set<string>, orders: Map<number, OrderStatus>, cash: CashBox}>}
+ *
+ * @typedef {object} OrderStatus
+ * @property {number} orderId
+ * @property {'collected'|'partially_collected'|'not_collected'} status decided as on the server: the best outcome
+ *   (all > partial > refused), the earliest among equals
+ * @property {'all'|'partial'|'refused'|null} outcome null: no hand-over (not yet)
+ * @property {'this_device'|'other_device'|null} by who recorded the deciding hand-over
+ * @property {string|null} decidedBy the deciding hand-over's id
+ * @property {string|null} at its device time
+ * @property {boolean} pending the deciding hand-over is this phone's and not confirmed by the server yet
+ * @property {string[]} handoverIds every hand-over of the order not voided, in canonical order
+ * @property {string[]} paymentIds every payment naming the order not voided
+ * @property {number} paidCents what those payments settle
+ *
+ * @typedef {object} CashBox this phone's cash box (sync.projection rule 5, for this device only)
+ * @property {number|null} openingCents its last opening float (null: not counted)
+ * @property {number} cashPaymentsCents the cash part of its cash payments
+ * @property {number} expectedCents opening + cash payments
+ * @property {number|null} countedCents its last closing count
+ * @property {number|null} differenceCents counted − expected (negative: missing)
+ */
+export async function distributionView(distributionId) {
+  const events = await knownEvents(distributionId);
+  const voided = voidedIds(events.map((known) => known.event));
+  const orders = new Map();
+  const deciders = new Map();
+  const order = (orderId) => {
+    if (!orders.has(orderId)) orders.set(orderId, emptyOrder(orderId));
+    return orders.get(orderId);
+  };
+  let opening = null;
+  let closing = null;
+  let cashPaymentsCents = 0;
+  const later = (a, b) => !b || a.seq > b.seq || (a.seq === b.seq && a.id > b.id);
+
+  for (const known of events) {
+    const { event } = known;
+    if (voided.has(event.id)) continue;
+    const { payload } = event;
+    if (event.type === 'handover') {
+      const state = order(payload.order_id);
+      state.handoverIds.push(event.id);
+      const current = deciders.get(payload.order_id);
+      if (!current || OUTCOME_RANK[payload.outcome] > OUTCOME_RANK[current.event.payload.outcome]) {
+        deciders.set(payload.order_id, known);
+      }
+    } else if (event.type === 'payment') {
+      if (payload.order_id !== null && payload.order_id !== undefined) {
+        const state = order(payload.order_id);
+        state.paymentIds.push(event.id);
+        state.paidCents += payload.amount_cents;
+      }
+      if (known.own && payload.method === 'cash') {
+        // The cash part is the rest: what the accounts did not cover.
+        cashPaymentsCents += payload.amount_cents - payload.from_prepaid_cents - payload.from_allowance_cents;
+      }
+    } else if (event.type === 'cash_count' && known.own) {
+      if (payload.kind === 'opening' && later(event, opening)) opening = event;
+      if (payload.kind === 'closing' && later(event, closing)) closing = event;
+    }
+  }
+  for (const [orderId, known] of deciders) {
+    const state = orders.get(orderId);
+    state.outcome = known.event.payload.outcome;
+    state.status = STATUS[state.outcome];
+    state.by = known.own ? 'this_device' : 'other_device';
+    state.decidedBy = known.event.id;
+    state.at = known.event.device_time;
+    state.pending = known.pending;
+  }
+  const openingCents = opening ? opening.payload.total_cents : null;
+  const countedCents = closing ? closing.payload.total_cents : null;
+  const expectedCents = (openingCents ?? 0) + cashPaymentsCents;
+  return {
+    events,
+    voided,
+    orders,
+    cash: {
+      openingCents,
+      cashPaymentsCents,
+      expectedCents,
+      countedCents,
+      differenceCents: countedCents === null ? null : countedCents - expectedCents,
+    },
+  };
+}
+
+/**
+ * Where an order stands for this phone: collected (or partly, or refused) by this phone, by another phone (once its
+ * events were pulled), or not yet; voids honoured.
+ * @param {number} distributionId
+ * @param {number} orderId
+ * @returns {Promise<OrderStatus>}
+ */
+export async function orderStatus(distributionId, orderId) {
+  return (await distributionView(distributionId)).orders.get(orderId) ?? emptyOrder(orderId);
+}
+
+/**
+ * This phone's events for a distribution that are not voided, newest first (by its own recording order): what an
+ * "undo" may void (`record('void', {event_id}, …)`). Voids are listed too: voiding a void restores the event.
+ * @param {number} distributionId
+ * @returns {Promise<object[]>} events
+ */
+export async function undoableEvents(distributionId) {
+  const { events, voided } = await distributionView(distributionId);
+  return events
+    .filter((known) => known.own && !voided.has(known.event.id))
+    .map((known) => known.event)
+    .sort((a, b) => b.seq - a.seq);
+}

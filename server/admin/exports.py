@@ -1,0 +1,249 @@
+"""CSV exports of a distribution's hand-overs and payments, and of payments over a period, for accounting."""
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Response, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from server.admin import bp
+from server.admin.forms import managed, network_timezone
+from server.admin.labels import (
+    HANDOVER_OUTCOME_LABELS,
+    ORDER_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
+)
+from server.admin.log import Words, _distribution
+from server.admin.views import actor
+from server.auth.access import require_points, staff_required
+from server.domain.distribution_log import DistributionLog, LogEntry, load_log
+from server.errors import error_response
+from server.extensions import db
+from server.models import Distribution, Point
+from server.urls import MAX_ID
+from sync.events import (
+    HandoverEvent,
+    PaymentEvent,
+)
+
+EXPORT_MAX_DAYS = 366  # one accounting year, and a leap day
+
+
+# For spreadsheet apps as French users have them (UTF-8 with a BOM, ";"), amounts twice (euros with a
+# decimal comma to read, cents to add up exactly).
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """Text people typed, made harmless for a spreadsheet: a leading ``=``, ``+``, ``-`` or ``@`` would make it a
+    formula (CSV injection), so such text gets a leading apostrophe. Numbers pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def euros(cents: int) -> str:
+    """``1250`` → ``12,50``: euros with a decimal comma and no thousands separator, exact."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # the BOM: spreadsheet apps then read UTF-8, accents included
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([cell(value) for value in row] for row in rows)
+    response = Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # names and amounts: not for shared caches
+    return response
+
+
+def local_text(value: datetime) -> str:
+    return value.astimezone(network_timezone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _context_columns(log: DistributionLog, entry: LogEntry, words: Words) -> list[Any]:
+    distribution, event = log.distribution, entry.event
+    household = log.household_of(event)
+    return [
+        distribution.starts_at.astimezone(network_timezone()).date().isoformat(),
+        distribution.point.name,
+        distribution.id,
+        event.id,
+        local_text(event.device_time),
+        words.device(event.device_id),
+        words.person(event.volunteer_id),
+        household.last_name if household is not None else "",
+        household.first_name if household is not None else "",
+        household.id if household is not None else "",
+    ]
+
+
+def _context_header() -> list[str]:
+    return [
+        _("Date"),
+        _("Point"),
+        _("Distribution"),
+        _("Event"),
+        _("Time"),
+        _("Phone"),
+        _("Volunteer"),
+        _("Last name"),
+        _("First name"),
+        _("Member number"),
+    ]
+
+
+def handover_rows(log: DistributionLog) -> list[list[Any]]:
+    words = Words(log)
+    status = {state.order_id: state.status for state in log.state.orders}
+    rows = []
+    for entry in log.live(HandoverEvent):
+        payload = entry.event.payload
+        received = [(line.product_id, line.quantity_received) for line in payload.lines]
+        order = log.orders.get(payload.order_id)
+        if payload.outcome == "all" and order is not None:
+            received = [(line.product_id, line.quantity) for line in order.lines]
+        rows.append(
+            [
+                *_context_columns(log, entry, words),
+                payload.order_id,
+                str(HANDOVER_OUTCOME_LABELS[payload.outcome]),
+                "; ".join(f"{quantity} × {words.product(product)}" for product, quantity in received),
+                payload.substitution_note or "",
+                str(ORDER_STATUS_LABELS[status[payload.order_id]]) if payload.order_id in status else "",
+            ]
+        )
+    return rows
+
+
+def handover_header() -> list[str]:
+    return [*_context_header(), _("Order"), _("Outcome"), _("Received"), _("Substitution"), _("Order status")]
+
+
+def payment_rows(log: DistributionLog) -> list[list[Any]]:
+    words = Words(log)
+    rows = []
+    for entry in log.live(PaymentEvent):
+        p = entry.event.payload
+        amounts = (p.amount_cents, p.rest_cents, p.from_prepaid_cents, p.from_allowance_cents, p.solidarity_cents)
+        rows.append(
+            [
+                *_context_columns(log, entry, words),
+                p.order_id or "",
+                str(PAYMENT_METHOD_LABELS[p.method]),
+                p.method_details or "",
+                *(value for cents in amounts for value in (euros(cents), cents)),
+            ]
+        )
+    return rows
+
+
+def payment_header() -> list[str]:
+    return [
+        *_context_header(),
+        _("Order"),
+        _("Method"),
+        _("Method details"),
+        _("Amount (€)"),
+        _("Amount (cents)"),
+        _("Paid by the method (€)"),
+        _("Paid by the method (cents)"),
+        _("From the prepaid balance (€)"),
+        _("From the prepaid balance (cents)"),
+        _("From the allowance (€)"),
+        _("From the allowance (cents)"),
+        _("Solidarity share (€)"),
+        _("Solidarity share (cents)"),
+    ]
+
+
+def _file_day(distribution: Distribution) -> str:
+    return distribution.starts_at.astimezone(network_timezone()).date().isoformat()
+
+
+@bp.get("/distributions/<id:distribution_id>/export/handovers.csv")
+@staff_required
+def export_handovers(distribution_id: int):
+    distribution = _distribution(distribution_id)
+    log = load_log(distribution)
+    name = f"handovers-{_file_day(distribution)}-distribution-{distribution.id}.csv"
+    return csv_response(name, handover_header(), handover_rows(log))
+
+
+@bp.get("/distributions/<id:distribution_id>/export/payments.csv")
+@staff_required
+def export_payments(distribution_id: int):
+    distribution = _distribution(distribution_id)
+    log = load_log(distribution)
+    name = f"payments-{_file_day(distribution)}-distribution-{distribution.id}.csv"
+    return csv_response(name, payment_header(), payment_rows(log))
+
+
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(8999, 12, 31)  # as events' times (sync.events)
+
+
+class BadQuery(Exception):
+    pass
+
+
+def _date_arg(name: str) -> date:
+    value = request.args.get(name, "").strip()
+    if not value:
+        raise BadQuery(_("Give the first and last day of the period (from and to), such as 2026-03-01."))
+    try:
+        if not DATE_PATTERN.fullmatch(value):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadQuery(_("“%(value)s” is not a date: write it as 2026-03-01.", value=value[:20])) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise BadQuery(_("Choose a day between 1970 and 8999."))
+    return day
+
+
+@bp.get("/exports/payments.csv")
+@staff_required
+def export_payments_range():
+    """Every payment of the distributions held between two days (inclusive, local dates) at the points the user
+    manages, or at one of them (``point``)."""
+    try:
+        first, last = _date_arg("from"), _date_arg("to")
+        if last < first:
+            raise BadQuery(_("The period ends before it starts."))
+        if (last - first).days >= EXPORT_MAX_DAYS:
+            raise BadQuery(_("The period is too long: at most %(days)d days.", days=EXPORT_MAX_DAYS))
+        point_text = request.args.get("point", "").strip()
+        point_id = None
+        if point_text:
+            if not point_text.isdigit() or not 1 <= int(point_text) <= MAX_ID:
+                raise BadQuery(_("Choose a point from the list."))
+            point_id = int(point_text)
+    except BadQuery as bad:
+        return error_response(400, "bad_request", str(bad))
+    if point_id is not None:
+        require_points([db.get_or_404(Point, point_id).id])
+    tz = network_timezone()
+    since = datetime.combine(first, time(0), tz).astimezone(UTC)
+    until = datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(UTC)
+    query = (
+        select(Distribution)
+        .options(joinedload(Distribution.point))
+        .where(Distribution.starts_at >= since, Distribution.starts_at < until, managed(Distribution.point_id, actor()))
+        .order_by(Distribution.starts_at, Distribution.id)
+    )
+    if point_id is not None:
+        query = query.where(Distribution.point_id == point_id)
+    rows = [row for distribution in db.session.scalars(query) for row in payment_rows(load_log(distribution))]
+    name = f"payments-{first.isoformat()}-{last.isoformat()}" + (f"-point-{point_id}" if point_id else "") + ".csv"
+    return csv_response(name, payment_header(), rows)

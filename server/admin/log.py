@@ -1,0 +1,401 @@
+"""The distribution log: what happened at a distribution, read from its synced events (``docs/distribution-log.md``).
+
+Pages for staff, scoped like the other admin pages (another point's distribution or conflict is a 404): the log of
+one distribution (summary, conflicts with a resolve form, members not collected, timeline) and the resolve action.
+Beside it: ``history.py`` (a point's weeks), ``exports.py`` (CSV), ``sign_off.py`` (the paper sheet). Figures come
+from the one projection (``sync.projection``) through ``server.domain.distribution_log``; a resolution is written
+by ``server.domain.conflicts.resolve_conflict``.
+"""
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime, format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from server.admin import bp
+from server.admin.forms import CHOOSE, network_timezone
+from server.admin.labels import (
+    CASH_COUNT_KIND_LABELS,
+    CONFLICT_KIND_LABELS,
+    EVENT_TYPE_LABELS,
+    HANDOVER_OUTCOME_LABELS,
+    PAYMENT_METHOD_LABELS,
+    RESOLUTION_ACTION_LABELS,
+    SCAN_REFUSAL_LABELS,
+)
+from server.admin.views import actor
+from server.auth.access import require_points, staff_required
+from server.domain import DomainError
+from server.domain.conflicts import COMMENT_MAX, resolve_conflict
+from server.domain.distribution_log import DistributionLog, LogEntry, load_log
+from server.domain.events import refresh_conflicts
+from server.extensions import db
+from server.formatting import money
+from server.models import Conflict, Distribution, Household
+from sync.events import (
+    SERVER_DEVICE_ID,
+    CashCountEvent,
+    ConflictResolvedEvent,
+    HandoverEvent,
+    NoteEvent,
+    PaymentEvent,
+    ScanRefusedEvent,
+    VoidEvent,
+)
+from sync.projection import NOT_COLLECTED
+
+NOTE_SHOWN = 300  # characters of a note in the timeline's one line
+SEPARATOR = " · "
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ResolveConflictForm(FlaskForm):
+    action = SelectField(
+        _l("Decision"),
+        choices=[SelectChoice(code, label) for code, label in RESOLUTION_ACTION_LABELS.items()],
+        invalid_choice_message=CHOOSE,
+    )
+    comment = TextAreaField(
+        _l("Comment"),
+        [DataRequired(_l("Say in a comment what was decided and why.")), Length(max=COMMENT_MAX)],
+        filters=[_strip],
+    )
+
+
+def _distribution(distribution_id: int) -> Distribution:
+    distribution = db.get_or_404(Distribution, distribution_id)
+    require_points([distribution.point_id])
+    return distribution
+
+
+def name_key(household: Household | None) -> tuple[str, str, int]:
+    """Sort by last name, then first name, as people sort them: case and accents aside (Émile with the E)."""
+    if household is None:
+        return ("", "", 0)
+
+    def plain(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+    return (plain(household.last_name), plain(household.first_name), household.id)
+
+
+# Words: what an event or a conflict says, in one line a person reads.
+
+
+class Words:
+    """Names and readable lines for one log (times in the network's timezone, money as the ``money`` filter)."""
+
+    def __init__(self, log: DistributionLog):
+        self.log = log
+        self.day = log.distribution.starts_at.astimezone(network_timezone()).date()
+
+    def when(self, value: datetime) -> str:
+        """A time of the distribution's day as ``17:32:05``; another day gets its date."""
+        if value.astimezone(network_timezone()).date() == self.day:
+            return format_datetime(value, "HH:mm:ss")
+        return format_datetime(value, "d MMM y, HH:mm:ss")
+
+    def device(self, public_id: str) -> str:
+        if public_id == SERVER_DEVICE_ID:
+            return _("Server")
+        device = self.log.devices.get(public_id)
+        return device.name if device is not None else public_id
+
+    def person(self, user_id: int | None) -> str:
+        user = self.log.users.get(user_id) if user_id is not None else None
+        if user is None:
+            return "" if user_id is None else _("user %(id)d", id=user_id)
+        return user.display_name or user.email
+
+    def member(self, household_id: int | None) -> str:
+        household = self.log.households.get(household_id) if household_id is not None else None
+        if household is None:
+            return _("unknown member %(id)d", id=household_id or 0)
+        return household.display_name
+
+    def order(self, order_id: int | None) -> str:
+        order = self.log.orders.get(order_id) if order_id is not None else None
+        if order is None:
+            return _("order %(id)d, not in this distribution", id=order_id or 0)
+        return order.household.display_name
+
+    def product(self, product_id: int) -> str:
+        product = self.log.products.get(product_id)
+        return product.name if product is not None else _("product %(id)d", id=product_id)
+
+    def lines(self, pairs: Iterable[tuple[int, int]]) -> str:
+        return ", ".join(f"{quantity} × {self.product(product_id)}" for product_id, quantity in pairs)
+
+    def event_ref(self, event_id: str) -> str:
+        """Another event, named by its time, device and type."""
+        entry = self.log.by_id.get(event_id)
+        if entry is None:
+            return _("an event not in this log (%(id)s)", id=event_id)
+        event = entry.event
+        return f"{EVENT_TYPE_LABELS[event.type]} {self.when(event.device_time)} ({self.device(event.device_id)})"
+
+    def summary(self, entry: LogEntry) -> str:
+        event, parts = entry.event, []
+        payload = event.payload
+        if isinstance(event, HandoverEvent):
+            parts = [self.order(payload.order_id), str(HANDOVER_OUTCOME_LABELS[payload.outcome])]
+            if payload.lines:
+                parts.append(self.lines((line.product_id, line.quantity_received) for line in payload.lines))
+            if payload.substitution_note:
+                parts.append(_("Substitution: %(note)s", note=payload.substitution_note))
+        elif isinstance(event, PaymentEvent):
+            parts = [self.payer(payload), money(payload.amount_cents), *self.payment_parts(payload)]
+        elif isinstance(event, VoidEvent):
+            parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id))]
+            if payload.reason:
+                parts.append(_("Reason: %(reason)s", reason=payload.reason))
+        elif isinstance(event, CashCountEvent):
+            parts = [str(CASH_COUNT_KIND_LABELS[payload.kind]), money(payload.total_cents)]
+            if payload.denominations:
+                counted = sorted(((int(v), n) for v, n in payload.denominations.items() if n), reverse=True)
+                parts.append(", ".join(f"{count} × {money(value)}" for value, count in counted))
+        elif isinstance(event, ScanRefusedEvent):
+            parts = [str(SCAN_REFUSAL_LABELS[payload.reason])]
+            if payload.member_id is not None:
+                parts.append(self.member(payload.member_id))
+        elif isinstance(event, NoteEvent):
+            text = " ".join(payload.text.split())
+            parts = [text if len(text) <= NOTE_SHOWN else text[: NOTE_SHOWN - 1] + "…"]
+        elif isinstance(event, ConflictResolvedEvent):
+            parts = [str(RESOLUTION_ACTION_LABELS[payload.action]), payload.comment]
+            if payload.action == "void_event" and payload.event_id:
+                parts.insert(1, self.event_ref(payload.event_id))
+        return SEPARATOR.join(parts)
+
+    def payer(self, payment) -> str:
+        if payment.order_id is not None:
+            return self.order(payment.order_id)
+        return _("%(member)s (account)", member=self.member(payment.household_id))
+
+    def payment_parts(self, payment) -> list[str]:
+        """How a payment was settled: by its method, from the accounts, and the solidarity share beside it."""
+        shares = [
+            (payment.method, payment.rest_cents),
+            ("prepaid", payment.from_prepaid_cents),
+            ("allowance", payment.from_allowance_cents),
+        ]
+        shares = [(method, cents) for method, cents in shares if cents]
+        parts = []
+        for method, cents in shares:
+            text = str(PAYMENT_METHOD_LABELS[method])
+            if len(shares) > 1:
+                text = _("%(account)s: %(amount)s", account=text, amount=money(cents))
+            if method == payment.method and payment.method_details:
+                text = f"{text} ({payment.method_details})"
+            parts.append(text)
+        if payment.solidarity_cents:
+            parts.append(_("Solidarity share: %(amount)s", amount=money(payment.solidarity_cents)))
+        return parts
+
+    def conflict_details(self, conflict: Conflict) -> list[str]:
+        """What a conflict is about, in sentences (the events involved are listed beside them)."""
+        d, kind = conflict.details or {}, conflict.kind
+        if kind == "double_handover":
+            return [_("The order of %(member)s was handed over twice.", member=self.order(d.get("order_id")))]
+        if kind == "overpayment":
+            return [
+                _(
+                    "Order of %(member)s: %(paid)s paid for %(due)s due, %(excess)s too much.",
+                    member=self.order(d.get("order_id")),
+                    paid=money(d.get("paid_cents", 0)),
+                    due=money(d.get("due_cents", 0)),
+                    excess=money(d.get("excess_cents", 0)),
+                )
+            ]
+        if kind == "revoked_ticket":
+            return [
+                _(
+                    "%(member)s was handed their order although their ticket was refused as revoked.",
+                    member=self.member(d.get("member_id")),
+                )
+            ]
+        if kind == "unknown_order":
+            return [_("Order %(order)s is not one of this distribution's orders.", order=d.get("order_id"))]
+        if kind == "unknown_member":
+            return [_("Member %(member)s has no order at this distribution.", member=d.get("household_id"))]
+        if kind == "household_mismatch":
+            return [
+                _(
+                    "The payment names the order of %(owner)s but the member %(member)s.",
+                    owner=self.order(d.get("order_id")),
+                    member=self.member(d.get("household_id")),
+                )
+            ]
+        if kind == "unknown_void":
+            return [_("The undone event %(event)s is not in this log.", event=d.get("target_event_id", ""))]
+        if kind == "late_event":
+            late = timedelta(seconds=d.get("late_by_seconds", 0))
+            return [_("Recorded %(delay)s after the distribution closed.", delay=format_timedelta(late))]
+        if kind == "clock_skew":
+            return [self.skew(item) for item in d.get("events", [])]
+        if kind == "chain_break":
+            return [self.chain_break(d)]
+        if kind == "id_reuse":
+            return [_("An event was sent again with a different content; the first one received is kept.")]
+        return [f"{key}: {value}" for key, value in sorted(d.items())]
+
+    def skew(self, item: dict[str, Any]) -> str:
+        values = {"event": self.event_ref(item.get("event_id", "")), "offset": self.duration(item.get("seconds", 0))}
+        if item.get("reason") == "ahead":
+            return _("%(event)s: the phone's clock was %(offset)s ahead.", **values)
+        if item.get("reason") == "backwards":
+            return _("%(event)s: the phone's clock went back by %(offset)s.", **values)
+        return _("%(event)s: dated %(offset)s before the distribution opened.", **values)
+
+    def chain_break(self, d: dict[str, Any]) -> str:
+        device, seq = self.device(d.get("device_id", "")), d.get("seq", 0)
+        if d.get("break") == "gap":
+            first, last = d.get("missing") or (seq, seq)
+            return _("Events %(first)s to %(last)s of %(device)s never arrived.", first=first, last=last, device=device)
+        if d.get("break") == "duplicate_seq":
+            return _("%(device)s sent two different events numbered %(seq)s.", device=device, seq=seq)
+        return _(
+            "Event %(seq)s of %(device)s does not follow the one before it: altered or replaced.",
+            seq=seq,
+            device=device,
+        )
+
+    @staticmethod
+    def duration(seconds: int) -> str:
+        return format_timedelta(timedelta(seconds=seconds), threshold=1.1)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    id: str
+    time: str
+    received: str
+    device: str
+    volunteer: str
+    type: str
+    summary: str
+    voided: bool
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    conflict: Conflict
+    kind: str
+    events: list[tuple[str, str, bool]]  # (event id, how it reads, whether it is in the timeline)
+    details: list[str]
+    resolved_by: str
+    action: str
+
+
+# The log page and the resolve action.
+
+
+def render_log(distribution: Distribution, *, failed: tuple[int, FlaskForm] | None = None, refused: str = "") -> str:
+    """The log page; ``failed`` is a resolve form sent with errors (conflict id, form), ``refused`` why a decision
+    was not taken. The stored conflicts are brought up to date first (and committed) so the list is current."""
+    for attempt in range(2):
+        try:
+            conflicts = refresh_conflicts(distribution)
+            db.session.commit()
+            break
+        except IntegrityError:  # another request stored the same new conflict at the same moment: read it again
+            db.session.rollback()
+            if attempt:
+                raise
+    log = load_log(distribution)
+    words = Words(log)
+    timeline = [
+        TimelineRow(
+            id=entry.event.id,
+            time=words.when(entry.event.device_time),
+            received=format_datetime(entry.row.received_at, "d MMM, HH:mm"),
+            device=words.device(entry.event.device_id),
+            volunteer=words.person(entry.event.volunteer_id),
+            type=str(EVENT_TYPE_LABELS[entry.event.type]),
+            summary=words.summary(entry),
+            voided=entry.voided,
+        )
+        for entry in log.entries
+    ]
+    views = [
+        ConflictView(
+            conflict=conflict,
+            kind=str(CONFLICT_KIND_LABELS.get(conflict.kind, conflict.kind)),
+            events=[(event_id, words.event_ref(event_id), event_id in log.by_id) for event_id in conflict.event_ids],
+            details=words.conflict_details(conflict),
+            resolved_by=words.person(conflict.resolved_by_id),
+            action=_resolution_action(log, conflict),
+        )
+        for conflict in sorted(conflicts, key=lambda c: (c.status != "open", c.detected_at, c.key))
+    ]
+    forms = {view.conflict.id: ResolveConflictForm(formdata=None) for view in views if view.conflict.status == "open"}
+    if failed is not None and failed[0] in forms:
+        forms[failed[0]] = failed[1]
+    not_collected = [(state, words.member(state.household_id)) for state in log.order_states(NOT_COLLECTED)]
+    not_collected.sort(key=lambda pair: name_key(log.households.get(pair[0].household_id)))
+    cash = [(box, words.device(box.device_id)) for box in log.state.cash]
+    totals = log.state.totals
+    return render_template(
+        "admin/distribution_log.html",
+        distribution=distribution,
+        totals=totals,
+        methods=[(method, cents) for method, cents in totals.by_method if cents],
+        cash=cash,
+        refusals=log.state.scan_refusals,
+        timeline=timeline,
+        not_collected=not_collected,
+        conflicts=views,
+        open_count=sum(1 for view in views if view.conflict.status == "open"),
+        forms=forms,
+        refused=refused,
+    )
+
+
+def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
+    entry = log.by_id.get(conflict.resolution_event_id or "")
+    if entry is None or not isinstance(entry.event, ConflictResolvedEvent):
+        return ""
+    return str(RESOLUTION_ACTION_LABELS[entry.event.payload.action])
+
+
+@bp.get("/distributions/<id:distribution_id>/log")
+@staff_required
+def distribution_log(distribution_id: int):
+    return render_log(_distribution(distribution_id))
+
+
+@bp.post("/distributions/<id:distribution_id>/conflicts/<id:conflict_id>/resolve")
+@staff_required
+def conflict_resolve(distribution_id: int, conflict_id: int):
+    distribution = _distribution(distribution_id)
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None or conflict.distribution_id != distribution.id:
+        abort(404)
+    form = ResolveConflictForm()
+    if not form.validate_on_submit():
+        return render_log(distribution, failed=(conflict.id, form), refused=_("The decision was not recorded.")), 400
+    try:
+        resolve_conflict(conflict, form.action.data, form.comment.data, actor())
+        db.session.commit()
+    except DomainError as refusal:
+        db.session.rollback()
+        field = getattr(form, refusal.field, None) if refusal.field else None
+        if field is not None:
+            field.errors = [*field.errors, str(refusal)]
+        return render_log(distribution, failed=(conflict_id, form), refused=str(refusal)), 409
+    flash(_("Conflict resolved: the decision is recorded in the log."), "success")
+    return redirect(url_for(".distribution_log", distribution_id=distribution.id, _anchor=f"conflict-{conflict_id}"))

@@ -1,0 +1,131 @@
+"""Resolving a conflict: an admin's or coordinator's decision, written as an event of the server's own chain.
+
+A resolution never edits what the devices sent (``docs/sync-protocol.md``, "Conflicts"): it is a new
+``conflict_resolved`` event, stored beside theirs with ``device_id`` NULL (``"server"`` in the event), chained per
+distribution like a device's events, and read by the projection (``void_event`` voids the conflict's first event)
+and by conflict detection (the conflict is listed as resolved). The stored ``Conflict`` row is marked resolved at
+once, and the decision goes to the audit log. The caller commits.
+"""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from server.audit import record
+from server.auth.access import manages_point
+from server.domain import DomainError
+from server.domain.points import NotAllowed
+from server.extensions import db
+from server.models import Conflict, Distribution, SyncedEvent, User, utcnow
+from sync.chain import event_hash
+from sync.events import (
+    RESOLUTION_ACTIONS,
+    SCHEMA_VERSION,
+    SERVER_DEVICE_ID,
+    InvalidEvent,
+    format_time,
+    new_event_id,
+    parse_event,
+)
+
+COMMENT_MAX = 2000  # sync.events.ConflictResolved.comment
+
+
+def server_chain_end(distribution_id: int) -> tuple[int, str | None]:
+    """The sequence number and hash of the last event of the server's chain for a distribution ((0, None): none
+    yet). The server's events are the stored events without a device."""
+    last = db.session.execute(
+        select(SyncedEvent.device_seq, SyncedEvent.hash)
+        .where(SyncedEvent.distribution_id == distribution_id, SyncedEvent.device_id.is_(None))
+        .order_by(SyncedEvent.device_seq.desc(), SyncedEvent.event_id)
+        .limit(1)
+    ).first()
+    return (last.device_seq, last.hash) if last is not None else (0, None)
+
+
+def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User) -> SyncedEvent:
+    """Write the ``conflict_resolved`` event deciding ``conflict`` and mark it resolved; refuse a conflict already
+    resolved, an unknown action, an empty comment, and an actor who does not manage the distribution's point."""
+    comment = (comment or "").strip()
+    if action not in RESOLUTION_ACTIONS:
+        raise DomainError(_l("Choose an action from the list."), field="action")
+    if not comment:
+        raise DomainError(_l("Say in a comment what was decided and why."), field="comment")
+    if len(comment) > COMMENT_MAX:
+        raise DomainError(_l("This is too long: at most %(max)d characters.", max=COMMENT_MAX), field="comment")
+    # Lock the distribution (the server's chain gets one next link at a time) and read the conflict again, locked,
+    # so that two people resolving it at the same moment cannot both succeed (PostgreSQL; SQLite writes one at a time).
+    distribution = db.session.execute(
+        select(Distribution)
+        .where(Distribution.id == conflict.distribution_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if distribution is None:
+        raise DomainError(_l("This conflict belongs to no distribution and cannot be resolved here."))
+    if not manages_point(actor, distribution.point_id):
+        raise NotAllowed(_l("Only an administrator or a coordinator of this point can resolve its conflicts."))
+    conflict = db.session.execute(
+        select(Conflict).where(Conflict.id == conflict.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    if conflict.status == "resolved":
+        raise DomainError(_l("This conflict is already resolved."))
+    target = conflict.event_ids[0] if conflict.event_ids else None
+    if action == "void_event" and target is None:
+        raise DomainError(_l("This conflict names no event to void: choose another action."), field="action")
+
+    seq, prev_hash = server_chain_end(distribution.id)
+    now = utcnow()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # events keep milliseconds
+    data = {
+        "id": new_event_id(),
+        "type": "conflict_resolved",
+        "schema_version": SCHEMA_VERSION,
+        "device_id": SERVER_DEVICE_ID,
+        "volunteer_id": actor.id,
+        "distribution_id": distribution.id,
+        "device_time": format_time(now),
+        "seq": seq + 1,
+        "prev_hash": prev_hash,
+        "payload": {"conflict_key": conflict.key, "action": action, "comment": comment, "event_id": target},
+    }
+    try:
+        event = parse_event(data)
+    except InvalidEvent as invalid:
+        fields = {str(error.loc[-1]) for error in invalid.errors if error.loc}
+        if "comment" in fields:
+            raise DomainError(_l("The comment holds characters that cannot be kept."), field="comment") from None
+        raise  # anything else is a bug of the server, not a person's mistake
+    row = SyncedEvent(
+        event_id=event.id,
+        type=event.type,
+        schema_version=event.schema_version,
+        device_id=None,
+        user_id=actor.id,
+        distribution_id=distribution.id,
+        device_seq=event.seq,
+        prev_hash=event.prev_hash,
+        hash=event_hash(event),
+        device_time=event.device_time,
+        received_at=now,
+        payload=event.payload.model_dump(mode="json"),
+    )
+    db.session.add(row)
+    conflict.status = "resolved"
+    conflict.resolution_event_id = event.id
+    conflict.resolved_by_id = actor.id
+    conflict.resolved_at = event.device_time
+    conflict.comment = comment
+    db.session.flush()
+    record(
+        "conflict.resolve",
+        target=f"conflict:{conflict.id}",
+        user=actor,
+        distribution=distribution.id,
+        key=conflict.key,
+        kind=conflict.kind,
+        decision=action,
+        comment=comment,
+        event=event.id,
+        voided=target if action == "void_event" else None,
+    )
+    return row

@@ -1,0 +1,188 @@
+"""A distribution's log as the admin reads it: its events in canonical order with who recorded them, the projection
+(``sync.projection``) of its orders, and the names behind the ids; and a point's history week by week.
+
+Everything here only reads. The figures come from the one projection, so the log page, the exports and the history
+always agree with each other and with what the devices were told.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from server.domain.events import distribution_events, projection_orders
+from server.extensions import db
+from server.models import Conflict, Device, Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, User
+from sync import projection
+from sync.chain import sort_key
+from sync.events import Event, HandoverEvent, PaymentEvent, ScanRefusedEvent
+from sync.vocabulary import PAYMENT_METHODS
+
+HISTORY_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One stored event: what it says (``event``), how it was stored (``row``: received time, hash) and whether a
+    void or a resolution undid it."""
+
+    event: Event
+    row: SyncedEvent
+    voided: bool
+
+
+@dataclass
+class DistributionLog:
+    distribution: Distribution
+    state: projection.DistributionState
+    entries: list[LogEntry]  # canonical order (device time, device, seq, id)
+    orders: dict[int, Order]  # the distribution's orders, with household, tier, lines and products
+    households: dict[int, Household]  # every household an order or an event names
+    devices: dict[str, Device]  # by public id
+    users: dict[int, User]
+    products: dict[int, Product]
+    by_id: dict[str, LogEntry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {entry.event.id: entry for entry in self.entries}
+
+    def order_states(self, status: str | None = None) -> list[projection.OrderState]:
+        return [state for state in self.state.orders if status is None or state.status == status]
+
+    def entries_of(self, kind: type) -> list[LogEntry]:
+        return [entry for entry in self.entries if isinstance(entry.event, kind)]
+
+    def live(self, kind: type) -> list[LogEntry]:
+        """The events of a type that count (not voided), in canonical order: what the exports list."""
+        return [entry for entry in self.entries_of(kind) if not entry.voided]
+
+    def household_of(self, event: Event) -> Household | None:
+        """The member an event is about: the payment's household, else its order's."""
+        payload = event.payload
+        household_id = getattr(payload, "household_id", None)
+        if household_id is None and isinstance(event, ScanRefusedEvent):
+            household_id = payload.member_id
+        if household_id is None:
+            order = self.orders.get(getattr(payload, "order_id", None) or 0)
+            household_id = order.household_id if order is not None else None
+        return self.households.get(household_id) if household_id is not None else None
+
+
+def load_log(distribution: Distribution) -> DistributionLog:
+    """The whole log of ``distribution`` in a fixed number of queries."""
+    stored = distribution_events(distribution.id)
+    events = [event for event, _row in stored]
+    state = projection.project(projection_orders(distribution.id), events)
+    voided = set(state.voided)
+    entries = sorted(
+        (LogEntry(event, row, event.id in voided) for event, row in stored), key=lambda entry: sort_key(entry.event)
+    )
+    orders = {
+        order.id: order
+        for order in db.session.scalars(
+            select(Order)
+            .where(Order.distribution_id == distribution.id)
+            .options(
+                joinedload(Order.household).joinedload(Household.tier),
+                selectinload(Order.lines).joinedload(OrderLine.product),
+            )
+        )
+    }
+    households = {order.household_id: order.household for order in orders.values()}
+    named = {_named_household(event) for event in events} - set(households) - {None}
+    households.update(_by_id(Household, named))
+    device_ids = {row.device_id for _event, row in stored if row.device_id is not None}
+    devices = {device.public_id: device for device in _by_id(Device, device_ids).values()}
+    users = _by_id(User, {event.volunteer_id for event in events} | _resolvers(distribution.id))
+    product_ids = {
+        line.product_id for event in events if isinstance(event, HandoverEvent) for line in event.payload.lines
+    }
+    products = {line.product_id: line.product for order in orders.values() for line in order.lines}
+    products.update(_by_id(Product, product_ids - set(products)))
+    return DistributionLog(distribution, state, entries, orders, households, devices, users, products)
+
+
+def _named_household(event: Event) -> int | None:
+    if isinstance(event, PaymentEvent):
+        return event.payload.household_id
+    if isinstance(event, ScanRefusedEvent):
+        return event.payload.member_id
+    return None
+
+
+def _resolvers(distribution_id: int) -> set[int]:
+    query = select(Conflict.resolved_by_id).where(
+        Conflict.distribution_id == distribution_id, Conflict.resolved_by_id.is_not(None)
+    )
+    return set(db.session.scalars(query))
+
+
+def _by_id(model, ids: Iterable[int | None]) -> dict:
+    wanted = sorted({value for value in ids if value is not None})
+    if not wanted:
+        return {}
+    return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(wanted)))}
+
+
+# History: a point, week by week.
+
+
+@dataclass(frozen=True)
+class Week:
+    """One week (Monday to Sunday in the network's timezone) of a point: the distributions that had started."""
+
+    start: date
+    distributions: int
+    orders: int
+    collected: int
+    partially_collected: int
+    by_method: tuple[tuple[str, int], ...]  # every payment method, in the vocabulary's order
+    paid_cents: int
+
+    @property
+    def came(self) -> int:
+        return self.collected + self.partially_collected
+
+    @property
+    def attendance_percent(self) -> int | None:
+        """The share of orders collected (wholly or partly), rounded half up; None without orders."""
+        return (200 * self.came + self.orders) // (2 * self.orders) if self.orders else None
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def point_history(point: Point, now: datetime, tz: ZoneInfo, weeks: int = HISTORY_WEEKS) -> list[Week]:
+    """The last ``weeks`` weeks of ``point``, oldest first, the current week last; a distribution counts in the week
+    it starts (local time) once it has started."""
+    first = week_start(now.astimezone(tz).date()) - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first, time(0), tz).astimezone(UTC)
+    distributions = db.session.scalars(
+        select(Distribution)
+        .where(Distribution.point_id == point.id, Distribution.starts_at >= since, Distribution.starts_at <= now)
+        .order_by(Distribution.starts_at)
+    ).all()
+    figures: dict[date, list[projection.Totals]] = {first + timedelta(weeks=n): [] for n in range(weeks)}
+    for distribution in distributions:
+        events = [event for event, _row in distribution_events(distribution.id)]
+        totals = projection.project(projection_orders(distribution.id), events).totals
+        figures[week_start(distribution.starts_at.astimezone(tz).date())].append(totals)
+    history = []
+    for start, totals in figures.items():
+        by_method = {method: sum(dict(t.by_method)[method] for t in totals) for method in PAYMENT_METHODS}
+        history.append(
+            Week(
+                start=start,
+                distributions=len(totals),
+                orders=sum(t.orders for t in totals),
+                collected=sum(t.collected for t in totals),
+                partially_collected=sum(t.partially_collected for t in totals),
+                by_method=tuple(by_method.items()),
+                paid_cents=sum(by_method.values()),
+            )
+        )
+    return history

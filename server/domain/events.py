@@ -1,0 +1,219 @@
+"""Synced events in the database: store an upload (``sync.ingest`` decides), read them back for other devices and
+for the projection, and keep each distribution's conflicts (``sync.conflicts`` finds them) in the ``conflicts``
+table, where they stay until someone resolves them. See ``docs/sync-protocol.md``.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import selectinload
+
+from server.domain.shifts import may_work_at
+from server.extensions import db
+from server.models import Conflict, Device, Distribution, Order, Shift, SyncedEvent, User, utcnow
+from sync import conflicts, projection
+from sync.events import Event, format_time, parse_event
+from sync.ingest import Plan, plan_batch
+from sync.pricing import line_due_cents
+from sync.shifts import shift_covers
+
+CHUNK = 500  # ids per IN (…) query: far below SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True)
+class Upload:
+    plan: Plan
+    cursor: int
+    distribution_ids: frozenset[int]  # those that received events: their conflicts need a refresh
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _stored_hashes(items: Sequence[Any]) -> dict[str, str]:
+    ids = sorted({item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)})
+    found: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        query = select(SyncedEvent.event_id, SyncedEvent.hash).where(SyncedEvent.event_id.in_(chunk))
+        found.update(db.session.execute(query).tuples().all())
+    return found
+
+
+def _authoriser(device: Device, items: Sequence[Any]):
+    """The rule ``sync.ingest`` asks about each well-formed event, with what it needs loaded in three queries."""
+    wanted = {item.get("distribution_id") for item in items if isinstance(item, dict)}
+    wanted_ids = [value for value in wanted if isinstance(value, int) and not isinstance(value, bool)]
+    distributions = {d.id: d for d in db.session.scalars(select(Distribution).where(Distribution.id.in_(wanted_ids)))}
+    shifts = db.session.scalars(
+        select(Shift).where(Shift.device_id == device.id).options(selectinload(Shift.user).selectinload(User.points))
+    ).all()
+    device_points = device.point_ids
+
+    def authorise(event: Event) -> str | None:
+        if event.type == "conflict_resolved":
+            return "server_only"
+        if event.device_id != device.public_id:
+            return "wrong_device"
+        distribution = distributions.get(event.distribution_id)
+        if distribution is None:
+            return "distribution_unknown"
+        covering = [s for s in shifts if s.user_id == event.volunteer_id and shift_covers(s, event.device_time)]
+        if not covering:
+            return "shift_not_valid"
+        if distribution.point_id not in device_points or not may_work_at(covering[0].user, distribution.point_id):
+            return "forbidden_point"
+        return None
+
+    return authorise
+
+
+def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "type": event.type,
+        "schema_version": event.schema_version,
+        "device_id": device_id,
+        "user_id": event.volunteer_id,
+        "distribution_id": event.distribution_id,
+        "device_seq": event.seq,
+        "prev_hash": event.prev_hash,
+        "hash": digest,
+        "device_time": event.device_time,
+        "received_at": utcnow(),
+        "payload": event.payload.model_dump(mode="json"),
+    }
+
+
+def store_upload(device: Device, items: Sequence[Any]) -> Upload:
+    """Classify and store one upload from ``device``; the caller commits before it answers."""
+    plan = plan_batch(items, _stored_hashes(items), _authoriser(device, items))
+    if plan.accepted:
+        db.session.execute(insert(SyncedEvent), [_row(event, digest, device.id) for event, digest in plan.accepted])
+        device.last_sync_at = utcnow()
+        device.last_user_id = plan.accepted[-1][0].volunteer_id
+    for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
+        key = f"id_reuse:{reuse.event.id}:{reuse.hash[:16]}"
+        if db.session.scalar(select(Conflict.id).where(Conflict.key == key)) is None:
+            first = db.session.scalar(select(SyncedEvent.distribution_id).where(SyncedEvent.event_id == reuse.event.id))
+            sent = reuse.event.model_dump(mode="json")
+            details = {"sent": sent, "sent_hash": reuse.hash, "stored_hash": reuse.stored_hash}
+            db.session.add(
+                Conflict(distribution_id=first, kind="id_reuse", key=key, event_ids=[reuse.event.id], details=details)
+            )
+    cursor = db.session.scalar(select(func.max(SyncedEvent.position))) or 0
+    touched = frozenset(event.distribution_id for event, _digest in plan.accepted)
+    return Upload(plan, cursor, touched)
+
+
+def event_json(row: SyncedEvent, public_id: str | None) -> dict[str, Any]:
+    """An event as the device sent it (the stored columns and payload give it back field for field)."""
+    return {
+        "id": row.event_id,
+        "type": row.type,
+        "schema_version": row.schema_version,
+        "device_id": public_id or "server",
+        "volunteer_id": row.user_id,
+        "distribution_id": row.distribution_id,
+        "device_time": format_time(row.device_time),
+        "seq": row.device_seq,
+        "prev_hash": row.prev_hash,
+        "payload": row.payload,
+    }
+
+
+def events_since(distribution_id: int, cursor: int, limit: int, except_device: Device | None = None):
+    """Events of a distribution after ``cursor`` (the server's arrival order), oldest first, with the next cursor and
+    whether more remain. ``except_device`` leaves out what that device sent itself."""
+    query = (
+        select(SyncedEvent, Device.public_id)
+        .outerjoin(Device, SyncedEvent.device_id == Device.id)
+        .where(SyncedEvent.distribution_id == distribution_id, SyncedEvent.position > cursor)
+        .order_by(SyncedEvent.position)
+        .limit(limit + 1)
+    )
+    if except_device is not None:
+        query = query.where((SyncedEvent.device_id != except_device.id) | SyncedEvent.device_id.is_(None))
+    rows = db.session.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = rows[-1][0].position if rows else cursor
+    return [event_json(row, public_id) for row, public_id in rows], next_cursor, more
+
+
+def latest_position() -> int:
+    return db.session.scalar(select(func.max(SyncedEvent.position))) or 0
+
+
+# The projection and the conflicts of one distribution.
+
+
+def distribution_events(distribution_id: int) -> list[tuple[Event, SyncedEvent]]:
+    rows = db.session.execute(
+        select(SyncedEvent, Device.public_id)
+        .outerjoin(Device, SyncedEvent.device_id == Device.id)
+        .where(SyncedEvent.distribution_id == distribution_id)
+        .order_by(SyncedEvent.position)
+    ).all()
+    return [(parse_event(event_json(row, public_id)), row) for row, public_id in rows]
+
+
+def projection_orders(distribution_id: int) -> list[projection.Order]:
+    orders = db.session.scalars(
+        select(Order).where(Order.distribution_id == distribution_id).options(selectinload(Order.lines))
+    ).all()
+    found = []
+    for order in orders:
+        lines = tuple(
+            projection.OrderLine(
+                line.product_id,
+                line.quantity,
+                line_due_cents(line.quantity, line.unit_price_cents, order.share_percent),
+            )
+            for line in order.lines
+        )
+        found.append(projection.Order(order.id, order.household_id, lines, sum(line.due_cents for line in lines)))
+    return found
+
+
+def distribution_state(distribution: Distribution) -> tuple[projection.DistributionState, list[conflicts.Conflict]]:
+    """What the events of ``distribution`` make of its orders, and the conflicts they show (one read of each)."""
+    stored = distribution_events(distribution.id)
+    events = [event for event, _row in stored]
+    orders = projection_orders(distribution.id)
+    context = conflicts.Context(
+        opens_at=distribution.starts_at,
+        closed_at=distribution.ends_at,
+        received_at={row.event_id: row.received_at for _event, row in stored},
+    )
+    return projection.project(orders, events), conflicts.detect(orders, events, context)
+
+
+def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
+    """Store the conflicts found now: new ones are added, known ones get their resolution; none is ever deleted
+    (a conflict the events no longer show stays, with its history, until someone resolves it)."""
+    _state, found = distribution_state(distribution)
+    stored = {c.key: c for c in db.session.scalars(select(Conflict).where(Conflict.distribution_id == distribution.id))}
+    for conflict in found:
+        row = stored.get(conflict.key)
+        if row is None:
+            row = Conflict(
+                distribution_id=distribution.id,
+                kind=conflict.kind,
+                key=conflict.key,
+                event_ids=list(conflict.event_ids),
+                details=dict(conflict.details),
+            )
+            db.session.add(row)
+            stored[conflict.key] = row
+        if conflict.resolution is not None and row.status != "resolved":
+            row.status = "resolved"
+            row.resolution_event_id = conflict.resolution.event_id
+            row.resolved_by_id = conflict.resolution.volunteer_id
+            row.resolved_at = conflict.resolution.resolved_at
+            row.comment = conflict.resolution.comment
+    db.session.flush()
+    return sorted(stored.values(), key=lambda c: c.key)

@@ -1,0 +1,301 @@
+"""Conflicts: synced events that cannot all be true, found by fixed rules and never dropped.
+
+``detect`` is deterministic like the projection: the same events in any order and with any repeats give the same
+conflicts, each with a stable ``key`` that a ``conflict_resolved`` event names. A conflict an admin resolved stays in
+the list, with its resolution. Rules read the events the devices did not void themselves; a resolution that voids an
+event (``void_event``) changes the projection but not the conflict it resolves. The rules are written down in
+``docs/sync-protocol.md``, "Conflicts".
+"""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from itertools import combinations
+from typing import Any, Final
+
+from sync.chain import check_chain, event_hash, unique
+from sync.events import (
+    SERVER_DEVICE_ID,
+    ConflictResolvedEvent,
+    Event,
+    HandoverEvent,
+    PaymentEvent,
+    ScanRefusedEvent,
+    format_time,
+)
+from sync.projection import Order, void_target, voided_ids
+
+KINDS: Final = (
+    "double_handover",  # one order handed over twice (two devices, or one device twice)
+    "overpayment",  # more paid for an order than it was due
+    "revoked_ticket",  # a member handed over although their ticket was refused as revoked at this distribution
+    "unknown_order",  # a hand-over or payment for an order not in the distribution
+    "unknown_member",  # a payment for a household with no order in the distribution
+    "household_mismatch",  # a payment names an order and another household of the distribution
+    "unknown_void",  # a void of an event not in the distribution's log
+    "late_event",  # recorded long after the distribution closed
+    "clock_skew",  # a device's clock is far off
+    "chain_break",  # a gap, a duplicate or an altered link in a device's hash chain
+    "id_reuse",  # one event id with two different contents
+)
+
+LATE_AFTER: Final = timedelta(hours=6)
+CLOCK_TOLERANCE: Final = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the server knows beside the events: when the distribution opens and closes (aware datetimes) and when
+    it received each event (event id → aware datetime)."""
+
+    opens_at: datetime | None = None
+    closed_at: datetime | None = None
+    received_at: Mapping[str, datetime] = field(default_factory=dict)
+    late_after: timedelta = LATE_AFTER  # after closed_at, an event is late
+    early_before: timedelta = LATE_AFTER  # before opens_at, a device's clock is off
+    clock_tolerance: timedelta = CLOCK_TOLERANCE
+
+
+@dataclass(frozen=True)
+class Resolution:
+    event_id: str
+    action: str
+    comment: str
+    volunteer_id: int
+    resolved_at: datetime
+    target_event_id: str | None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """``details`` is JSON-ready (strings, integers, lists); ``event_ids`` are sorted."""
+
+    key: str
+    kind: str
+    event_ids: tuple[str, ...]
+    details: Mapping[str, Any]
+    resolution: Resolution | None = None
+
+    @property
+    def status(self) -> str:
+        return "open" if self.resolution is None else "resolved"
+
+
+def detect(orders: Iterable[Order], events: Iterable[Event], context: Context | None = None) -> list[Conflict]:
+    """Every conflict in a distribution's ``events``, sorted by key, resolved ones with their resolution."""
+    context = context or Context()
+    by_order = {order.order_id: order for order in orders}
+    received = list(events)
+    ordered = unique(received)
+    facts = [event for event in ordered if event.id not in voided_ids(ordered, resolutions=False)]
+    found = [
+        *_id_reuse(received),
+        *_double_handovers(facts),
+        *_overpayments(by_order, facts),
+        *_revoked_tickets(by_order, facts),
+        *_unknown_references(by_order, {event.id for event in ordered}, facts),
+        *_late_events(facts, context),
+        *_clock_skew(ordered, context),
+        *_chain_breaks(ordered),
+    ]
+    resolutions = _resolutions(ordered)
+    return sorted((replace(c, resolution=resolutions.get(c.key)) for c in found), key=lambda c: c.key)
+
+
+def _digest(ids: Iterable[str]) -> str:
+    return hashlib.sha256(",".join(sorted(ids)).encode()).hexdigest()[:16]
+
+
+def _giving(event: Event) -> bool:
+    """A hand-over in which goods left the point."""
+    return isinstance(event, HandoverEvent) and event.payload.outcome != "refused"
+
+
+def _id_reuse(events: list[Event]) -> list[Conflict]:
+    first: dict[str, Event] = {}
+    reused: set[str] = set()
+    for event in events:
+        if first.setdefault(event.id, event) != event:
+            reused.add(event.id)
+    conflicts = []
+    for event_id in reused:
+        hashes = sorted({event_hash(event) for event in events if event.id == event_id})
+        conflicts.append(Conflict(f"id_reuse:{event_id}", "id_reuse", (event_id,), {"hashes": hashes}))
+    return conflicts
+
+
+def _double_handovers(facts: list[Event]) -> list[Conflict]:
+    """Every pair of hand-overs that gave goods for the same order: a pair's key never changes when a third
+    arrives."""
+    by_order: dict[int, list[HandoverEvent]] = defaultdict(list)
+    for event in facts:
+        if _giving(event):
+            by_order[event.payload.order_id].append(event)
+    conflicts = []
+    for order_id, handovers in by_order.items():
+        for first, second in combinations(sorted(handovers, key=lambda event: event.id), 2):
+            details = {
+                "order_id": order_id,
+                "devices": sorted({first.device_id, second.device_id}),
+                "outcomes": [first.payload.outcome, second.payload.outcome],
+            }
+            key = f"double_handover:{order_id}:{first.id}:{second.id}"
+            conflicts.append(Conflict(key, "double_handover", (first.id, second.id), details))
+    return conflicts
+
+
+def _overpayments(by_order: Mapping[int, Order], facts: list[Event]) -> list[Conflict]:
+    """Paid more than due for an order; the key names the payments, so another payment reopens the question."""
+    payments: dict[int, list[PaymentEvent]] = defaultdict(list)
+    for event in facts:
+        if isinstance(event, PaymentEvent) and event.payload.order_id in by_order:
+            payments[event.payload.order_id].append(event)
+    conflicts = []
+    for order_id, events in payments.items():
+        due = by_order[order_id].total_due_cents
+        paid = sum(event.payload.amount_cents for event in events)
+        if paid > due:
+            ids = tuple(sorted(event.id for event in events))
+            details = {"order_id": order_id, "due_cents": due, "paid_cents": paid, "excess_cents": paid - due}
+            conflicts.append(Conflict(f"overpayment:{order_id}:{_digest(ids)}", "overpayment", ids, details))
+    return conflicts
+
+
+def _revoked_tickets(by_order: Mapping[int, Order], facts: list[Event]) -> list[Conflict]:
+    refused: dict[int, list[str]] = defaultdict(list)
+    for event in facts:
+        if isinstance(event, ScanRefusedEvent) and event.payload.reason == "revoked" and event.payload.member_id:
+            refused[event.payload.member_id].append(event.id)
+    conflicts = []
+    for event in facts:
+        order = by_order.get(event.payload.order_id) if _giving(event) else None
+        if order is not None and order.household_id in refused:
+            ids = tuple(sorted((event.id, *refused[order.household_id])))
+            details = {"order_id": order.order_id, "member_id": order.household_id}
+            conflicts.append(Conflict(f"revoked_ticket:{event.id}", "revoked_ticket", ids, details))
+    return conflicts
+
+
+def _unknown_references(by_order: Mapping[int, Order], known_ids: set[str], facts: list[Event]) -> list[Conflict]:
+    households = {order.household_id for order in by_order.values()}
+    conflicts = []
+    for event in facts:
+        if isinstance(event, HandoverEvent | PaymentEvent):
+            order_id = event.payload.order_id
+            if order_id is not None and order_id not in by_order:
+                details = {"order_id": order_id}
+                conflicts.append(Conflict(f"unknown_order:{event.id}", "unknown_order", (event.id,), details))
+        if isinstance(event, PaymentEvent) and event.payload.household_id is not None:
+            household_id = event.payload.household_id
+            order = by_order.get(event.payload.order_id)
+            if household_id not in households:
+                details = {"household_id": household_id}
+                conflicts.append(Conflict(f"unknown_member:{event.id}", "unknown_member", (event.id,), details))
+            elif order is not None and order.household_id != household_id:
+                details = {"order_id": order.order_id, "order_household_id": order.household_id}
+                details["household_id"] = household_id
+                key = f"household_mismatch:{event.id}"
+                conflicts.append(Conflict(key, "household_mismatch", (event.id,), details))
+        target = void_target(event)
+        if target is not None and target not in known_ids:
+            details = {"target_event_id": target}
+            conflicts.append(Conflict(f"unknown_void:{event.id}", "unknown_void", (event.id,), details))
+    return conflicts
+
+
+def _late_events(facts: list[Event], context: Context) -> list[Conflict]:
+    if context.closed_at is None:
+        return []
+    limit = context.closed_at + context.late_after
+    conflicts = []
+    for event in facts:
+        if isinstance(event, ConflictResolvedEvent) or event.device_id == SERVER_DEVICE_ID:
+            continue
+        if event.device_time > limit:
+            details = {
+                "device_time": format_time(event.device_time),
+                "closed_at": format_time(context.closed_at),
+                "late_by_seconds": int((event.device_time - context.closed_at).total_seconds()),
+            }
+            conflicts.append(Conflict(f"late_event:{event.id}", "late_event", (event.id,), details))
+    return conflicts
+
+
+def _clock_skew(ordered: list[Event], context: Context) -> list[Conflict]:
+    """One conflict per device and distribution, listing the events whose time cannot be right:
+
+    - ``ahead``: recorded, says the device, later than the server received it or an event the device recorded
+      after it (the sequence number says which);
+    - ``backwards``: earlier than the event just before it in the device's sequence;
+    - ``before_opening``: long before the distribution opens.
+    """
+    tolerance = context.clock_tolerance
+    chains: dict[tuple[str, int], list[Event]] = defaultdict(list)
+    for event in ordered:
+        if event.device_id != SERVER_DEVICE_ID:
+            chains[event.device_id, event.distribution_id].append(event)
+    conflicts = []
+    for (device_id, distribution_id), chain in chains.items():
+        by_seq: dict[int, list[Event]] = defaultdict(list)
+        for event in chain:
+            by_seq[event.seq].append(event)
+        flagged: list[dict[str, Any]] = []
+        later: datetime | None = None  # the earliest time an event with a higher seq reached the server
+        for seq in sorted(by_seq, reverse=True):
+            arrivals = [context.received_at[event.id] for event in by_seq[seq] if event.id in context.received_at]
+            for event in by_seq[seq]:
+                bounds = [time for time in (later, context.received_at.get(event.id)) if time is not None]
+                if bounds and event.device_time > min(bounds) + tolerance:
+                    flagged.append(_skew(event, "ahead", event.device_time - min(bounds)))
+            later = min([*arrivals, *([later] if later is not None else [])], default=None)
+        latest_by_seq = {seq: max(event.device_time for event in events) for seq, events in by_seq.items()}
+        for event in chain:
+            before = latest_by_seq.get(event.seq - 1)
+            if before is not None and event.device_time < before - tolerance:
+                flagged.append(_skew(event, "backwards", before - event.device_time))
+            if context.opens_at is not None and event.device_time < context.opens_at - context.early_before:
+                flagged.append(_skew(event, "before_opening", context.opens_at - event.device_time))
+        if flagged:
+            flagged.sort(key=lambda item: (item["event_id"], item["reason"]))
+            ids = tuple(sorted({item["event_id"] for item in flagged}))
+            details = {"device_id": device_id, "events": flagged}
+            conflicts.append(Conflict(f"clock_skew:{distribution_id}:{device_id}", "clock_skew", ids, details))
+    return conflicts
+
+
+def _skew(event: Event, reason: str, offset: timedelta) -> dict[str, Any]:
+    return {"event_id": event.id, "reason": reason, "seconds": int(offset.total_seconds())}
+
+
+def _chain_breaks(ordered: list[Event]) -> list[Conflict]:
+    conflicts = []
+    for brk in check_chain(ordered):
+        details = {
+            "break": brk.kind,
+            "device_id": brk.device_id,
+            "seq": brk.seq,
+            "missing": list(brk.missing) if brk.missing else None,
+        }
+        key = f"chain_break:{brk.distribution_id}:{brk.device_id}:{brk.kind}:{brk.seq}"
+        conflicts.append(Conflict(key, "chain_break", brk.event_ids, details))
+    return conflicts
+
+
+def _resolutions(ordered: list[Event]) -> dict[str, Resolution]:
+    """The latest resolution (in canonical order) of each key, among those not voided."""
+    voided = voided_ids(ordered)
+    resolutions = {}
+    for event in ordered:
+        if isinstance(event, ConflictResolvedEvent) and event.id not in voided:
+            payload = event.payload
+            resolutions[payload.conflict_key] = Resolution(
+                event_id=event.id,
+                action=payload.action,
+                comment=payload.comment,
+                volunteer_id=event.volunteer_id,
+                resolved_at=event.device_time,
+                target_event_id=payload.event_id,
+            )
+    return resolutions

@@ -1,0 +1,308 @@
+"""The one projection: a distribution's orders and synced events in, its state out.
+
+``project`` is pure and deterministic: the events are deduplicated by id and put in canonical order
+(``sync.chain.sort_key``) first, and every rule below reads them so that the same set of events, in any arrival order
+and with any repeats, gives an equal state. The rules are written down in ``docs/sync-protocol.md``, "Projection".
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from sync.chain import unique
+from sync.events import (
+    CashCountEvent,
+    ConflictResolvedEvent,
+    Event,
+    HandoverEvent,
+    PaymentEvent,
+    ScanRefusedEvent,
+    VoidEvent,
+)
+from sync.vocabulary import PAYMENT_METHODS
+
+COLLECTED: Final = "collected"
+PARTIALLY_COLLECTED: Final = "partially_collected"
+NOT_COLLECTED: Final = "not_collected"
+ORDER_STATUSES: Final = (COLLECTED, PARTIALLY_COLLECTED, NOT_COLLECTED)
+
+# Which hand-over decides an order's status when there are several: the highest outcome, then the earliest.
+_OUTCOME_RANK: Final = {"refused": 1, "partial": 2, "all": 3}
+_STATUS: Final = {"all": COLLECTED, "partial": PARTIALLY_COLLECTED, "refused": NOT_COLLECTED}
+
+
+# What the server knows before the distribution
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    product_id: int
+    quantity: int
+    due_cents: int  # at the member's tier (``sync.pricing.line_due_cents``)
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: int
+    household_id: int
+    lines: tuple[OrderLine, ...]
+    total_due_cents: int
+
+
+# What the events make of it
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """An order after the distribution: ``decided_by`` is the hand-over that set ``status`` (None: nobody came),
+    ``received`` the (product id, quantity) pairs the member took."""
+
+    order_id: int
+    household_id: int
+    status: str
+    outcome: str | None
+    decided_by: str | None
+    received: tuple[tuple[int, int], ...]
+    due_cents: int
+    paid_cents: int
+    handover_ids: tuple[str, ...]
+    payment_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HouseholdMoves:
+    """What a household paid, and what left its accounts, at this distribution."""
+
+    household_id: int
+    paid_cents: int
+    prepaid_cents: int
+    allowance_cents: int
+    solidarity_cents: int
+
+
+@dataclass(frozen=True)
+class CashBox:
+    """One device's cash box: expected = the last opening float + the cash payments it recorded; counted = its last
+    closing count. ``difference_cents`` is counted − expected (negative: missing money)."""
+
+    device_id: str
+    opening_cents: int | None
+    opening_event: str | None
+    cash_payments_cents: int
+    expected_cents: int
+    counted_cents: int | None
+    closing_event: str | None
+    difference_cents: int | None
+
+
+@dataclass(frozen=True)
+class Totals:
+    orders: int
+    collected: int
+    partially_collected: int
+    not_collected: int
+    due_cents: int
+    paid_cents: int
+    by_method: tuple[tuple[str, int], ...]  # every payment method, in the vocabulary's order
+    prepaid_cents: int
+    allowance_cents: int
+    solidarity_cents: int
+    cash_expected_cents: int
+    cash_counted_cents: int
+
+
+@dataclass(frozen=True)
+class DistributionState:
+    orders: tuple[OrderState, ...]  # by order id
+    households: tuple[HouseholdMoves, ...]  # by household id
+    cash: tuple[CashBox, ...]  # by device id
+    totals: Totals
+    scan_refusals: tuple[tuple[str, int], ...]  # reason, count
+    voided: tuple[str, ...]  # ids of the events that are voided
+    event_count: int  # distinct events, voided ones included
+
+
+def void_target(event: Event) -> str | None:
+    """The id of the event ``event`` voids, if it voids one: a void, or a resolution with the ``void_event``
+    action."""
+    if isinstance(event, VoidEvent):
+        return event.payload.event_id
+    if isinstance(event, ConflictResolvedEvent) and event.payload.action == "void_event":
+        return event.payload.event_id
+    return None
+
+
+def voided_ids(events: Iterable[Event], resolutions: bool = True) -> frozenset[str]:
+    """The ids of the events that are voided: an event is voided when a void that is not itself voided names it,
+    so a void of a void restores. Voids that name each other in a circle (only forged events can) have no effect.
+    With ``resolutions=False`` only the devices' voids count (what conflict detection reads)."""
+    events = list(events)
+    ids = {event.id for event in events}
+    targets: dict[str, str] = {}
+    for event in events:
+        target = void_target(event)
+        if target in ids and (resolutions or isinstance(event, VoidEvent)):
+            targets[event.id] = target
+    # Voids whose chain of targets comes back to them are inert.
+    circular: set[str] = set()
+    done: set[str] = set()
+    for start in targets:
+        path: dict[str, int] = {}  # node → its position on this walk
+        node = start
+        while node in targets and node not in done and node not in path:
+            path[node] = len(path)
+            node = targets[node]
+        if node in path:
+            circular.update(list(path)[path[node] :])
+        done.update(path)
+    voiders: dict[str, list[str]] = defaultdict(list)
+    for void, target in targets.items():
+        if void not in circular:
+            voiders[target].append(void)
+    # A void settles once every void naming it has: walk from the voids nobody voids.
+    waiting = {node: len(voiders[node]) for node in ids}
+    ready = [node for node, count in waiting.items() if count == 0]
+    voided: set[str] = set()
+    while ready:
+        node = ready.pop()
+        target = targets.get(node)
+        if target is None or node in circular:
+            continue
+        if node not in voided:
+            voided.add(target)
+        waiting[target] -= 1
+        if waiting[target] == 0:
+            ready.append(target)
+    return frozenset(voided)
+
+
+def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionState:
+    """The state of a distribution with ``orders`` after ``events`` (any order, any repeats)."""
+    by_order = {order.order_id: order for order in orders}
+    ordered = unique(events)
+    voided = voided_ids(ordered)
+    live = [event for event in ordered if event.id not in voided]
+
+    deciders: dict[int, HandoverEvent] = {}
+    handovers: dict[int, list[str]] = defaultdict(list)
+    payments: dict[int, list[str]] = defaultdict(list)
+    paid: dict[int, int] = defaultdict(int)
+    moves: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    by_method: dict[str, int] = dict.fromkeys(PAYMENT_METHODS, 0)
+    solidarity = 0
+    cash_payments: dict[str, int] = defaultdict(int)
+    counts: dict[tuple[str, str], CashCountEvent] = {}
+    refusals: dict[str, int] = defaultdict(int)
+
+    for event in live:
+        if isinstance(event, HandoverEvent) and event.payload.order_id in by_order:
+            order_id = event.payload.order_id
+            handovers[order_id].append(event.id)
+            current = deciders.get(order_id)
+            if current is None or _OUTCOME_RANK[event.payload.outcome] > _OUTCOME_RANK[current.payload.outcome]:
+                deciders[order_id] = event
+        elif isinstance(event, PaymentEvent):
+            payment = event.payload
+            order = by_order.get(payment.order_id) if payment.order_id is not None else None
+            if order is not None:
+                payments[order.order_id].append(event.id)
+                paid[order.order_id] += payment.amount_cents
+            by_method[payment.method] += payment.rest_cents
+            by_method["prepaid"] += payment.from_prepaid_cents
+            by_method["allowance"] += payment.from_allowance_cents
+            solidarity += payment.solidarity_cents
+            if payment.method == "cash":
+                cash_payments[event.device_id] += payment.rest_cents
+            household_id = payment.household_id or (order.household_id if order is not None else None)
+            if household_id is not None:
+                row = moves[household_id]
+                row[0] += payment.amount_cents
+                row[1] += payment.from_prepaid_cents
+                row[2] += payment.from_allowance_cents
+                row[3] += payment.solidarity_cents
+        elif isinstance(event, CashCountEvent):
+            slot = (event.device_id, event.payload.kind)
+            current = counts.get(slot)
+            if current is None or (event.seq, event.id) > (current.seq, current.id):
+                counts[slot] = event  # the device's last count of this kind, in its own recording order
+        elif isinstance(event, ScanRefusedEvent):
+            refusals[event.payload.reason] += 1
+
+    order_states = tuple(
+        _order_state(order, deciders.get(order.order_id), handovers, payments, paid)
+        for order in sorted(by_order.values(), key=lambda order: order.order_id)
+    )
+    cash = tuple(
+        _cash_box(device, counts, cash_payments) for device in sorted({d for d, _ in counts} | set(cash_payments))
+    )
+    statuses = [state.status for state in order_states]
+    totals = Totals(
+        orders=len(order_states),
+        collected=statuses.count(COLLECTED),
+        partially_collected=statuses.count(PARTIALLY_COLLECTED),
+        not_collected=statuses.count(NOT_COLLECTED),
+        due_cents=sum(state.due_cents for state in order_states),
+        paid_cents=sum(by_method.values()),
+        by_method=tuple(by_method.items()),
+        prepaid_cents=by_method["prepaid"],
+        allowance_cents=by_method["allowance"],
+        solidarity_cents=solidarity,
+        cash_expected_cents=sum(box.expected_cents for box in cash),
+        cash_counted_cents=sum(box.counted_cents or 0 for box in cash),
+    )
+    return DistributionState(
+        orders=order_states,
+        households=tuple(HouseholdMoves(household, *row) for household, row in sorted(moves.items())),
+        cash=cash,
+        totals=totals,
+        scan_refusals=tuple(sorted(refusals.items())),
+        voided=tuple(sorted(voided)),
+        event_count=len(ordered),
+    )
+
+
+def _order_state(
+    order: Order,
+    decider: HandoverEvent | None,
+    handovers: dict[int, list[str]],
+    payments: dict[int, list[str]],
+    paid: dict[int, int],
+) -> OrderState:
+    outcome = decider.payload.outcome if decider is not None else None
+    if outcome == "all":
+        received = tuple(sorted((line.product_id, line.quantity) for line in order.lines))
+    elif outcome == "partial":
+        received = tuple(sorted((line.product_id, line.quantity_received) for line in decider.payload.lines))
+    else:
+        received = ()
+    return OrderState(
+        order_id=order.order_id,
+        household_id=order.household_id,
+        status=_STATUS[outcome] if outcome is not None else NOT_COLLECTED,
+        outcome=outcome,
+        decided_by=decider.id if decider is not None else None,
+        received=received,
+        due_cents=order.total_due_cents,
+        paid_cents=paid.get(order.order_id, 0),
+        handover_ids=tuple(handovers.get(order.order_id, ())),
+        payment_ids=tuple(payments.get(order.order_id, ())),
+    )
+
+
+def _cash_box(device_id: str, counts: dict[tuple[str, str], CashCountEvent], cash_payments: dict[str, int]) -> CashBox:
+    opening = counts.get((device_id, "opening"))
+    closing = counts.get((device_id, "closing"))
+    opening_cents = opening.payload.total_cents if opening is not None else None
+    expected = (opening_cents or 0) + cash_payments.get(device_id, 0)
+    counted = closing.payload.total_cents if closing is not None else None
+    return CashBox(
+        device_id=device_id,
+        opening_cents=opening_cents,
+        opening_event=opening.id if opening is not None else None,
+        cash_payments_cents=cash_payments.get(device_id, 0),
+        expected_cents=expected,
+        counted_cents=counted,
+        closing_event=closing.id if closing is not None else None,
+        difference_cents=counted - expected if counted is not None else None,
+    )

@@ -1,0 +1,484 @@
+"""The distribution pack: its content, what it leaves out, its ETag, 304, gzip, who may download it, and its fixed
+number of queries. On SQLite and PostgreSQL; the framework-free rules of ``sync.pack`` at the end.
+"""
+
+import base64
+import gzip
+import json
+import random
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import event, select
+
+from server.domain.devices import create_enrolment, redeem_enrolment
+from server.domain.packs import distribution_pack
+from server.domain.shifts import start_shift
+from server.domain.tickets import issue_ticket, revocation_list, ticket_text
+from server.extensions import db
+from server.models import (
+    Account,
+    AccountMovement,
+    Device,
+    Distribution,
+    Household,
+    NetworkSettings,
+    OrderLine,
+    Point,
+    Tier,
+    User,
+    utcnow,
+)
+from server.ticket_keys import private_key, public_keys
+from sync import pack as packs
+from sync import tickets
+from sync.tickets import trust_json
+from tests.factories import Network, make_network, make_order
+
+ETAG = re.compile(r'^"[0-9a-f]{64}"$')
+MEMBER_FIELDS = {"id", "manual_code", "display_name", "status", "tier", "order", "balances"}
+PERSONAL = {"email", "phone", "first_name", "last_name", "notes", "page_token", "created_at"}
+
+
+@dataclass(frozen=True)
+class World:
+    network: Network
+    north: int  # the network's point (Maison de quartier du Luzard)
+    south: int
+    admin: int
+    volunteer: int  # of north
+    stranger: int  # a volunteer of south
+    orders: dict[str, int]  # member name → order id in the planned distribution
+
+
+@pytest.fixture
+def world(app) -> World:
+    """make_network's households, with orders for Alice, Bruno (tarif solidaire) and Dina (suspended) in the planned
+    distribution, Chloé only in the closed one; Bruno's prepaid and allowance accounts; tickets for Alice and Bruno,
+    Bruno's re-issued (serial 0 revoked)."""
+    with app.app_context():
+        net = make_network()
+        north = db.session.get(Distribution, net.distribution).point_id
+        south = Point(name="École Sud", town="Torcy")
+        north_point = db.session.get(Point, north)
+        users = [
+            User(email="admin@example.org", role="admin"),
+            User(email="vol@example.org", role="volunteer", display_name="Victor", points=[north_point]),
+            User(email="sud@example.org", role="volunteer", display_name="Sami", points=[south]),
+        ]
+        db.session.add_all([south, *users])
+        alice, bruno, chloe = (db.session.get(Household, h) for h in (net.alice, net.bruno, net.chloe))
+        alice.phone, bruno.phone = "06 11 22 33 44", "07 55 66 77 88"
+        bruno.notes = "Préfère être appelé le soir"
+        db.session.commit()
+        p = net.products
+        orders = {
+            "alice": make_order(net.distribution, net.alice, {p["LEG-M"]: (1, 1500), p["OEUFS-6"]: (2, 270)}),
+            "bruno": make_order(net.distribution, net.bruno, {p["PAIN-500"]: (3, 350), p["LEG-S"]: (1, 1000)}),
+            "dina": make_order(net.distribution, net.dina, {p["LEG-S"]: (1, 1000)}),
+            "chloe_closed": make_order(net.closed_distribution, net.chloe, {p["LEG-S"]: (1, 1000)}),
+        }
+        prepaid = Account(household=bruno, kind="prepaid")
+        allowance = Account(household=bruno, kind="allowance")
+        db.session.add_all(
+            [
+                prepaid,
+                allowance,
+                AccountMovement(account=prepaid, amount_cents=2000, reason="Versement"),
+                AccountMovement(account=prepaid, amount_cents=-500, reason="Distribution du 3 mars"),
+                AccountMovement(account=allowance, amount_cents=3000, reason="Allocation de mars"),
+                Account(household=chloe, kind="prepaid"),
+            ]
+        )
+        issue_ticket(alice)
+        issue_ticket(bruno)
+        issue_ticket(bruno)  # a lost card: serial 0 is revoked
+        db.session.commit()
+        return World(net, north, south.id, users[0].id, users[1].id, users[2].id, orders)
+
+
+def phone(app, point_ids: list[int], user_id: int | None) -> dict[str, str]:
+    """A device enrolled for ``point_ids`` and, given ``user_id``, that user's shift on it: the request headers."""
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        points = db.session.scalars(select(Point).where(Point.id.in_(point_ids))).all()
+        _, token = create_enrolment(admin, "Téléphone", points)
+        device, credential = redeem_enrolment(token)
+        headers = {"Authorization": f"Device {credential}"}
+        if user_id is not None:
+            _, shift = start_shift(device, db.session.get(User, user_id))
+            headers["X-Comptoir-Shift"] = shift
+        db.session.commit()
+    return headers
+
+
+def pack_url(distribution_id: int) -> str:
+    return f"/api/distributions/{distribution_id}/pack"
+
+
+def get_pack(client, world: World, headers: dict[str, str], **extra: str):
+    return client.get(pack_url(world.network.distribution), headers={**headers, **extra})
+
+
+@pytest.fixture
+def volunteer_phone(app, world) -> dict[str, str]:
+    return phone(app, [world.north], world.volunteer)
+
+
+# Content.
+
+
+def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app, world, client, volunteer_phone):
+    answer = get_pack(client, world, volunteer_phone)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.mimetype == "application/json" and "Content-Encoding" not in answer.headers
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert ETAG.match(answer.headers["ETag"]) and "Accept-Encoding" in answer.headers["Vary"]
+    body = answer.get_data()
+    assert packs.parse_pack(body)  # the schema reads it back
+    pack = json.loads(body)
+    assert body == packs.canonical_json(pack)  # canonical: sorted keys, no spaces
+    assert pack["format_version"] == 1
+    assert pack["distribution"] == {
+        "id": world.network.distribution,
+        "starts_at": "2026-03-10T16:30:00Z",
+        "ends_at": "2026-03-10T18:00:00Z",
+        "status": "planned",
+    }
+    assert pack["point"] == {
+        "id": world.north,
+        "name": "Maison de quartier du Luzard",
+        "town": "Noisiel",
+        "address": "",
+    }
+    assert pack["network"] == {
+        "name": "Comptoir",
+        "currency": "EUR",
+        "timezone": "Europe/Paris",
+        "payment_methods": ["cash", "cheque", "card", "transfer"],
+    }
+    with app.app_context():
+        assert pack["tickets"] == trust_json(public_keys(), revocation_list())
+    assert pack["tickets"]["min_serials"] == {str(world.network.bruno): 1}  # the re-issued ticket
+    assert list(pack["tickets"]["public_keys"]) == ["1"]
+    # A phone checks tickets with the pack alone: Bruno's new card passes, his lost one is refused.
+    keys = {int(k): base64.b64decode(v) for k, v in pack["tickets"]["public_keys"].items()}
+    min_serials = {int(k): v for k, v in pack["tickets"]["min_serials"].items()}
+    with app.app_context():
+        bruno = db.session.get(Household, world.network.bruno)
+        current = ticket_text(bruno)
+        lost = tickets.sign(
+            tickets.Ticket(key_id=1, member_id=bruno.id, serial=0, issued_on=bruno.ticket_issued_on), private_key(1)
+        )
+    assert tickets.verify(current, keys, min_serials).serial == 1
+    with pytest.raises(tickets.TicketRefused, match="revoked"):
+        tickets.verify(lost, keys, min_serials)
+
+
+def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(app, world, client, volunteer_phone):
+    with app.app_context():  # the tier's share changes after the order: the order keeps the share it was taken at
+        db.session.get(Tier, world.network.solidarity_tier).share_percent = 60
+        db.session.commit()
+        manual_codes = {h.id: h.manual_code for h in db.session.scalars(select(Household))}
+    pack = get_pack(client, world, volunteer_phone).get_json()
+    net, products = world.network, world.network.products
+    members = {m["id"]: m for m in pack["members"]}
+    assert [m["id"] for m in pack["members"]] == sorted([net.alice, net.bruno, net.dina])  # not Chloé: no order here
+    for member in pack["members"]:
+        assert set(member) == MEMBER_FIELDS
+    alice, bruno, dina = members[net.alice], members[net.bruno], members[net.dina]
+    assert (alice["display_name"], bruno["display_name"], dina["display_name"]) == ("Alice M.", "Bruno D.", "Dina F.")
+    assert bruno["manual_code"] == manual_codes[net.bruno] and len(bruno["manual_code"]) == 9
+    assert alice["manual_code"] == manual_codes[net.alice] and dina["manual_code"] is None  # Dina has no ticket
+    assert (alice["status"], dina["status"]) == ("active", "suspended")
+    assert bruno["tier"] == {"id": net.solidarity_tier, "name": "Tarif solidaire", "share_percent": 60}
+    assert bruno["order"] == {
+        "id": world.orders["bruno"],
+        "share_percent": 70,
+        "lines": [  # by product id
+            {
+                "product_id": products["LEG-S"],
+                "product_name": "Panier de légumes S",
+                "quantity": 1,
+                "unit_price_cents": 1000,
+                "due_cents": 700,
+            },
+            {
+                "product_id": products["PAIN-500"],
+                "product_name": "Pain au levain 500 g",
+                "quantity": 3,
+                "unit_price_cents": 350,
+                "due_cents": 735,
+            },
+        ],
+        "total_due_cents": 1435,
+        "solidarity_share_cents": 615,
+    }
+    assert alice["order"]["total_due_cents"] == 1500 + 540 and alice["order"]["solidarity_share_cents"] == 0
+    assert bruno["balances"] == {"prepaid_cents": 1500, "allowance_cents": 3000}
+    assert alice["balances"] == {"prepaid_cents": 0, "allowance_cents": 0}
+
+
+def test_nothing_personal_travels(app, world, client, volunteer_phone):
+    body = get_pack(client, world, volunteer_phone).get_data(as_text=True)
+    for household in ("Martin", "Diallo", "Nguyen", "Ferreira", "Chloé", "@", "06 11", "07 55", "appelé"):
+        assert household not in body, household
+
+    def keys(value) -> set[str]:
+        if isinstance(value, dict):
+            return set(value) | {k for v in value.values() for k in keys(v)}
+        if isinstance(value, list):
+            return {k for v in value for k in keys(v)}
+        return set()
+
+    assert not keys(json.loads(body)) & PERSONAL
+
+
+def test_a_distribution_without_orders_has_an_empty_member_list(app, world, client):
+    with app.app_context():
+        starts = datetime(2026, 4, 1, 16, tzinfo=UTC)
+        empty = Distribution(point_id=world.north, starts_at=starts, ends_at=starts + timedelta(hours=1))
+        db.session.add(empty)
+        db.session.commit()
+        empty_id = empty.id
+    answer = client.get(pack_url(empty_id), headers=phone(app, [world.north], world.volunteer))
+    assert answer.status_code == 200 and answer.get_json()["members"] == []
+
+
+# ETag, 304, gzip.
+
+
+def test_the_etag_is_stable_and_follows_orders_tickets_and_balances(app, world, client, volunteer_phone):
+    first = get_pack(client, world, volunteer_phone)
+    again = get_pack(client, world, volunteer_phone)
+    assert first.get_data() == again.get_data() and first.headers["ETag"] == again.headers["ETag"]
+    with app.app_context():
+        built = distribution_pack(db.session.get(Distribution, world.network.distribution))
+        assert built.body == first.get_data() and built.etag == first.headers["ETag"]
+
+    seen = {first.headers["ETag"]}
+
+    def changed(change) -> None:
+        with app.app_context():
+            change()
+            db.session.commit()
+        answer = get_pack(client, world, volunteer_phone)
+        assert answer.headers["ETag"] not in seen, change.__name__
+        seen.add(answer.headers["ETag"])
+
+    def order_quantity():
+        line = db.session.scalar(select(OrderLine).where(OrderLine.order_id == world.orders["alice"]).limit(1))
+        line.quantity += 1
+
+    def ticket_reissued():
+        issue_ticket(db.session.get(Household, world.network.alice))
+
+    def balance_moved():
+        account = db.session.scalar(select(Account).where(Account.household_id == world.network.bruno).limit(1))
+        db.session.add(AccountMovement(account=account, amount_cents=-100, reason="Correction"))
+
+    for change in (order_quantity, ticket_reissued, balance_moved):
+        changed(change)
+
+
+def test_if_none_match_answers_304_without_a_body(app, world, client, volunteer_phone):
+    etag = get_pack(client, world, volunteer_phone).headers["ETag"]
+    for header in (etag, f'"nope", {etag}', f"W/{etag}", "*"):
+        answer = get_pack(client, world, volunteer_phone, **{"If-None-Match": header})
+        assert answer.status_code == 304, header
+        assert answer.get_data() == b"" and answer.headers["ETag"] == etag
+        assert answer.headers["Cache-Control"] == "no-store" and "Accept-Encoding" in answer.headers["Vary"]
+    stale = get_pack(client, world, volunteer_phone, **{"If-None-Match": '"' + "0" * 64 + '"'})
+    assert stale.status_code == 200 and stale.headers["ETag"] == etag
+    with app.app_context():
+        db.session.get(Household, world.network.alice).first_name = "Alicia"
+        db.session.commit()
+    renamed = get_pack(client, world, volunteer_phone, **{"If-None-Match": etag})
+    assert renamed.status_code == 200 and renamed.headers["ETag"] != etag
+    assert "Alicia M." in renamed.get_data(as_text=True)
+
+
+def test_gzip_on_the_wire_decodes_to_the_plain_pack(app, world, client, volunteer_phone):
+    plain = get_pack(client, world, volunteer_phone)
+    zipped = get_pack(client, world, volunteer_phone, **{"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.status_code == 200 and zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"] and zipped.mimetype == "application/json"
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert int(zipped.headers["Content-Length"]) == len(zipped.get_data()) < len(plain.get_data())
+    # Another representation, another strong ETag; either one names the pack for If-None-Match.
+    assert zipped.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'
+    for known in (plain.headers["ETag"], zipped.headers["ETag"]):
+        again = get_pack(client, world, volunteer_phone, **{"Accept-Encoding": "gzip", "If-None-Match": known})
+        assert again.status_code == 304 and again.headers["ETag"] == zipped.headers["ETag"]
+        assert "Content-Encoding" not in again.headers
+    refused = get_pack(client, world, volunteer_phone, **{"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.get_data() == plain.get_data()
+    anything = get_pack(client, world, volunteer_phone, **{"Accept-Encoding": "*"})
+    assert anything.headers["Content-Encoding"] == "gzip"
+
+
+# Who may download it.
+
+
+def reason(answer) -> str:
+    error = answer.get_json()["error"]
+    assert set(error) >= {"status", "reason", "message"} and error["status"] == answer.status_code
+    return error["reason"]
+
+
+def test_refusals_are_json_with_a_reason(app, world, client):
+    net = world.network
+    cases = [
+        # (headers, distribution, status, reason)
+        (phone(app, [world.south], world.stranger), net.distribution, 403, "forbidden_point"),  # phone not at north
+        (phone(app, [world.north, world.south], world.stranger), net.distribution, 403, "forbidden_point"),
+        (phone(app, [world.north], world.admin), 424242, 404, "distribution_unknown"),
+        (phone(app, [world.north], None), net.distribution, 401, "shift_required"),
+        ({}, net.distribution, 401, "device_credential_missing"),
+    ]
+    for headers, distribution_id, status, why in cases:
+        answer = client.get(pack_url(distribution_id), headers=headers)
+        assert (answer.status_code, reason(answer)) == (status, why), why
+        assert answer.headers["Cache-Control"] == "no-store" and "ETag" not in answer.headers
+    admin = client.get(pack_url(net.distribution), headers=phone(app, [world.north], world.admin))
+    assert admin.status_code == 200  # admins work everywhere, on the device's points
+
+
+def test_a_revoked_device_gets_no_pack(app, world, client, volunteer_phone):
+    with app.app_context():
+        for device in db.session.scalars(select(Device)):
+            device.revoked_at = utcnow()
+        db.session.commit()
+    answer = get_pack(client, world, volunteer_phone, **{"Accept-Encoding": "gzip"})
+    assert (answer.status_code, reason(answer)) == (403, "device_revoked")
+
+
+# A fixed number of queries.
+
+
+def count_queries(app, distribution_id: int) -> int:
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        distribution = db.session.get(Distribution, distribution_id)
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            distribution_pack(distribution)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+    return len(statements)
+
+
+def test_the_pack_takes_the_same_few_queries_for_3_or_33_members(app, world):
+    with app.app_context():
+        NetworkSettings.current()  # created on first use
+        db.session.commit()
+    few = count_queries(app, world.network.distribution)
+    with app.app_context():
+        tier = db.session.get(Tier, world.network.full_tier)
+        households = [Household(first_name=f"Membre{i}", last_name="Test", tier=tier) for i in range(30)]
+        db.session.add_all(households)
+        db.session.commit()
+        for household in households:
+            account = Account(household_id=household.id, kind="prepaid")
+            db.session.add_all([account, AccountMovement(account=account, amount_cents=500, reason="Versement")])
+            make_order(world.network.distribution, household.id, {world.network.products["LEG-M"]: (2, 1500)})
+    many = count_queries(app, world.network.distribution)
+    assert few == many == 6, (few, many)  # point, settings, keys, revocation list, orders with lines, balances
+    with app.app_context():
+        built = distribution_pack(db.session.get(Distribution, world.network.distribution))
+        assert len(json.loads(built.body)["members"]) == 33
+
+
+# The framework-free rules (sync.pack), no database.
+
+
+def sample(members: list[packs.MemberData], **changes) -> packs.BuiltPack:
+    arguments = {
+        "distribution": {
+            "id": 7,
+            "starts_at": datetime(2026, 3, 10, 16, 30, tzinfo=UTC),
+            "ends_at": datetime(2026, 3, 10, 18, tzinfo=UTC),
+            "status": "open",
+        },
+        "point": {"id": 2, "name": "Salle des fêtes", "town": "Lognes", "address": "1 place de la Mairie"},
+        "network": {"name": "Comptoirs", "currency": "EUR", "timezone": "Europe/Paris", "payment_methods": ["cash"]},
+        "public_keys": {1: bytes(32)},
+        "min_serials": {},
+        "members": members,
+    }
+    return packs.build_pack(**(arguments | changes))
+
+
+def member(member_id: int, lines: list[packs.LineData], **changes) -> packs.MemberData:
+    fields = {
+        "id": member_id,
+        "first_name": "Awa",
+        "last_name": "Diop",
+        "manual_code": None,
+        "status": "active",
+        "tier_id": 1,
+        "tier_name": "Tarif solidaire",
+        "tier_share_percent": 40,
+        "order_id": 100 + member_id,
+        "order_share_percent": 40,
+        "lines": lines,
+    }
+    return packs.MemberData(**(fields | changes))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("Awa", "Diop", "Awa D."),
+        ("  Jean-Pierre ", " de la Fontaine", "Jean-Pierre D."),
+        ("Émile", "Élouard", "Émile É."),
+        ("Zoé", "E\u0301louard", "Zoé É."),  # a decomposed É keeps its accent
+        ("Awa", "", "Awa"),
+        ("", "Diop", "D."),
+    ],
+)
+def test_display_name_is_first_name_and_initial(first, last, shown):
+    assert packs.display_name(first, last) == shown
+
+
+def test_the_same_data_in_any_order_gives_the_same_bytes():
+    lines = [packs.LineData(3, "Œufs ×6", 2, 270), packs.LineData(1, "Panier M", 1, 1500)]
+    members = [member(i, lines if i % 2 else lines[:1]) for i in range(1, 20)]
+    first = sample(members)
+    shuffled = [member(m.id, list(reversed(m.lines))) for m in random.Random(5).sample(members, len(members))]
+    assert sample(shuffled) == first
+    assert first.etag == packs.strong_etag(first.body) and ETAG.match(first.etag)
+    assert "Œufs" in first.body.decode() and b"\\u" not in first.body  # UTF-8, not escapes
+    one = json.loads(first.body)["members"][0]["order"]
+    assert [line["product_id"] for line in one["lines"]] == [1, 3]
+    assert one["total_due_cents"] == 600 + 216 and one["solidarity_share_cents"] == 900 + 324
+    assert sample(members[:-1]).etag != first.etag
+
+
+def test_the_schema_refuses_what_does_not_belong_in_a_pack():
+    with pytest.raises(ValidationError):  # a personal field slipped into the point
+        sample([], point={"id": 2, "name": "Salle", "town": "Lognes", "address": "", "phone": "01 02 03 04 05"})
+    with pytest.raises(ValidationError):
+        sample([], network={"name": "C", "currency": "EUR", "timezone": "Europe/Paris", "payment_methods": ["bitcoin"]})
+    with pytest.raises(ValidationError):
+        sample([member(1, [packs.LineData(1, "Panier", 0, 1500)])])  # no line of nothing
+    with pytest.raises(ValidationError):  # naive times are ambiguous
+        sample(
+            [],
+            distribution={
+                "id": 1,
+                "starts_at": datetime(2026, 1, 1),
+                "ends_at": datetime(2026, 1, 2),
+                "status": "open",
+            },
+        )
+    schema = packs.schema()
+    assert set(schema["required"]) == {"format_version", "distribution", "point", "network", "tickets", "members"}
+    assert set(schema["$defs"]["PackMember"]["properties"]) == MEMBER_FIELDS

@@ -1,0 +1,159 @@
+"""Uploads as real phones make them: random batches in random order with repeats and retries give the projection
+of the set, nothing twice, nothing missing; an answer lost after the server committed changes nothing on retry.
+On SQLite and PostgreSQL, through the real endpoint."""
+
+import http.client
+import json
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from waitress import create_server
+
+from server.domain.events import distribution_state, projection_orders
+from server.extensions import db
+from server.models import Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, Tier, User, utcnow
+from sync.events import parse_event
+from sync.projection import project
+from tests.phones import Phone, enrol_phone
+
+ORDERS_PER_DISTRIBUTION = 4
+
+
+@pytest.fixture
+def network(app):
+    with app.app_context():
+        point = Point(name="Luzard", town="Noisiel")
+        tier = Tier(name="Tarif solidaire", share_percent=70)
+        product = Product(code="LEG-M", name="Panier M", unit_price_cents=1500)
+        households = [Household(first_name=f"M{i}", last_name="Diallo", tier=tier, point=point) for i in range(4)]
+        volunteers = [User(email=f"v{i}@example.org", role="volunteer", points=[point]) for i in range(2)]
+        db.session.add_all([product, *households, *volunteers])
+        db.session.commit()
+        ids = {"point": point.id, "product": product.id, "households": [h.id for h in households]}
+        ids["volunteers"] = [v.id for v in volunteers]
+    phones = [
+        enrol_phone(app, [ids["point"]], volunteer, f"Phone {n}") for n, volunteer in enumerate(ids["volunteers"])
+    ]
+    return ids, phones
+
+
+def new_distribution(app, ids) -> tuple[int, list[int]]:
+    with app.app_context():
+        now = utcnow()
+        distribution = Distribution(
+            point_id=ids["point"], starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+        )
+        orders = [
+            Order(distribution=distribution, household_id=household, share_percent=70)
+            for household in ids["households"][:ORDERS_PER_DISTRIBUTION]
+        ]
+        for order in orders:
+            order.lines = [OrderLine(product_id=ids["product"], quantity=2, unit_price_cents=1500)]
+        db.session.add_all(orders)
+        db.session.commit()
+        return distribution.id, [order.id for order in orders]
+
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.integers(0, 1),  # which phone
+        st.sampled_from(["handover_all", "handover_refused", "payment", "void", "note"]),
+        st.integers(0, ORDERS_PER_DISTRIBUTION - 1),
+        st.integers(1, 4000),  # an amount in cents
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def record(phones: list[Phone], distribution: int, orders: list[int], actions) -> list[dict]:
+    events: list[dict] = []
+    for phone_index, kind, order_index, amount in actions:
+        phone, order = phones[phone_index], orders[order_index]
+        if kind.startswith("handover"):
+            outcome = "all" if kind == "handover_all" else "refused"
+            events.append(phone.record("handover", {"order_id": order, "outcome": outcome}, distribution))
+        elif kind == "payment":
+            payload = {"order_id": order, "amount_cents": amount, "method": "cash"}
+            events.append(phone.record("payment", payload, distribution))
+        elif kind == "void" and events:
+            target = events[amount % len(events)]["id"]
+            events.append(phone.record("void", {"event_id": target, "reason": "erreur"}, distribution))
+        else:
+            events.append(phone.record("note", {"text": f"note {amount}"}, distribution))
+    return events
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(actions=ACTIONS, data=st.data())
+def test_any_batches_in_any_order_give_the_projection_of_the_set(app, network, actions, data):
+    ids, phones = network
+    distribution, orders = new_distribution(app, ids)
+    events = record(phones, distribution, orders, actions)
+    by_phone = {phone.device_id: [e for e in events if e["device_id"] == phone.device_id] for phone in phones}
+    uploads = []
+    for phone in phones:  # each phone uploads its own events in batches, some of them again (a retry)
+        mine = by_phone[phone.device_id]
+        cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(mine) - 1)), max_size=4)))
+        batches = [mine[a:b] for a, b in zip([0, *cuts], [*cuts, len(mine)], strict=True) if mine[a:b]]
+        repeats = data.draw(st.lists(st.sampled_from(batches), max_size=3)) if batches else []
+        uploads += [(phone, batch) for batch in batches + repeats]
+    uploads = data.draw(st.permutations(uploads))
+    for phone, batch in uploads:
+        answer = phone.push(batch)
+        assert answer.status_code == 200, answer.get_json()
+        assert {r["status"] for r in answer.get_json()["results"]} <= {"accepted", "duplicate"}
+
+    with app.app_context():
+        stored = db.session.scalars(select(SyncedEvent.event_id).where(SyncedEvent.distribution_id == distribution))
+        assert sorted(stored) == sorted(e["id"] for e in events)  # every event once, none missing
+        state, _conflicts = distribution_state(db.session.get(Distribution, distribution))
+        expected = project(projection_orders(distribution), [parse_event(e) for e in events])
+    assert state == expected
+
+
+# The connection cut after the server committed, before the phone read the answer.
+
+
+@pytest.fixture
+def served(app):
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield server.effective_port
+    server.close()
+    thread.join(timeout=5)
+
+
+def stored(app, distribution: int) -> int:
+    with app.app_context():
+        query = select(func.count(SyncedEvent.position)).where(SyncedEvent.distribution_id == distribution)
+        return db.session.scalar(query)
+
+
+def test_an_answer_lost_after_the_commit_then_a_retry(app, network, served):
+    ids, phones = network
+    phone = phones[0]
+    distribution, orders = new_distribution(app, ids)
+    events = [phone.record("handover", {"order_id": o, "outcome": "all"}, distribution) for o in orders]
+    body = json.dumps({"events": events}).encode()
+
+    # Send the upload and hang up without reading a byte of the answer.
+    connection = http.client.HTTPConnection("127.0.0.1", served, timeout=10)
+    connection.request("POST", "/api/events", body=body, headers={"Content-Type": "application/json", **phone.headers})
+    connection.sock.close()
+    deadline = time.monotonic() + 10
+    while stored(app, distribution) < len(events):  # the server went on and committed
+        assert time.monotonic() < deadline, "the server did not store the upload"
+        time.sleep(0.05)
+
+    # The phone never saw the answer, so it sends the same batch again.
+    retry = phone.push(events)
+    assert retry.status_code == 200
+    assert [r["status"] for r in retry.get_json()["results"]] == ["duplicate"] * len(events)
+    assert stored(app, distribution) == len(events)  # nothing doubled, nothing lost
