@@ -3,8 +3,9 @@
 //
 //   node pwa/build-sw.mjs [DIST]     DIST defaults to pwa/dist (esbuild's --outdir); tests pass a copy of it.
 //
-// Writes DIST/precache.json ({version, urls, files: [{url, bytes, gzip}], total: {bytes, gzip}}) and DIST/sw.js
-// (pwa/sw.js bundled, with __PRECACHE__ = {version, urls}). Nothing here is maintained by hand: a new chunk, a new
+// Writes DIST/precache.json ({version, urls, decoder, files: [{url, bytes, gzip, decoder}], total, core}) and
+// DIST/sw.js (pwa/sw.js bundled, with __PRECACHE__ = {version, urls, decoder}). `decoder` lists the QR polyfill
+// and its .wasm: the worker precaches them only on browsers without a native BarcodeDetector for QR codes. Nothing here is maintained by hand: a new chunk, a new
 // stylesheet or a new decoder file reached from the app's entry points is precached by the next build.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,15 @@ function reachable(meta) {
   return [...found].sort();
 }
 
+/** The QR polyfill (pwa/src/qr-polyfill.js, imported dynamically by the scanner) and what only it reaches. */
+function decoderFiles(meta) {
+  const strip = (name) => (name.startsWith(OUTDIR) ? name.slice(OUTDIR.length) : name);
+  const entries = Object.entries(meta.outputs).filter(([, output]) => output.entryPoint === 'pwa/src/qr-polyfill.js');
+  if (entries.length !== 1) throw new Error('expected one output for pwa/src/qr-polyfill.js in the metafile');
+  const [name, output] = entries[0];
+  return new Set([strip(name), ...(output.imports ?? []).filter((i) => i.kind === 'file-loader').map((i) => strip(i.path))]);
+}
+
 /** The .wasm must be the one the polyfill's glue code was built for (same zxing-wasm release). */
 function checkDecoder(files) {
   const wasm = files.filter((file) => file.url.endsWith('.wasm'));
@@ -78,18 +88,32 @@ const syncStub = {
 };
 
 const meta = JSON.parse(readFileSync(path.join(dist, 'meta.json'), 'utf8'));
+const decoder = decoderFiles(meta);
 const files = [
-  ...Object.entries(STATIC).map(([url, file]) => ({ url, content: readFileSync(path.join(ROOT, file)) })),
-  ...reachable(meta).map((name) => ({ url: `/assets/${name}`, content: readFileSync(path.join(dist, name)) })),
+  ...Object.entries(STATIC).map(([url, file]) => ({ url, content: readFileSync(path.join(ROOT, file)), decoder: false })),
+  ...reachable(meta).map((name) => ({
+    url: `/assets/${name}`,
+    content: readFileSync(path.join(dist, name)),
+    decoder: decoder.has(name),
+  })),
 ];
 checkDecoder(files);
 
 const fingerprint = files.map((file) => `${file.url} ${sha256(file.content)}\n`).join('');
 const version = sha256(fingerprint).slice(0, 16);
-const urls = files.map((file) => file.url);
-const sizes = files.map(({ url, content }) => ({ url, bytes: content.length, gzip: gzipSync(content, { level: 9 }).length }));
-const total = sizes.reduce((sum, file) => ({ bytes: sum.bytes + file.bytes, gzip: sum.gzip + file.gzip }), { bytes: 0, gzip: 0 });
-writeFileSync(path.join(dist, 'precache.json'), `${JSON.stringify({ version, urls, files: sizes, total }, null, 2)}\n`);
+const urls = files.filter((file) => !file.decoder).map((file) => file.url);
+const decoderUrls = files.filter((file) => file.decoder).map((file) => file.url);
+const sizes = files.map(({ url, content, decoder: isDecoder }) => ({
+  url,
+  bytes: content.length,
+  gzip: gzipSync(content, { level: 9 }).length,
+  decoder: isDecoder,
+}));
+const sum = (list) => list.reduce((s, f) => ({ bytes: s.bytes + f.bytes, gzip: s.gzip + f.gzip }), { bytes: 0, gzip: 0 });
+const total = sum(sizes);
+const core = sum(sizes.filter((file) => !file.decoder));
+const summary = { version, urls, decoder: decoderUrls, files: sizes, total, core };
+writeFileSync(path.join(dist, 'precache.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
 await build({
   absWorkingDir: ROOT,
@@ -98,9 +122,12 @@ await build({
   bundle: true,
   format: 'iife',
   target: 'es2020',
-  define: { __PRECACHE__: JSON.stringify({ version, urls }) },
+  define: { __PRECACHE__: JSON.stringify({ version, urls, decoder: decoderUrls }) },
   plugins: [syncStub],
   logLevel: 'warning',
 });
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
-console.log(`build-sw: version ${version}, ${urls.length} files precached, ${kb(total.bytes)} (${kb(total.gzip)} gzipped)`);
+console.log(
+  `build-sw: version ${version}, ${urls.length} files precached, ${kb(core.gzip)} gzipped ` +
+    `(+ ${decoderUrls.length} decoder files, ${kb(total.gzip - core.gzip)}, without a native BarcodeDetector)`,
+);

@@ -21,18 +21,32 @@ import * as sync from './src/sync.js'; // ← the one line that ties the data la
 import { SYNC_TAG } from './src/update.js';
 
 /* global __PRECACHE__ */
-const { version: VERSION, urls: PRECACHE_URLS } = __PRECACHE__;
+const { version: VERSION, urls: PRECACHE_URLS, decoder: DECODER_URLS } = __PRECACHE__;
 const CACHE_PREFIX = 'comptoir-app-';
 const CACHE = `${CACHE_PREFIX}${VERSION}`;
 const SHELL = '/app/';
 const SCOPE_PATH = new URL(self.registration.scope).pathname; // '/app/'
 
-const precached = new Set(PRECACHE_URLS);
+const precached = new Set([...PRECACHE_URLS, ...DECODER_URLS]);
+
+/** Whether this browser reads QR codes itself (Chrome on Android does): then the polyfill and its .wasm — nine
+ * tenths of the shell's weight — are never needed, so they are not downloaded. */
+async function nativeQr() {
+  try {
+    return 'BarcodeDetector' in self && (await self.BarcodeDetector.getSupportedFormats()).includes('qr_code');
+  } catch {
+    return false;
+  }
+}
 
 self.addEventListener('install', (event) => {
   // `cache: 'reload'` skips the HTTP cache: the files of this version, not whatever the browser kept.
+  const fetchAll = (cache, urls) => cache.addAll(urls.map((url) => new Request(url, { cache: 'reload' })));
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE_URLS.map((url) => new Request(url, { cache: 'reload' })))),
+    caches.open(CACHE).then(async (cache) => {
+      await fetchAll(cache, PRECACHE_URLS);
+      if (!(await nativeQr())) await fetchAll(cache, DECODER_URLS);
+    }),
   );
   // No skipWaiting() here: an update waits for the page's SKIP_WAITING. The very first install activates at once
   // anyway (nothing is active yet).
