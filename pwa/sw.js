@@ -8,6 +8,7 @@
 //   - the precached files (JS, CSS…)     → cache first, from this version's cache
 //   - /api/…                             → never touched, never cached: straight to the network
 //   - anything else                      → not intercepted
+// Web Push: a `push` shows the server's notification, a tap on it opens or focuses its page (./src/push-worker.js).
 // A new version waits until the page says SKIP_WAITING (pwa/src/update.js `applyUpdate`), as workbox-window does,
 // so it never replaces the code of a page in the middle of a scan.
 //
@@ -19,6 +20,7 @@
 // pwa/build-sw.mjs replaces the module by an empty stub while pwa/src/sync.js does not exist.
 import * as sync from './src/sync.js'; // ← the one line that ties the data layer to this worker
 import { SYNC_TAG } from './src/update.js';
+import { onPush, openNotification } from './src/push-worker.js';
 
 /* global __PRECACHE__ */
 const { version: VERSION, urls: PRECACHE_URLS, decoder: DECODER_URLS } = __PRECACHE__;
@@ -96,4 +98,10 @@ self.addEventListener('sync', (event) => {
   // A rejection tells the browser to try again later (with its own backoff); syncAll rejects when the upload did
   // not complete.
   if (typeof sync.syncAll === 'function') event.waitUntil(sync.syncAll());
+});
+
+self.addEventListener('push', onPush);
+
+self.addEventListener('notificationclick', (event) => {
+  event.waitUntil(openNotification(event.notification, SHELL));
 });

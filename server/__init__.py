@@ -43,6 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("WEBAUTHN_ORIGINS", [f"{base.scheme}://{base.netloc}"])
 
     _trust_proxies(app)
+    from server.auth.session import RenewingSessionInterface
+
+    app.session_interface = RenewingSessionInterface()
     _init_database(app)
     app.url_map.converters["id"] = IdConverter
     from server.i18n import select_locale

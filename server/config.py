@@ -9,8 +9,9 @@ DEFAULTS = {
     # Where the app prints links to; localhost is a secure context for passkeys, camera and service worker.
     "BASE_URL": "http://localhost:5000",
     "SIGN_IN_LINK_MINUTES": 15,
-    # An idle lifetime: the signed session cookie is renewed on every request (SESSION_REFRESH_EACH_REQUEST) and
-    # refused once this long has passed without one. COMPTOIR_PERMANENT_SESSION_LIFETIME is in seconds (43200 = 12 h).
+    # An idle lifetime: the signed session cookie is renewed by requests (SESSION_REFRESH_EACH_REQUEST; at most
+    # every 5 minutes, see server/auth/session.py) and refused once this long has passed without one.
+    # COMPTOIR_PERMANENT_SESSION_LIFETIME is in seconds (43200 = 12 h).
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "SESSION_REFRESH_EACH_REQUEST": True,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -40,6 +41,20 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "AUTH_RATE_LIMIT": "20 per minute;300 per day",
+    # Web push (docs/push.md). VAPID_PRIVATE_KEY: PEM or base64url; unset, a key is created in the instance folder.
+    "VAPID_PRIVATE_KEY": "",
+    "PUSH_CONTACT": "mailto:admin@localhost",  # the VAPID "sub": who push services write to about this server
+    # Where subscriptions may point: push services' hosts (over https, subdomains included) or exact origins.
+    "PUSH_SERVICE_HOSTS": [
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+    "PUSH_QUIET_HOURS": "21:00-08:00",  # network time; "" sends at any hour
+    "PUSH_UNSYNCED_AFTER_MINUTES": 120,
+    "PUSH_UNCOLLECTED_AFTER_MINUTES": 30,
     # How many reverse proxies (Caddy, nginx) to trust for X-Forwarded-For and X-Forwarded-Proto; 0 trusts none.
     "PROXY_FIX": 0,
 }

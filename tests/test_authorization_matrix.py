@@ -49,6 +49,7 @@ SAMPLES: dict[str, Callable[["Samples", str], Any]] = {
     "device_id": lambda s, role: s.device,
     "tier_id": lambda s, role: s.tier,
     "product_id": lambda s, role: s.product,
+    "subscription_id": lambda s, role: s.subscription,  # a push subscription of the member at point A
     "passkey_id": lambda s, role: s.passkeys.get(role, s.passkeys["volunteer"]),  # the caller's own passkey
     "token": lambda s, role: s.link_token,  # a real one-time sign-in link (other tokens: public routes anyway)
     # The member holds their own page link; anyone else can only guess a token of the same shape.
@@ -71,6 +72,7 @@ class Samples:
     order: int = 0
     conflict: int = 0
     device: int = 0
+    subscription: int = 0
     link_token: str = ""
     page_token: str = ""
     users: dict[str, int] = field(default_factory=dict)  # role → user id
@@ -111,6 +113,7 @@ def build_samples() -> Samples:
         Passkey,
         Point,
         Product,
+        PushSubscription,
         Tier,
         User,
         utcnow,
@@ -155,6 +158,14 @@ def build_samples() -> Samples:
     from server.domain.tickets import issue_ticket
 
     issue_ticket(household)
+    subscription = PushSubscription(
+        endpoint_hash="0" * 64,
+        endpoint="https://fcm.googleapis.com/fcm/send/sample",
+        p256dh="p",
+        auth="a",
+        household=household,
+    )
+    db.session.add(subscription)
     db.session.commit()
     return Samples(
         tier=tier.id,
@@ -166,6 +177,7 @@ def build_samples() -> Samples:
         order=order.id,
         conflict=conflict.id,
         device=devices["device"].id,
+        subscription=subscription.id,
         link_token=link_token,
         page_token=household.page_token,
         users={role: user.id for role, user in users.items()},

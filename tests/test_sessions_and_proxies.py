@@ -92,6 +92,22 @@ def test_the_lifetime_is_idle_time(app, client, clock):
     assert response.status_code == 302 and "/auth/sign-in" in response.location
 
 
+def test_requests_do_not_rewrite_the_cookie_between_renewals(app, client, clock):
+    """Concurrent requests each answer with their own copy of the session: only one that changed it, or a renewal
+    due (every tenth of the lifetime here, at most every 5 minutes), writes the cookie, so a page's assets or
+    scripts never overwrite the CSRF token its form just stored."""
+    sign_in(app, client)
+    form = client.get("/admin/points/new")
+    assert form.status_code == 200 and session_cookie(form)  # the form's CSRF token, stored in the session
+    for path in ("/admin/", "/app/", "/static/icons/icon-192.png", "/auth/passkeys"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert not [c for c in answer.headers.getlist("Set-Cookie") if c.startswith("comptoir_session=")], path
+    clock["seconds"] = 61  # the lifetime is 600 s: renewed after 60 s
+    assert session_cookie(client.get("/admin/"))  # renewed
+    assert not client.get("/admin/").headers.getlist("Set-Cookie")
+
+
 # Proxies.
 
 

@@ -1,9 +1,11 @@
-// Calls to the device API. Every call carries the device credential (`Authorization: Device …`) and, for a
-// volunteer's calls, their shift token (`X-Comptoir-Shift`); never cookies. A refusal is an ApiError with the
-// server's stable `reason`; no answer at all (offline, cut connection) is a NetworkError.
+// Calls to the device API. Every call carries the device credential (`Authorization: Device …`), the number of
+// events in the outbox (`X-Comptoir-Pending`: the server can tell a phone holding unsynced events that then goes
+// silent) and, for a volunteer's calls, their shift token (`X-Comptoir-Shift`); never cookies. A refusal is an
+// ApiError with the server's stable `reason`; no answer at all (offline, cut connection) is a NetworkError.
 import * as store from './store.js';
 
 export const SHIFT_HEADER = 'X-Comptoir-Shift';
+export const PENDING_HEADER = 'X-Comptoir-Pending';
 const ROTATE_HEADER = 'X-Comptoir-Rotate';
 
 export class ApiError extends Error {
@@ -37,9 +39,11 @@ export function onRevoked(callback) {
  * @returns {Promise<{status: number, ok: boolean, headers: Headers, data: any}>}
  */
 export async function send(method, path, { body, rawBody, shift, headers: extra, timeoutMs } = {}) {
-  const device = await store.getDevice();
+  // Two requests on the open database, side by side; a count that fails (storage trouble) leaves the header out.
+  const [device, pending] = await Promise.all([store.getDevice(), store.outboxCount().catch(() => null)]);
   const headers = { Accept: 'application/json', ...extra };
   if (device?.credential) headers.Authorization = `Device ${device.credential}`;
+  if (device && Number.isInteger(pending)) headers[PENDING_HEADER] = String(pending);
   if (shift) headers[SHIFT_HEADER] = shift.token;
   const init = { method, headers, credentials: 'omit', cache: 'no-store' };
   if (timeoutMs && typeof AbortSignal.timeout === 'function') init.signal = AbortSignal.timeout(timeoutMs);

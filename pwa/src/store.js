@@ -1,6 +1,6 @@
 // What the volunteer app keeps on the phone, in IndexedDB (through `idb`):
 //   meta      — key/value: `device` ({id, name, points, credential, revoked?}), `currentShift` (a shift id),
-//               `ticketTrust` (trust.js), `syncStatus` (sync.js), `outboxCounter` (events.js)
+//               `ticketTrust` (trust.js), `syncStatus` (sync.js), `outboxCounter` (events.js), `push` (push.js)
 //   shifts    — one record per volunteer signed in on this phone: {id, token, validUntil, user, pin, failures, locked}
 //   packs     — key distribution id → {distributionId, pack, etag, size, downloadedAt} (packs.js)
 //   outbox    — the events this phone recorded that the server has not confirmed yet (events.js, sync.js):
@@ -140,6 +140,15 @@ export async function getCurrentShift() {
 
 export async function setCurrentShift(id) {
   return setMeta('currentShift', id);
+}
+
+/**
+ * How many events wait in the outbox (refused ones included): one `count()` request, for the
+ * `X-Comptoir-Pending` header of every API call (api.js).
+ * @returns {Promise<number>}
+ */
+export async function outboxCount() {
+  return (await database()).count('outbox');
 }
 
 // Persistent storage: without it, a browser short of space may evict this origin's data, outbox included.

@@ -94,6 +94,21 @@ RESOLUTION_ACTION_LABELS = {
     "dismiss": _l("Dismiss: not a real problem"),
 }
 
+PUSH_KIND_LABELS = {
+    "member_reminder": _l("Member: pick-up tomorrow"),
+    "member_uncollected": _l("Member: basket not collected"),
+    "volunteer_reminder": _l("Volunteer: distribution tomorrow"),
+    "pack_changed": _l("Volunteer: distribution updated"),
+    "conflict": _l("Conflict to resolve"),
+    "device_unsynced": _l("Phone not synced"),
+}
+
+PUSH_STATUS_LABELS = {
+    "sending": _l("being sent"),
+    "sent": _l("sent"),
+    "failed": _l("push service failed"),
+}
+
 LABELS = {
     "distribution_status": DISTRIBUTION_STATUS_LABELS,
     "household_status": HOUSEHOLD_STATUS_LABELS,
@@ -107,4 +122,6 @@ LABELS = {
     "conflict_kind": CONFLICT_KIND_LABELS,
     "conflict_status": CONFLICT_STATUS_LABELS,
     "resolution_action": RESOLUTION_ACTION_LABELS,
+    "push_kind": PUSH_KIND_LABELS,
+    "push_status": PUSH_STATUS_LABELS,
 }

@@ -35,4 +35,4 @@ def api_error(exc: ApiError):
     return exc.response()
 
 
-from server.api import devices, events, openapi, packs, shifts, tickets  # noqa: E402,F401  (they register their routes on bp)
+from server.api import devices, events, openapi, packs, push, shifts, tickets  # noqa: E402,F401  (they register their routes on bp)

@@ -16,6 +16,8 @@ from server.models import Device, Distribution, Shift
 DEVICE_SCHEME = "Device"
 SHIFT_HEADER = "X-Comptoir-Shift"
 ROTATE_HEADER = "X-Comptoir-Rotate"
+PENDING_HEADER = "X-Comptoir-Pending"  # events the app holds and has not uploaded yet (docs/push.md)
+PENDING_MAX = 10**6
 SECRET_MAX = 128  # credentials and tokens are 43 characters; anything much longer is not one of ours
 
 
@@ -47,6 +49,9 @@ def load_device() -> Device:
         db.session.rollback()
         raise ApiError(refused.reason) from refused
     g.rotate = needs_rotation(device, used_hash)
+    pending = request.headers.get(PENDING_HEADER, "")
+    if pending.isdigit() and int(pending) <= PENDING_MAX:  # anything else is ignored: it is only a hint
+        device.pending_events = int(pending)
     db.session.commit()
     g.device, g.credential_hash = device, used_hash
     return device

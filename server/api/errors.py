@@ -56,6 +56,14 @@ REASONS: dict[str, tuple[int, Callable[[], str]]] = {
         lambda: _("Some events were refused (see their results); the others are stored."),
     ),
     "cursor_unknown": (409, lambda: _("This position is not known to the server: download the distribution again.")),
+    # Push subscriptions.
+    "push_service_unknown": (
+        422,
+        lambda: _("This browser's push service is not one this server sends to. Ask the server's administrator."),
+    ),
+    "subscription_keys_invalid": (400, lambda: _("The subscription's keys are not valid.")),
+    "language_unknown": (400, lambda: _("Choose fr or en.")),
+    "subscription_unknown": (404, lambda: _("There is no such subscription.")),
     # Passkey ceremonies (``passkey_`` + the reason of ``server.auth.webauthn.PasskeyRefused``).
     "passkey_unknown_ceremony": (401, lambda: _("This sign-in attempt is not known. Try again.")),
     "passkey_expired": (401, lambda: _("This sign-in attempt took too long. Try again.")),

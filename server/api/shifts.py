@@ -119,7 +119,7 @@ def me():
         },
         shift=shift_json(shift),
         points=[point_json(p) for p in points],
-        distributions=[distribution_json(d) for d in distributions],
+        distributions=[distribution_json(d) | {"assigned": shift.user in d.volunteers} for d in distributions],
     )
 
 

@@ -1,5 +1,5 @@
 """Flask CLI commands: ``flask --app wsgi admin link``, ``demo``, ``prepare``, ``security matrix``,
-``tickets``."""
+``tickets``, ``push``."""
 
 from flask import Flask
 
@@ -8,11 +8,13 @@ def register_cli(app: Flask) -> None:
     from server.cli.admin import admin_group
     from server.cli.demo import demo_command
     from server.cli.prepare import prepare_command
+    from server.cli.push import push_group
     from server.cli.security import security_group
     from server.cli.tickets import tickets_group
 
     app.cli.add_command(admin_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(prepare_command)
+    app.cli.add_command(push_group)
     app.cli.add_command(security_group)
     app.cli.add_command(tickets_group)

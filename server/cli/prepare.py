@@ -9,6 +9,7 @@ from server.cli.admin import admin_sign_in_url
 from server.cli.urls import external_url
 from server.extensions import db
 from server.models import Household
+from server.push_keys import application_server_key
 
 DEMO_ADMIN = "admin@comptoir.example"
 
@@ -19,6 +20,7 @@ DEMO_ADMIN = "admin@comptoir.example"
 def prepare_command(demo: bool) -> None:
     """Apply migrations, load the demo network if the database is new, and print where to go."""
     upgrade()
+    application_server_key()  # the VAPID key pair, created on first start (server/push_keys.py)
     is_new = db.session.scalar(select(func.count(Household.id))) == 0
     if is_new and demo:
         from server.demo import load_demo

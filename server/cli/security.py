@@ -39,6 +39,7 @@ SCOPED_ARGUMENTS: dict[str, str] = {
     "conflict_id": "its distribution's point",
     "user_id": "the user's points",
     "device_id": "the device's points",
+    "subscription_id": "its member's point or its user's points",
 }
 
 PAGE_ACCESS = ("user", "staff", "admin")

@@ -9,19 +9,23 @@ agree), and the balances of those households (one grouped statement). See ``docs
 from collections import defaultdict
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from server.domain.tickets import revocation_list
 from server.extensions import db
 from server.models import (
     Account,
     AccountMovement,
+    Device,
     Distribution,
+    HeldPack,
     Household,
     NetworkSettings,
     Order,
     OrderLine,
     Product,
     Tier,
+    utcnow,
 )
 from server.ticket_keys import public_keys
 from sync.pack import BuiltPack, LineData, MemberData, build_pack
@@ -115,3 +119,18 @@ def _balances(distribution_id: int) -> dict[int, dict[str, int]]:
     for household_id, kind, cents in rows:
         found[household_id][kind] = int(cents)
     return found
+
+
+def remember_held_pack(device: Device, distribution: Distribution, digest: str) -> None:
+    """Note which version of the pack ``device`` now holds (for the "pack changed" notification), and commit."""
+    held = db.session.get(HeldPack, (device.id, distribution.id))
+    if held is None:
+        db.session.add(HeldPack(device_id=device.id, distribution_id=distribution.id, digest=digest))
+    elif held.digest != digest:
+        held.digest, held.fetched_at = digest, utcnow()
+    else:
+        return
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same phone downloading twice at once: the other request wrote it
+        db.session.rollback()

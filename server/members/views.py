@@ -6,8 +6,13 @@ from flask import Response, jsonify, render_template, send_from_directory, url_f
 from flask_babel import gettext as _
 
 from server.admin.labels import ACCOUNT_KIND_LABELS
+from server.api.body import read_json
+from server.api.errors import ApiError
+from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
 from server.auth.access import member_link, public
+from server.domain.push_subscriptions import find, remove
 from server.domain.tickets import ticket_text
+from server.extensions import csrf, db
 from server.members import bp
 from server.members.summary import summarise
 from server.models import Household
@@ -73,3 +78,29 @@ def service_worker():
 @public
 def page_script():
     return send_from_directory(PWA_MEMBER, "page.js", max_age=0)
+
+
+# Notifications: the member's own browser subscribes (docs/push.md). JSON, no CSRF token: the page token in the
+# URL is the credential, and no cookie is involved.
+
+
+@bp.post("/m/<page_token>/push")
+@csrf.exempt
+@member_link
+def push_subscribe(household: Household):
+    body = read_json(SubscribeBody)
+    subscription = subscribe_from(body, household=household)
+    return jsonify(subscription=subscription_json(subscription)), 201
+
+
+@bp.delete("/m/<page_token>/push")
+@csrf.exempt
+@member_link
+def push_unsubscribe(household: Household):
+    body = read_json(UnsubscribeBody)
+    subscription = find(body.endpoint, household=household)
+    if subscription is None:
+        raise ApiError("subscription_unknown")
+    remove(subscription)
+    db.session.commit()
+    return "", 204

@@ -1,10 +1,11 @@
 """All models, imported here so Alembic and ``db.create_all`` see the whole schema."""
 
 from server.models.audit import AuditEntry
-from server.models.distribution import Distribution, Order, OrderLine, Point, Product
+from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
 from server.models.network import NetworkSettings
 from server.models.people import Household, Passkey, SignInLink, Tier, User, WebAuthnChallenge
+from server.models.push import HeldPack, PushDelivery, PushSubscription
 from server.models.sync import Conflict, Device, DeviceEnrolment, Shift, SyncedEvent
 from server.models.tickets import TicketKey
 from server.models.types import utcnow
@@ -17,6 +18,7 @@ __all__ = [
     "Device",
     "DeviceEnrolment",
     "Distribution",
+    "HeldPack",
     "Household",
     "NetworkSettings",
     "Order",
@@ -24,6 +26,8 @@ __all__ = [
     "Passkey",
     "Point",
     "Product",
+    "PushDelivery",
+    "PushSubscription",
     "Shift",
     "SignInLink",
     "SyncedEvent",
@@ -31,5 +35,6 @@ __all__ = [
     "Tier",
     "User",
     "WebAuthnChallenge",
+    "distribution_volunteers",
     "utcnow",
 ]

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
-from server.models.people import Household
+from server.models.people import Household, User
 from server.models.types import UTCDateTime, utcnow
 from sync import pricing
 from sync.vocabulary import DISTRIBUTION_STATUSES
@@ -28,6 +28,15 @@ class Point(db.Model):
     distributions: Mapped[list["Distribution"]] = relationship(back_populates="point")
 
 
+# Volunteers a coordinator assigned to a distribution (reminded the day before; shown in their app).
+distribution_volunteers = Table(
+    "distribution_volunteers",
+    db.Model.metadata,
+    Column("distribution_id", ForeignKey("distributions.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Distribution(db.Model):
     """One dated opening of a point."""
 
@@ -45,6 +54,7 @@ class Distribution(db.Model):
 
     point: Mapped[Point] = relationship(back_populates="distributions")
     orders: Mapped[list["Order"]] = relationship(back_populates="distribution")
+    volunteers: Mapped[list[User]] = relationship(secondary=distribution_volunteers, order_by=User.display_name)
 
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 

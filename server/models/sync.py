@@ -42,6 +42,8 @@ class Device(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # What the app said at its last call (``X-Comptoir-Pending``): events recorded and not yet uploaded.
+    pending_events: Mapped[int | None] = mapped_column(Integer)
 
     points: Mapped[list[Point]] = relationship(secondary=device_points)
     last_user: Mapped[User | None] = relationship(foreign_keys=[last_user_id])

@@ -1,0 +1,147 @@
+// The cash box of this phone at the open distribution: the opening float, the cash taken (the cash part of its
+// payments), what should be in the box, the closing count and the difference. Each count is a `cash_count` event,
+// as a total or coin by coin (denominations that add up to the total).
+import { record } from '../events.js';
+import { t } from '../i18n.js';
+import { distributionView } from '../projection.js';
+import { $, busy, h, say } from '../ui/dom.js';
+import { centsForInput, formatCents, formatDenomination, parseCents } from '../ui/format.js';
+import { registerScreen } from '../ui/nav.js';
+import { recordingShift, state } from '../ui/state.js';
+import { renderUndo } from '../ui/undo.js';
+
+/** Euro notes and coins, in cents, largest first. */
+const DENOMINATIONS = [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1];
+
+function money(cents) {
+  return formatCents(cents, state.index?.pack.network.currency ?? 'EUR');
+}
+
+function line(label, value, className = '') {
+  return [h('dt', {}, label), h('dd', { class: className }, value)];
+}
+
+function countForm(kind) {
+  const total = h('input', {
+    id: `cash-${kind}-total`,
+    type: 'text',
+    inputmode: 'decimal',
+    autocomplete: 'off',
+    class: 'amount-input',
+  });
+  const counts = DENOMINATIONS.map((cents) => {
+    const input = h('input', {
+      id: `cash-${kind}-${cents}`,
+      type: 'number',
+      inputmode: 'numeric',
+      min: 0,
+      step: 1,
+      dataset: { cents },
+    });
+    const value = formatDenomination(cents, state.index?.pack.network.currency ?? 'EUR');
+    const label = t(cents >= 500 ? 'cash.notes' : 'cash.coins', { value });
+    return h('div', { class: 'denomination' }, h('label', { for: input.id }, label), input);
+  });
+  const error = h('p', { class: 'message message-error', role: 'alert', hidden: true });
+  const submit = h('button', { type: 'submit' }, t(`cash.${kind}_submit`));
+  const form = h(
+    'form',
+    { id: `cash-${kind}`, novalidate: true },
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, t(`cash.${kind}_legend`)),
+      h('div', { class: 'field' }, h('label', { for: total.id }, t(`cash.${kind}_total`)), total),
+      h('details', {}, h('summary', {}, t('cash.by_denomination')), h('div', { class: 'denominations' }, counts)),
+    ),
+    error,
+    submit,
+  );
+  const denominations = () => {
+    const found = {};
+    for (const input of form.querySelectorAll('input[data-cents]')) {
+      const value = input.value.trim();
+      if (!value) continue;
+      const count = Number(value);
+      if (!Number.isInteger(count) || count < 0 || count > 1000000) return null;
+      if (count > 0) found[input.dataset.cents] = count;
+    }
+    return found;
+  };
+  form.addEventListener('input', (event) => {
+    if (!event.target.dataset.cents) return;
+    const found = denominations();
+    if (!found) return;
+    const sum = Object.entries(found).reduce((acc, [cents, count]) => acc + Number(cents) * count, 0);
+    total.value = Object.keys(found).length ? centsForInput(sum) : '';
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    error.textContent = '';
+    const found = denominations();
+    let totalCents = parseCents(total.value);
+    if (found === null) {
+      error.textContent = t('cash.bad_count');
+    } else if (Object.keys(found).length) {
+      totalCents = Object.entries(found).reduce((acc, [cents, count]) => acc + Number(cents) * count, 0);
+    }
+    if (!(await recordingShift())) error.textContent = t('member.no_shift');
+    if (error.textContent || found === null || totalCents === null || !total.value.trim()) {
+      error.textContent ||= t('cash.bad_total');
+      error.hidden = false;
+      return;
+    }
+    const payload = {
+      kind,
+      total_cents: totalCents,
+      denominations: found && Object.keys(found).length ? found : null,
+    };
+    try {
+      await busy(submit, () => record('cash_count', payload, { distributionId: state.distributionId }));
+    } catch (caught) {
+      error.textContent = t('member.record_failed', { message: caught.message });
+      error.hidden = false;
+      return;
+    }
+    await render();
+    say(t(`cash.${kind}_recorded`, { total: money(totalCents) }));
+  });
+  return form;
+}
+
+async function render() {
+  const root = $('cash-body');
+  if (!state.index) {
+    root.replaceChildren(h('p', {}, t('lists.no_distribution')));
+    return;
+  }
+  const { cash } = await distributionView(state.distributionId);
+  const difference = cash.differenceCents;
+  let differenceText = t('cash.not_counted');
+  let differenceClass = '';
+  if (difference !== null) {
+    if (difference === 0) differenceText = t('cash.exact');
+    else if (difference < 0) differenceText = t('cash.missing', { amount: money(-difference) });
+    else differenceText = t('cash.extra', { amount: money(difference) });
+    differenceClass = difference === 0 ? 'ok' : 'loud-text';
+  }
+  root.replaceChildren(
+    h('h1', {}, t('cash.title')),
+    h(
+      'dl',
+      { class: 'cash-summary', 'aria-label': t('cash.summary') },
+      line(t('cash.opening'), cash.openingCents === null ? t('cash.not_counted') : money(cash.openingCents)),
+      line(t('cash.taken'), money(cash.cashPaymentsCents)),
+      line(t('cash.expected'), money(cash.expectedCents), 'strong'),
+      line(t('cash.counted'), cash.countedCents === null ? t('cash.not_counted') : money(cash.countedCents)),
+      line(t('cash.difference'), differenceText, differenceClass),
+    ),
+    countForm('opening'),
+    countForm('closing'),
+    h('div', { class: 'undo-slot' }),
+  );
+  await renderUndo();
+}
+
+registerScreen('cash', { render });

@@ -1,0 +1,138 @@
+"""Push notifications in the admin: who subscribed (per person: members and users), what they were last sent,
+removal; and the volunteers assigned to a distribution, who get its reminder. See ``docs/push.md``."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+from wtforms import SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from server.admin import bp
+from server.admin.forms import managed
+from server.audit import record
+from server.auth.access import manages_point, require_points, staff_required
+from server.auth.session import current_user
+from server.domain.users import can_see, visible_users_query
+from server.extensions import db
+from server.models import Distribution, Household, PushDelivery, PushSubscription, User
+from server.models.people import user_points
+
+
+def _visible(actor: User):
+    """A condition: subscriptions of members of points ``actor`` manages, or of users ``actor`` may see."""
+    users = visible_users_query(actor).with_only_columns(User.id)
+    members = select(Household.id).where(managed(Household.point_id, actor))
+    return or_(PushSubscription.user_id.in_(users), PushSubscription.household_id.in_(members))
+
+
+def _owner(subscription: PushSubscription) -> str:
+    if subscription.household is not None:
+        return subscription.household.display_name
+    return subscription.user.display_name or subscription.user.email
+
+
+def may_manage_subscription(actor: User, subscription: PushSubscription) -> bool:
+    if subscription.household is not None:
+        return manages_point(actor, subscription.household.point_id)
+    return can_see(actor, subscription.user)
+
+
+@bp.get("/notifications/")
+@staff_required
+def notifications():
+    actor = current_user()
+    rows = db.session.scalars(
+        select(PushSubscription)
+        .where(_visible(actor))
+        .options(
+            selectinload(PushSubscription.household),
+            selectinload(PushSubscription.user),
+            selectinload(PushSubscription.device),
+        )
+    ).all()
+    last = {}
+    if rows:
+        for delivery in db.session.scalars(
+            select(PushDelivery)
+            .where(PushDelivery.subscription_id.in_([s.id for s in rows]))
+            .order_by(PushDelivery.created_at)
+        ):
+            last[delivery.subscription_id] = delivery
+    people: dict[str, list[PushSubscription]] = {}
+    for subscription in sorted(rows, key=lambda s: (_owner(s).casefold(), s.id)):
+        people.setdefault(_owner(subscription), []).append(subscription)
+    return render_template("admin/notifications.html", people=people, last=last, form=FlaskForm())
+
+
+@bp.post("/notifications/<id:subscription_id>/delete")
+@staff_required
+def notification_delete(subscription_id: int):
+    subscription = db.get_or_404(PushSubscription, subscription_id)
+    actor = current_user()
+    if not may_manage_subscription(actor, subscription):
+        abort(404)
+    if FlaskForm().validate_on_submit():
+        owner = _owner(subscription)
+        record("push.subscription_removed", target=owner, subscription=subscription.id)
+        db.session.delete(subscription)
+        db.session.commit()
+        flash(_("Notifications to %(name)s on that browser are turned off.", name=owner), "success")
+    return redirect(url_for(".notifications"))
+
+
+# Volunteers assigned to a distribution.
+
+
+class AssignmentForm(FlaskForm):
+    volunteers = SelectMultipleField(
+        _l("Volunteers assigned"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description=_l(
+            "They see it in the volunteer app and, if they turned notifications on, get a reminder the day before. "
+            "Volunteers and coordinators of the point can be chosen."
+        ),
+        invalid_choice_message=_l("Choose volunteers from the list."),
+    )
+
+
+def assignable(distribution: Distribution) -> list[User]:
+    """Active volunteers and coordinators of the distribution's point."""
+    at_point = select(user_points.c.user_id).where(user_points.c.point_id == distribution.point_id)
+    return list(
+        db.session.scalars(
+            select(User).where(User.active.is_(True), User.id.in_(at_point)).order_by(User.display_name, User.email)
+        )
+    )
+
+
+@bp.route("/distributions/<id:distribution_id>/volunteers", methods=["GET", "POST"])
+@staff_required
+def distribution_volunteers(distribution_id: int):
+    distribution = db.get_or_404(Distribution, distribution_id)
+    require_points([distribution.point_id])
+    candidates = assignable(distribution)
+    form = AssignmentForm()
+    form.volunteers.choices = [SelectChoice(str(u.id), u.display_name or u.email) for u in candidates]
+    if form.validate_on_submit():
+        chosen = set(form.volunteers.data)
+        distribution.volunteers = [user for user in candidates if user.id in chosen]
+        record("distribution.volunteers", target=f"distribution {distribution.id}", volunteers=sorted(chosen))
+        db.session.commit()
+        flash(_("Volunteers saved. They are reminded the day before."), "success")
+        return redirect(url_for(".distribution_volunteers", distribution_id=distribution.id))
+    if not form.is_submitted():
+        form.volunteers.data = [user.id for user in distribution.volunteers]
+    status = 400 if form.errors else 200
+    title = _(
+        "Volunteers at %(point)s, %(when)s",
+        point=distribution.point.name,
+        when=format_datetime(distribution.starts_at, "EEE d MMM y, HH:mm"),
+    )
+    return render_template("admin/form.html", form=form, title=title, back=url_for(".distributions")), status

@@ -1,0 +1,639 @@
+"""The volunteer app's screens in real Chromium at phone size (360×640), against the real server and database: a
+phone enrolled from its link, a volunteer signed in with a passkey (virtual authenticator) and a PIN, the day's
+distribution downloaded, then each flow of the day driven by role and accessible name, as a volunteer would with
+one thumb: manual code, search by name, hand-over (all, partial, refused) with its payment in one confirmation,
+a revoked ticket read by the (fake) camera, undo, the lists, the cash box, sync, the language switch, and a new
+version that waits for the scan in progress.
+
+What the screen confirms is checked against IndexedDB through the app's own modules (`/assets/store.js`), and what
+reaches the server against its database."""
+
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from server.domain.devices import create_enrolment
+from server.domain.tickets import issue_ticket
+from server.extensions import db
+from server.models import (
+    Account,
+    AccountMovement,
+    Distribution,
+    Household,
+    NetworkSettings,
+    Order,
+    OrderLine,
+    Point,
+    Product,
+    SyncedEvent,
+    Tier,
+    User,
+    utcnow,
+)
+from sync import manual_codes
+from tests.browser.conftest import PHONE
+from tests.browser.shell import ROOT, copy_built_pwa, launch_camera_browser, precache, qr_image, wait_for, write_y4m
+from tests.browser.webauthn import add_virtual_authenticator, register_passkey
+from tests.phones import enrol_phone
+
+POINT = "Maison de quartier du Luzard"
+PIN = "2468"
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # the screens' tests; the one that syncs to the server runs on both backends (parametrized)
+
+
+@pytest.fixture
+def dist(tmp_path):
+    return copy_built_pwa(tmp_path / "dist")
+
+
+@pytest.fixture
+def app_config(app_config, dist) -> dict:
+    return app_config | {"PWA_DIST": str(dist)}
+
+
+@dataclass(frozen=True)
+class World:
+    distribution: int
+    members: dict[str, int]  # display name → household id
+    orders: dict[str, int]  # display name → order id
+    codes: dict[str, str]  # display name → manual code
+    tickets: dict[str, str]  # display name → current ticket text
+    revoked_ticket: str  # Jean-Luc's ticket before it was re-issued
+    basket: int
+    eggs: int
+
+
+@pytest.fixture
+def world(app) -> World:
+    """A point with today's distribution: four households with the same order (a vegetable basket and two boxes of
+    eggs), two tiers, account balances for two of them; Jean-Luc's ticket re-issued (his first one is revoked)."""
+    with app.app_context():
+        settings = NetworkSettings.current()
+        settings.payment_methods = ["cash", "cheque", "card", "prepaid", "allowance"]
+        point = Point(name=POINT, town="Noisiel")
+        solidaire = Tier(name="Tarif solidaire", share_percent=70)
+        plein = Tier(name="Tarif plein", share_percent=100)
+        basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
+        eggs = Product(code="OEUF-6", name="Œufs plein air ×6", unit_price_cents=270)
+        now = utcnow()
+        distribution = Distribution(
+            point=point, starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=1)
+        )
+        people = [("Élodie", "Martin", solidaire), ("Awa", "Diallo", plein), ("Jean-Luc", "Ngô", solidaire)]
+        people.append(("Elouan", "Bréhat", plein))
+        households = [Household(first_name=f, last_name=last, tier=tier, point=point) for f, last, tier in people]
+        orders = [Order(distribution=distribution, household=h, share_percent=h.tier.share_percent) for h in households]
+        for order in orders:
+            order.lines = [
+                OrderLine(product=basket, quantity=1, unit_price_cents=1500),
+                OrderLine(product=eggs, quantity=2, unit_price_cents=270),
+            ]
+        volunteer = User(email="victor@example.org", role="volunteer", display_name="Victor", points=[point])
+        db.session.add_all([*orders, volunteer])
+        db.session.flush()
+        for household, kind, cents in [(households[0], "prepaid", 500), (households[0], "allowance", 400)]:
+            account = Account(household=household, kind=kind)
+            db.session.add(AccountMovement(account=account, amount_cents=cents, reason="test"))
+        tickets = [issue_ticket(h) for h in households]
+        revoked = tickets[2]
+        tickets[2] = issue_ticket(households[2])  # re-issued: the first one is revoked
+        db.session.commit()
+        names = ["Élodie M.", "Awa D.", "Jean-Luc N.", "Elouan B."]
+        return World(
+            distribution=distribution.id,
+            members={n: h.id for n, h in zip(names, households, strict=True)},
+            orders={n: o.id for n, o in zip(names, orders, strict=True)},
+            codes={n: h.manual_code for n, h in zip(names, households, strict=True)},
+            tickets=dict(zip(names, tickets, strict=True)),
+            revoked_ticket=revoked,
+            basket=basket.id,
+            eggs=eggs.id,
+        )
+
+
+# Helpers
+
+
+def assert_made_for_one_hand(page: Page) -> None:
+    """Every visible control is a large touch target with a name, and nothing overflows a 360 px screen."""
+    for control in page.locator("button, input:not([type=radio]):not([type=checkbox]), summary, .choice").all():
+        if not control.is_visible():
+            continue
+        box = control.bounding_box()
+        what = control.evaluate("(e) => e.outerHTML.slice(0, 120)")
+        assert box["height"] >= 48 and box["width"] >= 48, (what, box)
+        if control.evaluate("(e) => e.tagName") == "BUTTON":
+            assert control.text_content().strip() or control.get_attribute("aria-label"), what
+    overflow = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth]")
+    assert max(overflow) <= 360, overflow
+
+
+def start_day(app, page: Page, world: World, *, download: bool = True) -> None:
+    """Enrol the phone from its link, sign Victor in with his passkey and a PIN, download and open the day's
+    distribution: what a volunteer does before leaving, online."""
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        if admin is None:
+            admin = User(email="admin@example.org", role="admin")
+            db.session.add(admin)
+        _offer, token = create_enrolment(admin, "Téléphone du Luzard", [db.session.get(Point, point_id(app))])
+        db.session.commit()
+    page.goto(f"/app/enrol#{token}")
+    expect(page.get_by_role("status").filter(has_text="Téléphone enregistré")).to_be_visible()
+    add_virtual_authenticator(page)
+    register_passkey(app, page, "victor@example.org")
+    page.get_by_role("button", name="Se connecter avec ma clé d’accès").click()
+    page.get_by_label("Code (4 à 6 chiffres)").fill(PIN)
+    page.get_by_label("Confirmer le code").fill(PIN)
+    page.get_by_role("button", name="Se connecter avec ma clé d’accès").click()
+    expect(page.get_by_role("heading", name="Bénévole : Victor")).to_be_visible()
+    # The test reads the outbox through the app's store module (not precached as an entry of its own): load it now,
+    # online; later imports come from the page's module map, offline too.
+    page.evaluate("async () => { await import('/assets/store.js'); }")
+    if not download:
+        return
+    distributions = page.get_by_role("list", name="Aujourd’hui")
+    expect(distributions).to_contain_text("Pas encore téléchargée sur ce téléphone.")
+    page.get_by_role("button", name=f"Télécharger : {POINT}").click()
+    expect(page.get_by_role("status").filter(has_text=f"Distribution {POINT} téléchargée")).to_be_visible()
+    expect(distributions).to_contain_text(re.compile(r"Téléchargée maintenant · [\d,]+ ko · 4 adhérent·es"))
+    page.get_by_role("button", name=f"Ouvrir : {POINT}").click()
+    expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+
+
+def point_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Point.id).where(Point.name == POINT))
+
+
+def outbox(page: Page) -> list[dict[str, Any]]:
+    """The events waiting in the phone's outbox, oldest first, read through the app's own store module."""
+    return page.evaluate(
+        """async () => {
+            const store = await import('/assets/store.js');
+            const db = await store.database();
+            return (await db.getAllFromIndex('outbox', 'order')).map((entry) => entry.event);
+        }"""
+    )
+
+
+def open_by_code(page: Page, code: str) -> None:
+    page.get_by_role("button", name="Scanner", exact=True).click()
+    page.get_by_label("Code manuel").fill(code)
+    page.get_by_role("button", name="Chercher le code").click()
+
+
+def open_by_name(page: Page, typed: str, name: str) -> None:
+    page.get_by_role("button", name="Scanner", exact=True).click()
+    page.get_by_label("Rechercher par nom").fill(typed)
+    page.get_by_role("list", name="Résultats de la recherche").get_by_role("button", name=name).click()
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+
+
+# When the screen says "Enregistré", every write to the outbox has already committed: a spy on IndexedDB records
+# when each read-write transaction on the outbox completes, and an observer when the confirmation appears.
+SPY = """() => {
+    window.commits = [];
+    window.confirmedAt = null;
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+        const tx = transaction.call(this, stores, mode, ...rest);
+        if (mode === 'readwrite' && [].concat(stores).includes('outbox')) {
+            tx.addEventListener('complete', () => window.commits.push(performance.now()));
+        }
+        return tx;
+    };
+    const message = document.getElementById('message');
+    new MutationObserver(() => {
+        if (window.confirmedAt === null && message.textContent.startsWith('Enregistré')) {
+            window.confirmedAt = performance.now();
+        }
+    }).observe(message, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+# The day
+
+
+def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
+    start_day(app, phone, world)
+    assert_made_for_one_hand(phone)
+    phone.context.set_offline(True)  # at the point
+
+    # The manual code, typed as read aloud (lower case, with dashes).
+    open_by_code(phone, manual_codes.display(world.codes["Élodie M."]).lower())
+    expect(phone.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible()
+    expect(phone.get_by_text("Tarif solidaire (70 %)")).to_be_visible()
+    basket = phone.get_by_role("region", name="Panier")
+    expect(basket).to_contain_text("1 × Panier de légumes M")
+    expect(basket).to_contain_text("2 × Œufs plein air ×6")
+    expect(basket).to_contain_text("Total dû14,28 €")
+    expect(phone.get_by_text("Compte prépayé : 5,00 € · Allocation solidaire : 4,00 €")).to_be_visible()
+    expect(phone.get_by_role("radio", name="Tout remis")).to_be_checked()
+    expect(phone.locator("#due-amount")).to_have_text("14,28 €")
+    assert_made_for_one_hand(phone)
+
+    # Cash: the rest in cash, 20 € handed over, the change computed.
+    phone.get_by_role("button", name="Le reste en espèces").click()
+    expect(phone.get_by_label("Montant en espèces")).to_have_value("14,28")
+    phone.get_by_label("Somme donnée en espèces").fill("20")
+    expect(phone.locator("#pay-change")).to_have_text("Monnaie à rendre : 5,72 €")
+    expect(phone.locator("#pay-summary")).to_have_text("Payé : 14,28 € · reste à payer : 0,00 €")
+
+    phone.evaluate(SPY)
+    phone.get_by_role("button", name="Valider la remise").click()
+    confirmation = "Enregistré : Élodie M. — tout remis, 14,28 € payé(s), monnaie à rendre : 5,72 €."
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(confirmation)
+    commits, confirmed = phone.evaluate("[window.commits, window.confirmedAt]")
+    assert len(commits) == 2 and confirmed is not None and max(commits) <= confirmed, (commits, confirmed)
+    handover, payment = outbox(phone)
+    assert handover["type"] == "handover" and handover["payload"] == {
+        "order_id": world.orders["Élodie M."],
+        "outcome": "all",
+        "lines": [],
+        "substitution_note": None,
+    }
+    assert payment["type"] == "payment" and payment["payload"] == {
+        "order_id": world.orders["Élodie M."],
+        "household_id": None,
+        "amount_cents": 1428,
+        "method": "cash",
+        "method_details": None,
+        "from_prepaid_cents": 0,
+        "from_allowance_cents": 0,
+        "solidarity_cents": 612,
+    }
+    assert handover["distribution_id"] == payment["distribution_id"] == world.distribution
+
+    # Back on the scan screen; the sync bar counts what waits; the same member again is LOUD.
+    expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+    expect(phone.locator("#sync-text")).to_contain_text("2 actions en attente d’envoi")
+    expect(phone.get_by_text(re.compile(r"Dernière action : remise à Élodie M\. \(tout remis\)"))).to_be_visible()
+    open_by_name(phone, "elo", "Élodie M.")
+    expect(phone.get_by_role("alert").filter(has_text="DÉJÀ REMIS par ce téléphone")).to_be_visible()
+    expect(phone.get_by_role("button", name="Valider la remise")).to_be_hidden()
+    assert_made_for_one_hand(phone)
+    phone.get_by_role("button", name="Fermer", exact=True).click()
+    expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+
+
+def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+
+    # Awa takes her basket and one box of eggs out of two; apples instead; paid by card.
+    open_by_name(phone, "awa", "Awa D.")
+    phone.get_by_role("radio", name="En partie").check()
+    phone.get_by_label("Quantité remise : Œufs plein air ×6").fill("1")
+    expect(phone.locator("#due-amount")).to_have_text("17,70 €")  # 15,00 € + 1 × 2,70 € at the full tier
+    phone.get_by_label("Note de substitution (facultatif)").fill("Pommes à la place d’une boîte d’œufs")
+    phone.get_by_role("button", name="Le reste par carte").click()
+    phone.get_by_label("Référence du terminal de carte").fill("TPE-0042")
+    assert_made_for_one_hand(phone)
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+        "Enregistré : Awa D. — remis en partie, 17,70 € payé(s)."
+    )
+    handover, payment = outbox(phone)
+    assert handover["payload"] == {
+        "order_id": world.orders["Awa D."],
+        "outcome": "partial",
+        "lines": [
+            {"product_id": world.basket, "quantity_received": 1},
+            {"product_id": world.eggs, "quantity_received": 1},
+        ],
+        "substitution_note": "Pommes à la place d’une boîte d’œufs",
+    }
+    assert payment["payload"]["amount_cents"] == 1770 and payment["payload"]["method"] == "card"
+    assert payment["payload"]["method_details"] == "TPE-0042"
+    assert payment["payload"]["solidarity_cents"] == 0  # tarif plein
+
+    # Jean-Luc refuses his basket: no payment asked.
+    open_by_code(phone, world.codes["Jean-Luc N."])
+    phone.get_by_role("radio", name="Refusé : rien remis").check()
+    expect(phone.get_by_role("group", name="Paiement")).to_be_hidden()
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text("Enregistré : Jean-Luc N. — refusé.")
+    assert outbox(phone)[-1]["payload"]["outcome"] == "refused"
+
+    # The lists: Awa collected (partly); Élodie, Elouan and Jean-Luc (who refused) not yet.
+    phone.get_by_role("button", name="Listes").click()
+    expect(phone.get_by_role("heading", name="Listes")).to_be_visible()
+    expect(phone.locator("#lists-summary")).to_have_text("1 remis · 3 pas encore remis · 4 attendu·es")
+    waiting = phone.get_by_role("list", name="Pas encore remis")
+    expect(waiting.get_by_role("button")).to_have_count(3)
+    expect(waiting.get_by_role("button", name="Jean-Luc N.")).to_contain_text("a refusé")
+    assert_made_for_one_hand(phone)
+    phone.get_by_role("button", name="Remis (1)").click()
+    done = phone.get_by_role("list", name="Remis")
+    expect(done.get_by_role("button")).to_have_count(1)
+    expect(done.get_by_role("button", name="Awa D.")).to_contain_text("remis en partie")
+
+    # Undo the last action (Jean-Luc's refusal), then the one before (Awa's hand-over and payment).
+    phone.get_by_role("button", name="Annuler la dernière action").click()
+    dialog = phone.get_by_role("dialog", name="Annuler cette action ?")
+    expect(dialog).to_contain_text("remise à Jean-Luc N. (refusé)")
+    dialog.get_by_role("button", name="Oui, annuler").click()
+    expect(phone.get_by_role("status").filter(has_text="Annulé")).to_contain_text("Annulé : remise à Jean-Luc N.")
+    events = outbox(phone)
+    assert events[-1]["type"] == "void" and events[-1]["payload"]["event_id"] == events[2]["id"]
+    phone.get_by_role("button", name="Annuler la dernière action").click()
+    dialog.get_by_role("button", name="Oui, annuler").click()
+    expect(phone.locator("#lists-summary")).to_have_text("0 remis · 4 pas encore remis · 4 attendu·es")
+    voided = [event["payload"]["event_id"] for event in outbox(phone)[-2:]]
+    assert voided == [events[1]["id"], events[0]["id"]]  # the payment, then the hand-over: newest first
+    expect(phone.get_by_role("button", name="Pas encore remis (4)")).to_be_visible()
+
+
+def test_collected_by_another_phone_shows_once_synced(app, phone, world):
+    start_day(app, phone, world)
+    with app.app_context():
+        victor = db.session.scalar(select(User.id).where(User.email == "victor@example.org"))
+    other = enrol_phone(app, [point_id(app)], victor, name="Téléphone de Sami")
+    handover = other.record("handover", {"order_id": world.orders["Elouan B."], "outcome": "all"}, world.distribution)
+    assert other.push([handover]).status_code == 200
+
+    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    expect(phone.get_by_role("status").filter(has_text="Synchronisé")).to_contain_text("1 reçue(s)")
+    open_by_name(phone, "elouan", "Elouan B.")
+    expect(phone.get_by_role("alert").filter(has_text="DÉJÀ REMIS par un autre téléphone")).to_be_visible()
+    expect(phone.get_by_role("button", name="Valider la remise")).to_be_hidden()
+    phone.get_by_role("button", name="Remettre quand même (sera signalé)").click()
+    expect(phone.get_by_role("button", name="Valider la remise")).to_be_visible()
+    phone.get_by_role("button", name="Listes").click()
+    phone.get_by_role("button", name="Remis (1)").click()
+    expect(phone.get_by_role("list", name="Remis").get_by_role("button", name="Elouan B.")).to_contain_text(
+        "autre téléphone"
+    )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, backend):
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    open_by_name(phone, "élodie", "Élodie M.")
+
+    phone.get_by_label("Montant du compte prépayé").fill("6")
+    phone.get_by_label("Montant de l’allocation solidaire").fill("4")
+    phone.get_by_role("button", name="Le reste par chèque").click()
+    expect(phone.get_by_label("Montant par chèque", exact=True)).to_have_value("4,28")
+    phone.get_by_role("button", name="Valider la remise").click()
+    error = phone.locator("#member-error")
+    expect(error).to_contain_text("Le numéro du chèque manque.")
+    expect(error).to_contain_text("Le compte prépayé n’a que 5,00 € de disponible.")
+    assert outbox(phone) == []  # nothing recorded on a refused form
+
+    phone.get_by_label("Montant du compte prépayé").fill("5")
+    phone.get_by_role("button", name="Le reste par chèque").click()
+    expect(phone.get_by_label("Montant par chèque", exact=True)).to_have_value("5,28")
+    phone.get_by_label("Numéro du chèque", exact=True).fill("0001234")
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+        "Enregistré : Élodie M. — tout remis, 14,28 € payé(s)."
+    )
+    handover, payment = outbox(phone)
+    assert payment["payload"] == {
+        "order_id": world.orders["Élodie M."],
+        "household_id": None,
+        "amount_cents": 1428,
+        "method": "cheque",
+        "method_details": "0001234",
+        "from_prepaid_cents": 500,
+        "from_allowance_cents": 400,
+        "solidarity_cents": 612,
+    }
+
+    # Offline, "Synchroniser maintenant" says why in plain words; online, the server gets both events.
+    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    expect(phone.get_by_role("alert").filter(has_text="Synchronisation impossible")).to_contain_text(
+        "Pas de réseau. Rien n’est perdu"
+    )
+    expect(phone.locator("#sync-text")).to_contain_text("2 actions en attente d’envoi")
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    expect(phone.locator("#sync-text")).to_contain_text(re.compile(r"dernière synchro à \d\d:\d\d"))
+    expect(phone.locator("#sync-error")).to_be_hidden()
+    assert outbox(phone) == []
+    with app.app_context():
+        stored = db.session.scalars(select(SyncedEvent).order_by(SyncedEvent.position)).all()
+        assert [event.event_id for event in stored] == [handover["id"], payment["id"]]
+        assert [event.type for event in stored] == ["handover", "payment"]
+        assert stored[1].payload == payment["payload"]
+
+
+def test_a_revoked_ticket_read_by_the_camera_is_refused_loudly_and_recorded(app, browser, live_server, tmp_path, world):
+    video = write_y4m(tmp_path / "revoked.y4m", [qr_image(world.revoked_ticket)])
+    camera = launch_camera_browser(browser, video)
+    try:
+        context = camera.new_context(**PHONE, base_url=live_server, locale="fr-FR")
+        page = context.new_page()
+        start_day(app, page, world)
+        page.context.set_offline(True)
+        page.get_by_role("button", name="Allumer la caméra").click()
+        expect(page.get_by_role("heading", name="Ticket refusé")).to_be_visible(timeout=15000)
+        expect(page.get_by_role("alert").filter(has_text="Ticket révoqué.")).to_contain_text(
+            "demandez la nouvelle carte ou cherchez la personne par son nom"
+        )
+        expect(page.get_by_text("Ce ticket est celui de Jean-Luc N.")).to_be_visible()
+        expect(page.get_by_text("Le refus est enregistré.")).to_be_visible()
+        [refused] = outbox(page)
+        assert refused["type"] == "scan_refused"
+        assert refused["payload"] == {"reason": "revoked", "member_id": world.members["Jean-Luc N."]}
+        assert_made_for_one_hand(page)
+
+        # Next: the same card still in front of the camera is not read twice.
+        page.get_by_role("button", name="Ticket suivant").click()
+        expect(page.get_by_role("button", name="Éteindre la caméra")).to_be_visible()
+        expect(page.locator("#scan-video")).to_be_visible()
+        expect(page.get_by_role("button", name="Allumer la lampe")).to_be_hidden()  # the fake camera has no torch
+        page.wait_for_timeout(1000)
+        assert len(outbox(page)) == 1
+        page.get_by_role("button", name="Éteindre la caméra").click()
+
+        # Found by name, the member carries the warning.
+        open_by_name(page, "jean", "Jean-Luc N.")
+        expect(page.get_by_role("alert").filter(has_text="un ticket révoqué de cette personne")).to_be_visible()
+        page.get_by_role("button", name="Fermer sans enregistrer").click()
+
+        # Awa shows her (valid) ticket: the camera reads it, her screen opens, the hand-over goes as usual.
+        write_y4m(video, [qr_image(world.tickets["Awa D."])])
+        page.get_by_role("button", name="Allumer la caméra").click()
+        expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible(timeout=15000)
+        expect(page.get_by_role("alert")).to_have_count(0)  # nothing to warn about
+        mark = page.evaluate("performance.getEntriesByName('comptoir:scan-screen').at(-1).detail")
+        assert mark["ok"] is True and mark["decodeMs"] >= 0
+        page.get_by_role("button", name="Le reste en espèces").click()
+        page.get_by_role("button", name="Valider la remise").click()
+        expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+            "Enregistré : Awa D. — tout remis, 20,40 € payé(s)."
+        )
+        page.wait_for_timeout(1000)  # still in front of the camera: not read again
+        expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+        assert [event["type"] for event in outbox(page)] == ["scan_refused", "handover", "payment"]
+        context.close()
+    finally:
+        camera.close()
+
+
+def test_cash_box_opening_and_closing(app, phone, world):
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    phone.get_by_role("button", name="Caisse").click()
+    expect(phone.get_by_role("heading", name="Caisse")).to_be_visible()
+    summary = phone.get_by_role("definition")
+    opening = phone.get_by_role("group", name="Ouverture")
+    opening.get_by_label("Fond de caisse à l’ouverture").fill("50")
+    assert_made_for_one_hand(phone)
+    phone.get_by_role("button", name="Enregistrer le fond de caisse").click()
+    expect(phone.get_by_role("status").filter(has_text="Fond de caisse")).to_have_text(
+        "Fond de caisse enregistré : 50,00 €."
+    )
+    expect(summary).to_have_text(["50,00 €", "0,00 €", "50,00 €", "pas encore compté", "pas encore compté"])
+
+    # A cash payment adds to what the box should hold.
+    open_by_code(phone, world.codes["Élodie M."])
+    phone.get_by_role("button", name="Le reste en espèces").click()
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_be_visible()
+
+    # Closing, counted note by note and coin by coin: 64,00 €, so 0,28 € is missing.
+    phone.get_by_role("button", name="Caisse").click()
+    expect(summary).to_have_text(["50,00 €", "14,28 €", "64,28 €", "pas encore compté", "pas encore compté"])
+    closing = phone.get_by_role("group", name="Clôture")
+    closing.get_by_text("Compter billet par billet, pièce par pièce").click()
+    closing.get_by_label("Billets de 50 €").fill("1")
+    closing.get_by_label("Billets de 10 €").fill("1")
+    closing.get_by_label("Pièces de 2 €").fill("2")
+    expect(closing.get_by_label("Espèces comptées à la clôture")).to_have_value("64,00")
+    assert_made_for_one_hand(phone)
+    phone.get_by_role("button", name="Enregistrer le comptage de clôture").click()
+    expect(phone.get_by_role("status").filter(has_text="Comptage")).to_have_text(
+        "Comptage de clôture enregistré : 64,00 €."
+    )
+    expect(summary).to_have_text(["50,00 €", "14,28 €", "64,28 €", "64,00 €", "il manque 0,28 €"])
+    counts = [event["payload"] for event in outbox(phone) if event["type"] == "cash_count"]
+    assert counts == [
+        {"kind": "opening", "total_cents": 5000, "denominations": None},
+        {"kind": "closing", "total_cents": 6400, "denominations": {"5000": 1, "1000": 1, "200": 2}},
+    ]
+
+
+def test_language_switch_and_storage_status(app, phone, world):
+    start_day(app, phone, world, download=False)
+    expect(phone.get_by_text("Stockage persistant : non accordé.")).to_be_visible()
+    phone.get_by_role("button", name="English").click()
+    expect(phone.get_by_role("heading", name="Today’s distributions")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Volunteer: Victor")).to_be_visible()
+    expect(phone.get_by_role("button", name="Sync now")).to_be_visible()
+    assert phone.evaluate("document.documentElement.lang") == "en"
+    assert_made_for_one_hand(phone)
+    phone.get_by_role("button", name=f"Download: {POINT}").click()
+    phone.get_by_role("button", name=f"Open: {POINT}").click()
+    expect(phone.get_by_role("heading", name="Scan", exact=True)).to_be_visible()
+    expect(phone.get_by_role("button", name="Turn the camera on")).to_be_visible()
+    assert_made_for_one_hand(phone)
+
+    # The choice is kept on the phone; the app reopens on the distribution it was running.
+    phone.reload()
+    expect(phone.get_by_role("heading", name="Scan", exact=True)).to_be_visible()
+    phone.get_by_role("button", name="Français").click()
+    expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+    expect(phone.get_by_role("button", name="Allumer la caméra")).to_be_visible()
+    assert phone.evaluate("document.documentElement.lang") == "fr"
+
+    # Persistent storage granted (as an installed app gets it): the home screen says so.
+    cdp = phone.context.new_cdp_session(phone)
+    target = cdp.send("Target.getTargetInfo")["targetInfo"]
+    cdp.send(
+        "Browser.grantPermissions",
+        {"permissions": ["durableStorage"], "browserContextId": target["browserContextId"]},
+    )
+    phone.reload()
+    phone.get_by_role("button", name="Accueil").click()
+    expect(phone.get_by_text("Stockage persistant : accordé.")).to_be_visible()
+
+
+def test_a_new_version_waits_for_the_member_on_screen(app, phone, world, dist):
+    start_day(app, phone, world)
+    wait_for(phone, "navigator.serviceWorker.controller !== null")
+    open_by_code(phone, world.codes["Awa D."])
+    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+
+    # A new build is deployed; the phone finds it while Awa is on screen: no banner yet.
+    app_js = dist / "app.js"
+    app_js.write_text(app_js.read_text() + '\ndocument.documentElement.dataset.build = "next";\n')
+    subprocess.run(["node", str(ROOT / "pwa/build-sw.mjs"), str(dist)], cwd=ROOT, check=True, capture_output=True)
+    phone.evaluate("async () => { await (await navigator.serviceWorker.getRegistration('/app/')).update(); }")
+    wait_for(phone, "navigator.serviceWorker.getRegistration('/app/').then((r) => r.waiting !== null)")
+    phone.wait_for_timeout(500)
+    expect(phone.get_by_role("button", name="Nouvelle version — recharger")).to_be_hidden()
+
+    # Awa is done: the banner shows; tapping it reloads into the new version.
+    phone.get_by_role("button", name="Fermer sans enregistrer").click()
+    banner = phone.get_by_role("button", name="Nouvelle version — recharger")
+    expect(banner).to_be_visible()
+    with phone.expect_navigation():
+        banner.click()
+    expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+    assert phone.evaluate("document.documentElement.dataset.build") == "next"
+    assert (
+        phone.evaluate("async () => (await import('/assets/update.js')).currentVersion()") == precache(dist)["version"]
+    )
+
+
+def tab_to(page: Page, control, presses: int = 80) -> None:
+    """Move the focus with the Tab key alone until it reaches ``control`` (a locator)."""
+    for _ in range(presses):
+        if control.evaluate("(e) => e === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{control} not reached with {presses} presses of Tab")
+
+
+def test_a_day_without_a_mouse(app, phone, world):
+    """Every step of a hand-over, its payment and its undo with the keyboard alone (Tab, arrows, Enter, Space)."""
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+
+    tab_to(phone, phone.get_by_label("Code manuel"))
+    phone.keyboard.type(world.codes["Awa D."])
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+
+    # Partly handed over (the radio group moves with the arrows), one box of eggs, the rest by card.
+    tab_to(phone, phone.get_by_role("radio", name="Tout remis"))
+    phone.keyboard.press("ArrowDown")
+    expect(phone.get_by_role("radio", name="En partie")).to_be_checked()
+    tab_to(phone, phone.get_by_label("Quantité remise : Œufs plein air ×6"))
+    phone.keyboard.press("ArrowDown")
+    expect(phone.locator("#due-amount")).to_have_text("17,70 €")
+    tab_to(phone, phone.get_by_role("button", name="Le reste par carte"))
+    phone.keyboard.press("Space")
+    expect(phone.get_by_label("Montant par carte")).to_have_value("17,70")
+    tab_to(phone, phone.get_by_role("button", name="Valider la remise"))
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+        "Enregistré : Awa D. — remis en partie, 17,70 € payé(s)."
+    )
+    assert [event["type"] for event in outbox(phone)] == ["handover", "payment"]
+
+    # Undone from the keyboard: the dialog takes the focus, Enter on its confirmation.
+    tab_to(phone, phone.get_by_role("button", name="Annuler la dernière action"))
+    phone.keyboard.press("Enter")
+    dialog = phone.get_by_role("dialog", name="Annuler cette action ?")
+    expect(dialog).to_be_visible()
+    tab_to(phone, dialog.get_by_role("button", name="Oui, annuler"))
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("status").filter(has_text="Annulé")).to_contain_text("Annulé : remise à Awa D.")
+    assert [event["type"] for event in outbox(phone)] == ["handover", "payment", "void", "void"]

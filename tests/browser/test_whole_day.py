@@ -1,0 +1,370 @@
+"""A whole distribution day, end to end: real Chromium (the Debian package) at phone size, the real server behind
+waitress on 127.0.0.1, the real database (SQLite, and PostgreSQL where a test says so), real tickets the server
+issued read through Chromium's fake camera, a virtual passkey authenticator. Then what the admin's distribution log
+shows of it, two phones handing over the same order without a network, and the server going down during a sync.
+
+The screens' own tests are ``test_volunteer_app.py``; this file reuses its distribution (``world``: four households
+with the same order, Élodie with account balances, Jean-Luc's first ticket revoked) and its helpers."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Account, AccountMovement, Conflict, Household, SyncedEvent
+from tests.browser import test_volunteer_app as screens
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, PORT
+from tests.browser.shell import copy_built_pwa, qr_image, write_y4m
+from tests.browser.test_volunteer_app import PIN, POINT, World, open_by_code, open_by_name, point_id, start_day
+from tests.browser.volunteer import (
+    CAMERA_TIMEOUT_MS,
+    DiesAfterCommit,
+    Server,
+    camera_args,
+    camera_off,
+    download_and_open,
+    enrol_and_sign_in,
+    enrolment_link,
+    figure,
+    forge_ticket,
+    logged_event_ids,
+    page_text,
+    show_ticket,
+    stored_outbox,
+)
+from tests.helpers import sign_in_as_admin
+
+world = screens.world  # the screens' tests' distribution (a fixture), today at the Maison de quartier du Luzard
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # the whole day runs on both backends (parametrized); the fault tests on SQLite
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path) -> dict:
+    # A private copy of the built app: a rebuild elsewhere meanwhile never changes what this test's phone runs.
+    return app_config | {"PWA_DIST": str(copy_built_pwa(tmp_path / "dist"))}
+
+
+@pytest.fixture
+def server(app):
+    """The app on the tests' port, in a server the test stops and starts again."""
+    served = Server(app, PORT)
+    yield served
+    served.stop()
+
+
+def admin_client(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in_as_admin(app, client, "admin@example.org")
+    return client
+
+
+def the_log(app, world: World) -> str:
+    answer = admin_client(app).get(f"/admin/distributions/{world.distribution}/log")
+    assert answer.status_code == 200, answer.status_code
+    return answer.get_data(as_text=True)
+
+
+def synced(app, world: World) -> list[SyncedEvent]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(SyncedEvent).where(SyncedEvent.distribution_id == world.distribution).order_by(SyncedEvent.position)
+        ).all()
+        db.session.expunge_all()
+        return rows
+
+
+def open_account(app, household_id: int, kind: str, cents: int) -> None:
+    with app.app_context():
+        account = Account(household=db.session.get(Household, household_id), kind=kind)
+        db.session.add_all([account, AccountMovement(account=account, amount_cents=cents, reason="Versement")])
+        db.session.commit()
+
+
+def launch_phone(browser, profile: Path, video: Path, base_url: str, *, offline: bool = False) -> BrowserContext:
+    """A phone as a browser keeps it: a persistent profile (IndexedDB, the service worker and its caches survive
+    a restart), a camera filming ``video``, 360×640."""
+    return browser.browser_type.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, *camera_args(video)],
+        base_url=base_url,
+        locale="fr-FR",
+        offline=offline,
+        **PHONE,
+    )
+
+
+def confirm(page: Page, message: str) -> None:
+    page.get_by_role("button", name="Valider la remise").click()
+    expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(message)
+
+
+def tab(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Écrans").get_by_role("button", name=name).click()
+
+
+def sync_now(page: Page) -> None:
+    page.get_by_role("button", name="Synchroniser maintenant").click()
+
+
+# 1. The day.
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, browser, server, world, tmp_path):
+    open_account(app, world.members["Jean-Luc N."], "allowance", 2000)
+    open_account(app, world.members["Elouan B."], "prepaid", 2500)
+    link = enrolment_link(admin_client(app), "Téléphone du Luzard", point_id(app))
+    profile, video = tmp_path / "profile", tmp_path / "camera.y4m"
+    write_y4m(video, [qr_image(world.tickets["Élodie M."])])
+
+    # Before leaving, online: enrolled from the admin's link, Victor signed in (passkey + PIN), the day downloaded.
+    phone = launch_phone(browser, profile, video, server.start())
+    page = phone.pages[0]
+    enrol_and_sign_in(app, page, link, "victor@example.org", PIN)
+    download_and_open(page, POINT, 4)
+
+    # At the point: no network from here on.
+    phone.set_offline(True)
+    expect(page.locator("#network")).to_have_text("Hors ligne : tout continue de fonctionner sur ce téléphone.")
+    tab(page, "Caisse")
+    page.get_by_label("Fond de caisse à l’ouverture").fill("50")
+    page.get_by_role("button", name="Enregistrer le fond de caisse").click()
+    expect(page.get_by_role("status").filter(has_text="Fond de caisse")).to_have_text(
+        "Fond de caisse enregistré : 50,00 €."
+    )
+
+    # Élodie's ticket, read by the camera: cash, 20 € handed over, change given.
+    tab(page, "Scanner")
+    page.get_by_role("button", name="Allumer la caméra").click()
+    expect(page.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    page.get_by_role("button", name="Le reste en espèces").click()
+    page.get_by_label("Somme donnée en espèces").fill("20")
+    expect(page.locator("#pay-change")).to_have_text("Monnaie à rendre : 5,72 €")
+    confirm(page, "Enregistré : Élodie M. — tout remis, 14,28 € payé(s), monnaie à rendre : 5,72 €.")
+
+    # A forged ticket: Élodie's, altered to name Awa. Refused, and the refusal recorded.
+    show_ticket(page, video, forge_ticket(world.tickets["Élodie M."], world.members["Awa D."]))
+    expect(page.get_by_role("heading", name="Ticket refusé")).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    expect(page.get_by_role("alert").filter(has_text="Ticket falsifié ou abîmé.")).to_be_visible()
+    expect(page.get_by_text("Le refus est enregistré.")).to_be_visible()
+    page.get_by_role("button", name="Ticket suivant").click()
+
+    # Awa: part by card (the terminal's reference), the rest by cheque (its number).
+    show_ticket(page, video, world.tickets["Awa D."])
+    expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    page.get_by_label("Montant par carte").fill("10")
+    page.get_by_label("Référence du terminal de carte").fill("TPE 4471-0093")
+    page.get_by_role("button", name="Le reste par chèque").click()
+    expect(page.get_by_label("Montant par chèque", exact=True)).to_have_value("10,40")
+    page.get_by_label("Numéro du chèque", exact=True).fill("0004521")
+    confirm(page, "Enregistré : Awa D. — tout remis, 20,40 € payé(s).")
+
+    # Jean-Luc (his re-issued ticket) pays with his solidarity allowance, Elouan from his prepaid account.
+    show_ticket(page, video, world.tickets["Jean-Luc N."])
+    expect(page.get_by_role("heading", name="Jean-Luc N.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    page.get_by_role("button", name="Le reste de l’allocation solidaire").click()
+    expect(page.get_by_label("Montant de l’allocation solidaire")).to_have_value("14,28")
+    confirm(page, "Enregistré : Jean-Luc N. — tout remis, 14,28 € payé(s).")
+    show_ticket(page, video, world.tickets["Elouan B."])
+    expect(page.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    page.get_by_role("button", name="Le reste du compte prépayé").click()
+    expect(page.get_by_label("Montant du compte prépayé")).to_have_value("20,40")
+    confirm(page, "Enregistré : Elouan B. — tout remis, 20,40 € payé(s).")
+    camera_off(page)
+
+    # Closing: the cash box holds the float and the cash taken.
+    tab(page, "Caisse")
+    page.get_by_label("Espèces comptées à la clôture").fill("64,28")
+    page.get_by_role("button", name="Enregistrer le comptage de clôture").click()
+    expect(page.get_by_role("definition").last).to_have_text("caisse juste")
+    expect(page.locator("#sync-text")).to_contain_text("12 actions en attente d’envoi")
+    recorded = stored_outbox(page)
+    assert [(event["type"], event["payload"].get("method")) for event in recorded] == [
+        ("cash_count", None),
+        ("handover", None),
+        ("payment", "cash"),
+        ("scan_refused", None),
+        ("handover", None),
+        ("payment", "cheque"),  # the methods in the network's order
+        ("payment", "card"),
+        ("handover", None),
+        ("payment", "allowance"),
+        ("handover", None),
+        ("payment", "prepaid"),
+        ("cash_count", None),
+    ]
+    assert recorded[3]["payload"] == {"reason": "bad_signature", "member_id": None}
+
+    # The browser is closed (the phone's battery died, the app was swiped away) and opened again, still offline.
+    # Offline for real: at its start the browser hands the service worker its pending Background Sync before the
+    # context's offline emulation reaches the worker, so the server is down too.
+    phone.close()
+    server.stop()
+    phone = launch_phone(browser, profile, video, server.url, offline=True)
+    page = phone.pages[0]
+    page.goto("/app/")
+    expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()  # back on the open distribution
+    expect(page.locator("#network")).to_contain_text("Hors ligne")
+    expect(page.locator("#sync-text")).to_contain_text("12 actions en attente d’envoi")
+    assert stored_outbox(page) == recorded
+
+    # Back in the network: the app syncs (by itself, or when asked), and the server has each event once.
+    server.start()
+    phone.set_offline(False)
+    sync_now(page)
+    expect(page.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    expect(page.locator("#sync-error")).to_be_hidden()
+    assert stored_outbox(page) == []
+    phone.close()
+    rows = synced(app, world)
+    assert [row.event_id for row in rows] == [event["id"] for event in recorded]
+    assert [row.payload for row in rows] == [{**event["payload"]} for event in recorded]
+
+    # The admin's log of the distribution: exactly these events, and what they add up to.
+    html = the_log(app, world)
+    assert sorted(logged_event_ids(html)) == sorted(event["id"] for event in recorded)
+    assert (figure(html, "orders"), figure(html, "collected")) == ("4", "4")
+    assert (figure(html, "partially_collected"), figure(html, "not_collected")) == ("0", "0")
+    assert figure(html, "due") == figure(html, "paid") == "€69.36"
+    assert figure(html, "method-cash") == "€14.28"
+    assert figure(html, "method-cheque") == "€10.40"
+    assert figure(html, "method-card") == "€10.00"
+    assert figure(html, "method-prepaid") == figure(html, "prepaid") == "€20.40"
+    assert figure(html, "method-allowance") == figure(html, "allowance") == "€14.28"
+    assert figure(html, "solidarity") == "€12.24"  # Élodie's and Jean-Luc's 30 %
+    text = page_text(html)
+    assert "Téléphone du Luzard €50.00 €14.28 €64.28 €64.28 €0.00" in text
+    assert "Tickets refused: forged or altered ticket (1)" in text
+    assert "TPE 4471-0093" in text and "0004521" in text
+    assert "No conflict: the phones' events agree." in text
+
+
+# 2. Two phones, one order.
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_phones_offline_hand_over_the_same_order_and_the_admin_sees_the_conflict(app, browser, live_server, world):
+    phones = []
+    for _ in range(2):
+        page = browser.new_context(**PHONE, base_url=live_server, locale="fr-FR").new_page()
+        start_day(app, page, world)
+        page.context.set_offline(True)
+        phones.append(page)
+
+    # Awa goes to one volunteer, then, the queue being long, to the other: neither phone can know.
+    for page, method in zip(phones, ["Le reste en espèces", "Le reste par carte"], strict=True):
+        open_by_name(page, "awa", "Awa D.")
+        expect(page.get_by_role("alert").filter(has_text="DÉJÀ REMIS")).to_have_count(0)
+        page.get_by_role("button", name=method).click()
+        confirm(page, "Enregistré : Awa D. — tout remis, 20,40 € payé(s).")
+
+    for page in phones:
+        page.context.set_offline(False)
+        sync_now(page)
+        expect(page.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    sync_now(phones[0])  # the first phone hears about the second's hand-over
+    expect(phones[0].get_by_role("status").filter(has_text="Synchronisé")).to_contain_text("2 reçue(s)")
+    for page in phones:
+        page.context.close()
+
+    rows = synced(app, world)
+    assert [row.type for row in rows] == ["handover", "payment"] * 2
+    assert len({row.device_id for row in rows}) == 2
+    html = the_log(app, world)
+    text = page_text(html)
+    assert figure(html, "collected") == "1" and figure(html, "paid") == "€40.80"
+    assert "Order handed over twice · To resolve" in text
+    assert "The order of Awa Diallo was handed over twice." in text
+    assert "Paid more than due · To resolve" in text
+    with app.app_context():
+        kinds = sorted(db.session.scalars(select(Conflict.kind).where(Conflict.distribution_id == world.distribution)))
+    assert kinds == ["double_handover", "overpayment"]
+
+
+# 3. The server goes down during a sync.
+
+
+def record_a_few_events(page: Page, world: World) -> list[dict]:
+    """Three members, five events, offline."""
+    open_by_code(page, world.codes["Élodie M."])
+    page.get_by_role("button", name="Le reste en espèces").click()
+    confirm(page, "Enregistré : Élodie M. — tout remis, 14,28 € payé(s).")
+    open_by_code(page, world.codes["Awa D."])
+    page.get_by_role("button", name="Le reste par carte").click()
+    confirm(page, "Enregistré : Awa D. — tout remis, 20,40 € payé(s).")
+    open_by_name(page, "elouan", "Elouan B.")
+    page.get_by_role("radio", name="Refusé : rien remis").check()
+    confirm(page, "Enregistré : Elouan B. — refusé.")
+    expect(page.locator("#sync-text")).to_contain_text("5 actions en attente d’envoi")
+    return stored_outbox(page)
+
+
+@pytest.mark.parametrize("fault", ["down", "dies_after_commit"])
+def test_the_server_stops_during_a_sync_and_restarts_nothing_lost_nothing_doubled(app, browser, server, world, fault):
+    base = server.start()
+    context = browser.new_context(**PHONE, base_url=base, locale="fr-FR")
+    page = context.new_page()
+    answers: list[dict] = []  # every answer to an upload, the page's and the service worker's
+    context.on("response", lambda r: answers.append(r.json()) if r.url.endswith("/api/events") else None)
+    start_day(app, page, world)
+    page.context.set_offline(True)
+    recorded = record_a_few_events(page, world)
+    ids = [event["id"] for event in recorded]
+
+    server.stop()
+    if fault == "dies_after_commit":
+        # The server takes the upload, commits it, and dies before its answer leaves.
+        fault_injector = DiesAfterCommit(app, server)
+        server.start(fault_injector)
+    page.context.set_offline(False)
+    sync_now(page)
+    failure = page.get_by_role("alert").filter(has_text="Synchronisation impossible")
+    expect(failure).to_contain_text("Rien n’est perdu")
+    expect(page.locator("#sync-text")).to_contain_text("5 actions en attente d’envoi")
+    if fault == "dies_after_commit":
+        assert fault_injector.tripped.is_set()
+        server.stop()
+        assert [row.event_id for row in synced(app, world)] == ids  # stored, though the phone never heard so
+    else:
+        assert synced(app, world) == []
+    assert answers == []  # no answer ever reached the phone
+    assert stored_outbox(page) == recorded
+
+    # A new server process on the same port, the same database: the phone sends again.
+    server.start()
+    sync_now(page)
+    expect(page.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    assert stored_outbox(page) == []
+    context.close()
+    assert [row.event_id for row in synced(app, world)] == ids  # each event once
+    statuses = [result["status"] for answer in answers for result in answer["results"]]
+    expected = "duplicate" if fault == "dies_after_commit" else "accepted"
+    assert statuses == [expected] * len(ids)
+
+
+def test_the_server_helper_really_stops(app, server):
+    """What the fault test relies on: once stopped, nothing answers on the port, open connections included."""
+    import http.client
+
+    server.start()
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+    connection.request("GET", "/app/")
+    assert connection.getresponse().read()
+    server.stop()
+    with pytest.raises(OSError):
+        connection.request("GET", "/app/")
+        connection.getresponse()
+    with pytest.raises(OSError):
+        http.client.HTTPConnection("127.0.0.1", PORT, timeout=5).request("GET", "/app/")
+    server.start()
+    fresh = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+    fresh.request("GET", "/app/")
+    assert fresh.getresponse().status == 200

@@ -1,0 +1,448 @@
+"""Web push end to end, without a mock: subscriptions made through the real endpoints, ``flask push send-due`` run
+as cron would, and a local push service (``tests/push_service.py``) that checks the VAPID signature and decrypts
+each message with the subscriber's private key, so the tests read exactly what the phone would show.
+
+Times: the network is in Europe/Paris; ``send-due --now`` sets the moment (the day before a distribution, quiet
+hours...). The texts are checked in the subscriber's language."""
+
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import (
+    Distribution,
+    Household,
+    Order,
+    OrderLine,
+    Point,
+    Product,
+    PushDelivery,
+    PushSubscription,
+    Tier,
+    User,
+    utcnow,
+)
+from server.push_keys import application_server_key
+from tests.helpers import csrf_token, sign_in_user, submit_form
+from tests.phones import enrol_phone
+from tests.push_service import PushService
+
+PARIS = "+0100"  # November: Paris is UTC+1
+DAY_BEFORE = f"2026-11-23T10:00:00{PARIS}"
+TOMORROW_17_30 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def push_service():
+    with PushService() as service:
+        yield service
+
+
+@pytest.fixture
+def app_config(app_config, push_service) -> dict:
+    return app_config | {"PUSH_SERVICE_HOSTS": [push_service.base_url], "PUSH_CONTACT": "mailto:coord@example.org"}
+
+
+@pytest.fixture
+def service(app, push_service) -> PushService:
+    """The push service, from now on refusing any push not signed by this server's VAPID key."""
+    with app.app_context():
+        push_service.vapid_public_key = application_server_key()
+    return push_service
+
+
+@pytest.fixture
+def network(app) -> dict:
+    """A point, tomorrow's distribution (17:30–19:30) with three orders; a volunteer and a coordinator of the
+    point, an admin, and a coordinator of another point."""
+    with app.app_context():
+        point, elsewhere = Point(name="Maison de quartier du Luzard", town="Noisiel"), Point(name="Lognes", town="L")
+        solidaire = Tier(name="Solidaire", share_percent=70)
+        basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
+        eggs = Product(code="OEUF-6", name="Œufs ×6", unit_price_cents=270)
+        distribution = Distribution(point=point, starts_at=TOMORROW_17_30, ends_at=TOMORROW_17_30 + timedelta(hours=2))
+        people = {
+            name: Household(
+                first_name=name, last_name="Martin", tier=solidaire, point=point, page_token=f"page-token-of-member-{i}"
+            )
+            for i, name in enumerate(("Élodie", "Awa", "Bruno"))
+        }
+        for household in people.values():
+            order = Order(distribution=distribution, household=household, share_percent=70)
+            order.lines = [OrderLine(product=basket, quantity=1, unit_price_cents=1500)]
+            order.lines.append(OrderLine(product=eggs, quantity=2, unit_price_cents=270))
+            db.session.add(order)
+        users = {
+            "volunteer": User(email="victor@example.org", role="volunteer", display_name="Victor", points=[point]),
+            "coordinator": User(email="cora@example.org", role="coordinator", display_name="Cora", points=[point]),
+            "admin": User(email="ada@example.org", role="admin", display_name="Ada"),
+            "other": User(email="otto@example.org", role="coordinator", display_name="Otto", points=[elsewhere]),
+        }
+        db.session.add_all([distribution, *users.values()])
+        db.session.commit()
+        return {
+            "point": point.id,
+            "distribution": distribution.id,
+            "tokens": {name: h.page_token for name, h in people.items()},
+            "orders": {name: o.id for name, o in zip(people, distribution.orders, strict=True)},
+            "users": {role: u.id for role, u in users.items()},
+            "basket": basket.id,
+        }
+
+
+@pytest.fixture
+def client(app):
+    """A script's requests: JSON in, JSON out (``Accept``), as the ticket page's button sends them."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT"] = "application/json"
+    return client
+
+
+def member_subscribes(client, token: str, subscription, lang: str = "fr"):
+    return client.post(f"/m/{token}/push", json={"subscription": subscription.as_json(), "lang": lang})
+
+
+def send_due(runner, at: str | None = None) -> str:
+    result = runner.invoke(args=["push", "send-due", *(["--now", at] if at else [])])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+# The key.
+
+
+def test_the_vapid_key_is_created_once_in_the_instance_folder_and_served(app, client):
+    served = client.get("/api/push/key").get_json()["public_key"]
+    path = os.path.join(app.instance_path, "vapid_private.pem")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert len(served) == 87  # base64url of the 65-byte uncompressed P-256 point
+    app.extensions.pop("comptoir_vapid")  # another process, the same folder: the same key
+    assert client.get("/api/push/key").get_json()["public_key"] == served
+
+
+def test_a_configured_key_is_used_rather_than_a_file(app_config):
+    from py_vapid import Vapid02
+
+    from server import create_app
+    from tests.push_service import public_key_b64
+
+    key = Vapid02()
+    key.generate_keys()
+    app = create_app(app_config | {"VAPID_PRIVATE_KEY": key.private_pem().decode()})
+    assert app.test_client().get("/api/push/key").get_json()["public_key"] == public_key_b64(key.public_key)
+    assert not os.path.exists(os.path.join(app.instance_path, "vapid_private.pem"))
+
+
+# Members.
+
+
+def test_members_get_the_reminder_the_day_before_in_their_language(app, client, runner, service, network):
+    elodie, awa = service.subscribe("Élodie"), service.subscribe("Awa")
+    assert member_subscribes(client, network["tokens"]["Élodie"], elodie).status_code == 201
+    assert member_subscribes(client, network["tokens"]["Awa"], awa, "en").status_code == 201
+
+    assert send_due(runner, f"2026-11-22T10:00:00{PARIS}").endswith(
+        "0 sent, 0 failed, 0 subscriptions gone, 0 already sent.\n"
+    )
+    output = send_due(runner, DAY_BEFORE)
+    assert "2 sent, 0 failed" in output
+    by_name = {delivery.subscription_name: delivery for delivery in service.received}
+    french, english = by_name["Élodie"].json(), by_name["Awa"].json()
+    assert french["title"] == "Votre retrait demain"
+    assert french["body"].startswith("Demain, mardi 24 novembre, 17:30–19:30 à Maison de quartier du Luzard : ")
+    assert "1 × Panier de légumes M, 2 × Œufs ×6" in french["body"] and "14,28" in french["body"]
+    assert french["url"] == "http://localhost:5000/m/page-token-of-member-0"
+    assert english["title"] == "Your pick-up tomorrow"
+    assert english["body"].startswith("Tomorrow, Tuesday 24 November, 17:30–19:30 at Maison de quartier du Luzard: ")
+    assert english["lang"] == "en" and english["tag"] == f"member_reminder:{network['orders']['Awa']}"
+    delivery = by_name["Élodie"]
+    assert delivery.claims["sub"] == "mailto:coord@example.org" and delivery.claims["aud"] == service.base_url
+    assert 0 < delivery.ttl <= 32 * 3600  # until the distribution starts
+    assert service.rejected == []
+
+    # Cron runs again and again: nobody gets it twice.
+    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, DAY_BEFORE)
+    assert len(service.received) == 2
+
+
+def test_quiet_hours_hold_notifications_back(app, client, runner, service, network):
+    member_subscribes(client, network["tokens"]["Élodie"], service.subscribe())
+    assert send_due(runner, f"2026-11-23T22:30:00{PARIS}") == "Quiet hours: nothing sent before 08:00.\n"
+    assert send_due(runner, f"2026-11-23T07:59:00{PARIS}") == "Quiet hours: nothing sent before 08:00.\n"
+    assert service.received == [] and count(app, PushDelivery) == 0
+    assert "1 sent" in send_due(runner, f"2026-11-23T08:00:00{PARIS}")
+
+
+def test_no_quiet_hours_when_configured_empty(app, client, runner, service, network):
+    app.config["PUSH_QUIET_HOURS"] = ""
+    member_subscribes(client, network["tokens"]["Élodie"], service.subscribe())
+    assert "1 sent" in send_due(runner, f"2026-11-23T23:30:00{PARIS}")
+
+
+def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(app, client, runner, service, network):
+    gone, failing, fine = service.subscribe("gone"), service.subscribe("failing"), service.subscribe("fine")
+    for name, subscription in zip(["Élodie", "Awa", "Bruno"], [gone, failing, fine], strict=True):
+        member_subscribes(client, network["tokens"][name], subscription)
+    service.unsubscribe(gone)  # the member uninstalled the app: 410 Gone
+    service.answer(failing, 500)  # that push service is down
+
+    output = send_due(runner, DAY_BEFORE)
+    assert "1 sent, 1 failed, 1 subscriptions gone" in output
+    assert [delivery.subscription_name for delivery in service.received] == ["fine"]
+    with app.app_context():
+        endpoints = set(db.session.scalars(select(PushSubscription.endpoint)))
+    assert endpoints == {failing.endpoint, fine.endpoint}
+
+    # The push service is back: the failed one goes out, once; the others are not sent again.
+    service.answer(failing, None)
+    assert "1 sent, 0 failed, 0 subscriptions gone, 1 already sent." in send_due(runner, DAY_BEFORE)
+    assert sorted(d.subscription_name for d in service.received) == ["failing", "fine"]
+    assert "0 sent" in send_due(runner, DAY_BEFORE)
+
+
+def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client, runner, service, network):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    app.config["PUSH_SERVICE_HOSTS"] = [service.base_url, f"http://127.0.0.1:{port}"]
+    dead = service.subscribe("dead").as_json() | {"endpoint": f"http://127.0.0.1:{port}/push/x"}
+    client.post(f"/m/{network['tokens']['Élodie']}/push", json={"subscription": dead, "lang": "fr"})
+    member_subscribes(client, network["tokens"]["Awa"], service.subscribe("alive"))
+    first = send_due(runner, DAY_BEFORE)
+    assert "1 sent, 1 failed" in first and "ConnectionError" in first
+    assert "0 sent, 1 failed" in send_due(runner, DAY_BEFORE)
+    assert "0 sent, 1 failed" in send_due(runner, DAY_BEFORE)
+    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, DAY_BEFORE)
+    with app.app_context():
+        attempts = db.session.scalar(select(PushDelivery.attempts).where(PushDelivery.status == "failed"))
+    assert attempts == 3
+
+
+def test_a_member_who_turns_notifications_off_gets_nothing(app, client, runner, service, network):
+    subscription = service.subscribe()
+    token = network["tokens"]["Élodie"]
+    member_subscribes(client, token, subscription)
+    assert client.delete(f"/m/{token}/push", json={"endpoint": subscription.endpoint}).status_code == 204
+    assert client.delete(f"/m/{token}/push", json={"endpoint": subscription.endpoint}).status_code == 404
+    assert count(app, PushSubscription) == 0
+    assert "0 sent" in send_due(runner, DAY_BEFORE) and service.received == []
+
+
+def test_subscriptions_are_checked(app, client, service, network):
+    token = network["tokens"]["Élodie"]
+    good = service.subscribe().as_json()
+    foreign = good | {"endpoint": "https://evil.example.org/push/1"}
+    answer = client.post(f"/m/{token}/push", json={"subscription": foreign})
+    assert answer.status_code == 422 and answer.get_json()["error"]["reason"] == "push_service_unknown"
+    internal = good | {"endpoint": "http://127.0.0.1:6379/"}  # not a push service this server was told of
+    assert client.post(f"/m/{token}/push", json={"subscription": internal}).status_code == 422
+    bad_keys = good | {"keys": {"p256dh": "AAAA", "auth": good["keys"]["auth"]}}
+    answer = client.post(f"/m/{token}/push", json={"subscription": bad_keys})
+    assert answer.status_code == 400 and answer.get_json()["error"]["reason"] == "subscription_keys_invalid"
+    answer = client.post(f"/m/{token}/push", json={"subscription": good, "lang": "de"})
+    assert answer.get_json()["error"]["reason"] == "language_unknown"
+    assert client.post(f"/m/{token}/push", json={"subscription": good, "extra": 1}).status_code == 400
+    assert client.post(f"/m/{token}/push", data="nope", content_type="application/json").status_code == 400
+    assert client.post("/m/not-a-token/push", json={"subscription": good}).status_code == 404
+    assert count(app, PushSubscription) == 0
+    # The same browser subscribing again keeps one subscription.
+    assert client.post(f"/m/{token}/push", json={"subscription": good}).status_code == 201
+    assert client.post(f"/m/{token}/push", json={"subscription": good, "lang": "en"}).status_code == 201
+    with app.app_context():
+        assert db.session.scalars(select(PushSubscription.lang)).all() == ["en"]
+
+
+def test_at_closing_a_member_who_did_not_come_hears_their_basket_waits(app, client, runner, service, network):
+    with app.app_context():  # today's distribution, which ends in 30 minutes
+        distribution = db.session.get(Distribution, network["distribution"])
+        distribution.starts_at, distribution.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(minutes=30)
+        db.session.commit()
+        ends_at = distribution.ends_at
+    for name in ("Élodie", "Awa", "Bruno"):
+        member_subscribes(client, network["tokens"][name], service.subscribe(name))
+    phone = enrol_phone(app, [network["point"]], network["users"]["volunteer"])
+    pack = phone.client.get(f"/api/distributions/{network['distribution']}/pack", headers=phone.headers)
+    assert pack.status_code == 200
+    handed = phone.record(
+        "handover", {"order_id": network["orders"]["Élodie"], "outcome": "all"}, network["distribution"]
+    )
+    refused = phone.record(
+        "handover", {"order_id": network["orders"]["Bruno"], "outcome": "refused"}, network["distribution"]
+    )
+    # The phone says it still holds events (it uploaded one of its two): no "your basket awaits" yet.
+    answer = phone.client.post(
+        "/api/events", json={"events": [handed]}, headers=phone.headers | {"X-Comptoir-Pending": "1"}
+    )
+    assert answer.status_code == 200
+    after_closing = (ends_at + timedelta(hours=1)).isoformat(timespec="seconds")
+    app.config["PUSH_QUIET_HOURS"] = ""
+    assert "0 sent" in send_due(runner, after_closing)
+    assert phone.push([refused]).status_code == 200
+    phone.client.get("/api/device", headers=phone.headers | {"X-Comptoir-Pending": "0"})
+
+    assert "1 sent" in send_due(runner, after_closing)
+    [delivery] = service.received
+    assert delivery.subscription_name == "Awa"  # Élodie collected, Bruno refused his basket
+    assert delivery.json()["title"] == "Votre panier vous attend"
+    assert "Maison de quartier du Luzard" in delivery.json()["body"]
+    assert "0 sent" in send_due(runner, (ends_at + timedelta(hours=25)).isoformat(timespec="seconds"))
+
+
+# Volunteers.
+
+
+def volunteer_phone(app, client_app_network, role: str = "volunteer"):
+    network = client_app_network
+    return enrol_phone(app, [network["point"]], network["users"][role], name=f"Téléphone de {role}")
+
+
+def phone_subscribes(phone, subscription, lang: str = "fr"):
+    return phone.client.post(
+        "/api/push/subscriptions",
+        json={"subscription": subscription.as_json(), "lang": lang},
+        headers=phone.headers,
+    )
+
+
+def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(app, client, runner, service, network):
+    sign_in_user(app, client, network["users"]["coordinator"])
+    url = f"/admin/distributions/{network['distribution']}/volunteers"
+    page = client.get(url).get_data(as_text=True)
+    assert "Victor" in page and "Cora" in page and "Otto" not in page and "Ada" not in page
+    answer = submit_form(client, url, {"volunteers": [str(network["users"]["volunteer"])]})
+    assert answer.status_code == 302
+    assert submit_form(client, url, {"volunteers": [str(network["users"]["other"])]}).status_code == 400
+
+    phone = volunteer_phone(app, network)
+    subscription = service.subscribe("Victor")
+    answer = phone_subscribes(phone, subscription)
+    assert answer.status_code == 201, answer.get_json()
+    me = phone.client.get("/api/me", headers=phone.headers).get_json()
+    assert [d["assigned"] for d in me["distributions"]] == [True]
+
+    assert "1 sent" in send_due(runner, DAY_BEFORE)
+    [delivery] = service.received
+    assert delivery.json()["title"] == "Distribution demain"
+    assert "Vous êtes inscrit·e à la distribution de Maison de quartier du Luzard, demain" in delivery.json()["body"]
+    assert delivery.json()["url"] == "http://localhost:5000/app/"
+
+    # Turned off from the app: DELETE, and nothing more.
+    answer = phone.client.delete(
+        "/api/push/subscriptions", json={"endpoint": subscription.endpoint}, headers=phone.headers
+    )
+    assert answer.status_code == 204 and count(app, PushSubscription) == 0
+
+
+def test_the_volunteer_api_needs_a_shift(app, client, service, network):
+    body = {"subscription": service.subscribe().as_json()}
+    answer = client.post("/api/push/subscriptions", json=body)
+    assert answer.status_code == 401
+    phone = volunteer_phone(app, network)
+    answer = phone.client.post(
+        "/api/push/subscriptions", json=body, headers={"Authorization": phone.headers["Authorization"]}
+    )
+    assert answer.status_code == 401 and answer.get_json()["error"]["reason"] == "shift_required"
+
+
+def test_a_pack_changed_after_the_download_is_announced_once(app, runner, service, network):
+    phone = volunteer_phone(app, network)
+    phone_subscribes(phone, service.subscribe("Victor"))
+    pack_url = f"/api/distributions/{network['distribution']}/pack"
+    assert phone.client.get(pack_url, headers=phone.headers).status_code == 200
+    assert "0 sent" in send_due(runner, DAY_BEFORE)  # the pack it holds is the current one
+    with app.app_context():
+        line = db.session.scalar(select(OrderLine).where(OrderLine.product_id == network["basket"]))
+        line.quantity = 2
+        db.session.commit()
+
+    output = send_due(runner, f"2026-11-24T09:00:00{PARIS}")  # the day of the distribution
+    assert "1 sent" in output
+    [delivery] = service.received
+    assert delivery.json()["title"] == "Distribution mise à jour"
+    assert delivery.json()["body"].startswith("La distribution de Maison de quartier du Luzard du mardi 24 novembre")
+    assert "0 sent" in send_due(runner, f"2026-11-24T09:05:00{PARIS}")
+    assert phone.client.get(pack_url, headers=phone.headers).status_code == 200  # downloaded again
+    assert "0 sent" in send_due(runner, f"2026-11-24T09:10:00{PARIS}")
+
+
+# Coordinators and admins.
+
+
+def test_coordinators_and_admins_hear_of_a_new_conflict(app, runner, service, network):
+    with app.app_context():
+        distribution = db.session.get(Distribution, network["distribution"])
+        distribution.starts_at, distribution.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
+        db.session.commit()
+    subscribed = {}
+    for role in ("coordinator", "admin", "other"):
+        phone = volunteer_phone(app, network, role) if role != "other" else None
+        if phone is None:  # Otto coordinates another point: a phone of his own point
+            with app.app_context():
+                elsewhere = db.session.scalar(select(Point.id).where(Point.name == "Lognes"))
+            phone = enrol_phone(app, [elsewhere], network["users"]["other"])
+        subscribed[role] = service.subscribe(role)
+        assert phone_subscribes(phone, subscribed[role], "en").status_code == 201
+    order = network["orders"]["Awa"]
+    for _ in range(2):  # two phones hand over the same order
+        volunteer = volunteer_phone(app, network)
+        event = volunteer.record("handover", {"order_id": order, "outcome": "all"}, network["distribution"])
+        assert volunteer.push([event]).status_code == 200
+
+    app.config["PUSH_QUIET_HOURS"] = ""
+    assert "2 sent" in send_due(runner)
+    assert sorted(d.subscription_name for d in service.received) == ["admin", "coordinator"]
+    message = service.received[0].json()
+    assert message["title"] == "A conflict to resolve"
+    assert message["body"].startswith("Order handed over twice — distribution at Maison de quartier du Luzard on ")
+    assert message["url"] == f"http://localhost:5000/admin/distributions/{network['distribution']}/log#conflicts"
+    assert "0 sent" in send_due(runner)
+
+
+def test_a_phone_silent_with_unsent_events_is_reported(app, runner, service, network):
+    coordinator = volunteer_phone(app, network, "coordinator")
+    phone_subscribes(coordinator, service.subscribe("Cora"))
+    phone = volunteer_phone(app, network)
+    phone.client.get("/api/device", headers=phone.headers | {"X-Comptoir-Pending": "4"})
+    coordinator.client.get("/api/device", headers=coordinator.headers | {"X-Comptoir-Pending": "0"})
+    app.config["PUSH_QUIET_HOURS"] = ""
+    soon = (datetime.now(UTC) + timedelta(minutes=90)).isoformat(timespec="seconds")
+    later = (datetime.now(UTC) + timedelta(hours=3)).isoformat(timespec="seconds")
+    assert "0 sent" in send_due(runner, soon)  # 2 hours by default
+    assert "1 sent" in send_due(runner, later)
+    [delivery] = service.received
+    assert delivery.json()["title"] == "Un téléphone n’est pas synchronisé"
+    assert delivery.json()["body"].startswith("Téléphone de volunteer garde 4 actions non envoyées depuis ")
+    assert "0 sent" in send_due(runner, later)
+    phone.client.get("/api/device", headers=phone.headers | {"X-Comptoir-Pending": "bogus"})  # a hint, ignored
+
+
+# The admin's list.
+
+
+def test_the_admin_lists_subscriptions_per_person_and_removes_one(app, client, service, network):
+    member_subscribes(client, network["tokens"]["Élodie"], service.subscribe())
+    phone = volunteer_phone(app, network)
+    phone_subscribes(phone, service.subscribe())
+    coordinator = app.test_client()
+    sign_in_user(app, coordinator, network["users"]["coordinator"])
+    page = coordinator.get("/admin/notifications/").get_data(as_text=True)
+    assert "Élodie Martin" in page and "Victor" in page and "Téléphone de volunteer" in page
+    with app.app_context():
+        member_sub = db.session.scalar(select(PushSubscription.id).where(PushSubscription.household_id.is_not(None)))
+    other = app.test_client()
+    sign_in_user(app, other, network["users"]["other"])
+    assert "Élodie" not in other.get("/admin/notifications/").get_data(as_text=True)
+    for client_, status in ((other, 404), (coordinator, 302)):
+        token = csrf_token(client_.get("/admin/notifications/").get_data(as_text=True))
+        answer = client_.post(f"/admin/notifications/{member_sub}/delete", data={"csrf_token": token})
+        assert answer.status_code == status
+    assert count(app, PushSubscription) == 1
