@@ -412,7 +412,7 @@ def shell_figures(folder: Path) -> list[Row]:
             "",
         ),
         ("first load: bytes sent by the server (it does not compress)", f"{wire / 1024:,.0f} KB", ""),
-        ("shell gzipped: core", f"{core / 1024:,.0f} KB", ""),
+        ("shell gzipped: core (the precached files and /sw.js)", f"{core / 1024:,.0f} KB", ""),
         (
             "shell gzipped: QR decoder (polyfill + .wasm)",
             f"{decoder / 1024:,.0f} KB" + ("" if not native else " (not fetched: native decoder)"),
