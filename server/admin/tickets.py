@@ -8,12 +8,11 @@ from sqlalchemy.orm import joinedload
 from server.admin import bp
 from server.auth.access import require_points, staff_required
 from server.auth.session import current_user
-from server.cli.urls import external_url
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token, ticket_text
 from server.extensions import db
 from server.models import Household, Point, Tier
 from server.qr import svg
-from server.urls import MAX_ID
+from server.urls import MAX_ID, external_url
 from sync.manual_codes import display
 
 CARDS_PER_PAGE = 10  # 2 × 5 cards of 85 × 54 mm on an A4 sheet

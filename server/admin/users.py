@@ -17,7 +17,6 @@ from server.admin.user_forms import ROLE_LABELS, InviteForm, UserEditForm
 from server.admin.views import form_page, paginate
 from server.auth.access import staff_required
 from server.auth.session import current_user
-from server.cli.urls import external_url
 from server.domain import DomainError
 from server.domain.users import (
     Invitation,
@@ -30,6 +29,7 @@ from server.domain.users import (
 )
 from server.extensions import db
 from server.models import Passkey, User
+from server.urls import external_url
 
 
 @bp.get("/users/")

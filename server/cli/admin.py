@@ -6,8 +6,8 @@ from flask.cli import with_appcontext
 
 from server.audit import record
 from server.auth.links import create_sign_in_link, ensure_admin
-from server.cli.urls import external_url
 from server.extensions import db
+from server.urls import external_url
 
 
 @click.group("admin")

@@ -6,10 +6,10 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from server.cli.admin import admin_sign_in_url
-from server.cli.urls import external_url
 from server.extensions import db
 from server.models import Household
 from server.push_keys import application_server_key
+from server.urls import external_url
 
 DEMO_ADMIN = "admin@comptoir.example"
 

@@ -17,7 +17,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from server.admin.labels import CONFLICT_KIND_LABELS
-from server.cli.urls import external_url
 from server.domain.events import distribution_state, refresh_conflicts
 from server.domain.packs import distribution_pack
 from server.extensions import db
@@ -35,6 +34,7 @@ from server.models import (
     User,
 )
 from server.models.people import user_points
+from server.urls import external_url
 from sync.projection import NOT_COLLECTED
 
 CONFLICT_DAYS = 7  # conflicts of distributions older than this are not announced any more
