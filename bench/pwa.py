@@ -154,9 +154,10 @@ def make_world(folder: Path, picked: int = 0) -> World:
     """``bench/sync.py``'s distribution of 1,000 members, moved to today (started 30 min ago, for another hour);
     a volunteer for its point; a one-time enrolment link for a phone of that point; the current tickets (signed by
     the server, as it renders them on the member's card and page) of ``picked`` members."""
+    from server.clock import utcnow
     from server.domain.devices import create_enrolment
     from server.domain.tickets import ticket_text
-    from server.models import Distribution, Order, User, utcnow
+    from server.models import Distribution, Order, User
     from sync.pack import display_name
 
     app = bench_app(folder, built_app(folder))

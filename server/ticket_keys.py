@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from server.audit import record
+from server.clock import utcnow
 from server.extensions import db
-from server.models import TicketKey, utcnow
+from server.models import TicketKey
 
 
 class TicketKeyError(Exception):

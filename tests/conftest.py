@@ -1,14 +1,17 @@
 """Fixtures: a fresh app and database per test, on SQLite and (when configured) PostgreSQL.
 
 ``COMPTOIR_TEST_POSTGRES_URL`` (set by ``.ci/run``) adds PostgreSQL to every database test. With ``CI=true``
-a missing PostgreSQL or Chromium fails the run instead of skipping.
+a missing PostgreSQL or Chromium fails the run instead of skipping. ``COMPTOIR_TEST_CLOCK_AHEAD_DAYS`` runs the whole
+session that many days in the future (``make test`` does it with a year for the API and unit tests).
 """
 
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +21,7 @@ from server.extensions import db
 POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
+CLOCK_AHEAD_DAYS = int(os.environ.get("COMPTOIR_TEST_CLOCK_AHEAD_DAYS", "0"))
 
 
 def missing(what: str) -> None:
@@ -25,6 +29,16 @@ def missing(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required when CI=true", pytrace=False)
     pytest.skip(f"{what} not available")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clock_ahead() -> Iterator[None]:
+    """The whole run, that many days ahead: a test that passes only near the day it was written fails today."""
+    if not CLOCK_AHEAD_DAYS:
+        yield
+        return
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_AHEAD_DAYS), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

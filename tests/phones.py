@@ -9,8 +9,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from server.clock import utcnow
 from server.extensions import db
-from server.models import Device, Point, User, utcnow
+from server.models import Device, Point, User
 from sync.chain import event_hash
 from sync.events import format_time, new_event_id, parse_event
 

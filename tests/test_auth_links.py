@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from server.clock import utcnow
 from server.extensions import db
-from server.models import AuditEntry, SignInLink, utcnow
+from server.models import AuditEntry, SignInLink
 from tests.helpers import csrf_token, make_sign_in_token, sign_in_as_admin, submit_form
 
 

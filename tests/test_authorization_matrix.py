@@ -102,6 +102,7 @@ class World:
 def build_samples() -> Samples:
     """Points A and B, a coordinator of each, a volunteer of A, an admin; a household, a distribution and an order
     at A; a device of A with a volunteer's shift, and a revoked one; one passkey per user."""
+    from server.clock import utcnow
     from server.domain.devices import create_enrolment, redeem_enrolment, revoke_device
     from server.domain.shifts import start_shift
     from server.models import (
@@ -116,7 +117,6 @@ def build_samples() -> Samples:
         PushSubscription,
         Tier,
         User,
-        utcnow,
     )
 
     tier = Tier(name="Tarif plein", share_percent=100)

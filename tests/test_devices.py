@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 import server.api.shifts
+from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.devices import DeviceRefused, create_enrolment, redeem_enrolment, rotate_credential
 from server.domain.shifts import ShiftRefused, start_shift
@@ -28,7 +29,6 @@ from server.models import (
     Shift,
     SyncedEvent,
     User,
-    utcnow,
 )
 from tests.helpers import csrf_token, sign_in_as_admin, sign_in_user
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from server.clock import utcnow
 from server.domain.events import event_json
 from server.extensions import db
 from server.models import (
@@ -27,7 +28,6 @@ from server.models import (
     SyncedEvent,
     Tier,
     User,
-    utcnow,
 )
 from sync.chain import check_chain, event_hash
 from sync.events import parse_event

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from server.clock import utcnow
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token
 from server.extensions import db
 from server.models import (
@@ -17,7 +18,6 @@ from server.models import (
     Point,
     Product,
     Tier,
-    utcnow,
 )
 
 

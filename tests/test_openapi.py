@@ -33,9 +33,10 @@ def test_the_document_is_served_and_valid(client):
 @pytest.fixture
 def credentials(app):
     """A device of one point with a volunteer's shift on it, and a distribution there."""
+    from server.clock import utcnow
     from server.domain.devices import create_enrolment, redeem_enrolment
     from server.domain.shifts import start_shift
-    from server.models import Distribution, Point, User, utcnow
+    from server.models import Distribution, Point, User
 
     with app.app_context():
         point = Point(name="Maison de quartier du Luzard", town="Noisiel")

@@ -14,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import event, select
 
+from server.clock import utcnow
 from server.domain.devices import create_enrolment, redeem_enrolment
 from server.domain.packs import distribution_pack
 from server.domain.shifts import start_shift
@@ -30,7 +31,6 @@ from server.models import (
     Point,
     Tier,
     User,
-    utcnow,
 )
 from server.ticket_keys import private_key, public_keys
 from sync import pack as packs

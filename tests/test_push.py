@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models import (
     Distribution,
@@ -24,7 +25,6 @@ from server.models import (
     PushSubscription,
     Tier,
     User,
-    utcnow,
 )
 from server.push_keys import application_server_key
 from tests.helpers import csrf_token, sign_in_user, submit_form

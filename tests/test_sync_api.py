@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from server.clock import utcnow
 from server.domain.events import refresh_conflicts
 from server.extensions import db
 from server.models import (
@@ -22,7 +23,6 @@ from server.models import (
     SyncedEvent,
     Tier,
     User,
-    utcnow,
 )
 from sync.chain import event_hash
 from sync.events import parse_event

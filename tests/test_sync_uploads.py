@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from waitress import create_server
 
+from server.clock import utcnow
 from server.domain.events import distribution_state, projection_orders
 from server.extensions import db
-from server.models import Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, Tier, User, utcnow
+from server.models import Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, Tier, User
 from sync.events import parse_event
 from sync.projection import project
 from tests.phones import Phone, enrol_phone

@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import select
 
+from server.clock import utcnow
 from server.domain.tickets import revocation_list
 from server.extensions import db
-from server.models import AuditEntry, Household, Point, Tier, utcnow
+from server.models import AuditEntry, Household, Point, Tier
 from server.ticket_keys import public_keys
 from sync import tickets
 

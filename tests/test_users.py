@@ -12,10 +12,11 @@ from sqlalchemy import func, select, update
 import server.auth  # noqa: F401  (before server.audit, which the domain imports)
 from server.auth.links import redeem_link
 from server.auth.views import safe_next
+from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.users import create_invitation, invite_user, update_user
 from server.extensions import db
-from server.models import AuditEntry, Passkey, Point, SignInLink, User, WebAuthnChallenge, utcnow
+from server.models import AuditEntry, Passkey, Point, SignInLink, User, WebAuthnChallenge
 from tests.helpers import csrf_token, sign_in_user, submit_form
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from server.admin import bp
 from server.admin.forms import network_timezone
 from server.auth.access import require_points, staff_required
+from server.clock import utcnow
 from server.domain.distribution_log import Week, point_history
 from server.extensions import db
 from server.formatting import money
-from server.models import Point, utcnow
+from server.models import Point
 from sync.vocabulary import PAYMENT_METHODS
 
 

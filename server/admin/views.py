@@ -30,6 +30,7 @@ from server.admin.forms import (
 from server.admin.labels import LABELS
 from server.auth.access import admin_required, require_points, staff_required
 from server.auth.session import current_user
+from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.distributions import create_distribution, update_distribution
 from server.domain.members import create_household, create_tier, delete_tier, update_household, update_tier
@@ -45,7 +46,6 @@ from server.models import (
     Product,
     Tier,
     User,
-    utcnow,
 )
 from server.urls import MAX_ID
 from sync.vocabulary import HOUSEHOLD_STATUSES

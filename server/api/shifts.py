@@ -16,10 +16,11 @@ from server.api.errors import ApiError
 from server.api.openapi import described
 from server.auth.access import device_required, shift_required
 from server.auth.webauthn import PasskeyRefused, begin_authentication, finish_authentication
+from server.clock import utcnow
 from server.domain.devices import DeviceRefused
 from server.domain.shifts import ShiftRefused, end_shift, shared_points, start_shift
 from server.extensions import db
-from server.models import Distribution, NetworkSettings, Order, User, utcnow
+from server.models import Distribution, NetworkSettings, Order, User
 
 UPCOMING_DAYS = 14  # how far ahead ``/api/me`` lists distributions
 UPCOMING_MAX = 50

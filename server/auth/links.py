@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from server.clock import utcnow
 from server.extensions import db
-from server.models import SignInLink, User, utcnow
+from server.models import SignInLink, User
 
 
 class LinkRefused(Exception):

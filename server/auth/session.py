@@ -1,10 +1,9 @@
 """Who is signed in: the cookie session of the admin pages."""
 
-import time
-
 from flask import Flask, g, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models import User
 
@@ -15,7 +14,7 @@ def sign_in(user: User) -> None:
     if lang:
         session["lang"] = lang
     session["user_id"] = user.id
-    session[RENEWED] = int(time.time())
+    session[RENEWED] = int(utcnow().timestamp())
     session.permanent = True
 
 
@@ -51,7 +50,7 @@ class RenewingSessionInterface(SecureCookieSessionInterface):
             return True
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
             return False
-        now = int(time.time())
+        now = int(utcnow().timestamp())
         every = min(RENEWAL_MAX_SECONDS, app.permanent_session_lifetime.total_seconds() / 10)
         if now - session.get(RENEWED, 0) < every:
             return False

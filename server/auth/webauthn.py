@@ -32,8 +32,9 @@ from webauthn.helpers.structs import (
 )
 
 from server.audit import record
+from server.clock import utcnow
 from server.extensions import db
-from server.models import Passkey, User, WebAuthnChallenge, utcnow
+from server.models import Passkey, User, WebAuthnChallenge
 
 
 class PasskeyRefused(Exception):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
+from server.clock import today as today_in
 from server.demo import data
 from server.domain.tickets import issue_missing_tickets
 from server.extensions import db
@@ -70,7 +71,7 @@ class _Member:
 
 def load_demo(today: date | None = None, seed: int = 2026) -> str:
     """Load the demo network and return a one-paragraph summary; flushes, the caller commits."""
-    today = today or date.today()
+    today = today or today_in(LOCAL)
     _refuse_unless_empty()
     loaded_at = _local(today, time(7))  # when the demo pretends its data was entered
     _configure_network()

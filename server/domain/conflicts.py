@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.auth.access import manages_point
+from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.points import NotAllowed
 from server.extensions import db
-from server.models import Conflict, Distribution, SyncedEvent, User, utcnow
+from server.models import Conflict, Distribution, SyncedEvent, User
 from sync.chain import event_hash
 from sync.events import (
     RESOLUTION_ACTIONS,

@@ -15,9 +15,10 @@ from sqlalchemy import or_, select, update
 
 from server.audit import record
 from server.auth.access import manages_point
+from server.clock import utcnow
 from server.domain import DomainError
 from server.extensions import db
-from server.models import Device, DeviceEnrolment, Point, Shift, User, utcnow
+from server.models import Device, DeviceEnrolment, Point, Shift, User
 
 NAME_MAX = 80
 

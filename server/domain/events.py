@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
+from server.clock import utcnow
 from server.domain.shifts import may_work_at
 from server.extensions import db
-from server.models import Conflict, Device, Distribution, Order, Shift, SyncedEvent, User, utcnow
+from server.models import Conflict, Device, Distribution, Order, Shift, SyncedEvent, User
 from sync import conflicts, projection
 from sync.events import Event, format_time, parse_event
 from sync.ingest import Plan, plan_batch

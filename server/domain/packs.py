@@ -11,6 +11,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from server.clock import utcnow
 from server.domain.tickets import revocation_list
 from server.extensions import db
 from server.models import (
@@ -25,7 +26,6 @@ from server.models import (
     OrderLine,
     Product,
     Tier,
-    utcnow,
 )
 from server.ticket_keys import public_keys
 from sync.pack import BuiltPack, LineData, MemberData, build_pack

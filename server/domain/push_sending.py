@@ -21,9 +21,10 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
+from server.clock import utcnow
 from server.domain.notifications import Notice, due_notices
 from server.extensions import db
-from server.models import NetworkSettings, PushDelivery, PushSubscription, utcnow
+from server.models import NetworkSettings, PushDelivery, PushSubscription
 from server.push_keys import vapid_key
 
 log = logging.getLogger(__name__)

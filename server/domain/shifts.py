@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from server.audit import record
+from server.clock import utcnow
 from server.domain.devices import DeviceRefused, digest, new_secret
 from server.extensions import db
-from server.models import Device, NetworkSettings, Point, Shift, User, utcnow
+from server.models import Device, NetworkSettings, Point, Shift, User
 from sync.shifts import end_of_day
 
 

@@ -2,12 +2,14 @@
 
 import secrets
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from server.audit import record
+from server.clock import today as today_in
 from server.extensions import db
-from server.models import Household
+from server.models import Household, NetworkSettings
 from server.ticket_keys import private_key, signing_key
 from sync import manual_codes, tickets
 
@@ -18,7 +20,7 @@ def issue_ticket(household: Household, today: date | None = None) -> str:
     A new manual code comes with it (the old card's code stops matching). Returns the ticket's text.
     """
     key_id, key = signing_key()
-    _issue(household, key_id, today or date.today())
+    _issue(household, key_id, today or _network_today())
     db.session.flush()
     record("ticket.issue", target=f"household:{household.id}", serial=household.ticket_serial, key_id=key_id)
     return tickets.sign(_ticket(household), key)
@@ -31,7 +33,7 @@ def issue_missing_tickets(today: date | None = None) -> int:
         select(Household).where(Household.ticket_serial.is_(None), Household.status == "active")
     ).all()
     for household in households:
-        _issue(household, key_id, today or date.today())
+        _issue(household, key_id, today or _network_today())
     db.session.flush()
     record("ticket.issue_missing", count=len(households), key_id=key_id)
     return len(households)
@@ -109,3 +111,7 @@ def _unused_manual_code() -> str:
         code = manual_codes.new_code()
         if db.session.scalar(select(Household.id).where(Household.manual_code == code)) is None:
             return code
+
+
+def _network_today() -> date:
+    return today_in(ZoneInfo(NetworkSettings.current().timezone))

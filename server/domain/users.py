@@ -19,9 +19,10 @@ from sqlalchemy import and_, exists, func, or_, select, update
 
 from server.audit import record
 from server.auth.links import create_sign_in_link, find_link
+from server.clock import utcnow
 from server.domain import DomainError, clean, is_taken, require_text
 from server.extensions import db
-from server.models import Point, SignInLink, User, utcnow
+from server.models import Point, SignInLink, User
 from server.models.people import user_points
 from server.urls import MAX_ID
 from sync.vocabulary import USER_ROLES

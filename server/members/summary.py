@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from server.clock import utcnow
 from server.extensions import db
-from server.models import Account, AccountMovement, Distribution, Household, Order, OrderLine, utcnow
+from server.models import Account, AccountMovement, Distribution, Household, Order, OrderLine
 
 
 @dataclass(frozen=True)

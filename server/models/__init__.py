@@ -8,7 +8,6 @@ from server.models.people import Household, Passkey, SignInLink, Tier, User, Web
 from server.models.push import HeldPack, PushDelivery, PushSubscription
 from server.models.sync import Conflict, Device, DeviceEnrolment, Shift, SyncedEvent
 from server.models.tickets import TicketKey
-from server.models.types import utcnow
 
 __all__ = [
     "Account",
@@ -36,5 +35,4 @@ __all__ = [
     "User",
     "WebAuthnChallenge",
     "distribution_volunteers",
-    "utcnow",
 ]

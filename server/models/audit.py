@@ -6,9 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models.people import User
-from server.models.types import UTCDateTime, utcnow
+from server.models.types import UTCDateTime
 
 
 class AuditEntry(db.Model):

@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models.people import Household, User
-from server.models.types import UTCDateTime, utcnow
+from server.models.types import UTCDateTime
 from sync import pricing
 from sync.vocabulary import DISTRIBUTION_STATUSES
 

@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models.people import Household
-from server.models.types import UTCDateTime, utcnow
+from server.models.types import UTCDateTime
 from sync.vocabulary import ACCOUNT_KINDS
 
 

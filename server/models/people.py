@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, BigInteger, Column, Date, Enum, ForeignKey, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.clock import utcnow
 from server.extensions import db
-from server.models.types import UTCDateTime, utcnow
+from server.models.types import UTCDateTime
 from sync import pack
 from sync.vocabulary import HOUSEHOLD_STATUSES, USER_ROLES
 

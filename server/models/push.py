@@ -5,10 +5,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models.people import Household, User
 from server.models.sync import Device
-from server.models.types import UTCDateTime, utcnow
+from server.models.types import UTCDateTime
 
 
 class PushSubscription(db.Model):

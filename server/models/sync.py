@@ -6,10 +6,11 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Enum, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.clock import utcnow
 from server.extensions import db
 from server.models.distribution import Point
 from server.models.people import User
-from server.models.types import UTCDateTime, utcnow
+from server.models.types import UTCDateTime
 from sync.vocabulary import CONFLICT_STATUSES
 
 device_points = Table(

@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.clock import utcnow
 from server.extensions import db
-from server.models.types import UTCDateTime, utcnow
+from server.models.types import UTCDateTime
 
 
 class TicketKey(db.Model):

@@ -32,10 +32,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def render_migration_item(type_: str, obj, autogen_context):
     """Alembic hook: write ``UTCDateTime`` columns as plain ``sa.DateTime(timezone=True)`` in migrations."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

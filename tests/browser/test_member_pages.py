@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from server.clock import utcnow
 from server.domain.tickets import issue_ticket
 from server.extensions import db
-from server.models import Distribution, Household, Order, OrderLine, Point, Product, Tier, utcnow
+from server.models import Distribution, Household, Order, OrderLine, Point, Product, Tier
 from sync.manual_codes import display
 from tests.helpers import make_sign_in_token
 

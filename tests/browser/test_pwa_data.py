@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
+from server.clock import utcnow
 from server.domain.devices import create_enrolment, redeem_enrolment
 from server.domain.shifts import start_shift
 from server.domain.tickets import issue_ticket
@@ -31,7 +32,6 @@ from server.models import (
     SyncedEvent,
     Tier,
     User,
-    utcnow,
 )
 from sync import manual_codes
 from sync.chain import check_chain

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from server.clock import utcnow
 from server.domain.devices import create_enrolment
 from server.domain.tickets import issue_ticket
 from server.extensions import db
@@ -34,7 +35,6 @@ from server.models import (
     SyncedEvent,
     Tier,
     User,
-    utcnow,
 )
 from sync import manual_codes
 from tests.browser.conftest import PHONE
