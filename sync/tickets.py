@@ -32,6 +32,9 @@ PAYLOAD = struct.Struct(">BBIHH")
 SIGNATURE_SIZE = 64
 TICKET_SIZE = PAYLOAD.size + SIGNATURE_SIZE  # 74 bytes
 TEXT_LENGTH = 119  # base32 of 74 bytes, without padding
+# What readers strip around a ticket (what a scanner or a copy-paste adds), and nothing else: a byte order mark
+# (U+FEFF) or a no-break space is not white space here, in Python as in the PWA.
+WHITE_SPACE = " \t\r\n"
 ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 # Refusal reasons, in the order they are checked.
@@ -73,7 +76,7 @@ def sign(ticket: Ticket, private_key: Ed25519PrivateKey) -> str:
 
 
 def _decode(text: str) -> bytes:
-    text = text.strip().upper()
+    text = text.strip(WHITE_SPACE).upper()
     if not text or not set(text) <= ALPHABET:
         raise TicketRefused("malformed")
     if len(text) < TEXT_LENGTH:

@@ -22,7 +22,7 @@ def submit_form(client: FlaskClient, url: str, data: dict, **kwargs):
 
 
 def make_sign_in_token(app: Flask, email: str) -> str:
-    from server.auth.links import create_sign_in_link, ensure_admin
+    from server.domain.links import create_sign_in_link, ensure_admin
     from server.extensions import db
 
     with app.app_context():
@@ -39,7 +39,7 @@ def sign_in_as_admin(app: Flask, client: FlaskClient, email: str) -> None:
 
 def sign_in_user(app: Flask, client: FlaskClient, user_id: int):
     """Sign ``client`` in as the user ``user_id`` through a real one-time link; returns the redirect response."""
-    from server.auth.links import create_sign_in_link
+    from server.domain.links import create_sign_in_link
     from server.extensions import db
     from server.models import User
 

@@ -145,7 +145,7 @@ def build_samples() -> Samples:
     }
     db.session.add_all(passkeys.values())
 
-    from server.auth.links import create_sign_in_link
+    from server.domain.links import create_sign_in_link
 
     link_token = create_sign_in_link(link_user, 24 * 60)
     credentials, tokens, devices = {}, {}, {}
@@ -189,7 +189,7 @@ def build_samples() -> Samples:
 
 def caller(app, user_id: int | None = None, headers: dict[str, str] | None = None) -> Caller:
     """A session cookie (signed in through a real one-time link when ``user_id`` is given) and its CSRF token."""
-    from server.auth.links import create_sign_in_link
+    from server.domain.links import create_sign_in_link
     from server.models import User
 
     client = app.test_client()

@@ -41,6 +41,11 @@ def test_invalid_vectors(vector):
     assert refused.value.reason == vector["reason"]
 
 
+@pytest.mark.parametrize("vector", VECTORS["same_as_valid_1"], ids=lambda v: v["description"])
+def test_other_writings_of_a_ticket_are_read(vector):
+    assert tickets.verify(vector["text"], KEYS, MIN_SERIALS) == tickets.verify(VECTORS["valid"][1]["text"], KEYS)
+
+
 def test_every_reason_has_a_vector():
     assert {v["reason"] for v in VECTORS["invalid"]} == set(tickets.REASONS)
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 import server.auth  # noqa: F401  (before server.audit, which the domain imports)
-from server.auth.links import redeem_link
 from server.auth.views import safe_next
 from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.links import redeem_link
 from server.domain.users import create_invitation, invite_user, update_user
 from server.extensions import db
 from server.models import AuditEntry, Passkey, Point, SignInLink, User, WebAuthnChallenge

@@ -26,7 +26,8 @@ export async function importPublicKeys(rawByKeyId) {
 }
 
 function decode(text) {
-  const clean = text.trim().toUpperCase();
+  // Only space, tab, CR and LF around the text, as sync/tickets.py (String.trim would also drop U+FEFF).
+  const clean = text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '').toUpperCase();
   if (!clean || !BASE32.test(clean)) return { reason: 'malformed' };
   if (clean.length < TEXT_LENGTH) return { reason: 'truncated' };
   if (clean.length > TEXT_LENGTH) return { reason: 'too_long' };

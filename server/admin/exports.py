@@ -14,17 +14,17 @@ from sqlalchemy.orm import joinedload
 
 from server.admin import bp
 from server.admin.forms import managed, network_timezone
-from server.admin.labels import (
-    HANDOVER_OUTCOME_LABELS,
-    ORDER_STATUS_LABELS,
-    PAYMENT_METHOD_LABELS,
-)
 from server.admin.log import Words, _distribution
 from server.admin.views import actor
 from server.auth.access import require_points, staff_required
 from server.domain.distribution_log import DistributionLog, LogEntry, load_log
 from server.errors import error_response
 from server.extensions import db
+from server.labels import (
+    HANDOVER_OUTCOME_LABELS,
+    ORDER_STATUS_LABELS,
+    PAYMENT_METHOD_LABELS,
+)
 from server.models import Distribution, Point
 from server.urls import MAX_ID
 from sync.events import (

@@ -23,8 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from server.admin.fields import MoneyField
-from server.admin.labels import DISTRIBUTION_STATUS_LABELS, HOUSEHOLD_STATUS_LABELS
 from server.extensions import db
+from server.labels import DISTRIBUTION_STATUS_LABELS, HOUSEHOLD_STATUS_LABELS
 from server.models import Distribution, Household, Point, Tier, User
 from server.models.people import user_points
 from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES

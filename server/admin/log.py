@@ -25,15 +25,6 @@ from wtforms.validators import DataRequired, Length
 
 from server.admin import bp
 from server.admin.forms import CHOOSE, network_timezone
-from server.admin.labels import (
-    CASH_COUNT_KIND_LABELS,
-    CONFLICT_KIND_LABELS,
-    EVENT_TYPE_LABELS,
-    HANDOVER_OUTCOME_LABELS,
-    PAYMENT_METHOD_LABELS,
-    RESOLUTION_ACTION_LABELS,
-    SCAN_REFUSAL_LABELS,
-)
 from server.admin.views import actor
 from server.auth.access import require_points, staff_required
 from server.domain import DomainError
@@ -42,6 +33,15 @@ from server.domain.distribution_log import DistributionLog, LogEntry, load_log
 from server.domain.events import refresh_conflicts
 from server.extensions import db
 from server.formatting import money
+from server.labels import (
+    CASH_COUNT_KIND_LABELS,
+    CONFLICT_KIND_LABELS,
+    EVENT_TYPE_LABELS,
+    HANDOVER_OUTCOME_LABELS,
+    PAYMENT_METHOD_LABELS,
+    RESOLUTION_ACTION_LABELS,
+    SCAN_REFUSAL_LABELS,
+)
 from server.models import Conflict, Distribution, Household
 from sync.events import (
     SERVER_DEVICE_ID,

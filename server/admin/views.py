@@ -27,7 +27,6 @@ from server.admin.forms import (
     TierForm,
     managed,
 )
-from server.admin.labels import LABELS
 from server.auth.access import admin_required, require_points, staff_required
 from server.auth.session import current_user
 from server.clock import utcnow
@@ -37,6 +36,7 @@ from server.domain.members import create_household, create_tier, delete_tier, up
 from server.domain.points import create_point, update_point
 from server.domain.products import create_product, update_product
 from server.extensions import db
+from server.labels import LABELS
 from server.models import (
     AccountMovement,
     Distribution,

@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, redirect, request, url_for
 
 from server.auth.session import current_user
+from server.domain.points import manages_point
 from server.models import User
 
 STAFF_ROLES = ("admin", "coordinator")
@@ -89,11 +90,6 @@ def shift_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return tag(wrapped, "shift")
-
-
-def manages_point(user: User, point_id: int | None) -> bool:
-    """Admins manage every point; coordinators only theirs."""
-    return user.role == "admin" or (user.role == "coordinator" and point_id in user.point_ids)
 
 
 def require_points(point_ids: Iterable[int | None]) -> None:

@@ -34,7 +34,6 @@ from wtforms.validators import DataRequired, Length
 from server.audit import record
 from server.auth import bp
 from server.auth.access import STAFF_ROLES, public, signed_in
-from server.auth.links import LinkRefused, find_link, redeem_link
 from server.auth.session import current_user, sign_in, sign_out
 from server.auth.webauthn import (
     PasskeyRefused,
@@ -43,6 +42,7 @@ from server.auth.webauthn import (
     finish_authentication,
     finish_registration,
 )
+from server.domain.links import LinkRefused, find_link, redeem_link
 from server.extensions import db
 from server.models import Passkey, User
 

@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from server.audit import record
-from server.auth.links import create_sign_in_link, ensure_admin
+from server.domain.links import create_sign_in_link, ensure_admin
 from server.extensions import db
 from server.urls import external_url
 

@@ -11,10 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from server.audit import record
-from server.auth.access import manages_point
 from server.clock import utcnow
 from server.domain import DomainError
-from server.domain.points import NotAllowed
+from server.domain.points import NotAllowed, manages_point
 from server.extensions import db
 from server.models import Conflict, Distribution, SyncedEvent, User
 from sync.chain import event_hash

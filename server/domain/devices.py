@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from server.audit import record
-from server.auth.access import manages_point
 from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.points import manages_point
 from server.extensions import db
 from server.models import Device, DeviceEnrolment, Point, Shift, User
 

@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from server.admin.labels import CONFLICT_KIND_LABELS
 from server.domain.events import distribution_state, refresh_conflicts
 from server.domain.packs import distribution_pack
 from server.extensions import db
 from server.formatting import money
+from server.labels import CONFLICT_KIND_LABELS
 from server.models import (
     Conflict,
     Device,

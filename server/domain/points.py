@@ -2,9 +2,9 @@
 
 Who may change what is decided here too, for every domain module: ``actor`` is the signed-in user making the change,
 ``None`` the system (the CLI, the demo loader, tests). Admins may do everything; a coordinator acts only within the
-points they manage (``server.auth.access.manages_point``). Only admins create points and (de)activate them; a
-coordinator edits the details of their own points. The views refuse earlier (403, or 404 for another point's
-objects); these checks are the last guard, so the rule holds for every caller.
+points they manage (``manages_point``, the one rule the web layer's decorators ask too). Only admins create points
+and (de)activate them; a coordinator edits the details of their own points. The views refuse earlier (403, or 404
+for another point's objects); these checks are the last guard, so the rule holds for every caller.
 """
 
 from collections.abc import Mapping
@@ -13,7 +13,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from server.audit import record
-from server.auth.access import manages_point
 from server.domain import DomainError, apply_changes, clean, is_taken, require_text
 from server.extensions import db
 from server.models import Point, User
@@ -21,6 +20,11 @@ from server.models import Point, User
 POINT_FIELDS = ("name", "town", "address", "ephemeral", "active", "notes")
 ADMIN_ONLY = _l("Only an administrator can make this change.")
 NOT_MANAGED = _l("Choose a point from the list.")  # what a coordinator sees: the list offers only their points
+
+
+def manages_point(user: User, point_id: int | None) -> bool:
+    """Admins manage every point; coordinators only theirs."""
+    return user.role == "admin" or (user.role == "coordinator" and point_id in user.point_ids)
 
 
 class NotAllowed(DomainError):

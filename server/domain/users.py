@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, update
 
 from server.audit import record
-from server.auth.links import create_sign_in_link, find_link
 from server.clock import utcnow
 from server.domain import DomainError, clean, is_taken, require_text
+from server.domain.links import create_sign_in_link, find_link
 from server.extensions import db
 from server.models import Point, SignInLink, User
 from server.models.people import user_points

@@ -5,7 +5,6 @@ from pathlib import Path
 from flask import Response, jsonify, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 
-from server.admin.labels import ACCOUNT_KIND_LABELS
 from server.api.body import read_json
 from server.api.errors import ApiError
 from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
@@ -13,6 +12,7 @@ from server.auth.access import member_link, public
 from server.domain.push_subscriptions import find, remove
 from server.domain.tickets import ticket_text
 from server.extensions import csrf, db
+from server.labels import ACCOUNT_KIND_LABELS
 from server.members import bp
 from server.members.summary import summarise
 from server.models import Household

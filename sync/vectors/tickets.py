@@ -62,6 +62,15 @@ def build() -> dict[str, Any]:
         ("malformed", "", "empty"),
         ("malformed", good[:-1] + "1", "a character outside base32"),
         ("malformed", good[:-1] + _spare_bits_set(good[-1]), "same bytes, spare bits of the last character set"),
+        ("malformed", "\ufeff" + good, "a leading byte order mark (U+FEFF) is not white space"),
+        ("malformed", good + "\u00a0", "a trailing no-break space is not white space"),
+        ("malformed", good[:60] + " " + good[60:], "white space inside the text"),
+    ]
+    # Other writings of the second valid ticket that readers accept: any case, space, tab, CR and LF around it.
+    same = [
+        (good.lower(), "lower case"),
+        (" \t" + good + "\r\n", "space and tab before, CR LF after"),
+        ("\n" + good.lower() + " ", "line feed before, lower case, space after"),
     ]
     return {
         "description": "Comptoir member ticket test vectors; see docs/tickets.md. Test keys only.",
@@ -81,4 +90,5 @@ def build() -> dict[str, Any]:
             for ticket, key, description in valid
         ],
         "invalid": [{"description": d, "text": text, "reason": reason} for reason, text, d in invalid],
+        "same_as_valid_1": [{"description": d, "text": text} for text, d in same],
     }

@@ -36,6 +36,8 @@ def test_vectors_in_chromium(phone):
     invalid = verify_in_browser(phone, [v["text"] for v in VECTORS["invalid"]])
     for vector, result in zip(VECTORS["invalid"], invalid, strict=True):
         assert result == {"ok": False, "reason": vector["reason"]}, vector["description"]
+    same = verify_in_browser(phone, [v["text"] for v in VECTORS["same_as_valid_1"]])
+    assert same == [valid[1]] * len(same)
 
 
 def test_a_thousand_single_byte_alterations_are_refused_in_chromium(phone):
