@@ -4,7 +4,6 @@ right behind Caddy or nginx, and cannot be forged without it."""
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-import itsdangerous.timed
 import pytest
 from sqlalchemy import select
 
@@ -72,12 +71,12 @@ def test_signed_in_cookie_lasts_the_configured_lifetime(app, client):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Move the clock the session signature is checked with (itsdangerous), and only that one."""
-    offset = {"seconds": 0}
-    real_time = itsdangerous.timed.time.time
-    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + offset["seconds"])
-    return offset
+def clock(time_machine):
+    """Stops the clock now; ``clock(seconds)`` moves it that far from the start (the server's clock and the one the
+    session signature is checked with alike)."""
+    start = datetime.now(UTC)
+    time_machine.move_to(start, tick=False)
+    return lambda seconds: time_machine.move_to(start + timedelta(seconds=seconds), tick=False)
 
 
 def test_the_lifetime_is_idle_time(app, client, clock):
@@ -85,9 +84,9 @@ def test_the_lifetime_is_idle_time(app, client, clock):
     for longer than it is signed out."""
     sign_in(app, client)
     for minutes in (8, 16, 24):  # 24 min after sign-in, never idle for 10
-        clock["seconds"] = minutes * 60
+        clock(minutes * 60)
         assert client.get("/admin/").status_code == 200, minutes
-    clock["seconds"] = 24 * 60 + 601
+    clock(24 * 60 + 601)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/auth/sign-in" in response.location
 
@@ -103,7 +102,7 @@ def test_requests_do_not_rewrite_the_cookie_between_renewals(app, client, clock)
         answer = client.get(path)
         assert answer.status_code == 200, path
         assert not [c for c in answer.headers.getlist("Set-Cookie") if c.startswith("comptoir_session=")], path
-    clock["seconds"] = 61  # the lifetime is 600 s: renewed after 60 s
+    clock(61)  # the lifetime is 600 s: renewed after 60 s
     assert session_cookie(client.get("/admin/"))  # renewed
     assert not client.get("/admin/").headers.getlist("Set-Cookie")
 
