@@ -372,6 +372,136 @@ def test_two_tabs_recording_at_once_keep_one_chain(app, context, page, world):
     assert len(sent) == 16 and check_chain(sent) == []
 
 
+def chain_state(page, distribution: int) -> dict:
+    return run(
+        page,
+        """
+        const db = await store.database();
+        return {
+            chain: (await db.get('chains', arg)) ?? null,
+            counter: (await db.get('meta', 'outboxCounter')) ?? null,
+            outbox: (await db.getAllFromIndex('outbox', 'order')).map((entry) => entry.id),
+        };
+        """,
+        distribution,
+    )
+
+
+def test_record_many_writes_a_batch_whole_or_not_at_all(app, page, world):
+    """What one confirmation says is one IndexedDB transaction: the batch takes the next numbers of the chain, each
+    event's prev_hash the hash of the one before; when writing one of its events fails, none of it is kept."""
+    enrol(app, page, world)
+    first = record(page, world, "note", {"text": "Ouverture"})
+    batch = [
+        {"type": "handover", "payload": {"order_id": world.orders[0], "outcome": "all"}},
+        {"type": "payment", "payload": {"order_id": world.orders[0], "amount_cents": 1000, "method": "cash"}},
+        {
+            "type": "payment",
+            "payload": {"order_id": world.orders[0], "amount_cents": 428, "method": "cheque", "method_details": "12"},
+        },
+    ]
+    # A store left inconsistent: the third event's recording number is already taken (the outbox's `order` index is
+    # unique), so its write fails inside the transaction, after the first two were written.
+    before = chain_state(page, world.distribution)
+    failed = run(
+        page,
+        """
+        const db = await store.database();
+        const order = (await db.get('meta', 'outboxCounter')) + 3;
+        await db.put('outbox', {id: 'stray', distributionId: 0, order, event: null, hash: null, recordedAt: null});
+        try {
+            await events.recordMany(arg.batch, {distributionId: arg.distribution});
+            return null;
+        } catch (error) {
+            await db.delete('outbox', 'stray');
+            return error.name;
+        }
+        """,
+        {"batch": batch, "distribution": world.distribution},
+    )
+    assert failed == "ConstraintError"
+    assert (
+        chain_state(page, world.distribution)
+        == before
+        == {
+            "chain": {"seq": 1, "prevHash": first["hash"], "deviceId": first["event"]["device_id"]},
+            "counter": 1,
+            "outbox": [first["event"]["id"]],
+        }
+    )
+    # A batch the phone may not record is refused before anything is written.
+    refused = run(
+        page,
+        "return events.recordMany(arg.batch, {distributionId: arg.distribution}).catch((e) => e.name);",
+        {"batch": [batch[0], {"type": "conflict_resolved", "payload": {}}], "distribution": world.distribution},
+    )
+    assert refused == "TypeError" and chain_state(page, world.distribution) == before
+
+    # The same batch, once the store is sound: one transaction, one unbroken piece of the chain.
+    run(
+        page,
+        """
+        window.transactions = 0;
+        const transaction = IDBDatabase.prototype.transaction;
+        IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+            if (mode === 'readwrite' && [].concat(stores).includes('outbox')) window.transactions += 1;
+            return transaction.call(this, stores, mode, ...rest);
+        };
+        """,
+    )
+    recorded = run(
+        page,
+        "return events.recordMany(arg.batch, {distributionId: arg.distribution});",
+        {"batch": batch, "distribution": world.distribution},
+    )
+    assert page.evaluate("window.transactions") == 1
+    assert [r["event"]["seq"] for r in recorded] == [2, 3, 4]
+    assert [r["event"]["prev_hash"] for r in recorded] == [first["hash"], recorded[0]["hash"], recorded[1]["hash"]]
+    assert len({r["event"]["id"] for r in recorded}) == 3
+    state = chain_state(page, world.distribution)
+    assert state["chain"]["seq"] == 4 and state["chain"]["prevHash"] == recorded[2]["hash"] and state["counter"] == 4
+    assert state["outbox"] == [first["event"]["id"], *(r["event"]["id"] for r in recorded)]
+    assert sync_now(page)["accepted"] == 4
+    rows = stored_events(app)
+    assert [row.event_id for row in rows] == state["outbox"]
+    assert check_chain([parse_event(entry["event"]) for entry in log_entries(page, world.distribution)]) == []
+
+
+def test_no_nul_character_is_ever_recorded(app, page, world):
+    """A NUL (U+0000) typed or pasted in any text (a note, a substitution note, a cheque number, a void's reason)
+    is dropped when recorded: the server takes every event, and nothing stored holds one."""
+    enrol(app, page, world)
+    nul = "\x00"
+    recorded = run(
+        page,
+        """
+        const context = {distributionId: arg.distribution};
+        const handover = await events.record('handover', {
+            order_id: arg.order, outcome: 'partial', lines: [{product_id: 1, quantity_received: 1}],
+            substitution_note: `Œufs${arg.nul} remplacés`,
+        }, context);
+        const batch = await events.recordMany([
+            {type: 'payment', payload: {order_id: arg.order, amount_cents: 500, method: 'cheque',
+                                        method_details: `${arg.nul}0001234${arg.nul}`}},
+            {type: 'payment', payload: {order_id: arg.order, amount_cents: 300, method: 'card',
+                                        method_details: `TPE${arg.nul}42`}},
+            {type: 'note', payload: {text: `${arg.nul}Pluie${arg.nul}${arg.nul}`}},
+        ], context);
+        const voided = await events.record('void', {event_id: batch[2].event.id, reason: `dou${arg.nul}blon`}, context);
+        return [handover, ...batch, voided];
+        """,
+        {"distribution": world.distribution, "order": world.orders[0], "nul": nul},
+    )
+    payloads = [r["event"]["payload"] for r in recorded]
+    assert payloads[0]["substitution_note"] == "Œufs remplacés"
+    assert [p["method_details"] for p in payloads[1:3]] == ["0001234", "TPE42"]
+    assert payloads[3]["text"] == "Pluie" and payloads[4]["reason"] == "doublon"
+    outbox = run(page, "return (await store.database()).getAll('outbox');")
+    assert nul not in json.dumps(outbox, ensure_ascii=False)
+    assert sync_now(page)["accepted"] == 5
+    assert all(nul not in json.dumps(row.payload, ensure_ascii=False) for row in stored_events(app))
+
+
 def test_other_phones_events_come_down(app, page, world):
     enrol(app, page, world)
     run(page, "return packs.downloadPack(arg);", world.distribution)
