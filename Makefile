@@ -25,7 +25,8 @@ test: deps
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-PWA_SOURCES := $(wildcard pwa/src/*.js pwa/src/**/*.js pwa/src/*.css) pwa/sw.js pwa/build-sw.mjs pwa/index.html
+PWA_SOURCES := $(wildcard pwa/src/*.js pwa/src/**/*.js pwa/src/*.css) pwa/sw.js pwa/member/sw.js pwa/build-sw.mjs \
+	pwa/index.html
 PWA_BUILT := pwa/dist/.built
 
 deps: $(INSTALLED) $(NODE_INSTALLED) $(MO_FILES) $(PWA_BUILT)
