@@ -39,7 +39,10 @@ from sync.events import UUID7_PATTERN, new_event_id, parse_event
 from tests.browser.conftest import PHONE
 from tests.phones import enrol_phone
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2] / "sync/vectors/events.json").read_text())
+VECTOR_DIR = Path(__file__).resolve().parents[2] / "sync/vectors"
+VECTORS = json.loads((VECTOR_DIR / "events.json").read_text())
+PROJECTION = json.loads((VECTOR_DIR / "projection.json").read_text())
+PRICING = json.loads((VECTOR_DIR / "pricing.json").read_text())
 BLANK = "/__data__"
 MODULES = "const [store, events, packs, sync] = await Promise.all("
 MODULES += "['store', 'events', 'packs', 'sync'].map((name) => import(`/assets/${name}.js`)));"
@@ -207,6 +210,78 @@ def test_events_js_encodes_and_hashes_like_the_server(page):
     ids = run(page, "return [events.uuidv7(), events.uuidv7(1741046400123, new Uint8Array(10).fill(255))];")
     assert all(re.fullmatch(UUID7_PATTERN, value) for value in ids)
     assert ids[1] == new_event_id(1741046400123, 2**74 - 1)
+
+
+def test_projection_js_agrees_with_the_python_projection(page):
+    """Each case of sync/vectors/projection.json through ``project`` (pwa/src/projection.js): every order of the
+    distribution as Python projects it, the voids, and each device's cash box seen from that device."""
+    results = page.evaluate(
+        """async (cases) => {
+            const { project } = await import('/assets/projection.js');
+            return cases.map((vector) => {
+                const devices = [...new Set(vector.events.map((event) => event.device_id))];
+                const views = devices.map((device) =>
+                    project(vector.events.map((event) => ({ event, own: event.device_id === device }))));
+                const [view] = views;
+                const empty = { status: 'not_collected', outcome: null, decidedBy: null, handoverIds: [],
+                                paymentIds: [], paidCents: 0 };
+                return {
+                    orders: vector.orders.map((id) => {
+                        const order = view.orders.get(id) ?? empty;
+                        return { order_id: id, status: order.status, outcome: order.outcome,
+                                 decided_by: order.decidedBy, handover_ids: order.handoverIds,
+                                 payment_ids: order.paymentIds, paid_cents: order.paidCents };
+                    }),
+                    voided: [...view.voided].sort(),
+                    cash: devices.map((device_id, i) => ({ device_id, ...views[i].cash })),
+                };
+            });
+        }""",
+        PROJECTION["cases"],
+    )
+    for vector, result in zip(PROJECTION["cases"], results, strict=True):
+        expected = vector["expected"]
+        assert result["orders"] == expected["orders"], vector["description"]
+        assert result["voided"] == expected["voided"], vector["description"]
+        # A device appears in Python's boxes once it counted or took cash; seen from any other, its box is empty.
+        boxes = {box["device_id"]: box for box in expected["cash"]}
+        for box in result["cash"]:
+            want = boxes.get(box["device_id"])
+            if want is None:
+                want = {"opening_cents": None, "cash_payments_cents": 0, "expected_cents": 0, "counted_cents": None}
+                want["difference_cents"] = None
+            assert box == {
+                "device_id": box["device_id"],
+                "openingCents": want["opening_cents"],
+                "cashPaymentsCents": want["cash_payments_cents"],
+                "expectedCents": want["expected_cents"],
+                "countedCents": want["counted_cents"],
+                "differenceCents": want["difference_cents"],
+            }, vector["description"]
+        assert {box["device_id"] for box in result["cash"]} >= set(boxes), vector["description"]
+
+
+def test_pricing_js_agrees_with_sync_pricing(page):
+    """Every line of sync/vectors/pricing.json through ``lineDueCents``, every hand-over through ``dueFor``
+    (pwa/src/pricing.js)."""
+    results = page.evaluate(
+        """async (vectors) => {
+            const { lineDueCents, dueFor } = await import('/assets/pricing.js');
+            return {
+                lines: vectors.lines.map(([quantity, price, share]) => lineDueCents(quantity, price, share)),
+                orders: vectors.orders.map(({ order, handovers }) =>
+                    handovers.map(({ outcome, received }) => dueFor(order, outcome, new Map(received)))),
+            };
+        }""",
+        PRICING,
+    )
+    wrong = [(line, due) for line, due in zip(PRICING["lines"], results["lines"], strict=True) if line[4] != due]
+    assert wrong == []
+    for vector, owed in zip(PRICING["orders"], results["orders"], strict=True):
+        assert owed == [
+            {"dueCents": handover["due_cents"], "solidarityCents": handover["solidarity_cents"]}
+            for handover in vector["handovers"]
+        ], vector["description"]
 
 
 def test_manual_codes_and_names_fold_like_python(page):

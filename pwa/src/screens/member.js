@@ -8,6 +8,7 @@
 import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { listPacks, packIndex } from '../packs.js';
+import { dueFor } from '../pricing.js';
 import { distributionView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, ask, busy, h, say } from '../ui/dom.js';
@@ -15,7 +16,7 @@ import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from 
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
-import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, dueFor, paymentPayloads } from './payment.js';
+import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, paymentPayloads } from './payment.js';
 
 let session = null;
 let waiting = [];
