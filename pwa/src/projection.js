@@ -134,8 +134,8 @@ export async function distributionView(distributionId) {
  * gets an entry (the screens only look up the pack's orders).
  *
  * @param {Array<{event: object, own: boolean, pending?: boolean, refused?: object|null}>} entries the known
- *   events, in any order, any repeats (the first of an id is kept); events in the form the server sends (defaults filled in, device times
- *   in their one written form)
+ *   events, in any order, any repeats (the first of an id is kept), in the form the server sends them (defaults
+ *   filled in, device times in their one written form)
  * @returns {View}
  *
  * @typedef {object} View

@@ -607,7 +607,8 @@ function handoverForm(member, { paidCents, available }) {
         { type: 'handover', payload: handover },
         ...payments.map((payload) => ({ type: 'payment', payload })),
       ];
-      await busy(form.querySelector('#member-confirm'), () => recordMany(events, { distributionId: state.distributionId }));
+      const context = { distributionId: state.distributionId };
+      await busy(form.querySelector('#member-confirm'), () => recordMany(events, context));
     } catch (caught) {
       error.textContent = t('member.record_failed', { message: caught.message });
       error.hidden = false;
