@@ -27,7 +27,8 @@ test: deps
 	@echo "The API and unit tests once more, a year ahead (server/clock.py): a date bomb fails the day it is written."
 	COMPTOIR_TEST_CLOCK_AHEAD_DAYS=366 $(BIN)/pytest --ignore=tests/browser -q -p no:cacheprovider
 
-PWA_SOURCES := $(wildcard pwa/src/*.js pwa/src/**/*.js pwa/src/*.css) pwa/sw.js pwa/build-sw.mjs pwa/index.html
+PWA_SOURCES := $(wildcard pwa/src/*.js pwa/src/**/*.js pwa/src/*.css) pwa/sw.js pwa/member/sw.js pwa/build-sw.mjs \
+	pwa/index.html
 PWA_BUILT := pwa/dist/.built
 
 deps: $(INSTALLED) $(NODE_INSTALLED) $(MO_FILES) $(PWA_BUILT)

@@ -3,8 +3,9 @@
 //
 //   node pwa/build-sw.mjs [DIST]     DIST defaults to pwa/dist (esbuild's --outdir); tests pass a copy of it.
 //
-// Writes DIST/precache.json ({version, urls, decoder, files: [{url, bytes, gzip, decoder}], total, core}) and
-// DIST/sw.js (pwa/sw.js bundled, with __PRECACHE__ = {version, urls, decoder}). `decoder` lists the QR polyfill
+// Writes DIST/precache.json ({version, urls, decoder, files: [{url, bytes, gzip, decoder}], total, core}),
+// DIST/sw.js (pwa/sw.js bundled, with __PRECACHE__ = {version, urls, decoder}) and DIST/member-sw.js (the member
+// pages' worker, pwa/member/sw.js bundled). `decoder` lists the QR polyfill
 // and its .wasm: the worker precaches them only on browsers without a native BarcodeDetector for QR codes. Nothing here is maintained by hand: a new chunk, a new
 // stylesheet or a new decoder file reached from the app's entry points is precached by the next build.
 import { createHash } from 'node:crypto';
@@ -124,6 +125,17 @@ await build({
   target: 'es2020',
   define: { __PRECACHE__: JSON.stringify({ version, urls, decoder: decoderUrls }) },
   plugins: [syncStub],
+  logLevel: 'warning',
+});
+// The member pages' worker (served at /m/sw.js by server/members): its push handlers come from the same module as
+// the app's, pwa/src/push-worker.js. It precaches nothing of the app, so it needs no VERSION from here.
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: [path.join(ROOT, 'pwa/member/sw.js')],
+  outfile: path.join(dist, 'member-sw.js'),
+  bundle: true,
+  format: 'iife',
+  target: 'es2020',
   logLevel: 'warning',
 });
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;

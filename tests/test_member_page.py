@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,17 @@ def test_manifest_opens_the_members_own_page(client, member):
     assert body["start_url"] == f"/m/{member['token']}" and body["display"] == "standalone"
     assert {icon["sizes"] for icon in body["icons"]} == {"192x192", "512x512"}
     assert client.get("/m/sw.js").status_code == 200
+
+
+def test_the_member_worker_is_built_from_the_one_copy_of_the_push_handlers(client):
+    """/m/sw.js is pwa/member/sw.js bundled with pwa/src/push-worker.js (pwa/build-sw.mjs): the push handlers are
+    written once, in push-worker.js, and reach both workers."""
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "pwa/member/sw.js").read_text()
+    assert "from '../src/push-worker.js'" in source and "showNotification" not in source
+    served = client.get("/m/sw.js")
+    assert served.status_code == 200 and served.headers["Cache-Control"] == "no-cache"
+    assert "showNotification" in served.text and "import " not in served.text
 
 
 @pytest.mark.parametrize("token", ["x", "a" * 43, "../../etc/passwd", "a" * 500])

@@ -1,6 +1,10 @@
 // Member pages: network first (a fresh next pick-up and balance), the last copy when offline (the ticket
 // itself never changes until it is re-issued). Nothing else is cached; the admin and the API are never touched.
 // At the end: the push notifications the member asked for on the page (pwa/member/page.js).
+//
+// Served at /m/sw.js (scope /m/) once bundled by pwa/build-sw.mjs into pwa/dist/member-sw.js (server/members).
+import { onPush, openNotification } from '../src/push-worker.js';
+
 const VERSION = 'member-v1';
 const CACHE = `comptoir-${VERSION}`;
 const SHARED = ['/vendor/pico.min.css', '/static/member.css', '/m/page.js'];
@@ -38,43 +42,10 @@ self.addEventListener('fetch', (event) => {
   );
 });
 
-// Web Push (docs/pwa.md, "Notifications"): the day before a pick-up, a basket not collected. This file is served as
-// it is (not bundled), so these lines are a copy of pwa/src/push-worker.js, the volunteer app's worker's; keep the
-// two alike (tests/browser/test_push_browser.py runs the same cases on both). Chrome subscribes with
-// userVisibleOnly: every push shows a notification, a generic one when the payload does not parse.
-const ICON = '/static/icons/icon-192.png';
-const GENERIC = { fr: 'Du nouveau : ouvrez Comptoir pour voir.', en: 'Something new: open Comptoir to see.' };
-const text = (value) => (typeof value === 'string' ? value.trim() : '');
-
-function sameOrigin(url) {
-  if (!text(url)) return null;
-  try {
-    const absolute = new URL(url, self.location.origin);
-    return absolute.origin === self.location.origin ? absolute.href : null;
-  } catch {
-    return null;
-  }
-}
-
-self.addEventListener('push', (event) => {
-  let message = null;
-  try {
-    message = event.data ? event.data.json() : null;
-  } catch {
-    // not JSON: the generic notification
-  }
-  if (!message || typeof message !== 'object' || Array.isArray(message)) message = {};
-  const browserLang = self.navigator.language?.startsWith('en') ? 'en' : 'fr';
-  const lang = ['fr', 'en'].includes(message.lang) ? message.lang : browserLang;
-  const options = {
-    body: text(message.body) || (text(message.title) ? '' : GENERIC[lang]),
-    lang,
-    icon: ICON,
-    data: { url: sameOrigin(message.url) },
-  };
-  if (text(message.tag)) options.tag = text(message.tag);
-  event.waitUntil(self.registration.showNotification(text(message.title) || 'Comptoir', options));
-});
+// Web Push (docs/pwa.md, "Notifications"): the day before a pick-up, a basket not collected. The handlers are the
+// volunteer app's (pwa/src/push-worker.js, bundled in by pwa/build-sw.mjs: one copy); a notification without URL
+// opens the member page this phone last kept.
+self.addEventListener('push', onPush);
 
 /** The member page this phone last kept (the start page of a notification without URL). */
 async function lastPage() {
@@ -83,28 +54,6 @@ async function lastPage() {
   return pages.length ? pages[pages.length - 1].url : null;
 }
 
-// The window already at the notification's URL (focused), else an open member page taken there, else a new window.
 self.addEventListener('notificationclick', (event) => {
-  event.notification.close();
-  event.waitUntil(
-    (async () => {
-      const scope = self.registration.scope;
-      const url = event.notification.data?.url || null;
-      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-      const there = url && windows.find((client) => client.url === url);
-      if (there) return there.focus();
-      const controlled = await self.clients.matchAll({ type: 'window' });
-      const ours = controlled.find((client) => client.focused) ?? controlled[0];
-      if (ours && (!url || url.startsWith(scope))) {
-        try {
-          const shown = url ? await ours.navigate(url) : ours;
-          if (shown) return await shown.focus();
-        } catch {
-          // the window went away meanwhile: open one
-        }
-      }
-      const target = url || (await lastPage());
-      return target ? self.clients.openWindow(target) : null;
-    })(),
-  );
+  event.waitUntil(lastPage().then((fallback) => openNotification(event.notification, fallback)));
 });

@@ -4,9 +4,10 @@
 // sync/events.py (the fields and their defaults) and sync/chain.py (the canonical encoding and the hash). Both are
 // held to the same vectors, sync/vectors/events.json (tests/browser/test_pwa_data.py runs them here).
 //
-// `record()` is the only way the screens write an event: it writes the event to the outbox and advances the
-// distribution's hash chain in one IndexedDB transaction, and resolves only once that transaction committed, so the
-// screen may say "recorded" when it resolves and not before.
+// `record()` and `recordMany()` are the only ways the screens write events: they write the events to the outbox and
+// advance the distribution's hash chain in one IndexedDB transaction, and resolve only once that transaction
+// committed, so the screen may say "recorded" when they resolve and not before. One confirmation on screen (a
+// hand-over and its payments) is one `recordMany()`: all of it is recorded, or nothing.
 import { database, dataChanged, getCurrentShift, getDevice } from './store.js';
 
 export const SCHEMA_VERSION = 1;
@@ -184,32 +185,71 @@ const MAX_ATTEMPTS = 20;
 let queue = Promise.resolve();
 
 /**
+ * `value` with every NUL character (U+0000) removed from its strings, at any depth (object keys included). The
+ * server refuses an event holding one (its database cannot store it), and nobody types one on purpose: a NUL
+ * pasted into a note or a cheque number is dropped here, so the phone never records an event the server would
+ * refuse for it.
+ * @param {unknown} value
+ * @returns {unknown} a copy (strings, arrays and plain objects), or the value itself
+ */
+export function withoutNul(value) {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [withoutNul(key), withoutNul(item)]));
+  }
+  return value;
+}
+
+/**
  * Record an event: the next of this phone's chain for the distribution. Writes the event to the outbox and the
  * chain's new end (`chains`) in ONE IndexedDB transaction with nothing else awaited inside it, and resolves only
  * after it committed: when this resolves the event survives a closed browser; when it rejects nothing was written.
- *
- * The hash needs WebCrypto (asynchronous, which would end an IndexedDB transaction), so it is computed before the
- * transaction from the chain's end as read then; the transaction checks that end has not moved (another tab, the
- * service worker) and otherwise starts again. Records in one page are also queued one after the other.
+ * `record(type, payload, context)` is `recordMany([{type, payload}], context)`.
  *
  * The volunteer's shift is not checked here: an event recorded is a fact. The server refuses (visibly, see
  * sync.js) an event no shift covered.
  *
  * @param {string} type one of DEVICE_EVENT_TYPES
- * @param {object} payload the payload; optional fields may be left out (the server fills the same defaults)
+ * @param {object} payload the payload; optional fields may be left out (the server fills the same defaults); a
+ *   NUL character in its strings is removed (`withoutNul`)
  * @param {{distributionId: number, volunteerId?: number, deviceId?: string}} context the distribution; the
  *   volunteer defaults to the current shift's user, the device to the enrolled device
  * @returns {Promise<{event: object, hash: string}>} the event as stored and as it will be uploaded (defaults
  *   filled in), and its hash (the next event's `prev_hash`)
  */
-export function record(type, payload, context) {
-  const run = queue.then(() => recordNow(type, payload, context));
+export async function record(type, payload, context) {
+  const [recorded] = await recordMany([{ type, payload }], context);
+  return recorded;
+}
+
+/**
+ * Record what one confirmation says (a hand-over and its payments, an undo's voids) as consecutive events of this
+ * phone's chain, all or nothing: every outbox entry, the chain's new end and the recording counter are written in
+ * ONE IndexedDB transaction, so a failure half-way (a full disk, a broken store) leaves nothing of it behind, and
+ * the promise resolves only once that transaction committed.
+ *
+ * The hashes need WebCrypto (asynchronous, which would end an IndexedDB transaction), so the whole batch is built
+ * and hashed first, from the chain's end as read then (seq n+1, n+2…, each `prev_hash` the hash of the one before);
+ * the transaction checks that end has not moved (another tab, the service worker) and otherwise starts again.
+ * Records in one page are also queued one after the other.
+ *
+ * @param {Array<{type: string, payload: object}>} items at least one, in the order they happened
+ * @param {{distributionId: number, volunteerId?: number, deviceId?: string}} context as for `record`
+ * @returns {Promise<Array<{event: object, hash: string}>>} each event as stored, with its hash, in `items`' order
+ */
+export function recordMany(items, context) {
+  const run = queue.then(() => recordNow(items, context));
   queue = run.catch(() => {});
   return run;
 }
 
-async function recordNow(type, payload, context) {
-  if (!DEVICE_EVENT_TYPES.includes(type)) throw new TypeError(`a phone cannot record a ${type} event`);
+async function recordNow(items, context) {
+  if (!Array.isArray(items) || !items.length) throw new TypeError('recordMany() needs at least one event');
+  for (const { type } of items) {
+    if (!DEVICE_EVENT_TYPES.includes(type)) throw new TypeError(`a phone cannot record a ${type} event`);
+  }
+  const payloads = items.map((item) => withoutNul(item.payload));
   const who = await whoRecords(context);
   const db = await database();
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -217,19 +257,26 @@ async function recordNow(type, payload, context) {
     // A chain belongs to one device: after a new enrolment (a new device id) the distribution's chain starts again.
     if (chain && chain.deviceId !== who.deviceId) chain = undefined;
     const now = Date.now();
-    const event = withDefaults({
-      id: uuidv7(now),
-      type,
-      schema_version: SCHEMA_VERSION,
-      device_id: who.deviceId,
-      volunteer_id: who.volunteerId,
-      distribution_id: who.distributionId,
-      device_time: formatTime(now),
-      seq: (chain?.seq ?? 0) + 1,
-      prev_hash: chain?.prevHash ?? null,
-      payload,
-    });
-    const hash = await eventHash(event);
+    const recorded = [];
+    let seq = chain?.seq ?? 0;
+    let prevHash = chain?.prevHash ?? null;
+    for (const [i, item] of items.entries()) {
+      seq += 1;
+      const event = withDefaults({
+        id: uuidv7(now),
+        type: item.type,
+        schema_version: SCHEMA_VERSION,
+        device_id: who.deviceId,
+        volunteer_id: who.volunteerId,
+        distribution_id: who.distributionId,
+        device_time: formatTime(now),
+        seq,
+        prev_hash: prevHash,
+        payload: payloads[i],
+      });
+      prevHash = await eventHash(event);
+      recorded.push({ event, hash: prevHash });
+    }
 
     const tx = db.transaction(['outbox', 'chains', 'meta'], 'readwrite');
     const chains = tx.objectStore('chains');
@@ -241,23 +288,27 @@ async function recordNow(type, payload, context) {
       continue;
     }
     const meta = tx.objectStore('meta');
-    const order = ((await meta.get('outboxCounter')) ?? 0) + 1;
-    const entry = {
-      id: event.id,
-      distributionId: who.distributionId,
-      order,
-      event,
-      hash,
-      recordedAt: event.device_time,
-    };
+    const counter = (await meta.get('outboxCounter')) ?? 0;
+    const outbox = tx.objectStore('outbox');
+    // Every request is made before any is awaited; the first that fails aborts the transaction, and with it the
+    // writes made before it.
     await Promise.all([
-      tx.objectStore('outbox').add(entry),
-      chains.put({ seq: event.seq, prevHash: hash, deviceId: who.deviceId }, who.distributionId),
-      meta.put(order, 'outboxCounter'),
+      ...recorded.map(({ event, hash }, i) =>
+        outbox.add({
+          id: event.id,
+          distributionId: who.distributionId,
+          order: counter + i + 1,
+          event,
+          hash,
+          recordedAt: event.device_time,
+        }),
+      ),
+      chains.put({ seq, prevHash, deviceId: who.deviceId }, who.distributionId),
+      meta.put(counter + recorded.length, 'outboxCounter'),
       tx.done,
     ]);
     dataChanged('recorded', who.distributionId);
-    return { event, hash };
+    return recorded;
   }
   throw new Error('could not record: the chain kept changing');
 }

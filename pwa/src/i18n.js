@@ -288,8 +288,6 @@ export const STRINGS = {
     'member.record_failed': 'Rien n’a été enregistré : {message}',
     'member.no_shift':
       'Votre session est terminée ou verrouillée : reconnectez-vous depuis l’Accueil avant d’enregistrer.',
-    'member.record_partly':
-      'La remise est enregistrée mais pas tout le paiement ({message}). Vérifiez avec « Annuler la dernière action ».',
 
     'outcome.all': 'tout remis',
     'outcome.partial': 'remis en partie',
@@ -682,8 +680,6 @@ export const STRINGS = {
     'member.recorded_left': '{left} still due',
     'member.record_failed': 'Nothing was recorded: {message}',
     'member.no_shift': 'Your session has ended or is locked: sign in again from Home before recording.',
-    'member.record_partly':
-      'The hand-over is recorded but not the whole payment ({message}). Check with “Undo the last action”.',
 
     'outcome.all': 'all handed over',
     'outcome.partial': 'partly handed over',

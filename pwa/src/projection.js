@@ -3,6 +3,9 @@
 // projection (sync/projection.py, docs/sync-protocol.md "Projection"), for what a screen needs at the point: is
 // this order already collected, by this phone or another, how much was paid for it, what should be in this phone's
 // cash box. The server's view stays the record; this is what the phone knows so far.
+//
+// `project(known)` is the pure part, held to the same vectors as the Python projection, sync/vectors/projection.json
+// (tests/browser/test_pwa_data.py runs them here); `distributionView` feeds it what IndexedDB holds.
 import { database } from './store.js';
 
 const OUTCOME_RANK = { refused: 1, partial: 2, all: 3 };
@@ -23,14 +26,17 @@ export async function knownEvents(distributionId) {
     tx.objectStore('log').index('distribution').getAll(distributionId),
     tx.done,
   ]);
+  // A sync moves an event from the outbox to the log in one transaction: the log's copy first is only a guard.
+  return canonical([
+    ...logged.map((entry) => ({ event: entry.event, own: Boolean(entry.own), pending: false, refused: null })),
+    ...pending.map((entry) => ({ event: entry.event, own: true, pending: true, refused: entry.refused ?? null })),
+  ]);
+}
+
+/** Known events each id once (the first given), in canonical order. */
+function canonical(known) {
   const byId = new Map();
-  for (const entry of logged) {
-    byId.set(entry.id, { event: entry.event, own: Boolean(entry.own), pending: false, refused: null });
-  }
-  for (const entry of pending) {
-    if (byId.has(entry.id)) continue; // a sync moves an event in one transaction: only a guard
-    byId.set(entry.id, { event: entry.event, own: true, pending: true, refused: entry.refused ?? null });
-  }
+  for (const entry of known) if (!byId.has(entry.event.id)) byId.set(entry.event.id, entry);
   return [...byId.values()].sort((a, b) => compareEvents(a.event, b.event));
 }
 
@@ -112,11 +118,31 @@ function emptyOrder(orderId) {
 
 /**
  * The distribution as this phone knows it: per order (those with a hand-over or a payment), this phone's cash box,
- * and the events with their voids. One read of the outbox and the log.
+ * and the events with their voids. One read of the outbox and the log, then `project`.
  *
  * @param {number} distributionId
- * @returns {Promise<{events: Array<{event: object, own: boolean, pending: boolean, refused: object|null}>,
- *   voided: Set<string>, orders: Map<number, OrderStatus>, cash: CashBox}>}
+ * @returns {Promise<View>}
+ */
+export async function distributionView(distributionId) {
+  return project(await knownEvents(distributionId));
+}
+
+/**
+ * What the known events make of the distribution: the rules of sync/projection.py `project` (docs/sync-protocol.md,
+ * "Projection") that a screen needs, for the orders and for the cash box of this phone (its `own` events). Pure.
+ * Unlike the server, it has no list of the distribution's orders: any order id named by a hand-over or a payment
+ * gets an entry (the screens only look up the pack's orders).
+ *
+ * @param {Array<{event: object, own: boolean, pending?: boolean, refused?: object|null}>} entries the known
+ *   events, in any order, any repeats (the first of an id is kept), in the form the server sends them (defaults
+ *   filled in, device times in their one written form)
+ * @returns {View}
+ *
+ * @typedef {object} View
+ * @property {Array<{event: object, own: boolean, pending: boolean, refused: object|null}>} events canonical order
+ * @property {Set<string>} voided
+ * @property {Map<number, OrderStatus>} orders
+ * @property {CashBox} cash
  *
  * @typedef {object} OrderStatus
  * @property {number} orderId
@@ -138,8 +164,8 @@ function emptyOrder(orderId) {
  * @property {number|null} countedCents its last closing count
  * @property {number|null} differenceCents counted − expected (negative: missing)
  */
-export async function distributionView(distributionId) {
-  const events = await knownEvents(distributionId);
+export function project(entries) {
+  const events = canonical(entries);
   const voided = voidedIds(events.map((known) => known.event));
   const orders = new Map();
   const deciders = new Map();
@@ -185,7 +211,7 @@ export async function distributionView(distributionId) {
     state.by = known.own ? 'this_device' : 'other_device';
     state.decidedBy = known.event.id;
     state.at = known.event.device_time;
-    state.pending = known.pending;
+    state.pending = Boolean(known.pending);
   }
   const openingCents = opening ? opening.payload.total_cents : null;
   const countedCents = closing ? closing.payload.total_cents : null;

@@ -1,7 +1,7 @@
 // Web Push in a service worker (docs/pwa.md, "Notifications"): show what the server pushed, and open the page it
-// points to when the notification is tapped. Imported by pwa/sw.js (bundled into /sw.js, scope /app/); the member
-// pages' worker (pwa/member/sw.js, served as it is, not bundled) carries a copy of these few lines, and
-// tests/browser/test_push_browser.py drives both workers through the same cases.
+// points to when the notification is tapped. Imported by both service workers, each bundled by pwa/build-sw.mjs:
+// pwa/sw.js (the volunteer app's, /sw.js, scope /app/) and pwa/member/sw.js (the member pages', /m/sw.js, scope
+// /m/); tests/browser/test_push_browser.py drives both through the same cases.
 //
 // A push's payload, as the server sends it (decrypted by the browser): {title, body, url, tag, lang}. Chrome
 // subscribes with userVisibleOnly: every push must show a notification, so a payload that does not parse still

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Response, jsonify, render_template, send_from_directory, url_for
+from flask import Response, current_app, jsonify, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 
 from server.api.body import read_json
@@ -68,8 +68,9 @@ def manifest(household: Household):
 @bp.get("/m/sw.js")
 @public
 def service_worker():
-    """Served under /m/ so it may control every member page (and nothing else)."""
-    response = send_from_directory(PWA_MEMBER, "sw.js", max_age=0)
+    """Served under /m/ so it may control every member page (and nothing else). Built from ``pwa/member/sw.js`` by
+    ``npm run build`` (``pwa/build-sw.mjs``), which bundles in the push handlers of ``pwa/src/push-worker.js``."""
+    response = send_from_directory(current_app.config["PWA_DIST"], "member-sw.js", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
     return response
 

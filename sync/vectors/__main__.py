@@ -1,13 +1,19 @@
-"""Write the shared test vectors: ``tickets.json`` from fixed test keys (Ed25519 signatures are deterministic) and
-``events.json`` from fixed events (canonical encodings and hashes)."""
+"""Write the shared test vectors: ``tickets.json`` from fixed test keys (Ed25519 signatures are deterministic),
+``events.json`` from fixed events (canonical encodings and hashes), ``projection.json`` from fixed days (what the
+projection makes of them) and ``pricing.json`` (what a member owes)."""
 
 import json
 from pathlib import Path
 
-from sync.vectors import events, tickets
+from sync.vectors import events, pricing, projection, tickets
 
 HERE = Path(__file__).parent
-FILES = {"tickets.json": tickets.build, "events.json": events.build}
+FILES = {
+    "tickets.json": tickets.build,
+    "events.json": events.build,
+    "projection.json": projection.build,
+    "pricing.json": pricing.build,
+}
 
 
 def write(name: str) -> Path:

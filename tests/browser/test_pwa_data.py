@@ -39,7 +39,10 @@ from sync.events import UUID7_PATTERN, new_event_id, parse_event
 from tests.browser.conftest import PHONE
 from tests.phones import enrol_phone
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2] / "sync/vectors/events.json").read_text())
+VECTOR_DIR = Path(__file__).resolve().parents[2] / "sync/vectors"
+VECTORS = json.loads((VECTOR_DIR / "events.json").read_text())
+PROJECTION = json.loads((VECTOR_DIR / "projection.json").read_text())
+PRICING = json.loads((VECTOR_DIR / "pricing.json").read_text())
 BLANK = "/__data__"
 MODULES = "const [store, events, packs, sync] = await Promise.all("
 MODULES += "['store', 'events', 'packs', 'sync'].map((name) => import(`/assets/${name}.js`)));"
@@ -209,6 +212,78 @@ def test_events_js_encodes_and_hashes_like_the_server(page):
     assert ids[1] == new_event_id(1741046400123, 2**74 - 1)
 
 
+def test_projection_js_agrees_with_the_python_projection(page):
+    """Each case of sync/vectors/projection.json through ``project`` (pwa/src/projection.js): every order of the
+    distribution as Python projects it, the voids, and each device's cash box seen from that device."""
+    results = page.evaluate(
+        """async (cases) => {
+            const { project } = await import('/assets/projection.js');
+            return cases.map((vector) => {
+                const devices = [...new Set(vector.events.map((event) => event.device_id))];
+                const views = devices.map((device) =>
+                    project(vector.events.map((event) => ({ event, own: event.device_id === device }))));
+                const [view] = views;
+                const empty = { status: 'not_collected', outcome: null, decidedBy: null, handoverIds: [],
+                                paymentIds: [], paidCents: 0 };
+                return {
+                    orders: vector.orders.map((id) => {
+                        const order = view.orders.get(id) ?? empty;
+                        return { order_id: id, status: order.status, outcome: order.outcome,
+                                 decided_by: order.decidedBy, handover_ids: order.handoverIds,
+                                 payment_ids: order.paymentIds, paid_cents: order.paidCents };
+                    }),
+                    voided: [...view.voided].sort(),
+                    cash: devices.map((device_id, i) => ({ device_id, ...views[i].cash })),
+                };
+            });
+        }""",
+        PROJECTION["cases"],
+    )
+    for vector, result in zip(PROJECTION["cases"], results, strict=True):
+        expected = vector["expected"]
+        assert result["orders"] == expected["orders"], vector["description"]
+        assert result["voided"] == expected["voided"], vector["description"]
+        # A device appears in Python's boxes once it counted or took cash; seen from any other, its box is empty.
+        boxes = {box["device_id"]: box for box in expected["cash"]}
+        for box in result["cash"]:
+            want = boxes.get(box["device_id"])
+            if want is None:
+                want = {"opening_cents": None, "cash_payments_cents": 0, "expected_cents": 0, "counted_cents": None}
+                want["difference_cents"] = None
+            assert box == {
+                "device_id": box["device_id"],
+                "openingCents": want["opening_cents"],
+                "cashPaymentsCents": want["cash_payments_cents"],
+                "expectedCents": want["expected_cents"],
+                "countedCents": want["counted_cents"],
+                "differenceCents": want["difference_cents"],
+            }, vector["description"]
+        assert {box["device_id"] for box in result["cash"]} >= set(boxes), vector["description"]
+
+
+def test_pricing_js_agrees_with_sync_pricing(page):
+    """Every line of sync/vectors/pricing.json through ``lineDueCents``, every hand-over through ``dueFor``
+    (pwa/src/pricing.js)."""
+    results = page.evaluate(
+        """async (vectors) => {
+            const { lineDueCents, dueFor } = await import('/assets/pricing.js');
+            return {
+                lines: vectors.lines.map(([quantity, price, share]) => lineDueCents(quantity, price, share)),
+                orders: vectors.orders.map(({ order, handovers }) =>
+                    handovers.map(({ outcome, received }) => dueFor(order, outcome, new Map(received)))),
+            };
+        }""",
+        PRICING,
+    )
+    wrong = [(line, due) for line, due in zip(PRICING["lines"], results["lines"], strict=True) if line[4] != due]
+    assert wrong == []
+    for vector, owed in zip(PRICING["orders"], results["orders"], strict=True):
+        assert owed == [
+            {"dueCents": handover["due_cents"], "solidarityCents": handover["solidarity_cents"]}
+            for handover in vector["handovers"]
+        ], vector["description"]
+
+
 def test_manual_codes_and_names_fold_like_python(page):
     code = manual_codes.new_code()
     typed = [
@@ -370,6 +445,136 @@ def test_two_tabs_recording_at_once_keep_one_chain(app, context, page, world):
     assert len(rows) == 16
     sent = [parse_event(entry["event"]) for entry in log_entries(page, world.distribution)]
     assert len(sent) == 16 and check_chain(sent) == []
+
+
+def chain_state(page, distribution: int) -> dict:
+    return run(
+        page,
+        """
+        const db = await store.database();
+        return {
+            chain: (await db.get('chains', arg)) ?? null,
+            counter: (await db.get('meta', 'outboxCounter')) ?? null,
+            outbox: (await db.getAllFromIndex('outbox', 'order')).map((entry) => entry.id),
+        };
+        """,
+        distribution,
+    )
+
+
+def test_record_many_writes_a_batch_whole_or_not_at_all(app, page, world):
+    """What one confirmation says is one IndexedDB transaction: the batch takes the next numbers of the chain, each
+    event's prev_hash the hash of the one before; when writing one of its events fails, none of it is kept."""
+    enrol(app, page, world)
+    first = record(page, world, "note", {"text": "Ouverture"})
+    batch = [
+        {"type": "handover", "payload": {"order_id": world.orders[0], "outcome": "all"}},
+        {"type": "payment", "payload": {"order_id": world.orders[0], "amount_cents": 1000, "method": "cash"}},
+        {
+            "type": "payment",
+            "payload": {"order_id": world.orders[0], "amount_cents": 428, "method": "cheque", "method_details": "12"},
+        },
+    ]
+    # A store left inconsistent: the third event's recording number is already taken (the outbox's `order` index is
+    # unique), so its write fails inside the transaction, after the first two were written.
+    before = chain_state(page, world.distribution)
+    failed = run(
+        page,
+        """
+        const db = await store.database();
+        const order = (await db.get('meta', 'outboxCounter')) + 3;
+        await db.put('outbox', {id: 'stray', distributionId: 0, order, event: null, hash: null, recordedAt: null});
+        try {
+            await events.recordMany(arg.batch, {distributionId: arg.distribution});
+            return null;
+        } catch (error) {
+            await db.delete('outbox', 'stray');
+            return error.name;
+        }
+        """,
+        {"batch": batch, "distribution": world.distribution},
+    )
+    assert failed == "ConstraintError"
+    assert (
+        chain_state(page, world.distribution)
+        == before
+        == {
+            "chain": {"seq": 1, "prevHash": first["hash"], "deviceId": first["event"]["device_id"]},
+            "counter": 1,
+            "outbox": [first["event"]["id"]],
+        }
+    )
+    # A batch the phone may not record is refused before anything is written.
+    refused = run(
+        page,
+        "return events.recordMany(arg.batch, {distributionId: arg.distribution}).catch((e) => e.name);",
+        {"batch": [batch[0], {"type": "conflict_resolved", "payload": {}}], "distribution": world.distribution},
+    )
+    assert refused == "TypeError" and chain_state(page, world.distribution) == before
+
+    # The same batch, once the store is sound: one transaction, one unbroken piece of the chain.
+    run(
+        page,
+        """
+        window.transactions = 0;
+        const transaction = IDBDatabase.prototype.transaction;
+        IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+            if (mode === 'readwrite' && [].concat(stores).includes('outbox')) window.transactions += 1;
+            return transaction.call(this, stores, mode, ...rest);
+        };
+        """,
+    )
+    recorded = run(
+        page,
+        "return events.recordMany(arg.batch, {distributionId: arg.distribution});",
+        {"batch": batch, "distribution": world.distribution},
+    )
+    assert page.evaluate("window.transactions") == 1
+    assert [r["event"]["seq"] for r in recorded] == [2, 3, 4]
+    assert [r["event"]["prev_hash"] for r in recorded] == [first["hash"], recorded[0]["hash"], recorded[1]["hash"]]
+    assert len({r["event"]["id"] for r in recorded}) == 3
+    state = chain_state(page, world.distribution)
+    assert state["chain"]["seq"] == 4 and state["chain"]["prevHash"] == recorded[2]["hash"] and state["counter"] == 4
+    assert state["outbox"] == [first["event"]["id"], *(r["event"]["id"] for r in recorded)]
+    assert sync_now(page)["accepted"] == 4
+    rows = stored_events(app)
+    assert [row.event_id for row in rows] == state["outbox"]
+    assert check_chain([parse_event(entry["event"]) for entry in log_entries(page, world.distribution)]) == []
+
+
+def test_no_nul_character_is_ever_recorded(app, page, world):
+    """A NUL (U+0000) typed or pasted in any text (a note, a substitution note, a cheque number, a void's reason)
+    is dropped when recorded: the server takes every event, and nothing stored holds one."""
+    enrol(app, page, world)
+    nul = "\x00"
+    recorded = run(
+        page,
+        """
+        const context = {distributionId: arg.distribution};
+        const handover = await events.record('handover', {
+            order_id: arg.order, outcome: 'partial', lines: [{product_id: 1, quantity_received: 1}],
+            substitution_note: `Œufs${arg.nul} remplacés`,
+        }, context);
+        const batch = await events.recordMany([
+            {type: 'payment', payload: {order_id: arg.order, amount_cents: 500, method: 'cheque',
+                                        method_details: `${arg.nul}0001234${arg.nul}`}},
+            {type: 'payment', payload: {order_id: arg.order, amount_cents: 300, method: 'card',
+                                        method_details: `TPE${arg.nul}42`}},
+            {type: 'note', payload: {text: `${arg.nul}Pluie${arg.nul}${arg.nul}`}},
+        ], context);
+        const voided = await events.record('void', {event_id: batch[2].event.id, reason: `dou${arg.nul}blon`}, context);
+        return [handover, ...batch, voided];
+        """,
+        {"distribution": world.distribution, "order": world.orders[0], "nul": nul},
+    )
+    payloads = [r["event"]["payload"] for r in recorded]
+    assert payloads[0]["substitution_note"] == "Œufs remplacés"
+    assert [p["method_details"] for p in payloads[1:3]] == ["0001234", "TPE42"]
+    assert payloads[3]["text"] == "Pluie" and payloads[4]["reason"] == "doublon"
+    outbox = run(page, "return (await store.database()).getAll('outbox');")
+    assert nul not in json.dumps(outbox, ensure_ascii=False)
+    assert sync_now(page)["accepted"] == 5
+    assert all(nul not in json.dumps(row.payload, ensure_ascii=False) for row in stored_events(app))
 
 
 def test_other_phones_events_come_down(app, page, world):

@@ -37,6 +37,8 @@ from server.models import (
     User,
 )
 from sync import manual_codes
+from sync.chain import check_chain, event_hash
+from sync.events import parse_event
 from tests.browser.conftest import PHONE
 from tests.browser.shell import ROOT, copy_built_pwa, launch_camera_browser, precache, qr_image, wait_for, write_y4m
 from tests.browser.webauthn import add_virtual_authenticator, register_passkey
@@ -255,7 +257,8 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
     confirmation = "Enregistré : Élodie M. — tout remis, 14,28 € payé(s), monnaie à rendre : 5,72 €."
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(confirmation)
     commits, confirmed = phone.evaluate("[window.commits, window.confirmedAt]")
-    assert len(commits) == 2 and confirmed is not None and max(commits) <= confirmed, (commits, confirmed)
+    # The hand-over and its payment: one transaction, committed before the screen said so.
+    assert len(commits) == 1 and confirmed is not None and commits[0] <= confirmed, (commits, confirmed)
     handover, payment = outbox(phone)
     assert handover["type"] == "handover" and handover["payload"] == {
         "order_id": world.orders["Élodie M."],
@@ -285,6 +288,87 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
     assert_made_for_one_hand(phone)
     phone.get_by_role("button", name="Fermer", exact=True).click()
     expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+
+
+# A store left inconsistent: an entry already holds the recording number the confirmation's second event takes, so
+# writing that event fails (ConstraintError on the outbox's unique `order` index) inside the transaction.
+BREAK_OUTBOX = """async (distribution) => {
+    const db = await (await import('/assets/store.js')).database();
+    const order = ((await db.get('meta', 'outboxCounter')) ?? 0) + 2;
+    await db.put('outbox', {id: 'stray', distributionId: 0, order, event: null, hash: null, recordedAt: null});
+}"""
+
+
+def idb_state(page: Page, distribution: int) -> dict[str, Any]:
+    """The phone's chain end for ``distribution``, its recording counter and the outbox's entries."""
+    return page.evaluate(
+        """async (distribution) => {
+            const db = await (await import('/assets/store.js')).database();
+            return {
+                chain: (await db.get('chains', distribution)) ?? null,
+                counter: (await db.get('meta', 'outboxCounter')) ?? null,
+                outbox: await db.getAllFromIndex('outbox', 'order'),
+            };
+        }""",
+        distribution,
+    )
+
+
+def test_a_confirmation_is_recorded_whole_or_not_at_all_and_never_with_a_nul(app, phone, world):
+    """A hand-over paid with two cheques is three events: when writing the second one fails, nothing of the
+    confirmation is kept and the screen says nothing was recorded; confirmed again, the three are written in one
+    transaction as one unbroken piece of the chain. A NUL typed in the note or a cheque number is never recorded."""
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    open_by_name(phone, "awa", "Awa D.")
+    phone.get_by_label("Note de substitution (facultatif)").fill("Pommes\u0000 bio")
+    phone.get_by_label("Montant par chèque", exact=True).fill("10")
+    phone.get_by_label("Numéro du chèque", exact=True).fill("000\u00001234")
+    phone.get_by_role("button", name="Ajouter un chèque").click()
+    phone.get_by_role("button", name="Le reste par chèque").nth(1).click()
+    expect(phone.get_by_label("Montant du chèque n° 2")).to_have_value("10,40")
+    phone.get_by_label("Numéro du chèque n° 2").fill("0005678")
+    assert "\x00" in phone.get_by_label("Note de substitution (facultatif)").input_value()
+    assert "\x00" in phone.get_by_label("Numéro du chèque", exact=True).input_value()
+
+    phone.evaluate(BREAK_OUTBOX)
+    before = idb_state(phone, world.distribution)
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.locator("#member-error")).to_contain_text("Rien n’a été enregistré")
+    after = idb_state(phone, world.distribution)
+    assert after == before and after["chain"] is None, after  # not the hand-over, not the first cheque
+    assert [entry["id"] for entry in after["outbox"]] == ["stray"]
+    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+
+    phone.evaluate("async () => (await (await import('/assets/store.js')).database()).delete('outbox', 'stray')")
+    phone.evaluate(SPY)
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+        "Enregistré : Awa D. — tout remis, 20,40 € payé(s)."
+    )
+    commits, confirmed = phone.evaluate("[window.commits, window.confirmedAt]")
+    assert len(commits) == 1 and confirmed is not None and commits[0] <= confirmed, (commits, confirmed)
+    state = idb_state(phone, world.distribution)
+    entries = state["outbox"]
+    assert [entry["event"]["type"] for entry in entries] == ["handover", "payment", "payment"]
+    assert [entry["order"] for entry in entries] == [1, 2, 3] and state["counter"] == 3
+    assert [entry["event"]["seq"] for entry in entries] == [1, 2, 3]
+    assert [entry["event"]["prev_hash"] for entry in entries] == [None, entries[0]["hash"], entries[1]["hash"]]
+    assert state["chain"]["seq"] == 3 and state["chain"]["prevHash"] == entries[2]["hash"]
+    events = [parse_event(entry["event"]) for entry in entries]
+    assert check_chain(events) == [] and [event_hash(e) for e in events] == [entry["hash"] for entry in entries]
+    handover, first, second = (entry["event"]["payload"] for entry in entries)
+    assert handover["substitution_note"] == "Pommes bio"
+    assert (first["method_details"], first["amount_cents"]) == ("0001234", 1000)
+    assert (second["method_details"], second["amount_cents"]) == ("0005678", 1040)
+
+    # Online, the server takes the three events.
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    with app.app_context():
+        stored = db.session.scalars(select(SyncedEvent).order_by(SyncedEvent.position)).all()
+        assert [event.event_id for event in stored] == [entry["id"] for entry in entries]
 
 
 def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):

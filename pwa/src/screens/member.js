@@ -1,12 +1,14 @@
 // The member screen: who it is, what they take, what they owe, loud warnings; then the hand-over and the payment,
 // recorded together on ONE confirmation ("Valider la remise"). Also the refused-ticket screen (same place: the
-// scan's answer). The screen confirms only once every event is written to IndexedDB (events.js `record`).
+// scan's answer). The screen confirms only once every event is written to IndexedDB, all in one transaction
+// (events.js `recordMany`): a confirmation is recorded whole or not at all.
 //
 // Opened by a scan (scan.js), a manual code or a name search, or from the lists. `done` is the scanner's: it is
 // called when the volunteer has finished with this member, and only then does the next queued read come.
-import { record } from '../events.js';
+import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { listPacks, packIndex } from '../packs.js';
+import { dueFor } from '../pricing.js';
 import { distributionView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, ask, busy, h, say } from '../ui/dom.js';
@@ -14,7 +16,7 @@ import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from 
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
-import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, dueFor, paymentPayloads } from './payment.js';
+import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, paymentPayloads } from './payment.js';
 
 let session = null;
 let waiting = [];
@@ -599,21 +601,16 @@ function handoverForm(member, { paidCents, available }) {
             allowanceCents: accounts.allowance,
             solidarityCents: paidCents ? 0 : solidarityCents,
           });
-    let written = 0;
     try {
-      await busy(form.querySelector('#member-confirm'), async () => {
-        const context = { distributionId: state.distributionId };
-        await record('handover', handover, context);
-        written += 1;
-        for (const payload of payments) {
-          await record('payment', payload, context);
-          written += 1;
-        }
-      });
+      // One confirmation, one transaction: the hand-over and its payments are all recorded, or none is.
+      const events = [
+        { type: 'handover', payload: handover },
+        ...payments.map((payload) => ({ type: 'payment', payload })),
+      ];
+      const context = { distributionId: state.distributionId };
+      await busy(form.querySelector('#member-confirm'), () => recordMany(events, context));
     } catch (caught) {
-      error.textContent = written
-        ? t('member.record_partly', { message: caught.message })
-        : t('member.record_failed', { message: caught.message });
+      error.textContent = t('member.record_failed', { message: caught.message });
       error.hidden = false;
       return;
     }

@@ -5,8 +5,7 @@
 // from the household's accounts and the rest is paid by `method`. So the accounts ride on the first event paid by
 // another method (cash, cheque…); each further method (a second cheque, a card) is an event of its own; when the
 // accounts pay everything, the one event names the account method. The network's solidarity share for what was
-// handed over goes on the first event only, so that it is counted once.
-import { lineDueCents } from '../ui/format.js';
+// handed over goes on the first event only, so that it is counted once. What is owed is pricing.js's `dueFor`.
 
 /** Account methods: their amount comes out of the household's balance. */
 export const ACCOUNT_METHODS = ['prepaid', 'allowance'];
@@ -16,28 +15,6 @@ export const METHODS = ['cash', 'cheque', 'card', 'transfer', 'prepaid', 'allowa
 export const DETAILS = { cheque: { required: true }, card: { required: false }, transfer: { required: false } };
 /** The longest method_details the protocol accepts. */
 export const MAX_DETAILS = 200;
-
-/**
- * What the member owes for the chosen hand-over, at the order's share (the pack's numbers for whole lines).
- * @param {object} order the pack's `members[].order`
- * @param {'all'|'partial'|'refused'} outcome
- * @param {Map<number, number>} [received] product id → quantity received (partial)
- * @returns {{dueCents: number, solidarityCents: number}}
- */
-export function dueFor(order, outcome, received = new Map()) {
-  if (outcome === 'all') return { dueCents: order.total_due_cents, solidarityCents: order.solidarity_share_cents };
-  if (outcome !== 'partial') return { dueCents: 0, solidarityCents: 0 };
-  let dueCents = 0;
-  let fullCents = 0;
-  for (const line of order.lines) {
-    const quantity = received.get(line.product_id) ?? 0;
-    if (quantity <= 0) continue;
-    dueCents +=
-      quantity === line.quantity ? line.due_cents : lineDueCents(quantity, line.unit_price_cents, order.share_percent);
-    fullCents += quantity * line.unit_price_cents;
-  }
-  return { dueCents, solidarityCents: Math.max(0, fullCents - dueCents) };
-}
 
 /**
  * The payment payloads for an order.

@@ -44,15 +44,6 @@ export function parseCents(text) {
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
 
-/**
- * What a member owes for `quantity` of a line at the order's share: the one pricing rule of sync/pricing.py
- * (`line_due_cents`: full price × share %, rounded half up to the cent), for a partial hand-over. A line taken
- * whole uses the pack's own `due_cents` instead (see member.js).
- */
-export function lineDueCents(quantity, unitPriceCents, sharePercent) {
-  return Math.floor((quantity * unitPriceCents * sharePercent + 50) / 100);
-}
-
 /** `17:42` */
 export function formatClock(iso) {
   return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));

@@ -1,8 +1,8 @@
 // "Annuler la dernière action": this phone's last action at the open distribution, voided. An action is what one
 // confirmation recorded: a hand-over with its payments (consecutive events of one order), a cash count, a refused
-// scan. Undoing records a `void` per event (newest first); each undo goes one action further back. Voids themselves
-// are not offered (a void of a void would restore the event: the admin can do that).
-import { record } from '../events.js';
+// scan. Undoing records a `void` per event (newest first, all in one transaction); each undo goes one action further
+// back. Voids themselves are not offered (a void of a void would restore the event: the admin can do that).
+import { recordMany } from '../events.js';
 import { distributionView, undoableEvents } from '../projection.js';
 import { t } from '../i18n.js';
 import { ask, busy, h, say, warn } from './dom.js';
@@ -58,11 +58,10 @@ export function describe(events) {
   return t('undo.other', { at });
 }
 
-/** Record a void for each event (given newest first). Resolves once every void is written. */
+/** Record a void for each event (given newest first), all in one transaction. Resolves once they are written. */
 export async function voidEvents(events) {
-  for (const event of events) {
-    await record('void', { event_id: event.id, reason: t('undo.reason') }, { distributionId: state.distributionId });
-  }
+  const voids = events.map((event) => ({ type: 'void', payload: { event_id: event.id, reason: t('undo.reason') } }));
+  await recordMany(voids, { distributionId: state.distributionId });
 }
 
 /** This phone's events of an order that still count (hand-overs and payments), newest first: what "correct" voids. */

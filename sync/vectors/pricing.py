@@ -1,0 +1,129 @@
+"""The pricing test vectors: what a member owes, by ``sync.pricing``, for the phone's ``pwa/src/pricing.js``.
+
+The phone prices a partial hand-over itself (the pack gives the dues of whole lines only), so it repeats the one rule:
+a line at ``share_percent`` of its full price, rounded half up to the cent. ``lines`` is a grid of quantities,
+prices and shares that lands on every rounding case (exact, just under, just over and exactly half a cent) plus the
+largest line an order import accepts; ``handovers`` are orders as the pack writes them with what a member received
+(all, refused, partial in several ways) and what they owe for it: ``order_due_cents`` and ``solidarity_share_cents``
+over the (quantity received, unit price) pairs.
+"""
+
+from itertools import product
+from typing import Any
+
+from sync.pricing import line_due_cents, line_full_cents, order_due_cents, solidarity_share_cents
+
+QUANTITIES = (0, 1, 2, 3, 7, 12)
+UNIT_PRICES = (1, 5, 99, 135, 249, 270, 333, 1499, 1500)
+SHARES = (0, 1, 33, 40, 49, 50, 51, 67, 70, 99, 100)
+# The largest line of an order import (server/domain/order_import.py: 99 units of at most 10 000 €).
+LARGEST = [(99, 1_000_000, share) for share in (1, 33, 70, 99)]
+
+# (description, share_percent, [(product_id, quantity, unit_price_cents)], [(outcome, {product_id: received})])
+ORDERS: list[tuple[str, int, list[tuple[int, int, int]], list[tuple[str, dict[int, int]]]]] = [
+    (
+        "solidarity tier at 70 %: a basket and two boxes of eggs (the pack's own example)",
+        70,
+        [(12, 1, 1500), (17, 2, 270)],
+        [
+            ("all", {}),
+            ("refused", {}),
+            ("partial", {12: 1, 17: 1}),  # one box of eggs of two: re-priced at the tier, rounded
+            ("partial", {12: 0, 17: 2}),  # the whole line of eggs only: the pack's due for it
+            ("partial", {12: 1}),  # a line left out of the map counts as nothing received
+        ],
+    ),
+    (
+        "tier at 40 %, three lines that each round half up",
+        40,
+        [(3, 3, 333), (5, 1, 135), (8, 7, 249)],
+        [("all", {}), ("partial", {3: 1, 5: 1, 8: 6}), ("partial", {3: 2, 5: 0, 8: 1}), ("partial", {8: 7})],
+    ),
+    (
+        "full price: no solidarity share, whatever is received",
+        100,
+        [(1, 2, 1499), (2, 1, 99)],
+        [("all", {}), ("partial", {1: 1, 2: 1}), ("refused", {})],
+    ),
+    (
+        "tier at 0 %: the network carries everything",
+        0,
+        [(4, 4, 270), (9, 1, 1500)],
+        [("all", {}), ("partial", {4: 3})],
+    ),
+    (
+        "tier at 33 %: thirds that never land on a cent",
+        33,
+        [(21, 12, 5), (22, 7, 1), (23, 1, 249)],
+        [("all", {}), ("partial", {21: 11, 22: 7, 23: 0}), ("partial", {21: 1, 22: 1, 23: 1})],
+    ),
+    (
+        "the largest line of an order import, at 67 %",
+        67,
+        [(5, 99, 1_000_000), (6, 1, 1)],
+        [("all", {}), ("partial", {5: 98, 6: 1})],
+    ),
+]
+
+
+def _pack_order(order_id: int, share: int, lines: list[tuple[int, int, int]]) -> dict[str, Any]:
+    """The order as ``sync.pack.member`` writes it (the fields the phone's pricing reads)."""
+    pairs = [(quantity, price) for _product, quantity, price in lines]
+    return {
+        "id": order_id,
+        "share_percent": share,
+        "lines": [
+            {
+                "product_id": product_id,
+                "quantity": quantity,
+                "unit_price_cents": price,
+                "due_cents": line_due_cents(quantity, price, share),
+            }
+            for product_id, quantity, price in lines
+        ],
+        "total_due_cents": order_due_cents(pairs, share),
+        "solidarity_share_cents": solidarity_share_cents(pairs, share),
+    }
+
+
+def _owed(outcome: str, share: int, lines: list[tuple[int, int, int]], received: dict[int, int]) -> dict[str, int]:
+    if outcome == "refused":
+        return {"due_cents": 0, "solidarity_cents": 0}
+    prices = {product_id: price for product_id, _quantity, price in lines}
+    if outcome == "all":
+        pairs = [(quantity, price) for _product, quantity, price in lines]
+    else:
+        pairs = [(received[product_id], prices[product_id]) for product_id in prices if received.get(product_id)]
+    return {"due_cents": order_due_cents(pairs, share), "solidarity_cents": solidarity_share_cents(pairs, share)}
+
+
+def build() -> dict[str, Any]:
+    lines = [
+        [quantity, price, share, line_full_cents(quantity, price), line_due_cents(quantity, price, share)]
+        for quantity, price, share in [*product(QUANTITIES, UNIT_PRICES, SHARES), *LARGEST]
+    ]
+    orders = []
+    for number, (description, share, order_lines, handovers) in enumerate(ORDERS, start=1):
+        orders.append(
+            {
+                "description": description,
+                "order": _pack_order(9000 + number, share, order_lines),
+                "handovers": [
+                    {
+                        "outcome": outcome,
+                        "received": [[product_id, quantity] for product_id, quantity in received.items()],
+                        **_owed(outcome, share, order_lines, received),
+                    }
+                    for outcome, received in handovers
+                ],
+            }
+        )
+    return {
+        "description": (
+            "Comptoir pricing test vectors (sync/pricing.py): lines as [quantity, unit_price_cents, share_percent, "
+            "full_cents, due_cents], and orders as the pack writes them with what a member owes for what they "
+            "received; see docs/sync-protocol.md, 'Pricing'."
+        ),
+        "lines": lines,
+        "orders": orders,
+    }
