@@ -1,14 +1,16 @@
 """Session lifetime (configurable, idle) and the reverse-proxy setting (PROXY_FIX) that makes addresses and https
-right behind Caddy or nginx, and cannot be forged without it."""
+right behind a proxy under WSGI servers other than deploy/serve's waitress, and cannot be forged without it
+(the documented deployment itself: tests/test_reverse_proxy.py)."""
 
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-import itsdangerous.timed
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from server import create_app
+from server.clock import utcnow
 from server.extensions import db
 from server.models import AuditEntry
 from tests.helpers import make_sign_in_token, submit_form
@@ -71,13 +73,22 @@ def test_signed_in_cookie_lasts_the_configured_lifetime(app, client):
     assert abs((expires - expected).total_seconds()) < 5
 
 
+class Clock:
+    """``clock["seconds"] = n``: every clock (the server's, ``server/clock.py``, and the session signature's,
+    itsdangerous) reads ``n`` seconds after the test's start."""
+
+    def __init__(self, traveller, start: datetime):
+        self.traveller, self.start = traveller, start
+
+    def __setitem__(self, key: str, seconds: int) -> None:
+        self.traveller.move_to(self.start + timedelta(seconds=seconds))
+
+
 @pytest.fixture
-def clock(monkeypatch):
-    """Move the clock the session signature is checked with (itsdangerous), and only that one."""
-    offset = {"seconds": 0}
-    real_time = itsdangerous.timed.time.time
-    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + offset["seconds"])
-    return offset
+def clock():
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as traveller:
+        yield Clock(traveller, start)
 
 
 def test_the_lifetime_is_idle_time(app, client, clock):
@@ -175,8 +186,21 @@ def test_forwarded_headers_change_nothing_without_proxy_fix(app):
 def test_proxy_fix_from_the_environment(env_app):
     app = env_app(PROXY_FIX="1")
     assert app.config["PROXY_FIX"] == 1
-    assert type(app.wsgi_app).__name__ == "ProxyFix"
-    assert type(env_app(PROXY_FIX="0").wsgi_app).__name__ != "ProxyFix"
+    assert type(app.wsgi_app.app).__name__ == "ProxyFix"
+    assert not hasattr(env_app(PROXY_FIX="0").wsgi_app, "app")  # the app's own wsgi_app, nothing around it
+
+
+def test_proxy_fix_without_forwarded_for_is_said_in_the_log(proxied_app, caplog):
+    """PROXY_FIX set, but the header never arrives (a proxy that does not set it, or waitress removing it when not
+    told to trust the proxy): every client would be the proxy. Said once in the log, not at every request."""
+    client = proxied_app.test_client()
+    with caplog.at_level("WARNING", logger="server.proxies"):
+        client.get("/auth/sign-in", headers={"X-Forwarded-For": "203.0.113.5"})
+        assert not caplog.records
+        client.get("/auth/sign-in")
+        client.get("/auth/sign-in")
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "without X-Forwarded-For" in warnings[0] and "deploy/serve" in warnings[0]
 
 
 @pytest.mark.parametrize("value", ["yes", -1, True, 1.5, None])
