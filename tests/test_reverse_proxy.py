@@ -304,3 +304,26 @@ def test_each_client_address_has_its_own_count(deployment):
     assert refused.status == 429
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert second.get("/auth/link/second-0").status == 410
+
+
+# The docs show the deployment as committed.
+
+FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.S | re.M)
+
+
+def fenced_blocks(path: Path) -> list[str]:
+    return [block.rstrip("\n") for block in FENCE.findall(path.read_text())]
+
+
+def test_the_docs_show_the_deployment_that_is_tested():
+    """docs/deployment.md quotes deploy/serve's command and deploy/nginx/comptoir.conf as they are, and no other doc
+    shows another waitress command line for a deployment."""
+    serve = SERVE.read_text()
+    command = serve[serve.index("exec ") :].rstrip("\n")
+    deployment = fenced_blocks(ROOT / "docs" / "deployment.md")
+    assert command in deployment, "docs/deployment.md must quote deploy/serve's waitress command as it is"
+    assert SITE.read_text().rstrip("\n") in deployment, "docs/deployment.md must show deploy/nginx/comptoir.conf"
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in fenced_blocks(doc):
+            if "waitress-serve" in block:
+                assert block == command, f"{doc.name} shows a waitress command other than deploy/serve's:\n{block}"
