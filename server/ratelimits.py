@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, make_response, request
+from flask import Flask, Response, current_app, g, make_response, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -120,9 +120,12 @@ def target_rate_limit() -> str:
 
 
 def target_key() -> str | None:
-    """The request's target as a digest: tokens, e-mails and credentials never sit in the storage (Redis) as such."""
-    target = TARGETS[request.endpoint]()
-    return None if target is None else "target:" + hashlib.sha256(target.encode()).hexdigest()[:32]
+    """The request's target as a digest: tokens, e-mails and credentials never sit in the storage (Redis) as such.
+    Worked out once per request (the limiter asks twice: whether to skip the limit, then the key)."""
+    if "rate_limit_target" not in g:
+        target = TARGETS[request.endpoint]()
+        g.rate_limit_target = None if target is None else "target:" + hashlib.sha256(target.encode()).hexdigest()[:32]
+    return g.rate_limit_target
 
 
 def has_no_target() -> bool:

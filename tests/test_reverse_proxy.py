@@ -285,6 +285,9 @@ def test_https_is_what_the_app_sees(deployment):
     # A redirect the app makes with its own scheme and host (a missing trailing slash) stays on https.
     moved = client.get("/admin")
     assert moved.status == 308 and moved.headers["Location"] == f"{BASE_URL}/admin/"
+    # Nor does a host a client names in X-Forwarded-Host: the proxy passes it on, waitress removes it.
+    elsewhere = client.get("/admin", headers={"X-Forwarded-Host": "evil.example"})
+    assert elsewhere.headers["Location"] == f"{BASE_URL}/admin/"
     # A client cannot make the app believe it came over plain http either.
     assert "Strict-Transport-Security" in client.get("/auth/sign-in", headers={"X-Forwarded-Proto": "http"}).headers
 
