@@ -1,6 +1,7 @@
 """The documented deployment, for real: nginx (Debian's package) in front of ``deploy/serve`` (waitress), both
 started here on 127.0.0.1 from the committed ``deploy/nginx/comptoir.conf`` and ``deploy/serve`` (only ports and
-certificate paths replaced), the app configured from ``COMPTOIR_*`` variables as in production.
+certificate paths replaced), the app configured from ``COMPTOIR_*`` variables as in production, on SQLite and on
+PostgreSQL.
 
 Clients connect from distinct loopback addresses (127.0.0.2, 127.0.0.3…), so the proxy sees each as its own
 client; each names the site as a browser on port 443 would (``Host: comptoir.example.org``), the test's ports being
@@ -29,7 +30,7 @@ from sqlalchemy import select
 from server import create_app
 from server.extensions import db
 from server.models import AuditEntry
-from tests.conftest import missing
+from tests.conftest import BACKENDS, POSTGRES_URL, missing
 from tests.helpers import csrf_token, make_sign_in_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,21 +152,31 @@ class Deployment:
     https_port: int
 
 
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory) -> Deployment:
+def database_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
+    """A URL that says it all (COMPTOIR_DATABASE_URL is a string): PostgreSQL's schema travels as ``options``."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'comptoir.sqlite'}"
+    schema = request.getfixturevalue("postgres_schema")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}{urlencode({'options': f'-csearch_path={schema}'})}"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def deployment(request, tmp_path_factory) -> Deployment:
     if not os.path.exists(NGINX):
         missing(f"nginx ({NGINX}; apt-get install nginx)")
     folder = tmp_path_factory.mktemp("reverse-proxy")
     instance = folder / "instance"
     instance.mkdir()
     app_port, http_port, https_port = free_port(), free_port(), free_port()
-    database = f"sqlite:///{folder / 'comptoir.sqlite'}"
+    database = database_url(request.param, request, folder)
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": database, "INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET_KEY}
         | {"BASE_URL": BASE_URL}
     )
     with app.app_context():
+        db.drop_all()  # PostgreSQL: the run's schema, which other modules' tests use and empty after them
         db.create_all()
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("COMPTOIR_")}
@@ -201,6 +212,8 @@ def deployment(tmp_path_factory) -> Deployment:
         stop(proxy)
         stop(server)
         with app.app_context():
+            db.session.remove()
+            db.drop_all()
             db.engine.dispose()
 
 
