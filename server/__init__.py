@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.auth.access import public
 from server.auth.session import current_user
 from server.config import CONTENT_SECURITY_POLICY, DEFAULTS, instance_secret_key
 from server.extensions import babel, csrf, db, limiter, migrate, talisman
 from server.models.types import render_migration_item
+from server.proxies import trust_proxies
 from server.urls import IdConverter
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("WEBAUTHN_RP_ID", base.hostname)
     app.config.setdefault("WEBAUTHN_ORIGINS", [f"{base.scheme}://{base.netloc}"])
 
-    _trust_proxies(app)
+    trust_proxies(app)
     from server.auth.session import RenewingSessionInterface
 
     app.session_interface = RenewingSessionInterface()
@@ -103,19 +103,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     apply_rate_limits(app)  # last: it wraps views every blueprint above has registered
     return app
-
-
-def _trust_proxies(app: Flask) -> None:
-    """Behind ``PROXY_FIX`` reverse proxies, take the client's address and scheme from X-Forwarded-For/-Proto.
-
-    Without it those headers are ignored, so a client cannot forge its address in the audit log or dodge a rate
-    limit. Trust exactly as many proxies as stand in front of the app (Caddy alone: 1).
-    """
-    proxies = app.config["PROXY_FIX"]
-    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
-        raise ValueError(f"PROXY_FIX must be a number of proxies (0 or more), not {proxies!r}")
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _init_database(app: Flask) -> None:

@@ -40,7 +40,9 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-    "AUTH_RATE_LIMIT": "20 per minute;300 per day",
+    # Per client address: a burst limit only (CGNAT: one address for a whole carrier); per target: stricter.
+    "AUTH_RATE_LIMIT": "60 per minute",
+    "AUTH_TARGET_RATE_LIMIT": "20 per minute;100 per hour",
     # Web push (docs/push.md). VAPID_PRIVATE_KEY: PEM or base64url; unset, a key is created in the instance folder.
     "VAPID_PRIVATE_KEY": "",
     "PUSH_CONTACT": "mailto:admin@localhost",  # the VAPID "sub": who push services write to about this server

@@ -1,5 +1,6 @@
-"""Rate limits on the endpoints anyone can call (server/ratelimits.py): counted per client address and endpoint,
-429 with Retry-After (JSON under /api/), off with RATELIMIT_ENABLED, shared through Redis when configured."""
+"""Rate limits on the endpoints anyone can call (server/ratelimits.py): a burst limit per client address and a
+stricter one per target (token, e-mail, phone), each per endpoint; 429 with Retry-After (JSON under /api/), off with
+RATELIMIT_ENABLED, shared through Redis when configured."""
 
 import os
 import re
@@ -7,11 +8,15 @@ import secrets
 import uuid
 
 import pytest
+import time_machine
+from limits import parse_many
 from werkzeug.routing.converters import NumberConverter
 
 from server import create_app
+from server.clock import utcnow
+from server.config import DEFAULTS
 from server.extensions import db, limiter
-from server.ratelimits import LIMITED_ENDPOINTS
+from server.ratelimits import LIMITED_ENDPOINTS, TARGETS
 from tests.conftest import make_config, missing
 from tests.helpers import csrf_token, make_sign_in_token
 
@@ -163,6 +168,105 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(request, tmp_path)
     # A client's forged X-Forwarded-For is put before the real one by the proxy: only the last, trusted, one counts.
     forged = {"X-Forwarded-For": "198.51.100.9, 203.0.113.1"}
     assert client.get("/auth/link/x", headers=forged, environ_base=proxy).status_code == 429
+
+
+# What is counted: a short burst per address, stricter limits per target.
+
+
+def test_per_address_limits_are_short_bursts_only():
+    """Phones of one mobile carrier often share an address (CGNAT): no window per address may be longer than a
+    minute, or a whole carrier would be locked out for as long once it was used up."""
+    windows = [item.get_expiry() for item in parse_many(DEFAULTS["AUTH_RATE_LIMIT"])]
+    assert windows and max(windows) <= 60, DEFAULTS["AUTH_RATE_LIMIT"]
+    per_minute = min(item.amount for item in parse_many(DEFAULTS["AUTH_RATE_LIMIT"]) if item.get_expiry() == 60)
+    assert per_minute >= 60  # a hall's or a carrier's worth of phones signing in within the same minute
+    targets = parse_many(DEFAULTS["AUTH_TARGET_RATE_LIMIT"])
+    assert max(item.get_expiry() for item in targets) <= 3600  # a target's lock-out lasts an hour at most
+    assert min(item.amount for item in targets if item.get_expiry() == 60) < per_minute  # stricter than an address
+
+
+def test_a_shared_address_is_never_locked_out_for_the_day(request, tmp_path):
+    """With the default limits, one address busy all day (400 requests, a minute's worth at a time) is only ever
+    slowed for the rest of a minute: the 300-a-day cap per address it replaces locked a carrier out for 23 hours."""
+    client = make_app(request, tmp_path).test_client()
+    address = {"REMOTE_ADDR": "100.64.0.1"}  # a carrier-grade NAT address
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        for minute in range(7):
+            statuses = [client.get(f"/auth/link/m{minute}-{n}", environ_base=address).status_code for n in range(61)]
+            assert statuses == [410] * 60 + [429], minute
+            refused = client.get("/auth/link/again", environ_base=address)
+            assert 0 < int(refused.headers["Retry-After"]) <= 60
+            traveller.shift(61)
+
+
+def target_request(app, endpoint: str, target: str) -> dict:
+    """Arguments for ``client.open`` that call ``endpoint`` about ``target``."""
+    if endpoint == "api.device_enrol":
+        return {"path": "/api/devices/enrol", "method": "POST", "json": {"token": target}}
+    if endpoint == "auth.sign_in_options":
+        return {"path": "/auth/passkey/options", "method": "POST", "json": {"email": target}}
+    if endpoint in ("api.shift_options", "api.shift_start"):
+        path = "/api/shifts/options" if endpoint == "api.shift_options" else "/api/shifts"
+        return {"path": path, "method": "POST", "json": {}, "headers": {"Authorization": f"Device {target}"}}
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)  # a token in the URL
+    method = "POST" if "POST" in rule.methods else "GET"
+    return {"path": rule.build({"token": target})[1], "method": method} | ({"json": {}} if method == "POST" else {})
+
+
+@pytest.fixture
+def target_app(request, tmp_path):
+    return make_app(
+        request,
+        tmp_path,
+        AUTH_RATE_LIMIT="100 per minute",
+        AUTH_TARGET_RATE_LIMIT="2 per minute",
+        WTF_CSRF_ENABLED=False,
+    )
+
+
+@pytest.mark.parametrize("endpoint", sorted(TARGETS))
+def test_a_target_has_its_own_count_whatever_the_address(target_app, endpoint):
+    client = target_app.test_client()
+
+    def call(target: str, address: str):
+        return client.open(**target_request(target_app, endpoint, target), environ_base={"REMOTE_ADDR": address})
+
+    assert call("target-a", "192.0.2.1").status_code != 429
+    assert call("target-a", "192.0.2.2").status_code != 429
+    refused = call("target-a", "192.0.2.3")  # a third address: the target's count, not the address's
+    assert_limited(refused, json_expected=endpoint.startswith("api."))
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert call("target-b", "192.0.2.3").status_code != 429
+
+
+def test_an_email_is_one_target_whatever_its_case(target_app):
+    client = target_app.test_client()
+    for email in ("Ada@Example.org", " ada@example.org"):
+        assert client.post("/auth/passkey/options", json={"email": email}).status_code == 200
+    refused = client.post("/auth/passkey/options", json={"email": "ADA@EXAMPLE.ORG"})
+    assert_limited(refused, json_expected=False)
+    assert "e-mail" in refused.get_data(as_text=True)  # the target's message, not "from this connection"
+
+
+def test_a_sign_in_without_an_email_has_no_target(target_app):
+    client = target_app.test_client()
+    for n in range(5):
+        assert (
+            client.post("/auth/passkey/options", json={}, environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code
+            == 200
+        )
+
+
+def test_targets_are_stored_as_digests(target_app):
+    """Tokens, e-mails and device credentials never sit in the counts' storage (Redis, for several servers)."""
+    client = target_app.test_client()
+    client.get("/auth/link/secret-token-1234")
+    client.post("/auth/passkey/options", json={"email": "ada@example.org"})
+    client.post("/api/shifts/options", json={}, headers={"Authorization": "Device device-credential-1234"})
+    keys = " ".join(map(str, limiter.storage.storage))
+    assert "target:" in keys
+    for secret in ("secret-token-1234", "ada@example.org", "device-credential-1234"):
+        assert secret not in keys
 
 
 # Isolation and switches.

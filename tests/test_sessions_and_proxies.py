@@ -1,5 +1,6 @@
 """Session lifetime (configurable, idle) and the reverse-proxy setting (PROXY_FIX) that makes addresses and https
-right behind Caddy or nginx, and cannot be forged without it."""
+right behind a proxy under WSGI servers other than deploy/serve's waitress, and cannot be forged without it
+(the documented deployment itself: tests/test_reverse_proxy.py)."""
 
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -174,8 +175,21 @@ def test_forwarded_headers_change_nothing_without_proxy_fix(app):
 def test_proxy_fix_from_the_environment(env_app):
     app = env_app(PROXY_FIX="1")
     assert app.config["PROXY_FIX"] == 1
-    assert type(app.wsgi_app).__name__ == "ProxyFix"
-    assert type(env_app(PROXY_FIX="0").wsgi_app).__name__ != "ProxyFix"
+    assert type(app.wsgi_app.app).__name__ == "ProxyFix"
+    assert not hasattr(env_app(PROXY_FIX="0").wsgi_app, "app")  # the app's own wsgi_app, nothing around it
+
+
+def test_proxy_fix_without_forwarded_for_is_said_in_the_log(proxied_app, caplog):
+    """PROXY_FIX set, but the header never arrives (a proxy that does not set it, or waitress removing it when not
+    told to trust the proxy): every client would be the proxy. Said once in the log, not at every request."""
+    client = proxied_app.test_client()
+    with caplog.at_level("WARNING", logger="server.proxies"):
+        client.get("/auth/sign-in", headers={"X-Forwarded-For": "203.0.113.5"})
+        assert not caplog.records
+        client.get("/auth/sign-in")
+        client.get("/auth/sign-in")
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "without X-Forwarded-For" in warnings[0] and "deploy/serve" in warnings[0]
 
 
 @pytest.mark.parametrize("value", ["yes", -1, True, 1.5, None])

@@ -1,0 +1,354 @@
+"""The documented deployment, for real: nginx (Debian's package) in front of ``deploy/serve`` (waitress), both
+started here on 127.0.0.1 from the committed ``deploy/nginx/comptoir.conf`` and ``deploy/serve`` (only ports and
+certificate paths replaced), the app configured from ``COMPTOIR_*`` variables as in production, on SQLite and on
+PostgreSQL.
+
+Clients connect from distinct loopback addresses (127.0.0.2, 127.0.0.3…), so the proxy sees each as its own
+client; each names the site as a browser on port 443 would (``Host: comptoir.example.org``), the test's ports being
+an artifact of the test. A client's own ``X-Forwarded-For`` must change nothing. With ``CI=true`` a missing nginx
+fails, never skips.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import select
+
+from server import create_app
+from server.extensions import db
+from server.models import AuditEntry
+from tests.conftest import BACKENDS, POSTGRES_URL, missing
+from tests.helpers import csrf_token, make_sign_in_token
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVE = ROOT / "deploy" / "serve"
+SITE = ROOT / "deploy" / "nginx" / "comptoir.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+HOST = "comptoir.example.org"  # as in the committed configuration and docs/deployment.md
+BASE_URL = f"https://{HOST}"
+SECRET_KEY = "reverse-proxy-test"
+ADDRESS_LIMIT = "3 per minute"  # per client address, small enough to reach in a test
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{what} stopped ({process.returncode}):\n{log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{what} did not listen on {port}:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for HOST, made here with ``cryptography``: the clients below do not verify it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def render_site(app_port: int, http_port: int, https_port: int, cert: Path, key: Path) -> str:
+    """The committed site configuration with this test's ports and certificate; each replaced line must be there
+    exactly once, so an edit of the file that this would no longer follow fails here instead of testing less."""
+    text = SITE.read_text()
+    replacements = {
+        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
+        "    listen 80;\n": f"    listen 127.0.0.1:{http_port};\n",
+        "    listen [::]:80;\n": "",  # IPv6 may not exist where tests run
+        "    listen 443 ssl http2;\n": f"    listen 127.0.0.1:{https_port} ssl http2;\n",
+        "    listen [::]:443 ssl http2;\n": "",
+        f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(cert),
+        f"/etc/letsencrypt/live/{HOST}/privkey.pem": str(key),
+    }
+    for old, new in replacements.items():
+        assert text.count(old) == 1, f"{SITE.name}: expected exactly one {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def nginx_conf(folder: Path, site: Path) -> str:
+    """The main configuration around the site: everything under the test's own folder, nothing under /etc or /var."""
+    user = ""
+    if os.geteuid() == 0:  # workers would switch to "nobody", who cannot write the test's folder
+        import pwd
+
+        user = f"user {pwd.getpwuid(os.geteuid()).pw_name};"
+    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    return f"""{user}
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log info;
+events {{ worker_connections 128; }}
+http {{
+    access_log {folder}/access.log;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    include {site};
+}}
+"""
+
+
+@dataclass
+class Deployment:
+    app: object  # a Flask app on the same database, to make sign-in links and read the audit log
+    http_port: int
+    https_port: int
+
+
+def database_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
+    """A URL that says it all (COMPTOIR_DATABASE_URL is a string): PostgreSQL's schema travels as ``options``."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'comptoir.sqlite'}"
+    schema = request.getfixturevalue("postgres_schema")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}{urlencode({'options': f'-csearch_path={schema}'})}"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def deployment(request, tmp_path_factory) -> Deployment:
+    if not os.path.exists(NGINX):
+        missing(f"nginx ({NGINX}; apt-get install nginx)")
+    folder = tmp_path_factory.mktemp("reverse-proxy")
+    instance = folder / "instance"
+    instance.mkdir()
+    app_port, http_port, https_port = free_port(), free_port(), free_port()
+    database = database_url(request.param, request, folder)
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database, "INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET_KEY}
+        | {"BASE_URL": BASE_URL}
+    )
+    with app.app_context():
+        db.drop_all()  # PostgreSQL: the run's schema, which other modules' tests use and empty after them
+        db.create_all()
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COMPTOIR_")}
+    env |= {
+        "COMPTOIR_BASE_URL": BASE_URL,
+        "COMPTOIR_DATABASE_URL": database,
+        "COMPTOIR_INSTANCE_PATH": str(instance),
+        "COMPTOIR_SECRET_KEY": SECRET_KEY,
+        "COMPTOIR_AUTH_RATE_LIMIT": ADDRESS_LIMIT,
+        "COMPTOIR_LISTEN": f"127.0.0.1:{app_port}",
+        "WAITRESS_SERVE": str(Path(sys.executable).parent / "waitress-serve"),
+    }
+    app_log = folder / "app.log"
+    with app_log.open("wb") as out:
+        server = subprocess.Popen([str(SERVE)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    cert, key = self_signed_certificate(folder)
+    site = folder / "comptoir.conf"
+    site.write_text(render_site(app_port, http_port, https_port, cert, key))
+    conf = folder / "nginx.conf"
+    conf.write_text(nginx_conf(folder, site))
+    nginx_log = folder / "nginx.out"
+    with nginx_log.open("wb") as out:
+        proxy = subprocess.Popen(
+            [NGINX, "-e", str(folder / "error.log"), "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(app_port, server, "deploy/serve", app_log)
+        wait_for_port(https_port, proxy, "nginx", nginx_log)
+        yield Deployment(app=app, http_port=http_port, https_port=https_port)
+    finally:
+        stop(proxy)
+        stop(server)
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str
+
+    def cookies(self) -> list[str]:
+        return self.headers.get_all("Set-Cookie") or []
+
+
+class Client:
+    """A browser-like client on its own loopback address, through the proxy; keeps its cookies."""
+
+    def __init__(self, deployment: Deployment, address: str):
+        self.deployment, self.address = deployment, address
+        self.jar: dict[str, str] = {}
+
+    def request(self, method: str, path: str, *, https: bool = True, body: str | None = None, headers=None) -> Answer:
+        if https:
+            context = ssl.create_default_context()
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the test's own certificate
+            connection = http.client.HTTPSConnection(
+                "127.0.0.1", self.deployment.https_port, source_address=(self.address, 0), context=context, timeout=10
+            )
+        else:
+            connection = http.client.HTTPConnection(
+                "127.0.0.1", self.deployment.http_port, source_address=(self.address, 0), timeout=10
+            )
+        sent = {"Host": HOST} | (headers or {})
+        if self.jar:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.jar.items())
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            answer = Answer(response.status, response.headers, response.read().decode(errors="replace"))
+        finally:
+            connection.close()
+        for cookie in answer.cookies():
+            name, _, rest = cookie.partition("=")
+            self.jar[name] = rest.split(";", 1)[0]
+        return answer
+
+    def get(self, path: str, **kwargs) -> Answer:
+        return self.request("GET", path, **kwargs)
+
+
+def audit_addresses(app, action: str) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEntry.remote_addr).where(AuditEntry.action == action)))
+
+
+def test_the_app_sees_the_address_the_proxy_saw_not_the_one_the_client_claims(deployment):
+    client = Client(deployment, "127.0.0.2")
+    forged = {"X-Forwarded-For": "198.51.100.7", "X-Real-IP": "198.51.100.7", "Forwarded": "for=198.51.100.7"}
+    token = make_sign_in_token(deployment.app, "admin@example.org")
+    page = client.get(f"/auth/link/{token}", headers=forged)
+    assert page.status == 200, page.body
+    form = urlencode({"csrf_token": csrf_token(page.body)})
+    signed_in = client.request(
+        "POST",
+        f"/auth/link/{token}",
+        body=form,
+        headers=forged
+        | {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"{BASE_URL}/auth/link/{token}"},
+    )
+    assert signed_in.status == 302, signed_in.body
+    assert audit_addresses(deployment.app, "sign_in.link") == ["127.0.0.2"]
+    assert client.get("/admin/").status == 200  # the Secure session cookie came back over https
+
+
+def test_https_is_what_the_app_sees(deployment):
+    client = Client(deployment, "127.0.0.5")
+    answer = client.get("/auth/sign-in")
+    assert answer.status == 200
+    hsts = answer.headers["Strict-Transport-Security"]
+    assert hsts and int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 365 * 24 * 3600
+    session = next(c for c in answer.cookies() if c.startswith("comptoir_session="))
+    assert "; Secure" in session and "; HttpOnly" in session
+    # A redirect the app makes with its own scheme and host (a missing trailing slash) stays on https.
+    moved = client.get("/admin")
+    assert moved.status == 308 and moved.headers["Location"] == f"{BASE_URL}/admin/"
+    # Nor does a host a client names in X-Forwarded-Host: the proxy passes it on, waitress removes it.
+    elsewhere = client.get("/admin", headers={"X-Forwarded-Host": "evil.example"})
+    assert elsewhere.headers["Location"] == f"{BASE_URL}/admin/"
+    # A client cannot make the app believe it came over plain http either.
+    assert "Strict-Transport-Security" in client.get("/auth/sign-in", headers={"X-Forwarded-Proto": "http"}).headers
+
+
+def test_scripts_travel_compressed(deployment):
+    """The proxy compresses what the app serves uncompressed (docs/performance.md counts on it)."""
+    client = Client(deployment, "127.0.0.5")
+    decoder = next((ROOT / "pwa" / "dist").glob("*.wasm")).name  # the QR decoder, its name hashed by the build
+    for path in ("/assets/app.js", "/assets/app.css", f"/assets/{decoder}"):
+        answer = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert answer.status == 200 and answer.headers["Content-Encoding"] == "gzip", path
+
+
+def test_plain_http_is_sent_to_https(deployment):
+    answer = Client(deployment, "127.0.0.5").get("/auth/sign-in?next=/admin/", https=False)
+    assert answer.status == 301 and answer.headers["Location"] == f"{BASE_URL}/auth/sign-in?next=/admin/"
+
+
+def test_each_client_address_has_its_own_count(deployment):
+    """Two phones behind the proxy: one reaching the per-address limit leaves the other's intact, whatever
+    X-Forwarded-For it sends; the refusal lasts at most the minute of the window."""
+    first, second = Client(deployment, "127.0.0.3"), Client(deployment, "127.0.0.4")
+    for n in range(3):
+        assert first.get(f"/auth/link/first-{n}", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status == 410
+    refused = first.get("/auth/link/first-3", headers={"X-Forwarded-For": "127.0.0.4"})
+    assert refused.status == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert second.get("/auth/link/second-0").status == 410
+
+
+# The docs show the deployment as committed.
+
+FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.S | re.M)
+
+
+def fenced_blocks(path: Path) -> list[str]:
+    return [block.rstrip("\n") for block in FENCE.findall(path.read_text())]
+
+
+def test_the_docs_show_the_deployment_that_is_tested():
+    """docs/deployment.md quotes deploy/serve's command and deploy/nginx/comptoir.conf as they are, and no other doc
+    shows another waitress command line for a deployment."""
+    serve = SERVE.read_text()
+    command = serve[serve.index("exec ") :].rstrip("\n")
+    deployment = fenced_blocks(ROOT / "docs" / "deployment.md")
+    assert command in deployment, "docs/deployment.md must quote deploy/serve's waitress command as it is"
+    assert SITE.read_text().rstrip("\n") in deployment, "docs/deployment.md must show deploy/nginx/comptoir.conf"
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in fenced_blocks(doc):
+            if "waitress-serve" in block:
+                assert block == command, f"{doc.name} shows a waitress command other than deploy/serve's:\n{block}"
