@@ -27,7 +27,8 @@ from server.models import (
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
-# The four households of the Maison de quartier du Luzard in the volunteer app's worlds.
+# The point of the volunteer app's worlds, and its four households.
+LUZARD = "Maison de quartier du Luzard"
 LUZARD_PEOPLE = [("Élodie", "Martin"), ("Awa", "Diallo"), ("Jean-Luc", "Ngô"), ("Elouan", "Bréhat")]
 
 

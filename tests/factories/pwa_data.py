@@ -6,6 +6,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.models import Point
 from tests.factories.primitives import (
+    LUZARD,
     LUZARD_PEOPLE,
     basket,
     distribution,
@@ -36,7 +37,7 @@ def pwa_data_world() -> PwaDataWorld:
     """The Maison de quartier du Luzard and another point, each with a distribution running now; four households of
     the Luzard (tarif solidaire) with the same order there (a basket and two boxes of eggs) and a ticket each; two
     volunteers of the Luzard. Committed."""
-    point, other = Point(name="Maison de quartier du Luzard", town="Noisiel"), Point(name="Buisson", town="Torcy")
+    point, other = Point(name=LUZARD, town="Noisiel"), Point(name="Buisson", town="Torcy")
     tier, products = solidarity_tier(), [(basket(), 1), (eggs(), 2)]
     now = utcnow()
     here, elsewhere = distribution(point, now), distribution(other, now)

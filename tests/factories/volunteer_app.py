@@ -8,6 +8,7 @@ from server.clock import utcnow
 from server.extensions import db
 from server.models import NetworkSettings, Point
 from tests.factories.primitives import (
+    LUZARD,
     LUZARD_PEOPLE,
     account,
     basket,
@@ -21,7 +22,7 @@ from tests.factories.primitives import (
     tickets,
 )
 
-POINT = "Maison de quartier du Luzard"
+POINT = LUZARD
 NAMES = ["Élodie M.", "Awa D.", "Jean-Luc N.", "Elouan B."]  # as the app displays LUZARD_PEOPLE
 
 
@@ -46,11 +47,11 @@ def volunteer_app_world() -> VolunteerAppWorld:
     settings.payment_methods = ["cash", "cheque", "card", "prepaid", "allowance"]
     point = Point(name=POINT, town="Noisiel")
     solidaire, plein = solidarity_tier(), full_tier()
-    products = [(basket(), 1), (eggs(), 2)]
+    basket_m, box_of_eggs = basket(), eggs()
     here = distribution(point, utcnow(), starts_in=-timedelta(minutes=30), lasting=timedelta(minutes=90))
     tiers = [solidaire, plein, solidaire, plein]
     members = households(point, [(f, last, t) for (f, last), t in zip(LUZARD_PEOPLE, tiers, strict=True)])
-    orders = [order(here, h, products) for h in members]
+    orders = [order(here, h, [(basket_m, 1), (box_of_eggs, 2)]) for h in members]
     volunteer = member_of(point, "volunteer", "victor@example.org", "Victor")
     db.session.add_all([*orders, volunteer])
     db.session.flush()
@@ -66,6 +67,6 @@ def volunteer_app_world() -> VolunteerAppWorld:
         codes={n: h.manual_code for n, h in zip(NAMES, members, strict=True)},
         tickets=dict(zip(NAMES, issued, strict=True)),
         revoked_ticket=revoked,
-        basket=products[0][0].id,
-        eggs=products[1][0].id,
+        basket=basket_m.id,
+        eggs=box_of_eggs.id,
     )
