@@ -12,8 +12,7 @@ table back as it was, so the cells stay independent of their order.
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from server import create_app
 from server.cli import security
 from server.extensions import db
 from tests.conftest import BACKENDS, POSTGRES_URL, missing
+from tests.factories.authorization import Samples, authorization_samples
 from tests.helpers import csrf_token
 
 ROOT_DOC = "docs/security.md"
@@ -60,28 +60,6 @@ SAMPLES: dict[str, Callable[["Samples", str], Any]] = {
 
 
 @dataclass
-class Samples:
-    """Ids of the sample data and the secrets a caller presents."""
-
-    tier: int = 0
-    product: int = 0
-    point_a: int = 0
-    point_b: int = 0
-    household: int = 0
-    distribution: int = 0
-    order: int = 0
-    conflict: int = 0
-    device: int = 0
-    subscription: int = 0
-    link_token: str = ""
-    page_token: str = ""
-    users: dict[str, int] = field(default_factory=dict)  # role → user id
-    passkeys: dict[str, int] = field(default_factory=dict)  # role → that user's passkey id
-    device_credentials: dict[str, str] = field(default_factory=dict)  # "device" / "revoked_device" → credential
-    shift_tokens: dict[str, str] = field(default_factory=dict)  # "device" / "revoked_device" → its shift token
-
-
-@dataclass
 class Caller:
     cookie: str
     csrf: str
@@ -96,95 +74,7 @@ class World:
     snapshot: dict[str, list[dict[str, Any]]]
 
 
-# Building the sample data.
-
-
-def build_samples() -> Samples:
-    """Points A and B, a coordinator of each, a volunteer of A, an admin; a household, a distribution and an order
-    at A; a device of A with a volunteer's shift, and a revoked one; one passkey per user."""
-    from server.clock import utcnow
-    from server.domain.devices import create_enrolment, redeem_enrolment, revoke_device
-    from server.domain.shifts import start_shift
-    from server.models import (
-        Conflict,
-        Distribution,
-        Household,
-        Order,
-        OrderLine,
-        Passkey,
-        Point,
-        Product,
-        PushSubscription,
-        Tier,
-        User,
-    )
-
-    tier = Tier(name="Tarif plein", share_percent=100)
-    point_a = Point(name="Point A", town="Torcy")
-    point_b = Point(name="Point B", town="Lognes")
-    product = Product(code="LEG-M", name="Panier M", unit_price_cents=1500)
-    users = {
-        "admin": User(email="admin@example.org", role="admin"),
-        "coordinator": User(email="coord.a@example.org", role="coordinator", points=[point_a]),
-        "other_coordinator": User(email="coord.b@example.org", role="coordinator", points=[point_b]),
-        "volunteer": User(email="vol.a@example.org", role="volunteer", points=[point_a]),
-    }
-    link_user = User(email="link@example.org", role="volunteer", points=[point_a])
-    household = Household(first_name="Alice", last_name="Martin", tier=tier, point=point_a)
-    starts = utcnow().replace(microsecond=0) + timedelta(days=2)
-    distribution = Distribution(point=point_a, starts_at=starts, ends_at=starts + timedelta(hours=2))
-    order = Order(distribution=distribution, household=household, share_percent=100)
-    order.lines = [OrderLine(product=product, quantity=1, unit_price_cents=1500)]
-    db.session.add_all([tier, point_a, point_b, product, *users.values(), link_user, household, distribution, order])
-    db.session.flush()
-    conflict = Conflict(distribution_id=distribution.id, kind="unknown_void", key="unknown_void:sample", event_ids=[])
-    db.session.add(conflict)
-    passkeys = {
-        role: Passkey(user=user, credential_id=uuid.uuid4().bytes, public_key=b"sample", name="Sample")
-        for role, user in users.items()
-    }
-    db.session.add_all(passkeys.values())
-
-    from server.domain.links import create_sign_in_link
-
-    link_token = create_sign_in_link(link_user, 24 * 60)
-    credentials, tokens, devices = {}, {}, {}
-    for role in ("device", "revoked_device"):
-        _enrolment, enrolment_token = create_enrolment(users["admin"], f"Phone {role}", [point_a])
-        devices[role], credentials[role] = redeem_enrolment(enrolment_token)
-        shift, tokens[role] = start_shift(devices[role], users["volunteer"])
-        shift.valid_until = utcnow() + timedelta(days=1)  # a run across midnight stays green
-    revoke_device(devices["revoked_device"], users["admin"])
-    from server.domain.tickets import issue_ticket
-
-    issue_ticket(household)
-    subscription = PushSubscription(
-        endpoint_hash="0" * 64,
-        endpoint="https://fcm.googleapis.com/fcm/send/sample",
-        p256dh="p",
-        auth="a",
-        household=household,
-    )
-    db.session.add(subscription)
-    db.session.commit()
-    return Samples(
-        tier=tier.id,
-        product=product.id,
-        point_a=point_a.id,
-        point_b=point_b.id,
-        household=household.id,
-        distribution=distribution.id,
-        order=order.id,
-        conflict=conflict.id,
-        device=devices["device"].id,
-        subscription=subscription.id,
-        link_token=link_token,
-        page_token=household.page_token,
-        users={role: user.id for role, user in users.items()},
-        passkeys={role: passkey.id for role, passkey in passkeys.items()},
-        device_credentials=credentials,
-        shift_tokens=tokens,
-    )
+# The callers (the sample data is built by tests/factories/authorization.py).
 
 
 def caller(app, user_id: int | None = None, headers: dict[str, str] | None = None) -> Caller:
@@ -265,7 +155,7 @@ def world(request, tmp_path_factory) -> Iterator[World]:
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        samples = build_samples()
+        samples = authorization_samples()
     found = callers(app, samples)
     with app.app_context():
         snapshot = take_snapshot()

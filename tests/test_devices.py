@@ -7,7 +7,6 @@ with the domain's ``start_shift``, or the passkey check is replaced where the AP
 
 import hashlib
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -24,50 +23,20 @@ from server.models import (
     AuditEntry,
     Device,
     DeviceEnrolment,
-    Distribution,
     Point,
     Shift,
     SyncedEvent,
     User,
 )
+from tests.factories.devices import ADMIN, devices_world
+from tests.factories.devices import DevicesWorld as World
 from tests.helpers import csrf_token, sign_in_as_admin, sign_in_user
-
-ADMIN = "admin@example.org"
-
-
-@dataclass(frozen=True)
-class World:
-    north: int
-    south: int
-    admin: int
-    coordinator: int  # of north
-    volunteer: int  # of north
-    stranger: int  # a volunteer of south
-    north_distribution: int
-    south_distribution: int
-    past_distribution: int  # at north, a month ago
 
 
 @pytest.fixture
 def world(app) -> World:
     with app.app_context():
-        north = Point(name="Maison de quartier Nord", town="Torcy")
-        south = Point(name="École Sud", town="Noisiel")
-        admin = User(email=ADMIN, role="admin", display_name="Ada Admin")
-        coordinator = User(email="coord@example.org", role="coordinator", display_name="Colette", points=[north])
-        volunteer = User(email="vol@example.org", role="volunteer", display_name="Victor", points=[north])
-        stranger = User(email="sud@example.org", role="volunteer", display_name="Sami", points=[south])
-        soon = utcnow().replace(microsecond=0) + timedelta(days=2)
-        distributions = [
-            Distribution(point=north, starts_at=soon, ends_at=soon + timedelta(hours=1)),
-            Distribution(point=south, starts_at=soon, ends_at=soon + timedelta(hours=1)),
-            Distribution(point=north, starts_at=soon - timedelta(days=32), ends_at=soon - timedelta(days=32, hours=-1)),
-        ]
-        db.session.add_all([north, south, admin, coordinator, volunteer, stranger, *distributions])
-        db.session.commit()
-        return World(
-            north.id, south.id, admin.id, coordinator.id, volunteer.id, stranger.id, *(d.id for d in distributions)
-        )
+        return devices_world()
 
 
 def enrol(app, point_ids, name="Téléphone 1") -> tuple[str, str]:

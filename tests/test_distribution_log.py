@@ -31,7 +31,9 @@ from server.models import (
 )
 from sync.chain import check_chain, event_hash
 from sync.events import parse_event
-from sync.manual_codes import display, new_code
+from sync.manual_codes import display
+from tests.factories.distribution_log import DistributionLogWorld as World
+from tests.factories.distribution_log import distribution_log_world
 from tests.helpers import csrf_token, sign_in_as_admin, sign_in_user
 from tests.phones import Phone, enrol_phone
 
@@ -39,96 +41,10 @@ PARIS = ZoneInfo("Europe/Paris")
 BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
-class World:
-    point: int
-    other_point: int
-    distribution: int
-    old_distribution: int  # at the same point, ten days ago
-    other_distribution: int  # at the other point, three days ago
-    orders: dict[str, int]  # first name → order of the main distribution
-    households: dict[str, int]
-    products: dict[str, int]
-    codes: dict[str, str]  # first name → manual code
-    volunteers: tuple[int, int]
-    other_volunteer: int
-    coordinator: int
-    other_coordinator: int
-
-
-MEMBERS = {
-    # first name: (last name, tier, {product code: quantity})
-    "Alice": ("Martin", "full", {"LEG-M": 1, "OEUFS": 1}),  # 17,70 €
-    "Bruno": ("Diallo", "solidarity", {"LEG-M": 1}),  # 10,50 € (15,00 € at 70 %)
-    "Chloé": ("Nguyen", "full", {"LEG-S": 1}),  # 10,00 €
-    "David": ("Éluard", "full", {"LEG-M": 1}),  # 15,00 €
-    "Emma": ("Bernard", "full", {"PAIN": 2}),  # 7,00 €
-    "Farid": ("Zeroual", "solidarity", {"LEG-S": 1}),  # 7,00 €
-    "Gaëlle": ("Petit", "solidarity", {"OEUFS": 1}),  # 1,89 €
-}
-PRICES = {"LEG-M": 1500, "LEG-S": 1000, "OEUFS": 270, "PAIN": 350}
-
-
 @pytest.fixture
 def world(app) -> World:
     with app.app_context():
-        point, other = Point(name="Maison du Luzard", town="Noisiel"), Point(name="Le Buisson", town="Lognes")
-        tiers = {
-            "full": Tier(name="Tarif plein", share_percent=100),
-            "solidarity": Tier(name="Solidaire", share_percent=70),
-        }
-        products = {code: Product(code=code, name=f"Produit {code}", unit_price_cents=p) for code, p in PRICES.items()}
-        products["LEG-M"].name, products["LEG-S"].name = "Panier M", "Panier S"
-        now = utcnow().replace(microsecond=0)
-        main = Distribution(point=point, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
-        old = Distribution(point=point, starts_at=now - timedelta(days=10), ends_at=now - timedelta(days=10, hours=-1))
-        elsewhere = Distribution(
-            point=other, starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=3, hours=-1)
-        )
-        households, orders, codes = {}, {}, {}
-        for first, (last, tier, lines) in MEMBERS.items():
-            codes[first] = new_code()
-            households[first] = Household(
-                first_name=first, last_name=last, tier=tiers[tier], point=point, manual_code=codes[first]
-            )
-            orders[first] = order = Order(
-                distribution=main, household=households[first], share_percent=tiers[tier].share_percent
-            )
-            order.lines = [
-                OrderLine(product=products[code], quantity=q, unit_price_cents=PRICES[code])
-                for code, q in lines.items()
-            ]
-        old_order = Order(distribution=old, household=households["Alice"], share_percent=100)
-        old_order.lines = [OrderLine(product=products["LEG-S"], quantity=1, unit_price_cents=1000)]
-        hugo = Household(first_name="Hugo", last_name="Lambert", tier=tiers["full"], point=other)
-        other_order = Order(distribution=elsewhere, household=hugo, share_percent=100)
-        other_order.lines = [OrderLine(product=products["LEG-S"], quantity=1, unit_price_cents=1000)]
-        volunteers = [
-            User(email="valerie@example.org", display_name="Valérie Roux", role="volunteer", points=[point]),
-            User(email="omar@example.org", display_name="Omar Haddad", role="volunteer", points=[point]),
-        ]
-        other_volunteer = User(email="ines@example.org", display_name="Inès", role="volunteer", points=[other])
-        coordinator = User(email="coord.a@example.org", display_name="Coord A", role="coordinator", points=[point])
-        other_coordinator = User(email="coord.b@example.org", role="coordinator", points=[other])
-        db.session.add_all(
-            [*orders.values(), old_order, other_order, *volunteers, other_volunteer, coordinator, other_coordinator]
-        )
-        db.session.commit()
-        return World(
-            point=point.id,
-            other_point=other.id,
-            distribution=main.id,
-            old_distribution=old.id,
-            other_distribution=elsewhere.id,
-            orders={first: order.id for first, order in orders.items()} | {"old": old_order.id, "Hugo": other_order.id},
-            households={first: h.id for first, h in households.items()} | {"Hugo": hugo.id},
-            products={code: product.id for code, product in products.items()},
-            codes=codes,
-            volunteers=(volunteers[0].id, volunteers[1].id),
-            other_volunteer=other_volunteer.id,
-            coordinator=coordinator.id,
-            other_coordinator=other_coordinator.id,
-        )
+        return distribution_log_world()
 
 
 @dataclass

@@ -7,7 +7,6 @@ import gzip
 import json
 import random
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,68 +35,19 @@ from server.ticket_keys import private_key, public_keys
 from sync import pack as packs
 from sync import tickets
 from sync.tickets import trust_json
-from tests.factories import Network, make_network, make_order
+from tests.factories import make_order
+from tests.factories.packs import PacksWorld as World
+from tests.factories.packs import packs_world
 
 ETAG = re.compile(r'^"[0-9a-f]{64}"$')
 MEMBER_FIELDS = {"id", "manual_code", "display_name", "status", "tier", "order", "balances"}
 PERSONAL = {"email", "phone", "first_name", "last_name", "notes", "page_token", "created_at"}
 
 
-@dataclass(frozen=True)
-class World:
-    network: Network
-    north: int  # the network's point (Maison de quartier du Luzard)
-    south: int
-    admin: int
-    volunteer: int  # of north
-    stranger: int  # a volunteer of south
-    orders: dict[str, int]  # member name → order id in the planned distribution
-
-
 @pytest.fixture
 def world(app) -> World:
-    """make_network's households, with orders for Alice, Bruno (tarif solidaire) and Dina (suspended) in the planned
-    distribution, Chloé only in the closed one; Bruno's prepaid and allowance accounts; tickets for Alice and Bruno,
-    Bruno's re-issued (serial 0 revoked)."""
     with app.app_context():
-        net = make_network()
-        north = db.session.get(Distribution, net.distribution).point_id
-        south = Point(name="École Sud", town="Torcy")
-        north_point = db.session.get(Point, north)
-        users = [
-            User(email="admin@example.org", role="admin"),
-            User(email="vol@example.org", role="volunteer", display_name="Victor", points=[north_point]),
-            User(email="sud@example.org", role="volunteer", display_name="Sami", points=[south]),
-        ]
-        db.session.add_all([south, *users])
-        alice, bruno, chloe = (db.session.get(Household, h) for h in (net.alice, net.bruno, net.chloe))
-        alice.phone, bruno.phone = "06 11 22 33 44", "07 55 66 77 88"
-        bruno.notes = "Préfère être appelé le soir"
-        db.session.commit()
-        p = net.products
-        orders = {
-            "alice": make_order(net.distribution, net.alice, {p["LEG-M"]: (1, 1500), p["OEUFS-6"]: (2, 270)}),
-            "bruno": make_order(net.distribution, net.bruno, {p["PAIN-500"]: (3, 350), p["LEG-S"]: (1, 1000)}),
-            "dina": make_order(net.distribution, net.dina, {p["LEG-S"]: (1, 1000)}),
-            "chloe_closed": make_order(net.closed_distribution, net.chloe, {p["LEG-S"]: (1, 1000)}),
-        }
-        prepaid = Account(household=bruno, kind="prepaid")
-        allowance = Account(household=bruno, kind="allowance")
-        db.session.add_all(
-            [
-                prepaid,
-                allowance,
-                AccountMovement(account=prepaid, amount_cents=2000, reason="Versement"),
-                AccountMovement(account=prepaid, amount_cents=-500, reason="Distribution du 3 mars"),
-                AccountMovement(account=allowance, amount_cents=3000, reason="Allocation de mars"),
-                Account(household=chloe, kind="prepaid"),
-            ]
-        )
-        issue_ticket(alice)
-        issue_ticket(bruno)
-        issue_ticket(bruno)  # a lost card: serial 0 is revoked
-        db.session.commit()
-        return World(net, north, south.id, users[0].id, users[1].id, users[2].id, orders)
+        return packs_world()
 
 
 def phone(app, point_ids: list[int], user_id: int | None) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 import gzip
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -15,58 +14,20 @@ from server.models import (
     Conflict,
     Device,
     Distribution,
-    Household,
-    Order,
-    OrderLine,
-    Point,
-    Product,
     SyncedEvent,
-    Tier,
     User,
 )
 from sync.chain import event_hash
 from sync.events import parse_event
+from tests.factories.sync_api import SyncWorld as World
+from tests.factories.sync_api import sync_world
 from tests.phones import Phone, enrol_phone
-
-
-@dataclass(frozen=True)
-class World:
-    point: int
-    other_point: int
-    distribution: int
-    other_distribution: int
-    orders: tuple[int, ...]
-    households: tuple[int, ...]
-    volunteer: int
-    second_volunteer: int
 
 
 @pytest.fixture
 def world(app) -> World:
     with app.app_context():
-        point, other = Point(name="Luzard", town="Noisiel"), Point(name="Buisson", town="Noisiel")
-        tier = Tier(name="Tarif solidaire", share_percent=70)
-        basket = Product(code="LEG-M", name="Panier M", unit_price_cents=1500)
-        now = utcnow()
-        distribution = Distribution(point=point, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
-        elsewhere = Distribution(point=other, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
-        households = [Household(first_name=f"M{i}", last_name="Diallo", tier=tier, point=point) for i in range(3)]
-        orders = [Order(distribution=distribution, household=h, share_percent=70) for h in households]
-        for order in orders:
-            order.lines = [OrderLine(product=basket, quantity=1, unit_price_cents=1500)]
-        volunteers = [User(email=f"v{i}@example.org", role="volunteer", points=[point]) for i in range(2)]
-        db.session.add_all([*orders, elsewhere, *volunteers])
-        db.session.commit()
-        return World(
-            point.id,
-            other.id,
-            distribution.id,
-            elsewhere.id,
-            tuple(o.id for o in orders),
-            tuple(h.id for h in households),
-            volunteers[0].id,
-            volunteers[1].id,
-        )
+        return sync_world()
 
 
 @pytest.fixture

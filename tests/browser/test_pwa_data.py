@@ -8,7 +8,6 @@ behind the test's back."""
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,20 @@ from sqlalchemy import delete, func, select
 from server.clock import utcnow
 from server.domain.devices import create_enrolment, redeem_enrolment
 from server.domain.shifts import start_shift
-from server.domain.tickets import issue_ticket
 from server.extensions import db
 from server.models import (
     Device,
-    Distribution,
     Household,
-    Order,
-    OrderLine,
     Point,
-    Product,
     SyncedEvent,
-    Tier,
     User,
 )
 from sync import manual_codes
 from sync.chain import check_chain
 from sync.events import UUID7_PATTERN, new_event_id, parse_event
 from tests.browser.conftest import PHONE
+from tests.factories.pwa_data import PwaDataWorld as World
+from tests.factories.pwa_data import pwa_data_world
 from tests.phones import enrol_phone
 
 VECTOR_DIR = Path(__file__).resolve().parents[2] / "sync/vectors"
@@ -61,55 +56,10 @@ def open_page(context):
     return page
 
 
-@dataclass(frozen=True)
-class World:
-    point: int
-    distribution: int
-    other_distribution: int
-    orders: tuple[int, ...]
-    households: tuple[int, ...]
-    tickets: tuple[str, ...]
-    codes: tuple[str, ...]
-    volunteer: int
-    second_volunteer: int
-
-
 @pytest.fixture
 def world(app) -> World:
     with app.app_context():
-        point, other = Point(name="Maison de quartier du Luzard", town="Noisiel"), Point(name="Buisson", town="Torcy")
-        tier = Tier(name="Tarif solidaire", share_percent=70)
-        basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
-        eggs = Product(code="OEUF-6", name="Œufs plein air ×6", unit_price_cents=270)
-        now = utcnow()
-        distribution = Distribution(point=point, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
-        elsewhere = Distribution(point=other, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
-        names = [("Élodie", "Martin"), ("Awa", "Diallo"), ("Jean-Luc", "Ngô"), ("Elouan", "Bréhat")]
-        households = [Household(first_name=f, last_name=last, tier=tier, point=point) for f, last in names]
-        orders = [Order(distribution=distribution, household=h, share_percent=70) for h in households]
-        for order in orders:
-            order.lines = [
-                OrderLine(product=basket, quantity=1, unit_price_cents=1500),
-                OrderLine(product=eggs, quantity=2, unit_price_cents=270),
-            ]
-        volunteers = [
-            User(email=f"v{i}@example.org", role="volunteer", display_name=f"V{i}", points=[point]) for i in range(2)
-        ]
-        db.session.add_all([*orders, elsewhere, *volunteers])
-        db.session.flush()
-        tickets = tuple(issue_ticket(h) for h in households)
-        db.session.commit()
-        return World(
-            point.id,
-            distribution.id,
-            elsewhere.id,
-            tuple(o.id for o in orders),
-            tuple(h.id for h in households),
-            tickets,
-            tuple(h.manual_code for h in households),
-            volunteers[0].id,
-            volunteers[1].id,
-        )
+        return pwa_data_world()
 
 
 def enrol(app, page, world: World) -> dict[str, Any]:

@@ -10,30 +10,17 @@ reaches the server against its database."""
 
 import re
 import subprocess
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from server.clock import utcnow
 from server.domain.devices import create_enrolment
-from server.domain.tickets import issue_ticket
 from server.extensions import db
 from server.models import (
-    Account,
-    AccountMovement,
-    Distribution,
-    Household,
-    NetworkSettings,
-    Order,
-    OrderLine,
     Point,
-    Product,
     SyncedEvent,
-    Tier,
     User,
 )
 from sync import manual_codes
@@ -42,9 +29,10 @@ from sync.events import parse_event
 from tests.browser.conftest import PHONE
 from tests.browser.shell import ROOT, copy_built_pwa, launch_camera_browser, precache, qr_image, wait_for, write_y4m
 from tests.browser.webauthn import add_virtual_authenticator, register_passkey
+from tests.factories.volunteer_app import POINT, volunteer_app_world
+from tests.factories.volunteer_app import VolunteerAppWorld as World
 from tests.phones import enrol_phone
 
-POINT = "Maison de quartier du Luzard"
 PIN = "2468"
 
 
@@ -63,64 +51,10 @@ def app_config(app_config, dist) -> dict:
     return app_config | {"PWA_DIST": str(dist)}
 
 
-@dataclass(frozen=True)
-class World:
-    distribution: int
-    members: dict[str, int]  # display name → household id
-    orders: dict[str, int]  # display name → order id
-    codes: dict[str, str]  # display name → manual code
-    tickets: dict[str, str]  # display name → current ticket text
-    revoked_ticket: str  # Jean-Luc's ticket before it was re-issued
-    basket: int
-    eggs: int
-
-
 @pytest.fixture
 def world(app) -> World:
-    """A point with today's distribution: four households with the same order (a vegetable basket and two boxes of
-    eggs), two tiers, account balances for two of them; Jean-Luc's ticket re-issued (his first one is revoked)."""
     with app.app_context():
-        settings = NetworkSettings.current()
-        settings.payment_methods = ["cash", "cheque", "card", "prepaid", "allowance"]
-        point = Point(name=POINT, town="Noisiel")
-        solidaire = Tier(name="Tarif solidaire", share_percent=70)
-        plein = Tier(name="Tarif plein", share_percent=100)
-        basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
-        eggs = Product(code="OEUF-6", name="Œufs plein air ×6", unit_price_cents=270)
-        now = utcnow()
-        distribution = Distribution(
-            point=point, starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=1)
-        )
-        people = [("Élodie", "Martin", solidaire), ("Awa", "Diallo", plein), ("Jean-Luc", "Ngô", solidaire)]
-        people.append(("Elouan", "Bréhat", plein))
-        households = [Household(first_name=f, last_name=last, tier=tier, point=point) for f, last, tier in people]
-        orders = [Order(distribution=distribution, household=h, share_percent=h.tier.share_percent) for h in households]
-        for order in orders:
-            order.lines = [
-                OrderLine(product=basket, quantity=1, unit_price_cents=1500),
-                OrderLine(product=eggs, quantity=2, unit_price_cents=270),
-            ]
-        volunteer = User(email="victor@example.org", role="volunteer", display_name="Victor", points=[point])
-        db.session.add_all([*orders, volunteer])
-        db.session.flush()
-        for household, kind, cents in [(households[0], "prepaid", 500), (households[0], "allowance", 400)]:
-            account = Account(household=household, kind=kind)
-            db.session.add(AccountMovement(account=account, amount_cents=cents, reason="test"))
-        tickets = [issue_ticket(h) for h in households]
-        revoked = tickets[2]
-        tickets[2] = issue_ticket(households[2])  # re-issued: the first one is revoked
-        db.session.commit()
-        names = ["Élodie M.", "Awa D.", "Jean-Luc N.", "Elouan B."]
-        return World(
-            distribution=distribution.id,
-            members={n: h.id for n, h in zip(names, households, strict=True)},
-            orders={n: o.id for n, o in zip(names, orders, strict=True)},
-            codes={n: h.manual_code for n, h in zip(names, households, strict=True)},
-            tickets=dict(zip(names, tickets, strict=True)),
-            revoked_ticket=revoked,
-            basket=basket.id,
-            eggs=eggs.id,
-        )
+        return volunteer_app_world()
 
 
 # Helpers

@@ -1,4 +1,5 @@
-"""A small network built with the models directly: two tiers, a few households, coded products, distributions."""
+"""A small network on fixed dates, built with the models directly: two tiers, a few households, coded products,
+distributions."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta

@@ -1,0 +1,110 @@
+"""The sample data of the authorization matrix (tests/test_authorization_matrix.py)."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from server.clock import utcnow
+from server.domain.devices import create_enrolment, redeem_enrolment, revoke_device
+from server.domain.links import create_sign_in_link
+from server.domain.shifts import start_shift
+from server.extensions import db
+from server.models import Conflict, Passkey, Point, PushSubscription, User
+from tests.factories.primitives import (
+    DAY,
+    HOUR,
+    basket,
+    distribution,
+    full_tier,
+    households,
+    member_of,
+    now_to_the_second,
+    order,
+    tickets,
+)
+
+
+@dataclass
+class Samples:
+    """Ids of the sample data and the secrets a caller presents."""
+
+    tier: int = 0
+    product: int = 0
+    point_a: int = 0
+    point_b: int = 0
+    household: int = 0
+    distribution: int = 0
+    order: int = 0
+    conflict: int = 0
+    device: int = 0
+    subscription: int = 0
+    link_token: str = ""
+    page_token: str = ""
+    users: dict[str, int] = field(default_factory=dict)  # role → user id
+    passkeys: dict[str, int] = field(default_factory=dict)  # role → that user's passkey id
+    device_credentials: dict[str, str] = field(default_factory=dict)  # "device" / "revoked_device" → credential
+    shift_tokens: dict[str, str] = field(default_factory=dict)  # "device" / "revoked_device" → its shift token
+
+
+def authorization_samples() -> Samples:
+    """Points A and B, a coordinator of each, a volunteer of A, an admin; a household, a distribution in two days and
+    an order at A, a conflict of that distribution; a device of A with a volunteer's shift, and a revoked one; one
+    passkey per user; a sign-in link, a ticket and a push subscription. Committed."""
+    tier = full_tier()
+    point_a = Point(name="Point A", town="Torcy")
+    point_b = Point(name="Point B", town="Lognes")
+    product = basket("Panier M")
+    users = {
+        "admin": User(email="admin@example.org", role="admin"),
+        "coordinator": member_of(point_a, "coordinator", "coord.a@example.org"),
+        "other_coordinator": member_of(point_b, "coordinator", "coord.b@example.org"),
+        "volunteer": member_of(point_a, "volunteer", "vol.a@example.org"),
+    }
+    link_user = member_of(point_a, "volunteer", "link@example.org")
+    [household] = households(point_a, [("Alice", "Martin", tier)])
+    coming = distribution(point_a, now_to_the_second(), starts_in=2 * DAY, lasting=2 * HOUR)
+    ordered = order(coming, household, [(product, 1)])
+    db.session.add_all([tier, point_a, point_b, product, *users.values(), link_user, household, coming, ordered])
+    db.session.flush()
+    conflict = Conflict(distribution_id=coming.id, kind="unknown_void", key="unknown_void:sample", event_ids=[])
+    db.session.add(conflict)
+    passkeys = {
+        role: Passkey(user=user, credential_id=uuid.uuid4().bytes, public_key=b"sample", name="Sample")
+        for role, user in users.items()
+    }
+    db.session.add_all(passkeys.values())
+    link_token = create_sign_in_link(link_user, 24 * 60)
+    credentials, tokens, devices = {}, {}, {}
+    for role in ("device", "revoked_device"):
+        _enrolment, enrolment_token = create_enrolment(users["admin"], f"Phone {role}", [point_a])
+        devices[role], credentials[role] = redeem_enrolment(enrolment_token)
+        shift, tokens[role] = start_shift(devices[role], users["volunteer"])
+        shift.valid_until = utcnow() + DAY  # a run across midnight stays green
+    revoke_device(devices["revoked_device"], users["admin"])
+    tickets([household])
+    subscription = PushSubscription(
+        endpoint_hash="0" * 64,
+        endpoint="https://fcm.googleapis.com/fcm/send/sample",
+        p256dh="p",
+        auth="a",
+        household=household,
+    )
+    db.session.add(subscription)
+    db.session.commit()
+    return Samples(
+        tier=tier.id,
+        product=product.id,
+        point_a=point_a.id,
+        point_b=point_b.id,
+        household=household.id,
+        distribution=coming.id,
+        order=ordered.id,
+        conflict=conflict.id,
+        device=devices["device"].id,
+        subscription=subscription.id,
+        link_token=link_token,
+        page_token=household.page_token,
+        users={role: user.id for role, user in users.items()},
+        passkeys={role: passkey.id for role, passkey in passkeys.items()},
+        device_credentials=credentials,
+        shift_tokens=tokens,
+    )
