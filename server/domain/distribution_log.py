@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from server.domain.events import distribution_events, projection_orders
+from server.domain.events import StoredEvent, distribution_events, projection_orders
 from server.extensions import db
-from server.models import Conflict, Device, Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, User
+from server.models import Conflict, Device, Distribution, Household, Order, OrderLine, Point, Product, User
 from sync import projection
 from sync.chain import sort_key
 from sync.events import Event, HandoverEvent, PaymentEvent, ScanRefusedEvent
@@ -24,13 +24,13 @@ from sync.vocabulary import PAYMENT_METHODS
 HISTORY_WEEKS = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     """One stored event: what it says (``event``), how it was stored (``row``: received time, hash) and whether a
     void or a resolution undid it."""
 
     event: Event
-    row: SyncedEvent
+    row: StoredEvent
     voided: bool
 
 
@@ -72,13 +72,15 @@ class DistributionLog:
 
 
 def load_log(distribution: Distribution) -> DistributionLog:
-    """The whole log of ``distribution`` in a fixed number of queries."""
+    """The whole log of ``distribution`` in a fixed number of queries: its events read once and projected once.
+    Nothing is written (the conflicts are stored where events arrive and decisions are made)."""
     stored = distribution_events(distribution.id)
-    events = [event for event, _row in stored]
+    events = [item.event for item in stored]
     state = projection.project(projection_orders(distribution.id), events)
     voided = set(state.voided)
     entries = sorted(
-        (LogEntry(event, row, event.id in voided) for event, row in stored), key=lambda entry: sort_key(entry.event)
+        (LogEntry(item.event, item, item.event.id in voided) for item in stored),
+        key=lambda entry: sort_key(entry.event),
     )
     orders = {
         order.id: order
@@ -94,7 +96,7 @@ def load_log(distribution: Distribution) -> DistributionLog:
     households = {order.household_id: order.household for order in orders.values()}
     named = {_named_household(event) for event in events} - set(households) - {None}
     households.update(_by_id(Household, named))
-    device_ids = {row.device_id for _event, row in stored if row.device_id is not None}
+    device_ids = {item.device_pk for item in stored if item.device_pk is not None}
     devices = {device.public_id: device for device in _by_id(Device, device_ids).values()}
     users = _by_id(User, {event.volunteer_id for event in events} | _resolvers(distribution.id))
     product_ids = {
@@ -168,7 +170,7 @@ def point_history(point: Point, now: datetime, tz: ZoneInfo, weeks: int = HISTOR
     ).all()
     figures: dict[date, list[projection.Totals]] = {first + timedelta(weeks=n): [] for n in range(weeks)}
     for distribution in distributions:
-        events = [event for event, _row in distribution_events(distribution.id)]
+        events = [item.event for item in distribution_events(distribution.id)]
         totals = projection.project(projection_orders(distribution.id), events).totals
         figures[week_start(distribution.starts_at.astimezone(tz).date())].append(totals)
     history = []
