@@ -37,7 +37,7 @@ from server.admin.views import actor, id_arg
 from server.auth.access import require_points, staff_required
 from server.domain import DomainError
 from server.domain.conflicts import COMMENT_MAX, resolve_conflict
-from server.domain.distribution_log import DistributionLog, LogEntry, load_log
+from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import stored_conflicts
 from server.extensions import db
 from server.formatting import money
@@ -81,7 +81,7 @@ def _distribution(distribution_id: int) -> Distribution:
     return distribution
 
 
-def name_key(household: Household | None) -> tuple[str, str, int]:
+def name_key(household: Household | Member | None) -> tuple[str, str, int]:
     """Sort by last name, then first name, as people sort them: case and accents aside (Émile with the E)."""
     if household is None:
         return ("", "", 0)
@@ -130,7 +130,7 @@ class Words:
         order = self.log.orders.get(order_id) if order_id is not None else None
         if order is None:
             return _("order %(id)d, not in this distribution", id=order_id or 0)
-        return order.household.display_name
+        return self.member(order.household_id)
 
     def product(self, product_id: int) -> str:
         product = self.log.products.get(product_id)

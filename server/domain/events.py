@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from server.clock import utcnow
 from server.domain.shifts import may_work_at
 from server.extensions import db
-from server.models import Conflict, Device, Distribution, Order, Shift, SyncedEvent, User
+from server.models import Conflict, Device, Distribution, Order, OrderLine, Shift, SyncedEvent, User
 from sync import conflicts, projection
 from sync.events import SERVER_DEVICE_ID, Event, format_time, parse_event
 from sync.ingest import Plan, plan_batch
@@ -204,20 +204,27 @@ def distribution_events(distribution_id: int) -> list[StoredEvent]:
 
 
 def projection_orders(distribution_id: int) -> list[projection.Order]:
-    orders = db.session.scalars(
-        select(Order).where(Order.distribution_id == distribution_id).options(selectinload(Order.lines))
+    """The distribution's orders as the projection reads them, by id, in two queries of plain columns."""
+    orders = db.session.execute(
+        select(Order.id, Order.household_id, Order.share_percent)
+        .where(Order.distribution_id == distribution_id)
+        .order_by(Order.id)
     ).all()
+    lines: dict[int, list[projection.OrderLine]] = {order_id: [] for order_id, _household, _share in orders}
+    share = {order_id: percent for order_id, _household, percent in orders}
+    rows = db.session.execute(
+        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity, OrderLine.unit_price_cents)
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(Order.distribution_id == distribution_id)
+        .order_by(OrderLine.order_id, OrderLine.id)
+    ).tuples()
+    for order_id, product_id, quantity, unit_price_cents in rows:
+        due = line_due_cents(quantity, unit_price_cents, share[order_id])
+        lines[order_id].append(projection.OrderLine(product_id, quantity, due))
     found = []
-    for order in orders:
-        lines = tuple(
-            projection.OrderLine(
-                line.product_id,
-                line.quantity,
-                line_due_cents(line.quantity, line.unit_price_cents, order.share_percent),
-            )
-            for line in order.lines
-        )
-        found.append(projection.Order(order.id, order.household_id, lines, sum(line.due_cents for line in lines)))
+    for order_id, household_id, _share in orders:
+        mine = tuple(lines[order_id])
+        found.append(projection.Order(order_id, household_id, mine, sum(line.due_cents for line in mine)))
     return found
 
 
