@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from server.domain.events import CHUNK, StoredEvent, distribution_events, projection_orders
 from server.extensions import db
+from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Household, Order, Point, Product, User
 from sync import projection
 from sync.chain import sort_key
@@ -87,6 +88,11 @@ def load_log(distribution: Distribution) -> DistributionLog:
     """The whole log of ``distribution`` in a fixed number of queries: its events read once and projected once,
     the orders read once (plain columns), the names behind the ids. Nothing is written (the conflicts are stored
     where events arrive and decisions are made)."""
+    with collector_paused():
+        return _load_log(distribution)
+
+
+def _load_log(distribution: Distribution) -> DistributionLog:
     stored = distribution_events(distribution.id)
     events = [item.event for item in stored]
     orders = projection_orders(distribution.id)

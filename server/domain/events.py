@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from server.clock import utcnow
 from server.domain.shifts import may_work_at
 from server.extensions import db
+from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Order, OrderLine, Shift, SyncedEvent, User
 from sync import conflicts, projection
 from sync.events import SERVER_DEVICE_ID, Event, format_time, parse_event
@@ -194,7 +195,7 @@ def distribution_events(distribution_id: int) -> list[StoredEvent]:
             "device_id": public_id or SERVER_DEVICE_ID,
             "volunteer_id": user_id,
             "distribution_id": distribution_id,
-            "device_time": format_time(device_time),
+            "device_time": device_time,  # aware UTC, milliseconds: as it was parsed when stored
             "seq": seq,
             "prev_hash": prev_hash,
             "payload": payload,
@@ -239,10 +240,11 @@ def _context(distribution: Distribution, stored: Sequence[StoredEvent]) -> confl
 
 def distribution_state(distribution: Distribution) -> tuple[projection.DistributionState, list[conflicts.Conflict]]:
     """What the events of ``distribution`` make of its orders, and the conflicts they show (one read of each)."""
-    stored = distribution_events(distribution.id)
-    events = [item.event for item in stored]
-    orders = projection_orders(distribution.id)
-    return projection.project(orders, events), conflicts.detect(orders, events, _context(distribution, stored))
+    with collector_paused():
+        stored = distribution_events(distribution.id)
+        events = [item.event for item in stored]
+        orders = projection_orders(distribution.id)
+        return projection.project(orders, events), conflicts.detect(orders, events, _context(distribution, stored))
 
 
 def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
@@ -258,9 +260,11 @@ def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
     db.session.execute(
         select(Distribution.id).where(Distribution.id == distribution.id).with_for_update(key_share=True)
     ).all()
-    stored_events = distribution_events(distribution.id)
-    events = [item.event for item in stored_events]
-    found = conflicts.detect(projection_orders(distribution.id), events, _context(distribution, stored_events))
+    with collector_paused():
+        stored_events = distribution_events(distribution.id)
+        events = [item.event for item in stored_events]
+        found = conflicts.detect(projection_orders(distribution.id), events, _context(distribution, stored_events))
+        del stored_events, events
     stored = {c.key: c for c in db.session.scalars(select(Conflict).where(Conflict.distribution_id == distribution.id))}
     for conflict in found:
         row = stored.get(conflict.key)
