@@ -1,8 +1,10 @@
 """Sync figures: the distribution pack for 1,000 members (size raw and gzipped, build time); events ingested
 through the real HTTP endpoint (waitress on 127.0.0.1, batches of 500) on SQLite and PostgreSQL beside the same
-rows inserted by a plain ``executemany``; upload latency with 50 phones uploading at once.
+rows inserted by a plain ``executemany``; upload latency with 50 phones uploading at once; the admin log page of one
+distribution with 2,000 and 20,000 events on both databases.
 
-Run: .venv/bin/python bench/sync.py   (PostgreSQL: COMPTOIR_TEST_POSTGRES_URL, default the local server)
+Run: .venv/bin/python bench/sync.py [measure …]   (PostgreSQL: COMPTOIR_TEST_POSTGRES_URL, default the local server;
+measures by name, e.g. ``log_figures``, default all)
 
 Each measure is one function taking a scratch folder and returning rows ``(figure, value, target)``; ``main`` runs
 them in order and prints one table. A measure builds its own app and database there, so measures never share state.
@@ -255,18 +257,22 @@ class BenchPhone:
     headers: dict[str, str]
     seq: int = 0
     prev_hash: str | None = None
+    first_order: int = 0  # where in the orders this phone starts, so phones serve different members
 
     def events(self, distribution_id: int, orders: list[int], count: int) -> list[dict]:
+        """The phone's next ``count`` events: each order in turn handed over, then paid (no conflict, as on a
+        well-run day: uploads store the conflicts they bring, and these bring none)."""
         from sync.chain import event_hash
         from sync.events import format_time, new_event_id, parse_event
 
         made = []
-        for n in range(count):
+        for _ in range(count):
+            order_id = orders[(self.first_order + self.seq // 2) % len(orders)]
             self.seq += 1
-            if n % 2:
-                kind, payload = "payment", {"order_id": orders[n % len(orders)], "amount_cents": 1050, "method": "cash"}
+            if self.seq % 2:
+                kind, payload = "handover", {"order_id": order_id, "outcome": "all"}
             else:
-                kind, payload = "handover", {"order_id": orders[n % len(orders)], "outcome": "all"}
+                kind, payload = "payment", {"order_id": order_id, "amount_cents": 1050, "method": "cash"}
             event = {
                 "id": new_event_id(),
                 "type": kind,
@@ -284,11 +290,33 @@ class BenchPhone:
         return made
 
 
-def event_world(app: Flask, phones: int) -> tuple[int, list[int], list[BenchPhone]]:
-    """A point, a distribution open now with 200 orders, and ``phones`` enrolled phones with a volunteer each."""
+def add_orders(distribution, tier, product, count: int) -> list[int]:
+    """``count`` households of the distribution's point, each with an order of one basket, by plain inserts (ids
+    given here: nothing else adds households to a bench database); returns the order ids."""
+    from sqlalchemy import func, insert, select
+
+    from server.models import Household, Order, OrderLine
+
+    start = (db.session.scalar(select(func.max(Household.id))) or 0) + 1
+    ids = range(start, start + count)
+    point_id = distribution.point_id
+    people = [{"id": n, "first_name": f"Membre{n}", "last_name": "Martin", "tier_id": tier.id} for n in ids]
+    for person in people:
+        person["point_id"] = point_id
+    db.session.execute(insert(Household), people)
+    orders = [{"id": n, "distribution_id": distribution.id, "household_id": n, "share_percent": 100} for n in ids]
+    db.session.execute(insert(Order), orders)
+    lines = [{"order_id": n, "product_id": product.id, "quantity": 1, "unit_price_cents": 1500} for n in ids]
+    db.session.execute(insert(OrderLine), lines)
+    return list(ids)
+
+
+def event_world(app: Flask, phones: int, orders_per_phone: int = 200) -> tuple[int, list[int], list[BenchPhone]]:
+    """A point, a distribution open now with ``orders_per_phone`` orders for each of ``phones`` enrolled phones (a
+    volunteer each)."""
     from server.domain.devices import create_enrolment, redeem_enrolment
     from server.domain.shifts import start_shift
-    from server.models import Distribution, Household, Order, OrderLine, Point, Product, Tier, User
+    from server.models import Distribution, Point, Product, Tier, User
 
     with app.app_context():
         point = Point(name="Maison de quartier du Luzard", town="Noisiel")
@@ -296,15 +324,10 @@ def event_world(app: Flask, phones: int) -> tuple[int, list[int], list[BenchPhon
         basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
         now = datetime.now(UTC)
         distribution = Distribution(point=point, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3))
-        orders = []
-        for n in range(200):
-            household = Household(first_name=f"Membre{n}", last_name="Martin", tier=tier, point=point)
-            order = Order(distribution=distribution, household=household, share_percent=100)
-            order.lines = [OrderLine(product=basket, quantity=1, unit_price_cents=1500)]
-            orders.append(order)
         admin = User(email="admin@example.org", role="admin")
-        db.session.add_all([*orders, admin])
+        db.session.add_all([distribution, tier, basket, admin])
         db.session.flush()
+        orders = add_orders(distribution, tier, basket, phones * orders_per_phone)
         made = []
         for n in range(phones):
             volunteer = User(email=f"benevole{n}@example.org", role="volunteer", points=[point])
@@ -313,9 +336,9 @@ def event_world(app: Flask, phones: int) -> tuple[int, list[int], list[BenchPhon
             device, credential = redeem_enrolment(token)
             _, shift = start_shift(device, volunteer, now=now - timedelta(minutes=5))
             headers = {"Authorization": f"Device {credential}", "X-Comptoir-Shift": shift}
-            made.append(BenchPhone(device.public_id, volunteer.id, headers))
+            made.append(BenchPhone(device.public_id, volunteer.id, headers, first_order=n * orders_per_phone))
         db.session.commit()
-        return distribution.id, [order.id for order in orders], made
+        return distribution.id, orders, made
 
 
 @contextmanager
@@ -365,7 +388,7 @@ def ingest_rates(app: Flask) -> tuple[float, float]:
     from server.models import SyncedEvent
     from sync.events import parse_event
 
-    distribution_id, orders, (phone, other) = event_world(app, 2)
+    distribution_id, orders, (phone, other) = event_world(app, 2, orders_per_phone=BATCH * BATCHES // 2 + 10)
     bodies = [json.dumps({"events": phone.events(distribution_id, orders, BATCH)}).encode() for _ in range(BATCHES)]
     with served(app) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -407,16 +430,19 @@ def latency_figures(folder: Path) -> list[Row]:
     for backend in ("sqlite", "postgresql"):
         app, drop = engine_app(folder / f"latency-{backend}", backend)
         try:
-            latencies = sorted(upload_latencies(app))
+            latencies, failed = upload_latencies(app)
         finally:
             drop()
-        p50 = statistics.median(latencies)
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        rows.append((f"{backend}: upload latency, {PHONES} phones at once, p50 / p99", f"{p50:.0f} / {p99:.0f} ms", ""))
+        latencies.sort()
+        p50 = statistics.median(latencies) if latencies else float("nan")
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan")
+        figure = f"{backend}: upload latency, {PHONES} phones at once, p50 / p99 (failed)"
+        rows.append((figure, f"{p50:,.0f} / {p99:,.0f} ms ({failed})", "none failed"))
     return rows
 
 
-def upload_latencies(app: Flask) -> list[float]:
+def upload_latencies(app: Flask) -> tuple[list[float], int]:
+    """Every upload's time in milliseconds, and how many failed (an answer other than 200, or none in 120 s)."""
     distribution_id, orders, phones = event_world(app, PHONES)
     bodies = {
         phone.device_id: [
@@ -426,6 +452,7 @@ def upload_latencies(app: Flask) -> list[float]:
         for phone in phones
     }
     latencies: list[float] = []
+    failed = [0]
     lock = threading.Lock()
     start_line = threading.Barrier(len(phones))
     with served(app, threads=16) as port:
@@ -435,7 +462,14 @@ def upload_latencies(app: Flask) -> list[float]:
             start_line.wait()
             for body in bodies[phone.device_id]:
                 began = time.perf_counter()
-                post(connection, body, phone.headers)
+                try:
+                    post(connection, body, phone.headers)
+                except (AssertionError, OSError):  # a 500 (SQLite busy) or no answer in time: the phone retries later
+                    with lock:
+                        failed[0] += 1
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                    continue
                 with lock:
                     latencies.append((time.perf_counter() - began) * 1000)
             connection.close()
@@ -445,16 +479,163 @@ def upload_latencies(app: Flask) -> list[float]:
             worker.start()
         for worker in workers:
             worker.join()
-    return latencies
+    return latencies, failed[0]
 
 
-MEASURES: list[Callable[[Path], list[Row]]] = [pack_figures, ingest_figures, latency_figures]
+LOG_SIZES = (2_000, 20_000)
+LOG_RUNS = 5
+LOG_PHONES = 4
+
+
+def log_figures(folder: Path) -> list[Row]:
+    """The admin log page of one distribution with 2,000 and 20,000 events (``GET …/log`` by a signed-in admin,
+    through the Flask test client), and what storing its conflicts costs an upload at that size, per database."""
+    rows: list[Row] = []
+    for backend in ("sqlite", "postgresql"):
+        times: dict[int, float] = {}
+        for size in LOG_SIZES:
+            app, drop = engine_app(folder / f"log-{backend}-{size}", backend)
+            try:
+                page_ms, refresh_ms, conflicts = log_page_ms(app, size)
+            finally:
+                drop()
+            times[size] = page_ms
+            target = "< 1,000 ms (PostgreSQL)" if size == LOG_SIZES[-1] else ""
+            rows.append(
+                (f"{backend}: log page, {size:,} events ({conflicts} conflicts), median", f"{page_ms:,.0f} ms", target)
+            )
+            rows.append(
+                (f"{backend}: storing the conflicts after an upload, {size:,} events", f"{refresh_ms:,.0f} ms", "")
+            )
+        ratio = times[LOG_SIZES[-1]] / times[LOG_SIZES[0]]
+        rows.append((f"{backend}: log page, {LOG_SIZES[-1]:,} / {LOG_SIZES[0]:,} events", f"{ratio:.1f}", "≤ 12"))
+    return rows
+
+
+def log_page_ms(app: Flask, size: int) -> tuple[float, float, int]:
+    """The median time of the log page of a distribution of ``size`` events, the time ``refresh_conflicts`` takes
+    on it (what an upload to that distribution now adds), and how many conflicts it stores."""
+    from tests.helpers import sign_in_user
+
+    distribution_id, admin_id = log_world(app, size)
+    with app.app_context():
+        from server.domain.events import refresh_conflicts
+        from server.models import Distribution
+
+        def refresh() -> int:
+            found = refresh_conflicts(db.session.get(Distribution, distribution_id))
+            db.session.commit()
+            return len(found)
+
+        refresh_ms, conflicts = median_ms(refresh, runs=LOG_RUNS)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign_in_user(app, client, admin_id)
+    url = f"/admin/distributions/{distribution_id}/log"
+
+    def get() -> int:
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return len(response.data)
+
+    page_ms, _size = median_ms(get, runs=LOG_RUNS)
+    return page_ms, refresh_ms, int(conflicts)  # type: ignore[arg-type]
+
+
+def log_world(app: Flask, size: int) -> tuple[int, int]:
+    """A distribution of ``size`` events from four phones, stored as uploads store them: orders handed over (5 %
+    refused) and paid by cash or card, an opening and a closing cash count per phone, a note now and then, one
+    payment in 150 undone and paid again, one order in 400 handed over by a second phone (a conflict). Returns the
+    distribution's and an admin's ids."""
+    from sqlalchemy import insert
+
+    from server.domain.devices import create_enrolment, redeem_enrolment
+    from server.domain.events import _row
+    from server.models import Distribution, Point, Product, SyncedEvent, Tier, User
+    from sync.chain import event_hash
+    from sync.events import format_time, new_event_id, parse_event
+
+    with app.app_context():
+        point = Point(name="Maison de quartier du Luzard", town="Noisiel")
+        tier = Tier(name="Tarif plein", share_percent=100)
+        basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
+        starts = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
+        distribution = Distribution(point=point, starts_at=starts, ends_at=starts + timedelta(hours=4))
+        admin = User(email="admin@example.org", role="admin")
+        volunteers = [User(email=f"benevole{n}@example.org", role="volunteer", points=[point]) for n in range(4)]
+        db.session.add_all([distribution, tier, basket, admin, *volunteers])
+        db.session.flush()
+        orders = add_orders(distribution, tier, basket, size // 2)
+        devices = []
+        for n in range(LOG_PHONES):
+            _, token = create_enrolment(admin, f"Téléphone {n}", [point])
+            devices.append(redeem_enrolment(token)[0])
+        chains = {device.public_id: (0, None) for device in devices}
+        pks = {device.public_id: device.id for device in devices}
+        made: list[tuple] = []
+        clock = iter(range(10**9))
+
+        def record(phone: int, kind: str, payload: dict) -> str:
+            device = devices[phone].public_id
+            seq, prev_hash = chains[device]
+            at = starts + timedelta(milliseconds=500 * next(clock))
+            data = {
+                "id": new_event_id(int(at.timestamp() * 1000)),
+                "type": kind,
+                "schema_version": 1,
+                "device_id": device,
+                "volunteer_id": volunteers[phone].id,
+                "distribution_id": distribution.id,
+                "device_time": format_time(at),
+                "seq": seq + 1,
+                "prev_hash": prev_hash,
+                "payload": payload,
+            }
+            event = parse_event(data)
+            digest = event_hash(event)
+            chains[device] = (seq + 1, digest)
+            made.append(_row(event, digest, pks[device]))
+            return event.id
+
+        for phone in range(LOG_PHONES):
+            record(phone, "cash_count", {"kind": "opening", "total_cents": 5000})
+        for n, order_id in enumerate(orders):
+            if len(made) >= size - LOG_PHONES:
+                break
+            phone = n % LOG_PHONES
+            if n % 20 == 19:
+                record(phone, "handover", {"order_id": order_id, "outcome": "refused"})
+                continue
+            record(phone, "handover", {"order_id": order_id, "outcome": "all"})
+            method = "cash" if n % 3 else "card"
+            payment = {"order_id": order_id, "amount_cents": 1500 if n % 150 else 1400, "method": method}
+            paid = record(phone, "payment", payment)
+            if n % 150 == 0:
+                record(phone, "void", {"event_id": paid, "reason": "montant erroné"})
+                record(phone, "payment", payment | {"amount_cents": 1500})
+            if n % 400 == 7:
+                record((phone + 1) % LOG_PHONES, "handover", {"order_id": order_id, "outcome": "all"})
+            if n % 97 == 0:
+                record(phone, "note", {"text": "Plus de sacs kraft, prévoir pour la semaine prochaine."})
+        while len(made) < size - LOG_PHONES:
+            record(0, "note", {"text": "Rangement"})
+        for phone in range(LOG_PHONES):
+            record(phone, "cash_count", {"kind": "closing", "total_cents": 9000})
+        for start in range(0, len(made), 1000):
+            db.session.execute(insert(SyncedEvent), made[start : start + 1000])
+        db.session.commit()
+        return distribution.id, admin.id
+
+
+MEASURES: list[Callable[[Path], list[Row]]] = [pack_figures, ingest_figures, latency_figures, log_figures]
 
 
 def main() -> None:
+    """Every measure, or those named on the command line (``bench/sync.py log_figures``)."""
     logging.getLogger("waitress").setLevel(logging.CRITICAL)  # queue-depth warnings while 50 phones upload at once
+    chosen = [m for m in MEASURES if not sys.argv[1:] or m.__name__ in sys.argv[1:]]
     rows: list[Row] = []
-    for measure in MEASURES:
+    for measure in chosen:
         with tempfile.TemporaryDirectory(prefix="comptoir-bench-") as folder:
             rows += measure(Path(folder))
     width = max(len(figure) for figure, _, _ in rows)

@@ -8,7 +8,7 @@ event's canonical encoding (``docs/sync-protocol.md``, "Hash chain"), which devi
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -66,10 +66,17 @@ class ChainBreak:
     missing: tuple[int, int] | None = None
 
 
-def check_chain(events: Iterable[Event]) -> list[ChainBreak]:
+def check_chain(events: Iterable[Event], hashes: Mapping[str, str] | None = None) -> list[ChainBreak]:
     """Every break in the chains of ``events`` (one device's, or several: they are grouped by device and
     distribution), sorted, at most one of each kind per sequence number. A gap after the last event received cannot
-    be seen; it shows when a later event arrives."""
+    be seen; it shows when a later event arrives. ``hashes`` (event id → ``event_hash``) saves hashing again what
+    the server hashed when it stored the events; an event missing from it is hashed here."""
+    known = hashes or {}
+
+    def hash_of(event: Event) -> str:
+        found = known.get(event.id)
+        return found if found is not None else event_hash(event)
+
     chains: dict[tuple[str, int], dict[int, list[Event]]] = defaultdict(lambda: defaultdict(list))
     for event in unique(events):
         chains[event.device_id, event.distribution_id][event.seq].append(event)
@@ -86,7 +93,7 @@ def check_chain(events: Iterable[Event]) -> list[ChainBreak]:
                 gap = (previous + 1, seq - 1)
                 breaks.append(ChainBreak("gap", device_id, distribution_id, seq, tuple(sorted(before + ids)), gap))
             elif seq > 1:
-                expected = {event_hash(event): event.id for event in by_seq[previous]}
+                expected = {hash_of(event): event.id for event in by_seq[previous]}
                 unlinked = [event.id for event in here if event.prev_hash not in expected]
                 if unlinked:
                     involved = tuple(sorted((*unlinked, *expected.values())))

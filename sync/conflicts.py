@@ -47,12 +47,14 @@ CLOCK_TOLERANCE: Final = timedelta(minutes=15)
 
 @dataclass(frozen=True)
 class Context:
-    """What the server knows beside the events: when the distribution opens and closes (aware datetimes) and when
-    it received each event (event id → aware datetime)."""
+    """What the server knows beside the events: when the distribution opens and closes (aware datetimes), when
+    it received each event (event id → aware datetime) and the hash it stored for each (so the chains are checked
+    without hashing every event again)."""
 
     opens_at: datetime | None = None
     closed_at: datetime | None = None
     received_at: Mapping[str, datetime] = field(default_factory=dict)
+    hashes: Mapping[str, str] = field(default_factory=dict)  # event id → hash computed when it was stored
     late_after: timedelta = LATE_AFTER  # after closed_at, an event is late
     early_before: timedelta = LATE_AFTER  # before opens_at, a device's clock is off
     clock_tolerance: timedelta = CLOCK_TOLERANCE
@@ -89,7 +91,8 @@ def detect(orders: Iterable[Order], events: Iterable[Event], context: Context | 
     by_order = {order.order_id: order for order in orders}
     received = list(events)
     ordered = unique(received)
-    facts = [event for event in ordered if event.id not in voided_ids(ordered, resolutions=False)]
+    undone = voided_ids(ordered, resolutions=False)  # once: every rule below is one pass over the events
+    facts = [event for event in ordered if event.id not in undone]
     found = [
         *_id_reuse(received),
         *_double_handovers(facts),
@@ -98,7 +101,7 @@ def detect(orders: Iterable[Order], events: Iterable[Event], context: Context | 
         *_unknown_references(by_order, {event.id for event in ordered}, facts),
         *_late_events(facts, context),
         *_clock_skew(ordered, context),
-        *_chain_breaks(ordered),
+        *_chain_breaks(ordered, context.hashes),
     ]
     resolutions = _resolutions(ordered)
     return sorted((replace(c, resolution=resolutions.get(c.key)) for c in found), key=lambda c: c.key)
@@ -114,14 +117,17 @@ def _giving(event: Event) -> bool:
 
 
 def _id_reuse(events: list[Event]) -> list[Conflict]:
-    first: dict[str, Event] = {}
-    reused: set[str] = set()
+    versions: dict[str, list[Event]] = {}
+    reused: list[str] = []
     for event in events:
-        if first.setdefault(event.id, event) != event:
-            reused.add(event.id)
+        seen = versions.setdefault(event.id, [])
+        if seen and event not in seen and len(seen) == 1:
+            reused.append(event.id)
+        if event not in seen:
+            seen.append(event)
     conflicts = []
     for event_id in reused:
-        hashes = sorted({event_hash(event) for event in events if event.id == event_id})
+        hashes = sorted({event_hash(event) for event in versions[event_id]})
         conflicts.append(Conflict(f"id_reuse:{event_id}", "id_reuse", (event_id,), {"hashes": hashes}))
     return conflicts
 
@@ -269,9 +275,9 @@ def _skew(event: Event, reason: str, offset: timedelta) -> dict[str, Any]:
     return {"event_id": event.id, "reason": reason, "seconds": int(offset.total_seconds())}
 
 
-def _chain_breaks(ordered: list[Event]) -> list[Conflict]:
+def _chain_breaks(ordered: list[Event], hashes: Mapping[str, str]) -> list[Conflict]:
     conflicts = []
-    for brk in check_chain(ordered):
+    for brk in check_chain(ordered, hashes):
         details = {
             "break": brk.kind,
             "device_id": brk.device_id,

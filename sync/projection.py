@@ -160,8 +160,10 @@ def voided_ids(events: Iterable[Event], resolutions: bool = True) -> frozenset[s
     for void, target in targets.items():
         if void not in circular:
             voiders[target].append(void)
-    # A void settles once every void naming it has: walk from the voids nobody voids.
-    waiting = {node: len(voiders[node]) for node in ids}
+    # A void settles once every void naming it has: walk from the voids nobody voids. Only the events a void names
+    # or that void one take part, so the walk is as long as the voids, not the log.
+    involved = set(targets) | set(targets.values())
+    waiting = {node: len(voiders.get(node, ())) for node in involved}
     ready = [node for node, count in waiting.items() if count == 0]
     voided: set[str] = set()
     while ready:

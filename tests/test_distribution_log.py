@@ -10,7 +10,7 @@ from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from server.clock import utcnow
 from server.domain.events import event_json
@@ -248,7 +248,7 @@ def test_the_log_lists_members_not_collected_and_the_conflicts(app, world, day, 
     assert not_collected == [str(world.orders["Chloé"]), str(world.orders["Farid"])]
     conflicts = conflicts_of(app, world.distribution)
     kinds = sorted(c.kind for c in conflicts.values())
-    assert kinds == ["double_handover", "revoked_ticket", "revoked_ticket"]  # refresh_conflicts ran and committed
+    assert kinds == ["double_handover", "revoked_ticket", "revoked_ticket"]  # stored by the uploads
     double = next(c for c in conflicts.values() if c.kind == "double_handover")
     assert f'id="conflict-{double.id}"' in html
     assert "Order handed over twice · To resolve" in page
@@ -257,6 +257,70 @@ def test_the_log_lists_members_not_collected_and_the_conflicts(app, world, day, 
     assert html.count('action="/admin/distributions/') == 3  # a resolve form per open conflict
     assert f'<a href="#event-{day.events["david1"]["id"]}">' in html
     assert "(3 to resolve)" in page
+
+
+def test_uploads_store_the_conflicts_and_the_log_only_reads(app, world, day, admin):
+    # Nobody has opened the log yet: the uploads stored what they brought.
+    kinds = sorted(c.kind for c in conflicts_of(app, world.distribution).values())
+    assert kinds == ["double_handover", "revoked_ticket", "revoked_ticket"]
+    with app.app_context():
+        engine = db.engine
+    writes: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert admin.get(log_url(world)).status_code == 200
+        assert admin.get(log_url(world), query_string={"page": 2}).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert writes == []
+
+
+def test_the_timeline_shows_a_page_and_the_figures_count_every_event(app, world, admin):
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    two = enrol_phone(app, [world.point], world.volunteers[1], "Phone 2")
+    d, o, start = world.distribution, world.orders, utcnow()
+    first = one.record("handover", {"order_id": o["David"], "outcome": "all"}, d, at=start)
+    notes = [one.record("note", {"text": f"Note {n}"}, d, at=start + timedelta(seconds=n)) for n in range(1, 248)]
+    pushed(one, [first, *notes])
+    later = start + timedelta(minutes=5)
+    second = two.record("handover", {"order_id": o["David"], "outcome": "all"}, d, at=later)
+    alice = two.record("handover", {"order_id": o["Alice"], "outcome": "all"}, d, at=later + timedelta(seconds=1))
+    paid = two.record(
+        "payment", {"order_id": o["Alice"], "amount_cents": 1770, "method": "cash"}, d, at=later + timedelta(seconds=2)
+    )
+    pushed(two, [second, alice, paid])
+
+    response = admin.get(log_url(world))
+    html, page = response.get_data(as_text=True), text_of(response)
+    assert html.count('<tr id="event-') == 200  # the first 200 of 251, in canonical order
+    assert f'id="event-{first["id"]}"' in html and f'id="event-{notes[198]["id"]}"' in html
+    assert f'id="event-{notes[199]["id"]}"' not in html and f'id="event-{paid["id"]}"' not in html
+    assert "Events 1 to 200 of 251." in page and "Page 1 of 2" in page
+    assert f'href="{log_url(world)}?page=2#timeline" rel="next"' in html
+    # The figures count every event, those of the other page too.
+    assert (figure(html, "collected"), figure(html, "method-cash")) == ("2", "€17.70")
+    # A conflict's events link to the page that shows them.
+    (double,) = conflicts_of(app, world.distribution).values()
+    assert double.kind == "double_handover"
+    assert f'<a href="#event-{first["id"]}">' in html
+    assert f'<a href="{log_url(world)}?page=2#event-{second["id"]}">' in html
+
+    response = admin.get(log_url(world), query_string={"page": 2})
+    html, page = response.get_data(as_text=True), text_of(response)
+    assert html.count('<tr id="event-') == 51
+    assert f'id="event-{notes[199]["id"]}"' in html and f'id="event-{paid["id"]}"' in html
+    assert "Events 201 to 251 of 251." in page and "Page 2 of 2" in page
+    assert f'href="{log_url(world)}?page=1#timeline" rel="prev"' in html
+    assert f'<a href="{log_url(world)}?page=1#event-{first["id"]}">' in html
+    assert figure(html, "collected") == "2"
+    # Past the last page: the last page; garbage: the first.
+    assert admin.get(log_url(world), query_string={"page": 9}).get_data(as_text=True).count('<tr id="event-') == 51
+    assert admin.get(log_url(world), query_string={"page": "x"}).get_data(as_text=True).count('<tr id="event-') == 200
 
 
 def test_resolving_a_conflict_writes_a_chained_event_and_audits(app, world, day, admin):

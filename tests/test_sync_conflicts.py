@@ -5,6 +5,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sync.chain import event_hash
 from sync.conflicts import KINDS, Context, detect
 from sync.events import new_event_id, parse_event
 from sync.projection import COLLECTED, project
@@ -197,6 +198,9 @@ def test_one_id_with_two_contents():
     conflicts = detect(ORDERS, [original, forged])
     assert _kinds(conflicts) == [("id_reuse", (original.id,))]
     assert conflicts == detect(ORDERS, [forged, original, forged])
+    third = parse_event({**original.model_dump(mode="json"), "volunteer_id": 9})
+    (reuse,) = detect(ORDERS, [original, forged, third, original])
+    assert reuse.details == {"hashes": sorted(event_hash(e) for e in (original, forged, third))}
 
 
 def test_every_kind_is_listed():
@@ -215,3 +219,13 @@ def test_conflicts_do_not_depend_on_arrival(data):
     assert detect(ORDERS, data.draw(shuffled_with_repeats(events)), context) == expected
     assert len({conflict.key for conflict in expected}) == len(expected)
     assert all(conflict.kind in KINDS and len(conflict.key) <= 200 for conflict in expected)
+
+
+@given(st.data())
+def test_the_stored_hashes_give_the_same_conflicts(data):
+    """The server passes the hashes it stored at upload so the chains are not hashed again: same answer."""
+    events = data.draw(event_sets())
+    hashes = {event.id: event_hash(event) for event in events}
+    context = Context(opens_at=OPENS_AT, closed_at=CLOSED_AT)
+    with_hashes = Context(opens_at=OPENS_AT, closed_at=CLOSED_AT, hashes=hashes)
+    assert detect(ORDERS, events, with_hashes) == detect(ORDERS, events, context)

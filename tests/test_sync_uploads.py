@@ -17,7 +17,7 @@ from waitress import create_server
 from server.clock import utcnow
 from server.domain.events import distribution_state, projection_orders
 from server.extensions import db
-from server.models import Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, Tier, User
+from server.models import Conflict, Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, Tier, User
 from sync.events import parse_event
 from sync.projection import project
 from tests.phones import Phone, enrol_phone
@@ -158,3 +158,47 @@ def test_an_answer_lost_after_the_commit_then_a_retry(app, network, served):
     assert retry.status_code == 200
     assert [r["status"] for r in retry.get_json()["results"]] == ["duplicate"] * len(events)
     assert stored(app, distribution) == len(events)  # nothing doubled, nothing lost
+
+
+# Two phones upload at the same moment: the conflict between their events is stored all the same.
+
+
+def test_a_conflict_between_two_uploads_at_once_is_stored(app, network):
+    """Each round, both phones hand over the same order and upload at the same instant. Each upload stores the
+    conflicts of its distribution before committing; the second to lock the distribution sees the first one's events,
+    so every round's double hand-over is stored, whoever commits first."""
+    ids, phones = network
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    rounds = 6
+    try:
+        for _ in range(rounds):
+            distribution, orders = new_distribution(app, ids)
+            bodies = [
+                json.dumps({"events": [p.record("handover", {"order_id": orders[0], "outcome": "all"}, distribution)]})
+                for p in phones
+            ]
+            start = threading.Barrier(len(phones))
+            statuses: list[int] = []
+
+            def upload(phone: Phone, body: str, start=start, statuses=statuses) -> None:
+                connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=30)
+                headers = {"Content-Type": "application/json", **phone.headers}
+                start.wait()
+                connection.request("POST", "/api/events", body=body.encode(), headers=headers)
+                statuses.append(connection.getresponse().status)
+                connection.close()
+
+            workers = [threading.Thread(target=upload, args=pair) for pair in zip(phones, bodies, strict=True)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(30)
+            assert statuses == [200, 200]
+            with app.app_context():
+                kinds = db.session.scalars(select(Conflict.kind).where(Conflict.distribution_id == distribution)).all()
+            assert kinds == ["double_handover"]
+    finally:
+        server.close()
+        thread.join(timeout=5)

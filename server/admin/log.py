@@ -9,7 +9,7 @@ by ``server.domain.conflicts.resolve_conflict``.
 
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,19 +18,18 @@ from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from server.admin import bp
 from server.admin.forms import CHOOSE, network_timezone
-from server.admin.views import actor
+from server.admin.views import actor, id_arg
 from server.auth.access import require_points, staff_required
 from server.domain import DomainError
 from server.domain.conflicts import COMMENT_MAX, resolve_conflict
-from server.domain.distribution_log import DistributionLog, LogEntry, load_log
-from server.domain.events import refresh_conflicts
+from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
+from server.domain.events import stored_conflicts
 from server.extensions import db
 from server.formatting import money
 from server.labels import (
@@ -82,7 +81,7 @@ def _distribution(distribution_id: int) -> Distribution:
     return distribution
 
 
-def name_key(household: Household | None) -> tuple[str, str, int]:
+def name_key(household: Household | Member | None) -> tuple[str, str, int]:
     """Sort by last name, then first name, as people sort them: case and accents aside (Émile with the E)."""
     if household is None:
         return ("", "", 0)
@@ -131,7 +130,7 @@ class Words:
         order = self.log.orders.get(order_id) if order_id is not None else None
         if order is None:
             return _("order %(id)d, not in this distribution", id=order_id or 0)
-        return order.household.display_name
+        return self.member(order.household_id)
 
     def product(self, product_id: int) -> str:
         product = self.log.products.get(product_id)
@@ -295,7 +294,7 @@ class TimelineRow:
 class ConflictView:
     conflict: Conflict
     kind: str
-    events: list[tuple[str, str, bool]]  # (event id, how it reads, whether it is in the timeline)
+    events: list[tuple[str, str, str | None]]  # (event id, how it reads, its link in the timeline if there)
     details: list[str]
     resolved_by: str
     action: str
@@ -304,20 +303,59 @@ class ConflictView:
 # The log page and the resolve action.
 
 
-def render_log(distribution: Distribution, *, failed: tuple[int, FlaskForm] | None = None, refused: str = "") -> str:
+TIMELINE_PAGE = 200  # events per page of the timeline
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of the timeline, with what ``admin/_pagination.html`` reads."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def of(self, index: int) -> int:
+        """The page that shows the entry at ``index``."""
+        return index // self.per_page + 1
+
+
+def render_log(
+    distribution: Distribution, *, failed: tuple[int, FlaskForm] | None = None, refused: str = "", page: int = 1
+) -> str:
     """The log page; ``failed`` is a resolve form sent with errors (conflict id, form), ``refused`` why a decision
-    was not taken. The stored conflicts are brought up to date first (and committed) so the list is current."""
-    for attempt in range(2):
-        try:
-            conflicts = refresh_conflicts(distribution)
-            db.session.commit()
-            break
-        except IntegrityError:  # another request stored the same new conflict at the same moment: read it again
-            db.session.rollback()
-            if attempt:
-                raise
+    was not taken, ``page`` the timeline's page. It only reads: the events once, projected once (the summary and
+    figures count every event, the timeline shows one page), and the conflicts as stored when the events arrived
+    or a decision was made."""
     log = load_log(distribution)
+    conflicts = stored_conflicts(distribution.id)
     words = Words(log)
+    total = len(log.entries)
+    shown = TimelinePage(page=1, per_page=TIMELINE_PAGE, total=total)
+    shown = replace(shown, page=min(max(page, 1), shown.pages))
     timeline = [
         TimelineRow(
             id=entry.event.id,
@@ -329,13 +367,24 @@ def render_log(distribution: Distribution, *, failed: tuple[int, FlaskForm] | No
             summary=words.summary(entry),
             voided=entry.voided,
         )
-        for entry in log.entries
+        for entry in log.entries[shown.start : shown.start + shown.per_page]
     ]
+    position = {entry.event.id: index for index, entry in enumerate(log.entries)}
+
+    def event_link(event_id: str) -> str | None:
+        """Where the timeline shows an event: on this page, or on another one."""
+        if event_id not in position:
+            return None
+        on = shown.of(position[event_id])
+        if on == shown.page:
+            return f"#event-{event_id}"
+        return url_for(".distribution_log", distribution_id=distribution.id, page=on, _anchor=f"event-{event_id}")
+
     views = [
         ConflictView(
             conflict=conflict,
             kind=str(CONFLICT_KIND_LABELS.get(conflict.kind, conflict.kind)),
-            events=[(event_id, words.event_ref(event_id), event_id in log.by_id) for event_id in conflict.event_ids],
+            events=[(event_id, words.event_ref(event_id), event_link(event_id)) for event_id in conflict.event_ids],
             details=words.conflict_details(conflict),
             resolved_by=words.person(conflict.resolved_by_id),
             action=_resolution_action(log, conflict),
@@ -357,6 +406,7 @@ def render_log(distribution: Distribution, *, failed: tuple[int, FlaskForm] | No
         cash=cash,
         refusals=log.state.scan_refusals,
         timeline=timeline,
+        timeline_page=shown,
         not_collected=not_collected,
         conflicts=views,
         open_count=sum(1 for view in views if view.conflict.status == "open"),
@@ -375,7 +425,7 @@ def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
 @bp.get("/distributions/<id:distribution_id>/log")
 @staff_required
 def distribution_log(distribution_id: int):
-    return render_log(_distribution(distribution_id))
+    return render_log(_distribution(distribution_id), page=id_arg("page") or 1)
 
 
 @bp.post("/distributions/<id:distribution_id>/conflicts/<id:conflict_id>/resolve")

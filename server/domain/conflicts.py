@@ -4,7 +4,8 @@ A resolution never edits what the devices sent (``docs/sync-protocol.md``, "Conf
 ``conflict_resolved`` event, stored beside theirs with ``device_id`` NULL (``"server"`` in the event), chained per
 distribution like a device's events, and read by the projection (``void_event`` voids the conflict's first event)
 and by conflict detection (the conflict is listed as resolved). The stored ``Conflict`` row is marked resolved at
-once, and the decision goes to the audit log. The caller commits.
+once, the distribution's stored conflicts are brought up to date (``refresh_conflicts``), and the decision goes to
+the audit log. The caller commits.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from server.audit import record
 from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.events import refresh_conflicts
 from server.domain.points import NotAllowed, manages_point
 from server.extensions import db
 from server.models import Conflict, Distribution, SyncedEvent, User
@@ -57,7 +59,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     distribution = db.session.execute(
         select(Distribution)
         .where(Distribution.id == conflict.distribution_id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # as refresh_conflicts: no deadlock with an upload inserting events
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if distribution is None:
@@ -116,6 +118,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     conflict.resolved_at = event.device_time
     conflict.comment = comment
     db.session.flush()
+    refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
     record(
         "conflict.resolve",
         target=f"conflict:{conflict.id}",

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
-from server.domain.events import distribution_events, projection_orders
+from server.domain.events import CHUNK, StoredEvent, distribution_events, projection_orders
 from server.extensions import db
-from server.models import Conflict, Device, Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, User
+from server.memory import collector_paused
+from server.models import Conflict, Device, Distribution, Household, Order, Point, Product, User
 from sync import projection
 from sync.chain import sort_key
 from sync.events import Event, HandoverEvent, PaymentEvent, ScanRefusedEvent
@@ -24,14 +24,27 @@ from sync.vocabulary import PAYMENT_METHODS
 HISTORY_WEEKS = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     """One stored event: what it says (``event``), how it was stored (``row``: received time, hash) and whether a
     void or a resolution undid it."""
 
     event: Event
-    row: SyncedEvent
+    row: StoredEvent
     voided: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A household as the log names it (read as three columns: a log can name thousands)."""
+
+    id: int
+    first_name: str
+    last_name: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
 
 
 @dataclass
@@ -39,8 +52,8 @@ class DistributionLog:
     distribution: Distribution
     state: projection.DistributionState
     entries: list[LogEntry]  # canonical order (device time, device, seq, id)
-    orders: dict[int, Order]  # the distribution's orders, with household, tier, lines and products
-    households: dict[int, Household]  # every household an order or an event names
+    orders: dict[int, projection.Order]  # the distribution's orders as the projection read them (household, lines)
+    households: dict[int, Member]  # every household an order or an event names
     devices: dict[str, Device]  # by public id
     users: dict[int, User]
     products: dict[int, Product]
@@ -59,7 +72,7 @@ class DistributionLog:
         """The events of a type that count (not voided), in canonical order: what the exports list."""
         return [entry for entry in self.entries_of(kind) if not entry.voided]
 
-    def household_of(self, event: Event) -> Household | None:
+    def household_of(self, event: Event) -> Member | None:
         """The member an event is about: the payment's household, else its order's."""
         payload = event.payload
         household_id = getattr(payload, "household_id", None)
@@ -72,37 +85,48 @@ class DistributionLog:
 
 
 def load_log(distribution: Distribution) -> DistributionLog:
-    """The whole log of ``distribution`` in a fixed number of queries."""
+    """The whole log of ``distribution`` in a fixed number of queries: its events read once and projected once,
+    the orders read once (plain columns), the names behind the ids. Nothing is written (the conflicts are stored
+    where events arrive and decisions are made)."""
+    with collector_paused():
+        return _load_log(distribution)
+
+
+def _load_log(distribution: Distribution) -> DistributionLog:
     stored = distribution_events(distribution.id)
-    events = [event for event, _row in stored]
-    state = projection.project(projection_orders(distribution.id), events)
+    events = [item.event for item in stored]
+    orders = projection_orders(distribution.id)
+    state = projection.project(orders, events)
     voided = set(state.voided)
     entries = sorted(
-        (LogEntry(event, row, event.id in voided) for event, row in stored), key=lambda entry: sort_key(entry.event)
+        (LogEntry(item.event, item, item.event.id in voided) for item in stored),
+        key=lambda entry: sort_key(entry.event),
     )
-    orders = {
-        order.id: order
-        for order in db.session.scalars(
-            select(Order)
-            .where(Order.distribution_id == distribution.id)
-            .options(
-                joinedload(Order.household).joinedload(Household.tier),
-                selectinload(Order.lines).joinedload(OrderLine.product),
-            )
+    households = _members(
+        select(Household.id, Household.first_name, Household.last_name).where(
+            Household.id.in_(select(Order.household_id).where(Order.distribution_id == distribution.id))
         )
-    }
-    households = {order.household_id: order.household for order in orders.values()}
-    named = {_named_household(event) for event in events} - set(households) - {None}
-    households.update(_by_id(Household, named))
-    device_ids = {row.device_id for _event, row in stored if row.device_id is not None}
+    )
+    named = sorted({_named_household(event) for event in events} - set(households) - {None})
+    for start in range(0, len(named), CHUNK):
+        chunk = named[start : start + CHUNK]
+        households.update(
+            _members(select(Household.id, Household.first_name, Household.last_name).where(Household.id.in_(chunk)))
+        )
+    device_ids = {item.device_pk for item in stored if item.device_pk is not None}
     devices = {device.public_id: device for device in _by_id(Device, device_ids).values()}
     users = _by_id(User, {event.volunteer_id for event in events} | _resolvers(distribution.id))
     product_ids = {
         line.product_id for event in events if isinstance(event, HandoverEvent) for line in event.payload.lines
     }
-    products = {line.product_id: line.product for order in orders.values() for line in order.lines}
-    products.update(_by_id(Product, product_ids - set(products)))
-    return DistributionLog(distribution, state, entries, orders, households, devices, users, products)
+    product_ids |= {line.product_id for order in orders for line in order.lines}
+    products = _by_id(Product, product_ids)
+    by_order = {order.order_id: order for order in orders}
+    return DistributionLog(distribution, state, entries, by_order, households, devices, users, products)
+
+
+def _members(query) -> dict[int, Member]:
+    return {row[0]: Member(*row) for row in db.session.execute(query).tuples()}
 
 
 def _named_household(event: Event) -> int | None:
@@ -168,7 +192,7 @@ def point_history(point: Point, now: datetime, tz: ZoneInfo, weeks: int = HISTOR
     ).all()
     figures: dict[date, list[projection.Totals]] = {first + timedelta(weeks=n): [] for n in range(weeks)}
     for distribution in distributions:
-        events = [event for event, _row in distribution_events(distribution.id)]
+        events = [item.event for item in distribution_events(distribution.id)]
         totals = projection.project(projection_orders(distribution.id), events).totals
         figures[week_start(distribution.starts_at.astimezone(tz).date())].append(totals)
     history = []
