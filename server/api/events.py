@@ -12,7 +12,7 @@ from server.api.body import read_json_object
 from server.api.errors import ApiError
 from server.api.openapi import described
 from server.auth.access import device_required, shift_required
-from server.domain.events import distributions_by_id, events_since, latest_position, refresh_conflicts, store_upload
+from server.domain.events import events_since, latest_position, mark_conflicts_stale, store_upload
 from server.extensions import db
 from sync.events import Event
 
@@ -65,12 +65,11 @@ class PullAnswer(BaseModel):
     answers={200: UploadAnswer, 422: UploadAnswer},
 )
 def upload_events():
-    """Store what may be stored and the conflicts it brings, commit, then answer: nothing accepted is lost if the
-    answer never arrives.
+    """Store what may be stored, commit, then answer: nothing accepted is lost if the answer never arrives.
 
-    The conflicts of each distribution that received events are looked for and stored here, in the same
-    transaction (``refresh_conflicts``), so that the log only reads. It costs a read of the distribution's events
-    per upload (``docs/performance.md``)."""
+    The distributions that received events are flagged (``mark_conflicts_stale``): their conflicts are looked for
+    by ``flask --app wsgi sync check-conflicts`` (cron, every minute) or a coordinator's "check now", not here, so
+    an upload stays as fast with the 20,000th event of a distribution as with the first."""
     body = read_json_object(MAX_UPLOAD_BYTES)
     items = body.get("events")
     if set(body) - {"events"} or not isinstance(items, list):
@@ -78,8 +77,7 @@ def upload_events():
     if len(items) > MAX_UPLOAD_EVENTS:
         raise ApiError("too_many_events", field="events", max=MAX_UPLOAD_EVENTS)
     upload = store_upload(current_device(), items)
-    for distribution in distributions_by_id(upload.distribution_ids):
-        refresh_conflicts(distribution)
+    mark_conflicts_stale(upload.distribution_ids)
     db.session.commit()
     answer: dict[str, Any] = {
         "results": [result.json() for result in upload.plan.results],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
@@ -23,6 +23,7 @@ from sync.pricing import line_due_cents
 from sync.shifts import shift_covers
 
 CHUNK = 500  # ids per IN (…) query: far below SQLite's and PostgreSQL's parameter limits
+CONFLICT_CHECK_LOCK = 0x436F6E66  # "Conf": the first key of the advisory lock a conflict check takes per distribution
 
 
 @dataclass(frozen=True)
@@ -247,19 +248,65 @@ def distribution_state(distribution: Distribution) -> tuple[projection.Distribut
         return projection.project(orders, events), conflicts.detect(orders, events, _context(distribution, stored))
 
 
+def mark_conflicts_stale(distribution_ids: Iterable[int]) -> None:
+    """Note that events arrived for these distributions: their conflicts are looked for later, by
+    ``check_stale_conflicts``, so that an upload costs the same with the 20,000th event of a distribution as with
+    the first. Set whatever the flag was: an upload racing with a check waits for it, then sets it again."""
+    wanted = sorted(set(distribution_ids))
+    if wanted:
+        db.session.execute(update(Distribution).where(Distribution.id.in_(wanted)).values(conflicts_stale=True))
+
+
+def check_stale_conflicts(batch: int = 100) -> int:
+    """Look for the conflicts of every distribution that received events since its last check, and store them;
+    returns how many distributions were checked. Reads only the flagged distributions (a partial index), never the
+    whole network.
+
+    The flags are taken in a short transaction of their own (``SKIP LOCKED``: two runs at once, on several hosts,
+    take different distributions), then each distribution is checked and committed on its own. An upload that
+    commits after the flag was taken flags its distribution again, so its events are never missed; a check that
+    fails puts the flag back."""
+    checked = 0
+    while True:
+        waiting = (
+            select(Distribution.id)
+            .where(Distribution.conflicts_stale.is_(True))
+            .order_by(Distribution.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        taken = db.session.scalars(
+            update(Distribution)
+            .where(Distribution.id.in_(waiting.scalar_subquery()))
+            .values(conflicts_stale=False)
+            .returning(Distribution.id)
+        ).all()
+        db.session.commit()
+        if not taken:
+            return checked
+        for distribution in distributions_by_id(taken):
+            try:
+                refresh_conflicts(distribution)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                mark_conflicts_stale([distribution.id])
+                db.session.commit()
+                raise
+            checked += 1
+
+
 def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
     """Store the conflicts the events of ``distribution`` show now: new ones are added, known ones get their
     resolution; none is ever deleted (a conflict the events no longer show stays, with its history, until someone
-    resolves it). Called where events arrive (an upload, for each distribution it touched) and where decisions are
-    made (a resolution), in their transaction, so that reading the log never writes. The caller commits.
+    resolves it). Called by ``check_stale_conflicts`` (after uploads), by a coordinator's "check now" and where
+    decisions are made (a resolution), in their transaction, so that reading the log never writes. The caller
+    commits.
 
-    The distribution's row is locked first (PostgreSQL; SQLite writes one at a time), then its events are read: of
-    two uploads at once, the second waits and sees the first one's events, so a conflict between them (the same
-    order handed over by two phones) is found. ``FOR NO KEY UPDATE`` does not wait for the key-share locks the
-    event inserts hold on the row, so two uploads cannot deadlock."""
-    db.session.execute(
-        select(Distribution.id).where(Distribution.id == distribution.id).with_for_update(key_share=True)
-    ).all()
+    Two checks of one distribution take turns (a transaction-level advisory lock on PostgreSQL; SQLite writes one
+    at a time), so they cannot store the same conflict twice; uploads never wait for a check."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(CONFLICT_CHECK_LOCK, distribution.id)))
     with collector_paused():
         stored_events = distribution_events(distribution.id)
         events = [item.event for item in stored_events]

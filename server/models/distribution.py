@@ -2,7 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
@@ -52,12 +66,23 @@ class Distribution(db.Model):
         default="planned",
     )
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Events arrived since its conflicts were last looked for (``server.domain.events.check_stale_conflicts``).
+    conflicts_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     point: Mapped[Point] = relationship(back_populates="distributions")
     orders: Mapped[list["Order"]] = relationship(back_populates="distribution")
     volunteers: Mapped[list[User]] = relationship(secondary=distribution_volunteers, order_by=User.display_name)
 
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # Only the few distributions waiting for a conflict check are in it.
+        Index(
+            "ix_distributions_conflicts_stale",
+            "conflicts_stale",
+            postgresql_where=text("conflicts_stale"),
+            sqlite_where=text("conflicts_stale"),
+        ),
+    )
 
 
 class Product(db.Model):
