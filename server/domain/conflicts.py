@@ -14,6 +14,7 @@ from server.audit import record
 from server.auth.access import manages_point
 from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.event_order import lock_event_log
 from server.domain.points import NotAllowed
 from server.extensions import db
 from server.models import Conflict, Distribution, SyncedEvent, User
@@ -53,6 +54,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
         raise DomainError(_l("Say in a comment what was decided and why."), field="comment")
     if len(comment) > COMMENT_MAX:
         raise DomainError(_l("This is too long: at most %(max)d characters.", max=COMMENT_MAX), field="comment")
+    lock_event_log()  # first: the event is inserted below, and the distribution is locked next (see event_order)
     # Lock the distribution (the server's chain gets one next link at a time) and read the conflict again, locked,
     # so that two people resolving it at the same moment cannot both succeed (PostgreSQL; SQLite writes one at a time).
     distribution = db.session.execute(
