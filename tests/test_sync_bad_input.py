@@ -10,6 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from server.clock import utcnow
@@ -236,3 +238,98 @@ def test_a_pull_from_far_ahead_is_cursor_unknown(app, place, phone):
         assert db.session.scalar(select(func.count(SyncedEvent.position))) == 0
     answer = phone.pull(place["distribution"], since="9" * 18)
     assert answer.status_code == 409 and answer.get_json()["error"]["reason"] == "cursor_unknown"
+
+
+# Random damage to valid events
+
+
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([2**31, 2**63, -(2**63) - 1, 10**400]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),  # any code point: NUL, controls, lone surrogates
+    st.sampled_from(["\x00", "a\x00b", "\ud800", "²", "١٢", " 1", "1e3", "x" * 5000]),
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=5),
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+        max_leaves=8,
+    ),
+)
+
+
+def damaged(event: dict, path: list[str], value: Any) -> dict:
+    """``event`` with the field at ``path`` (inside the payload when it starts with "payload") replaced."""
+    copy = json.loads(json.dumps(event))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+PATHS = [
+    ["id"],
+    ["type"],
+    ["schema_version"],
+    ["device_id"],
+    ["volunteer_id"],
+    ["distribution_id"],
+    ["device_time"],
+    ["seq"],
+    ["prev_hash"],
+    ["payload"],
+    ["payload", "order_id"],
+    ["payload", "amount_cents"],
+    ["payload", "method"],
+    ["payload", "method_details"],
+    ["payload", "household_id"],
+    ["payload", "extra"],
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(damage=st.lists(st.tuples(st.sampled_from(PATHS), ODD_VALUES), min_size=1, max_size=6))
+def test_randomly_damaged_events_are_answered_item_by_item(app, place, phone, damage):
+    order, distribution = place["order"], place["distribution"]
+    good = phone.record("payment", {"order_id": order, "amount_cents": 100, "method": "cash"}, distribution)
+    items = [damaged(good, path, value) for path, value in damage]
+    last = note(phone, place, "after")
+    body = json.dumps({"events": [*items, last]})
+    answer = phone.client.post("/api/events", data=body, content_type="application/json", headers=phone.headers)
+    assert answer.status_code in (200, 422), (answer.status_code, answer.get_data(as_text=True)[:300])
+    results = answer.get_json()["results"]
+    assert [r["index"] for r in results] == list(range(len(items) + 1))
+    assert results[-1]["status"] == "accepted"  # nothing before it blocked it
+    for result in results:
+        assert result["status"] in ("accepted", "duplicate") or result["reason"], result
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"events": {"a": 1}}',
+        '{"events": "x"}',
+        '{"events": null}',
+        "[]",
+        '"events"',
+        '{"events": [], "\\u0000": 1}',
+        '{"\\u0000": []}',
+        '{"events": [], "events2": []}',
+        '{"events": [' + "1" * 5000 + "]}",
+        "{" * 100_000,
+        '{"events": [] ',
+        "\ud800",
+    ],
+    ids=lambda body: body[:20],
+)
+def test_a_body_that_is_no_upload_is_a_400_never_a_500(app, place, phone, body):
+    answer = phone.client.post(
+        "/api/events", data=body.encode(errors="surrogatepass"), content_type="application/json", headers=phone.headers
+    )
+    if body.startswith('{"events": [1'):  # a list of one item that is no event: that item's rejection
+        assert answer.status_code == 422 and answer.get_json()["results"][0]["reason"] == "malformed"
+        return
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:300]
+    assert answer.get_json()["error"]["reason"] in ("invalid_body", "invalid_field")
