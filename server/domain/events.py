@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
@@ -98,19 +99,35 @@ def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
     }
 
 
+def _insert_new(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert the rows whose ``event_id`` is not stored yet, in one statement; event id → position of those it
+    inserted (the others arrived meanwhile on another connection)."""
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SyncedEvent)
+    statement = statement.on_conflict_do_nothing(index_elements=["event_id"])
+    returning = statement.returning(SyncedEvent.event_id, SyncedEvent.position)
+    return dict(db.session.execute(returning, rows).tuples().all())
+
+
 def store_upload(device: Device, items: Sequence[Any]) -> Upload:
     """Classify and store one upload from ``device``; the caller commits before it answers.
 
     The batch is validated, hashed and authorised first, without the event-log lock; then, holding it until the
-    commit (``server.domain.event_order``), the ids it would accept are looked up again (the same batch may have
-    arrived on another connection meanwhile) and only what is still new is inserted."""
+    commit (``server.domain.event_order``), what is still new is inserted. An id stored meanwhile by another
+    connection (the same batch sent twice at once) is not inserted again: it becomes ``duplicate`` (or ``id_reused``)
+    here, so each event is ``accepted`` in exactly one answer. Few statements run under the lock: it orders all
+    uploads."""
     ids = [item.get("id") for item in items if isinstance(item, dict)]
     plan = plan_batch(items, _stored_hashes(ids), _authoriser(device, items))
+    positions: dict[str, int] = {}
     if plan.accepted or plan.reused:
         lock_event_log()
-        plan = recheck(plan, _stored_hashes(event.id for event, _digest in plan.accepted))
     if plan.accepted:
-        db.session.execute(insert(SyncedEvent), [_row(event, digest, device.id) for event, digest in plan.accepted])
+        positions = _insert_new([_row(event, digest, device.id) for event, digest in plan.accepted])
+        late = [event.id for event, _digest in plan.accepted if event.id not in positions]
+        if late:
+            plan = recheck(plan, _stored_hashes(late))
+    if plan.accepted:
         device.last_sync_at = utcnow()
         device.last_user_id = plan.accepted[-1][0].volunteer_id
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
@@ -122,7 +139,8 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
             db.session.add(
                 Conflict(distribution_id=first, kind="id_reuse", key=key, event_ids=[reuse.event.id], details=details)
             )
-    cursor = latest_position()
+    # Under the lock, what this upload inserted is the highest position stored.
+    cursor = max(positions.values()) if positions else latest_position()
     touched = frozenset(event.distribution_id for event, _digest in plan.accepted)
     return Upload(plan, cursor, touched)
 
