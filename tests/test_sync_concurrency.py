@@ -20,7 +20,7 @@ from waitress import create_server
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models import Distribution, Point, SyncedEvent, User
+from server.models import Conflict, Distribution, Point, SyncedEvent, User
 from tests.phones import Phone, enrol_phone
 
 SERVER_THREADS = 12
@@ -168,3 +168,61 @@ def test_the_same_batch_on_several_connections_is_accepted_once(app, served, pla
         )
     assert count == 3 * 20
     assert len(set(stored_ids(app, distribution))) == 3 * 20
+
+
+def test_resolutions_and_uploads_at_once_neither_deadlock_nor_skip(app, served, place):
+    """A resolution locks its distribution and inserts a server event; an upload inserts events that check that
+    distribution's row. Both take the event-log lock first, so neither waits for the other in a circle."""
+    from server.domain.conflicts import resolve_conflict
+
+    point, distribution, volunteers = place
+    uploaders = [enrol_phone(app, [point], v, f"Phone {n}") for n, v in enumerate(volunteers[:3])]
+    puller = enrol_phone(app, [point], volunteers[-1], "Puller")
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        conflicts = [
+            Conflict(distribution_id=distribution, kind="unknown_order", key=f"unknown_order:test-{n}", event_ids=[])
+            for n in range(20)
+        ]
+        db.session.add_all(conflicts)
+        db.session.commit()
+        admin_id, conflict_ids = admin.id, [c.id for c in conflicts]
+    batches = [[notes(phone, distribution, 5, f"{phone.device_id} {u}") for u in range(20)] for phone in uploaders]
+    failures: list[Any] = []
+    resolutions: list[str] = []
+
+    def upload(phone: Phone, phone_batches: list[list[dict]]) -> None:
+        for batch in phone_batches:
+            status, answer = call(served, "POST", "/api/events", phone, {"events": batch})
+            if status != 200:
+                failures.append((status, answer))
+
+    def resolve() -> None:
+        for conflict_id in conflict_ids:
+            with app.app_context():
+                try:
+                    conflict = db.session.get(Conflict, conflict_id)
+                    event = resolve_conflict(conflict, "accept", "vu", db.session.get(User, admin_id))
+                    db.session.commit()
+                    resolutions.append(event.event_id)
+                except Exception as exc:  # a deadlock is what this test looks for
+                    failures.append(repr(exc))
+
+    threads = [threading.Thread(target=upload, args=pair) for pair in zip(uploaders, batches, strict=True)]
+    threads.append(threading.Thread(target=resolve))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+    assert failures == []
+    received: list[str] = []
+    cursor, more = "0", True
+    while more:
+        status, answer = call(served, "GET", f"/api/distributions/{distribution}/events?since={cursor}", puller)
+        assert status == 200, answer
+        received += [event["id"] for event in answer["events"]]
+        cursor, more = answer["cursor"], answer["more"]
+    sent = [event["id"] for phone_batches in batches for batch in phone_batches for event in batch]
+    assert len(resolutions) == len(conflict_ids)
+    assert sorted(received) == sorted(sent + resolutions)
