@@ -127,9 +127,13 @@ def test_a_nul_refuses_that_event_alone(app, place, phone):
 
 
 def test_a_nul_in_an_id_refuses_that_item_alone(app, place, phone):
-    bad = note(phone, place) | {"id": "0190f6e0-0000-7000-8000-00000000000\x00"}
-    results = refused_between_good(app, phone, place, [bad])
-    assert reasons_and_locs(results) == [("invalid_text", ["id"])]
+    bad = [
+        note(phone, place) | {"id": "0190f6e0-0000-7000-8000-00000000000\x00"},
+        note(phone, place) | {"id": "\ud800"},
+    ]
+    results = refused_between_good(app, phone, place, bad)
+    assert reasons_and_locs(results) == [("invalid_text", ["id"]), ("invalid_text", ["id"])]
+    assert [r["id"] for r in results] == [event["id"] for event in bad]  # echoed, JSON-escaped
 
 
 def test_other_characters_no_text_may_hold(app, place, phone):
