@@ -71,7 +71,10 @@ REJECTION_REASONS: Final = (
     "malformed",  # not an object, a missing or invalid field, an unknown field, inconsistent amounts
     "unsupported_schema_version",
     "unknown_type",
+    "invalid_text",  # a character no text may hold: NUL anywhere, or another control character in a text field
 )
+# The error types that make a refusal ``invalid_text`` when they are all its errors.
+TEXT_ERROR_TYPES: Final = ("text_nul", "text_characters", "string_unicode")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -397,6 +400,25 @@ class Rejection:
         }
 
 
+def _nul_at(data: Any) -> tuple[str | int, ...] | None:
+    """Where the first NUL (U+0000) of ``data`` is, in a key or a string value at any depth; None if there is none.
+    PostgreSQL can store no NUL in text or JSON, so such an event could never be kept, whatever field holds it."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return loc
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str) and "\x00" in key:
+                    return (*loc, key)
+                stack.append(((*loc, key), child))
+        elif isinstance(value, list):
+            stack.extend(((*loc, index), child) for index, child in enumerate(value))
+    return None
+
+
 def _readable_id(data: Any) -> str | None:
     value = data.get("id") if isinstance(data, dict) else None
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None
@@ -405,7 +427,8 @@ def _readable_id(data: Any) -> str | None:
 def parse_event(data: Any) -> Event:
     """The event ``data`` (a decoded JSON object) describes, else :class:`InvalidEvent` with a reason from
     ``REJECTION_REASONS``. The schema version is checked first (a newer device may send types this server does not
-    know yet), then the type, then every field."""
+    know yet), then the type, then that no NUL is anywhere in it (``invalid_text``), then every field; an event
+    whose only faults are characters its text fields may not hold is ``invalid_text`` too."""
     event_id = _readable_id(data)
     if not isinstance(data, dict):
         raise InvalidEvent("malformed", [FieldError((), "object_type", "an event is a JSON object")])
@@ -421,6 +444,10 @@ def parse_event(data: Any) -> Event:
     if kind not in MODELS:
         error = FieldError(("type",), "unknown_type", f"known types: {', '.join(EVENT_TYPES)}")
         raise InvalidEvent("unknown_type", [error], event_id)
+    nul = _nul_at(data)
+    if nul is not None:
+        error = FieldError(nul, "text_nul", "text must not contain the NUL character (U+0000)")
+        raise InvalidEvent("invalid_text", [error], event_id)
     try:
         return MODELS[kind].model_validate(data)
     except ValidationError as exc:
@@ -428,7 +455,8 @@ def parse_event(data: Any) -> Event:
             FieldError(tuple(error["loc"]), error["type"], error["msg"])
             for error in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
-        raise InvalidEvent("malformed", errors, event_id) from exc
+        text_only = all(error.type in TEXT_ERROR_TYPES for error in errors)
+        raise InvalidEvent("invalid_text" if text_only else "malformed", errors, event_id) from exc
 
 
 def validate_batch(items: Sequence[Any]) -> tuple[list[Event], list[Rejection]]:

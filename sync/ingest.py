@@ -109,3 +109,27 @@ def plan_batch(
         plan.results.append(Result(index, event.id, ACCEPTED))
     plan.results.sort(key=lambda result: result.index)
     return plan
+
+
+def recheck(plan: Plan, stored_hashes: Mapping[str, str]) -> Plan:
+    """``plan`` again, knowing that the ids of ``stored_hashes`` were stored since it was made (the same batch sent
+    on another connection at the same time): each such accepted event becomes ``duplicate`` (same hash) or
+    ``rejected`` ``id_reused`` (other content), so an event is ``accepted`` in exactly one answer."""
+    late = {event.id for event, _digest in plan.accepted if event.id in stored_hashes}
+    if not late:
+        return plan
+    result_of = {result.event_id: result for result in plan.results if result.status == ACCEPTED}
+    changed: dict[int, Result] = {}
+    checked = Plan(reused=list(plan.reused))
+    for event, digest in plan.accepted:
+        if event.id not in late:
+            checked.accepted.append((event, digest))
+            continue
+        index = result_of[event.id].index
+        if stored_hashes[event.id] == digest:
+            changed[index] = Result(index, event.id, DUPLICATE)
+        else:
+            changed[index] = Result(index, event.id, REJECTED, ID_REUSED)
+            checked.reused.append(Reuse(event, digest, stored_hashes[event.id]))
+    checked.results = [changed.get(result.index, result) for result in plan.results]
+    return checked

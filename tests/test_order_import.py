@@ -140,6 +140,13 @@ HEADER = "member;product;quantity;unit_price\n"
         ("{alice};LEG-S;1;\nalice@example.org;LEG-S;2;\n", [(3, "product", "duplicate_line")]),
         ("{alice};LEG-S;1;;extra\n", [(2, "", "extra_values")]),
         ("{alice};LEG-S;1;;;;\n", []),  # empty trailing cells are fine
+        # Numbers beyond Python's 4,300-digit int limit, and long ones under it, never reach int() unchecked
+        ("{alice};LEG-S;" + "9" * 5000 + ";\n", [(2, "quantity", "value_too_long")]),
+        ("{alice};LEG-S;" + "9" * 999 + ";\n", [(2, "quantity", "quantity_too_large")]),
+        ("{alice};LEG-S;" + "0" * 998 + "2;\n", []),
+        ("9" * 5000 + ";LEG-S;1;\n", [(2, "member", "value_too_long")]),
+        ("9" * 999 + ";LEG-S;1;\n", [(2, "member", "unknown_member")]),
+        ("{alice};LEG-S;1;" + "9" * 5000 + "\n", [(2, "unit_price", "value_too_long")]),
     ],
 )
 def test_bad_rows(net, body, expected):
@@ -193,6 +200,24 @@ def test_error_keeps_the_value_and_the_header_as_written(net):
 )
 def test_bad_files(net, data, expected):
     assert errors_of(data) == expected
+
+
+def test_a_cell_longer_than_the_csv_modules_limit_is_a_row_error(net):
+    long = "X" * 200_000  # Python's csv refuses fields over 131,072 characters by default
+    data = HEADER + f"{net.alice};LEG-S;1;\n{net.alice};{long};1;\n{net.bruno};LEG-S;1;{long}\n"
+    assert errors_of(data) == [(3, "product", "value_too_long"), (4, "unit_price", "value_too_long")]
+    (error, _other) = parse_orders_csv(data.encode())
+    assert len(error.value) <= 60 and "1000" in error.message
+
+
+def test_a_long_cell_in_an_ignored_column_is_ignored(net):
+    plan = plan_of(f"member;name;product;quantity\n{net.alice};{'Martin ' * 30_000};LEG-S;1\n")
+    assert plan.line_count == 1
+
+
+def test_an_unclosed_quote_in_a_large_file_is_still_reported_where_it_opens(net):
+    data = HEADER + f'{net.alice};"LEG-S;1;\n' + f"{net.bruno};LEG-S;1;\n" * 20_000
+    assert errors_of(data) == [(2, "", "bad_csv")]
 
 
 def test_too_many_rows(net):

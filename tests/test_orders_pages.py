@@ -195,6 +195,19 @@ def test_unreadable_files_get_clear_errors(app, admin_client, net, content, word
     assert order_count(app) == 0
 
 
+def test_numbers_and_cells_beyond_pythons_limits_are_row_errors(app, admin_client, net):
+    content = (
+        "member;product;quantity\n"
+        f"{net.alice};LEG-S;{'9' * 5000}\n"  # int() refuses more than 4,300 digits
+        f"{net.bruno};{'X' * 200_000};1\n"  # the csv module refuses a field over 128 KiB
+    ).encode()
+    response = upload(admin_client, import_url(net.distribution), content)
+    assert response.status_code == 422
+    assert re.findall(r'data-reason="(\w+)"', response.get_data(as_text=True)) == ["value_too_long"] * 2
+    assert "This value is too long: at most 1000 characters." in text_of(response)
+    assert order_count(app) == 0
+
+
 def test_missing_file_is_a_form_error(app, admin_client, net):
     response = upload(admin_client, import_url(net.distribution), None)
     assert response.status_code == 422

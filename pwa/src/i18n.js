@@ -162,6 +162,7 @@ export const STRINGS = {
     'refusal.wrong_device': 'enregistrée par un autre téléphone',
     'refusal.distribution_unknown': 'distribution inconnue du serveur',
     'refusal.id_reused': 'identifiant déjà utilisé pour une autre action',
+    'refusal.invalid_text': 'texte contenant un caractère interdit (à signaler)',
     'refusal.other': 'refusée ({reason})',
 
     'dist.title': 'Distributions du jour',
@@ -557,6 +558,7 @@ export const STRINGS = {
     'refusal.wrong_device': 'recorded by another phone',
     'refusal.distribution_unknown': 'distribution unknown to the server',
     'refusal.id_reused': 'id already used for another action',
+    'refusal.invalid_text': 'text holding a forbidden character (please report)',
     'refusal.other': 'refused ({reason})',
 
     'dist.title': 'Today’s distributions',

@@ -55,20 +55,36 @@ def _raw_body(max_bytes: int) -> bytes:
     return raw
 
 
-def read_json_object(max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The request's JSON object (an empty body counts as ``{}``), or an ``invalid_body`` refusal."""
+# An integer written with more digits than this is far above every limit of ours; Python would refuse to read one
+# of more than 4,300 digits at all, which would refuse the whole body.
+MAX_INT_DIGITS = 100
+OUT_OF_RANGE = 10**MAX_INT_DIGITS
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-").lstrip("0")) <= MAX_INT_DIGITS:
+        return int(digits)
+    return -OUT_OF_RANGE if digits.startswith("-") else OUT_OF_RANGE
+
+
+def read_json_object(max_bytes: int = MAX_BODY_BYTES, *, per_item: bool = False) -> dict[str, Any]:
+    """The request's JSON object (an empty body counts as ``{}``), or an ``invalid_body`` refusal.
+
+    ``per_item``: the caller checks each item of the body on its own (an upload of events), so what only makes one
+    item wrong is left to that check, which refuses that item alone: a NUL character, and an integer of more than
+    ``MAX_INT_DIGITS`` digits (read as ``OUT_OF_RANGE``, beyond every limit). Otherwise either refuses the body."""
     raw = _raw_body(max_bytes)
     if not raw.strip():
         return {}
     if request.mimetype != "application/json":
         raise ApiError("invalid_body")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_int=_bounded_int if per_item else None)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; deep nesting recurses
         raise ApiError("invalid_body", _("The request body is not valid JSON.")) from exc
     if not isinstance(body, dict):
         raise ApiError("invalid_body", _("The request body must be a JSON object."))
-    if _holds_nul(body):  # PostgreSQL text cannot hold it; nothing of ours needs it
+    if not per_item and _holds_nul(body):  # PostgreSQL text cannot hold it; nothing of ours needs it
         raise ApiError("invalid_body", _("Text in the request must not contain NUL characters."))
     return body
 

@@ -70,7 +70,7 @@ def upload_events():
     The distributions that received events are flagged (``mark_conflicts_stale``): their conflicts are looked for
     by ``flask --app wsgi sync check-conflicts`` (cron, every minute) or a coordinator's "check now", not here, so
     an upload stays as fast with the 20,000th event of a distribution as with the first."""
-    body = read_json_object(MAX_UPLOAD_BYTES)
+    body = read_json_object(MAX_UPLOAD_BYTES, per_item=True)
     items = body.get("events")
     if set(body) - {"events"} or not isinstance(items, list):
         raise ApiError("invalid_field", field=next(iter(set(body) - {"events"}), "events"))
@@ -101,11 +101,16 @@ def upload_events():
 def pull_events(distribution_id: int):
     distribution = require_distribution(distribution_id)
     since, limit = request.args.get("since", "0"), request.args.get("limit", "500")
-    if not since.isdigit() or len(since) > 18:
+    if not _decimal(since, 18):  # str.isdigit alone takes "²", which int() refuses
         raise ApiError("invalid_field", field="since")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PULL:
+    if not _decimal(limit, 18) or not 1 <= int(limit) <= MAX_PULL:
         raise ApiError("invalid_field", field="limit")
     if int(since) > latest_position():
         raise ApiError("cursor_unknown")
     events, cursor, more = events_since(distribution.id, int(since), int(limit), except_device=current_device())
     return jsonify(events=events, cursor=str(cursor), more=more)
+
+
+def _decimal(value: str, max_digits: int) -> bool:
+    """Plain ASCII decimal digits, at most ``max_digits`` of them."""
+    return 0 < len(value) <= max_digits and value.isascii() and value.isdigit()

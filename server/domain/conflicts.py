@@ -14,6 +14,7 @@ from sqlalchemy import select
 from server.audit import record
 from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.event_order import lock_event_log
 from server.domain.events import refresh_conflicts
 from server.domain.points import NotAllowed, manages_point
 from server.extensions import db
@@ -54,6 +55,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
         raise DomainError(_l("Say in a comment what was decided and why."), field="comment")
     if len(comment) > COMMENT_MAX:
         raise DomainError(_l("This is too long: at most %(max)d characters.", max=COMMENT_MAX), field="comment")
+    lock_event_log()  # first: the event is inserted below, and the distribution is locked next (see event_order)
     # Lock the distribution (the server's chain gets one next link at a time) and read the conflict again, locked,
     # so that two people resolving it at the same moment cannot both succeed (PostgreSQL; SQLite writes one at a time).
     distribution = db.session.execute(

@@ -3,27 +3,31 @@ for the projection, and keep each distribution's conflicts (``sync.conflicts`` f
 table, where they stay until someone resolves them. See ``docs/sync-protocol.md``.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
+from server.domain.event_order import lock_event_log
 from server.domain.shifts import may_work_at
 from server.extensions import db
 from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Order, OrderLine, Shift, SyncedEvent, User
 from sync import conflicts, projection
-from sync.events import SERVER_DEVICE_ID, Event, format_time, parse_event
-from sync.ingest import Plan, plan_batch
+from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, parse_event
+from sync.ingest import Plan, plan_batch, recheck
 from sync.pricing import line_due_cents
 from sync.shifts import shift_covers
 
 CHUNK = 500  # ids per IN (…) query: far below SQLite's and PostgreSQL's parameter limits
 CONFLICT_CHECK_LOCK = 0x436F6E66  # "Conf": the first key of the advisory lock a conflict check takes per distribution
+UUID7 = re.compile(UUID7_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,10 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + CHUNK]
 
 
-def _stored_hashes(items: Sequence[Any]) -> dict[str, str]:
-    ids = sorted({item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)})
+def _stored_hashes(event_ids: Iterable[Any]) -> dict[str, str]:
+    """Hash of each of ``event_ids`` already stored; what cannot be an event id is not looked for (a NUL or a list
+    in an item's ``id`` is that item's rejection, never a database error)."""
+    ids = sorted({value for value in event_ids if isinstance(value, str) and UUID7.fullmatch(value)})
     found: dict[str, str] = {}
     for chunk in _chunks(ids):
         query = select(SyncedEvent.event_id, SyncedEvent.hash).where(SyncedEvent.event_id.in_(chunk))
@@ -49,9 +55,13 @@ def _stored_hashes(items: Sequence[Any]) -> dict[str, str]:
 
 def _authoriser(device: Device, items: Sequence[Any]):
     """The rule ``sync.ingest`` asks about each well-formed event, with what it needs loaded in three queries."""
-    wanted = {item.get("distribution_id") for item in items if isinstance(item, dict)}
-    wanted_ids = [value for value in wanted if isinstance(value, int) and not isinstance(value, bool)]
-    distributions = {d.id: d for d in db.session.scalars(select(Distribution).where(Distribution.id.in_(wanted_ids)))}
+    wanted = [item.get("distribution_id") for item in items if isinstance(item, dict)]
+    # Only what can be a distribution id: an item's list, object or out-of-range number is its own rejection.
+    wanted_ids = sorted({value for value in wanted if type(value) is int and 1 <= value <= MAX_ID})
+    distributions: dict[int, Distribution] = {}
+    for chunk in _chunks(wanted_ids):
+        query = select(Distribution).where(Distribution.id.in_(chunk))
+        distributions.update((distribution.id, distribution) for distribution in db.session.scalars(query))
     shifts = db.session.scalars(
         select(Shift).where(Shift.device_id == device.id).options(selectinload(Shift.user).selectinload(User.points))
     ).all()
@@ -92,11 +102,35 @@ def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
     }
 
 
+def _insert_new(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert the rows whose ``event_id`` is not stored yet, in one statement; event id → position of those it
+    inserted (the others arrived meanwhile on another connection)."""
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SyncedEvent)
+    statement = statement.on_conflict_do_nothing(index_elements=["event_id"])
+    returning = statement.returning(SyncedEvent.event_id, SyncedEvent.position)
+    return dict(db.session.execute(returning, rows).tuples().all())
+
+
 def store_upload(device: Device, items: Sequence[Any]) -> Upload:
-    """Classify and store one upload from ``device``; the caller commits before it answers."""
-    plan = plan_batch(items, _stored_hashes(items), _authoriser(device, items))
+    """Classify and store one upload from ``device``; the caller commits before it answers.
+
+    The batch is validated, hashed and authorised first, without the event-log lock; then, holding it until the
+    commit (``server.domain.event_order``), what is still new is inserted. An id stored meanwhile by another
+    connection (the same batch sent twice at once) is not inserted again: it becomes ``duplicate`` (or ``id_reused``)
+    here, so each event is ``accepted`` in exactly one answer. Few statements run under the lock: it orders all
+    uploads."""
+    ids = [item.get("id") for item in items if isinstance(item, dict)]
+    plan = plan_batch(items, _stored_hashes(ids), _authoriser(device, items))
+    positions: dict[str, int] = {}
+    if plan.accepted or plan.reused:
+        lock_event_log()
     if plan.accepted:
-        db.session.execute(insert(SyncedEvent), [_row(event, digest, device.id) for event, digest in plan.accepted])
+        positions = _insert_new([_row(event, digest, device.id) for event, digest in plan.accepted])
+        late = [event.id for event, _digest in plan.accepted if event.id not in positions]
+        if late:
+            plan = recheck(plan, _stored_hashes(late))
+    if plan.accepted:
         device.last_sync_at = utcnow()
         device.last_user_id = plan.accepted[-1][0].volunteer_id
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
@@ -108,7 +142,8 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
             db.session.add(
                 Conflict(distribution_id=first, kind="id_reuse", key=key, event_ids=[reuse.event.id], details=details)
             )
-    cursor = db.session.scalar(select(func.max(SyncedEvent.position))) or 0
+    # Under the lock, what this upload inserted is the highest position stored.
+    cursor = max(positions.values()) if positions else latest_position()
     touched = frozenset(event.distribution_id for event, _digest in plan.accepted)
     return Upload(plan, cursor, touched)
 

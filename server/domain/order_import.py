@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ MAX_UNIT_PRICE_CENTS = 1_000_000  # 10 000 €: anything above is a typing slip,
 
 IN_CHUNK = 1_000  # values per SQL ``IN (…)``, well under SQLite's parameter limit
 SHOWN_VALUE_CHARS = 60
+# No member number, e-mail (254 at most), product code, quantity or price is longer: a longer cell is a paste gone
+# wrong, reported as such rather than as an unknown member. It also keeps every number far below Python's
+# 4,300-digit limit on reading integers.
+MAX_CELL_CHARS = 1_000
 
 # Canonical column → the header names accepted for it, normalised (lower case, no accents, ``_`` for spaces).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -83,6 +88,7 @@ MESSAGES: dict[str, Callable[..., str]] = {
     "bad_price": lambda **p: _("Not a price in euros, such as 12,50 or 12.50."),
     "price_too_large": lambda **p: _("The unit price must be at most %(max)s €.", **p),
     "duplicate_line": lambda **p: _("The same member and product are already on line %(first)d.", **p),
+    "value_too_long": lambda **p: _("This value is too long: at most %(max)d characters.", **p),
 }
 REASONS = tuple(MESSAGES)
 CLOSED = _l("This distribution is closed: its orders can no longer be changed.")
@@ -210,10 +216,22 @@ def _looks_like_text(content: str) -> bool:
     return _CONTROL.search(content) is None
 
 
+_FIELD_LIMIT = threading.Lock()
+
+
+def _allow_fields_of(size: int) -> None:
+    """Let the csv module read a field as long as the whole file. Its default limit (128 KiB) would report a long
+    cell as malformed CSV; the limit is a process-wide setting, so it is only ever raised, under a lock."""
+    with _FIELD_LIMIT:
+        if csv.field_size_limit() < size:
+            csv.field_size_limit(size)
+
+
 class _Records:
     """CSV records numbered as a spreadsheet numbers its rows (a quoted line break stays in one row)."""
 
     def __init__(self, content: str, separator: str, first_number: int):
+        _allow_fields_of(len(content) + 1)
         self._reader = csv.reader(io.StringIO(content, newline=""), delimiter=separator, strict=True)
         self.last_number = first_number - 1
 
@@ -300,6 +318,10 @@ def _check_rows(
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
             errors.append(RowError(line, "", _shown(separator.join(cells[len(header) :])), "extra_values"))
             continue
+        too_long = [column for column, value in row.cells.items() if len(value) > MAX_CELL_CHARS]
+        if too_long:
+            errors.extend(_error(row, column, "value_too_long", max=MAX_CELL_CHARS) for column in too_long)
+            continue
         row_errors: list[RowError] = []
         household = _check_member(row, members, row_errors)
         product = _check_product(row, products, row_errors)
@@ -374,7 +396,7 @@ def _check_quantity(row: _Row, errors: list[RowError]) -> int | None:
     if not (value.isascii() and value.isdigit()) or int(value) < 1:
         errors.append(_error(row, "quantity", "bad_quantity"))
         return None
-    if int(value) > MAX_QUANTITY:
+    if int(value) > MAX_QUANTITY:  # at most MAX_CELL_CHARS digits: int() reads them
         errors.append(_error(row, "quantity", "quantity_too_large", max=MAX_QUANTITY))
         return None
     return int(value)
@@ -408,8 +430,8 @@ class _Members:
     """
 
     def __init__(self, values: Iterable[str], point_ids: set[int] | None = None):
-        ids = sorted({int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID})
-        emails = sorted({v.casefold() for v in values if "@" in v})
+        ids = sorted({number for v in values if (number := _member_number(v)) is not None})
+        emails = sorted({v.casefold() for v in values if "@" in v and len(v) <= MAX_CELL_CHARS})
         self.scoped = point_ids is not None
         self.by_id: dict[int, Household] = {}
         self.by_email: dict[str, list[Household]] = {}
@@ -426,12 +448,21 @@ class _Members:
 
     def find(self, value: str) -> Household | None:
         if value.isascii() and value.isdigit():
-            return self.by_id.get(int(value))
+            number = _member_number(value)
+            return self.by_id.get(number) if number is not None else None
         matches = self.by_email.get(value.casefold(), [])
         exact = [h for h in matches if h.email == value]
         if len(exact) == 1:
             return exact[0]
         return matches[0] if len(matches) == 1 else None
+
+
+def _member_number(value: str) -> int | None:
+    """The household id a cell of digits names, None if it cannot be one (zero, or beyond any INTEGER id)."""
+    digits = value.lstrip("0")
+    if not (value.isascii() and value.isdigit()) or not digits or len(digits) > len(str(MAX_ID)):
+        return None
+    return int(digits) if int(digits) <= MAX_ID else None
 
 
 class _Products:
