@@ -59,6 +59,13 @@ def pushed(phone: Phone, events: list[dict], compress: bool = False) -> None:
     assert {result["status"] for result in answer.get_json()["results"]} == {"accepted"}
 
 
+def cron_checks_conflicts(app) -> str:
+    """What cron does every minute: ``flask --app wsgi sync check-conflicts``."""
+    result = app.test_cli_runner().invoke(args=["sync", "check-conflicts"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.fixture
 def day(app, world) -> Day:
     """Two phones at the main distribution: hand-overs (all, partial with a substitution, refused), payments (cash,
@@ -137,6 +144,7 @@ def day(app, world) -> Day:
         "payment", {"order_id": o["Hugo"], "amount_cents": 1000, "method": "card"}, world.other_distribution
     )
     pushed(three, [e["hugo_pay"]])
+    cron_checks_conflicts(app)
     return Day((one, two), e)
 
 
@@ -248,7 +256,7 @@ def test_the_log_lists_members_not_collected_and_the_conflicts(app, world, day, 
     assert not_collected == [str(world.orders["Chloé"]), str(world.orders["Farid"])]
     conflicts = conflicts_of(app, world.distribution)
     kinds = sorted(c.kind for c in conflicts.values())
-    assert kinds == ["double_handover", "revoked_ticket", "revoked_ticket"]  # stored by the uploads
+    assert kinds == ["double_handover", "revoked_ticket", "revoked_ticket"]  # stored by the scheduled check
     double = next(c for c in conflicts.values() if c.kind == "double_handover")
     assert f'id="conflict-{double.id}"' in html
     assert "Order handed over twice · To resolve" in page
@@ -259,8 +267,36 @@ def test_the_log_lists_members_not_collected_and_the_conflicts(app, world, day, 
     assert "(3 to resolve)" in page
 
 
-def test_uploads_store_the_conflicts_and_the_log_only_reads(app, world, day, admin):
-    # Nobody has opened the log yet: the uploads stored what they brought.
+def test_uploads_flag_a_check_stores_the_conflicts_and_the_log_only_reads(app, world, admin):
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    two = enrol_phone(app, [world.point], world.volunteers[1], "Phone 2")
+    d, o = world.distribution, world.orders
+    pushed(one, [one.record("handover", {"order_id": o["David"], "outcome": "all"}, d)])
+    pushed(two, [two.record("handover", {"order_id": o["David"], "outcome": "all"}, d)])
+    # The uploads stored the events and flagged the distribution; no conflict is stored yet, and the page does not
+    # say "no conflict" while a check is due.
+    assert conflicts_of(app, d) == {}
+    page = text_of(admin.get(log_url(world)))
+    assert "Events arrived since conflicts were last looked for" in page
+    assert "No conflict" not in page
+    # Cron: only the flagged distribution is checked, once.
+    assert cron_checks_conflicts(app) == "1 distribution checked.\n"
+    assert cron_checks_conflicts(app) == "0 distributions checked.\n"
+    assert [c.kind for c in conflicts_of(app, d).values()] == ["double_handover"]
+    page = text_of(admin.get(log_url(world)))
+    assert "Events arrived since" not in page and "Order handed over twice" in page
+    # Another upload flags it again; the coordinator need not wait for cron.
+    pushed(one, [one.record("payment", {"order_id": o["David"], "amount_cents": 9000, "method": "cash"}, d)])
+    assert "Events arrived since" in text_of(admin.get(log_url(world)))
+    token = csrf_token(admin.get(log_url(world)).get_data(as_text=True))
+    answer = admin.post(f"/admin/distributions/{d}/conflicts/check", data={"csrf_token": token})
+    assert answer.status_code == 302 and answer.location.endswith(f"/admin/distributions/{d}/log#conflicts")
+    assert sorted(c.kind for c in conflicts_of(app, d).values()) == ["double_handover", "overpayment"]
+    assert "Events arrived since" not in text_of(admin.get(log_url(world)))
+    assert cron_checks_conflicts(app) == "0 distributions checked.\n"
+
+
+def test_the_log_only_reads(app, world, day, admin):
     kinds = sorted(c.kind for c in conflicts_of(app, world.distribution).values())
     assert kinds == ["double_handover", "revoked_ticket", "revoked_ticket"]
     with app.app_context():
@@ -294,6 +330,7 @@ def test_the_timeline_shows_a_page_and_the_figures_count_every_event(app, world,
         "payment", {"order_id": o["Alice"], "amount_cents": 1770, "method": "cash"}, d, at=later + timedelta(seconds=2)
     )
     pushed(two, [second, alice, paid])
+    cron_checks_conflicts(app)
 
     response = admin.get(log_url(world))
     html, page = response.get_data(as_text=True), text_of(response)

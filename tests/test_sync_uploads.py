@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from waitress import create_server
 
 from server.clock import utcnow
-from server.domain.events import distribution_state, projection_orders
+from server.domain.events import check_stale_conflicts, distribution_state, projection_orders
 from server.extensions import db
 from server.models import Conflict, Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, Tier, User
 from sync.events import parse_event
@@ -160,27 +160,29 @@ def test_an_answer_lost_after_the_commit_then_a_retry(app, network, served):
     assert stored(app, distribution) == len(events)  # nothing doubled, nothing lost
 
 
-# Two phones upload at the same moment: the conflict between their events is stored all the same.
+# Two phones upload at the same moment while the scheduled check runs: the conflict is stored, once.
 
 
-def test_a_conflict_between_two_uploads_at_once_is_stored(app, network):
-    """Each round, both phones hand over the same order and upload at the same instant. Each upload stores the
-    conflicts of its distribution before committing; the second to lock the distribution sees the first one's events,
-    so every round's double hand-over is stored, whoever commits first."""
+def test_a_conflict_between_two_uploads_during_a_check_is_stored_once(app, network):
+    """Each round, both phones hand over the same order and upload at the same instant while the conflict check
+    (``sync check-conflicts``) runs over and over on other connections. Whatever the interleaving, once the
+    uploads are answered, one more check stores the double hand-over exactly once and leaves nothing flagged: an
+    upload that commits after a check took the flag flags its distribution again."""
     ids, phones = network
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    rounds = 6
     try:
-        for _ in range(rounds):
+        for _ in range(6):
             distribution, orders = new_distribution(app, ids)
             bodies = [
                 json.dumps({"events": [p.record("handover", {"order_id": orders[0], "outcome": "all"}, distribution)]})
                 for p in phones
             ]
-            start = threading.Barrier(len(phones))
+            start = threading.Barrier(len(phones) + 1)
             statuses: list[int] = []
+            uploading = threading.Event()
+            uploading.set()
 
             def upload(phone: Phone, body: str, start=start, statuses=statuses) -> None:
                 connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=30)
@@ -190,15 +192,26 @@ def test_a_conflict_between_two_uploads_at_once_is_stored(app, network):
                 statuses.append(connection.getresponse().status)
                 connection.close()
 
+            def check(start=start, uploading=uploading) -> None:
+                start.wait()
+                while uploading.is_set():
+                    with app.app_context():
+                        check_stale_conflicts()
+
             workers = [threading.Thread(target=upload, args=pair) for pair in zip(phones, bodies, strict=True)]
-            for worker in workers:
+            checker = threading.Thread(target=check)
+            for worker in [*workers, checker]:
                 worker.start()
             for worker in workers:
                 worker.join(30)
+            uploading.clear()
+            checker.join(30)
             assert statuses == [200, 200]
             with app.app_context():
+                check_stale_conflicts()
                 kinds = db.session.scalars(select(Conflict.kind).where(Conflict.distribution_id == distribution)).all()
-            assert kinds == ["double_handover"]
+                flagged = db.session.scalar(select(func.count()).where(Distribution.conflicts_stale.is_(True)))
+            assert kinds == ["double_handover"] and flagged == 0
     finally:
         server.close()
         thread.join(timeout=5)

@@ -29,7 +29,7 @@ from server.auth.access import require_points, staff_required
 from server.domain import DomainError
 from server.domain.conflicts import COMMENT_MAX, resolve_conflict
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
-from server.domain.events import stored_conflicts
+from server.domain.events import check_conflicts, stored_conflicts
 from server.extensions import db
 from server.formatting import money
 from server.labels import (
@@ -426,6 +426,16 @@ def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
 @staff_required
 def distribution_log(distribution_id: int):
     return render_log(_distribution(distribution_id), page=id_arg("page") or 1)
+
+
+@bp.post("/distributions/<id:distribution_id>/conflicts/check")
+@staff_required
+def conflicts_check(distribution_id: int):
+    """Look for the distribution's conflicts now, rather than at the next scheduled check."""
+    distribution = _distribution(distribution_id)
+    check_conflicts(distribution)
+    db.session.commit()
+    return redirect(url_for(".distribution_log", distribution_id=distribution.id, _anchor="conflicts"))
 
 
 @bp.post("/distributions/<id:distribution_id>/conflicts/<id:conflict_id>/resolve")

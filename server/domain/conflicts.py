@@ -61,7 +61,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     distribution = db.session.execute(
         select(Distribution)
         .where(Distribution.id == conflict.distribution_id)
-        .with_for_update(key_share=True)  # as refresh_conflicts: no deadlock with an upload inserting events
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: event inserts (key share) do not wait for it
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if distribution is None:

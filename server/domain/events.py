@@ -331,6 +331,12 @@ def check_stale_conflicts(batch: int = 100) -> int:
             checked += 1
 
 
+def check_conflicts(distribution: Distribution) -> list[Conflict]:
+    """Look for the conflicts of ``distribution`` now (a coordinator asked), and take it off the waiting list."""
+    distribution.conflicts_stale = False
+    return refresh_conflicts(distribution)
+
+
 def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
     """Store the conflicts the events of ``distribution`` show now: new ones are added, known ones get their
     resolution; none is ever deleted (a conflict the events no longer show stays, with its history, until someone
