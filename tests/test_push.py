@@ -2,14 +2,19 @@
 as cron would, and a local push service (``tests/push_service.py``) that checks the VAPID signature and decrypts
 each message with the subscriber's private key, so the tests read exactly what the phone would show.
 
-Times: the network is in Europe/Paris; ``send-due --now`` sets the moment (the day before a distribution, quiet
-hours...). The texts are checked in the subscriber's language."""
+Times: the network is in Europe/Paris. The distribution is built relative to the clock (the day after tomorrow,
+17:30–19:30 in Paris), never on a written date; ``send-due --now`` sets the moment where that is the point of the test
+(the day before, quiet hours...), ``time_machine`` where the app must agree (``/api/me`` lists coming distributions).
+The texts are checked in the subscriber's language."""
 
 import os
 import socket
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from server.clock import utcnow
@@ -31,9 +36,39 @@ from tests.helpers import csrf_token, sign_in_user, submit_form
 from tests.phones import enrol_phone
 from tests.push_service import PushService
 
-PARIS = "+0100"  # November: Paris is UTC+1
-DAY_BEFORE = f"2026-11-23T10:00:00{PARIS}"
-TOMORROW_17_30 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The distribution's day, two days after the clock's today in Paris, and moments around it."""
+
+    day: date
+
+    def at(self, days: int, hhmm: str) -> datetime:
+        """``days`` after the distribution's day (-1: the day before), at ``hhmm`` Paris time, as aware UTC."""
+        return datetime.combine(self.day + timedelta(days=days), time.fromisoformat(hhmm), PARIS).astimezone(UTC)
+
+    def now(self, days: int, hhmm: str) -> str:
+        """The same moment as ``send-due --now`` takes it (ISO 8601 with the Paris offset)."""
+        return self.at(days, hhmm).astimezone(PARIS).isoformat(timespec="seconds")
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.at(0, "17:30")
+
+    @property
+    def day_before(self) -> str:
+        return self.now(-1, "10:00")
+
+    def spelled(self, locale: str) -> str:
+        """ "mardi 24 novembre", "Tuesday 24 November": the day as the notifications write it."""
+        return format_date(self.day, "EEEE d MMMM", locale=locale)
+
+
+@pytest.fixture
+def slot() -> Slot:
+    return Slot(utcnow().astimezone(PARIS).date() + timedelta(days=2))
 
 
 @pytest.fixture
@@ -56,15 +91,15 @@ def service(app, push_service) -> PushService:
 
 
 @pytest.fixture
-def network(app) -> dict:
-    """A point, tomorrow's distribution (17:30–19:30) with three orders; a volunteer and a coordinator of the
+def network(app, slot) -> dict:
+    """A point, the distribution of ``slot`` (17:30–19:30) with three orders; a volunteer and a coordinator of the
     point, an admin, and a coordinator of another point."""
     with app.app_context():
         point, elsewhere = Point(name="Maison de quartier du Luzard", town="Noisiel"), Point(name="Lognes", town="L")
         solidaire = Tier(name="Solidaire", share_percent=70)
         basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
         eggs = Product(code="OEUF-6", name="Œufs ×6", unit_price_cents=270)
-        distribution = Distribution(point=point, starts_at=TOMORROW_17_30, ends_at=TOMORROW_17_30 + timedelta(hours=2))
+        distribution = Distribution(point=point, starts_at=slot.starts_at, ends_at=slot.at(0, "19:30"))
         people = {
             name: Household(
                 first_name=name, last_name="Martin", tier=solidaire, point=point, page_token=f"page-token-of-member-{i}"
@@ -145,57 +180,57 @@ def test_a_configured_key_is_used_rather_than_a_file(app_config):
 # Members.
 
 
-def test_members_get_the_reminder_the_day_before_in_their_language(app, client, runner, service, network):
+def test_members_get_the_reminder_the_day_before_in_their_language(app, client, runner, service, network, slot):
     elodie, awa = service.subscribe("Élodie"), service.subscribe("Awa")
     assert member_subscribes(client, network["tokens"]["Élodie"], elodie).status_code == 201
     assert member_subscribes(client, network["tokens"]["Awa"], awa, "en").status_code == 201
 
-    assert send_due(runner, f"2026-11-22T10:00:00{PARIS}").endswith(
-        "0 sent, 0 failed, 0 subscriptions gone, 0 already sent.\n"
-    )
-    output = send_due(runner, DAY_BEFORE)
+    assert send_due(runner, slot.now(-2, "10:00")).endswith("0 sent, 0 failed, 0 subscriptions gone, 0 already sent.\n")
+    output = send_due(runner, slot.day_before)
     assert "2 sent, 0 failed" in output
     by_name = {delivery.subscription_name: delivery for delivery in service.received}
     french, english = by_name["Élodie"].json(), by_name["Awa"].json()
     assert french["title"] == "Votre retrait demain"
-    assert french["body"].startswith("Demain, mardi 24 novembre, 17:30–19:30 à Maison de quartier du Luzard : ")
+    assert french["body"].startswith(f"Demain, {slot.spelled('fr')}, 17:30–19:30 à Maison de quartier du Luzard : ")
     assert "1 × Panier de légumes M, 2 × Œufs ×6" in french["body"] and "14,28" in french["body"]
     assert french["url"] == "http://localhost:5000/m/page-token-of-member-0"
     assert english["title"] == "Your pick-up tomorrow"
-    assert english["body"].startswith("Tomorrow, Tuesday 24 November, 17:30–19:30 at Maison de quartier du Luzard: ")
+    assert english["body"].startswith(f"Tomorrow, {slot.spelled('en')}, 17:30–19:30 at Maison de quartier du Luzard: ")
     assert english["lang"] == "en" and english["tag"] == f"member_reminder:{network['orders']['Awa']}"
     delivery = by_name["Élodie"]
     assert delivery.claims["sub"] == "mailto:coord@example.org" and delivery.claims["aud"] == service.base_url
-    assert 0 < delivery.ttl <= 32 * 3600  # until the distribution starts
+    assert 0 < delivery.ttl <= 33 * 3600  # until the distribution starts
     assert service.rejected == []
 
     # Cron runs again and again: nobody gets it twice.
-    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, DAY_BEFORE)
+    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, slot.day_before)
     assert len(service.received) == 2
 
 
-def test_quiet_hours_hold_notifications_back(app, client, runner, service, network):
+def test_quiet_hours_hold_notifications_back(app, client, runner, service, network, slot):
     member_subscribes(client, network["tokens"]["Élodie"], service.subscribe())
-    assert send_due(runner, f"2026-11-23T22:30:00{PARIS}") == "Quiet hours: nothing sent before 08:00.\n"
-    assert send_due(runner, f"2026-11-23T07:59:00{PARIS}") == "Quiet hours: nothing sent before 08:00.\n"
+    assert send_due(runner, slot.now(-1, "22:30")) == "Quiet hours: nothing sent before 08:00.\n"
+    assert send_due(runner, slot.now(-1, "07:59")) == "Quiet hours: nothing sent before 08:00.\n"
     assert service.received == [] and count(app, PushDelivery) == 0
-    assert "1 sent" in send_due(runner, f"2026-11-23T08:00:00{PARIS}")
+    assert "1 sent" in send_due(runner, slot.now(-1, "08:00"))
 
 
-def test_no_quiet_hours_when_configured_empty(app, client, runner, service, network):
+def test_no_quiet_hours_when_configured_empty(app, client, runner, service, network, slot):
     app.config["PUSH_QUIET_HOURS"] = ""
     member_subscribes(client, network["tokens"]["Élodie"], service.subscribe())
-    assert "1 sent" in send_due(runner, f"2026-11-23T23:30:00{PARIS}")
+    assert "1 sent" in send_due(runner, slot.now(-1, "23:30"))
 
 
-def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(app, client, runner, service, network):
+def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(
+    app, client, runner, service, network, slot
+):
     gone, failing, fine = service.subscribe("gone"), service.subscribe("failing"), service.subscribe("fine")
     for name, subscription in zip(["Élodie", "Awa", "Bruno"], [gone, failing, fine], strict=True):
         member_subscribes(client, network["tokens"][name], subscription)
     service.unsubscribe(gone)  # the member uninstalled the app: 410 Gone
     service.answer(failing, 500)  # that push service is down
 
-    output = send_due(runner, DAY_BEFORE)
+    output = send_due(runner, slot.day_before)
     assert "1 sent, 1 failed, 1 subscriptions gone" in output
     assert [delivery.subscription_name for delivery in service.received] == ["fine"]
     with app.app_context():
@@ -204,12 +239,12 @@ def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(app,
 
     # The push service is back: the failed one goes out, once; the others are not sent again.
     service.answer(failing, None)
-    assert "1 sent, 0 failed, 0 subscriptions gone, 1 already sent." in send_due(runner, DAY_BEFORE)
+    assert "1 sent, 0 failed, 0 subscriptions gone, 1 already sent." in send_due(runner, slot.day_before)
     assert sorted(d.subscription_name for d in service.received) == ["failing", "fine"]
-    assert "0 sent" in send_due(runner, DAY_BEFORE)
+    assert "0 sent" in send_due(runner, slot.day_before)
 
 
-def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client, runner, service, network):
+def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client, runner, service, network, slot):
     with socket.socket() as closed:  # a port nobody listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
@@ -217,24 +252,24 @@ def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client,
     dead = service.subscribe("dead").as_json() | {"endpoint": f"http://127.0.0.1:{port}/push/x"}
     client.post(f"/m/{network['tokens']['Élodie']}/push", json={"subscription": dead, "lang": "fr"})
     member_subscribes(client, network["tokens"]["Awa"], service.subscribe("alive"))
-    first = send_due(runner, DAY_BEFORE)
+    first = send_due(runner, slot.day_before)
     assert "1 sent, 1 failed" in first and "ConnectionError" in first
-    assert "0 sent, 1 failed" in send_due(runner, DAY_BEFORE)
-    assert "0 sent, 1 failed" in send_due(runner, DAY_BEFORE)
-    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, DAY_BEFORE)
+    assert "0 sent, 1 failed" in send_due(runner, slot.day_before)
+    assert "0 sent, 1 failed" in send_due(runner, slot.day_before)
+    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, slot.day_before)
     with app.app_context():
         attempts = db.session.scalar(select(PushDelivery.attempts).where(PushDelivery.status == "failed"))
     assert attempts == 3
 
 
-def test_a_member_who_turns_notifications_off_gets_nothing(app, client, runner, service, network):
+def test_a_member_who_turns_notifications_off_gets_nothing(app, client, runner, service, network, slot):
     subscription = service.subscribe()
     token = network["tokens"]["Élodie"]
     member_subscribes(client, token, subscription)
     assert client.delete(f"/m/{token}/push", json={"endpoint": subscription.endpoint}).status_code == 204
     assert client.delete(f"/m/{token}/push", json={"endpoint": subscription.endpoint}).status_code == 404
     assert count(app, PushSubscription) == 0
-    assert "0 sent" in send_due(runner, DAY_BEFORE) and service.received == []
+    assert "0 sent" in send_due(runner, slot.day_before) and service.received == []
 
 
 def test_subscriptions_are_checked(app, client, service, network):
@@ -313,7 +348,10 @@ def phone_subscribes(phone, subscription, lang: str = "fr"):
     )
 
 
-def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(app, client, runner, service, network):
+def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(
+    app, client, runner, service, network, slot, time_machine
+):
+    time_machine.move_to(slot.at(-1, "10:00"), tick=True)  # the day before: the app lists it, cron reminds
     sign_in_user(app, client, network["users"]["coordinator"])
     url = f"/admin/distributions/{network['distribution']}/volunteers"
     page = client.get(url).get_data(as_text=True)
@@ -329,7 +367,7 @@ def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(app, client, r
     me = phone.client.get("/api/me", headers=phone.headers).get_json()
     assert [d["assigned"] for d in me["distributions"]] == [True]
 
-    assert "1 sent" in send_due(runner, DAY_BEFORE)
+    assert "1 sent" in send_due(runner)
     [delivery] = service.received
     assert delivery.json()["title"] == "Distribution demain"
     assert "Vous êtes inscrit·e à la distribution de Maison de quartier du Luzard, demain" in delivery.json()["body"]
@@ -353,25 +391,27 @@ def test_the_volunteer_api_needs_a_shift(app, client, service, network):
     assert answer.status_code == 401 and answer.get_json()["error"]["reason"] == "shift_required"
 
 
-def test_a_pack_changed_after_the_download_is_announced_once(app, runner, service, network):
+def test_a_pack_changed_after_the_download_is_announced_once(app, runner, service, network, slot):
     phone = volunteer_phone(app, network)
     phone_subscribes(phone, service.subscribe("Victor"))
     pack_url = f"/api/distributions/{network['distribution']}/pack"
     assert phone.client.get(pack_url, headers=phone.headers).status_code == 200
-    assert "0 sent" in send_due(runner, DAY_BEFORE)  # the pack it holds is the current one
+    assert "0 sent" in send_due(runner, slot.day_before)  # the pack it holds is the current one
     with app.app_context():
         line = db.session.scalar(select(OrderLine).where(OrderLine.product_id == network["basket"]))
         line.quantity = 2
         db.session.commit()
 
-    output = send_due(runner, f"2026-11-24T09:00:00{PARIS}")  # the day of the distribution
+    output = send_due(runner, slot.now(0, "09:00"))  # the day of the distribution
     assert "1 sent" in output
     [delivery] = service.received
     assert delivery.json()["title"] == "Distribution mise à jour"
-    assert delivery.json()["body"].startswith("La distribution de Maison de quartier du Luzard du mardi 24 novembre")
-    assert "0 sent" in send_due(runner, f"2026-11-24T09:05:00{PARIS}")
+    assert delivery.json()["body"].startswith(
+        f"La distribution de Maison de quartier du Luzard du {slot.spelled('fr')}"
+    )
+    assert "0 sent" in send_due(runner, slot.now(0, "09:05"))
     assert phone.client.get(pack_url, headers=phone.headers).status_code == 200  # downloaded again
-    assert "0 sent" in send_due(runner, f"2026-11-24T09:10:00{PARIS}")
+    assert "0 sent" in send_due(runner, slot.now(0, "09:10"))
 
 
 # Coordinators and admins.
@@ -414,8 +454,8 @@ def test_a_phone_silent_with_unsent_events_is_reported(app, runner, service, net
     phone.client.get("/api/device", headers=phone.headers | {"X-Comptoir-Pending": "4"})
     coordinator.client.get("/api/device", headers=coordinator.headers | {"X-Comptoir-Pending": "0"})
     app.config["PUSH_QUIET_HOURS"] = ""
-    soon = (datetime.now(UTC) + timedelta(minutes=90)).isoformat(timespec="seconds")
-    later = (datetime.now(UTC) + timedelta(hours=3)).isoformat(timespec="seconds")
+    soon = (utcnow() + timedelta(minutes=90)).isoformat(timespec="seconds")
+    later = (utcnow() + timedelta(hours=3)).isoformat(timespec="seconds")
     assert "0 sent" in send_due(runner, soon)  # 2 hours by default
     assert "1 sent" in send_due(runner, later)
     [delivery] = service.received
