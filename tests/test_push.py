@@ -9,6 +9,8 @@ The texts are checked in the subscriber's language."""
 
 import os
 import socket
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -18,10 +20,13 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 
 from server.clock import utcnow
+from server.domain import push_sending
 from server.extensions import db
 from server.models import (
+    Conflict,
     Distribution,
     Household,
+    NetworkSettings,
     Order,
     OrderLine,
     Point,
@@ -437,6 +442,14 @@ def test_coordinators_and_admins_hear_of_a_new_conflict(app, runner, service, ne
         event = volunteer.record("handover", {"order_id": order, "outcome": "all"}, network["distribution"])
         assert volunteer.push([event]).status_code == 200
 
+    # The run reads the ``conflicts`` table, never a log: the conflict is stored where it is found (the log read by
+    # the coordinator here; where the events arrive once uploads store their conflicts).
+    coordinator = app.test_client()
+    sign_in_user(app, coordinator, network["users"]["coordinator"])
+    assert coordinator.get(f"/admin/distributions/{network['distribution']}/log").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Conflict)) == 1
+
     app.config["PUSH_QUIET_HOURS"] = ""
     assert "2 sent" in send_due(runner)
     assert sorted(d.subscription_name for d in service.received) == ["admin", "coordinator"]
@@ -486,3 +499,65 @@ def test_the_admin_lists_subscriptions_per_person_and_removes_one(app, client, s
         answer = client_.post(f"/admin/notifications/{member_sub}/delete", data={"csrf_token": token})
         assert answer.status_code == status
     assert count(app, PushSubscription) == 1
+
+
+# Two runs at once.
+
+
+def test_two_runs_at_once_send_each_notification_once(app, client, service, network, slot):
+    """Two cron runs started together, each in its own thread with its own database connection, against the local
+    push service: every reminder arrives once, and the one a previous run failed to send is retried by one run."""
+    with app.app_context():
+        NetworkSettings.current()  # a network has its settings row (two runs creating it would clash instead)
+        point = db.session.get(Point, network["point"])
+        distribution = db.session.get(Distribution, network["distribution"])
+        tier = db.session.scalar(select(Tier))
+        more = [
+            Household(
+                first_name=f"Membre {i}",
+                last_name="Durand",
+                tier=tier,
+                point=point,
+                page_token=f"page-token-of-another-{i:02d}",
+            )
+            for i in range(20)
+        ]
+        db.session.add_all(Order(distribution=distribution, household=h, share_percent=70) for h in more)
+        db.session.commit()
+        tokens = [*network["tokens"].values(), *(h.page_token for h in more)]
+    names = [f"member {i}" for i in range(len(tokens))]
+    for token, name in zip(tokens, names, strict=True):
+        assert member_subscribes(client, token, service.subscribe(name)).status_code == 201
+    with app.app_context():  # what a previous run left when Élodie's push service failed
+        elodie = db.session.scalar(select(PushSubscription.id).order_by(PushSubscription.id))
+        key = f"member_reminder:{network['orders']['Élodie']}"
+        db.session.add(
+            PushDelivery(subscription_id=elodie, key=key, kind="member_reminder", status="failed", attempts=1)
+        )
+        db.session.commit()
+
+    reports, errors = [], []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                reports.append(push_sending.send_due(slot.at(-1, "10:00")))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert Counter(delivery.subscription_name for delivery in service.received) == Counter(names)
+    assert service.rejected == []
+    assert sum(report.counts["sent"] for report in reports) == len(tokens)
+    assert sum(report.counts["already"] for report in reports) == len(tokens)
+    with app.app_context():
+        rows = db.session.execute(select(PushDelivery.key, PushDelivery.status, PushDelivery.attempts)).all()
+    assert len(rows) == len(tokens) and {status for _key, status, _attempts in rows} == {"sent"}
+    assert {attempts for row_key, _status, attempts in rows if row_key == key} == {2}
