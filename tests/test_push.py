@@ -21,10 +21,14 @@ from sqlalchemy import func, select
 
 from server.clock import utcnow
 from server.domain import push_sending
+from server.domain.packs import distribution_pack, inputs_digests
 from server.extensions import db
 from server.models import (
+    Account,
+    AccountMovement,
     Conflict,
     Distribution,
+    HeldPack,
     Household,
     NetworkSettings,
     Order,
@@ -417,6 +421,57 @@ def test_a_pack_changed_after_the_download_is_announced_once(app, runner, servic
     assert "0 sent" in send_due(runner, slot.now(0, "09:05"))
     assert phone.client.get(pack_url, headers=phone.headers).status_code == 200  # downloaded again
     assert "0 sent" in send_due(runner, slot.now(0, "09:10"))
+
+    # A change the pack does not show (it names members "Élodie M."): nothing sent, and the copy is noted as
+    # current for the new inputs, so later runs do not build the pack again.
+    with app.app_context():
+        held_inputs = db.session.scalar(select(HeldPack.inputs_digest))
+        db.session.get(Household, db.session.scalar(select(Order.household_id))).last_name = "Moreau"
+        db.session.commit()
+    assert "0 sent" in send_due(runner, slot.now(0, "09:20"))
+    with app.app_context():
+        assert db.session.scalar(select(HeldPack.inputs_digest)) not in (held_inputs, None)
+    assert len(service.received) == 1
+
+
+PACK_EDITS = {  # what a pack carries, changed one at a time
+    "order line": lambda s, n: setattr(s.scalar(select(OrderLine)), "quantity", 3),
+    "member name": lambda s, n: setattr(s.get(Household, n["household"]), "first_name", "Élodie-Marie"),
+    "member status": lambda s, n: setattr(s.get(Household, n["household"]), "status", "suspended"),
+    "ticket revoked": lambda s, n: setattr(s.get(Household, n["household"]), "ticket_min_serial", 2),
+    "tier": lambda s, n: setattr(s.scalar(select(Tier)), "name", "Solidaire +"),
+    "product name": lambda s, n: setattr(s.get(Product, n["basket"]), "name", "Panier de légumes L"),
+    "balance": lambda s, n: s.add(
+        AccountMovement(
+            account=Account(household_id=n["household"], kind="prepaid"), amount_cents=500, reason="Versement"
+        )
+    ),
+    "network": lambda s, n: setattr(NetworkSettings.current(), "name", "Autre réseau"),
+    "point": lambda s, n: setattr(s.get(Point, n["point"]), "address", "1 rue du Luzard"),
+    "distribution": lambda s, n: setattr(s.get(Distribution, n["distribution"]), "status", "open"),
+}
+
+
+@pytest.mark.parametrize("edit", PACK_EDITS)
+def test_every_change_of_a_pack_changes_the_digest_of_its_inputs(app, network, edit):
+    """The "pack changed" check builds a pack only when its inputs' digest changed: whatever changes the pack must
+    change that digest too."""
+    distribution_id = network["distribution"]
+    with app.app_context():
+        NetworkSettings.current()
+        db.session.commit()
+        household = db.session.scalar(select(Order.household_id).where(Order.id == network["orders"]["Élodie"]))
+        before = inputs_digests([distribution_id])[distribution_id], pack_digest(distribution_id)
+        assert inputs_digests([distribution_id])[distribution_id] == before[0]  # the same reads, the same digest
+        PACK_EDITS[edit](db.session, network | {"household": household})
+        db.session.commit()
+        after = inputs_digests([distribution_id])[distribution_id], pack_digest(distribution_id)
+    assert after[1] != before[1], "the edit changes the pack"
+    assert after[0] != before[0]
+
+
+def pack_digest(distribution_id: int) -> str:
+    return distribution_pack(db.session.get(Distribution, distribution_id)).digest
 
 
 # Coordinators and admins.

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, cast, insert, literal, or_, select
+from sqlalchemy import String, and_, cast, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from server.admin.labels import CONFLICT_KIND_LABELS
 from server.domain.events import event_json
-from server.domain.packs import distribution_pack
+from server.domain.packs import distribution_pack, inputs_digests
 from server.extensions import db
 from server.formatting import money
 from server.models import (
@@ -355,10 +355,13 @@ def volunteer_reminders(now: datetime) -> Iterator[Notice]:
 def pack_changes(now: datetime) -> Iterator[Notice]:
     """A pack a phone downloaded has changed since (an order, a ticket, a balance): to that phone's volunteers.
 
-    Only the copies held by a phone with a subscription, of a distribution not over (``ends_at`` index): each of
-    those packs is built once per run to compare its digest."""
+    Only the copies held by a phone with a subscription, of a distribution not over (``ends_at`` index). Their
+    inputs are hashed in a few statements for all of them (``inputs_digests``); a pack is built, to compare its
+    digest, only where its inputs changed since the phone downloaded it. A change that leaves the pack as it was
+    (a balance moved back) is noted on the copy, so it is not built again."""
     rows = db.session.execute(
-        select(HeldPack.device_id, HeldPack.distribution_id, HeldPack.digest, *RECIPIENT_COLUMNS)
+        select(HeldPack.device_id, HeldPack.distribution_id, HeldPack.digest, HeldPack.inputs_digest)
+        .add_columns(*RECIPIENT_COLUMNS)
         .join(Distribution, Distribution.id == HeldPack.distribution_id)
         .join(Device, Device.id == HeldPack.device_id)
         .join(PushSubscription, PushSubscription.device_id == HeldPack.device_id)
@@ -368,13 +371,19 @@ def pack_changes(now: datetime) -> Iterator[Notice]:
     held: dict[tuple[int, int], list] = {}
     for row in rows:
         held.setdefault((row.distribution_id, row.device_id), []).append(row)
+    inputs = inputs_digests(sorted({distribution_id for distribution_id, _device in held}))
     digests: dict[int, str] = {}
+    unchanged: list[tuple[int, int]] = []  # copies whose inputs changed but whose pack did not
     for (distribution_id, device_id), subscribed in held.items():
+        copy = subscribed[0]
+        if copy.inputs_digest == inputs[distribution_id]:
+            continue
         distribution = db.session.get(Distribution, distribution_id)
         if distribution_id not in digests:
             digests[distribution_id] = distribution_pack(distribution).digest
         digest = digests[distribution_id]
-        if digest == subscribed[0].digest:
+        if digest == copy.digest:
+            unchanged.append((distribution_id, device_id))
             continue
 
         def text(distribution: Distribution = distribution) -> tuple[str, str]:
@@ -393,6 +402,16 @@ def pack_changes(now: datetime) -> Iterator[Notice]:
             ttl=_ttl(distribution.ends_at, now),
             text=text,
         )
+    if unchanged:
+        db.session.commit()  # end the reads first (SQLite)
+        for distribution_id, device_id in unchanged:
+            db.session.execute(
+                update(HeldPack)
+                .where(HeldPack.device_id == device_id, HeldPack.distribution_id == distribution_id)
+                .where(HeldPack.digest == digests[distribution_id])
+                .values(inputs_digest=inputs[distribution_id])
+            )
+        db.session.commit()
 
 
 # Coordinators and admins.

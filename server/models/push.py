@@ -78,6 +78,9 @@ class HeldPack(db.Model):
         ForeignKey("distributions.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     digest: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of what that pack was built from (``server.domain.packs.inputs_digests``): while the inputs are the
+    # same, the pack is, and the "pack changed" check need not build it. None: not known (built to compare).
+    inputs_digest: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

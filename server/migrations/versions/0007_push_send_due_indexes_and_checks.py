@@ -1,4 +1,4 @@
-"""push send-due reads only what can be due: indexes for its time windows, and push_checks
+"""push send-due reads only what can be due: indexes for its time windows, push_checks, held_packs.inputs_digest
 
 Revision ID: 0007_push
 Revises: 0005
@@ -31,6 +31,7 @@ def upgrade():
     with op.batch_alter_table("devices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_devices_last_seen_at"), ["last_seen_at"], unique=False)
     with op.batch_alter_table("held_packs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("inputs_digest", sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f("ix_held_packs_distribution_id"), ["distribution_id"], unique=False)
     with op.batch_alter_table("push_deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_push_deliveries_key"), ["key"], unique=False)
@@ -41,6 +42,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_push_deliveries_key"))
     with op.batch_alter_table("held_packs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_held_packs_distribution_id"))
+        batch_op.drop_column("inputs_digest")
     with op.batch_alter_table("devices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_devices_last_seen_at"))
     with op.batch_alter_table("conflicts", schema=None) as batch_op:
