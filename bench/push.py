@@ -193,9 +193,10 @@ def build(households: int, now: datetime, push_base: str) -> dict:
     sql(
         "INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, lang, household_id, created_at) "
         "SELECT md5('s' || id) || md5('t' || id), :base || '/push/bench-h' || id, 'B' || md5('k' || id), "
-        "md5('a' || id), 'fr', id, :now FROM households WHERE id % 5 = 0",
+        "md5('a' || id), 'fr', id, :now FROM households WHERE (id / :p) % 5 = 0",  # 1 in 5 at every point
         base=push_base,
         now=now,
+        p=points,
     )
     sql(  # staff on their phones; volunteers on their point's first phone
         "INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, lang, user_id, device_id, "

@@ -212,7 +212,7 @@ def test_members_get_the_reminder_the_day_before_in_their_language(app, client, 
     assert service.rejected == []
 
     # Cron runs again and again: nobody gets it twice.
-    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, slot.day_before)
+    assert "0 sent, 0 failed, 0 subscriptions gone, 0 already sent." in send_due(runner, slot.day_before)
     assert len(service.received) == 2
 
 
@@ -248,7 +248,7 @@ def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(
 
     # The push service is back: the failed one goes out, once; the others are not sent again.
     service.answer(failing, None)
-    assert "1 sent, 0 failed, 0 subscriptions gone, 1 already sent." in send_due(runner, slot.day_before)
+    assert "1 sent, 0 failed, 0 subscriptions gone, 0 already sent." in send_due(runner, slot.day_before)
     assert sorted(d.subscription_name for d in service.received) == ["failing", "fine"]
     assert "0 sent" in send_due(runner, slot.day_before)
 
@@ -265,7 +265,7 @@ def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client,
     assert "1 sent, 1 failed" in first and "ConnectionError" in first
     assert "0 sent, 1 failed" in send_due(runner, slot.day_before)
     assert "0 sent, 1 failed" in send_due(runner, slot.day_before)
-    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, slot.day_before)
+    assert "0 sent, 0 failed, 0 subscriptions gone, 0 already sent." in send_due(runner, slot.day_before)
     with app.app_context():
         attempts = db.session.scalar(select(PushDelivery.attempts).where(PushDelivery.status == "failed"))
     assert attempts == 3
@@ -311,8 +311,10 @@ def test_at_closing_a_member_who_did_not_come_hears_their_basket_waits(app, clie
         distribution.starts_at, distribution.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(minutes=30)
         db.session.commit()
         ends_at = distribution.ends_at
+    subscribed = {}
     for name in ("Élodie", "Awa", "Bruno"):
-        member_subscribes(client, network["tokens"][name], service.subscribe(name))
+        subscribed[name] = service.subscribe(name)
+        member_subscribes(client, network["tokens"][name], subscribed[name])
     phone = enrol_phone(app, [network["point"]], network["users"]["volunteer"])
     pack = phone.client.get(f"/api/distributions/{network['distribution']}/pack", headers=phone.headers)
     assert pack.status_code == 200
@@ -333,6 +335,9 @@ def test_at_closing_a_member_who_did_not_come_hears_their_basket_waits(app, clie
     assert phone.push([refused]).status_code == 200
     phone.client.get("/api/device", headers=phone.headers | {"X-Comptoir-Pending": "0"})
 
+    service.answer(subscribed["Awa"], 500)  # decided now, but her push service is down: retried by the next run
+    assert "0 sent, 1 failed" in send_due(runner, after_closing)
+    service.answer(subscribed["Awa"], None)
     assert "1 sent" in send_due(runner, after_closing)
     [delivery] = service.received
     assert delivery.subscription_name == "Awa"  # Élodie collected, Bruno refused his basket
@@ -611,7 +616,7 @@ def test_two_runs_at_once_send_each_notification_once(app, client, service, netw
     assert Counter(delivery.subscription_name for delivery in service.received) == Counter(names)
     assert service.rejected == []
     assert sum(report.counts["sent"] for report in reports) == len(tokens)
-    assert sum(report.counts["already"] for report in reports) == len(tokens)
+    assert all(report.counts["failed"] == 0 for report in reports)
     with app.app_context():
         rows = db.session.execute(select(PushDelivery.key, PushDelivery.status, PushDelivery.attempts)).all()
     assert len(rows) == len(tokens) and {status for _key, status, _attempts in rows} == {"sent"}

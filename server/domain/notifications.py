@@ -47,6 +47,7 @@ from server.urls import external_url
 from sync import projection
 from sync.events import parse_event
 
+MAX_ATTEMPTS = 3  # pushes to one subscription per notice, when its push service fails
 CONFLICT_DAYS = 7  # a conflict detected longer ago than this is not announced any more
 UNCOLLECTED_HOURS = 24  # how long after its end a distribution's "your basket awaits" may still go
 UNSYNCED_DAYS = 7  # a phone silent longer than this was announced long ago (once per silence)
@@ -144,9 +145,23 @@ def _staff_subscriptions(point_ids: frozenset[int], cache: dict[frozenset[int], 
     return cache[point_ids]
 
 
-def _key(prefix: str, column) -> object:
-    """``prefix`` followed by ``column`` as text, in SQL: a delivery key computed by the database."""
-    return literal(prefix) + cast(column, String)
+def _key(prefix: str, *columns) -> object:
+    """A delivery key computed by the database: ``prefix`` then the columns as text, joined by ``:``."""
+    key = literal(prefix) + cast(columns[0], String)
+    for column in columns[1:]:
+        key = key + literal(":") + cast(column, String)
+    return key
+
+
+def _not_settled(key) -> object:
+    """No run may still send ``key`` to this subscription: a delivery row exists that is not a failure to retry.
+    (An anti-join on the unique index of deliveries: the rows of a notice sent by an earlier run are not read.)"""
+    return ~(
+        select(PushDelivery.id)
+        .where(PushDelivery.subscription_id == PushSubscription.id, PushDelivery.key == key)
+        .where(or_(PushDelivery.status != "failed", PushDelivery.attempts >= MAX_ATTEMPTS))
+        .exists()
+    )
 
 
 # Members.
@@ -156,7 +171,7 @@ def member_reminders(now: datetime) -> Iterator[Notice]:
     """The day before a distribution: where, when, what and how much, to each member with an order there.
 
     One query: the orders of tomorrow's distributions whose household is subscribed (orders by distribution, then
-    subscriptions by household, both indexed); the order lines are read only for a message actually sent."""
+    subscriptions by household, both indexed) and not told yet; the order lines are read only for a message sent."""
     distributions = {d.id: d for d in _starting_tomorrow(now)}
     if not distributions:
         return
@@ -165,6 +180,7 @@ def member_reminders(now: datetime) -> Iterator[Notice]:
         .join(Household, Household.id == Order.household_id)
         .join(PushSubscription, PushSubscription.household_id == Order.household_id)
         .where(Order.distribution_id.in_(distributions), Household.status == "active")
+        .where(_not_settled(_key("member_reminder:", Order.id)))
         .order_by(Order.id, PushSubscription.id)
     ).all()
     by_order: dict[int, list] = {}
@@ -207,25 +223,36 @@ def _phones_still_holding_events(distribution: Distribution) -> bool:
     )
 
 
-def _subscribed_orders(distribution: Distribution, decided_only: bool):
-    """The orders of ``distribution`` whose household is subscribed, with each subscription; ``decided_only``:
-    only those already told their basket waits (they have a delivery row for the notice: sent, or to retry)."""
-    query = (
+def _subscribed_orders(distribution: Distribution):
+    """The orders of ``distribution`` whose household is subscribed, with each subscription."""
+    return db.session.execute(
         select(Order.id.label("order_id"), Order.household_id, Household.page_token, *RECIPIENT_COLUMNS)
         .join(Household, Household.id == Order.household_id)
         .join(PushSubscription, PushSubscription.household_id == Order.household_id)
         .where(Order.distribution_id == distribution.id)
         .order_by(Order.id, PushSubscription.id)
-    )
-    if decided_only:
-        query = query.join(
-            PushDelivery,
-            and_(
-                PushDelivery.subscription_id == PushSubscription.id,
-                PushDelivery.key == _key("member_uncollected:", Order.id),
-            ),
+    ).all()
+
+
+def _uncollected_to_retry(distribution_ids: list[int]) -> dict[int, list]:
+    """Distribution id → the "your basket awaits" decided for it whose push failed and may be tried again (one
+    query for all: ``push_deliveries.status`` index, failures are few)."""
+    rows = db.session.execute(
+        select(PushDelivery.key, Order.id.label("order_id"), Order.distribution_id, Household.page_token)
+        .add_columns(*RECIPIENT_COLUMNS)
+        .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
+        .join(Household, Household.id == PushSubscription.household_id)
+        .join(
+            Order, and_(Order.household_id == Household.id, PushDelivery.key == _key("member_uncollected:", Order.id))
         )
-    return db.session.execute(query).all()
+        .where(PushDelivery.status == "failed", PushDelivery.kind == "member_uncollected")
+        .where(PushDelivery.attempts < MAX_ATTEMPTS, Order.distribution_id.in_(distribution_ids))
+        .order_by(Order.id, PushSubscription.id)
+    ).all()
+    found: dict[int, list] = {}
+    for row in rows:
+        found.setdefault(row.distribution_id, []).append(row)
+    return found
 
 
 def _not_collected(distribution: Distribution, rows) -> set[int]:
@@ -261,7 +288,7 @@ def member_uncollected(now: datetime) -> Iterator[Notice]:
     Only once the distribution is closed, or ``PUSH_UNCOLLECTED_AFTER_MINUTES`` after its end, and only when no
     phone that ran it still holds unsent events: a hand-over not yet synced must not become a false alarm. Who came
     is decided once per distribution, from its hand-overs alone, and noted (``push_checks``); later runs in the
-    window only offer the messages already decided again, so a failed push is retried."""
+    window only offer again the messages decided whose push failed."""
     grace = timedelta(minutes=current_app.config["PUSH_UNCOLLECTED_AFTER_MINUTES"])
     ended = db.session.scalars(
         select(Distribution).where(
@@ -279,14 +306,15 @@ def member_uncollected(now: datetime) -> Iterator[Notice]:
             )
         )
     )
+    to_retry = _uncollected_to_retry(sorted(checked))
     for distribution in ended:
         if distribution.id in checked:
-            rows = _subscribed_orders(distribution, decided_only=True)
+            rows = to_retry.get(distribution.id, [])
             waiting = {row.order_id for row in rows}
         else:
             if _phones_still_holding_events(distribution):
                 continue
-            rows = _subscribed_orders(distribution, decided_only=False)
+            rows = _subscribed_orders(distribution)
             waiting = _not_collected(distribution, rows) if rows else set()
             _check_once("member_uncollected", distribution.id, now)
         by_order: dict[int, list] = {}
@@ -326,6 +354,7 @@ def volunteer_reminders(now: datetime) -> Iterator[Notice]:
         .join(User, User.id == distribution_volunteers.c.user_id)
         .join(PushSubscription, PushSubscription.user_id == User.id)
         .where(distribution_volunteers.c.distribution_id.in_(distributions), User.active.is_(True))
+        .where(_not_settled(_key("volunteer_reminder:", distribution_volunteers.c.distribution_id, User.id)))
         .order_by(distribution_volunteers.c.distribution_id, User.id, PushSubscription.id)
     ).all()
     grouped: dict[tuple[int, int], list] = {}

@@ -27,14 +27,13 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import utcnow
-from server.domain.notifications import Notice, Recipient, due_notices
+from server.domain.notifications import MAX_ATTEMPTS, Notice, Recipient, due_notices
 from server.extensions import db
 from server.models import NetworkSettings, PushDelivery, PushSubscription
 from server.push_keys import vapid_key
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
 TIMEOUT_SECONDS = 10
 GONE = (404, 410)
 

@@ -56,7 +56,7 @@ class PushDelivery(db.Model):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("push_subscriptions.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(160), index=True)  # the due notices' keys, looked up at once
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(12), default="sending")
+    status: Mapped[str] = mapped_column(String(12), default="sending", index=True)  # failures to retry are few
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     http_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)

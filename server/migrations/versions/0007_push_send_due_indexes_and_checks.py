@@ -35,10 +35,12 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_held_packs_distribution_id"), ["distribution_id"], unique=False)
     with op.batch_alter_table("push_deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_push_deliveries_key"), ["key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_push_deliveries_status"), ["status"], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table("push_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_push_deliveries_status"))
         batch_op.drop_index(batch_op.f("ix_push_deliveries_key"))
     with op.batch_alter_table("held_packs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_held_packs_distribution_id"))
