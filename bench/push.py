@@ -59,6 +59,11 @@ def sql(statement: str, **params) -> int:
     return result.rowcount
 
 
+def spread(seed: str) -> str:
+    """A number from 0 to 2^28 - 1 drawn from ``seed`` in SQL (md5): who orders, who subscribes, evenly everywhere."""
+    return f"('x' || substr(md5({seed}), 1, 7))::bit(28)::int"
+
+
 def uuid7_sql(seed: str) -> str:
     """A UUIDv7-shaped id (what ``sync.events`` accepts) from an md5 in SQL."""
     h = f"md5({seed})"
@@ -68,6 +73,8 @@ def uuid7_sql(seed: str) -> str:
 
 
 EVENT_ID = uuid7_sql("'e' || o.id")
+ORDERS = spread("h.id || ':' || d.id")  # 6 households in 10 order, at each distribution
+SUBSCRIBED = spread("'s' || id")  # 1 household in 5 subscribes
 
 
 def build(households: int, now: datetime, push_base: str) -> dict:
@@ -131,7 +138,7 @@ def build(households: int, now: datetime, push_base: str) -> dict:
         "INSERT INTO orders (distribution_id, household_id, share_percent, created_at) "
         "SELECT d.id, h.id, t.share_percent, d.starts_at - interval '5 days' FROM distributions d "
         "JOIN households h ON h.point_id = d.point_id JOIN tiers t ON t.id = h.tier_id "
-        "WHERE (h.id / 5 * 7 + h.id + d.id * 3) % 10 < 6"
+        f"WHERE {ORDERS} % 10 < 6"
     )
     sql(
         "INSERT INTO order_lines (order_id, product_id, quantity, unit_price_cents) "
@@ -193,10 +200,9 @@ def build(households: int, now: datetime, push_base: str) -> dict:
     sql(
         "INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, lang, household_id, created_at) "
         "SELECT md5('s' || id) || md5('t' || id), :base || '/push/bench-h' || id, 'B' || md5('k' || id), "
-        "md5('a' || id), 'fr', id, :now FROM households WHERE (id / :p) % 5 = 0",  # 1 in 5 at every point
+        f"md5('a' || id), 'fr', id, :now FROM households WHERE {SUBSCRIBED} % 5 = 0",
         base=push_base,
         now=now,
-        p=points,
     )
     sql(  # staff on their phones; volunteers on their point's first phone
         "INSERT INTO push_subscriptions (endpoint_hash, endpoint, p256dh, auth, lang, user_id, device_id, "
@@ -245,6 +251,9 @@ def build(households: int, now: datetime, push_base: str) -> dict:
         "ON s.user_id < 1000 OR s.user_id = 1000 + 5 * d.point_id",
     )
     step("subscriptions and two months of deliveries", clock)
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    step("ANALYZE", clock)
 
     held = db.session.scalars(
         select(Distribution).where(Distribution.ends_at > now, Distribution.starts_at < tomorrow + timedelta(days=1))
@@ -262,9 +271,6 @@ def build(households: int, now: datetime, push_base: str) -> dict:
         )
     db.session.commit()
     step(f"{2 * len(held)} packs held by the phones (today's and tomorrow's)", clock)
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
-    step("ANALYZE", clock)
     tables = ("households", "distributions", "orders", "order_lines", "events", "push_subscriptions")
     tables += ("push_deliveries", "conflicts", "held_packs")
     counts = {table: db.session.scalar(text(f"SELECT count(*) FROM {table}")) for table in tables}

@@ -14,7 +14,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Text, cast, func, literal_column, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import utcnow
@@ -62,9 +63,9 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
     )
 
 
-def _member_rows(distribution_ids: Sequence[int]):
+def _member_query(distribution_ids: Sequence[int]) -> Select:
     """The orders of these distributions with their households, tiers and lines: one statement."""
-    return db.session.execute(
+    return (
         select(
             Order.distribution_id,
             Household.id.label("member_id"),
@@ -87,8 +88,12 @@ def _member_rows(distribution_ids: Sequence[int]):
         .outerjoin(OrderLine, OrderLine.order_id == Order.id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
         .where(Order.distribution_id.in_(distribution_ids))
-        .order_by(Order.distribution_id, Order.id, OrderLine.id)
-    ).all()
+        .order_by(Order.distribution_id, Order.id, OrderLine.product_id)
+    )
+
+
+def _member_rows(distribution_ids: Sequence[int]):
+    return db.session.execute(_member_query(distribution_ids)).all()
 
 
 def expected_members(distribution_id: int) -> list[MemberData]:
@@ -120,15 +125,23 @@ def expected_members(distribution_id: int) -> list[MemberData]:
     ]
 
 
-def _balances(distribution_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Household id → account kind → balance in cents, for the households with an order in these distributions."""
+def _balance_query(distribution_ids: Sequence[int]) -> Select:
     ordering = select(Order.household_id).where(Order.distribution_id.in_(distribution_ids))
-    rows = db.session.execute(
-        select(Account.household_id, Account.kind, func.coalesce(func.sum(AccountMovement.amount_cents), 0))
+    return (
+        select(
+            Account.household_id,
+            Account.kind,
+            func.coalesce(func.sum(AccountMovement.amount_cents), 0).label("cents"),
+        )
         .outerjoin(AccountMovement, AccountMovement.account_id == Account.id)
         .where(Account.household_id.in_(ordering))
         .group_by(Account.household_id, Account.kind)
     )
+
+
+def _balances(distribution_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Household id → account kind → balance in cents, for the households with an order in these distributions."""
+    rows = db.session.execute(_balance_query(distribution_ids))
     found: dict[int, dict[str, int]] = defaultdict(dict)
     for household_id, kind, cents in rows:
         found[household_id][kind] = int(cents)
@@ -160,15 +173,47 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
     parts: dict[int, list[str]] = {}
     for row in db.session.execute(slots):
         parts[row[0]] = [shared, repr((row[0], row[1].isoformat(), row[2].isoformat(), *row[3:]))]
-    members: dict[int, list[int]] = defaultdict(list)
-    for row in _member_rows(list(parts)):
-        parts[row.distribution_id].append(repr(tuple(row)))
-        members[row.distribution_id].append(row.member_id)
-    balances = _balances(list(parts))
-    for distribution_id, member_ids in members.items():
-        held = sorted((m, sorted(balances.get(m, {}).items())) for m in set(member_ids))
-        parts[distribution_id].append(repr(held))
+    ids = list(parts)
+    if db.session.get_bind().dialect.name == "postgresql":
+        for distribution_id, *digests in db.session.execute(_digests_in_database(ids)):
+            parts[distribution_id].extend(str(digest) for digest in digests)
+    else:
+        members: dict[int, list[int]] = defaultdict(list)
+        for row in _member_rows(ids):
+            parts[row.distribution_id].append(repr(tuple(row)))
+            members[row.distribution_id].append(row.member_id)
+        balances = _balances(ids)
+        for distribution_id, member_ids in members.items():
+            held = sorted((m, sorted(balances.get(m, {}).items())) for m in set(member_ids))
+            parts[distribution_id].append(repr(held))
     return {key: hashlib.sha256("\n".join(lines).encode()).hexdigest() for key, lines in parts.items()}
+
+
+def _digests_in_database(distribution_ids: Sequence[int]) -> Select:
+    """PostgreSQL: (distribution id, MD5 of its members' rows, MD5 of their balances) for each distribution, the
+    rows hashed where they are (``string_agg`` of each row as text, in a fixed order): a few hundred rows cross
+    the wire instead of one per order line."""
+    members = _member_query(distribution_ids).order_by(None).subquery()
+    row_text = cast(tuple_(*[column for column in members.c if column.name != "distribution_id"]), Text)
+    in_order = aggregate_order_by(literal_column("','"), members.c.order_id, members.c.product_id)
+    member_digests = (
+        select(members.c.distribution_id, func.md5(func.string_agg(row_text, in_order)).label("digest"))
+        .group_by(members.c.distribution_id)
+        .subquery()
+    )
+    balances = _balance_query(distribution_ids).subquery()
+    balance_text = cast(tuple_(balances.c.household_id, balances.c.kind, balances.c.cents), Text)
+    balance_order = aggregate_order_by(literal_column("','"), balances.c.household_id, balances.c.kind)
+    balance_digests = (
+        select(Order.distribution_id, func.md5(func.string_agg(balance_text, balance_order)).label("digest"))
+        .join(balances, balances.c.household_id == Order.household_id)
+        .where(Order.distribution_id.in_(distribution_ids))
+        .group_by(Order.distribution_id)
+        .subquery()
+    )
+    return select(member_digests.c.distribution_id, member_digests.c.digest, balance_digests.c.digest).outerjoin(
+        balance_digests, balance_digests.c.distribution_id == member_digests.c.distribution_id
+    )
 
 
 def remember_held_pack(device: Device, distribution: Distribution, digest: str, inputs_digest: str) -> None:
