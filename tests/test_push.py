@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from server.clock import utcnow
 from server.domain import push_sending
@@ -621,3 +621,58 @@ def test_two_runs_at_once_send_each_notification_once(app, client, service, netw
         rows = db.session.execute(select(PushDelivery.key, PushDelivery.status, PushDelivery.attempts)).all()
     assert len(rows) == len(tokens) and {status for _key, status, _attempts in rows} == {"sent"}
     assert {attempts for row_key, _status, attempts in rows if row_key == key} == {2}
+
+
+# What a run reads.
+
+
+def test_a_run_with_nothing_due_reads_the_same_whatever_the_history(app, client, runner, service, network, slot):
+    """The rules read time windows through indexes: more past distributions, orders and conflicts do not add one
+    statement to a run, and no run reads the events of a distribution that did not just end."""
+    for name, token in network["tokens"].items():
+        member_subscribes(client, token, service.subscribe(name))
+    assert "3 sent" in send_due(runner, slot.day_before)
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    phone = volunteer_phone(app, network)
+    counts = []
+    for weeks in (1, 6):
+        added = []
+        with app.app_context():  # past distributions, each with its orders, a hand-over and an open conflict
+            point = db.session.get(Point, network["point"])
+            households = db.session.scalars(select(Household)).all()
+            for week in range(len(counts) + 1, weeks + 1):
+                past = Distribution(
+                    point=point, starts_at=slot.at(-7 * week, "17:30"), ends_at=slot.at(-7 * week, "19:30")
+                )
+                past.orders = [Order(household=h, share_percent=70) for h in households]
+                db.session.add(past)
+                db.session.flush()
+                db.session.add(
+                    Conflict(
+                        distribution_id=past.id,
+                        kind="double_handover",
+                        key=f"old:{past.id}",
+                        event_ids=[],
+                        detected_at=past.ends_at,
+                    )
+                )
+                added.append((past.id, past.orders[0].id))
+            db.session.commit()
+        for distribution_id, order_id in added:  # synced today, long after the distribution
+            handover = phone.record("handover", {"order_id": order_id, "outcome": "all"}, distribution_id)
+            assert phone.push([handover]).get_json()["results"][0]["status"] == "accepted"
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert "0 sent, 0 failed" in send_due(runner, slot.now(-1, "10:10"))
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        counts.append(len(statements))
+        assert not [s for s in statements if " events" in s]
+    assert counts[0] == counts[1]
