@@ -2,21 +2,35 @@
 as cron would, and a local push service (``tests/push_service.py``) that checks the VAPID signature and decrypts
 each message with the subscriber's private key, so the tests read exactly what the phone would show.
 
-Times: the network is in Europe/Paris; ``send-due --now`` sets the moment (the day before a distribution, quiet
-hours...). The texts are checked in the subscriber's language."""
+Times: the network is in Europe/Paris. The distribution is built relative to the clock (the day after tomorrow,
+17:30–19:30 in Paris), never on a written date; ``send-due --now`` sets the moment where that is the point of the test
+(the day before, quiet hours...), ``time_machine`` where the app must agree (``/api/me`` lists coming distributions).
+The texts are checked in the subscriber's language."""
 
 import os
 import socket
-from datetime import UTC, datetime, timedelta
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from babel.dates import format_date
+from sqlalchemy import event, func, select
 
 from server.clock import utcnow
+from server.domain import push_sending
+from server.domain.packs import distribution_pack, inputs_digests
 from server.extensions import db
 from server.models import (
+    Account,
+    AccountMovement,
+    Conflict,
     Distribution,
+    HeldPack,
     Household,
+    NetworkSettings,
     Order,
     OrderLine,
     Point,
@@ -31,9 +45,39 @@ from tests.helpers import csrf_token, sign_in_user, submit_form
 from tests.phones import enrol_phone
 from tests.push_service import PushService
 
-PARIS = "+0100"  # November: Paris is UTC+1
-DAY_BEFORE = f"2026-11-23T10:00:00{PARIS}"
-TOMORROW_17_30 = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The distribution's day, two days after the clock's today in Paris, and moments around it."""
+
+    day: date
+
+    def at(self, days: int, hhmm: str) -> datetime:
+        """``days`` after the distribution's day (-1: the day before), at ``hhmm`` Paris time, as aware UTC."""
+        return datetime.combine(self.day + timedelta(days=days), time.fromisoformat(hhmm), PARIS).astimezone(UTC)
+
+    def now(self, days: int, hhmm: str) -> str:
+        """The same moment as ``send-due --now`` takes it (ISO 8601 with the Paris offset)."""
+        return self.at(days, hhmm).astimezone(PARIS).isoformat(timespec="seconds")
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.at(0, "17:30")
+
+    @property
+    def day_before(self) -> str:
+        return self.now(-1, "10:00")
+
+    def spelled(self, locale: str) -> str:
+        """ "mardi 24 novembre", "Tuesday 24 November": the day as the notifications write it."""
+        return format_date(self.day, "EEEE d MMMM", locale=locale)
+
+
+@pytest.fixture
+def slot() -> Slot:
+    return Slot(utcnow().astimezone(PARIS).date() + timedelta(days=2))
 
 
 @pytest.fixture
@@ -56,15 +100,15 @@ def service(app, push_service) -> PushService:
 
 
 @pytest.fixture
-def network(app) -> dict:
-    """A point, tomorrow's distribution (17:30–19:30) with three orders; a volunteer and a coordinator of the
+def network(app, slot) -> dict:
+    """A point, the distribution of ``slot`` (17:30–19:30) with three orders; a volunteer and a coordinator of the
     point, an admin, and a coordinator of another point."""
     with app.app_context():
         point, elsewhere = Point(name="Maison de quartier du Luzard", town="Noisiel"), Point(name="Lognes", town="L")
         solidaire = Tier(name="Solidaire", share_percent=70)
         basket = Product(code="LEG-M", name="Panier de légumes M", unit_price_cents=1500)
         eggs = Product(code="OEUF-6", name="Œufs ×6", unit_price_cents=270)
-        distribution = Distribution(point=point, starts_at=TOMORROW_17_30, ends_at=TOMORROW_17_30 + timedelta(hours=2))
+        distribution = Distribution(point=point, starts_at=slot.starts_at, ends_at=slot.at(0, "19:30"))
         people = {
             name: Household(
                 first_name=name, last_name="Martin", tier=solidaire, point=point, page_token=f"page-token-of-member-{i}"
@@ -145,57 +189,57 @@ def test_a_configured_key_is_used_rather_than_a_file(app_config):
 # Members.
 
 
-def test_members_get_the_reminder_the_day_before_in_their_language(app, client, runner, service, network):
+def test_members_get_the_reminder_the_day_before_in_their_language(app, client, runner, service, network, slot):
     elodie, awa = service.subscribe("Élodie"), service.subscribe("Awa")
     assert member_subscribes(client, network["tokens"]["Élodie"], elodie).status_code == 201
     assert member_subscribes(client, network["tokens"]["Awa"], awa, "en").status_code == 201
 
-    assert send_due(runner, f"2026-11-22T10:00:00{PARIS}").endswith(
-        "0 sent, 0 failed, 0 subscriptions gone, 0 already sent.\n"
-    )
-    output = send_due(runner, DAY_BEFORE)
+    assert send_due(runner, slot.now(-2, "10:00")).endswith("0 sent, 0 failed, 0 subscriptions gone, 0 already sent.\n")
+    output = send_due(runner, slot.day_before)
     assert "2 sent, 0 failed" in output
     by_name = {delivery.subscription_name: delivery for delivery in service.received}
     french, english = by_name["Élodie"].json(), by_name["Awa"].json()
     assert french["title"] == "Votre retrait demain"
-    assert french["body"].startswith("Demain, mardi 24 novembre, 17:30–19:30 à Maison de quartier du Luzard : ")
+    assert french["body"].startswith(f"Demain, {slot.spelled('fr')}, 17:30–19:30 à Maison de quartier du Luzard : ")
     assert "1 × Panier de légumes M, 2 × Œufs ×6" in french["body"] and "14,28" in french["body"]
     assert french["url"] == "http://localhost:5000/m/page-token-of-member-0"
     assert english["title"] == "Your pick-up tomorrow"
-    assert english["body"].startswith("Tomorrow, Tuesday 24 November, 17:30–19:30 at Maison de quartier du Luzard: ")
+    assert english["body"].startswith(f"Tomorrow, {slot.spelled('en')}, 17:30–19:30 at Maison de quartier du Luzard: ")
     assert english["lang"] == "en" and english["tag"] == f"member_reminder:{network['orders']['Awa']}"
     delivery = by_name["Élodie"]
     assert delivery.claims["sub"] == "mailto:coord@example.org" and delivery.claims["aud"] == service.base_url
-    assert 0 < delivery.ttl <= 32 * 3600  # until the distribution starts
+    assert 0 < delivery.ttl <= 33 * 3600  # until the distribution starts
     assert service.rejected == []
 
     # Cron runs again and again: nobody gets it twice.
-    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, DAY_BEFORE)
+    assert "0 sent, 0 failed, 0 subscriptions gone, 0 already sent." in send_due(runner, slot.day_before)
     assert len(service.received) == 2
 
 
-def test_quiet_hours_hold_notifications_back(app, client, runner, service, network):
+def test_quiet_hours_hold_notifications_back(app, client, runner, service, network, slot):
     member_subscribes(client, network["tokens"]["Élodie"], service.subscribe())
-    assert send_due(runner, f"2026-11-23T22:30:00{PARIS}") == "Quiet hours: nothing sent before 08:00.\n"
-    assert send_due(runner, f"2026-11-23T07:59:00{PARIS}") == "Quiet hours: nothing sent before 08:00.\n"
+    assert send_due(runner, slot.now(-1, "22:30")) == "Quiet hours: nothing sent before 08:00.\n"
+    assert send_due(runner, slot.now(-1, "07:59")) == "Quiet hours: nothing sent before 08:00.\n"
     assert service.received == [] and count(app, PushDelivery) == 0
-    assert "1 sent" in send_due(runner, f"2026-11-23T08:00:00{PARIS}")
+    assert "1 sent" in send_due(runner, slot.now(-1, "08:00"))
 
 
-def test_no_quiet_hours_when_configured_empty(app, client, runner, service, network):
+def test_no_quiet_hours_when_configured_empty(app, client, runner, service, network, slot):
     app.config["PUSH_QUIET_HOURS"] = ""
     member_subscribes(client, network["tokens"]["Élodie"], service.subscribe())
-    assert "1 sent" in send_due(runner, f"2026-11-23T23:30:00{PARIS}")
+    assert "1 sent" in send_due(runner, slot.now(-1, "23:30"))
 
 
-def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(app, client, runner, service, network):
+def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(
+    app, client, runner, service, network, slot
+):
     gone, failing, fine = service.subscribe("gone"), service.subscribe("failing"), service.subscribe("fine")
     for name, subscription in zip(["Élodie", "Awa", "Bruno"], [gone, failing, fine], strict=True):
         member_subscribes(client, network["tokens"][name], subscription)
     service.unsubscribe(gone)  # the member uninstalled the app: 410 Gone
     service.answer(failing, 500)  # that push service is down
 
-    output = send_due(runner, DAY_BEFORE)
+    output = send_due(runner, slot.day_before)
     assert "1 sent, 1 failed, 1 subscriptions gone" in output
     assert [delivery.subscription_name for delivery in service.received] == ["fine"]
     with app.app_context():
@@ -204,12 +248,12 @@ def test_a_gone_subscription_is_removed_and_a_failing_service_blocks_nobody(app,
 
     # The push service is back: the failed one goes out, once; the others are not sent again.
     service.answer(failing, None)
-    assert "1 sent, 0 failed, 0 subscriptions gone, 1 already sent." in send_due(runner, DAY_BEFORE)
+    assert "1 sent, 0 failed, 0 subscriptions gone, 0 already sent." in send_due(runner, slot.day_before)
     assert sorted(d.subscription_name for d in service.received) == ["failing", "fine"]
-    assert "0 sent" in send_due(runner, DAY_BEFORE)
+    assert "0 sent" in send_due(runner, slot.day_before)
 
 
-def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client, runner, service, network):
+def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client, runner, service, network, slot):
     with socket.socket() as closed:  # a port nobody listens on
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
@@ -217,24 +261,24 @@ def test_an_unreachable_push_service_is_retried_three_times_at_most(app, client,
     dead = service.subscribe("dead").as_json() | {"endpoint": f"http://127.0.0.1:{port}/push/x"}
     client.post(f"/m/{network['tokens']['Élodie']}/push", json={"subscription": dead, "lang": "fr"})
     member_subscribes(client, network["tokens"]["Awa"], service.subscribe("alive"))
-    first = send_due(runner, DAY_BEFORE)
+    first = send_due(runner, slot.day_before)
     assert "1 sent, 1 failed" in first and "ConnectionError" in first
-    assert "0 sent, 1 failed" in send_due(runner, DAY_BEFORE)
-    assert "0 sent, 1 failed" in send_due(runner, DAY_BEFORE)
-    assert "0 sent, 0 failed, 0 subscriptions gone, 2 already sent." in send_due(runner, DAY_BEFORE)
+    assert "0 sent, 1 failed" in send_due(runner, slot.day_before)
+    assert "0 sent, 1 failed" in send_due(runner, slot.day_before)
+    assert "0 sent, 0 failed, 0 subscriptions gone, 0 already sent." in send_due(runner, slot.day_before)
     with app.app_context():
         attempts = db.session.scalar(select(PushDelivery.attempts).where(PushDelivery.status == "failed"))
     assert attempts == 3
 
 
-def test_a_member_who_turns_notifications_off_gets_nothing(app, client, runner, service, network):
+def test_a_member_who_turns_notifications_off_gets_nothing(app, client, runner, service, network, slot):
     subscription = service.subscribe()
     token = network["tokens"]["Élodie"]
     member_subscribes(client, token, subscription)
     assert client.delete(f"/m/{token}/push", json={"endpoint": subscription.endpoint}).status_code == 204
     assert client.delete(f"/m/{token}/push", json={"endpoint": subscription.endpoint}).status_code == 404
     assert count(app, PushSubscription) == 0
-    assert "0 sent" in send_due(runner, DAY_BEFORE) and service.received == []
+    assert "0 sent" in send_due(runner, slot.day_before) and service.received == []
 
 
 def test_subscriptions_are_checked(app, client, service, network):
@@ -267,8 +311,10 @@ def test_at_closing_a_member_who_did_not_come_hears_their_basket_waits(app, clie
         distribution.starts_at, distribution.ends_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(minutes=30)
         db.session.commit()
         ends_at = distribution.ends_at
+    subscribed = {}
     for name in ("Élodie", "Awa", "Bruno"):
-        member_subscribes(client, network["tokens"][name], service.subscribe(name))
+        subscribed[name] = service.subscribe(name)
+        member_subscribes(client, network["tokens"][name], subscribed[name])
     phone = enrol_phone(app, [network["point"]], network["users"]["volunteer"])
     pack = phone.client.get(f"/api/distributions/{network['distribution']}/pack", headers=phone.headers)
     assert pack.status_code == 200
@@ -289,6 +335,9 @@ def test_at_closing_a_member_who_did_not_come_hears_their_basket_waits(app, clie
     assert phone.push([refused]).status_code == 200
     phone.client.get("/api/device", headers=phone.headers | {"X-Comptoir-Pending": "0"})
 
+    service.answer(subscribed["Awa"], 500)  # decided now, but her push service is down: retried by the next run
+    assert "0 sent, 1 failed" in send_due(runner, after_closing)
+    service.answer(subscribed["Awa"], None)
     assert "1 sent" in send_due(runner, after_closing)
     [delivery] = service.received
     assert delivery.subscription_name == "Awa"  # Élodie collected, Bruno refused his basket
@@ -313,7 +362,10 @@ def phone_subscribes(phone, subscription, lang: str = "fr"):
     )
 
 
-def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(app, client, runner, service, network):
+def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(
+    app, client, runner, service, network, slot, time_machine
+):
+    time_machine.move_to(slot.at(-1, "10:00"), tick=True)  # the day before: the app lists it, cron reminds
     sign_in_user(app, client, network["users"]["coordinator"])
     url = f"/admin/distributions/{network['distribution']}/volunteers"
     page = client.get(url).get_data(as_text=True)
@@ -329,7 +381,7 @@ def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(app, client, r
     me = phone.client.get("/api/me", headers=phone.headers).get_json()
     assert [d["assigned"] for d in me["distributions"]] == [True]
 
-    assert "1 sent" in send_due(runner, DAY_BEFORE)
+    assert "1 sent" in send_due(runner)
     [delivery] = service.received
     assert delivery.json()["title"] == "Distribution demain"
     assert "Vous êtes inscrit·e à la distribution de Maison de quartier du Luzard, demain" in delivery.json()["body"]
@@ -353,25 +405,78 @@ def test_the_volunteer_api_needs_a_shift(app, client, service, network):
     assert answer.status_code == 401 and answer.get_json()["error"]["reason"] == "shift_required"
 
 
-def test_a_pack_changed_after_the_download_is_announced_once(app, runner, service, network):
+def test_a_pack_changed_after_the_download_is_announced_once(app, runner, service, network, slot):
     phone = volunteer_phone(app, network)
     phone_subscribes(phone, service.subscribe("Victor"))
     pack_url = f"/api/distributions/{network['distribution']}/pack"
     assert phone.client.get(pack_url, headers=phone.headers).status_code == 200
-    assert "0 sent" in send_due(runner, DAY_BEFORE)  # the pack it holds is the current one
+    assert "0 sent" in send_due(runner, slot.day_before)  # the pack it holds is the current one
     with app.app_context():
         line = db.session.scalar(select(OrderLine).where(OrderLine.product_id == network["basket"]))
         line.quantity = 2
         db.session.commit()
 
-    output = send_due(runner, f"2026-11-24T09:00:00{PARIS}")  # the day of the distribution
+    output = send_due(runner, slot.now(0, "09:00"))  # the day of the distribution
     assert "1 sent" in output
     [delivery] = service.received
     assert delivery.json()["title"] == "Distribution mise à jour"
-    assert delivery.json()["body"].startswith("La distribution de Maison de quartier du Luzard du mardi 24 novembre")
-    assert "0 sent" in send_due(runner, f"2026-11-24T09:05:00{PARIS}")
+    assert delivery.json()["body"].startswith(
+        f"La distribution de Maison de quartier du Luzard du {slot.spelled('fr')}"
+    )
+    assert "0 sent" in send_due(runner, slot.now(0, "09:05"))
     assert phone.client.get(pack_url, headers=phone.headers).status_code == 200  # downloaded again
-    assert "0 sent" in send_due(runner, f"2026-11-24T09:10:00{PARIS}")
+    assert "0 sent" in send_due(runner, slot.now(0, "09:10"))
+
+    # A change the pack does not show (it names members "Élodie M."): nothing sent, and the copy is noted as
+    # current for the new inputs, so later runs do not build the pack again.
+    with app.app_context():
+        held_inputs = db.session.scalar(select(HeldPack.inputs_digest))
+        db.session.get(Household, db.session.scalar(select(Order.household_id))).last_name = "Moreau"
+        db.session.commit()
+    assert "0 sent" in send_due(runner, slot.now(0, "09:20"))
+    with app.app_context():
+        assert db.session.scalar(select(HeldPack.inputs_digest)) not in (held_inputs, None)
+    assert len(service.received) == 1
+
+
+PACK_EDITS = {  # what a pack carries, changed one at a time
+    "order line": lambda s, n: setattr(s.scalar(select(OrderLine)), "quantity", 3),
+    "member name": lambda s, n: setattr(s.get(Household, n["household"]), "first_name", "Élodie-Marie"),
+    "member status": lambda s, n: setattr(s.get(Household, n["household"]), "status", "suspended"),
+    "ticket revoked": lambda s, n: setattr(s.get(Household, n["household"]), "ticket_min_serial", 2),
+    "tier": lambda s, n: setattr(s.scalar(select(Tier)), "name", "Solidaire +"),
+    "product name": lambda s, n: setattr(s.get(Product, n["basket"]), "name", "Panier de légumes L"),
+    "balance": lambda s, n: s.add(
+        AccountMovement(
+            account=Account(household_id=n["household"], kind="prepaid"), amount_cents=500, reason="Versement"
+        )
+    ),
+    "network": lambda s, n: setattr(NetworkSettings.current(), "name", "Autre réseau"),
+    "point": lambda s, n: setattr(s.get(Point, n["point"]), "address", "1 rue du Luzard"),
+    "distribution": lambda s, n: setattr(s.get(Distribution, n["distribution"]), "status", "open"),
+}
+
+
+@pytest.mark.parametrize("edit", PACK_EDITS)
+def test_every_change_of_a_pack_changes_the_digest_of_its_inputs(app, network, edit):
+    """The "pack changed" check builds a pack only when its inputs' digest changed: whatever changes the pack must
+    change that digest too."""
+    distribution_id = network["distribution"]
+    with app.app_context():
+        NetworkSettings.current()
+        db.session.commit()
+        household = db.session.scalar(select(Order.household_id).where(Order.id == network["orders"]["Élodie"]))
+        before = inputs_digests([distribution_id])[distribution_id], pack_digest(distribution_id)
+        assert inputs_digests([distribution_id])[distribution_id] == before[0]  # the same reads, the same digest
+        PACK_EDITS[edit](db.session, network | {"household": household})
+        db.session.commit()
+        after = inputs_digests([distribution_id])[distribution_id], pack_digest(distribution_id)
+    assert after[1] != before[1], "the edit changes the pack"
+    assert after[0] != before[0]
+
+
+def pack_digest(distribution_id: int) -> str:
+    return distribution_pack(db.session.get(Distribution, distribution_id)).digest
 
 
 # Coordinators and admins.
@@ -397,6 +502,14 @@ def test_coordinators_and_admins_hear_of_a_new_conflict(app, runner, service, ne
         event = volunteer.record("handover", {"order_id": order, "outcome": "all"}, network["distribution"])
         assert volunteer.push([event]).status_code == 200
 
+    # The run reads the ``conflicts`` table, never a log: the conflict is stored where it is found (the log read by
+    # the coordinator here; where the events arrive once uploads store their conflicts).
+    coordinator = app.test_client()
+    sign_in_user(app, coordinator, network["users"]["coordinator"])
+    assert coordinator.get(f"/admin/distributions/{network['distribution']}/log").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Conflict)) == 1
+
     app.config["PUSH_QUIET_HOURS"] = ""
     assert "2 sent" in send_due(runner)
     assert sorted(d.subscription_name for d in service.received) == ["admin", "coordinator"]
@@ -414,8 +527,8 @@ def test_a_phone_silent_with_unsent_events_is_reported(app, runner, service, net
     phone.client.get("/api/device", headers=phone.headers | {"X-Comptoir-Pending": "4"})
     coordinator.client.get("/api/device", headers=coordinator.headers | {"X-Comptoir-Pending": "0"})
     app.config["PUSH_QUIET_HOURS"] = ""
-    soon = (datetime.now(UTC) + timedelta(minutes=90)).isoformat(timespec="seconds")
-    later = (datetime.now(UTC) + timedelta(hours=3)).isoformat(timespec="seconds")
+    soon = (utcnow() + timedelta(minutes=90)).isoformat(timespec="seconds")
+    later = (utcnow() + timedelta(hours=3)).isoformat(timespec="seconds")
     assert "0 sent" in send_due(runner, soon)  # 2 hours by default
     assert "1 sent" in send_due(runner, later)
     [delivery] = service.received
@@ -446,3 +559,120 @@ def test_the_admin_lists_subscriptions_per_person_and_removes_one(app, client, s
         answer = client_.post(f"/admin/notifications/{member_sub}/delete", data={"csrf_token": token})
         assert answer.status_code == status
     assert count(app, PushSubscription) == 1
+
+
+# Two runs at once.
+
+
+def test_two_runs_at_once_send_each_notification_once(app, client, service, network, slot):
+    """Two cron runs started together, each in its own thread with its own database connection, against the local
+    push service: every reminder arrives once, and the one a previous run failed to send is retried by one run."""
+    with app.app_context():
+        NetworkSettings.current()  # a network has its settings row (two runs creating it would clash instead)
+        point = db.session.get(Point, network["point"])
+        distribution = db.session.get(Distribution, network["distribution"])
+        tier = db.session.scalar(select(Tier))
+        more = [
+            Household(
+                first_name=f"Membre {i}",
+                last_name="Durand",
+                tier=tier,
+                point=point,
+                page_token=f"page-token-of-another-{i:02d}",
+            )
+            for i in range(20)
+        ]
+        db.session.add_all(Order(distribution=distribution, household=h, share_percent=70) for h in more)
+        db.session.commit()
+        tokens = [*network["tokens"].values(), *(h.page_token for h in more)]
+    names = [f"member {i}" for i in range(len(tokens))]
+    for token, name in zip(tokens, names, strict=True):
+        assert member_subscribes(client, token, service.subscribe(name)).status_code == 201
+    with app.app_context():  # what a previous run left when Élodie's push service failed
+        elodie = db.session.scalar(select(PushSubscription.id).order_by(PushSubscription.id))
+        key = f"member_reminder:{network['orders']['Élodie']}"
+        db.session.add(
+            PushDelivery(subscription_id=elodie, key=key, kind="member_reminder", status="failed", attempts=1)
+        )
+        db.session.commit()
+
+    reports, errors = [], []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                reports.append(push_sending.send_due(slot.at(-1, "10:00")))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert Counter(delivery.subscription_name for delivery in service.received) == Counter(names)
+    assert service.rejected == []
+    assert sum(report.counts["sent"] for report in reports) == len(tokens)
+    assert all(report.counts["failed"] == 0 for report in reports)
+    with app.app_context():
+        rows = db.session.execute(select(PushDelivery.key, PushDelivery.status, PushDelivery.attempts)).all()
+    assert len(rows) == len(tokens) and {status for _key, status, _attempts in rows} == {"sent"}
+    assert {attempts for row_key, _status, attempts in rows if row_key == key} == {2}
+
+
+# What a run reads.
+
+
+def test_a_run_with_nothing_due_reads_the_same_whatever_the_history(app, client, runner, service, network, slot):
+    """The rules read time windows through indexes: more past distributions, orders and conflicts do not add one
+    statement to a run, and no run reads the events of a distribution that did not just end."""
+    for name, token in network["tokens"].items():
+        member_subscribes(client, token, service.subscribe(name))
+    assert "3 sent" in send_due(runner, slot.day_before)
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    phone = volunteer_phone(app, network)
+    counts = []
+    for weeks in (1, 6):
+        added = []
+        with app.app_context():  # past distributions, each with its orders, a hand-over and an open conflict
+            point = db.session.get(Point, network["point"])
+            households = db.session.scalars(select(Household)).all()
+            for week in range(len(counts) + 1, weeks + 1):
+                past = Distribution(
+                    point=point, starts_at=slot.at(-7 * week, "17:30"), ends_at=slot.at(-7 * week, "19:30")
+                )
+                past.orders = [Order(household=h, share_percent=70) for h in households]
+                db.session.add(past)
+                db.session.flush()
+                db.session.add(
+                    Conflict(
+                        distribution_id=past.id,
+                        kind="double_handover",
+                        key=f"old:{past.id}",
+                        event_ids=[],
+                        detected_at=past.ends_at,
+                    )
+                )
+                added.append((past.id, past.orders[0].id))
+            db.session.commit()
+        for distribution_id, order_id in added:  # synced today, long after the distribution
+            handover = phone.record("handover", {"order_id": order_id, "outcome": "all"}, distribution_id)
+            assert phone.push([handover]).get_json()["results"][0]["status"] == "accepted"
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert "0 sent, 0 failed" in send_due(runner, slot.now(-1, "10:10"))
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        counts.append(len(statements))
+        assert not [s for s in statements if " events" in s]
+    assert counts[0] == counts[1]

@@ -15,7 +15,7 @@ from server.api.auth import current_device, require_distribution
 from server.api.openapi import described
 from server.auth.access import shift_required
 from server.domain.packs import distribution_pack as build_distribution_pack
-from server.domain.packs import remember_held_pack
+from server.domain.packs import inputs_digests, remember_held_pack
 from sync.pack import Pack
 
 GZIP_LEVEL = 6  # 1,000 members: 41 KB in 4 ms; level 9 gives 38 KB in 16 ms, level 1 62 KB in 1.5 ms
@@ -46,8 +46,9 @@ def already_has(if_none_match: ETags, digest: str) -> bool:
 def distribution_pack(distribution_id: int):
     """The pack of a distribution this device and volunteer may run; ``304`` when ``If-None-Match`` names it."""
     distribution = require_distribution(distribution_id)
+    inputs = inputs_digests([distribution.id])[distribution.id]  # first: a change after it shows at the next check
     pack = build_distribution_pack(distribution)
-    remember_held_pack(current_device(), distribution, pack.digest)
+    remember_held_pack(current_device(), distribution, pack.digest, inputs)
     gzipped = wants_gzip()
     if already_has(request.if_none_match, pack.digest):
         response = current_app.response_class(status=304)

@@ -4,11 +4,18 @@ The pack's rules (display names, amounts due, the canonical bytes and ETag) are 
 gathers plain data for it. Queries, for any number of members: the point, the network settings, the ticket keys,
 the revocation list, the orders with their households, tiers and lines (one statement, so lines and orders always
 agree), and the balances of those households (one grouped statement). See ``docs/packs.md``.
+
+``inputs_digests`` hashes those same reads, for many distributions at once and without building the packs: the
+"pack changed" notification (``server.domain.notifications``) builds a pack only when its inputs changed since the
+phone downloaded it.
 """
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Text, cast, func, literal_column, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import utcnow
@@ -24,11 +31,12 @@ from server.models import (
     NetworkSettings,
     Order,
     OrderLine,
+    Point,
     Product,
     Tier,
 )
 from server.ticket_keys import public_keys
-from sync.pack import BuiltPack, LineData, MemberData, build_pack
+from sync.pack import FORMAT_VERSION, BuiltPack, LineData, MemberData, build_pack
 
 
 def distribution_pack(distribution: Distribution) -> BuiltPack:
@@ -55,10 +63,11 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
     )
 
 
-def expected_members(distribution_id: int) -> list[MemberData]:
-    """Every household with an order in the distribution, with its order lines and balances (two queries)."""
-    rows = db.session.execute(
+def _member_query(distribution_ids: Sequence[int]) -> Select:
+    """The orders of these distributions with their households, tiers and lines: one statement."""
+    return (
         select(
+            Order.distribution_id,
             Household.id.label("member_id"),
             Household.first_name,
             Household.last_name,
@@ -78,9 +87,19 @@ def expected_members(distribution_id: int) -> list[MemberData]:
         .join(Tier, Tier.id == Household.tier_id)
         .outerjoin(OrderLine, OrderLine.order_id == Order.id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
-        .where(Order.distribution_id == distribution_id)
-    ).all()
-    balances = _balances(distribution_id)
+        .where(Order.distribution_id.in_(distribution_ids))
+        .order_by(Order.distribution_id, Order.id, OrderLine.product_id)
+    )
+
+
+def _member_rows(distribution_ids: Sequence[int]):
+    return db.session.execute(_member_query(distribution_ids)).all()
+
+
+def expected_members(distribution_id: int) -> list[MemberData]:
+    """Every household with an order in the distribution, with its order lines and balances (two queries)."""
+    rows = _member_rows([distribution_id])
+    balances = _balances([distribution_id])
     first_rows = {}  # member id → the first row of its order (one order per member and distribution)
     lines: dict[int, list[LineData]] = defaultdict(list)
     for row in rows:
@@ -106,28 +125,109 @@ def expected_members(distribution_id: int) -> list[MemberData]:
     ]
 
 
-def _balances(distribution_id: int) -> dict[int, dict[str, int]]:
-    """Household id → account kind → balance in cents, for the households with an order in the distribution."""
-    rows = db.session.execute(
-        select(Account.household_id, Account.kind, func.coalesce(func.sum(AccountMovement.amount_cents), 0))
-        .join(Order, Order.household_id == Account.household_id)
+def _balance_query(distribution_ids: Sequence[int]) -> Select:
+    ordering = select(Order.household_id).where(Order.distribution_id.in_(distribution_ids))
+    return (
+        select(
+            Account.household_id,
+            Account.kind,
+            func.coalesce(func.sum(AccountMovement.amount_cents), 0).label("cents"),
+        )
         .outerjoin(AccountMovement, AccountMovement.account_id == Account.id)
-        .where(Order.distribution_id == distribution_id)
+        .where(Account.household_id.in_(ordering))
         .group_by(Account.household_id, Account.kind)
     )
+
+
+def _balances(distribution_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Household id → account kind → balance in cents, for the households with an order in these distributions."""
+    rows = db.session.execute(_balance_query(distribution_ids))
     found: dict[int, dict[str, int]] = defaultdict(dict)
     for household_id, kind, cents in rows:
         found[household_id][kind] = int(cents)
     return found
 
 
-def remember_held_pack(device: Device, distribution: Distribution, digest: str) -> None:
-    """Note which version of the pack ``device`` now holds (for the "pack changed" notification), and commit."""
+def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
+    """Distribution id → SHA-256 of everything its pack is built from, read as ``distribution_pack`` reads it (the
+    network, the ticket keys and revocation list once; the orders of all these distributions in one statement,
+    their balances in another), without building a pack: about a tenth of the time. Equal inputs give an equal
+    pack; a pack that changed has different inputs."""
+    if not distribution_ids:
+        return {}
+    settings = NetworkSettings.current()
+    shared = repr(
+        (
+            FORMAT_VERSION,
+            (settings.name, settings.currency, settings.timezone, list(settings.payment_methods)),
+            sorted(public_keys().items()),
+            sorted(revocation_list().items()),
+        )
+    )
+    slots = (
+        select(Distribution.id, Distribution.starts_at, Distribution.ends_at, Distribution.status)
+        .add_columns(Point.id, Point.name, Point.town, Point.address)
+        .join(Point, Point.id == Distribution.point_id)
+        .where(Distribution.id.in_(distribution_ids))
+    )
+    parts: dict[int, list[str]] = {}
+    for row in db.session.execute(slots):
+        parts[row[0]] = [shared, repr((row[0], row[1].isoformat(), row[2].isoformat(), *row[3:]))]
+    ids = list(parts)
+    if db.session.get_bind().dialect.name == "postgresql":
+        for distribution_id, *digests in db.session.execute(_digests_in_database(ids)):
+            parts[distribution_id].extend(str(digest) for digest in digests)
+    else:
+        members: dict[int, list[int]] = defaultdict(list)
+        for row in _member_rows(ids):
+            parts[row.distribution_id].append(repr(tuple(row)))
+            members[row.distribution_id].append(row.member_id)
+        balances = _balances(ids)
+        for distribution_id, member_ids in members.items():
+            held = sorted((m, sorted(balances.get(m, {}).items())) for m in set(member_ids))
+            parts[distribution_id].append(repr(held))
+    return {key: hashlib.sha256("\n".join(lines).encode()).hexdigest() for key, lines in parts.items()}
+
+
+def _digests_in_database(distribution_ids: Sequence[int]) -> Select:
+    """PostgreSQL: (distribution id, MD5 of its members' rows, MD5 of their balances) for each distribution, the
+    rows hashed where they are (``string_agg`` of each row as text, in a fixed order): a few hundred rows cross
+    the wire instead of one per order line."""
+    members = _member_query(distribution_ids).order_by(None).subquery()
+    row_text = cast(tuple_(*[column for column in members.c if column.name != "distribution_id"]), Text)
+    in_order = aggregate_order_by(literal_column("','"), members.c.order_id, members.c.product_id)
+    member_digests = (
+        select(members.c.distribution_id, func.md5(func.string_agg(row_text, in_order)).label("digest"))
+        .group_by(members.c.distribution_id)
+        .subquery()
+    )
+    balances = _balance_query(distribution_ids).subquery()
+    balance_text = cast(tuple_(balances.c.household_id, balances.c.kind, balances.c.cents), Text)
+    balance_order = aggregate_order_by(literal_column("','"), balances.c.household_id, balances.c.kind)
+    balance_digests = (
+        select(Order.distribution_id, func.md5(func.string_agg(balance_text, balance_order)).label("digest"))
+        .join(balances, balances.c.household_id == Order.household_id)
+        .where(Order.distribution_id.in_(distribution_ids))
+        .group_by(Order.distribution_id)
+        .subquery()
+    )
+    return select(member_digests.c.distribution_id, member_digests.c.digest, balance_digests.c.digest).outerjoin(
+        balance_digests, balance_digests.c.distribution_id == member_digests.c.distribution_id
+    )
+
+
+def remember_held_pack(device: Device, distribution: Distribution, digest: str, inputs_digest: str) -> None:
+    """Note which version of the pack ``device`` now holds, and the digest of the inputs it was built from (read
+    *before* the pack, so that a change in between shows at the next "pack changed" check), and commit."""
     held = db.session.get(HeldPack, (device.id, distribution.id))
     if held is None:
-        db.session.add(HeldPack(device_id=device.id, distribution_id=distribution.id, digest=digest))
-    elif held.digest != digest:
-        held.digest, held.fetched_at = digest, utcnow()
+        db.session.add(
+            HeldPack(device_id=device.id, distribution_id=distribution.id, digest=digest, inputs_digest=inputs_digest)
+        )
+    elif held.digest != digest or held.inputs_digest != inputs_digest:
+        if held.digest != digest:
+            held.fetched_at = utcnow()
+        held.digest, held.inputs_digest = digest, inputs_digest
     else:
         return
     try:

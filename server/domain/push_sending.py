@@ -2,9 +2,14 @@
 hours, each send on its own so that one failing push service never holds up the others.
 
 A delivery row is committed *before* its push leaves: a run that dies mid-send never sends it again (at most once,
-as people expect of reminders). A push service that fails (5xx, 429, timeout, refused connection) leaves the row
-``failed``; later runs retry it while the notice is still due, up to ``MAX_ATTEMPTS``. 404 and 410 mean the
-browser unsubscribed: the subscription is removed.
+as people expect of reminders). That row is the claim: its unique (subscription, key) lets one run insert it and
+makes any other run, at the same moment or later, fail to, on SQLite and PostgreSQL alike; a retry takes a failed
+row back with one conditional ``UPDATE``, which only one run can win. Before claiming, one read per 500 keys leaves
+out what was already sent, so a run with nothing new does no write at all.
+
+A push service that fails (5xx, 429, timeout, refused connection) leaves the row ``failed``; later runs retry it
+while the notice is still due, up to ``MAX_ATTEMPTS``. 404 and 410 mean the browser unsubscribed: the subscription
+is removed.
 """
 
 import json
@@ -18,18 +23,17 @@ import requests
 from flask import current_app
 from flask_babel import force_locale
 from pywebpush import WebPushException, webpush
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import utcnow
-from server.domain.notifications import Notice, due_notices
+from server.domain.notifications import MAX_ATTEMPTS, Notice, Recipient, due_notices
 from server.extensions import db
 from server.models import NetworkSettings, PushDelivery, PushSubscription
 from server.push_keys import vapid_key
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
 TIMEOUT_SECONDS = 10
 GONE = (404, 410)
 
@@ -70,7 +74,27 @@ def quiet_until(now: datetime) -> time | None:
     return end if inside else None
 
 
-def _claim(subscription: PushSubscription, notice: Notice) -> bool:
+CHUNK = 500  # keys per IN (…) query
+
+
+def _settled(notices: list[Notice]) -> set[tuple[int, str]]:
+    """The (subscription, key) pairs of ``notices`` that no run may send any more: sent, being sent, or failed
+    ``MAX_ATTEMPTS`` times (``push_deliveries.key`` index)."""
+    keys = sorted({notice.key for notice in notices})
+    settled: set[tuple[int, str]] = set()
+    for start in range(0, len(keys), CHUNK):
+        rows = db.session.execute(
+            select(PushDelivery.subscription_id, PushDelivery.key, PushDelivery.status, PushDelivery.attempts).where(
+                PushDelivery.key.in_(keys[start : start + CHUNK])
+            )
+        )
+        for subscription_id, key, status, attempts in rows:
+            if status != "failed" or attempts >= MAX_ATTEMPTS:
+                settled.add((subscription_id, key))
+    return settled
+
+
+def _claim(subscription: Recipient, notice: Notice) -> bool:
     """Write the delivery row (or take a failed one back) and commit: True if this run may send it."""
     try:
         db.session.execute(
@@ -101,18 +125,20 @@ def _claim(subscription: PushSubscription, notice: Notice) -> bool:
     return retried.rowcount == 1
 
 
-def _payload(subscription: PushSubscription, notice: Notice) -> str:
+def _payload(subscription: Recipient, notice: Notice) -> str:
     with force_locale(subscription.lang):
         title, body = notice.text()
     return json.dumps({"title": title, "body": body, "url": notice.url, "tag": notice.key, "lang": subscription.lang})
 
 
-def _push(subscription: PushSubscription, notice: Notice, session: requests.Session) -> tuple[int | None, str | None]:
+def _push(
+    subscription: Recipient, payload: str, notice: Notice, session: requests.Session
+) -> tuple[int | None, str | None]:
     """Send one push: (HTTP status, error) — status None when the push service could not be reached."""
     try:
         response = webpush(
             {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
-            _payload(subscription, notice),
+            payload,
             vapid_private_key=vapid_key(),
             vapid_claims={"sub": current_app.config["PUSH_CONTACT"]},  # a new dict each time: webpush fills in aud
             ttl=notice.ttl,
@@ -128,12 +154,11 @@ def _push(subscription: PushSubscription, notice: Notice, session: requests.Sess
         return None, f"{type(exc).__name__}: {exc}"[:500]
 
 
-def _finish(
-    subscription: PushSubscription, notice: Notice, status: int | None, error: str | None, report: Report
-) -> None:
+def _finish(subscription: Recipient, notice: Notice, status: int | None, error: str | None, report: Report) -> None:
     where = f"{notice.key} → subscription {subscription.id}"
     if status in GONE:
-        db.session.delete(subscription)  # its deliveries go with it
+        db.session.execute(delete(PushDelivery).where(PushDelivery.subscription_id == subscription.id))
+        db.session.execute(delete(PushSubscription).where(PushSubscription.id == subscription.id))
         report.add("gone", f"{where}: {status}, subscription removed")
     else:
         sent = error is None
@@ -158,15 +183,20 @@ def send_due(now: datetime | None = None) -> Report:
     if report.quiet_until is not None:
         return report
     notices = list(due_notices(now))
-    db.session.commit()  # conflicts found while reading the logs
+    settled = _settled(notices)
+    db.session.commit()  # end the reads before the first claim
     removed: set[int] = set()
     with requests.Session() as session:
         for notice in notices:
             for subscription in notice.subscriptions:
                 if subscription.id in removed:
                     continue
-                if _claim(subscription, notice):
-                    status, error = _push(subscription, notice, session)
+                if (subscription.id, notice.key) in settled:
+                    report.counts["already"] += 1
+                elif _claim(subscription, notice):
+                    payload = _payload(subscription, notice)
+                    db.session.commit()  # the text's reads: nothing stays open while the push service answers
+                    status, error = _push(subscription, payload, notice, session)
                     if status in GONE:
                         removed.add(subscription.id)
                     _finish(subscription, notice, status, error, report)

@@ -5,7 +5,7 @@ from server.models.distribution import Distribution, Order, OrderLine, Point, Pr
 from server.models.ledger import Account, AccountMovement
 from server.models.network import NetworkSettings
 from server.models.people import Household, Passkey, SignInLink, Tier, User, WebAuthnChallenge
-from server.models.push import HeldPack, PushDelivery, PushSubscription
+from server.models.push import HeldPack, PushCheck, PushDelivery, PushSubscription
 from server.models.sync import Conflict, Device, DeviceEnrolment, Shift, SyncedEvent
 from server.models.tickets import TicketKey
 
@@ -25,6 +25,7 @@ __all__ = [
     "Passkey",
     "Point",
     "Product",
+    "PushCheck",
     "PushDelivery",
     "PushSubscription",
     "Shift",

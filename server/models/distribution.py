@@ -60,7 +60,7 @@ class Distribution(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     point_id: Mapped[int] = mapped_column(ForeignKey("points.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(
         Enum(*DISTRIBUTION_STATUSES, name="distribution_status", native_enum=False, create_constraint=True),
         default="planned",

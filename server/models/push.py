@@ -54,9 +54,9 @@ class PushDelivery(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("push_subscriptions.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(160))
+    key: Mapped[str] = mapped_column(String(160), index=True)  # the due notices' keys, looked up at once
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(12), default="sending")
+    status: Mapped[str] = mapped_column(String(12), default="sending", index=True)  # failures to retry are few
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     http_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
@@ -74,6 +74,23 @@ class HeldPack(db.Model):
     __tablename__ = "held_packs"
 
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
-    distribution_id: Mapped[int] = mapped_column(ForeignKey("distributions.id", ondelete="CASCADE"), primary_key=True)
+    distribution_id: Mapped[int] = mapped_column(
+        ForeignKey("distributions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     digest: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of what that pack was built from (``server.domain.packs.inputs_digests``): while the inputs are the
+    # same, the pack is, and the "pack changed" check need not build it. None: not known (built to compare).
+    inputs_digest: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PushCheck(db.Model):
+    """A rule's decision about one subject, made once: ``member_uncollected`` reads who came to a distribution that
+    ended when it may first tell the others, and notes it here, so later runs neither read its log again nor change
+    their mind (a later sync, or a later void, no longer starts a "your basket awaits")."""
+
+    __tablename__ = "push_checks"
+
+    rule: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

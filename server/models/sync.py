@@ -40,7 +40,7 @@ class Device(db.Model):
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What the app said at its last call (``X-Comptoir-Pending``): events recorded and not yet uploaded.
@@ -132,7 +132,7 @@ class Conflict(db.Model):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     event_ids: Mapped[list[str]] = mapped_column(JSON)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     status: Mapped[str] = mapped_column(
         Enum(*CONFLICT_STATUSES, name="conflict_status", native_enum=False, create_constraint=True),
         default="open",
