@@ -5,6 +5,7 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
+from server.domain.events import check_stale_conflicts
 from server.domain.push_sending import send_due
 from server.push_keys import application_server_key
 
@@ -23,7 +24,10 @@ def push_group() -> None:
 )
 @with_appcontext
 def send_due_command(at: datetime | None) -> None:
-    """Send the notifications that are due and were not sent yet; safe to run as often as you like."""
+    """Send the notifications that are due and were not sent yet; safe to run as often as you like. Looks for the
+    conflicts of the distributions that received events first (as ``sync check-conflicts``), so that none is
+    announced late."""
+    check_stale_conflicts()
     report = send_due(at)
     if report.quiet_until is not None:
         click.echo(f"Quiet hours: nothing sent before {report.quiet_until:%H:%M}.")
