@@ -66,6 +66,8 @@ def admin_client(app):
 
 
 def the_log(app, world: World) -> str:
+    """The distribution's log as the admin reads it a minute after the sync: once cron looked for conflicts."""
+    assert app.test_cli_runner().invoke(args=["sync", "check-conflicts"]).exit_code == 0
     answer = admin_client(app).get(f"/admin/distributions/{world.distribution}/log")
     assert answer.status_code == 200, answer.status_code
     return answer.get_data(as_text=True)
