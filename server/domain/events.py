@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
@@ -102,16 +101,6 @@ def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
     }
 
 
-def _insert_new(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert the rows whose ``event_id`` is not stored yet, in one statement; event id → position of those it
-    inserted (the others arrived meanwhile on another connection)."""
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SyncedEvent)
-    statement = statement.on_conflict_do_nothing(index_elements=["event_id"])
-    returning = statement.returning(SyncedEvent.event_id, SyncedEvent.position)
-    return dict(db.session.execute(returning, rows).tuples().all())
-
-
 def store_upload(device: Device, items: Sequence[Any]) -> Upload:
     """Classify and store one upload from ``device``; the caller commits before it answers.
 
@@ -122,15 +111,15 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
     uploads."""
     ids = [item.get("id") for item in items if isinstance(item, dict)]
     plan = plan_batch(items, _stored_hashes(ids), _authoriser(device, items))
-    positions: dict[str, int] = {}
     if plan.accepted or plan.reused:
         lock_event_log()
     if plan.accepted:
-        positions = _insert_new([_row(event, digest, device.id) for event, digest in plan.accepted])
-        late = [event.id for event, _digest in plan.accepted if event.id not in positions]
-        if late:
-            plan = recheck(plan, _stored_hashes(late))
+        # Under the lock nobody else inserts: what was stored meanwhile (the same batch on another connection) is
+        # found by one more lookup, and the rest goes in by one plain executemany (no RETURNING: psycopg would
+        # rewrite a statement of thousands of parameters for each upload).
+        plan = recheck(plan, _stored_hashes(event.id for event, _digest in plan.accepted))
     if plan.accepted:
+        db.session.execute(insert(SyncedEvent), [_row(event, digest, device.id) for event, digest in plan.accepted])
         device.last_sync_at = utcnow()
         device.last_user_id = plan.accepted[-1][0].volunteer_id
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
@@ -142,8 +131,7 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
             db.session.add(
                 Conflict(distribution_id=first, kind="id_reuse", key=key, event_ids=[reuse.event.id], details=details)
             )
-    # Under the lock, what this upload inserted is the highest position stored.
-    cursor = max(positions.values()) if positions else latest_position()
+    cursor = latest_position()  # under the lock: the highest position stored, this upload's last if it inserted any
     touched = frozenset(event.distribution_id for event, _digest in plan.accepted)
     return Upload(plan, cursor, touched)
 
