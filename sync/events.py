@@ -7,6 +7,7 @@ error locations for the device and JSON Schema for the OpenAPI document. The spe
 ``docs/sync-protocol.md``.
 """
 
+import json
 import os
 import re
 import time
@@ -402,7 +403,15 @@ class Rejection:
 
 def _nul_at(data: Any) -> tuple[str | int, ...] | None:
     """Where the first NUL (U+0000) of ``data`` is, in a key or a string value at any depth; None if there is none.
-    PostgreSQL can store no NUL in text or JSON, so such an event could never be kept, whatever field holds it."""
+    PostgreSQL can store no NUL in text or JSON, so such an event could never be kept, whatever field holds it.
+
+    JSON writes a NUL as ``\\u0000``: when the C encoder finds none, there is none, and the walk (a tenth of the
+    time of reading back a 20,000-event log) is skipped."""
+    try:
+        if "\\u0000" not in json.dumps(data, ensure_ascii=True, default=str):
+            return None
+    except (TypeError, ValueError, RecursionError):
+        pass  # not JSON-like (keys that are not strings, cycles, nesting too deep): walk it
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
     while stack:
         loc, value = stack.pop()
