@@ -505,9 +505,7 @@ def log_figures(folder: Path) -> list[Row]:
             rows.append(
                 (f"{backend}: log page, {size:,} events ({conflicts} conflicts), median", f"{page_ms:,.0f} ms", target)
             )
-            rows.append(
-                (f"{backend}: one conflict check, {size:,} events", f"{refresh_ms:,.0f} ms", "")
-            )
+            rows.append((f"{backend}: one conflict check, {size:,} events", f"{refresh_ms:,.0f} ms", ""))
         ratio = times[LOG_SIZES[-1]] / times[LOG_SIZES[0]]
         rows.append((f"{backend}: log page, {LOG_SIZES[-1]:,} / {LOG_SIZES[0]:,} events", f"{ratio:.1f}", "≤ 12"))
     return rows
