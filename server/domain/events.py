@@ -19,7 +19,7 @@ from server.extensions import db
 from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Order, OrderLine, Shift, SyncedEvent, User
 from sync import conflicts, projection
-from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, parse_event
+from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, stored_event
 from sync.ingest import Plan, plan_batch, recheck
 from sync.pricing import line_due_cents
 from sync.shifts import shift_covers
@@ -224,7 +224,7 @@ def distribution_events(distribution_id: int) -> list[StoredEvent]:
             "prev_hash": prev_hash,
             "payload": payload,
         }
-        found.append(StoredEvent(parse_event(data), received, digest, pk))
+        found.append(StoredEvent(stored_event(data), received, digest, pk))
     return found
 
 

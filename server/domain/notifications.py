@@ -45,7 +45,7 @@ from server.models.distribution import distribution_volunteers
 from server.models.people import user_points
 from server.urls import external_url
 from sync import projection
-from sync.events import parse_event
+from sync.events import stored_event
 
 MAX_ATTEMPTS = 3  # pushes to one subscription per notice, when its push service fails
 CONFLICT_DAYS = 7  # a conflict detected longer ago than this is not announced any more
@@ -263,7 +263,7 @@ def _not_collected(distribution: Distribution, rows) -> set[int]:
         .where(SyncedEvent.distribution_id == distribution.id, SyncedEvent.type.in_(HANDOVER_TYPES))
         .order_by(SyncedEvent.position)
     ).all()
-    events = [parse_event(event_json(row, public_id)) for row, public_id in stored]
+    events = [stored_event(event_json(row, public_id)) for row, public_id in stored]
     orders = {row.order_id: projection.Order(row.order_id, row.household_id, (), 0) for row in rows}
     state = projection.project(orders.values(), events)
     return {

@@ -426,13 +426,21 @@ def notifications(page: Page, scope: str) -> list[dict]:
 
 
 def deliver(page: Page, cdp, origin: str, registration_id: str, scope: str, data: str, count: int) -> list[dict]:
-    """One push with ``data``, then the notifications shown, once there are ``count`` of them."""
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": origin, "registrationId": registration_id, "data": data})
-    deadline = time.monotonic() + 10
-    while len(shown := notifications(page, scope)) < count:
-        assert time.monotonic() < deadline, shown
-        page.wait_for_timeout(50)
-    return shown
+    """One push with ``data``, then the notifications shown, once there are ``count`` of them.
+
+    Headless Chrome now and then drops a push delivered through DevTools before the worker sees it (about one run
+    in eight here, with every earlier and later push shown): when nothing new is shown after 5 s, the same push is
+    delivered again, twice at most. A handler that shows nothing still fails."""
+    for _attempt in range(3):
+        cdp.send(
+            "ServiceWorker.deliverPushMessage", {"origin": origin, "registrationId": registration_id, "data": data}
+        )
+        deadline = time.monotonic() + 5
+        while len(shown := notifications(page, scope)) < count and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        if len(shown) >= count:
+            return shown
+    raise AssertionError(f"no notification for {data!r} after three pushes: {shown}")
 
 
 # A tap on a notification, inside the worker: the real notification (by tag), a synthetic `notificationclick`, and
