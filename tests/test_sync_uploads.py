@@ -7,15 +7,16 @@ import json
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
 from waitress import create_server
 
 from server.clock import utcnow
-from server.domain.events import check_stale_conflicts, distribution_state, projection_orders
+from server.domain.events import check_stale_conflicts, distribution_events, distribution_state, projection_orders
 from server.extensions import db
 from server.models import Conflict, Distribution, Household, Order, OrderLine, Point, Product, SyncedEvent, Tier, User
 from sync.events import parse_event
@@ -215,3 +216,48 @@ def test_a_conflict_between_two_uploads_during_a_check_is_stored_once(app, netwo
     finally:
         server.close()
         thread.join(timeout=5)
+
+
+# Reading a distribution's events again: only what came after, and never what another database holds.
+
+
+def test_a_distribution_read_again_reads_only_its_new_events_and_never_a_stale_copy(app, network):
+    ids, (phone, _other) = network
+    distribution, orders = new_distribution(app, ids)
+    first = [phone.record("handover", {"order_id": order, "outcome": "all"}, distribution) for order in orders[:3]]
+    assert phone.push(first).status_code == 200
+    with app.app_context():
+        engine = db.engine
+        assert [item.event.id for item in distribution_events(distribution)] == [e["id"] for e in first]
+    later = [phone.record("note", {"text": f"Note {n}"}, distribution) for n in range(2)]
+    assert phone.push(later).status_code == 200
+    statements: list[tuple[str, Any]] = []
+
+    def note(_conn, _cursor, statement, parameters, *_args) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with app.app_context():
+            again = [item.event.id for item in distribution_events(distribution)]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert again == [e["id"] for e in [*first, *later]]
+    # The second read asked only for what came after the first one's last event.
+    reads = [(s, p) for s, p in statements if "events.payload" in s]
+    parameters = reads[0][1].values() if isinstance(reads[0][1], dict) else reads[0][1]
+    assert len(reads) == 1 and first_position(app, first[-1]["id"]) in list(parameters)
+
+    # The same database address, other contents (a restored backup, a test schema made again): read afresh.
+    with app.app_context():
+        db.session.execute(delete(SyncedEvent))
+        db.session.commit()
+    other = [phone.record("handover", {"order_id": orders[-1], "outcome": "all"}, distribution)]
+    assert phone.push(other).status_code == 200
+    with app.app_context():
+        assert [item.event.id for item in distribution_events(distribution)] == [other[0]["id"]]
+
+
+def first_position(app, event_id: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(SyncedEvent.position).where(SyncedEvent.event_id == event_id))

@@ -4,6 +4,8 @@ table, where they stay until someone resolves them. See ``docs/sync-protocol.md`
 """
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -188,11 +190,71 @@ class StoredEvent:
     device_pk: int | None  # the ``devices`` row (None: the server's own event)
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A distribution's events as last read by this process, up to ``position``."""
+
+    position: int
+    last_id: str
+    events: tuple[StoredEvent, ...]
+
+
+# Events are append-only and their positions become visible in order (the event-log lock), so what was read of a
+# distribution stays true: the next read asks only for what came after. Kept per process, least recently used first
+# out, within KEPT_EVENTS events in all; always checked against the database before use, so it is never the record.
+KEPT_EVENTS = 100_000
+_kept: OrderedDict[tuple[str, int], _Kept] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def distribution_events(distribution_id: int) -> list[StoredEvent]:
-    """Every stored event of a distribution, in the server's arrival order, in one query of plain columns (no ORM
-    objects: a 20,000-event log is read in a fraction of a second)."""
+    """Every stored event of a distribution, in the server's arrival order, as plain columns (no ORM objects).
+
+    A distribution read before by this process is read again only from where that read stopped, once a query by
+    index shows the part already read unchanged (the same number of events up to the same last event): a
+    20,000-event log opened again, or its next timeline page, costs the new events only."""
+    key = (db.engine.url.render_as_string(hide_password=True), distribution_id)
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is None or not _unchanged(distribution_id, kept):
+        kept = _Kept(0, "", ())
+    read = _read_after(distribution_id, kept)
+    if read.events:
+        _keep(key, read)
+    return list(read.events)
+
+
+def forget_read_events() -> None:
+    """Drop what this process kept of the distributions it read (a benchmark's cold start)."""
+    with _kept_lock:
+        _kept.clear()
+
+
+def _unchanged(distribution_id: int, kept: _Kept) -> bool:
+    """The database still holds what ``kept`` says: its last event at its position, and as many events up to it."""
+    last_id = db.session.scalar(select(SyncedEvent.event_id).where(SyncedEvent.position == kept.position))
+    if last_id != kept.last_id:
+        return False
+    up_to = (SyncedEvent.distribution_id == distribution_id, SyncedEvent.position <= kept.position)
+    count = db.session.scalar(select(func.count()).select_from(SyncedEvent).where(*up_to))
+    return count == len(kept.events)
+
+
+def _keep(key: tuple[str, int], kept: _Kept) -> None:
+    with _kept_lock:
+        _kept.pop(key, None)
+        _kept[key] = kept
+        total = sum(len(item.events) for item in _kept.values())
+        while total > KEPT_EVENTS and len(_kept) > 1:
+            _key, oldest = _kept.popitem(last=False)
+            total -= len(oldest.events)
+
+
+def _read_after(distribution_id: int, kept: _Kept) -> _Kept:
+    """``kept`` and the events of the distribution stored after it, oldest first."""
     rows = db.session.execute(
         select(
+            SyncedEvent.position,
             SyncedEvent.event_id,
             SyncedEvent.type,
             SyncedEvent.schema_version,
@@ -207,25 +269,27 @@ def distribution_events(distribution_id: int) -> list[StoredEvent]:
             SyncedEvent.device_id,
         )
         .outerjoin(Device, SyncedEvent.device_id == Device.id)
-        .where(SyncedEvent.distribution_id == distribution_id)
+        .where(SyncedEvent.distribution_id == distribution_id, SyncedEvent.position > kept.position)
         .order_by(SyncedEvent.position)
-    ).tuples()
-    found = []
-    for event_id, kind, version, public_id, user_id, device_time, seq, prev_hash, payload, received, digest, pk in rows:
+    ).all()
+    if not rows:
+        return kept
+    new = []
+    for row in rows:
         data = {
-            "id": event_id,
-            "type": kind,
-            "schema_version": version,
-            "device_id": public_id or SERVER_DEVICE_ID,
-            "volunteer_id": user_id,
+            "id": row.event_id,
+            "type": row.type,
+            "schema_version": row.schema_version,
+            "device_id": row.public_id or SERVER_DEVICE_ID,
+            "volunteer_id": row.user_id,
             "distribution_id": distribution_id,
-            "device_time": device_time,  # aware UTC, milliseconds: as it was parsed when stored
-            "seq": seq,
-            "prev_hash": prev_hash,
-            "payload": payload,
+            "device_time": row.device_time,  # aware UTC, milliseconds: as it was parsed when stored
+            "seq": row.device_seq,
+            "prev_hash": row.prev_hash,
+            "payload": row.payload,
         }
-        found.append(StoredEvent(stored_event(data), received, digest, pk))
-    return found
+        new.append(StoredEvent(stored_event(data), row.received_at, row.hash, row.device_id))
+    return _Kept(rows[-1].position, rows[-1].event_id, kept.events + tuple(new))
 
 
 def projection_orders(distribution_id: int) -> list[projection.Order]:
