@@ -3,20 +3,15 @@
 Admins see and manage every device; coordinators the devices of their points, and enrol only for those.
 """
 
-import xml.etree.ElementTree as ET
-
-import qrcode
-import qrcode.image.svg
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from server.admin import bp
@@ -26,8 +21,20 @@ from server.domain import DomainError
 from server.domain.devices import NAME_MAX, create_enrolment, devices_visible_to, may_manage_device, revoke_device
 from server.extensions import db
 from server.models import Device, Point
+from server.qr import inline_svg
 
 QR_SIZE_PX = 264
+
+
+def at_least_one(message: str):
+    """A checkbox group needs one ticked box, not all: checked here, on the server, and shown next to the group.
+    (``DataRequired`` would put ``required`` on every checkbox, and the browser would then ask for all of them.)"""
+
+    def check(form: FlaskForm, field) -> None:
+        if not field.data:
+            raise ValidationError(message)
+
+    return check
 
 
 class DeviceEnrolForm(FlaskForm):
@@ -39,7 +46,7 @@ class DeviceEnrolForm(FlaskForm):
     )
     points = SelectMultipleField(
         _l("Points where it will be used"),
-        [DataRequired(_l("Choose at least one point where this phone will be used."))],
+        [at_least_one(_l("Tick at least one point; tick them all for a phone used across the whole network."))],
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
@@ -52,21 +59,6 @@ def enrolable_points() -> list[Point]:
     user = current_user()
     points = db.session.scalars(select(Point).where(Point.active.is_(True)).order_by(Point.name)).all()
     return [point for point in points if manages_point(user, point.id)]
-
-
-def qr_svg(text: str) -> Markup:
-    """``text`` as an inline SVG QR code: one path, no ``style`` attribute (allowed by the CSP), sized in pixels."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=4)
-    root = image.get_image()
-    root.set("width", str(QR_SIZE_PX))
-    root.set("height", str(QR_SIZE_PX))
-    root.set("role", "img")
-    root.set("aria-label", _("Enrolment QR code"))
-    root.set("class", "qr")
-    # A white square behind the modules, so the code scans on any page background.
-    background = ET.Element("rect", width="100%", height="100%", fill="#ffffff")
-    root.insert(0, background)
-    return Markup(ET.tostring(root, encoding="unicode"))
 
 
 @bp.get("/devices/")
@@ -111,7 +103,7 @@ def device_enrol():
                 render_template(
                     "admin/device_enrol.html",
                     link=link,
-                    qr=qr_svg(link),
+                    qr=inline_svg(link, _("Enrolment QR code"), QR_SIZE_PX),
                     name=form.name.data,
                     points=sorted(points, key=lambda p: p.name),
                     minutes=minutes,

@@ -29,6 +29,7 @@ from server.domain.users import (
 )
 from server.extensions import db
 from server.models import Passkey, User
+from server.qr import inline_svg
 from server.urls import external_url
 
 
@@ -119,11 +120,13 @@ def _visible_user(actor: User, user_id: int) -> User:
 
 def _invited_page(invitation: Invitation, *, new: bool):
     """The link, shown this once; never cached, since it lets its holder create a passkey for the account."""
+    url = external_url("auth.invitation", token=invitation.token)
     response = current_app.make_response(
         render_template(
             "admin/user_invited.html",
             user=invitation.user,
-            url=external_url("auth.invitation", token=invitation.token),
+            url=url,
+            qr=inline_svg(url, _("Invitation QR code")),
             expires_at=invitation.expires_at,
             hours=current_app.config["INVITATION_HOURS"],
             new=new,
