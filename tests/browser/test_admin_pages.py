@@ -1,6 +1,7 @@
 """The admin pages a coordinator uses around a distribution, in real Chromium at 1280×800: enrolling a phone for one
 point, handing out an invitation link, printing the sign-off sheet and member cards, and the language link."""
 
+import random
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from server.demo.loader import random_name
 from server.domain.tickets import issue_ticket, rotate_page_token
 from server.extensions import db
 from server.models import DeviceEnrolment, Distribution, Household, Point, Product, Tier
@@ -110,13 +112,10 @@ def fifty_three_members(app):
         tier = db.session.scalar(select(Tier).where(Tier.share_percent == 100))
         basket = db.session.get(Product, world.products["LEG-M"])
         eggs = db.session.get(Product, world.products["OEUFS"])
-        for i in range(46):
-            household = Household(
-                first_name=f"Prénom{i:02d}",
-                last_name=f"Nom-de-famille-assez-long-{i:02d}",
-                tier=tier,
-                point=distribution.point,
-            )
+        rng = random.Random(53)
+        for _ in range(46):
+            first, last = random_name(rng)
+            household = Household(first_name=first, last_name=last, tier=tier, point=distribution.point)
             db.session.add(order(distribution, household, [(basket, 1), (eggs, 2)]))
         db.session.commit()
     phone = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
@@ -146,11 +145,11 @@ def test_the_sign_off_sheet_prints_53_members_on_three_pages_and_marks_who_colle
             ["pdftoppm", "-png", "-r", "60", str(SHOTS / "sign-off.pdf"), str(SHOTS / "sign-off")], check=True
         )
 
-    # In print, the table and its right border sit inside the A4 page's printable width (190 mm = 718 px).
+    # In print, the table and its right border sit inside the A4 page's printable width (186 mm = 703 px).
     page.emulate_media(media="print")
-    page.set_viewport_size({"width": 718, "height": 1000})
+    page.set_viewport_size({"width": 703, "height": 1000})
     table = page.locator("table.sign-off-table").bounding_box()
-    assert table["x"] >= 0 and table["x"] + table["width"] <= 718, table
+    assert table["x"] >= 0 and table["x"] + table["width"] <= 703, table
     page.context.close()
 
 
