@@ -2,20 +2,24 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from server.admin import bp
+from server.admin.forms import managed
+from server.admin.views import id_arg, managed_points, search_pattern
 from server.auth.access import require_points, staff_required
 from server.auth.session import current_user
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token, ticket_text
 from server.extensions import db
-from server.models import Household, Point, Tier
+from server.models import Household, Tier
 from server.qr import svg
 from server.urls import MAX_ID, external_url
 from sync.manual_codes import display
 
 CARDS_PER_PAGE = 10  # 2 × 5 cards of 85 × 54 mm on an A4 sheet
+CARDS_MAX = 100  # ten sheets: the most cards one page prints
+CARDS_LIST_PAGE = 50  # members listed (to tick) per page
 
 
 def _household(household_id: int) -> Household:
@@ -72,42 +76,83 @@ def member_page_rotate(household_id: int):
     return redirect(url_for(".member_ticket", household_id=household.id))
 
 
-@bp.get("/cards/")
-@staff_required
-def cards():
-    """A4 sheets of member cards (QR, name, manual code, point) for members without a smartphone."""
-    user = current_user()
-    points = db.session.scalars(select(Point).order_by(Point.name)).all()
-    if user.role != "admin":
-        points = [point for point in points if point.id in user.point_ids]
-    tiers = db.session.scalars(select(Tier).order_by(Tier.share_percent.desc())).all()
-    point_id = request.args.get("point", type=int)
-    tier_id = request.args.get("tier", type=int)
-    query = (
+def _printable(user) -> Select:
+    """Members who can have a card: active, with a ticket that is not revoked, at a point ``user`` manages."""
+    return (
         select(Household)
         .where(Household.status == "active", Household.ticket_serial.is_not(None))
         .where(Household.ticket_serial >= Household.ticket_min_serial)
-        .options(joinedload(Household.point))
-        .order_by(Household.last_name, Household.first_name)
+        .where(managed(Household.point_id, user))
     )
-    allowed = [point.id for point in points]
-    if point_id is not None and 1 <= point_id <= MAX_ID and point_id in allowed:
-        query = query.where(Household.point_id == point_id)
-    elif user.role != "admin":
-        query = query.where(Household.point_id.in_(allowed))
-    if tier_id is not None and 1 <= tier_id <= MAX_ID:
-        query = query.where(Household.tier_id == tier_id)
-    chosen = "point" in request.args or "tier" in request.args  # the form was sent (``lang`` alone is not a choice)
-    households = db.session.scalars(query).all() if chosen else []
+
+
+def _ticked_ids() -> list[int]:
+    """The members ticked in the list (``member=`` ids), at most ``CARDS_MAX``; anything else is ignored."""
+    ids = []
+    for value in request.args.getlist("member", type=int):
+        if 1 <= value <= MAX_ID and value not in ids:
+            ids.append(value)
+    return ids[:CARDS_MAX]
+
+
+@bp.get("/cards/")
+@staff_required
+def cards():
+    """A4 sheets of member cards (QR, name, manual code, point) for members without a smartphone.
+
+    The coordinator ticks members in a list (newest tickets first, ``CARDS_LIST_PAGE`` a page, searchable by name,
+    point and tier: a network can have 200,000 households, so the list is never loaded whole), or prints the whole
+    filtered list when it holds at most ``CARDS_MAX`` cards."""
+    user = current_user()
+    points = managed_points()
+    tiers = db.session.scalars(select(Tier).order_by(Tier.share_percent.desc())).all()
+    text = request.args.get("q", "").strip()[:100]
+    point_id, tier_id = id_arg("point"), id_arg("tier")
+    if point_id not in {point.id for point in points}:
+        point_id = None  # another point's id: the list stays the user's own points
+    listed = _printable(user).options(joinedload(Household.point))
+    if text:
+        full_name = Household.first_name + " " + Household.last_name
+        listed = listed.where(full_name.ilike(search_pattern(text), escape="\\"))
+    if point_id:
+        listed = listed.where(Household.point_id == point_id)
+    if tier_id:
+        listed = listed.where(Household.tier_id == tier_id)
+    page = db.paginate(
+        listed.order_by(Household.ticket_issued_on.desc(), Household.last_name, Household.first_name, Household.id),
+        page=id_arg("page") or 1,
+        per_page=CARDS_LIST_PAGE,
+        error_out=False,
+    )
+    ticked = _ticked_ids()
+    filtered = any(name in request.args for name in ("q", "point", "tier"))  # ``lang`` alone is not a choice
+    if ticked:
+        query = _printable(user).where(Household.id.in_(ticked))
+    elif filtered and page.total <= CARDS_MAX:
+        query = listed
+    else:
+        query = None
+    households = (
+        db.session.scalars(
+            query.options(joinedload(Household.point)).order_by(Household.last_name, Household.first_name, Household.id)
+        ).all()
+        if query is not None
+        else []
+    )
     cards = [(h, svg(ticket_text(h)), display(h.manual_code)) for h in households]
     sheets = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
     return render_template(
         "admin/cards.html",
         points=points,
         tiers=tiers,
+        q=text,
         point_id=point_id,
         tier_id=tier_id,
+        page=page,
+        ticked=set(ticked),
         sheets=sheets,
         count=len(cards),
-        chosen=chosen,
+        shown=query is not None,
+        too_many=filtered and not ticked and page.total > CARDS_MAX,
+        cards_max=CARDS_MAX,
     )

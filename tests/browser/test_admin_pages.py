@@ -168,10 +168,10 @@ def test_cards_are_printed_for_the_members_a_coordinator_chooses(app, browser, l
     page = signed_in(browser, app, live_server)
     page.goto("/admin/cards/")
     expect(page.get_by_role("checkbox")).to_have_count(50)  # one page of the list, never the whole network
-    page.get_by_label("Nom ou prénom").fill("Nom07")
-    page.get_by_role("button", name="Chercher").click()
+    page.get_by_label("Prénom ou nom").fill("Nom07")
+    page.get_by_role("button", name="Afficher les cartes", exact=True).click()
     page.get_by_role("checkbox", name="Prénom07 Nom07").check()
-    page.get_by_role("button", name="Imprimer les cartes cochées").click()
+    page.get_by_role("button", name="Afficher les cartes cochées").click()
     expect(page.locator(".card")).to_have_count(1)
     expect(page.locator(".card")).to_contain_text("Prénom07 Nom07")
     shot(page, "cards")
