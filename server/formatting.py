@@ -1,12 +1,43 @@
-"""Jinja filters that show money and times the way the network's users read them."""
+"""Jinja filters that show money, times and French words the way the network's users read them."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from markupsafe import Markup
 
 from sync.vocabulary import CURRENCY
+
+# Times are always on 24 hours, in English too ("Dec 4, 2026, 18:05", never "6:05 PM").
+_TIME_24H = {"short": "HH:mm", "medium": "HH:mm:ss"}
+
+# French elision of "de" before a vowel or a mute h: "d'Inès", "d'octobre", "d'Hélène". Whether an h is mute cannot
+# be told from its spelling ("de Haddad", "d'Hugo"), so only the words and names listed here elide.
+_VOWEL = "aeiouàâäéèêëîïôöùûüœæ"
+_MUTE_H = frozenset(
+    {
+        "habitant",
+        "habitants",
+        "heure",
+        "heures",
+        "hiver",
+        "homme",
+        "hommes",
+        "hôtel",
+        "hélène",
+        "hugo",
+        "hector",
+        "hermine",
+        "honoré",
+        "hortense",
+        "hippolyte",
+        "huguette",
+        "henriette",
+    }
+)
+_DE_WORD = re.compile(r"\b([Dd])e ([^\W\d_][\w-]*)")
 
 
 def money(cents: int, currency: str = CURRENCY) -> str:
@@ -15,8 +46,12 @@ def money(cents: int, currency: str = CURRENCY) -> str:
 
 
 def local_datetime(value: datetime, fmt: str = "medium") -> str:
-    """A UTC datetime shown in the network's timezone (Babel's default timezone)."""
-    return format_datetime(value, fmt)
+    """A UTC datetime shown in the network's timezone (Babel's default timezone). The named formats ``short`` and
+    ``medium`` keep the locale's date and order but always show the time on 24 hours."""
+    if fmt not in _TIME_24H:
+        return format_datetime(value, fmt)
+    pattern = str(get_locale().datetime_formats[fmt])  # "{1}, {0}" in English, "{1} {0}" in French
+    return pattern.replace("{1}", format_date(value, fmt)).replace("{0}", format_time(value, _TIME_24H[fmt]))
 
 
 def local_date(value: date, fmt: str = "medium") -> str:
@@ -24,7 +59,26 @@ def local_date(value: date, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def _elided(match: re.Match) -> str:
+    de, word = match.group(1), match.group(2)
+    lower = word.lower()
+    if lower[0] in _VOWEL or lower in _MUTE_H:
+        return f"{de}'{word}"
+    return match.group(0)
+
+
+def elide(text: str) -> str:
+    """``text`` with French elisions made where a name or a date was put after "de" ("Ticket de Inès" →
+    "Ticket d'Inès", "de octobre" → "d'octobre"). Other languages are left as they are."""
+    locale = get_locale()
+    if locale is None or locale.language != "fr":
+        return text
+    elided = _DE_WORD.sub(_elided, str(text))
+    return Markup(elided) if isinstance(text, Markup) else elided  # a page's markup stays markup, escaped once
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(elide, "elide")

@@ -201,3 +201,68 @@ def test_the_language_link_is_named_by_what_it_shows_and_big_enough(app, browser
         box = link.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44, (url, box)
     context.close()
+
+
+FRENCH_SLIPS = {
+    "a bracket plural": re.compile(r"\w\(s\)"),
+    "a word of taking out (a member collects: récupérer)": re.compile(r"retir|retrait", re.I),
+    "“Soldes” (it reads as a sale)": re.compile(r"\bSoldes\b"),
+    "no elision (d'Inès, d'octobre)": re.compile(r"\b[Dd]e [AEIOUaeiouÉéÈèÎî]"),
+    "an English word left": re.compile(r"\b(Collected|Balances|Member|Order of)\b"),
+}
+ENGLISH_SLIPS = {
+    "a space before a colon": re.compile(r"\w :"),
+    "a 12-hour time": re.compile(r"\d(:\d\d)? ?[AP]M\b"),
+    "a French word left": re.compile(r"\b(récupéré|retiré|adhérent|Soldes|Remise)\b", re.I),
+}
+
+
+def slips(text: str, rules: dict) -> list[str]:
+    return [
+        f"{name}: …{text[max(0, m.start() - 30) : m.end() + 30]}…"
+        for name, rule in rules.items()
+        if (m := rule.search(text))
+    ]
+
+
+def test_admin_words_are_plain_french_and_plain_english(app, browser, live_server):
+    world = fifty_three_members(app)
+    with app.app_context():
+        point = db.session.get(Point, world.point)
+        point.name = "Ozoir-la-Ferrière"
+        ines = Household(first_name="Inès", last_name="Abadie", tier=db.session.scalar(select(Tier)), point=point)
+        db.session.add(ines)
+        db.session.flush()
+        issue_ticket(ines)
+        rotate_page_token(ines)
+        db.session.commit()
+        pages = [
+            f"/admin/members/{ines.id}/ticket",
+            f"/admin/orders/{world.orders['Alice']}",
+            f"/admin/points/{world.point}/history",
+            f"/admin/distributions/{world.distribution}/sign-off",
+            f"/admin/distributions/{world.distribution}/orders",
+            "/admin/cards/",
+            "/admin/devices/",
+            "/admin/users/",
+            "/admin/",
+        ]
+    page = signed_in(browser, app, live_server)
+    page.goto(pages[0])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ticket d'Inès Abadie")
+    page.goto(pages[2])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Historique d'Ozoir-la-Ferrière")
+    found = []
+    for url in pages:
+        page.goto(url)
+        found += [f"{url}: {slip}" for slip in slips(page.locator("body").inner_text(), FRENCH_SLIPS)]
+    shot(page, "dashboard-fr")
+    page.context.close()
+
+    page = signed_in(browser, app, live_server, locale="en-GB")
+    for url in pages:
+        page.goto(url)
+        found += [f"{url} (en): {slip}" for slip in slips(page.locator("body").inner_text(), ENGLISH_SLIPS)]
+    shot(page, "devices-en")
+    page.context.close()
+    assert not found, "\n".join(found)
