@@ -256,13 +256,13 @@ def test_admin_words_are_plain_french_and_plain_english(app, browser, live_serve
     for url in pages:
         page.goto(url)
         found += [f"{url}: {slip}" for slip in slips(page.locator("body").inner_text(), FRENCH_SLIPS)]
-    shot(page, "dashboard-fr")
+        shot(page, "fr-" + (re.sub(r"\W+", "-", url.removeprefix("/admin/")).strip("-") or "dashboard"))
     page.context.close()
 
     page = signed_in(browser, app, live_server, locale="en-GB")
     for url in pages:
         page.goto(url)
         found += [f"{url} (en): {slip}" for slip in slips(page.locator("body").inner_text(), ENGLISH_SLIPS)]
-    shot(page, "devices-en")
+        shot(page, "en-" + (re.sub(r"\W+", "-", url.removeprefix("/admin/")).strip("-") or "dashboard"))
     page.context.close()
     assert not found, "\n".join(found)
