@@ -161,3 +161,23 @@ def test_a_coordinator_prints_only_their_points(app, client, network, many):
 @pytest.mark.parametrize("query", ["&point=abc", "&point=99999999999999999999", "&tier=-1", "&point=0"])
 def test_cards_ignore_garbage(admin_client, many, query):
     assert len(CARD.findall(cards(admin_client, query))) == 14  # the filter is dropped, every member is shown
+
+
+def test_cards_of_the_ticked_members_only(app, admin_client, client, network, many):
+    page = cards(admin_client, f"&member={network.alice}&member={network.bruno}")
+    assert len(CARD.findall(page)) == 2 and "Alice Martin" in page and "Bruno Diallo" in page
+    assert page.count('name="member"') == 14  # the list to tick: every member with a ticket, on one page
+    assert page.count("checked") == 2
+    page = cards(admin_client, f"&member={network.chloe}&member=abc&member=0")  # revoked, not an id, not an id
+    assert not CARD.search(page) and "0 cards" in page
+    sign_in_user(app, client, many["coordinator"])
+    page = cards(client, f"&member={network.alice}")  # another point's member
+    assert not CARD.search(page) and 'name="member"' in page and "Alice" not in page
+
+
+def test_too_long_a_list_asks_to_tick_or_narrow_it(app, admin_client, network, many, monkeypatch):
+    monkeypatch.setattr("server.admin.tickets.CARDS_MAX", 5)
+    page = cards(admin_client, "&point=&tier=")
+    assert not CARD.search(page) and "This list holds 14 members: more than 5 cards" in page
+    page = cards(admin_client, f"&point={many['point_a']}")
+    assert len(CARD.findall(page)) == 2
