@@ -197,7 +197,7 @@ export const STRINGS = {
     'dist.when_today': 'à {time}',
     'dist.when_day': 'le {day} à {time}',
     'dist.clear_waiting': 'Terminée : la liste des adhérent·es sera effacée de ce téléphone une fois tout envoyé.',
-    'dist.cleared': 'Liste des adhérent·es effacée de ce téléphone {age} : la distribution est terminée et tout a été envoyé.',
+    'dist.cleared': 'Liste des adhérent·es effacée de ce téléphone {when} : la distribution est terminée et tout a été envoyé.',
     'reason.pack_format_unsupported':
       'Cette distribution demande une version plus récente de l’application : rechargez-la quand le réseau est là.',
 
@@ -602,7 +602,7 @@ export const STRINGS = {
     'dist.when_today': 'at {time}',
     'dist.when_day': 'on {day} at {time}',
     'dist.clear_waiting': 'Over: the member list will be cleared from this phone once everything is sent.',
-    'dist.cleared': 'Member list cleared from this phone {age}: the distribution is over and everything was sent.',
+    'dist.cleared': 'Member list cleared from this phone {when}: the distribution is over and everything was sent.',
     'reason.pack_format_unsupported':
       'This distribution needs a newer version of the app: reload it when the network is there.',
 

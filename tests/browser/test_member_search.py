@@ -188,6 +188,31 @@ def test_the_lists_show_full_names_by_last_name_as_the_search_does(app, phone, n
     texts = waiting.all_inner_texts()
     assert len({AMOUNT.sub("", text) for text in texts}) == len(PEOPLE), texts
 
+    # The index itself: more than shown is counted; a pack of format 1 (display names only, still on a phone after
+    # the app's update) is searched and ordered by that name.
+    found = phone.evaluate(
+        """async () => {
+            const packs = await import('/assets/packs.js');
+            const state = await import('/assets/store.js');
+            const db = await state.database();
+            const [record] = await db.getAll('packs');
+            const index = packs.buildIndex(record.pack);
+            const old = packs.buildIndex({ ...record.pack, format_version: 1, members: record.pack.members.map(
+                ({ first_name, last_name, ...member }) => member) });
+            return {
+                some: index.find('jo', 2),
+                old: old.search('joao m').map((m) => packs.fullName(m)),
+                oldLast: old.search('martins').length,
+            };
+        }"""
+    )
+    assert found["some"]["total"] == 4  # Joël Grondin, João Martinez, João Martins ×2: the first two shown
+    assert [(m["first_name"], m["last_name"]) for m in found["some"]["members"]] == [
+        ("Joël", "Grondin"),
+        ("João", "Martinez"),
+    ]
+    assert found["old"] == ["João M.", "João M.", "João M."] and found["oldLast"] == 0
+
 
 # The wipe
 
@@ -250,11 +275,15 @@ def test_the_pack_is_wiped_once_the_distribution_is_over_and_everything_is_sent(
     phone.reload()
     item = phone.get_by_role("listitem", name=re.compile(POINT))
     expect(item).to_contain_text("sera effacée de ce téléphone une fois tout envoyé")
+    phone.locator("#distributions").evaluate("(list) => list.scrollIntoView()")
+    shoot(phone, "kept")
     assert idb(phone, world.distribution)["pack"] is True
 
     # The connection is back: the event is sent, then the pack is deleted, and the list says so.
     phone.context.set_offline(False)
     expect(item).to_contain_text("Liste des adhérent·es effacée de ce téléphone", timeout=20000)
+    phone.locator("#distributions").evaluate("(list) => list.scrollIntoView()")
+    shoot(phone, "cleared")
     assert idb(phone, world.distribution) == {"pack": False, "outbox": 0, "log": 0}  # what was sent: the server's
     with app.app_context():
         sent = db.session.scalars(select(SyncedEvent).where(SyncedEvent.distribution_id == world.distribution)).all()

@@ -84,7 +84,7 @@ function when(ms) {
 
 /** What the list says of the pack's wipe: when it will be, why it waits, or that it was done. */
 function wipeLine(entry) {
-  if (entry.cleared && !entry.pack) return t('dist.cleared', { age: formatAge(entry.cleared.clearedAt) });
+  if (entry.cleared && !entry.pack) return t('dist.cleared', { when: when(Date.parse(entry.cleared.clearedAt)) });
   if (!entry.pack || Date.parse(entry.ends_at) > Date.now()) return null;
   return entry.pack.unsent ? t('dist.clear_waiting') : t('dist.clear_at', { when: when(entry.pack.wipeAt) });
 }
@@ -159,7 +159,7 @@ function item(entry, { signedIn, today }) {
       ? h('p', { class: 'muted' }, t('dist.checked', { age: formatAge(entry.pack.checkedAt) }))
       : null,
     !signedIn && !entry.pack && !wiped ? h('p', { class: 'muted' }, t('dist.sign_in_first')) : null,
-    h('div', { class: 'actions' }, buttons),
+    buttons.length ? h('div', { class: 'actions' }, buttons) : null,
   );
 }
 
