@@ -9,9 +9,9 @@ import { distributionView } from '../projection.js';
 import { feedback, startScanner } from '../scanner.js';
 import { $, busy, h, onScreen } from '../ui/dom.js';
 import { formatCents, formatSlot } from '../ui/format.js';
+import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
 import { state } from '../ui/state.js';
-import { memberChoice } from '../ui/member-choice.js';
 import { renderUndo } from '../ui/undo.js';
 import { openMember, openRefused, whenFree } from './member.js';
 
@@ -145,7 +145,8 @@ function statusWords(view, member) {
 
 const SHOWN = 20; // results at most: more means the volunteer should type more of the name
 
-async function search() {
+/** Show who the typed name finds; `scroll` (as the volunteer types, not on a redraw): bring them into view. */
+async function search({ scroll = false } = {}) {
   const list = $('search-results');
   const query = $('search-input').value;
   const note = $('search-empty');
@@ -166,7 +167,7 @@ async function search() {
   // The shell's note under the results: nobody, or more than shown.
   note.textContent = total ? tn('scan.search_more', total - members.length) : t('scan.no_result');
   note.hidden = total === members.length && total > 0;
-  showResults();
+  if (scroll) showResults();
 }
 
 /** When the first results (three at most) or the note are below the tab bar, scroll the field to the top: the
@@ -217,7 +218,7 @@ export function setUpScan() {
   $('torch').addEventListener('click', toggleTorch);
   $('code-form').addEventListener('submit', findCode);
   $('search-form').addEventListener('submit', (event) => event.preventDefault());
-  $('search-input').addEventListener('input', search);
+  $('search-input').addEventListener('input', () => search({ scroll: true }));
   addSearchHelp();
   onScreen(park);
 }
