@@ -1,8 +1,10 @@
 """The distribution pack: everything a phone needs to run one distribution offline, as canonical JSON.
 
 ``build_pack`` takes plain data (what the server read from its database) and applies the pack's rules here, in one
-place: a member is shown by first name and initial only, amounts due come from ``sync.pricing`` at the order's
-share, the ticket trust is ``sync.tickets.trust_json``. The answer is the pack's canonical bytes (UTF-8 JSON, keys
+place: a member carries their first and last names (the phone finds and lists members by them; the pack is wiped
+from the phone once the distribution is over and everything is sent, docs/packs.md) and a ``display_name``, first
+name and initial, for the member screen; amounts due come from ``sync.pricing`` at the order's share, the ticket
+trust is ``sync.tickets.trust_json``. The answer is the pack's canonical bytes (UTF-8 JSON, keys
 sorted, no spaces, members by id, lines by product) and a strong ETag, the SHA-256 of those bytes: the same data
 always gives the same bytes and the same ETag, so a phone that already has a pack gets ``304 Not Modified``.
 
@@ -23,7 +25,7 @@ from sync import pricing
 from sync.tickets import trust_json
 from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: members carry first_name and last_name (docs/packs.md, "Versions")
 
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 
@@ -106,7 +108,9 @@ class PackMember(_Model):
 
     id: int = Field(description="the member (household) id, as in the ticket")
     manual_code: str | None = Field(description="normalised manual code, e.g. K7QM4ZRT9; null without a valid ticket")
-    display_name: str = Field(description="first name and initial of the last name only, e.g. 'Awa D.'")
+    first_name: str = Field(description="as the network holds it (NFC, trimmed), e.g. 'Awa'")
+    last_name: str = Field(description="as the network holds it (NFC, trimmed), e.g. 'Diallo'")
+    display_name: str = Field(description="first name and initial of the last name, e.g. 'Awa D.': the member screen")
     status: Literal[HOUSEHOLD_STATUSES]  # type: ignore[valid-type]
     tier: PackTier
     order: PackOrder
@@ -116,7 +120,7 @@ class PackMember(_Model):
 class Pack(_Model):
     """Everything a phone needs to run one distribution offline (docs/packs.md)."""
 
-    format_version: Literal[1]
+    format_version: Literal[2]
     distribution: PackDistribution
     point: PackPoint
     network: PackNetwork
@@ -137,8 +141,7 @@ class LineData:
 
 @dataclass(frozen=True, slots=True)
 class MemberData:
-    """A household with an order in the distribution, as read from the database (names in full: the pack keeps only
-    the initial of the last name)."""
+    """A household with an order in the distribution, as read from the database."""
 
     id: int
     first_name: str
@@ -164,10 +167,15 @@ class BuiltPack:
         return self.etag.strip('"')
 
 
+def clean_name(name: str) -> str:
+    """A name as a pack carries it: NFC (one code point per accented letter, as the phone compares), trimmed."""
+    return unicodedata.normalize("NFC", name).strip()
+
+
 def display_name(first_name: str, last_name: str) -> str:
     """How a pack names a member: first name and initial of the last name ("Awa D.")."""
-    first = unicodedata.normalize("NFC", first_name).strip()
-    initial = unicodedata.normalize("NFC", last_name).strip()[:1].upper()
+    first = clean_name(first_name)
+    initial = clean_name(last_name)[:1].upper()
     return " ".join(part for part in (first, f"{initial}." if initial else "") if part)
 
 
@@ -188,6 +196,8 @@ def member(data: MemberData) -> dict[str, Any]:
     return {
         "id": data.id,
         "manual_code": data.manual_code,
+        "first_name": clean_name(data.first_name),
+        "last_name": clean_name(data.last_name),
         "display_name": display_name(data.first_name, data.last_name),
         "status": data.status,
         "tier": {"id": data.tier_id, "name": data.tier_name, "share_percent": data.tier_share_percent},

@@ -40,8 +40,8 @@ from tests.factories.packs import PacksWorld as World
 from tests.factories.packs import packs_world
 
 ETAG = re.compile(r'^"[0-9a-f]{64}"$')
-MEMBER_FIELDS = {"id", "manual_code", "display_name", "status", "tier", "order", "balances"}
-PERSONAL = {"email", "phone", "first_name", "last_name", "notes", "page_token", "created_at"}
+MEMBER_FIELDS = {"id", "manual_code", "first_name", "last_name", "display_name", "status", "tier", "order", "balances"}
+PERSONAL = {"email", "phone", "notes", "page_token", "created_at"}
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app
     assert packs.parse_pack(body)  # the schema reads it back
     pack = json.loads(body)
     assert body == packs.canonical_json(pack)  # canonical: sorted keys, no spaces
-    assert pack["format_version"] == 1
+    assert pack["format_version"] == 2
     assert pack["distribution"] == {
         "id": world.network.distribution,
         "starts_at": "2026-03-10T16:30:00Z",
@@ -140,7 +140,11 @@ def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(
     for member in pack["members"]:
         assert set(member) == MEMBER_FIELDS
     alice, bruno, dina = members[net.alice], members[net.bruno], members[net.dina]
-    assert (alice["display_name"], bruno["display_name"], dina["display_name"]) == ("Alice M.", "Bruno D.", "Dina F.")
+    assert [(m["first_name"], m["last_name"], m["display_name"]) for m in (alice, bruno, dina)] == [
+        ("Alice", "Martin", "Alice M."),
+        ("Bruno", "Diallo", "Bruno D."),
+        ("Dina", "Ferreira", "Dina F."),
+    ]
     assert bruno["manual_code"] == manual_codes[net.bruno] and len(bruno["manual_code"]) == 9
     assert alice["manual_code"] == manual_codes[net.alice] and dina["manual_code"] is None  # Dina has no ticket
     assert (alice["status"], dina["status"]) == ("active", "suspended")
@@ -172,9 +176,12 @@ def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(
     assert alice["balances"] == {"prepaid_cents": 0, "allowance_cents": 0}
 
 
-def test_nothing_personal_travels(app, world, client, volunteer_phone):
+def test_nothing_personal_travels_beyond_the_names_of_the_members_expected(app, world, client, volunteer_phone):
+    """Names, as on the paper sign-off sheet, of the members expected here only (the phone wipes them once the
+    distribution is over); no e-mail, phone, note, nor anyone without an order here (Chloé Nguyen)."""
     body = get_pack(client, world, volunteer_phone).get_data(as_text=True)
-    for household in ("Martin", "Diallo", "Nguyen", "Ferreira", "Chloé", "@", "06 11", "07 55", "appelé"):
+    assert all(name in body for name in ("Alice", "Martin", "Bruno", "Diallo", "Dina", "Ferreira"))
+    for household in ("Nguyen", "Chloé", "@", "06 11", "07 55", "appelé"):
         assert household not in body, household
 
     def keys(value) -> set[str]:
@@ -249,6 +256,11 @@ def test_if_none_match_answers_304_without_a_body(app, world, client, volunteer_
     renamed = get_pack(client, world, volunteer_phone, **{"If-None-Match": etag})
     assert renamed.status_code == 200 and renamed.headers["ETag"] != etag
     assert "Alicia M." in renamed.get_data(as_text=True)
+    with app.app_context():  # a new last name with the same initial changes the pack too
+        db.session.get(Household, world.network.alice).last_name = "Morel"
+        db.session.commit()
+    remarried = get_pack(client, world, volunteer_phone, **{"If-None-Match": renamed.headers["ETag"]})
+    assert remarried.status_code == 200 and '"last_name":"Morel"' in remarried.get_data(as_text=True)
 
 
 def test_gzip_on_the_wire_decodes_to_the_plain_pack(app, world, client, volunteer_phone):
@@ -396,6 +408,18 @@ def member(member_id: int, lines: list[packs.LineData], **changes) -> packs.Memb
 )
 def test_display_name_is_first_name_and_initial(first, last, shown):
     assert packs.display_name(first, last) == shown
+
+
+def test_members_carry_their_names_in_full_trimmed_and_composed():
+    """The phone finds a member by any part of either name, so both travel whole; NFC, so "Gonc\u0327alves" typed
+    on one keyboard and stored from another still compare equal once folded (pwa/src/packs.js)."""
+    built = sample(
+        [member(1, [], first_name=" Jean-Luc ", last_name="N'Diaye "), member(2, [], last_name="Gonc\u0327alves")]
+    )
+    first, second = json.loads(built.body)["members"]
+    assert (first["first_name"], first["last_name"], first["display_name"]) == ("Jean-Luc", "N'Diaye", "Jean-Luc N.")
+    assert second["last_name"] == "Gonçalves" and len(second["last_name"]) == 9
+    assert packs.parse_pack(built.body).members[1].last_name == "Gonçalves"
 
 
 def test_the_same_data_in_any_order_gives_the_same_bytes():

@@ -11,6 +11,7 @@ import { $, currentScreen, quiet } from './ui/dom.js';
 import { go, redraw, TABS } from './ui/nav.js';
 import { loadActive, recordingShift, refreshIndex, state } from './ui/state.js';
 import './screens/cash.js';
+import { wipeEnded } from './screens/distributions.js';
 import { askPersistentStorage, check, enrolFromLink, goHome, setUpHome } from './screens/home.js';
 import './screens/lists.js';
 import './screens/member.js';
@@ -18,6 +19,23 @@ import { setUpScan } from './screens/scan.js';
 import { renderSyncBar, setUpStatus, translateStatus } from './screens/status.js';
 
 let autoSync = null;
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Wipe the packs of distributions that are over and sent (packs.js, `wipeEndedPacks`): at start, after each sync
+ * (the last events may just have left), and every 10 minutes (a phone left open). A screen of the wiped
+ * distribution gives way to the home screen, whose list says it was cleared.
+ */
+async function sweep() {
+  try {
+    const cleared = await wipeEnded();
+    if (!cleared.some((note) => note.distributionId === state.distributionId)) return;
+    await refreshIndex();
+    if (!state.distributionId && ['scan', 'lists', 'cash'].includes(currentScreen())) await go('home');
+  } catch (error) {
+    console.error('Comptoir: ended packs not wiped', error);
+  }
+}
 
 /** What an enrolled phone runs: persistent storage asked for, sync by itself from now on. */
 async function startEnrolled() {
@@ -69,6 +87,7 @@ async function main() {
     go(tab);
   });
   store.onDataChange(async (change) => {
+    if (change.what === 'synced') sweep();
     if (change.what === 'pack' && change.distributionId === state.distributionId) await refreshIndex();
     if (change.what === 'pack' && currentScreen() !== 'home') return;
     if (['home', 'scan', 'lists', 'cash'].includes(currentScreen())) redraw();
@@ -76,6 +95,8 @@ async function main() {
   window.addEventListener('online', check);
 
   if (location.pathname.endsWith('/enrol') && location.hash.length > 1) await enrolFromLink();
+  await sweep();
+  setInterval(sweep, SWEEP_EVERY_MS);
   await startEnrolled();
   const device = await store.getDevice();
   if (device && !device.revoked && (await recordingShift()) && (await loadActive())) await go('scan');

@@ -193,6 +193,11 @@ export const STRINGS = {
     'dist.status_open': 'ouverte',
     'dist.status_closed': 'close',
     'dist.assigned': 'Vous êtes inscrit·e',
+    'dist.clear_at': 'Terminée : la liste des adhérent·es sera effacée de ce téléphone {when}.',
+    'dist.when_today': 'à {time}',
+    'dist.when_day': 'le {day} à {time}',
+    'dist.clear_waiting': 'Terminée : la liste des adhérent·es sera effacée de ce téléphone une fois tout envoyé.',
+    'dist.cleared': 'Liste des adhérent·es effacée de ce téléphone {when} : la distribution est terminée et tout a été envoyé.',
     'reason.pack_format_unsupported':
       'Cette distribution demande une version plus récente de l’application : rechargez-la quand le réseau est là.',
 
@@ -213,6 +218,10 @@ export const STRINGS = {
     'scan.search': 'Rechercher par nom',
     'scan.results': 'Résultats de la recherche',
     'scan.no_result': 'Personne de ce nom n’est attendu·e à cette distribution.',
+    'scan.search_help': 'Une partie du prénom ou du nom suffit, accents inutiles.',
+    'scan.search_number': 'Adhérent·e n° {number}',
+    'scan.search_more.one': 'Et {n} autre : tapez la suite du nom.',
+    'scan.search_more.other': 'Et {n} autres : tapez la suite du nom.',
     'camera.camera_unsupported':
       'Ce navigateur ne donne pas accès à la caméra. Utilisez le code manuel ou la recherche par nom.',
     'camera.camera_denied':
@@ -589,6 +598,11 @@ export const STRINGS = {
     'dist.status_open': 'open',
     'dist.status_closed': 'closed',
     'dist.assigned': 'You are assigned',
+    'dist.clear_at': 'Over: the member list will be cleared from this phone {when}.',
+    'dist.when_today': 'at {time}',
+    'dist.when_day': 'on {day} at {time}',
+    'dist.clear_waiting': 'Over: the member list will be cleared from this phone once everything is sent.',
+    'dist.cleared': 'Member list cleared from this phone {when}: the distribution is over and everything was sent.',
     'reason.pack_format_unsupported':
       'This distribution needs a newer version of the app: reload it when the network is there.',
 
@@ -609,6 +623,10 @@ export const STRINGS = {
     'scan.search': 'Search by name',
     'scan.results': 'Search results',
     'scan.no_result': 'Nobody of that name is expected at this distribution.',
+    'scan.search_help': 'Part of the first or last name is enough; accents are not needed.',
+    'scan.search_number': 'Member no. {number}',
+    'scan.search_more.one': 'And {n} more: type more of the name.',
+    'scan.search_more.other': 'And {n} more: type more of the name.',
     'camera.camera_unsupported': 'This browser gives no access to the camera. Use the manual code or the search by name.',
     'camera.camera_denied': 'The camera is refused. Allow it in the browser’s settings, or use the manual code.',
     'camera.camera_not_found': 'No camera found. Use the manual code or the search by name.',

@@ -1,17 +1,18 @@
 // Distribution packs on the phone: downloaded before leaving (with If-None-Match, so an unchanged pack costs a
-// 304), kept in IndexedDB (`packs`), and indexed in memory for what a scan needs at the point: a member by id, by
-// manual code, by name, and the ticket keys to check a QR code offline. The format is docs/packs.md.
+// 304), kept in IndexedDB (`packs`), indexed in memory for what a scan needs at the point (a member by id, by
+// manual code, by name, and the ticket keys to check a QR code offline), and wiped once the distribution is over
+// and everything recorded for it was sent (`wipeEndedPacks`). The format is docs/packs.md.
 import { NetworkError, refusal, send } from './api.js';
-import { database, dataChanged, getCurrentShift } from './store.js';
+import { database, dataChanged, getCurrentShift, onDataChange } from './store.js';
 import { importPublicKeys, verifyTicket } from './tickets.js';
 
-/** The pack format this app reads (docs/packs.md, "Format"). */
-export const PACK_FORMAT_VERSION = 1;
+/** The pack format this app downloads (docs/packs.md, "Format"); a stored version 1 pack is still read. */
+export const PACK_FORMAT_VERSION = 2;
 
 /**
  * Download the pack of a distribution and keep it. Sends the stored pack's ETag as `If-None-Match`: on `304` the
  * stored pack stays as it is (only `checkedAt` changes). Needs the network and a volunteer's shift (the pack holds
- * members' first names and what they owe).
+ * members' names and what they owe).
  *
  * Throws a NetworkError (no answer), an ApiError with the server's reason (`forbidden_point`, `shift_expired`…),
  * or an Error with `reason` `pack_format_unsupported` for a pack of a format this app does not know (the stored one
@@ -53,7 +54,12 @@ export async function downloadPack(distributionId, shift) {
     downloadedAt: now,
     checkedAt: now,
   };
-  await (await database()).put('packs', record, distributionId);
+  const db = await database();
+  const tx = db.transaction(['packs', 'meta'], 'readwrite');
+  const cleared = (await tx.objectStore('meta').get(CLEARED_KEY)) ?? {};
+  delete cleared[distributionId]; // here again (a distribution moved later): no longer "cleared"
+  await Promise.all([tx.objectStore('packs').put(record, distributionId), tx.objectStore('meta').put(cleared, CLEARED_KEY), tx.done]);
+  nextWipeAt = 0;
   dataChanged('pack', distributionId);
   return { changed: true, record };
 }
@@ -68,18 +74,24 @@ export async function getPack(distributionId) {
 }
 
 /**
- * Every stored pack, without the members (for the list of the day's distributions: which, when, age and size).
+ * Every stored pack, without the members (for the list of the day's distributions: which, when, age and size,
+ * when it will be wiped and how many of its events wait to be sent).
  * @returns {Promise<Array<{distributionId: number, distribution: object, point: object, members: number,
- *   etag: string|null, size: number, downloadedAt: string, checkedAt: string}>>}
+ *   etag: string|null, size: number, downloadedAt: string, checkedAt: string, wipeAt: number, unsent: number}>>}
  */
 export async function listPacks() {
-  const records = await (await database()).getAll('packs');
-  return records.map(({ pack, ...record }) => ({
-    ...record,
-    distribution: pack.distribution,
-    point: pack.point,
-    members: pack.members.length,
-  }));
+  const db = await database();
+  const records = await db.getAll('packs');
+  return Promise.all(
+    records.map(async ({ pack, ...record }) => ({
+      ...record,
+      distribution: pack.distribution,
+      point: pack.point,
+      members: pack.members.length,
+      wipeAt: wipeTime(pack.distribution),
+      unsent: await db.countFromIndex('outbox', 'distribution', record.distributionId),
+    })),
+  );
 }
 
 /** Forget a distribution's pack (its events stay in the outbox and the log). */
@@ -87,6 +99,90 @@ export async function deletePack(distributionId) {
   indexes.delete(distributionId);
   await (await database()).delete('packs', distributionId);
   dataChanged('pack', distributionId);
+}
+
+// The wipe: a pack holds members' names, orders and balances, which a lost phone should not keep once they are of
+// no use. They are of no use once the distribution is over and the server has everything this phone recorded for
+// it; the grace leaves time for a late member, the closing count and the evening's sync.
+
+/** How long after a distribution's end its pack stays on the phone, everything sent or not (6 hours). */
+export const WIPE_GRACE_MS = 6 * 60 * 60 * 1000;
+const CLEARED_KEY = 'clearedPacks';
+const CLEARED_KEPT_MS = 30 * 24 * 60 * 60 * 1000; // "cleared" notes (point and times only) are forgotten after that
+
+/** When a distribution's pack may be wiped (ms since the epoch): its end plus the grace. */
+export function wipeTime(distribution) {
+  return Date.parse(distribution.ends_at) + WIPE_GRACE_MS;
+}
+
+let nextWipeAt = 0; // no stored pack may be wiped before this (as of the last sweep in this page); 0: look again
+let watching = false;
+
+/**
+ * Delete the pack of every distribution that ended more than WIPE_GRACE_MS ago (by this phone's clock) and has no
+ * event left in the outbox (refused ones count: they are not sent either), with what was pulled for it (its `log`
+ * entries, all confirmed by the server, and its pull cursor); each leaves a note (point and times, no one's name)
+ * that the distributions list shows. The check and the deletion are one IndexedDB transaction: an event recorded
+ * meanwhile (another tab, the service worker) either keeps the pack or is recorded after it, never lost.
+ *
+ * @param {{now?: number, keep?: number|null}} [options] `now`: the phone's clock (ms); `keep`: a distribution not
+ *   to wipe now (a member screen is open on it)
+ * @returns {Promise<ClearedPack[]>} what was wiped
+ *
+ * @typedef {{distributionId: number, point: object, starts_at: string, ends_at: string, clearedAt: string}}
+ *   ClearedPack
+ */
+export async function wipeEndedPacks({ now = Date.now(), keep = null } = {}) {
+  if (!watching) {
+    watching = true;
+    onDataChange((change) => {
+      if (change.what === 'pack') nextWipeAt = 0; // another tab downloaded one: look again
+    });
+  }
+  if (now < nextWipeAt) return [];
+  const db = await database();
+  const tx = db.transaction(['packs', 'outbox', 'log', 'syncState', 'meta'], 'readwrite');
+  const packs = tx.objectStore('packs');
+  const meta = tx.objectStore('meta');
+  const notes = (await meta.get(CLEARED_KEY)) ?? {};
+  const cleared = [];
+  let next = Infinity;
+  for (const { distributionId, pack } of await packs.getAll()) {
+    const due = wipeTime(pack.distribution);
+    const unsent = await tx.objectStore('outbox').index('distribution').count(distributionId);
+    if (due > now || unsent > 0 || distributionId === keep) {
+      next = Math.min(next, due > now ? due : now); // kept past its time: look again at every sweep
+      continue;
+    }
+    for (const key of await tx.objectStore('log').index('distribution').getAllKeys(distributionId)) {
+      await tx.objectStore('log').delete(key);
+    }
+    await tx.objectStore('syncState').delete(distributionId);
+    await packs.delete(distributionId);
+    const { starts_at, ends_at } = pack.distribution;
+    const note = { distributionId, point: pack.point, starts_at, ends_at, clearedAt: new Date(now).toISOString() };
+    notes[distributionId] = note;
+    cleared.push(note);
+  }
+  for (const [id, note] of Object.entries(notes)) {
+    if (now - Date.parse(note.clearedAt) > CLEARED_KEPT_MS) delete notes[id];
+  }
+  if (cleared.length) await meta.put(notes, CLEARED_KEY);
+  await tx.done;
+  nextWipeAt = next === Infinity ? now + WIPE_GRACE_MS : next;
+  for (const { distributionId } of cleared) {
+    indexes.delete(distributionId);
+    dataChanged('pack', distributionId);
+  }
+  return cleared;
+}
+
+/**
+ * The packs wiped from this phone in the last 30 days (for the distributions list).
+ * @returns {Promise<ClearedPack[]>}
+ */
+export async function listClearedPacks() {
+  return Object.values((await (await database()).get('meta', CLEARED_KEY)) ?? {});
 }
 
 // Manual codes (sync/manual_codes.py): Crockford base32, eight characters and a Luhn mod 32 check character.
@@ -124,7 +220,8 @@ export function displayManualCode(code) {
   return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
 }
 
-// Names: found by the start of the first name or of the initial, whatever the accents and the case.
+// Names: a member is found by any part of their first or last name, whatever the accents and the case, and shown
+// by full name, listed by last name as on the paper sign-off sheet (docs/packs.md, "Names").
 
 const FOLDED = { œ: 'oe', æ: 'ae', ß: 'ss', ø: 'o', ł: 'l', đ: 'd', ı: 'i' };
 const WORD_BREAK = /[^\p{L}\p{N}]+/u;
@@ -146,21 +243,75 @@ function words(text) {
   return foldName(text).split(WORD_BREAK).filter(Boolean);
 }
 
-/** Whether each query word starts a name word, in order (`jean l` finds `Jean-Luc M.` and `Jean L.`). */
-function matches(queryWords, nameWords) {
-  let at = 0;
-  for (const word of queryWords) {
-    while (at < nameWords.length && !nameWords[at].startsWith(word)) at += 1;
-    if (at === nameWords.length) return false;
-    at += 1;
+/**
+ * The words a name is found by: each part, and a compound name also run together (`N'Diaye` → `n`, `diaye`,
+ * `ndiaye`; `Le Gall` → `le`, `gall`, `legall`), as a volunteer may type it either way.
+ */
+function nameWords(name) {
+  const parts = words(name);
+  return parts.length > 1 ? [...parts, parts.join('')] : parts;
+}
+
+/**
+ * A member's first and last names. A pack of format 1 (downloaded before this version) has only `display_name`:
+ * it stands as the first name.
+ * @param {object} member a pack member
+ * @returns {{first: string, last: string}}
+ */
+export function memberNames(member) {
+  if (typeof member.last_name === 'string') return { first: member.first_name ?? '', last: member.last_name };
+  return { first: member.display_name, last: '' };
+}
+
+/** `Awa Diallo`: how the search and the lists name a member. */
+export function fullName(member) {
+  const { first, last } = memberNames(member);
+  return [first, last].filter(Boolean).join(' ');
+}
+
+const collator = new Intl.Collator('fr', { sensitivity: 'base' });
+
+/** The lists' order: by last name, then first name (accents and case aside), then member id. */
+export function byName(a, b) {
+  const x = memberNames(a);
+  const y = memberNames(b);
+  return collator.compare(x.last, y.last) || collator.compare(x.first, y.first) || a.id - b.id;
+}
+
+/** `1 × Panier de légumes M, 2 × Œufs plein air ×6`: what a member ordered, as the member screen writes it. */
+export function basketText(member) {
+  return (member.order?.lines ?? []).map((line) => `${line.quantity} × ${line.product_name}`).join(', ');
+}
+
+/**
+ * How to tell namesakes apart (same full name, accents and case aside), with what the member can confirm: their
+ * basket when it differs from the others', their member number when it does not. Never an amount or a tier.
+ * @param {object[]} members
+ * @returns {Map<number, {basket: boolean, number: boolean}>} member id → what to show; members without a
+ *   namesake are not in it
+ */
+function namesakeTells(members) {
+  const groups = new Map();
+  for (const member of members) {
+    const key = words(fullName(member)).join(' ');
+    groups.set(key, [...(groups.get(key) ?? []), member]);
   }
-  return true;
+  const tells = new Map();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const baskets = group.map(basketText);
+    const differ = new Set(baskets).size > 1;
+    group.forEach((member, i) => {
+      const shared = baskets.filter((basket) => basket === baskets[i]).length > 1;
+      tells.set(member.id, { basket: differ, number: shared });
+    });
+  }
+  return tells;
 }
 
 // The in-memory index of a pack, built once per pack version (ETag) and kept while the page lives.
 
 const indexes = new Map();
-const collator = new Intl.Collator('fr', { sensitivity: 'base' });
 
 /**
  * What a scan needs from a pack, fast: built once per pack version (maps and folded names), then every lookup is
@@ -175,8 +326,11 @@ const collator = new Intl.Collator('fr', { sensitivity: 'base' });
  * @property {(memberId: number) => object|undefined} member a member by id (the id inside the ticket)
  * @property {(orderId: number) => object|undefined} memberByOrder the member whose order this is
  * @property {(typed: string) => object|undefined} memberByCode by manual code, as typed (normalised first)
- * @property {(query: string, limit?: number) => object[]} search by the start of the first name and/or initial,
- *   accent- and case-insensitive; first-name matches first, then by name; at most `limit` (20)
+ * @property {(query: string, limit?: number) => {members: object[], total: number}} find members whose names
+ *   hold each typed word at the start of one of their words (any order, accents and case aside); those with a word
+ *   typed whole first, then by last name; at most `limit` (20) of `total`
+ * @property {(query: string, limit?: number) => object[]} search `find`'s members only
+ * @property {(member: object) => {basket: boolean, number: boolean}|undefined} tell how to tell a namesake apart
  * @property {{public_keys: object, min_serials: object}} trust the pack's ticket keys and revocation list
  * @property {(text: string) => Promise<TicketCheck>} checkTicket verify a scanned or typed ticket offline against
  *   the pack's keys and revocation list, and find its member
@@ -214,10 +368,25 @@ export function buildIndex(pack, etag = null) {
     byId.set(member.id, member);
     if (member.order) byOrder.set(member.order.id, member);
     if (member.manual_code) byCode.set(member.manual_code, member);
-    names.push({ member, words: words(member.display_name) });
+    const { first, last } = memberNames(member);
+    names.push({ member, words: [...nameWords(first), ...nameWords(last)] });
   }
-  names.sort((a, b) => collator.compare(a.member.display_name, b.member.display_name) || a.member.id - b.member.id);
+  names.sort((a, b) => byName(a.member, b.member));
+  const tells = namesakeTells(pack.members);
   let keys = null;
+
+  function find(query, limit = 20) {
+    const wanted = words(query);
+    if (!wanted.length) return { members: [], total: 0 };
+    const found = [];
+    for (const entry of names) {
+      if (!wanted.every((word) => entry.words.some((name) => name.startsWith(word)))) continue;
+      const whole = wanted.filter((word) => entry.words.includes(word)).length;
+      found.push({ member: entry.member, whole });
+    }
+    found.sort((a, b) => b.whole - a.whole); // stable: by name within each
+    return { members: found.slice(0, limit).map((entry) => entry.member), total: found.length };
+  }
 
   return {
     pack,
@@ -229,18 +398,9 @@ export function buildIndex(pack, etag = null) {
       const code = normaliseManualCode(typed);
       return code ? byCode.get(code) : undefined;
     },
-    search(query, limit = 20) {
-      const wanted = words(query);
-      if (!wanted.length) return [];
-      const first = [];
-      const others = [];
-      for (const entry of names) {
-        if (!matches(wanted, entry.words)) continue;
-        (entry.words[0].startsWith(wanted[0]) ? first : others).push(entry.member);
-        if (first.length >= limit) break;
-      }
-      return [...first, ...others].slice(0, limit);
-    },
+    find,
+    search: (query, limit = 20) => find(query, limit).members,
+    tell: (member) => tells.get(member.id),
     async checkTicket(text) {
       keys ??= importPublicKeys(pack.tickets.public_keys);
       // Checked without the revocation list first, so a revoked ticket's member id is known for the refusal event.

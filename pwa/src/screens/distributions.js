@@ -1,15 +1,16 @@
 // The distributions of the day (and the coming ones), on the home screen: which the volunteer may run on this
 // phone (from `/api/me`, kept for offline; marked when a coordinator assigned them to it), the packs already
 // downloaded with their age and size, and the buttons to download, refresh, open and remove them. Opening one makes
-// it the distribution the other screens work on.
+// it the distribution the other screens work on. Once a distribution is over, the list says when its pack will be
+// wiped from the phone, or that it was (packs.js, `wipeEndedPacks`).
 import { ApiError, NetworkError, call } from '../api.js';
-import { reasonText, t, tn } from '../i18n.js';
-import { deletePack, downloadPack, listPacks } from '../packs.js';
+import { lang, reasonText, t, tn } from '../i18n.js';
+import { deletePack, downloadPack, listClearedPacks, listPacks, wipeEndedPacks, wipeTime } from '../packs.js';
 import * as store from '../store.js';
 import { $, ask, busy, h, quiet, say, warn } from '../ui/dom.js';
-import { formatAge, formatSize, formatSlot, isToday } from '../ui/format.js';
+import { formatAge, formatClock, formatSize, formatSlot, isToday } from '../ui/format.js';
 import { go } from '../ui/nav.js';
-import { refreshIndex, setActive, state } from '../ui/state.js';
+import { refreshIndex, scanInProgress, setActive, state } from '../ui/state.js';
 
 const KNOWN_KEY = 'knownDistributions';
 
@@ -73,6 +74,29 @@ async function open(entry) {
   await go('scan');
 }
 
+/** `à 00:30` today, else `le jeu. 11 déc. à 00:30`. */
+function when(ms) {
+  const time = formatClock(new Date(ms).toISOString());
+  if (isToday(new Date(ms).toISOString())) return t('dist.when_today', { time });
+  const day = new Intl.DateTimeFormat(lang, { weekday: 'short', day: 'numeric', month: 'short' }).format(ms);
+  return t('dist.when_day', { day, time });
+}
+
+/** What the list says of the pack's wipe: when it will be, why it waits, or that it was done. */
+function wipeLine(entry) {
+  if (entry.cleared && !entry.pack) return t('dist.cleared', { when: when(Date.parse(entry.cleared.clearedAt)) });
+  if (!entry.pack || Date.parse(entry.ends_at) > Date.now()) return null;
+  return entry.pack.unsent ? t('dist.clear_waiting') : t('dist.clear_at', { when: when(entry.pack.wipeAt) });
+}
+
+/**
+ * Sweep the packs whose distribution is over and sent (not the one a member screen is open on), as the list is
+ * drawn: what it shows is what the phone holds.
+ */
+export function wipeEnded() {
+  return wipeEndedPacks({ keep: scanInProgress() ? state.distributionId : null });
+}
+
 function item(entry, { signedIn, today }) {
   const name = `${entry.point.name}${entry.point.town ? ` (${entry.point.town})` : ''}`;
   const slot = formatSlot(entry.starts_at, entry.ends_at);
@@ -88,7 +112,8 @@ function item(entry, { signedIn, today }) {
     openButton.addEventListener('click', () => open(entry));
     buttons.push(openButton);
   }
-  if (entry.known && signedIn) {
+  const wiped = Date.now() >= wipeTime(entry); // over: a download would be wiped at once
+  if (entry.known && signedIn && !(wiped && !entry.pack)) {
     const kind = entry.pack ? 'refresh' : 'download';
     const downloadButton = h(
       'button',
@@ -111,13 +136,16 @@ function item(entry, { signedIn, today }) {
     removeButton.addEventListener('click', () => remove(entry, removeButton));
     buttons.push(removeButton);
   }
-  const packLine = entry.pack
-    ? t('dist.pack', {
-        age: formatAge(entry.pack.downloadedAt),
-        size: formatSize(entry.pack.size),
-        members: tn('dist.members', entry.pack.members),
-      })
-    : t('dist.no_pack');
+  let packLine = t('dist.no_pack');
+  if (entry.pack) {
+    packLine = t('dist.pack', {
+      age: formatAge(entry.pack.downloadedAt),
+      size: formatSize(entry.pack.size),
+      members: tn('dist.members', entry.pack.members),
+    });
+  } else if (entry.cleared || wiped) {
+    packLine = null;
+  }
   return h(
     'li',
     { class: `distribution${active ? ' active' : ''}`, 'aria-label': label },
@@ -125,18 +153,20 @@ function item(entry, { signedIn, today }) {
     h('p', {}, slot, entry.status && entry.status !== 'planned' ? ` · ${t(`dist.status_${entry.status}`)}` : ''),
     entry.assigned ? h('p', { class: 'badge assigned' }, t('dist.assigned')) : null,
     active ? h('p', { class: 'badge' }, t('dist.active')) : null,
-    h('p', { class: 'muted' }, packLine),
+    packLine ? h('p', { class: 'muted' }, packLine) : null,
+    wipeLine(entry) ? h('p', { class: 'muted' }, wipeLine(entry)) : null,
     entry.pack && entry.pack.checkedAt !== entry.pack.downloadedAt
       ? h('p', { class: 'muted' }, t('dist.checked', { age: formatAge(entry.pack.checkedAt) }))
       : null,
-    !signedIn && !entry.pack ? h('p', { class: 'muted' }, t('dist.sign_in_first')) : null,
-    h('div', { class: 'actions' }, buttons),
+    !signedIn && !entry.pack && !wiped ? h('p', { class: 'muted' }, t('dist.sign_in_first')) : null,
+    buttons.length ? h('div', { class: 'actions' }, buttons) : null,
   );
 }
 
 /** Draw the list into the home screen's `#distributions`. */
 export async function renderDistributions() {
   const container = $('distributions');
+  await wipeEnded();
   const shift = await store.getCurrentShift();
   const signedIn = usable(shift);
   const known = (await store.getMeta(KNOWN_KEY))?.distributions ?? [];
@@ -154,6 +184,17 @@ export async function renderDistributions() {
       known: false,
     };
     entries.set(pack.distributionId, { ...entry, pack });
+  }
+  for (const cleared of await listClearedPacks()) {
+    const entry = entries.get(cleared.distributionId) ?? {
+      id: cleared.distributionId,
+      point: cleared.point,
+      starts_at: cleared.starts_at,
+      ends_at: cleared.ends_at,
+      known: false,
+      pack: null,
+    };
+    entries.set(cleared.distributionId, { ...entry, cleared });
   }
   const sorted = [...entries.values()].sort(
     (a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at) || a.id - b.id,

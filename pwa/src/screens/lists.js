@@ -1,17 +1,19 @@
 // The lists: who collected and who has not yet, with counts, as this phone knows it (its own hand-overs and the
 // other phones' once pulled). "Remis" counts whole and partial hand-overs, as the server does; a member who refused
-// their basket is still in "Pas encore remis" (marked), since they may come back.
+// their basket is still in "Pas encore remis" (marked), since they may come back. Members are named and ordered as
+// the search shows them: full names, by last name (the paper sign-off sheet's order), namesakes told apart.
 import { t } from '../i18n.js';
+import { byName } from '../packs.js';
 import { distributionView } from '../projection.js';
 import { $, h } from '../ui/dom.js';
 import { formatCents, formatClock } from '../ui/format.js';
+import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
 import { state } from '../ui/state.js';
 import { renderUndo } from '../ui/undo.js';
 import { openMember } from './member.js';
 
 let tab = 'waiting';
-const collator = new Intl.Collator('fr', { sensitivity: 'base' });
 
 function detail(status, member, currency) {
   if (status?.outcome === 'all' || status?.outcome === 'partial') {
@@ -29,7 +31,8 @@ async function render() {
     root.replaceChildren(h('p', {}, t('lists.no_distribution')));
     return;
   }
-  const { pack } = state.index;
+  const { index } = state;
+  const { pack } = index;
   const view = await distributionView(state.distributionId);
   const done = [];
   const waiting = [];
@@ -41,7 +44,7 @@ async function render() {
     });
   }
   for (const list of [done, waiting]) {
-    list.sort((a, b) => collator.compare(a.member.display_name, b.member.display_name) || a.member.id - b.member.id);
+    list.sort((a, b) => byName(a.member, b.member));
   }
   const tabs = [
     ['waiting', t('lists.waiting', { n: waiting.length })],
@@ -59,16 +62,11 @@ async function render() {
     return button;
   });
   const shown = tab === 'done' ? done : waiting;
-  const items = shown.map(({ member, status }) => {
-    const button = h(
-      'button',
-      { type: 'button', class: 'outline member-choice' },
-      h('strong', {}, member.display_name),
-      h('small', {}, detail(status, member, pack.network.currency)),
-    );
-    button.addEventListener('click', () => openMember(member, { from: 'lists' }));
-    return h('li', {}, button);
-  });
+  const items = shown.map(({ member, status }) =>
+    memberChoice(member, index, detail(status, member, pack.network.currency), () =>
+      openMember(member, { from: 'lists' }),
+    ),
+  );
   root.replaceChildren(
     h('h1', {}, t('lists.title')),
     h(

@@ -9,6 +9,7 @@ import { distributionView } from '../projection.js';
 import { feedback, startScanner } from '../scanner.js';
 import { $, busy, h, onScreen } from '../ui/dom.js';
 import { formatCents, formatSlot } from '../ui/format.js';
+import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
 import { state } from '../ui/state.js';
 import { renderUndo } from '../ui/undo.js';
@@ -142,30 +143,50 @@ function statusWords(view, member) {
   return t('lists.to_pay', { amount: formatCents(member.order.total_due_cents, state.index.pack.network.currency) });
 }
 
-async function search() {
+const SHOWN = 20; // results at most: more means the volunteer should type more of the name
+
+/** Show who the typed name finds; `scroll` (as the volunteer types, not on a redraw): bring them into view. */
+async function search({ scroll = false } = {}) {
   const list = $('search-results');
   const query = $('search-input').value;
+  const note = $('search-empty');
   if (!state.index || !query.trim()) {
     list.replaceChildren();
-    $('search-empty').hidden = true;
+    note.hidden = true;
     return;
   }
-  const found = state.index.search(query, 20);
+  const index = state.index;
+  const { members, total } = index.find(query, SHOWN);
   const view = await distributionView(state.distributionId);
   if ($('search-input').value !== query) return; // typed on meanwhile
   list.replaceChildren(
-    ...found.map((member) => {
-      const button = h(
-        'button',
-        { type: 'button', class: 'outline member-choice' },
-        h('strong', {}, member.display_name),
-        h('small', {}, statusWords(view, member)),
-      );
-      button.addEventListener('click', () => openMember(member, { from: 'scan' }));
-      return h('li', {}, button);
-    }),
+    ...members.map((member) =>
+      memberChoice(member, index, statusWords(view, member), () => openMember(member, { from: 'scan' })),
+    ),
   );
-  $('search-empty').hidden = found.length > 0;
+  // The shell's note under the results: nobody, or more than shown.
+  note.textContent = total ? tn('scan.search_more', total - members.length) : t('scan.no_result');
+  note.hidden = total === members.length && total > 0;
+  if (scroll) showResults();
+}
+
+/** When the first results (three at most) or the note are below the tab bar, scroll the field to the top: the
+ * volunteer sees what they typed and whom it found without a swipe. */
+function showResults() {
+  const results = [...$('search-results').children].slice(0, 3);
+  const last = results.at(-1) ?? $('search-empty');
+  const tabs = $('tabs');
+  const bottom = tabs.hidden ? window.innerHeight : tabs.getBoundingClientRect().top;
+  if (last.hidden || last.getBoundingClientRect().bottom <= bottom) return;
+  $('search-form').scrollIntoView({ block: 'start' });
+}
+
+/** The hint under the search field (added here: the shell's form has only the label and the field). */
+function addSearchHelp() {
+  const input = $('search-input');
+  const help = h('small', { id: 'search-help', dataset: { i18n: 'scan.search_help' } }, t('scan.search_help'));
+  input.after(help);
+  input.setAttribute('aria-describedby', 'search-help');
 }
 
 async function render() {
@@ -197,7 +218,8 @@ export function setUpScan() {
   $('torch').addEventListener('click', toggleTorch);
   $('code-form').addEventListener('submit', findCode);
   $('search-form').addEventListener('submit', (event) => event.preventDefault());
-  $('search-input').addEventListener('input', search);
+  $('search-input').addEventListener('input', () => search({ scroll: true }));
+  addSearchHelp();
   onScreen(park);
 }
 
