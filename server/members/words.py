@@ -11,7 +11,8 @@ from server.members.collection import Collection, Paid
 
 
 def _day(moment: datetime) -> str:
-    return format_datetime(moment, "d MMMM")
+    """ "3 décembre", kept on one line (a no-break space)."""
+    return format_datetime(moment, "d MMMM").replace(" ", "\u00a0")
 
 
 def _time(moment: datetime) -> str:

@@ -75,6 +75,18 @@ OVERFLOW = """() => {
     if (['hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
       out.push(`${el.tagName}.${el.className} cut`);
   }
+  // A word split over two lines ("Notificati / ons") is cut off too.
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.checkVisibility()) continue;
+    for (const match of node.textContent.matchAll(/[\\p{L}\\p{N}]{2,}/gu)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (lines.size > 1) out.push(`word broken: ${match[0]}`);
+    }
+  }
   return out;
 }"""
 
@@ -196,7 +208,7 @@ def test_the_first_visit_is_kept_for_offline_and_the_copy_says_so(day, phone):
     assert qr.bounding_box()["width"] >= 250
     expect(phone.get_by_text(day.codes["Chloé"])).to_be_visible()
     expect(banner).to_be_visible()
-    expect(banner).to_have_text(re.compile(r"mise à jour le \d{1,2} \S+ à \d{2}:\d{2} ; hors connexion"))
+    expect(banner).to_have_text(re.compile(r"mise à jour le \d{1,2}\s\S+ à \d{2}:\d{2} ; hors connexion"))
     phone.screenshot(path="/tmp/shots/memberpage/offline.png")
 
     phone.context.set_offline(False)
