@@ -247,6 +247,7 @@ def test_readable_in_both_schemes_and_at_200_percent_text(day, browser, live_ser
 
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert figure.locator("svg").bounding_box()["width"] >= 250  # still big enough to scan
     assert page.evaluate(OVERFLOW) == []
     page.screenshot(path=f"/tmp/shots/memberpage/text-200-{scheme}.png", full_page=True)
     context.close()
