@@ -143,6 +143,7 @@ def test_after_collecting_and_paying_the_page_says_so_and_asks_nothing(day, phon
     expect(phone.get_by_text(f"Panier récupéré le {french_day(local(handover))}")).to_be_visible()
     expect(phone.get_by_text("10,50 € payés en espèces")).to_be_visible()
     expect(phone.get_by_text("Rien à payer.")).to_be_visible()
+    phone.screenshot(path="/tmp/shots/memberpage/collected-paid.png", full_page=True)
     body = phone.locator("main").inner_text()
     assert "Montant dû" not in body and "retir" not in body.lower(), body
 
@@ -152,6 +153,7 @@ def test_after_collecting_and_paying_the_page_says_so_and_asks_nothing(day, phon
     expect(phone.get_by_text(f"Basket collected on {moment.day} {moment:%B} at {moment:%H:%M}")).to_be_visible()
     expect(phone.get_by_text("€10.50 paid in cash")).to_be_visible()
     expect(phone.get_by_text("Nothing to pay.")).to_be_visible()
+    phone.screenshot(path="/tmp/shots/memberpage/collected-paid-en.png", full_page=True)
     english = phone.locator("main").inner_text()
     for french in ("Panier récupéré", "payé", "Montant", "Rien", "AM", "PM"):
         assert french not in english, (french, english)
@@ -178,6 +180,7 @@ def test_a_partial_hand_over_shows_what_is_still_to_collect_and_to_pay(day, phon
     expect(still).not_to_have_text(re.compile("Panier M"))
     expect(phone.get_by_text("10,00 € payés par chèque")).to_be_visible()
     expect(phone.get_by_text("Reste à payer : 5,00 €")).to_be_visible()  # 15,00 € for the Panier M taken
+    phone.screenshot(path="/tmp/shots/memberpage/partly-collected.png", full_page=True)
 
 
 def test_an_undone_payment_is_not_counted(day, phone):
