@@ -208,7 +208,8 @@ def test_the_first_visit_is_kept_for_offline_and_the_copy_says_so(day, phone):
     expect(phone.get_by_role("heading", name="Chloé Nguyen")).to_be_visible()
     qr = phone.locator(".ticket-qr svg")
     expect(qr).to_be_visible()
-    assert qr.bounding_box()["width"] >= 250
+    box = qr.bounding_box()
+    assert box["width"] >= 250 and box["y"] + box["height"] <= 640, box  # whole on the first screen, banner too
     expect(phone.get_by_text(day.codes["Chloé"])).to_be_visible()
     expect(banner).to_be_visible()
     expect(banner).to_have_text(re.compile(r"mise à jour le \d{1,2}\s\S+ à \d{2}:\d{2} ; hors connexion"))
@@ -236,6 +237,11 @@ def test_readable_in_both_schemes_and_at_200_percent_text(day, browser, live_ser
     page.goto(f"/m/{day.tokens['Bruno']}")
     expect(page.get_by_role("heading", name="Bruno Diallo")).to_be_visible()
     page.screenshot(path=f"/tmp/shots/memberpage/collected-{scheme}.png", full_page=True)
+    assert page.evaluate(CONTRAST) == []
+    # The offline copy's banner too (what the service worker does to the page it serves from its cache).
+    page.evaluate("document.querySelector('.kept-copy').dataset.copy = 'kept'")
+    expect(page.get_by_text("Copie enregistrée sur ce téléphone")).to_be_visible()
+    page.screenshot(path=f"/tmp/shots/memberpage/offline-{scheme}.png")
     assert page.evaluate(CONTRAST) == []
     # The ticket stays black on white, with a white quiet zone around the code, in both schemes.
     figure = page.locator(".ticket-qr")
