@@ -93,3 +93,83 @@ def test_revoked_ticket_is_not_shown(app, client, member):
     page = client.get(f"/m/{member['token']}").get_data(as_text=True)
     assert "<svg" not in page
     assert re.search(r'role="alert"', page)
+
+
+# After the distribution: what the phones recorded, read for this member alone.
+
+
+@pytest.fixture
+def collected_day(app):
+    """The distribution log's world (a distribution running now), Bruno's ticket, and a phone that recorded the day:
+    Bruno's basket handed over and paid (a wrong payment undone, the undo undone and redone), other members'
+    hand-overs and payments around it."""
+    from tests.factories.distribution_log import distribution_log_world
+    from tests.phones import enrol_phone
+
+    with app.app_context():
+        world = distribution_log_world()
+        bruno = db.session.get(Household, world.households["Bruno"])
+        issue_ticket(bruno)
+        db.session.commit()
+        token = bruno.page_token
+    phone = enrol_phone(app, [world.point], world.volunteers[0])
+    d, o = world.distribution, world.orders
+    events = []
+    for name in ("Alice", "Chloé", "David", "Emma"):
+        events.append(phone.record("handover", {"order_id": o[name], "outcome": "all"}, d))
+        events.append(phone.record("payment", {"order_id": o[name], "amount_cents": 700, "method": "card"}, d))
+    events.append(phone.record("void", {"event_id": events[-1]["id"]}, d))  # someone else's undo
+    handover = phone.record("handover", {"order_id": o["Bruno"], "outcome": "all"}, d)
+    wrong = phone.record("payment", {"order_id": o["Bruno"], "amount_cents": 1050, "method": "card"}, d)
+    undo = phone.record("void", {"event_id": wrong["id"]}, d)
+    undo_undo = phone.record("void", {"event_id": undo["id"]}, d)
+    redo = phone.record("void", {"event_id": undo_undo["id"]}, d)
+    cash = phone.record("payment", {"order_id": o["Bruno"], "amount_cents": 550, "method": "cash"}, d)
+    prepaid = phone.record(
+        "payment",
+        {
+            "household_id": world.households["Bruno"],
+            "amount_cents": 500,
+            "method": "prepaid",
+            "from_prepaid_cents": 500,
+        },
+        d,
+    )
+    events += [handover, wrong, undo, undo_undo, redo, cash, prepaid]
+    answer = phone.push(events)
+    assert answer.status_code == 200 and {r["status"] for r in answer.get_json()["results"]} == {"accepted"}
+    mine = {e["id"] for e in (handover, wrong, undo, undo_undo, redo, cash, prepaid)}
+    return {"token": token, "order": o["Bruno"], "mine": mine}
+
+
+def test_the_page_shows_the_collected_basket_and_what_was_paid(client, collected_day):
+    page = client.get(f"/m/{collected_day['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Panier récupéré le" in page
+    assert "5,50\u00a0€ payés en espèces" in page
+    assert "5,00\u00a0€ pris sur votre compte prépayé" in page
+    assert "carte" not in page  # the card payment was undone (undo, undo of the undo, undone again)
+    assert "Rien à payer." in page and "Montant dû" not in page
+    assert "retir" not in page.lower()
+
+
+def test_the_page_reads_only_this_members_events(app, client, collected_day):
+    from sqlalchemy import event
+
+    from server.members.collection import member_events
+    from server.models import Order
+
+    with app.app_context():
+        order = db.session.get(Order, collected_day["order"])
+        assert {e.id for e in member_events(order)} == collected_day["mine"]
+
+        statements: list[str] = []
+        listen = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert client.get(f"/m/{collected_day['token']}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    reads = [s for s in statements if re.search(r"\bFROM events\b", s)]
+    assert reads, statements
+    for statement in reads:  # by distribution (indexed), and by this order, household or its events in the database
+        assert "events.distribution_id" in statement and re.search(r"order_id|event_id", statement), statement

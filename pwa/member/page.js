@@ -1,6 +1,13 @@
-// The member page keeps working offline once opened: a small service worker keeps the last copy of it.
+// The member page keeps working offline from its first visit: a small service worker keeps the last copy of it
+// (pwa/member/sw.js keeps the pages open while it installs; a page it did not serve asks to be kept).
 if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch(() => {});
+  navigator.serviceWorker
+    .register('/m/sw.js', { scope: '/m/' })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => {
+      if (!navigator.serviceWorker.controller) registration.active?.postMessage({ type: 'keep-page', url: location.href });
+    })
+    .catch(() => {});
 }
 
 // Notifications (docs/pwa.md, "Notifications"), on the member's request only: the browser's permission, a push

@@ -1,4 +1,6 @@
-"""What a member's page shows, gathered in one place: next order, amounts at their tier, balances."""
+"""What a member's page shows, gathered in one place: next order, amounts at their tier, what the phones recorded
+about it (``server.members.collection``), balances. Every query names this household: no page reads another
+member's data."""
 
 from dataclasses import dataclass
 
@@ -7,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
 from server.extensions import db
+from server.members.collection import Collection, collection_of
 from server.models import Account, AccountMovement, Distribution, Household, Order, OrderLine
 
 
@@ -16,6 +19,7 @@ class MemberSummary:
     next_order: Order | None
     next_distribution: Distribution | None
     balances: dict[str, int]  # account kind → cents
+    collection: Collection | None  # what the phones recorded about ``next_order`` (None: no order)
 
 
 def summarise(household: Household) -> MemberSummary:
@@ -44,4 +48,5 @@ def summarise(household: Household) -> MemberSummary:
             .group_by(Account.kind)
         ).all()
     )
-    return MemberSummary(household, order, distribution, balances)
+    collection = collection_of(order) if order is not None else None
+    return MemberSummary(household, order, distribution, balances, collection)

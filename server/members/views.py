@@ -9,12 +9,14 @@ from server.api.body import read_json
 from server.api.errors import ApiError
 from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
 from server.auth.access import member_link, public
+from server.clock import utcnow
 from server.domain.push_subscriptions import find, remove
 from server.domain.tickets import ticket_text
 from server.extensions import csrf, db
 from server.labels import ACCOUNT_KIND_LABELS
 from server.members import bp
 from server.members.summary import summarise
+from server.members.words import collected_sentence, kept_copy_sentence, paid_sentence
 from server.models import Household
 from server.qr import svg
 from sync.manual_codes import display
@@ -34,6 +36,9 @@ def page(household: Household):
             qr_svg=svg(text) if text else None,
             manual_code=display(household.manual_code) if text and household.manual_code else None,
             account_kinds=ACCOUNT_KIND_LABELS,
+            collected_sentence=collected_sentence,
+            paid_sentence=paid_sentence,
+            kept_copy=kept_copy_sentence(utcnow()),
         )
     )
     # The page is the member's: never kept by a shared cache, always revalidated (the service worker keeps a copy).

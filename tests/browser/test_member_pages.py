@@ -23,6 +23,14 @@ MILLIMETRE = """(() => {
 })()"""
 
 
+CONTROLLED = """async () => {
+    if (!navigator.serviceWorker.controller)
+        await new Promise((resolve) =>
+            navigator.serviceWorker.addEventListener('controllerchange', resolve, {once: true}));
+    return true;
+}"""
+
+
 def make_members(app, count: int = 1) -> list[dict]:
     with app.app_context():
         point = Point(name="Maison de quartier du Luzard", town="Noisiel")
@@ -62,7 +70,8 @@ def test_the_ticket_page_is_installable_and_works_offline(app, phone):
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
 
     # The service worker takes the page; offline, a reload shows the same ticket.
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    # (evaluate, not wait_for_function: polling a string predicate is an eval, which the page's CSP refuses)
+    phone.evaluate(CONTROLLED)
     phone.reload()  # fetched through the service worker, which keeps this copy
     phone.context.set_offline(True)
     phone.reload()

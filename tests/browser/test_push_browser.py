@@ -316,7 +316,9 @@ def test_a_member_turns_notifications_on_then_off(app, phone):
     calls = push_requests(phone)
     phone.goto(f"/m/{member['token']}")
     section = phone.get_by_role("region", name="Notifications")
-    expect(section).to_contain_text("la veille de votre retrait, et si votre panier n'a pas été retiré")
+    expect(section).to_contain_text(
+        "la veille du jour où vous récupérez votre panier, et si vous ne l'avez pas récupéré"
+    )
     expect(section.get_by_role("status")).to_have_text("Les notifications sont désactivées.")
     button = section.get_by_role("button", name="Me prévenir par notification")
     box = button.bounding_box()
@@ -598,7 +600,7 @@ def test_the_member_worker_shows_pushes_and_opens_their_page(app, browser, live_
     with page.expect_navigation():
         result = worker.evaluate(CLICK, "uncollected")
     assert result == {"calls": [["focus", f"{url}?lang=en"]], "left": 0}
-    expect(page.get_by_role("heading", name="Next pick-up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your basket")).to_be_visible()
     context.close()
 
 

@@ -1,0 +1,74 @@
+"""The member page's sentences about a collected basket, in the member's language: the member *collects*
+("récupérer"); amounts agree in number ("1,50 € payé", "10,50 € payés"); times are 24-hour."""
+
+from datetime import datetime
+
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
+
+from server.formatting import money
+from server.members.collection import Collection, Paid
+
+
+def _day(moment: datetime) -> str:
+    """ "3 décembre", kept on one line (a no-break space)."""
+    return format_datetime(moment, "d MMMM").replace(" ", "\u00a0")
+
+
+def _time(moment: datetime) -> str:
+    return format_datetime(moment, "HH:mm")
+
+
+def collected_sentence(collection: Collection) -> str | None:
+    """ "Panier récupéré le 3 décembre à 18:05" (or "en partie", or refused); None before any hand-over."""
+    if collection.at is None:
+        return None
+    when = {"day": _day(collection.at), "time": _time(collection.at)}
+    if collection.outcome == "all":
+        return _("Basket collected on %(day)s at %(time)s", **when)
+    if collection.outcome == "partial":
+        return _("Basket partly collected on %(day)s at %(time)s", **when)
+    return _("Basket declined on %(day)s at %(time)s", **when)
+
+
+def paid_sentence(paid: Paid) -> str:
+    """ "10,50 € payés en espèces": the count that picks the plural is the whole euros (French: 1,50 € payé)."""
+    amount, count = money(paid.cents), paid.cents // 100
+    match paid.method:
+        case "cash":
+            return ngettext("%(amount)s paid in cash", "%(amount)s paid in cash", count, amount=amount)
+        case "cheque":
+            return ngettext("%(amount)s paid by cheque", "%(amount)s paid by cheque", count, amount=amount)
+        case "card":
+            return ngettext("%(amount)s paid by card", "%(amount)s paid by card", count, amount=amount)
+        case "transfer":
+            return ngettext(
+                "%(amount)s paid by bank transfer", "%(amount)s paid by bank transfer", count, amount=amount
+            )
+        case "prepaid":
+            return ngettext(
+                "%(amount)s taken from your prepaid balance",
+                "%(amount)s taken from your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case "allowance":
+            return ngettext(
+                "%(amount)s taken from your solidarity allowance",
+                "%(amount)s taken from your solidarity allowance",
+                count,
+                amount=amount,
+            )
+        case _:
+            return ngettext(
+                "%(amount)s paid in local currency", "%(amount)s paid in local currency", count, amount=amount
+            )
+
+
+def kept_copy_sentence(rendered_at: datetime) -> str:
+    """The banner the service worker reveals when it serves its copy of the page (``pwa/member/sw.js``)."""
+    return _(
+        "Copy saved on this phone, updated on %(day)s at %(time)s; offline.",
+        day=_day(rendered_at),
+        time=_time(rendered_at),
+    )
