@@ -440,7 +440,7 @@ def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, bac
     phone.context.set_offline(False)
     phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
-    expect(phone.locator("#sync-text")).to_contain_text(re.compile(r"dernière synchro à \d\d:\d\d"))
+    expect(phone.locator("#sync-details")).to_contain_text(re.compile(r"Dernier envoi réussi : \d\d:\d\d"))
     expect(phone.locator("#sync-error")).to_be_hidden()
     assert outbox(phone) == []
     with app.app_context():
