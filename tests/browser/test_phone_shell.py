@@ -463,6 +463,12 @@ def test_plain_words_on_the_phone_in_french_and_english(app, phone, world):
     assert not re.search(r"\b(AM|PM|am|pm)\b", text)
     assert not re.search(r"session|sync|\(s\)", text, re.I), re.search(r".{20}(session|sync|\(s\)).{20}", text, re.I)
 
+    # Back online, the server answers in the app's language, not the browser's (fr-FR here): its error messages too.
+    phone.context.set_offline(False)
+    with phone.expect_request(re.compile(r"/api/")) as request:
+        phone.get_by_role("button", name="Send", exact=True).click()
+    assert request.value.headers.get("accept-language") == "en"
+
 
 # Every word of the shell's keys in pwa/src/i18n.js, read by Node (the keys other parts of issue 12 rewrite are left
 # to their own tests: member.*, pay.*, cash.*, scan.search*, lists.*, dist.*).
