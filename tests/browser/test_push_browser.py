@@ -181,7 +181,7 @@ def test_a_volunteer_turns_notifications_on_then_off(app, phone, world: World):
     # Offline, it says the network is needed, and the button waits for it.
     phone.context.set_offline(True)
     expect(section.get_by_role("status")).to_have_text(
-        "Notifications désactivées. Il faut du réseau pour les activer ou les désactiver."
+        "Notifications désactivées. Il faut une connexion pour les activer ou les désactiver."
     )
     expect(section.get_by_role("button", name="Activer les notifications")).to_be_disabled()
     phone.context.set_offline(False)
