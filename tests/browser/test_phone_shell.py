@@ -448,11 +448,13 @@ def test_plain_words_on_the_phone_in_french_and_english(app, phone, world):
     text = phone.locator("body").inner_text()
     assert not jargon.search(text), jargon.search(text)
     expect(phone.get_by_role("region", name="Ce téléphone", exact=True)).to_contain_text("2 enregistrements à envoyer")
+    phone.locator("#screen-home").screenshot(path=f"{SHOTS}/fr-home-full.png")
 
     phone.get_by_role("button", name="English").click()
     expect(phone.get_by_role("heading", name="Today’s distributions")).to_be_visible()
     phone.get_by_role("button", name="Send", exact=True).click()
     expect(phone.get_by_role("alert")).to_contain_text("offline")
+    shoot(phone, "en-home")
     text = phone.locator("body").inner_text()
     french = re.compile(r"\b(hors|connexion|envoy|réseau|enregistr|à|de|le|la|les)\b", re.I)
     names = ("Français", POINT, "Téléphone du Luzard")  # the other language's name and the data stay as typed
