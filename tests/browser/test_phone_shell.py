@@ -295,7 +295,8 @@ def test_offline_the_bar_is_one_line_and_the_camera_stays_in_sight(app, browser,
 
 
 def walk_screens(page: Page, world, check, prefix: str) -> None:
-    """Call ``check(name)`` on home, scan, a member, lists and cash (offline, one hand-over recorded)."""
+    """Call ``check(name)`` on home, scan, a member, lists, cash, the undo dialog and the sign-in screen (offline, one
+    hand-over recorded)."""
     page.get_by_role("button", name="Accueil").click()
     expect(page.locator("#screen-home")).to_be_visible()
     check(f"{prefix}-home")
@@ -312,6 +313,16 @@ def walk_screens(page: Page, world, check, prefix: str) -> None:
     page.get_by_role("button", name="Caisse").click()
     expect(page.locator("#screen-cash")).to_be_visible()
     check(f"{prefix}-cash")
+    page.get_by_role("button", name="Scanner", exact=True).click()
+    page.get_by_role("button", name="Annuler la dernière action").click()
+    expect(page.get_by_role("dialog", name="Annuler cette action ?")).to_be_visible()
+    check(f"{prefix}-dialog")
+    page.get_by_role("button", name="Non, garder").click()
+    page.get_by_role("button", name="Accueil").click()
+    page.get_by_role("button", name="Ajouter un·e bénévole").click()
+    expect(page.locator("#screen-sign-in")).to_be_visible()
+    check(f"{prefix}-sign-in")
+    page.get_by_role("button", name="Annuler", exact=True).click()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
