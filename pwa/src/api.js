@@ -42,6 +42,8 @@ export async function send(method, path, { body, rawBody, shift, headers: extra,
   // Two requests on the open database, side by side; a count that fails (storage trouble) leaves the header out.
   const [device, pending] = await Promise.all([store.getDevice(), store.outboxCount().catch(() => null)]);
   const headers = { Accept: 'application/json', ...extra };
+  // The server's words (an error's message) in the app's language, not the browser's (the worker has no document).
+  if (globalThis.document?.documentElement.lang) headers['Accept-Language'] = document.documentElement.lang;
   if (device?.credential) headers.Authorization = `Device ${device.credential}`;
   if (device && Number.isInteger(pending)) headers[PENDING_HEADER] = String(pending);
   if (shift) headers[SHIFT_HEADER] = shift.token;

@@ -5,9 +5,9 @@ export const STRINGS = {
   fr: {
     'app.title': 'Comptoir — bénévoles',
     'app.loading': 'Chargement…',
-    'app.offline': 'Hors ligne : tout continue de fonctionner sur ce téléphone.',
-    'app.online': 'En ligne.',
-    'app.network_needed': 'Il faut du réseau pour cela. Réessayez quand le téléphone est en ligne.',
+    'app.offline': 'Hors connexion',
+    'app.online': 'La connexion est revenue.',
+    'app.network_needed': 'Il faut une connexion pour cela. Réessayez quand le téléphone est connecté.',
     'app.error': 'Quelque chose n’a pas fonctionné : {message}',
 
     'unenrolled.title': 'Téléphone non enregistré',
@@ -30,7 +30,7 @@ export const STRINGS = {
     'home.none_signed_in': 'Aucun·e pour l’instant.',
     'home.you': 'en cours',
     'home.locked': 'verrouillé : se reconnecter avec sa clé d’accès',
-    'home.expired': 'session terminée : se reconnecter avec sa clé d’accès',
+    'home.expired': 'plus connecté·e : se reconnecter avec sa clé d’accès',
     'home.switch': 'Passer à {name}',
     'home.sign_in': 'Se connecter avec ma clé d’accès',
     'home.add': 'Ajouter un·e bénévole',
@@ -38,7 +38,7 @@ export const STRINGS = {
 
     'sign_in.title': 'Se connecter',
     'sign_in.intro':
-      'Choisissez un code de 4 à 6 chiffres : il sert à reprendre la main sur ce téléphone, même hors ligne, quand plusieurs bénévoles le partagent.',
+      'Choisissez un code de 4 à 6 chiffres : il sert à reprendre la main sur ce téléphone, même hors connexion, quand plusieurs bénévoles le partagent.',
     'sign_in.pin': 'Code (4 à 6 chiffres)',
     'sign_in.pin_confirm': 'Confirmer le code',
     'sign_in.email': 'E-mail (facultatif)',
@@ -54,8 +54,9 @@ export const STRINGS = {
     'pin.title': 'Code de {name}',
     'pin.label': 'Code',
     'pin.submit': 'Valider',
+    'pin.wrong.one': 'Code incorrect. Encore {n} essai.',
+    'pin.wrong.other': 'Code incorrect. Encore {n} essais.',
     'pin.cancel': 'Annuler',
-    'pin.wrong': 'Code incorrect. Encore {left} essai(s).',
     'pin.locked': 'Code incorrect 5 fois : {name} doit se reconnecter avec sa clé d’accès.',
     'pin.switched': '{name} a repris la main.',
 
@@ -71,8 +72,8 @@ export const STRINGS = {
     'reason.forbidden_point':
       'Vous ne pouvez pas agir dans les lieux de ce téléphone. Demandez à un·e coordinateur·rice de vous y ajouter.',
     'reason.user_inactive': 'Ce compte est désactivé. Demandez à un·e coordinateur·rice.',
-    'reason.shift_expired': 'La session a pris fin à minuit. Reconnectez-vous avec votre clé d’accès.',
-    'reason.shift_ended': 'La session est terminée. Reconnectez-vous avec votre clé d’accès.',
+    'reason.shift_expired': 'Vous avez été déconnecté·e à minuit. Reconnectez-vous avec votre clé d’accès.',
+    'reason.shift_ended': 'Vous avez été déconnecté·e. Reconnectez-vous avec votre clé d’accès.',
     'reason.passkey': 'La clé d’accès n’a pas été acceptée. Réessayez.',
     'reason.passkey_cancelled': 'La clé d’accès n’a pas été utilisée. Réessayez.',
     'reason.push_service_unknown':
@@ -92,32 +93,36 @@ export const STRINGS = {
     'update.apply': 'Nouvelle version — recharger',
     'update.wait': 'Terminez d’abord la personne en cours : la nouvelle version se chargera ensuite.',
 
-    'sync.title': 'Synchronisation',
-    'sync.now': 'Synchroniser maintenant',
-    'sync.running': 'Synchronisation en cours',
-    'sync.pending.one': '{n} action en attente d’envoi',
-    'sync.pending.other': '{n} actions en attente d’envoi',
+    'sync.title': 'Envoi au serveur',
+    'sync.now': 'Envoyer',
+    'sync.running': 'Envoi en cours',
+    'sync.pending.one': '{n} à envoyer',
+    'sync.pending.other': '{n} à envoyer',
     'sync.all_sent': 'Tout est envoyé',
-    'sync.refused.one': '{n} action refusée par le serveur (voir Accueil)',
-    'sync.refused.other': '{n} actions refusées par le serveur (voir Accueil)',
-    'sync.last': 'dernière synchro à {time}',
-    'sync.never': 'jamais synchronisé',
-    'sync.done': 'Synchronisé : {sent} envoyée(s), {received} reçue(s) des autres téléphones.',
-    'sync.failed': 'Synchronisation impossible : {error}',
-    'sync.error_network': 'Pas de réseau. Rien n’est perdu : l’envoi se fera tout seul au retour du réseau.',
+    'sync.refused.one': '{n} refusé (voir Accueil)',
+    'sync.refused.other': '{n} refusés (voir Accueil)',
+    'sync.error_network': 'Le serveur n’a pas répondu. Rien n’est perdu : nouvel essai automatique.',
     'sync.error_server_error': 'Le serveur ne répond pas correctement. Rien n’est perdu : nouvel essai automatique.',
     'sync.error_not_enrolled': 'Ce téléphone n’est pas enregistré.',
     'sync.error_device_revoked': 'Ce téléphone a été révoqué : il ne peut plus rien envoyer.',
     'sync.error_device_unknown': 'Le serveur ne connaît pas ce téléphone. Demandez à le réenregistrer.',
     'sync.error_shift_required':
       'Envoi fait. Pour recevoir les remises des autres téléphones, un·e bénévole doit être connecté·e.',
-    'sync.error_shift_expired': 'La session a pris fin : reconnectez-vous pour recevoir les remises des autres téléphones.',
-    'sync.error_shift_ended': 'La session est terminée : reconnectez-vous pour recevoir les remises des autres téléphones.',
-    'sync.error_shift_unknown': 'La session n’est plus reconnue : reconnectez-vous.',
+    'sync.error_shift_expired':
+      'Vous avez été déconnecté·e : reconnectez-vous pour recevoir les remises des autres téléphones.',
+    'sync.error_shift_ended':
+      'Vous avez été déconnecté·e : reconnectez-vous pour recevoir les remises des autres téléphones.',
+    'sync.error_shift_unknown': 'Le serveur ne vous reconnaît plus : reconnectez-vous avec votre clé d’accès.',
     'sync.error_forbidden_point': 'Vous ne pouvez pas agir à cette distribution : demandez à un·e coordinateur·rice.',
     'sync.error_distribution_unknown': 'Le serveur ne connaît pas cette distribution.',
     'sync.error_unexpected': 'Erreur inattendue. Rien n’est perdu : nouvel essai plus tard.',
-    'sync.error_other': 'Erreur de synchronisation ({reason}). Rien n’est perdu.',
+    'sync.error_other': 'L’envoi n’a pas abouti. Rien n’est perdu : nouvel essai plus tard.',
+    'sync.offline': 'Hors connexion : rien n’est perdu, l’envoi se fera tout seul au retour de la connexion.',
+    'sync.failed_short': 'échec de l’envoi (voir Accueil)',
+    'sync.done_sent.one': '{n} enregistrement envoyé,',
+    'sync.done_sent.other': '{n} enregistrements envoyés,',
+    'sync.done_received.one': '{n} reçu des autres téléphones.',
+    'sync.done_received.other': '{n} reçus des autres téléphones.',
 
     'notify.title': 'Notifications',
     'notify.intro':
@@ -132,23 +137,29 @@ export const STRINGS = {
     'notify.state_dismissed': 'Notifications pas autorisées : rien n’a changé.',
     'notify.state_unsupported':
       'Ce navigateur ne peut pas recevoir de notifications (sur iPhone : ajoutez d’abord l’application à l’écran d’accueil).',
-    'notify.network': 'Il faut du réseau pour les activer ou les désactiver.',
+    'notify.network': 'Il faut une connexion pour les activer ou les désactiver.',
     'notify.sign_in': 'Connectez-vous pour les activer.',
     'notify.turned_on': 'Notifications activées.',
     'notify.turned_off': 'Notifications désactivées.',
 
     'phone.title': 'Ce téléphone',
-    'phone.storage_yes': 'Stockage persistant : accordé. Les actions enregistrées ne seront pas effacées par le navigateur.',
+    'phone.storage_yes': 'Les enregistrements restent sur ce téléphone jusqu’à leur envoi.',
     'phone.storage_no':
-      'Stockage persistant : non accordé. Le navigateur pourrait effacer les données s’il manque de place : installez l’application sur l’écran d’accueil et synchronisez souvent.',
-    'phone.version': 'Version de l’application : {version}',
-    'phone.version_none': 'Version de l’application : hors cache (première ouverture).',
-    'phone.refused_title.one': '{n} action refusée par le serveur',
-    'phone.refused_title.other': '{n} actions refusées par le serveur',
+      'Le navigateur pourrait effacer les enregistrements s’il manque de place : installez l’application sur l’écran d’accueil et envoyez souvent.',
+    'phone.ready': 'L’application marche hors connexion.',
+    'phone.not_ready':
+      'L’application n’est pas encore prête hors connexion : gardez-la ouverte un instant avec la connexion.',
+    'phone.pending.one': '{n} enregistrement à envoyer.',
+    'phone.pending.other': '{n} enregistrements à envoyer.',
+    'phone.all_sent': 'Tout est envoyé.',
+    'phone.last_sent': 'Dernier envoi réussi : {time}.',
+    'phone.never_sent': 'Rien n’a encore été envoyé.',
+    'phone.refused_title.one': '{n} enregistrement refusé par le serveur',
+    'phone.refused_title.other': '{n} enregistrements refusés par le serveur',
     'phone.refused_item': '{what} de {at} : {reason}',
-    'phone.retry': 'Renvoyer les actions refusées',
-    'phone.retried.one': '{n} action renvoyée.',
-    'phone.retried.other': '{n} actions renvoyées.',
+    'phone.retry': 'Renvoyer les enregistrements refusés',
+    'phone.retried.one': '{n} enregistrement renvoyé.',
+    'phone.retried.other': '{n} enregistrements renvoyés.',
 
     'event.handover': 'Remise',
     'event.payment': 'Paiement',
@@ -156,14 +167,14 @@ export const STRINGS = {
     'event.cash_count': 'Comptage de caisse',
     'event.scan_refused': 'Ticket refusé',
     'event.note': 'Note',
-    'refusal.malformed': 'donnée mal formée (à signaler)',
-    'refusal.shift_not_valid': 'enregistrée en dehors de la session du ou de la bénévole',
+    'refusal.malformed': 'enregistrement mal formé (à signaler)',
+    'refusal.shift_not_valid': 'enregistré alors que le ou la bénévole n’était plus connecté·e',
     'refusal.forbidden_point': 'bénévole ou téléphone non autorisé à ce lieu',
     'refusal.wrong_device': 'enregistrée par un autre téléphone',
     'refusal.distribution_unknown': 'distribution inconnue du serveur',
-    'refusal.id_reused': 'identifiant déjà utilisé pour une autre action',
+    'refusal.id_reused': 'numéro déjà pris par un autre enregistrement (à signaler)',
     'refusal.invalid_text': 'texte contenant un caractère interdit (à signaler)',
-    'refusal.other': 'refusée ({reason})',
+    'refusal.other': 'refusé par le serveur',
 
     'dist.title': 'Distributions du jour',
     'dist.today': 'Aujourd’hui',
@@ -199,7 +210,7 @@ export const STRINGS = {
     'dist.clear_waiting': 'Terminée : la liste des adhérent·es sera effacée de ce téléphone une fois tout envoyé.',
     'dist.cleared': 'Liste des adhérent·es effacée de ce téléphone {when} : la distribution est terminée et tout a été envoyé.',
     'reason.pack_format_unsupported':
-      'Cette distribution demande une version plus récente de l’application : rechargez-la quand le réseau est là.',
+      'Cette distribution demande une version plus récente de l’application : rechargez-la quand la connexion est là.',
 
     'scan.title': 'Scanner',
     'scan.distribution': '{point} · {slot}',
@@ -242,7 +253,7 @@ export const STRINGS = {
     'ticket.too_long.help': 'Le code lu est trop long : rescannez, ou tapez le code manuel.',
     'ticket.unsupported_version': 'Format de ticket inconnu.',
     'ticket.unsupported_version.help': 'Ce ticket vient d’une version plus récente : mettez l’application à jour.',
-    'ticket.unknown_key': 'Ticket signé par une clé inconnue ou retirée.',
+    'ticket.unknown_key': 'Ticket signé par une clé inconnue ou abandonnée.',
     'ticket.unknown_key.help': 'Ce ticket doit être réédité par un·e coordinateur·rice. Cherchez la personne par son nom.',
     'ticket.bad_signature': 'Ticket falsifié ou abîmé.',
     'ticket.bad_signature.help': 'La signature ne correspond pas : ce ticket n’est pas authentique.',
@@ -252,7 +263,7 @@ export const STRINGS = {
     'ticket.unknown_member': 'Pas attendu·e aujourd’hui.',
     'ticket.unknown_member.help': 'Ticket authentique, mais cette personne n’a pas de commande à cette distribution.',
     'ticket.not_expected': 'Pas attendu·e aujourd’hui.',
-    'ticket.not_expected.help': 'Cette personne n’a rien à retirer à cette distribution.',
+    'ticket.not_expected.help': 'Cette personne n’a rien à récupérer à cette distribution.',
 
     'refused.title': 'Ticket refusé',
     'refused.member': 'Ce ticket est celui de {name}.',
@@ -404,7 +415,8 @@ export const STRINGS = {
     'undo.reason': 'Annulé sur le téléphone',
     'undo.someone': 'quelqu’un',
     'undo.handover': 'remise à {name} ({outcome}) à {at}',
-    'undo.handover_paid': 'remise à {name} ({outcome}), {paid} payé(s), à {at}',
+    'undo.handover_paid.other': 'remise à {name} ({outcome}), {paid} payés, à {at}',
+    'undo.handover_paid.one': 'remise à {name} ({outcome}), {paid} payé, à {at}',
     'undo.payment': 'paiement de {name} ({paid}) à {at}',
     'undo.cash_opening': 'fond de caisse de {total} à {at}',
     'undo.cash_closing': 'comptage de clôture de {total} à {at}',
@@ -414,9 +426,9 @@ export const STRINGS = {
   en: {
     'app.title': 'Comptoir — volunteers',
     'app.loading': 'Loading…',
-    'app.offline': 'Offline: everything keeps working on this phone.',
-    'app.online': 'Online.',
-    'app.network_needed': 'This needs a network. Try again when the phone is online.',
+    'app.offline': 'Offline',
+    'app.online': 'The connection is back.',
+    'app.network_needed': 'This needs a connection. Try again when the phone is online.',
     'app.error': 'Something went wrong: {message}',
 
     'unenrolled.title': 'Phone not enrolled',
@@ -438,7 +450,7 @@ export const STRINGS = {
     'home.none_signed_in': 'None yet.',
     'home.you': 'current',
     'home.locked': 'locked: sign in again with the passkey',
-    'home.expired': 'ended: sign in again with the passkey',
+    'home.expired': 'signed out: sign in again with the passkey',
     'home.switch': 'Switch to {name}',
     'home.sign_in': 'Sign in with my passkey',
     'home.add': 'Add a volunteer',
@@ -459,11 +471,12 @@ export const STRINGS = {
     'sign_in.pin_mismatch': 'The two codes are not the same.',
     'sign_in.cancelled': 'Sign-in cancelled.',
 
-    'pin.title': 'Code of {name}',
+    'pin.title': 'Code for {name}',
     'pin.label': 'Code',
     'pin.submit': 'OK',
+    'pin.wrong.one': 'Wrong code. {n} attempt left.',
+    'pin.wrong.other': 'Wrong code. {n} attempts left.',
     'pin.cancel': 'Cancel',
-    'pin.wrong': 'Wrong code. {left} attempt(s) left.',
     'pin.locked': 'Wrong code 5 times: {name} must sign in again with their passkey.',
     'pin.switched': '{name} took the phone back.',
 
@@ -478,8 +491,8 @@ export const STRINGS = {
     'reason.enrolment_used': 'This enrolment code was already used. Ask for a new QR code.',
     'reason.forbidden_point': 'You may not act at this phone’s points. Ask a coordinator to add you to them.',
     'reason.user_inactive': 'This account is deactivated. Ask a coordinator.',
-    'reason.shift_expired': 'The session ended at midnight. Sign in again with your passkey.',
-    'reason.shift_ended': 'The session has ended. Sign in again with your passkey.',
+    'reason.shift_expired': 'You were signed out at midnight. Sign in again with your passkey.',
+    'reason.shift_ended': 'You were signed out. Sign in again with your passkey.',
     'reason.passkey': 'The passkey was not accepted. Try again.',
     'reason.passkey_cancelled': 'The passkey was not used. Try again.',
     'reason.push_service_unknown':
@@ -499,31 +512,33 @@ export const STRINGS = {
     'update.apply': 'New version — reload',
     'update.wait': 'Finish with the current member first: the new version will load afterwards.',
 
-    'sync.title': 'Sync',
-    'sync.now': 'Sync now',
-    'sync.running': 'Syncing',
-    'sync.pending.one': '{n} action waiting to be sent',
-    'sync.pending.other': '{n} actions waiting to be sent',
-    'sync.all_sent': 'Everything is sent',
-    'sync.refused.one': '{n} action refused by the server (see Home)',
-    'sync.refused.other': '{n} actions refused by the server (see Home)',
-    'sync.last': 'last sync at {time}',
-    'sync.never': 'never synced',
-    'sync.done': 'Synced: {sent} sent, {received} received from other phones.',
-    'sync.failed': 'Could not sync: {error}',
-    'sync.error_network': 'No network. Nothing is lost: sending resumes by itself when the network is back.',
+    'sync.title': 'Sending to the server',
+    'sync.now': 'Send',
+    'sync.running': 'Sending',
+    'sync.pending.one': '{n} to send',
+    'sync.pending.other': '{n} to send',
+    'sync.all_sent': 'All sent',
+    'sync.refused.one': '{n} refused (see Home)',
+    'sync.refused.other': '{n} refused (see Home)',
+    'sync.error_network': 'The server did not answer. Nothing is lost: it will try again by itself.',
     'sync.error_server_error': 'The server is not answering properly. Nothing is lost: it will try again by itself.',
     'sync.error_not_enrolled': 'This phone is not enrolled.',
     'sync.error_device_revoked': 'This phone was revoked: it can no longer send anything.',
     'sync.error_device_unknown': 'The server does not know this phone. Ask for it to be enrolled again.',
     'sync.error_shift_required': 'Sent. To receive the other phones’ hand-overs, a volunteer must be signed in.',
-    'sync.error_shift_expired': 'The session ended: sign in again to receive the other phones’ hand-overs.',
-    'sync.error_shift_ended': 'The session has ended: sign in again to receive the other phones’ hand-overs.',
-    'sync.error_shift_unknown': 'The session is no longer recognised: sign in again.',
+    'sync.error_shift_expired': 'You were signed out: sign in again to receive the other phones’ hand-overs.',
+    'sync.error_shift_ended': 'You were signed out: sign in again to receive the other phones’ hand-overs.',
+    'sync.error_shift_unknown': 'The server no longer knows you: sign in again with your passkey.',
     'sync.error_forbidden_point': 'You may not act at this distribution: ask a coordinator.',
     'sync.error_distribution_unknown': 'The server does not know this distribution.',
     'sync.error_unexpected': 'Unexpected error. Nothing is lost: it will try again later.',
-    'sync.error_other': 'Sync error ({reason}). Nothing is lost.',
+    'sync.error_other': 'Sending did not go through. Nothing is lost: it will try again later.',
+    'sync.offline': 'You are offline: nothing is lost, sending starts by itself when the connection is back.',
+    'sync.failed_short': 'sending failed (see Home)',
+    'sync.done_sent.one': '{n} record sent,',
+    'sync.done_sent.other': '{n} records sent,',
+    'sync.done_received.one': '{n} received from the other phones.',
+    'sync.done_received.other': '{n} received from the other phones.',
 
     'notify.title': 'Notifications',
     'notify.intro':
@@ -537,23 +552,28 @@ export const STRINGS = {
     'notify.state_dismissed': 'Notifications not allowed: nothing changed.',
     'notify.state_unsupported':
       'This browser cannot receive notifications (on an iPhone: add the app to the home screen first).',
-    'notify.network': 'Turning them on or off needs a network.',
+    'notify.network': 'They need a connection to be turned on or off.',
     'notify.sign_in': 'Sign in to turn them on.',
     'notify.turned_on': 'Notifications turned on.',
     'notify.turned_off': 'Notifications turned off.',
 
     'phone.title': 'This phone',
-    'phone.storage_yes': 'Persistent storage: granted. Recorded actions will not be cleared by the browser.',
+    'phone.storage_yes': 'Records stay on this phone until they are sent.',
     'phone.storage_no':
-      'Persistent storage: not granted. The browser could clear the data when short of space: install the app on the home screen and sync often.',
-    'phone.version': 'App version: {version}',
-    'phone.version_none': 'App version: not cached (first opening).',
-    'phone.refused_title.one': '{n} action refused by the server',
-    'phone.refused_title.other': '{n} actions refused by the server',
+      'The browser could erase records if it runs out of space: install the app on the home screen and send often.',
+    'phone.ready': 'The app works offline.',
+    'phone.not_ready': 'The app is not ready offline yet: keep it open a moment while online.',
+    'phone.pending.one': '{n} record to send.',
+    'phone.pending.other': '{n} records to send.',
+    'phone.all_sent': 'All sent.',
+    'phone.last_sent': 'Last sent: {time}.',
+    'phone.never_sent': 'Nothing sent yet.',
+    'phone.refused_title.one': '{n} record refused by the server',
+    'phone.refused_title.other': '{n} records refused by the server',
     'phone.refused_item': '{what} at {at}: {reason}',
-    'phone.retry': 'Send the refused actions again',
-    'phone.retried.one': '{n} action sent again.',
-    'phone.retried.other': '{n} actions sent again.',
+    'phone.retry': 'Send the refused records again',
+    'phone.retried.one': '{n} record sent again.',
+    'phone.retried.other': '{n} records sent again.',
 
     'event.handover': 'Hand-over',
     'event.payment': 'Payment',
@@ -561,14 +581,14 @@ export const STRINGS = {
     'event.cash_count': 'Cash count',
     'event.scan_refused': 'Refused ticket',
     'event.note': 'Note',
-    'refusal.malformed': 'malformed data (please report)',
-    'refusal.shift_not_valid': 'recorded outside the volunteer’s session',
+    'refusal.malformed': 'malformed record (please report)',
+    'refusal.shift_not_valid': 'recorded after the volunteer was signed out',
     'refusal.forbidden_point': 'volunteer or phone not allowed at this point',
     'refusal.wrong_device': 'recorded by another phone',
     'refusal.distribution_unknown': 'distribution unknown to the server',
-    'refusal.id_reused': 'id already used for another action',
+    'refusal.id_reused': 'number already taken by another record (please report)',
     'refusal.invalid_text': 'text holding a forbidden character (please report)',
-    'refusal.other': 'refused ({reason})',
+    'refusal.other': 'refused by the server',
 
     'dist.title': 'Today’s distributions',
     'dist.today': 'Today',
@@ -604,7 +624,7 @@ export const STRINGS = {
     'dist.clear_waiting': 'Over: the member list will be cleared from this phone once everything is sent.',
     'dist.cleared': 'Member list cleared from this phone {when}: the distribution is over and everything was sent.',
     'reason.pack_format_unsupported':
-      'This distribution needs a newer version of the app: reload it when the network is there.',
+      'This distribution needs a newer version of the app: reload it when the phone is online.',
 
     'scan.title': 'Scan',
     'scan.distribution': '{point} · {slot}',
@@ -645,7 +665,7 @@ export const STRINGS = {
     'ticket.too_long.help': 'The code read is too long: scan again, or type the manual code.',
     'ticket.unsupported_version': 'Unknown ticket format.',
     'ticket.unsupported_version.help': 'This ticket comes from a newer version: update the app.',
-    'ticket.unknown_key': 'Ticket signed by an unknown or withdrawn key.',
+    'ticket.unknown_key': 'Ticket signed by an unknown or retired key.',
     'ticket.unknown_key.help': 'A coordinator must issue this ticket again. Search for the member by name.',
     'ticket.bad_signature': 'Forged or damaged ticket.',
     'ticket.bad_signature.help': 'The signature does not match: this ticket is not genuine.',
@@ -655,7 +675,7 @@ export const STRINGS = {
     'ticket.unknown_member': 'Not expected today.',
     'ticket.unknown_member.help': 'A genuine ticket, but this member has no order at this distribution.',
     'ticket.not_expected': 'Not expected today.',
-    'ticket.not_expected.help': 'This member has nothing to collect at this distribution.',
+    'ticket.not_expected.help': 'This person has nothing to collect at this distribution.',
 
     'refused.title': 'Ticket refused',
     'refused.member': 'This ticket belongs to {name}.',
@@ -806,7 +826,8 @@ export const STRINGS = {
     'undo.reason': 'Undone on the phone',
     'undo.someone': 'someone',
     'undo.handover': 'hand-over to {name} ({outcome}) at {at}',
-    'undo.handover_paid': 'hand-over to {name} ({outcome}), {paid} paid, at {at}',
+    'undo.handover_paid.other': 'hand-over to {name} ({outcome}), {paid} paid, at {at}',
+    'undo.handover_paid.one': 'hand-over to {name} ({outcome}), {paid} paid, at {at}',
     'undo.payment': 'payment by {name} ({paid}) at {at}',
     'undo.cash_opening': 'opening float of {total} at {at}',
     'undo.cash_closing': 'closing count of {total} at {at}',
@@ -846,10 +867,27 @@ export function setLanguage(code) {
   }
 }
 
-/** The text for `key` in the chosen language, with `{name}` placeholders filled from `params`. */
+// French elision before a filled-in word: "de" + "Inès" is "d’Inès", "de" + "octobre" is "d’octobre". Not before
+// an h (h aspiré: "de Hugo" stays) nor a digit.
+const ELIDES = /^[aeiouyàâäéèêëîïôöùûü]/i;
+
+/** `de` + a word, elided in French when the word starts with a vowel: `elide('de', 'Inès')` → `d’Inès`. */
+export function elide(word, next, language = lang) {
+  const text = String(next);
+  if (language === 'fr' && /^(de|le|la|que)$/i.test(word) && ELIDES.test(text)) return `${word.slice(0, -1)}’${text}`;
+  return `${word} ${text}`;
+}
+
+/**
+ * The text for `key` in the chosen language, with `{name}` placeholders filled from `params`; in French, "de {name}"
+ * is elided when the name starts with a vowel ("Code d’Inès").
+ */
 export function t(key, params = {}) {
   const text = STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  const fill = (name) => String(params[name]);
+  return text
+    .replace(/\b(de|De) \{(\w+)\}/g, (whole, word, name) => (name in params ? elide(word, fill(name)) : whole))
+    .replace(/\{(\w+)\}/g, (whole, name) => (name in params ? fill(name) : whole));
 }
 
 const plurals = new Map();

@@ -99,12 +99,12 @@ def test_enrol_sign_in_switch_offline_and_revoke(app, browser, live_server, phon
 
     # Offline: back to Victor with his PIN; a wrong PIN changes nothing.
     phone.context.set_offline(True)
-    expect(phone.locator("#network")).to_contain_text("Hors ligne")
+    expect(phone.locator("#network")).to_contain_text("Hors connexion")
     phone.get_by_role("button", name="Passer à Victor").click()
     dialog = phone.get_by_role("dialog")
     dialog.get_by_label("Code").fill("0000")
     dialog.get_by_role("button", name="Valider").click()
-    expect(dialog.get_by_role("alert")).to_have_text("Code incorrect. Encore 4 essai(s).")
+    expect(dialog.get_by_role("alert")).to_have_text("Code incorrect. Encore 4 essais.")
     dialog.get_by_label("Code").fill("1234")
     dialog.get_by_role("button", name="Valider").click()
     expect(dialog).to_be_hidden()

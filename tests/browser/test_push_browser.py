@@ -181,7 +181,7 @@ def test_a_volunteer_turns_notifications_on_then_off(app, phone, world: World):
     # Offline, it says the network is needed, and the button waits for it.
     phone.context.set_offline(True)
     expect(section.get_by_role("status")).to_have_text(
-        "Notifications désactivées. Il faut du réseau pour les activer ou les désactiver."
+        "Notifications désactivées. Il faut une connexion pour les activer ou les désactiver."
     )
     expect(section.get_by_role("button", name="Activer les notifications")).to_be_disabled()
     phone.context.set_offline(False)
@@ -294,7 +294,7 @@ def test_every_device_call_says_how_many_events_wait(app, phone, world: World):
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_be_visible()
     del seen[:]
     phone.context.set_offline(False)
-    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
     assert ("1" in {pending for _url, pending in seen}) and all(pending is not None for _url, pending in seen), seen
     phone.get_by_role("button", name="Accueil").click()  # one more call once the outbox is empty

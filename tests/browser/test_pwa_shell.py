@@ -121,7 +121,7 @@ def test_offline_the_shell_comes_from_the_cache(browser, live_server, dist):
     page.on("requestfailed", lambda request: failures.append(request.url))
     page.reload()
     expect(page.get_by_role("heading", name=HEADING)).to_be_visible()
-    expect(page.locator("#network")).to_contain_text("Hors ligne")
+    expect(page.locator("#network")).to_contain_text("Hors connexion")
     assert not failures, failures
     loaded = {response.url.removeprefix(live_server): response for response in responses}
     assert {"/app/", "/assets/app.js", "/assets/app.css", "/vendor/pico.min.css"} <= set(loaded)

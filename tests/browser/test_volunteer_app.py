@@ -221,7 +221,7 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
 
     # Back on the scan screen; the sync bar counts what waits; the same member again is LOUD.
     expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
-    expect(phone.locator("#sync-text")).to_contain_text("2 actions en attente d’envoi")
+    expect(phone.locator("#sync-text")).to_contain_text("2 à envoyer")
     expect(phone.get_by_text(re.compile(r"Dernière action : remise à Élodie M\. \(tout remis\)"))).to_be_visible()
     open_by_name(phone, "elo", "Élodie M.")
     expect(phone.get_by_role("alert").filter(has_text="DÉJÀ REMIS par ce téléphone")).to_be_visible()
@@ -305,7 +305,7 @@ def test_a_confirmation_is_recorded_whole_or_not_at_all_and_never_with_a_nul(app
 
     # Online, the server takes the three events.
     phone.context.set_offline(False)
-    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
     with app.app_context():
         stored = db.session.scalars(select(SyncedEvent).order_by(SyncedEvent.position)).all()
@@ -388,8 +388,8 @@ def test_collected_by_another_phone_shows_once_synced(app, phone, world):
     handover = other.record("handover", {"order_id": world.orders["Elouan B."], "outcome": "all"}, world.distribution)
     assert other.push([handover]).status_code == 200
 
-    phone.get_by_role("button", name="Synchroniser maintenant").click()
-    expect(phone.get_by_role("status").filter(has_text="Synchronisé")).to_contain_text("1 reçue(s)")
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.get_by_role("status").filter(has_text="des autres téléphones")).to_contain_text("1 reçu des autres")
     open_by_name(phone, "elouan", "Elouan B.")
     expect(phone.get_by_role("alert").filter(has_text="DÉJÀ REMIS par un autre téléphone")).to_be_visible()
     expect(phone.get_by_role("button", name="Valider la remise")).to_be_hidden()
@@ -438,16 +438,16 @@ def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, bac
         "solidarity_cents": 612,
     }
 
-    # Offline, "Synchroniser maintenant" says why in plain words; online, the server gets both events.
-    phone.get_by_role("button", name="Synchroniser maintenant").click()
-    expect(phone.get_by_role("alert").filter(has_text="Synchronisation impossible")).to_contain_text(
-        "Pas de réseau. Rien n’est perdu"
+    # Offline, "Envoyer" says why in plain words; online, the server gets both events.
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.get_by_role("alert").filter(has_text="Hors connexion")).to_contain_text(
+        "rien n’est perdu, l’envoi se fera tout seul"
     )
-    expect(phone.locator("#sync-text")).to_contain_text("2 actions en attente d’envoi")
+    expect(phone.locator("#sync-text")).to_contain_text("2 à envoyer")
     phone.context.set_offline(False)
-    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
-    expect(phone.locator("#sync-text")).to_contain_text(re.compile(r"dernière synchro à \d\d:\d\d"))
+    expect(phone.locator("#sync-details")).to_contain_text(re.compile(r"Dernier envoi réussi : \d\d:\d\d"))
     expect(phone.locator("#sync-error")).to_be_hidden()
     assert outbox(phone) == []
     with app.app_context():
@@ -556,11 +556,11 @@ def test_cash_box_opening_and_closing(app, phone, world):
 
 def test_language_switch_and_storage_status(app, phone, world):
     start_day(app, phone, world, download=False)
-    expect(phone.get_by_text("Stockage persistant : non accordé.")).to_be_visible()
+    expect(phone.get_by_text("Le navigateur pourrait effacer les enregistrements")).to_be_visible()
     phone.get_by_role("button", name="English").click()
     expect(phone.get_by_role("heading", name="Today’s distributions")).to_be_visible()
     expect(phone.get_by_role("heading", name="Volunteer: Victor")).to_be_visible()
-    expect(phone.get_by_role("button", name="Sync now")).to_be_visible()
+    expect(phone.get_by_role("button", name="Send", exact=True)).to_be_visible()
     assert phone.evaluate("document.documentElement.lang") == "en"
     assert_made_for_one_hand(phone)
     phone.get_by_role("button", name=f"Download: {POINT}").click()
@@ -586,7 +586,7 @@ def test_language_switch_and_storage_status(app, phone, world):
     )
     phone.reload()
     phone.get_by_role("button", name="Accueil").click()
-    expect(phone.get_by_text("Stockage persistant : accordé.")).to_be_visible()
+    expect(phone.get_by_text("Les enregistrements restent sur ce téléphone")).to_be_visible()
 
 
 def test_a_new_version_waits_for_the_member_on_screen(app, phone, world, dist):

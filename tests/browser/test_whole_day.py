@@ -113,7 +113,7 @@ def tab(page: Page, name: str) -> None:
 
 
 def sync_now(page: Page) -> None:
-    page.get_by_role("button", name="Synchroniser maintenant").click()
+    page.get_by_role("button", name="Envoyer", exact=True).click()
 
 
 # 1. The day.
@@ -135,7 +135,7 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
 
     # At the point: no network from here on.
     phone.set_offline(True)
-    expect(page.locator("#network")).to_have_text("Hors ligne : tout continue de fonctionner sur ce téléphone.")
+    expect(page.locator("#network")).to_have_text("Hors connexion")
     tab(page, "Caisse")
     page.get_by_label("Fond de caisse à l’ouverture").fill("50")
     page.get_by_role("button", name="Enregistrer le fond de caisse").click()
@@ -187,7 +187,7 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
     page.get_by_label("Espèces comptées à la clôture").fill("64,28")
     page.get_by_role("button", name="Enregistrer le comptage de clôture").click()
     expect(page.get_by_role("definition").last).to_have_text("caisse juste")
-    expect(page.locator("#sync-text")).to_contain_text("12 actions en attente d’envoi")
+    expect(page.locator("#sync-text")).to_contain_text("12 à envoyer")
     recorded = stored_outbox(page)
     assert [(event["type"], event["payload"].get("method")) for event in recorded] == [
         ("cash_count", None),
@@ -214,8 +214,8 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
     page = phone.pages[0]
     page.goto("/app/")
     expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()  # back on the open distribution
-    expect(page.locator("#network")).to_contain_text("Hors ligne")
-    expect(page.locator("#sync-text")).to_contain_text("12 actions en attente d’envoi")
+    expect(page.locator("#network")).to_contain_text("Hors connexion")
+    expect(page.locator("#sync-text")).to_contain_text("12 à envoyer")
     assert stored_outbox(page) == recorded
 
     # Back in the network: the app syncs (by itself, or when asked), and the server has each event once.
@@ -273,7 +273,7 @@ def test_two_phones_offline_hand_over_the_same_order_and_the_admin_sees_the_conf
         sync_now(page)
         expect(page.locator("#sync-text")).to_contain_text("Tout est envoyé")
     sync_now(phones[0])  # the first phone hears about the second's hand-over
-    expect(phones[0].get_by_role("status").filter(has_text="Synchronisé")).to_contain_text("2 reçue(s)")
+    expect(phones[0].get_by_role("status").filter(has_text="reçus des autres téléphones")).to_contain_text("2 reçus")
     for page in phones:
         page.context.close()
 
@@ -305,7 +305,7 @@ def record_a_few_events(page: Page, world: World) -> list[dict]:
     open_by_name(page, "elouan", "Elouan B.")
     page.get_by_role("radio", name="Refusé : rien remis").check()
     confirm(page, "Enregistré : Elouan B. — refusé.")
-    expect(page.locator("#sync-text")).to_contain_text("5 actions en attente d’envoi")
+    expect(page.locator("#sync-text")).to_contain_text("5 à envoyer")
     return stored_outbox(page)
 
 
@@ -328,9 +328,9 @@ def test_the_server_stops_during_a_sync_and_restarts_nothing_lost_nothing_double
         server.start(fault_injector)
     page.context.set_offline(False)
     sync_now(page)
-    failure = page.get_by_role("alert").filter(has_text="Synchronisation impossible")
+    failure = page.get_by_role("alert").filter(has_text="Le serveur")
     expect(failure).to_contain_text("Rien n’est perdu")
-    expect(page.locator("#sync-text")).to_contain_text("5 actions en attente d’envoi")
+    expect(page.locator("#sync-text")).to_contain_text("5 à envoyer")
     if fault == "dies_after_commit":
         assert fault_injector.tripped.is_set()
         server.stop()

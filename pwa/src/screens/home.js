@@ -4,27 +4,23 @@
 // refused). See docs/devices.md.
 import { startAuthentication } from '@simplewebauthn/browser';
 import { ApiError, NetworkError, call, enrol } from '../api.js';
-import { lang, reasonText, t, tn } from '../i18n.js';
+import { reasonText, t, tn } from '../i18n.js';
 import { MAX_PIN_FAILURES, PIN_PATTERN, hashPin, verifyPin } from '../pin.js';
 import * as store from '../store.js';
 import { refusedEvents, retryRefused, syncNow } from '../sync.js';
 import { refreshTrust } from '../trust.js';
 import { currentVersion } from '../update.js';
 import { $, busy, currentScreen, h, say, warn } from '../ui/dom.js';
-import { formatClock } from '../ui/format.js';
+import { formatClock, formatDayClock } from '../ui/format.js';
 import { go, registerScreen } from '../ui/nav.js';
 import { fetchDistributions, renderDistributions } from './distributions.js';
 import { renderNotifications, setUpNotifications } from './notifications.js';
-import { renderSyncBar } from './status.js';
+import { renderSyncBar, syncErrorText } from './status.js';
 
 export function describe(error) {
   if (error instanceof NetworkError) return t('app.network_needed');
   if (error instanceof ApiError) return reasonText(error.reason, error.message);
   return t('app.error', { message: error.message });
-}
-
-function formatTime(iso) {
-  return new Intl.DateTimeFormat(lang, { weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
 function expired(shift) {
@@ -47,7 +43,9 @@ async function renderPhone() {
   $('storage').textContent = persisted ? t('phone.storage_yes') : t('phone.storage_no');
   $('storage').classList.toggle('warning', !persisted);
   version ??= await currentVersion(); // the page runs one version until it reloads
-  $('version').textContent = version ? t('phone.version', { version }) : t('phone.version_none');
+  // The version itself (a content hash) is for support only: kept in an attribute, not shown.
+  $('version').textContent = version ? t('phone.ready') : t('phone.not_ready');
+  if (version) $('version').dataset.version = version;
 
   const refused = await refusedEvents();
   const section = $('refused');
@@ -80,7 +78,7 @@ async function retry(event) {
     const count = await retryRefused();
     const result = await syncNow();
     say(tn('phone.retried', count));
-    if (!result.ok) warn(t('sync.failed', { error: result.error }));
+    if (!result.ok) warn(syncErrorText(result.error));
   });
   await renderHome();
   await renderSyncBar();
@@ -100,7 +98,7 @@ async function renderHome() {
     $('current-name').textContent = t('home.current', { name: current.user.display_name });
     $('current-until').textContent = expired(current)
       ? t('home.expired')
-      : t('home.current_until', { time: formatTime(current.validUntil) });
+      : t('home.current_until', { time: formatDayClock(current.validUntil) });
     $('sign-out').textContent = t('home.sign_out', { name: current.user.display_name });
     $('sign-out').hidden = false;
   } else {
@@ -251,6 +249,7 @@ async function checkPin(event) {
     switching = null;
     await go('home');
     say(t('pin.switched', { name: shift.user.display_name }));
+    focusCurrent(); // the button that opened the dialog is gone with the redraw: focus would fall to the page
     return;
   }
   const failures = (shift.failures || 0) + 1;
@@ -259,9 +258,16 @@ async function checkPin(event) {
   $('pin-entry').value = '';
   error.textContent = locked
     ? t('pin.locked', { name: shift.user.display_name })
-    : t('pin.wrong', { left: MAX_PIN_FAILURES - failures });
+    : tn('pin.wrong', MAX_PIN_FAILURES - failures);
   error.hidden = false;
   if (locked) await go('home');
+}
+
+/** Put the focus on who is in charge of the phone now (the home screen's heading). */
+function focusCurrent() {
+  const heading = $('current-name');
+  heading.tabIndex = -1;
+  heading.focus();
 }
 
 async function signOut() {

@@ -1,48 +1,65 @@
-// What is always in sight: the sync bar (pending events, last successful sync, errors in plain words,
-// "Synchroniser maintenant"), the update banner ("Nouvelle version — recharger", never while a scan is in
-// progress), and the network line.
+// What is always in sight: the sync bar, one line ("Hors connexion · 3 à envoyer" and "Envoyer"), whose details
+// (last send, what went wrong, in plain words) are on the home screen; the update banner ("Nouvelle version —
+// recharger", never while a scan is in progress).
 import { t, tn } from '../i18n.js';
 import { onDataChange } from '../store.js';
 import { status as syncStatus, syncNow } from '../sync.js';
 import { applyUpdate, registerServiceWorker, watchForUpdate } from '../update.js';
-import { $, busy, onScreen, say, warn } from '../ui/dom.js';
-import { formatClock, isToday } from '../ui/format.js';
+import { $, busy, onScreen, quiet, say, warn } from '../ui/dom.js';
+import { formatClock, formatDateTime, isToday } from '../ui/format.js';
 import { scanInProgress, state } from '../ui/state.js';
 
-/** A sync failure's reason (sync.js `lastError`) in plain words. */
+/** A sync failure's reason (sync.js `lastError`) in plain words, in the language on show. */
 export function syncErrorText(reason) {
   const key = `sync.error_${reason}`;
   const text = t(key);
-  return text === key ? t('sync.error_other', { reason }) : text;
+  return text === key ? t('sync.error_other') : text;
 }
 
 function when(iso) {
-  if (isToday(iso)) return formatClock(iso);
-  return new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: 'short', timeStyle: 'short' });
+  return isToday(iso) ? formatClock(iso) : formatDateTime(iso);
 }
 
-/** Draw the sync bar from the data layer's status. */
+/** Set a text only when it changed: the bar is a live region, redrawn every few seconds. */
+function put(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+/** Draw the sync bar (one line) and the home screen's details from the data layer's status. */
 export async function renderSyncBar() {
   const current = await syncStatus();
+  const offline = !navigator.onLine;
   const parts = [];
   if (current.running) parts.push(t('sync.running'));
   parts.push(current.pending ? tn('sync.pending', current.pending) : t('sync.all_sent'));
   if (current.refused) parts.push(tn('sync.refused', current.refused));
-  parts.push(current.lastSyncAt ? t('sync.last', { time: when(current.lastSyncAt) }) : t('sync.never'));
-  const text = $('sync-text');
-  text.textContent = `${parts.join(' · ')}.`;
-  const error = $('sync-error');
-  error.textContent = current.lastError ? syncErrorText(current.lastError) : '';
-  error.hidden = !current.lastError;
+  // The connection is said once, here; any other failure in a word, its details on the home screen.
+  if (current.lastError && !offline) parts.push(t('sync.failed_short'));
+  put($('network'), offline ? t('app.offline') : '');
+  put($('sync-text'), `${offline ? ' · ' : ''}${parts.join(' · ')}`);
   $('sync-bar').classList.toggle('pending', current.pending > 0 || current.refused > 0);
+
+  const details = [current.pending ? tn('phone.pending', current.pending) : t('phone.all_sent')];
+  details.push(current.lastSyncAt ? t('phone.last_sent', { time: when(current.lastSyncAt) }) : t('phone.never_sent'));
+  put($('sync-details'), details.join(' '));
+  const error = current.lastError ? syncErrorText(current.lastError) : '';
+  put($('sync-error'), error);
+  $('sync-error').hidden = !error;
   return current;
 }
 
 async function syncByHand(event) {
+  if (!navigator.onLine) {
+    warn(t('sync.offline'));
+    return;
+  }
   const result = await busy(event.currentTarget, () => syncNow());
   await renderSyncBar();
-  if (result.ok) say(t('sync.done', { sent: result.accepted + result.duplicates, received: result.pulled }));
-  else warn(t('sync.failed', { error: syncErrorText(result.error) }));
+  if (result.ok) {
+    say(
+      `${tn('sync.done_sent', result.accepted + result.duplicates)} ${tn('sync.done_received', result.pulled)}`,
+    );
+  } else warn(syncErrorText(result.error));
 }
 
 // Updates.
@@ -68,15 +85,10 @@ async function update() {
   }
 }
 
-function showNetwork() {
-  $('network').textContent = navigator.onLine ? '' : t('app.offline');
-}
-
 /** Wire the bars (once, at start): the worker, the update watch, the sync button, redraws on data changes. */
 export function setUpStatus() {
-  showNetwork();
-  window.addEventListener('online', showNetwork);
-  window.addEventListener('offline', showNetwork);
+  window.addEventListener('online', () => renderSyncBar());
+  window.addEventListener('offline', () => renderSyncBar());
   registerServiceWorker();
   watchForUpdate(() => {
     updateReady = true;
@@ -95,6 +107,6 @@ export function setUpStatus() {
 
 /** Redraw what changes with the language. */
 export function translateStatus() {
-  showNetwork();
+  quiet(); // a message said in the other language would stay in it
   renderSyncBar();
 }

@@ -82,10 +82,12 @@ export function warn(text) {
   $('alert').hidden = !text;
 }
 
-/** Hide both lines. */
+/** Hide both lines, and forget what they said (it was about another screen or another member). */
 export function quiet() {
-  $('message').hidden = true;
-  $('alert').hidden = true;
+  for (const line of [$('message'), $('alert')]) {
+    line.hidden = true;
+    line.textContent = '';
+  }
 }
 
 /**

@@ -44,9 +44,24 @@ export function parseCents(text) {
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
 
+/** Times on the 24-hour clock in both languages (`17:42`, never `5:42 PM`): what a French co-op reads everywhere. */
+const CLOCK = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+
 /** `17:42` */
 export function formatClock(iso) {
-  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(lang, CLOCK).format(new Date(iso));
+}
+
+/** `ven. 17:42` */
+export function formatDayClock(iso) {
+  return new Intl.DateTimeFormat(lang, { weekday: 'short', ...CLOCK }).format(new Date(iso));
+}
+
+/** `04/12/2026 17:42` / `04/12/2026, 17:42` */
+export function formatDateTime(iso) {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short', hourCycle: 'h23' }).format(
+    new Date(iso),
+  );
 }
 
 /** `mar. 10 mars, 17:30–19:00` */

@@ -1,7 +1,7 @@
 // Going from screen to screen. Each screen module registers how to draw itself (`render`) and what to do when the
 // volunteer leaves it (`leave`); `go()` draws the next screen, then shows it, and marks the tab bar. Screens do not
 // import each other: they call go('scan'), go('member', …), so there is no import cycle.
-import { $, currentScreen, show } from './dom.js';
+import { $, currentScreen, quiet, show } from './dom.js';
 import { state } from './state.js';
 
 const screens = new Map();
@@ -30,6 +30,10 @@ export function go(name, options = {}) {
 async function goNow(name, options) {
   const previous = currentScreen();
   if (previous !== name) screens.get(previous)?.leave?.(name);
+  // A message belongs to the screen it was said on: the last member's confirmation ("monnaie à rendre : 1,24 €")
+  // must never show above the next member or a refused ticket. Callers say the new screen's message after go().
+  // What was said while the app was loading (enrolment) is for the first screen.
+  if (previous !== name && previous !== 'loading') quiet();
   const handlers = screens.get(name);
   if (handlers && !options.redraw) handlers.lastOptions = options;
   await handlers?.render?.(options);

@@ -4,7 +4,7 @@
 // back. Voids themselves are not offered (a void of a void would restore the event: the admin can do that).
 import { recordMany } from '../events.js';
 import { distributionView, undoableEvents } from '../projection.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { ask, busy, h, say, warn } from './dom.js';
 import { formatCents, formatClock } from './format.js';
 import { state } from './state.js';
@@ -43,7 +43,7 @@ export function describe(events) {
     const name = memberName(handover.payload.order_id);
     const outcome = t(`outcome.${handover.payload.outcome}`);
     return paid
-      ? t('undo.handover_paid', { name, outcome, paid: formatCents(paid, currency), at })
+      ? tn('undo.handover_paid', paid / 100, { name, outcome, paid: formatCents(paid, currency), at })
       : t('undo.handover', { name, outcome, at });
   }
   if (newest.type === 'payment') {
