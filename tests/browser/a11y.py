@@ -97,8 +97,8 @@ def nonsense_words(page: Page) -> list[str]:
 
 
 # At 200 % text (Android's large text), every control stays within the screen's width: nothing needs a sideways
-# scroll, nothing is out of reach. Controls inside a closed <details> or otherwise not rendered are skipped.
-OUT_OF_REACH = """(width) => {
+# scroll, nothing is out of reach, no word is cut across lines. What is not rendered (a closed <details>…) is skipped.
+OUT_OF_REACH = r"""(width) => {
     const root = document.documentElement;
     const out = [];
     const visible = (e) => {
@@ -115,13 +115,27 @@ OUT_OF_REACH = """(width) => {
             out.push(`${e.tagName.toLowerCase()} "${name.slice(0, 40)}": ${where}`);
         }
     }
-    return {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), out};
+    // A word cut across lines (one letter per line, "Acc/ueil") reads as nonsense even when it fits.
+    const broken = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (!parent || !visible(parent) || parent.closest('script, style, noscript')) continue;
+        for (const match of node.textContent.matchAll(/[^\s\-–—\/·:,.]{2,}/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+            if (lines.size > 1 && !broken.includes(match[0])) broken.push(match[0]);
+        }
+    }
+    return {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), out, broken};
 }"""
 
 
 def at_200_percent(page: Page, width: int = 360) -> dict:
     """Set the root font size to 200 % (as Android's largest text does), measure, and put it back:
-    ``{"scrollWidth": …, "out": [controls beyond 0–width px]}``."""
+    ``{"scrollWidth": …, "out": [controls beyond 0–width px], "broken": [words cut across lines]}``."""
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     try:
         page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
@@ -178,3 +192,78 @@ def focus_hidden(page: Page, presses: int = 60) -> list[str]:
         if problem:
             hidden.append(problem)
     return hidden
+
+
+# A visible focus indicator (WCAG 2.4.7, with 1.4.11's 3:1 for what shows a state): the focused element's outline, or
+# else the colour of its box-shadow ring, at least 2 px and 3:1 against the background behind the element (the first
+# ancestor with an opaque enough background; semi-transparent colours are blended onto it).
+WEAK_FOCUS = r"""() => {
+    const e = document.activeElement;
+    if (!e || e === document.body || e === document.documentElement) return null;
+    const rgba = (text) => {
+        const m = text && text.match(/rgba?\(([^)]+)\)/);
+        if (!m) return null;
+        const [r, g, b, a = 1] = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number);
+        return {r, g, b, a};
+    };
+    const over = (top, under) => ({
+        r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+        b: top.b * top.a + under.b * (1 - top.a), a: 1,
+    });
+    const background = () => {
+        const layers = [];
+        for (let x = e.parentElement; x; x = x.parentElement) {
+            const c = rgba(getComputedStyle(x).backgroundColor);
+            if (c && c.a > 0) layers.push(c);
+            if (c && c.a >= 1) break;
+        }
+        const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+        let colour = dark ? {r: 0, g: 0, b: 0, a: 1} : {r: 255, g: 255, b: 255, a: 1};
+        for (const layer of layers.reverse()) colour = over(layer, colour);
+        return colour;
+    };
+    const luminance = ({r, g, b}) => {
+        const [R, G, B] = [r, g, b].map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+    };
+    const contrast = (a, b) => {
+        const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05);
+    };
+    const style = getComputedStyle(e);
+    const behind = background();
+    const rings = [];  // [how, colour, width]
+    if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) {
+        rings.push(['outline', rgba(style.outlineColor), parseFloat(style.outlineWidth)]);
+    }
+    // Computed box-shadows: "rgba(…) 0px 0px 0px 2px, rgb(…) …": the ring is the spread (4th length).
+    for (const shadow of (style.boxShadow || 'none').split(/,(?![^(]*\))/)) {
+        if (shadow.trim() === 'none') continue;
+        const lengths = shadow.replace(/rgba?\([^)]*\)/, '').match(/-?[\d.]+px/g) || [];
+        rings.push(['box-shadow', rgba(shadow), parseFloat(lengths[3] || '0')]);
+    }
+    const ratio = (colour) => (colour ? contrast(over(colour, behind), behind) : 0);
+    const measured = rings.map(([how, colour, width]) => [how, width, ratio(colour)]);
+    if (measured.some(([, width, ratio]) => width >= 2 && ratio >= 3)) return null;
+    const best = measured.sort((a, b) => b[2] - a[2])[0];
+    const what = best ? `${best[0]} ${best[1]} px at ${best[2].toFixed(2)}:1` : 'no outline, no ring';
+    const name = (e.getAttribute('aria-label') || e.innerText || e.id || e.name || e.tagName).trim().slice(0, 40);
+    return `${e.tagName.toLowerCase()} "${name}": ${what}`;
+}"""
+
+
+def weak_focus_indicators(page: Page, presses: int = 40) -> list[str]:
+    """Tab through the page from the top and return each focused element whose focus indicator is thinner than
+    2 px or under 3:1 against its background (one line per distinct problem)."""
+    settle(page)
+    page.evaluate("document.activeElement && document.activeElement.blur && document.activeElement.blur()")
+    problems: list[str] = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        problem = page.evaluate(WEAK_FOCUS)
+        if problem and problem not in problems:
+            problems.append(problem)
+    return problems

@@ -20,7 +20,15 @@ from sqlalchemy import select
 from server import create_app
 from server.extensions import db
 from server.models import Device, Household, Point, Tier, User
-from tests.browser.a11y import at_200_percent, axe_violations, describe, focus_hidden, nonsense_words, serious
+from tests.browser.a11y import (
+    at_200_percent,
+    axe_violations,
+    describe,
+    focus_hidden,
+    nonsense_words,
+    serious,
+    weak_focus_indicators,
+)
 from tests.browser.conftest import PHONE, PORT
 from tests.browser.shell import copy_built_pwa, launch_camera_browser, qr_image, write_y4m
 from tests.browser.volunteer import Server
@@ -235,14 +243,14 @@ SCREENS: dict[str, Callable[[Page, Site], None]] = {
 SHELL_DARK = "dark mode of the volunteer app (app.css)"
 SHELL_200 = "200 % text in the volunteer app (app.css)"
 SHELL_FOCUS = "focus under the tab bar (volunteer shell, app.css)"
+SHELL_RING = "focus rings at 3:1 (volunteer shell, app.css)"
 MEMBER_SCREEN = "the member screen (member.js)"
 PENDING_VOLUNTEER: dict[tuple[str, str], str] = {
     ("axe-dark", "*"): SHELL_DARK,
     ("text", "member-payment-due"): MEMBER_SCREEN,  # "Total dû" / "null" for a member with no account
     ("text", "member-collected-elsewhere"): MEMBER_SCREEN,
     ("text", "refused-ticket"): MEMBER_SCREEN,  # "nullnull"
-    ("200%", "scan"): SHELL_200,
-    ("200%", "scan-offline"): SHELL_200,
+    ("200%", "*"): SHELL_200,  # words cut across lines everywhere (the tab bar: "Acc/ueil"), buttons off the edge
     ("focus", "home"): SHELL_FOCUS,
     ("focus", "lists"): SHELL_FOCUS,  # which button ends under the bar depends on the list
     ("focus", "scan-offline"): SHELL_FOCUS,
@@ -251,6 +259,8 @@ PENDING_VOLUNTEER: dict[tuple[str, str], str] = {
     ("focus", "member-accounts"): SHELL_FOCUS,
     ("focus", "member-collected-elsewhere"): SHELL_FOCUS,
     ("focus", "refused-ticket"): SHELL_FOCUS,
+    ("ring-light", "*"): SHELL_RING,
+    ("ring-dark", "*"): SHELL_RING,
 }
 
 
@@ -304,13 +314,29 @@ def test_volunteer_app_screens_never_show_null(phone, site, screen):
 def test_volunteer_app_screens_keep_everything_in_reach_at_200_percent(phone, site, screen):
     show(phone, site, screen)
     measured = at_200_percent(phone)
-    assert measured["out"] == [] and measured["scrollWidth"] <= 360, measured
+    assert measured == {"scrollWidth": measured["scrollWidth"], "out": [], "broken": []}, measured
+    assert measured["scrollWidth"] <= 360, measured
 
 
 @pytest.mark.parametrize("screen", volunteer_params("focus"))
 def test_volunteer_app_focus_is_never_hidden(phone, site, screen):
     show(phone, site, screen)
     assert focus_hidden(phone) == []
+
+
+RING_SCREENS = {"home", "pin-dialog", "scan", "member-payment-due"}  # every kind of control the app has
+
+
+@pytest.mark.parametrize(
+    ("screen", "scheme"), [p for p in volunteer_params("ring", SCHEMES) if p.values[0] in RING_SCREENS]
+)
+def test_volunteer_app_focus_rings_show(phone, site, screen, scheme):
+    show(phone, site, screen)
+    phone.emulate_media(color_scheme=scheme)
+    try:
+        assert weak_focus_indicators(phone) == []
+    finally:
+        phone.emulate_media(color_scheme="light")
 
 
 # The member page.
@@ -338,11 +364,17 @@ def test_the_member_page_passes_axe(member_page, site, scheme):
         pytest.fail(f"member page, {scheme} scheme:\n{describe(blocking)}", pytrace=False)
 
 
-def test_the_member_page_never_shows_null_and_fits_at_200_percent(member_page, site):
+def test_the_member_page_never_shows_null(member_page, site):
     open_member_page(member_page, site)
     assert nonsense_words(member_page) == []
+
+
+@pytest.mark.xfail(strict=False, reason="issue 12: the member page being fixed")
+def test_the_member_page_keeps_everything_in_reach_at_200_percent(member_page, site):
+    open_member_page(member_page, site)
     measured = at_200_percent(member_page)
-    assert measured["out"] == [] and measured["scrollWidth"] <= 360, measured
+    assert measured == {"scrollWidth": measured["scrollWidth"], "out": [], "broken": []}, measured
+    assert measured["scrollWidth"] <= 360, measured
 
 
 # The admin.
@@ -521,3 +553,17 @@ def test_the_language_link_is_named_as_it_reads(admin, member_page, site):
         violations = axe_violations(page, "language link")
         found = [node["html"] for v in violations for node in v["nodes"] if is_language_link(v, node)]
         assert found == [], found
+
+
+FOCUS_PAGES = ["dashboard", "members", "member-edit", "distribution-log", "users", "device-enrol"]
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", FOCUS_PAGES)
+def test_admin_focus_rings_show(admin, site, name, scheme):
+    open_admin(admin, site, name)
+    admin.emulate_media(color_scheme=scheme)
+    try:
+        assert weak_focus_indicators(admin) == []
+    finally:
+        admin.emulate_media(color_scheme="light")
