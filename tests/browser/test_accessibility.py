@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 
 from server import create_app
@@ -205,7 +206,7 @@ def sign_in_screen(phone: Page, site: Site) -> None:
 
 def pin_dialog(phone: Page, site: Site) -> None:
     tab(phone, "home")
-    phone.locator("#volunteers button[data-shift]").first.click()
+    phone.locator("#volunteers button[data-shift]").first.click(timeout=5000)
     expect(phone.locator("#pin-dialog")).to_be_visible()
 
 
@@ -287,8 +288,14 @@ last_shown: dict[str, str | None] = {"phone": None, "admin": None}
 def show(phone: Page, site: Site, screen: str, *, reuse: bool = False) -> None:
     if not (reuse and last_shown["phone"] == screen):
         last_shown["phone"] = None
-        reopen(phone)
-        SCREENS[screen](phone, site)
+        for attempt in range(2):  # once more from a reload: the app may still be redrawing what the tap left
+            try:
+                reopen(phone)
+                SCREENS[screen](phone, site)
+                break
+            except (AssertionError, PlaywrightTimeoutError):
+                if attempt:
+                    raise
     last_shown["phone"] = screen if reuse else None
 
 
