@@ -3,7 +3,9 @@ conflict settled by one decision; cash boxes counted and not counted are told ap
 its closing count is named as such; members are expected until the distribution ends. Two phones upload through the
 real API, on SQLite and PostgreSQL."""
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -211,7 +213,7 @@ def test_members_are_expected_until_the_distribution_ends(app, world, time_machi
     time_machine.move_to(starts - timedelta(hours=3), tick=False)
     page = text_of(admin_at(app).get(log_url(world)))
     assert "did not come" not in page
-    assert "Not collected yet" in page and "Farid Zeroual expected €7.00" in page
+    assert "Orders not collected yet" in page and "Farid Zeroual expected €7.00" in page
     time_machine.move_to(ends - timedelta(minutes=1), tick=False)
     assert "did not come" not in text_of(admin_at(app, "admin2@example.org").get(log_url(world)))
     time_machine.move_to(ends + timedelta(minutes=1), tick=False)
@@ -219,3 +221,47 @@ def test_members_are_expected_until_the_distribution_ends(app, world, time_machi
     assert "Members not collected" in page and "Farid Zeroual did not come €7.00" in page
     assert "expected €7.00" not in page
     assert utcnow() > ends
+
+
+# (13) The audit log in sentences.
+
+
+def test_the_audit_log_tells_a_resolution_in_a_sentence_with_links(app, world, admin):
+    two_phones_hand_over_david(app, world)
+    html = admin.get(log_url(world)).get_data(as_text=True)
+    (conflict,) = conflicts_of(app, world.distribution).values()
+    admin.post(
+        resolve_url(world, conflict.id),
+        data={"csrf_token": csrf_token(html), "action": "keep_first", "comment": "Carte remboursée."},
+    )
+    response = admin.get("/admin/audit/?action=conflict.")
+    html, page = response.get_data(as_text=True), text_of(response)
+    sentence = html[html.index('<p class="audit-sentence">') :].split("</p>")[0]
+    assert "conflict.resolve" not in sentence and conflict.key not in sentence
+    words = text_of_html(sentence)
+    assert words.startswith("admin resolved the conflict “Order handed over twice” of the distribution of ")
+    assert "at Maison du Luzard: Keep the first hand-over: undo the second one" in words
+    assert "Comment: “Carte remboursée.”" in words
+    assert f'href="/admin/distributions/{world.distribution}/log"' in sentence
+    assert 'href="/admin/users/' in sentence  # who decided
+    # The raw entry stays for support, folded away.
+    assert "Technical details (for support)" in page and conflict.key in html
+
+
+def text_of_html(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
+
+
+def test_the_audit_log_in_french(app, world, admin):
+    two_phones_hand_over_david(app, world)
+    html = admin.get(log_url(world)).get_data(as_text=True)
+    (conflict,) = conflicts_of(app, world.distribution).values()
+    admin.post(
+        resolve_url(world, conflict.id),
+        data={"csrf_token": csrf_token(html), "action": "accept", "comment": "Deux paniers."},
+    )
+    admin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    html = admin.get("/admin/audit/?action=conflict.").get_data(as_text=True)
+    words = text_of_html(html[html.index('<p class="audit-sentence">') :].split("</p>")[0])
+    assert words.startswith("admin a résolu le conflit « Commande remise deux fois » de la distribution du ")
+    assert "Les deux étaient réelles : deux paniers ont été remis" in words
