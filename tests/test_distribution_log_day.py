@@ -240,7 +240,7 @@ def test_the_audit_log_tells_a_resolution_in_a_sentence_with_links(app, world, a
     assert "conflict.resolve" not in sentence and conflict.key not in sentence
     words = text_of_html(sentence)
     assert words.startswith("admin resolved the conflict “Order handed over twice” of the distribution of ")
-    assert "at Maison du Luzard: Keep the first hand-over: undo the second one" in words
+    assert "at Maison du Luzard. Decision: Keep the first hand-over: undo the second one" in words
     assert "Comment: “Carte remboursée.”" in words
     assert f'href="/admin/distributions/{world.distribution}/log"' in sentence
     assert 'href="/admin/users/' in sentence  # who decided

@@ -200,7 +200,7 @@ def _conflict(words: AuditWords, entry: AuditEntry, d: dict, v: dict) -> Markup:
     decision = str(labels.get(d.get("decision", ""), d.get("decision", "")))
     distribution = words.link("distribution", d.get("distribution"))
     text = fmt(
-        _l("%(who)s resolved the conflict “%(kind)s” of %(distribution)s: %(decision)s."),
+        _l("%(who)s resolved the conflict “%(kind)s” of %(distribution)s. Decision: %(decision)s."),
         who=v["who"],
         kind=kind,
         distribution=distribution,

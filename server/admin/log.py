@@ -495,7 +495,14 @@ class CashView:
 
 
 def _after_count(box: CashBox, words: Words, event_link) -> list[tuple[str, str | None]]:
-    return [(words.event_ref(event_id), event_link(event_id)) for event_id in box.after_count_events]
+    refs = []
+    for event_id in box.after_count_events:
+        member = words.log.household_of(words.log.by_id[event_id].event) if event_id in words.log.by_id else None
+        text = words.event_ref(event_id)
+        if member is not None:
+            text = _("%(event)s, %(member)s", event=text, member=member.display_name)
+        refs.append((text, event_link(event_id)))
+    return refs
 
 
 def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
