@@ -98,4 +98,8 @@ def test_a_double_handover_and_its_overpayment_are_resolved_in_one_decision(app,
         "href", f"/admin/distributions/{world.distribution}/log"
     )
     shoot(page, "audit")
+    page.goto("/admin/audit/")
+    expect(page.locator("table.audit")).to_contain_text("coordination : connexion avec un lien de connexion.")
+    expect(page.locator(".audit-sentence", has_text="sign_in")).to_have_count(0)  # codes are folded away, for support
+    shoot(page, "audit-all")
     context.close()
