@@ -103,3 +103,46 @@ def test_a_double_handover_and_its_overpayment_are_resolved_in_one_decision(app,
     expect(page.locator(".audit-sentence", has_text="sign_in")).to_have_count(0)  # codes are folded away, for support
     shoot(page, "audit-all")
     context.close()
+
+
+def test_cash_boxes_and_members_expected_in_english(app, browser, live_server):
+    """A box counted then a hand-over after the count, a box never counted, and members still expected."""
+    with app.app_context():
+        world = distribution_log_world()
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    two = enrol_phone(app, [world.point], world.volunteers[1], "Phone 2")
+    d, o = world.distribution, world.orders
+    pushed(
+        one,
+        [
+            one.record("cash_count", {"kind": "opening", "total_cents": 5000}, d),
+            one.record("handover", {"order_id": o["Alice"], "outcome": "all"}, d),
+            one.record("payment", {"order_id": o["Alice"], "amount_cents": 1770, "method": "cash"}, d),
+            one.record("cash_count", {"kind": "closing", "total_cents": 6770}, d),
+            one.record("handover", {"order_id": o["Emma"], "outcome": "all"}, d),
+            one.record("payment", {"order_id": o["Emma"], "amount_cents": 700, "method": "cash"}, d),
+        ],
+    )
+    pushed(
+        two,
+        [
+            two.record("cash_count", {"kind": "opening", "total_cents": 2000}, d),
+            two.record("handover", {"order_id": o["Chloé"], "outcome": "all"}, d),
+            two.record("payment", {"order_id": o["Chloé"], "amount_cents": 1000, "method": "cash"}, d),
+        ],
+    )
+    context = browser.new_context(**ADMIN, base_url=live_server, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"/auth/link/{make_sign_in_token(app, 'coordination@example.org')}?lang=en")
+    page.get_by_role("button").first.click()
+    page.goto(f"/admin/distributions/{world.distribution}/log?lang=en")
+    counted, not_counted = page.locator("#cash-counted"), page.locator("#cash-not-counted")
+    expect(counted).to_contain_text("€67.70")
+    expect(counted).to_contain_text("Recorded after this phone's count €7.00 in cash, not in the count above")
+    expect(not_counted).to_contain_text("Phone 2")
+    expect(page.locator('[data-figure="cash-difference"]')).to_have_text("€0.00")
+    expect(page.locator("#not-collected")).to_have_text("Orders not collected yet")
+    expect(page.locator("body")).not_to_contain_text("did not come")
+    counted.scroll_into_view_if_needed()
+    shoot(page, "log-cash-en")
+    context.close()
