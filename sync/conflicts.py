@@ -139,10 +139,11 @@ def _handovers_and_payments(by_order: Mapping[int, Order], facts: list[Event]) -
     a pair (``_payments_with``), the overpayment is part of that pair's conflict (its details say how much too much,
     and which payments came with the second hand-over), so one decision settles both. Otherwise (a payment made
     apart, or a third hand-over) the overpayment stays a conflict of its own, as before."""
-    with_handover = _payments_with(facts)
+    paired = _handover_pairs(facts)
+    with_handover = _payments_with(facts, set(paired))  # only the few orders handed over twice
     overpaid = _overpaid(by_order, facts)
     conflicts = []
-    for order_id, pairs in _handover_pairs(facts).items():
+    for order_id, pairs in paired.items():
         for first, second in pairs:
             payments = overpaid.get(order_id)
             covered = {event.id for handover in (first, second) for event in with_handover.get(handover.id, ())}
@@ -171,13 +172,15 @@ def _handover_pairs(facts: list[Event]) -> dict[int, list[tuple[HandoverEvent, H
     }
 
 
-def _payments_with(facts: list[Event]) -> dict[str, list[PaymentEvent]]:
-    """Hand-over id → the payments recorded with it: by the same device, for the same order, after it in the
-    device's own order and before that device's next hand-over of the order (the app records a hand-over and its
-    payments in one go)."""
+def _payments_with(facts: list[Event], order_ids: set[int]) -> dict[str, list[PaymentEvent]]:
+    """Hand-over id → the payments recorded with it, for the orders ``order_ids``: by the same device, for the same
+    order, after it in the device's own order and before that device's next hand-over of the order (the app records
+    a hand-over and its payments in one go)."""
     by_device: dict[tuple[str, int], list[Event]] = defaultdict(list)
+    if not order_ids:
+        return {}
     for event in facts:
-        if isinstance(event, HandoverEvent | PaymentEvent) and event.payload.order_id is not None:
+        if isinstance(event, HandoverEvent | PaymentEvent) and event.payload.order_id in order_ids:
             by_device[event.device_id, event.payload.order_id].append(event)
     attached: dict[str, list[PaymentEvent]] = defaultdict(list)
     for events in by_device.values():
