@@ -94,6 +94,15 @@ RESOLUTION_ACTION_LABELS = {
     "dismiss": _l("Dismiss: not a real problem"),
 }
 
+# A double hand-over (and the overpayment it made) is settled by one of its own decisions
+# (``server.domain.conflicts.DOUBLE_HANDOVER_DECISIONS``).
+DOUBLE_HANDOVER_DECISION_LABELS = {
+    "keep_first": _l("Keep the first hand-over: undo the second one and the payment recorded with it"),
+    "accept": _l("Both were real: two baskets were handed over"),
+    "adjust": _l("Corrected outside the log (refund, account entry)"),
+    "dismiss": _l("Dismiss: not a real problem"),
+}
+
 PUSH_KIND_LABELS = {
     "member_reminder": _l("Member: pick-up tomorrow"),
     "member_uncollected": _l("Member: basket not collected"),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from itertools import combinations
 from typing import Any, Final
 
-from sync.chain import check_chain, event_hash, unique
+from sync.chain import check_chain, event_hash, sort_key, unique
 from sync.events import (
     SERVER_DEVICE_ID,
     ConflictResolvedEvent,
@@ -28,8 +28,8 @@ from sync.events import (
 from sync.projection import Order, void_target, voided_ids
 
 KINDS: Final = (
-    "double_handover",  # one order handed over twice (two devices, or one device twice)
-    "overpayment",  # more paid for an order than it was due
+    "double_handover",  # one order handed over twice (two devices, or one device twice), with the overpayment it made
+    "overpayment",  # more paid for an order than it was due (not by a double hand-over's payments)
     "revoked_ticket",  # a member handed over although their ticket was refused as revoked at this distribution
     "unknown_order",  # a hand-over or payment for an order not in the distribution
     "unknown_member",  # a payment for a household with no order in the distribution
@@ -95,8 +95,7 @@ def detect(orders: Iterable[Order], events: Iterable[Event], context: Context | 
     facts = [event for event in ordered if event.id not in undone]
     found = [
         *_id_reuse(received),
-        *_double_handovers(facts),
-        *_overpayments(by_order, facts),
+        *_handovers_and_payments(by_order, facts),
         *_revoked_tickets(by_order, facts),
         *_unknown_references(by_order, {event.id for event in ordered}, facts),
         *_late_events(facts, context),
@@ -132,41 +131,108 @@ def _id_reuse(events: list[Event]) -> list[Conflict]:
     return conflicts
 
 
-def _double_handovers(facts: list[Event]) -> list[Conflict]:
-    """Every pair of hand-overs that gave goods for the same order: a pair's key never changes when a third
-    arrives."""
+def _handovers_and_payments(by_order: Mapping[int, Order], facts: list[Event]) -> list[Conflict]:
+    """Double hand-overs and overpayments, the overpayment a double hand-over made folded into it.
+
+    Two phones that each hand over a basket and take its payment make one mistake, not two: the order is handed over
+    twice *and* paid twice. When every payment of an overpaid order was recorded with one of the two hand-overs of
+    a pair (``_payments_with``), the overpayment is part of that pair's conflict (its details say how much too much,
+    and which payments came with the second hand-over), so one decision settles both. Otherwise (a payment made
+    apart, or a third hand-over) the overpayment stays a conflict of its own, as before."""
+    paired = _handover_pairs(facts)
+    with_handover = _payments_with(facts, set(paired))  # only the few orders handed over twice
+    overpaid = _overpaid(by_order, facts)
+    conflicts = []
+    for order_id, pairs in paired.items():
+        for first, second in pairs:
+            payments = overpaid.get(order_id)
+            covered = {event.id for handover in (first, second) for event in with_handover.get(handover.id, ())}
+            folded = payments is not None and {event.id for event in payments[0]} <= covered
+            conflicts.append(_double_handover(order_id, first, second, with_handover, payments if folded else None))
+            if folded:
+                del overpaid[order_id]
+    for order_id, (events, figures) in overpaid.items():
+        ids = tuple(sorted(event.id for event in events))
+        details = {"order_id": order_id, **figures}
+        conflicts.append(Conflict(f"overpayment:{order_id}:{_digest(ids)}", "overpayment", ids, details))
+    return conflicts
+
+
+def _handover_pairs(facts: list[Event]) -> dict[int, list[tuple[HandoverEvent, HandoverEvent]]]:
+    """Every pair of hand-overs that gave goods for the same order, by their ids: a pair's key never changes when a
+    third arrives."""
     by_order: dict[int, list[HandoverEvent]] = defaultdict(list)
     for event in facts:
         if _giving(event):
             by_order[event.payload.order_id].append(event)
-    conflicts = []
-    for order_id, handovers in by_order.items():
-        for first, second in combinations(sorted(handovers, key=lambda event: event.id), 2):
-            details = {
-                "order_id": order_id,
-                "devices": sorted({first.device_id, second.device_id}),
-                "outcomes": [first.payload.outcome, second.payload.outcome],
-            }
-            key = f"double_handover:{order_id}:{first.id}:{second.id}"
-            conflicts.append(Conflict(key, "double_handover", (first.id, second.id), details))
-    return conflicts
+    return {
+        order_id: list(combinations(sorted(handovers, key=lambda event: event.id), 2))
+        for order_id, handovers in by_order.items()
+        if len(handovers) > 1
+    }
 
 
-def _overpayments(by_order: Mapping[int, Order], facts: list[Event]) -> list[Conflict]:
-    """Paid more than due for an order; the key names the payments, so another payment reopens the question."""
+def _payments_with(facts: list[Event], order_ids: set[int]) -> dict[str, list[PaymentEvent]]:
+    """Hand-over id → the payments recorded with it, for the orders ``order_ids``: by the same device, for the same
+    order, after it in the device's own order and before that device's next hand-over of the order (the app records
+    a hand-over and its payments in one go)."""
+    by_device: dict[tuple[str, int], list[Event]] = defaultdict(list)
+    if not order_ids:
+        return {}
+    for event in facts:
+        if isinstance(event, HandoverEvent | PaymentEvent) and event.payload.order_id in order_ids:
+            by_device[event.device_id, event.payload.order_id].append(event)
+    attached: dict[str, list[PaymentEvent]] = defaultdict(list)
+    for events in by_device.values():
+        current: str | None = None
+        for event in sorted(events, key=lambda event: (event.seq, event.id)):
+            if isinstance(event, HandoverEvent):
+                current = event.id if _giving(event) else None
+            elif current is not None:
+                attached[current].append(event)
+    return attached
+
+
+def _overpaid(by_order: Mapping[int, Order], facts: list[Event]) -> dict[int, tuple[list[PaymentEvent], dict]]:
+    """Order id → its payments and what they overpaid, for the orders paid more than due."""
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
     for event in facts:
         if isinstance(event, PaymentEvent) and event.payload.order_id in by_order:
             payments[event.payload.order_id].append(event)
-    conflicts = []
+    overpaid = {}
     for order_id, events in payments.items():
         due = by_order[order_id].total_due_cents
         paid = sum(event.payload.amount_cents for event in events)
         if paid > due:
-            ids = tuple(sorted(event.id for event in events))
-            details = {"order_id": order_id, "due_cents": due, "paid_cents": paid, "excess_cents": paid - due}
-            conflicts.append(Conflict(f"overpayment:{order_id}:{_digest(ids)}", "overpayment", ids, details))
-    return conflicts
+            overpaid[order_id] = (events, {"due_cents": due, "paid_cents": paid, "excess_cents": paid - due})
+    return overpaid
+
+
+def _double_handover(
+    order_id: int,
+    first: HandoverEvent,
+    second: HandoverEvent,
+    with_handover: Mapping[str, list[PaymentEvent]],
+    overpayment: tuple[list[PaymentEvent], dict] | None,
+) -> Conflict:
+    """One pair's conflict; ``handovers`` are in the order they were recorded (canonical order), so "keep the first"
+    keeps the one recorded first, and ``second_payments`` are what undoing the second one undoes with it."""
+    earlier, later = sorted((first, second), key=sort_key)
+    details: dict[str, Any] = {
+        "order_id": order_id,
+        "devices": sorted({first.device_id, second.device_id}),
+        "outcomes": [first.payload.outcome, second.payload.outcome],
+        "handovers": [earlier.id, later.id],
+        "second_payments": sorted(event.id for event in with_handover.get(later.id, ())),
+    }
+    ids = {first.id, second.id}
+    if overpayment is not None:
+        events, figures = overpayment
+        details.update(figures)
+        details["payments"] = sorted(event.id for event in events)
+        ids.update(details["payments"])
+    key = f"double_handover:{order_id}:{first.id}:{second.id}"
+    return Conflict(key, "double_handover", tuple(sorted(ids)), details)
 
 
 def _revoked_tickets(by_order: Mapping[int, Order], facts: list[Event]) -> list[Conflict]:

@@ -84,7 +84,12 @@ class HouseholdMoves:
 @dataclass(frozen=True)
 class CashBox:
     """One device's cash box: expected = the last opening float + the cash payments it recorded; counted = its last
-    closing count. ``difference_cents`` is counted − expected (negative: missing money)."""
+    closing count. ``difference_cents`` is counted − expected (negative: missing money).
+
+    What the device recorded after its closing count (in its own order) cannot be in that count:
+    ``after_count_events`` lists those hand-overs and payments, ``after_count_cents`` their cash, and the ``at_count``
+    figures compare the count with what was expected when it was made. The log shows these; the phone (and the
+    vectors) keep the plain ``expected``/``difference``."""
 
     device_id: str
     opening_cents: int | None
@@ -94,6 +99,20 @@ class CashBox:
     counted_cents: int | None
     closing_event: str | None
     difference_cents: int | None
+    after_count_cents: int = 0
+    after_count_events: tuple[str, ...] = ()
+
+    @property
+    def counted(self) -> bool:
+        return self.counted_cents is not None
+
+    @property
+    def expected_at_count_cents(self) -> int:
+        return self.expected_cents - self.after_count_cents
+
+    @property
+    def difference_at_count_cents(self) -> int | None:
+        return self.counted_cents - self.expected_at_count_cents if self.counted_cents is not None else None
 
 
 @dataclass(frozen=True)
@@ -108,8 +127,14 @@ class Totals:
     prepaid_cents: int
     allowance_cents: int
     solidarity_cents: int
-    cash_expected_cents: int
+    cash_expected_cents: int  # over the counted boxes, when they were counted: comparable with the next one
     cash_counted_cents: int
+    cash_not_counted_cents: int = 0  # expected in the boxes nobody counted
+    cash_after_count_cents: int = 0  # cash recorded after a phone's closing count
+
+    @property
+    def cash_difference_cents(self) -> int:
+        return self.cash_counted_cents - self.cash_expected_cents
 
 
 @dataclass(frozen=True)
@@ -194,6 +219,9 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
     by_method: dict[str, int] = dict.fromkeys(PAYMENT_METHODS, 0)
     solidarity = 0
     cash_payments: dict[str, int] = defaultdict(int)
+    recorded: dict[str, list[tuple[int, str, int]]] = defaultdict(
+        list
+    )  # device → (seq, id, cash) of its hand-overs and payments
     counts: dict[tuple[str, str], CashCountEvent] = {}
     refusals: dict[str, int] = defaultdict(int)
 
@@ -201,6 +229,7 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
         if isinstance(event, HandoverEvent) and event.payload.order_id in by_order:
             order_id = event.payload.order_id
             handovers[order_id].append(event.id)
+            recorded[event.device_id].append((event.seq, event.id, 0))
             current = deciders.get(order_id)
             if current is None or _OUTCOME_RANK[event.payload.outcome] > _OUTCOME_RANK[current.payload.outcome]:
                 deciders[order_id] = event
@@ -216,6 +245,9 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
             solidarity += payment.solidarity_cents
             if payment.method == "cash":
                 cash_payments[event.device_id] += payment.rest_cents
+            recorded[event.device_id].append(
+                (event.seq, event.id, payment.rest_cents if payment.method == "cash" else 0)
+            )
             household_id = payment.household_id or (order.household_id if order is not None else None)
             if household_id is not None:
                 row = moves[household_id]
@@ -236,7 +268,8 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
         for order in sorted(by_order.values(), key=lambda order: order.order_id)
     )
     cash = tuple(
-        _cash_box(device, counts, cash_payments) for device in sorted({d for d, _ in counts} | set(cash_payments))
+        _cash_box(device, counts, cash_payments, recorded.get(device, []))
+        for device in sorted({d for d, _ in counts} | set(cash_payments))
     )
     statuses = [state.status for state in order_states]
     totals = Totals(
@@ -250,8 +283,10 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
         prepaid_cents=by_method["prepaid"],
         allowance_cents=by_method["allowance"],
         solidarity_cents=solidarity,
-        cash_expected_cents=sum(box.expected_cents for box in cash),
+        cash_expected_cents=sum(box.expected_at_count_cents for box in cash if box.counted),
         cash_counted_cents=sum(box.counted_cents or 0 for box in cash),
+        cash_not_counted_cents=sum(box.expected_cents for box in cash if not box.counted),
+        cash_after_count_cents=sum(box.after_count_cents for box in cash),
     )
     return DistributionState(
         orders=order_states,
@@ -292,12 +327,18 @@ def _order_state(
     )
 
 
-def _cash_box(device_id: str, counts: dict[tuple[str, str], CashCountEvent], cash_payments: dict[str, int]) -> CashBox:
+def _cash_box(
+    device_id: str,
+    counts: dict[tuple[str, str], CashCountEvent],
+    cash_payments: dict[str, int],
+    recorded: list[tuple[int, str, int]],
+) -> CashBox:
     opening = counts.get((device_id, "opening"))
     closing = counts.get((device_id, "closing"))
     opening_cents = opening.payload.total_cents if opening is not None else None
     expected = (opening_cents or 0) + cash_payments.get(device_id, 0)
     counted = closing.payload.total_cents if closing is not None else None
+    after = [item for item in recorded if closing is not None and item[:2] > (closing.seq, closing.id)]
     return CashBox(
         device_id=device_id,
         opening_cents=opening_cents,
@@ -307,4 +348,6 @@ def _cash_box(device_id: str, counts: dict[tuple[str, str], CashCountEvent], cas
         counted_cents=counted,
         closing_event=closing.id if closing is not None else None,
         difference_cents=counted - expected if counted is not None else None,
+        after_count_cents=sum(cents for _seq, _id, cents in after),
+        after_count_events=tuple(event_id for _seq, event_id, _cents in sorted(after)),
     )

@@ -58,9 +58,9 @@ def test_admin_sees_who_what_when_and_from_where_newest_first(app, admin_client,
     html = response.get_data(as_text=True)
     assert "coord@example.org" in html  # who
     assert "Command line (CLI)" in html  # who, for the CLI entry
-    assert "Not signed in" in html  # who, for an entry without a user outside the CLI
-    assert "share_percent: 100 → 70" in html  # what: the changes summarised
-    assert "name: Tarif plein" in html
+    assert "Someone not signed in" in html  # who, for an entry without a user outside the CLI
+    assert "changed the tier" in html and "share 100 → 70" in html  # what: a sentence, the changes in words
+    assert "Tarif plein" in html  # in the technical details
     assert "thing:1" in html  # the target
     assert "10 Mar 2026, 00:30:00" in html  # when, in local time: tier.create at 23:30 UTC the day before
     assert "192.0.2.7" in html  # from where

@@ -218,7 +218,7 @@ def test_the_log_shows_the_figures(app, world, day, admin):
     # Cash: phone 1 opened with 50,00, took 17,70, counted 67,70; phone 2 opened with 20,00, took 7,00, counted 26,50.
     assert "Phone 1 €50.00 €17.70 €67.70 €67.70 €0.00" in page
     assert "Phone 2 €20.00 €7.00 €27.00 €26.50 -€0.50" in page
-    assert "Total €94.70 €94.20" in page
+    assert "Total of the counted boxes €94.70 €94.20 -€0.50" in page
     assert "Tickets refused: revoked ticket (1)" in page
 
 
@@ -251,7 +251,7 @@ def test_the_log_lists_members_not_collected_and_the_conflicts(app, world, day, 
     response = admin.get(log_url(world))
     html, page = response.get_data(as_text=True), text_of(response)
     assert "Chloé Nguyen Refused €10.00" in page
-    assert "Farid Zeroual did not come €7.00" in page
+    assert "Farid Zeroual expected €7.00" in page  # the distribution is still open
     not_collected = re.findall(r'data-order="(\d+)"', html)
     assert not_collected == [str(world.orders["Chloé"]), str(world.orders["Farid"])]
     conflicts = conflicts_of(app, world.distribution)
@@ -291,7 +291,9 @@ def test_uploads_flag_a_check_stores_the_conflicts_and_the_log_only_reads(app, w
     token = csrf_token(admin.get(log_url(world)).get_data(as_text=True))
     answer = admin.post(f"/admin/distributions/{d}/conflicts/check", data={"csrf_token": token})
     assert answer.status_code == 302 and answer.location.endswith(f"/admin/distributions/{d}/log#conflicts")
-    assert sorted(c.kind for c in conflicts_of(app, d).values()) == ["double_handover", "overpayment"]
+    # The overpayment came with phone 1's hand-over: it is part of the double hand-over, under the same key.
+    (merged,) = conflicts_of(app, d).values()
+    assert merged.kind == "double_handover" and merged.details["excess_cents"] == 9000 - 1500
     assert "Events arrived since" not in text_of(admin.get(log_url(world)))
     assert cron_checks_conflicts(app) == "0 distributions checked.\n"
 
@@ -369,7 +371,7 @@ def test_resolving_a_conflict_writes_a_chained_event_and_audits(app, world, day,
 
     answer = admin.post(
         resolve_url(world, double.id),
-        data={"csrf_token": token, "action": "void_event", "comment": "  Phone 1 scanned David twice.  "},
+        data={"csrf_token": token, "action": "keep_first", "comment": "  Phone 1 scanned David twice.  "},
     )
     assert answer.status_code == 302
     assert answer.location.endswith(f"{log_url(world)}#conflict-{double.id}")
@@ -385,14 +387,17 @@ def test_resolving_a_conflict_writes_a_chained_event_and_audits(app, world, day,
             .where(SyncedEvent.distribution_id == world.distribution, SyncedEvent.device_id.is_(None))
             .order_by(SyncedEvent.device_seq)
         ).all()
-        assert [row.type for row in rows] == ["conflict_resolved", "conflict_resolved"]
-        first, then = (parse_event(event_json(row, None)) for row in rows)
+        # Keeping phone 1's hand-over undoes phone 2's and the payment it recorded with it: two links.
+        assert [row.type for row in rows] == ["conflict_resolved"] * 3
+        first, with_it, then = (parse_event(event_json(row, None)) for row in rows)
         assert first.device_id == "server" and first.volunteer_id == admin_id
-        assert (first.seq, first.prev_hash, then.seq, then.prev_hash) == (1, None, 2, rows[0].hash)
-        assert rows[0].hash == event_hash(first) and rows[1].hash == event_hash(then)
-        assert first.payload.conflict_key == double.key and first.payload.action == "void_event"
+        assert (first.seq, first.prev_hash, then.seq, then.prev_hash) == (1, None, 3, rows[1].hash)
+        assert rows[0].hash == event_hash(first) and rows[2].hash == event_hash(then)
+        assert first.payload.conflict_key == with_it.payload.conflict_key == double.key
+        assert first.payload.action == with_it.payload.action == "void_event"
         assert first.payload.comment == "Phone 1 scanned David twice."
-        assert first.payload.event_id == double.event_ids[0]
+        assert first.payload.event_id == day.events["david2"]["id"]
+        assert with_it.payload.event_id == day.events["david_pay"]["id"]
         assert then.payload.action == "accept" and then.payload.event_id == revoked.event_ids[0]
         all_events = [parse_event(event_json(row, None)) for row in rows]
         all_events += [
@@ -408,15 +413,16 @@ def test_resolving_a_conflict_writes_a_chained_event_and_audits(app, world, day,
             select(AuditEntry).where(AuditEntry.action == "conflict.resolve").order_by(AuditEntry.id)
         )
         assert audit.target == f"conflict:{double.id}" and audit.user_id == admin_id
-        assert audit.details["decision"] == "void_event" and audit.details["event"] == first.id
+        assert audit.details["decision"] == "keep_first" and audit.details["event"] == first.id
 
     after = admin.get(log_url(world))
     html, text = after.get_data(as_text=True), text_of(after)
     assert "Conflict resolved: the decision is recorded in the log." in text
     assert "Order handed over twice · Resolved" in text and "Phone 1 scanned David twice." in text
-    assert "Resolved by admin@example.org on" in text and "Void the first event" in text
-    assert f'<tr id="event-{double.event_ids[0]}" class="voided">' in html  # the void_event took effect
-    assert figure(html, "collected") == "4"  # David still collected, by the other phone's hand-over
+    assert "Resolved by admin@example.org on" in text and "Keep the first hand-over: undo the second one" in text
+    assert f'<tr id="event-{day.events["david2"]["id"]}" class="voided">' in html  # the decision took effect
+    assert f'<tr id="event-{day.events["david_pay"]["id"]}" class="voided">' in html
+    assert figure(html, "collected") == "4"  # David still collected, by the hand-over phone 1 kept
     assert "(1 to resolve)" in text
     assert conflicts_of(app, world.distribution)[double.key].status == "resolved"  # the refresh kept it resolved
 

@@ -50,6 +50,8 @@ def test_the_same_order_handed_over_by_two_devices():
         "order_id": 301,
         "devices": ["phone-a", "phone-b"],
         "outcomes": conflict.details["outcomes"],
+        "handovers": [first.id, second.id],  # in the order they were recorded
+        "second_payments": [],
     }
     third = a.handover(301)
     assert len(detect(ORDERS, [first, second, third])) == 3  # every pair; the first pair keeps its key
@@ -101,6 +103,27 @@ def test_overpayment_and_its_key_follows_the_payments():
     assert again.key != conflict.key and again.details["excess_cents"] == 300
     other = Phone("phone-b")
     assert detect(ORDERS, [other.payment(1000, "cash", order_id=301), other.payment(800, "card", order_id=301)]) == []
+
+
+def test_a_double_handover_carries_the_overpayment_it_made():
+    a, b = Phone("phone-a"), Phone("phone-b")
+    first, paid = a.handover(301), a.payment(1800, "cash", order_id=301)
+    second, paid_again = b.handover(301), b.payment(1800, "card", order_id=301)
+    (conflict,) = detect(ORDERS, [second, paid_again, first, paid])
+    assert conflict.kind == "double_handover"
+    assert conflict.key == f"double_handover:301:{min(first.id, second.id)}:{max(first.id, second.id)}"
+    assert conflict.event_ids == tuple(sorted((first.id, paid.id, second.id, paid_again.id)))
+    assert conflict.details["handovers"] == [first.id, second.id]
+    assert conflict.details["second_payments"] == [paid_again.id]
+    assert (conflict.details["paid_cents"], conflict.details["excess_cents"]) == (3600, 1800)
+    # A payment made apart from both hand-overs is a question of its own.
+    apart = b.payment(100, "cash", order_id=301, household_id=None)
+    b_later = b.handover(302)
+    kinds = sorted(c.kind for c in detect(ORDERS, [first, paid, second, paid_again, b_later, apart]))
+    assert kinds == ["double_handover"]  # recorded after phone b's hand-over of 301: it came with it
+    alone = Phone("phone-c").payment(100, "cash", order_id=301)
+    kinds = sorted(c.kind for c in detect(ORDERS, [first, paid, second, paid_again, alone]))
+    assert kinds == ["double_handover", "overpayment"]
 
 
 def test_a_member_handed_over_after_their_revoked_ticket_was_refused():

@@ -1,4 +1,5 @@
-"""The audit log page: who did what, when and from where, newest first, for admins only.
+"""The audit log page: who did what, when and from where, newest first, for admins only. Each entry reads as a
+sentence with links (``audit_words``); its raw details stay one click away, for support.
 
 Filters come from the query string and are forgiving: a value that is not usable (a malformed date, an unknown user,
 an over-long action) is dropped and the page shows the unfiltered list for it, never an error.
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from server.admin import bp
+from server.admin.audit_words import AuditWords
 from server.admin.views import id_arg, paginate
 from server.auth.access import admin_required
 from server.extensions import db
@@ -21,8 +23,6 @@ from server.models import AuditEntry, User
 
 CLI = "cli"  # the ``user`` filter value for entries written from the command line (no user, address "cli")
 MAX_ACTION_LENGTH = 60  # AuditEntry.action's column size
-MAX_VALUE_LENGTH = 60  # per value shown in the summary; the full details are one click away
-MAX_SUMMARY_LENGTH = 240
 KNOWN_ACTIONS_SHOWN = 200
 
 
@@ -48,11 +48,12 @@ def audit_log():
     if last_day:
         query = query.where(AuditEntry.at < local_midnight(last_day + timedelta(days=1)))
     page = paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+    words = AuditWords.for_entries(page.items)
 
     return render_template(
         "admin/audit.html",
         page=page,
-        rows=[(entry, summarise(entry.details), full_details(entry.details)) for entry in page.items],
+        rows=[(entry, words.sentence(entry), full_details(entry.details)) for entry in page.items],
         action=action,
         user_filter=user_filter,
         first_day=first_day.isoformat() if first_day else "",
@@ -86,36 +87,6 @@ def local_midnight(day: date) -> datetime:
     """The start of ``day`` in the network's timezone, in UTC (the audit log stores UTC)."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
-def summarise(details: Any) -> str:
-    """One line for the table: ``key: value`` pairs; a ``changes`` mapping as ``field: old → new``."""
-    if not isinstance(details, dict):
-        return short(details) if details not in (None, "", [], {}) else ""
-    parts = []
-    for key, value in details.items():
-        if key == "changes" and isinstance(value, dict):
-            for field, change in value.items():
-                if isinstance(change, list | tuple) and len(change) == 2:
-                    parts.append(f"{field}: {short(change[0])} → {short(change[1])}")
-                else:
-                    parts.append(f"{field}: {short(change)}")
-        else:
-            parts.append(f"{key}: {short(value)}")
-    text = ", ".join(parts)
-    return text if len(text) <= MAX_SUMMARY_LENGTH else text[: MAX_SUMMARY_LENGTH - 1] + "…"
-
-
-def short(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        text = ", ".join(short(item) for item in value)
-    elif isinstance(value, dict):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    elif value is None:
-        text = "—"
-    else:
-        text = str(value)
-    return text if len(text) <= MAX_VALUE_LENGTH else text[: MAX_VALUE_LENGTH - 1] + "…"
 
 
 def full_details(details: Any) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_datetime, format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,8 +26,9 @@ from server.admin import bp
 from server.admin.forms import CHOOSE, network_timezone
 from server.admin.views import actor, id_arg
 from server.auth.access import require_points, staff_required
+from server.clock import utcnow
 from server.domain import DomainError
-from server.domain.conflicts import COMMENT_MAX, resolve_conflict
+from server.domain.conflicts import COMMENT_MAX, KEEP_FIRST, decisions_for, resolve_conflict, undone_by_keep_first
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import check_conflicts, stored_conflicts
 from server.extensions import db
@@ -35,6 +36,7 @@ from server.formatting import money
 from server.labels import (
     CASH_COUNT_KIND_LABELS,
     CONFLICT_KIND_LABELS,
+    DOUBLE_HANDOVER_DECISION_LABELS,
     EVENT_TYPE_LABELS,
     HANDOVER_OUTCOME_LABELS,
     PAYMENT_METHOD_LABELS,
@@ -52,7 +54,7 @@ from sync.events import (
     ScanRefusedEvent,
     VoidEvent,
 )
-from sync.projection import NOT_COLLECTED
+from sync.projection import NOT_COLLECTED, CashBox
 
 NOTE_SHOWN = 300  # characters of a note in the timeline's one line
 SEPARATOR = " · "
@@ -63,6 +65,8 @@ def _strip(value: Any) -> Any:
 
 
 class ResolveConflictForm(FlaskForm):
+    """The decision on one conflict: the choices are its kind's (a double hand-over has its own)."""
+
     action = SelectField(
         _l("Decision"),
         choices=[SelectChoice(code, label) for code, label in RESOLUTION_ACTION_LABELS.items()],
@@ -73,6 +77,17 @@ class ResolveConflictForm(FlaskForm):
         [DataRequired(_l("Say in a comment what was decided and why.")), Length(max=COMMENT_MAX)],
         filters=[_strip],
     )
+
+
+def decision_form(conflict: Conflict, **kwargs: Any) -> ResolveConflictForm:
+    form = ResolveConflictForm(**kwargs)
+    labels = decision_labels(conflict.kind)
+    form.action.choices = [SelectChoice(code, labels[code]) for code in decisions_for(conflict.kind)]
+    return form
+
+
+def decision_labels(kind: str) -> dict:
+    return DOUBLE_HANDOVER_DECISION_LABELS if kind == "double_handover" else RESOLUTION_ACTION_LABELS
 
 
 def _distribution(distribution_id: int) -> Distribution:
@@ -175,9 +190,10 @@ class Words:
             text = " ".join(payload.text.split())
             parts = [text if len(text) <= NOTE_SHOWN else text[: NOTE_SHOWN - 1] + "…"]
         elif isinstance(event, ConflictResolvedEvent):
-            parts = [str(RESOLUTION_ACTION_LABELS[payload.action]), payload.comment]
             if payload.action == "void_event" and payload.event_id:
-                parts.insert(1, self.event_ref(payload.event_id))
+                parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id)), payload.comment]
+            else:
+                parts = [str(RESOLUTION_ACTION_LABELS[payload.action]), payload.comment]
         return SEPARATOR.join(parts)
 
     def payer(self, payment) -> str:
@@ -209,7 +225,7 @@ class Words:
         """What a conflict is about, in sentences (the events involved are listed beside them)."""
         d, kind = conflict.details or {}, conflict.kind
         if kind == "double_handover":
-            return [_("The order of %(member)s was handed over twice.", member=self.order(d.get("order_id")))]
+            return self.double_handover(conflict)
         if kind == "overpayment":
             return [
                 _(
@@ -252,6 +268,46 @@ class Words:
             return [_("An event was sent again with a different content; the first one received is kept.")]
         return [f"{key}: {value}" for key, value in sorted(d.items())]
 
+    def by(self, event_id: str) -> str:
+        """Who recorded an event and when: "Phone 2 at 17:32:05"."""
+        entry = self.log.by_id.get(event_id)
+        if entry is None:
+            return _("an event not in this log")
+        return _(
+            "%(device)s at %(time)s", device=self.device(entry.event.device_id), time=self.when(entry.event.device_time)
+        )
+
+    def double_handover(self, conflict: Conflict) -> list[str]:
+        """A double hand-over and the overpayment it made, and what keeping the first hand-over would undo."""
+        d = conflict.details or {}
+        lines = [_("The order of %(member)s was handed over twice.", member=self.order(d.get("order_id")))]
+        first, second = (d.get("handovers") or [*conflict.event_ids[:2], "", ""])[:2]
+        lines.append(_("First by %(first)s, then by %(second)s.", first=self.by(first), second=self.by(second)))
+        if "excess_cents" in d:
+            lines.append(
+                _(
+                    "%(paid)s was paid for %(due)s due: %(excess)s too much.",
+                    paid=money(d["paid_cents"]),
+                    due=money(d["due_cents"]),
+                    excess=money(d["excess_cents"]),
+                )
+            )
+        payments = [self.log.by_id[i].event for i in d.get("second_payments", []) if i in self.log.by_id]
+        if payments:
+            amount = money(sum(event.payload.amount_cents for event in payments))
+            lines.append(
+                ngettext(
+                    "Keeping the first hand-over undoes the second one and the payment recorded with it (%(amount)s).",
+                    "Keeping the first hand-over undoes the second one and the %(num)d payments recorded with it "
+                    "(%(amount)s).",
+                    len(payments),
+                    amount=amount,
+                )
+            )
+        else:
+            lines.append(_("Keeping the first hand-over undoes the second one; no payment was recorded with it."))
+        return lines
+
     def skew(self, item: dict[str, Any]) -> str:
         values = {"event": self.event_ref(item.get("event_id", "")), "offset": self.duration(item.get("seconds", 0))}
         if item.get("reason") == "ahead":
@@ -288,6 +344,7 @@ class TimelineRow:
     type: str
     summary: str
     voided: bool
+    after_count: bool = False  # recorded after this phone's closing count
 
 
 @dataclass(frozen=True)
@@ -356,6 +413,7 @@ def render_log(
     total = len(log.entries)
     shown = TimelinePage(page=1, per_page=TIMELINE_PAGE, total=total)
     shown = replace(shown, page=min(max(page, 1), shown.pages))
+    after_count = {event_id for box in log.state.cash for event_id in box.after_count_events}
     timeline = [
         TimelineRow(
             id=entry.event.id,
@@ -366,6 +424,7 @@ def render_log(
             type=str(EVENT_TYPE_LABELS[entry.event.type]),
             summary=words.summary(entry),
             voided=entry.voided,
+            after_count=entry.event.id in after_count,
         )
         for entry in log.entries[shown.start : shown.start + shown.per_page]
     ]
@@ -391,19 +450,30 @@ def render_log(
         )
         for conflict in sorted(conflicts, key=lambda c: (c.status != "open", c.detected_at, c.key))
     ]
-    forms = {view.conflict.id: ResolveConflictForm(formdata=None) for view in views if view.conflict.status == "open"}
+    forms = {
+        view.conflict.id: decision_form(view.conflict, formdata=None)
+        for view in views
+        if view.conflict.status == "open"
+    }
     if failed is not None and failed[0] in forms:
         forms[failed[0]] = failed[1]
     not_collected = [(state, words.member(state.household_id)) for state in log.order_states(NOT_COLLECTED)]
     not_collected.sort(key=lambda pair: name_key(log.households.get(pair[0].household_id)))
-    cash = [(box, words.device(box.device_id)) for box in log.state.cash]
+    counted = [
+        CashView(box, words.device(box.device_id), _after_count(box, words, event_link))
+        for box in log.state.cash
+        if box.counted
+    ]
+    not_counted = [(box, words.device(box.device_id)) for box in log.state.cash if not box.counted]
     totals = log.state.totals
     return render_template(
         "admin/distribution_log.html",
         distribution=distribution,
         totals=totals,
         methods=[(method, cents) for method, cents in totals.by_method if cents],
-        cash=cash,
+        counted_boxes=counted,
+        not_counted_boxes=not_counted,
+        ended=utcnow() >= distribution.ends_at,
         refusals=log.state.scan_refusals,
         timeline=timeline,
         timeline_page=shown,
@@ -415,11 +485,38 @@ def render_log(
     )
 
 
+@dataclass(frozen=True)
+class CashView:
+    """A counted cash box, with what its phone recorded after the count (links into the timeline)."""
+
+    box: CashBox
+    name: str
+    after_count: list[tuple[str, str | None]]  # (how the event reads, its link)
+
+
+def _after_count(box: CashBox, words: Words, event_link) -> list[tuple[str, str | None]]:
+    refs = []
+    for event_id in box.after_count_events:
+        member = words.log.household_of(words.log.by_id[event_id].event) if event_id in words.log.by_id else None
+        text = words.event_ref(event_id)
+        if member is not None:
+            text = _("%(event)s, %(member)s", event=text, member=member.display_name)
+        refs.append((text, event_link(event_id)))
+    return refs
+
+
 def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
+    """The decision in words: a double hand-over's own words when it was one of its decisions."""
     entry = log.by_id.get(conflict.resolution_event_id or "")
     if entry is None or not isinstance(entry.event, ConflictResolvedEvent):
         return ""
-    return str(RESOLUTION_ACTION_LABELS[entry.event.payload.action])
+    payload = entry.event.payload
+    if conflict.kind == "double_handover":
+        if payload.action == "void_event" and payload.event_id == undone_by_keep_first(conflict)[0]:
+            return str(DOUBLE_HANDOVER_DECISION_LABELS[KEEP_FIRST])
+        if payload.action != "void_event":
+            return str(DOUBLE_HANDOVER_DECISION_LABELS[payload.action])
+    return str(RESOLUTION_ACTION_LABELS[payload.action])
 
 
 @bp.get("/distributions/<id:distribution_id>/log")
@@ -445,7 +542,7 @@ def conflict_resolve(distribution_id: int, conflict_id: int):
     conflict = db.session.get(Conflict, conflict_id)
     if conflict is None or conflict.distribution_id != distribution.id:
         abort(404)
-    form = ResolveConflictForm()
+    form = decision_form(conflict)
     if not form.validate_on_submit():
         return render_log(distribution, failed=(conflict.id, form), refused=_("The decision was not recorded.")), 400
     try:

@@ -31,6 +31,20 @@ from sync.events import (
 )
 
 COMMENT_MAX = 2000  # sync.events.ConflictResolved.comment
+KEEP_FIRST = "keep_first"  # a double hand-over's decision: undo the second hand-over and its payments
+DOUBLE_HANDOVER_DECISIONS = (KEEP_FIRST, "accept", "adjust", "dismiss")
+
+
+def decisions_for(kind: str) -> tuple[str, ...]:
+    """The decisions a conflict of this kind offers: a double hand-over's own, the protocol's actions otherwise."""
+    return DOUBLE_HANDOVER_DECISIONS if kind == "double_handover" else RESOLUTION_ACTIONS
+
+
+def undone_by_keep_first(conflict: Conflict) -> list[str]:
+    """The events "keep the first hand-over" undoes: the second hand-over, then the payments recorded with it."""
+    details = conflict.details or {}
+    handovers = details.get("handovers") or list(conflict.event_ids[:2])
+    return [handovers[-1], *details.get("second_payments", [])]
 
 
 def server_chain_end(distribution_id: int) -> tuple[int, str | None]:
@@ -49,7 +63,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     """Write the ``conflict_resolved`` event deciding ``conflict`` and mark it resolved; refuse a conflict already
     resolved, an unknown action, an empty comment, and an actor who does not manage the distribution's point."""
     comment = (comment or "").strip()
-    if action not in RESOLUTION_ACTIONS:
+    if action not in decisions_for(conflict.kind):
         raise DomainError(_l("Choose an action from the list."), field="action")
     if not comment:
         raise DomainError(_l("Say in a comment what was decided and why."), field="comment")
@@ -73,13 +87,51 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     ).scalar_one()
     if conflict.status == "resolved":
         raise DomainError(_l("This conflict is already resolved."))
-    target = conflict.event_ids[0] if conflict.event_ids else None
-    if action == "void_event" and target is None:
-        raise DomainError(_l("This conflict names no event to void: choose another action."), field="action")
+    if action == KEEP_FIRST:
+        steps = [("void_event", target) for target in undone_by_keep_first(conflict)]
+    else:
+        target = conflict.event_ids[0] if conflict.event_ids else None
+        if action == "void_event" and target is None:
+            raise DomainError(_l("This conflict names no event to void: choose another action."), field="action")
+        steps = [(action, target)]
 
     seq, prev_hash = server_chain_end(distribution.id)
     now = utcnow()
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # events keep milliseconds
+    written = []
+    for step_action, target in steps:
+        payload = {"conflict_key": conflict.key, "action": step_action, "comment": comment, "event_id": target}
+        row = _server_event(distribution, actor, payload, seq + 1, prev_hash, now)
+        seq, prev_hash = row.device_seq, row.hash
+        written.append(row)
+    event = written[0]
+    conflict.status = "resolved"
+    conflict.resolution_event_id = event.event_id
+    conflict.resolved_by_id = actor.id
+    conflict.resolved_at = event.device_time
+    conflict.comment = comment
+    db.session.flush()
+    refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
+    record(
+        "conflict.resolve",
+        target=f"conflict:{conflict.id}",
+        user=actor,
+        distribution=distribution.id,
+        key=conflict.key,
+        kind=conflict.kind,
+        decision=action,
+        comment=comment,
+        event=event.event_id,
+        voided=[target for step_action, target in steps if step_action == "void_event"] or None,
+    )
+    return event
+
+
+def _server_event(
+    distribution: Distribution, actor: User, payload: dict, seq: int, prev_hash: str | None, now
+) -> SyncedEvent:
+    """A ``conflict_resolved`` event of the server's chain, validated and hashed like a phone's, added to the
+    session."""
     data = {
         "id": new_event_id(),
         "type": "conflict_resolved",
@@ -88,9 +140,9 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
         "volunteer_id": actor.id,
         "distribution_id": distribution.id,
         "device_time": format_time(now),
-        "seq": seq + 1,
+        "seq": seq,
         "prev_hash": prev_hash,
-        "payload": {"conflict_key": conflict.key, "action": action, "comment": comment, "event_id": target},
+        "payload": payload,
     }
     try:
         event = parse_event(data)
@@ -114,23 +166,4 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
         payload=event.payload.model_dump(mode="json"),
     )
     db.session.add(row)
-    conflict.status = "resolved"
-    conflict.resolution_event_id = event.id
-    conflict.resolved_by_id = actor.id
-    conflict.resolved_at = event.device_time
-    conflict.comment = comment
-    db.session.flush()
-    refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
-    record(
-        "conflict.resolve",
-        target=f"conflict:{conflict.id}",
-        user=actor,
-        distribution=distribution.id,
-        key=conflict.key,
-        kind=conflict.kind,
-        decision=action,
-        comment=comment,
-        event=event.id,
-        voided=target if action == "void_event" else None,
-    )
     return row

@@ -418,6 +418,10 @@ def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
             )
             db.session.add(row)
             stored[conflict.key] = row
+        elif row.status == "open" and (row.event_ids != list(conflict.event_ids) or row.details != conflict.details):
+            # An open conflict follows its events (the payments of a double hand-over that arrived later); a
+            # resolved one keeps what was decided on.
+            row.event_ids, row.details = list(conflict.event_ids), dict(conflict.details)
         if conflict.resolution is not None and row.status != "resolved":
             row.status = "resolved"
             row.resolution_event_id = conflict.resolution.event_id
