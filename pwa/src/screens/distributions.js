@@ -8,7 +8,7 @@ import { lang, reasonText, t, tn } from '../i18n.js';
 import { deletePack, downloadPack, listClearedPacks, listPacks, wipeEndedPacks, wipeTime } from '../packs.js';
 import * as store from '../store.js';
 import { $, ask, busy, h, quiet, say, warn } from '../ui/dom.js';
-import { formatAge, formatClock, formatSize, formatSlot, isToday } from '../ui/format.js';
+import { formatAge, formatClock, formatSlot, isToday } from '../ui/format.js';
 import { go } from '../ui/nav.js';
 import { refreshIndex, scanInProgress, setActive, state } from '../ui/state.js';
 
@@ -42,11 +42,11 @@ function describe(error) {
 async function download(entry, button) {
   const title = entry.point.name;
   try {
-    const { changed, record } = await busy(button, () => downloadPack(entry.id));
+    const { changed } = await busy(button, () => downloadPack(entry.id));
     if (entry.id === state.distributionId) await refreshIndex();
     say(
       changed
-        ? t('dist.downloaded', { point: title, size: formatSize(record.size) })
+        ? t('dist.downloaded', { point: title })
         : t('dist.unchanged', { point: title }),
     );
   } catch (error) {
@@ -140,7 +140,6 @@ function item(entry, { signedIn, today }) {
   if (entry.pack) {
     packLine = t('dist.pack', {
       age: formatAge(entry.pack.downloadedAt),
-      size: formatSize(entry.pack.size),
       members: tn('dist.members', entry.pack.members),
     });
   } else if (entry.cleared || wiped) {
