@@ -303,7 +303,7 @@ export const STRINGS = {
     'member.state_unpaid': 'Rien n’a été payé pour cette commande.',
     'member.closed_title': 'La caisse est déjà comptée',
     'member.closed_cash':
-      'Le comptage de clôture de ce téléphone est enregistré (à {at}). Ces {amount} en espèces n’y sont pas : il faudra recompter la caisse.',
+      'Le comptage de clôture de ce téléphone est enregistré (à {at}). Ces {amount} en espèces n’y sont pas : il faudra recompter la caisse.',
     'member.closed_other':
       'Le comptage de clôture de ce téléphone est enregistré (à {at}). Cette remise viendra après lui ; elle ne change pas la caisse.',
     'member.closed_yes': 'Enregistrer quand même',
@@ -409,7 +409,7 @@ export const STRINGS = {
     'cash.coins': 'Pièces de {value}',
     'cash.bad_total': 'Montant non valable : écrivez par exemple 50 ou 52,30.',
     'cash.bad_count': 'Les nombres de billets et de pièces doivent être des nombres entiers.',
-    'cash.after_closing': '{amount} en espèces encaissées après le comptage de clôture : comptez la caisse à nouveau.',
+    'cash.after_closing': '{amount} en espèces encaissées après le comptage de clôture : comptez la caisse à nouveau.',
 
     'undo.button': 'Annuler la dernière action',
     'undo.last': 'Dernière action : {action}',

@@ -362,9 +362,15 @@ function handoverForm(member, { paidCents, available, showTier }) {
   let quickGiven = null;
   let quickChange = null;
   let quickCheque = null;
+  const accounts = ACCOUNT_METHODS.filter((method) => methods.includes(method));
+  const covered = accounts.reduce((sum, method) => sum + available[method], 0);
   if (!owedAll) {
     quick.append(quickButton('member.quick_free', (button) => quickRecord(button, { method: null })));
   } else {
+    // The accounts first when they cover it all: the household's money is already there.
+    if (accounts.length && covered >= owedAll) {
+      quick.append(quickButton('member.quick_account', (button) => quickRecord(button, { method: 'account' })));
+    }
     if (methods.includes('cash')) {
       quickGiven = h('input', {
         id: 'quick-given',
@@ -411,11 +417,6 @@ function handoverForm(member, { paidCents, available, showTier }) {
           quickButton('member.quick_cheque', (button) => quickRecord(button, { method: 'cheque' })),
         ),
       );
-    }
-    const accounts = ACCOUNT_METHODS.filter((method) => methods.includes(method));
-    const covered = accounts.reduce((sum, method) => sum + available[method], 0);
-    if (accounts.length && covered >= owedAll) {
-      quick.append(quickButton('member.quick_account', (button) => quickRecord(button, { method: 'account' })));
     }
     const balances = balancesText(available);
     if (balances && covered < owedAll) quick.append(h('p', { class: 'muted balances' }, balances));
