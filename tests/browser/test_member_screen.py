@@ -248,3 +248,24 @@ def test_the_tier_shows_only_where_the_network_asks(app, phone, world):
     open_by_code(phone, world.codes["Élodie M."])
     expect(phone.get_by_text("Tarif solidaire (70 %)")).to_be_visible()
     shot(phone, "9-tier-shown")
+
+
+def test_the_member_screen_in_english(app, phone, world):
+    start_day(app, phone, world)
+    phone.get_by_role("button", name="English").click()
+    phone.get_by_role("button", name="Scan", exact=True).click()
+    phone.get_by_label("Manual code").fill(world.codes["Elouan B."])
+    phone.get_by_role("button", name="Find the code").click()
+    expect(phone.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible()
+    expect(phone.get_by_role("region", name="To hand over")).to_contain_text("1 × Panier de légumes M")
+    for name in (
+        "All handed over · from the account / allowance",
+        "All handed over · paid in cash",
+        "All handed over · paid by cheque",
+    ):
+        expect(phone.get_by_role("button", name=name)).to_be_visible()
+    expect(phone.get_by_label("Cash given", exact=True)).to_be_visible()
+    expect(phone.get_by_text("Other payment")).to_be_visible()
+    expect(phone.get_by_text("Partial hand-over, substitution or refusal")).to_be_visible()
+    shot(phone, "10-english")
+    assert not NO_WORDS.search(visible_text(phone))

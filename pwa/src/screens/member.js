@@ -133,7 +133,7 @@ async function renderRefusal(root, current) {
       h('strong', { class: 'loud-title' }, t(`ticket.${reason}`)),
       h('span', {}, t(`ticket.${reason}.help`)),
     ),
-    member ? h('p', {}, t('refused.member', { name: member.display_name })) : null,
+    member ? h('p', {}, t('refused.member', { name: member.display_name }).replace(/\.\.$/, '.')) : null,
     elsewhere
       ? h(
           'p',
@@ -546,7 +546,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
   const confirm = h('button', { type: 'submit', id: 'member-confirm' }, t('member.confirm'));
   const bar = h('div', { class: 'confirm-bar' }, error, confirm);
 
-  form.append(quick, h('div', { class: 'disclosures' }, otherPayment, otherHandover), bar);
+  form.append(quick, h('div', { class: 'disclosures' }, otherHandover, otherPayment), bar);
 
   // Reading what is typed.
   function outcome() {
