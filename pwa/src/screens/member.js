@@ -540,7 +540,11 @@ function handoverForm(member, { paidCents, available, showTier }) {
     }
     return row;
   };
-  for (const method of methods) append(rows, addRow(method));
+  // Built when "Autre paiement" first opens: the one-tap screen draws faster without them.
+  const buildRows = () => {
+    if (rows.childElementCount) return;
+    for (const method of methods) append(rows, addRow(method));
+  };
 
   // The confirm bar, above the tab bar: the detailed confirmation (once a disclosure is in use) and the way out.
   const confirm = h('button', { type: 'submit', id: 'member-confirm' }, t('member.confirm'));
@@ -587,6 +591,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
     partial.hidden = current !== 'partial';
     otherPayment.hidden = current === 'refused';
     if (current === 'partial' && !otherPayment.open) otherPayment.open = true;
+    if (otherPayment.open) buildRows();
     quick.hidden = detailed();
     bar.hidden = !detailed() && error.hidden;
     confirm.hidden = !detailed();
