@@ -339,7 +339,136 @@ def scan_figures(folder: Path) -> list[Row]:
     ]
 
 
-# 3. The app shell.
+# 3. The member screen's common cases.
+
+CASES = [  # (case, what is typed before the tap, the tap's button)
+    ("cash, exact", None, "Tout remis · payé en espèces"),
+    ("cash, with change", ("Somme donnée", "50"), "Tout remis · payé en espèces"),
+    ("cheque", ("N° du chèque", "0001234"), "Tout remis · payé par chèque"),
+    ("account / allowance", None, "Tout remis · sur le compte / l’allocation"),
+]
+OPENS = 20  # manual codes timed, after one untimed
+# From the tap on "Chercher le code" (the click event, in the page) to the frame after the member's heading is drawn.
+OPEN_PROBE = """() => {
+  window.__open = { start: null, shown: null };
+  const button = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Chercher le code');
+  button.addEventListener('click', () => {
+    window.__open.start = performance.now();
+    const seen = () => {
+      const h = document.querySelector('#screen-member:not([hidden]) h1');
+      if (h) requestAnimationFrame(() => { window.__open.shown = performance.now(); });
+      else requestAnimationFrame(seen);
+    };
+    requestAnimationFrame(seen);
+  }, { capture: true, once: true });
+}"""
+
+
+def one_line_members(world: World, count: int) -> list[tuple[str, str]]:
+    """``count`` members of the distribution cut to a one-line basket, the last with an allowance that covers it:
+    (display name, manual code)."""
+    from server.models import Account, AccountMovement, NetworkSettings, Order, OrderLine
+    from sync.pack import display_name
+
+    with world.app.app_context():
+        orders = db.session.query(Order).order_by(Order.id).limit(count).all()
+        picked = []
+        for order in orders:
+            for line in order.lines[1:]:
+                db.session.delete(line)
+            if not order.lines:
+                continue
+            db.session.flush()
+            picked.append(order)
+        household = picked[-1].household
+        allowance = db.session.query(Account).filter_by(household_id=household.id, kind="allowance").one_or_none()
+        if allowance is None:
+            allowance = Account(household=household, kind="allowance")
+            db.session.add(allowance)
+        allowance.movements.append(AccountMovement(amount_cents=100_000, reason="bench"))
+        settings = NetworkSettings.current()
+        settings.payment_methods = ["cash", "cheque", "card", "prepaid", "allowance"]
+        db.session.commit()
+        assert all(isinstance(line, OrderLine) for order in picked for line in order.lines)
+        return [(display_name(o.household.first_name, o.household.last_name), o.household.manual_code) for o in picked]
+
+
+def member_screen_figures(folder: Path) -> list[Row]:
+    """Offline, a one-line basket each: the taps from the member screen open to the recorded confirmation for each
+    common case, where the tapped button sits (above the tab bar of a 360×640 screen, unscrolled?) and the page's
+    scroll height."""
+    world = make_world(folder, picked=0)
+    members = one_line_members(world, len(CASES))
+    rows: list[Row] = []
+    with sync_playwright() as playwright, serving(world.app):
+        phone = launch_phone(playwright, folder / "profile")
+        page = phone.pages[0]
+        ready_for_the_day(world, page)
+        phone.set_offline(True)
+        account_member = members[-1]
+        cases = [*zip(CASES[:3], members[:3], strict=True), (CASES[3], account_member)]
+        for (case, typed, button), (name, code) in cases:
+            # A fresh scan screen each time: the previous confirmation's message is not part of this member's screen.
+            page.reload()
+            expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+            page.get_by_label("Code manuel").fill(code)
+            page.get_by_role("button", name="Chercher le code").click()
+            expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+            taps = 0
+            if typed:
+                page.get_by_label(typed[0], exact=True).click()
+                page.keyboard.type(typed[1])
+                taps += 1
+            target = page.get_by_role("button", name=button, exact=True)
+            box = target.bounding_box()
+            tabs = page.locator("#tabs").bounding_box()
+            height = page.evaluate("document.documentElement.scrollHeight")
+            scrolled = page.evaluate("window.scrollY")
+            target.click()
+            taps += 1
+            expect(page.get_by_role("status").filter(has_text="Enregistré")).to_contain_text(name)
+            on_screen = scrolled == 0 and box["y"] + box["height"] <= tabs["y"]
+            rows.append(
+                (
+                    f"member screen, {case}: taps to confirmation / button bottom / page height",
+                    f"{taps}{' + typing' if typed else ''} / {box['y'] + box['height']:.0f} px "
+                    f"({'on screen' if on_screen else 'needs a swipe'}) / {height} px",
+                    "1 tap, on screen",
+                )
+            )
+        phone.close()
+    return rows
+
+
+def code_open_figures(folder: Path) -> list[Row]:
+    """A manual code typed and sent ("Chercher le code"), offline, to its member's screen rendered (the frame after
+    the heading is drawn), ``OPENS`` times after one untimed, at 4× CPU slowdown; closed without recording."""
+    world = make_world(folder, picked=0)
+    members = one_line_members(world, OPENS + 1)
+    with sync_playwright() as playwright, serving(world.app):
+        phone = launch_phone(playwright, folder / "profile")
+        page = phone.pages[0]
+        ready_for_the_day(world, page)
+        phone.set_offline(True)
+        session = None
+        times = []
+        for run, (name, code) in enumerate(members):
+            session = slow_down(page, session)
+            page.get_by_label("Code manuel").fill(code)
+            page.evaluate(OPEN_PROBE)
+            page.get_by_role("button", name="Chercher le code").click()
+            settled(page, "window.__open.shown !== null")
+            expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+            if run:
+                times.append(page.evaluate("window.__open.shown - window.__open.start"))
+            page.get_by_role("button", name="Fermer sans enregistrer").click()
+            expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+        session.detach()
+        phone.close()
+    return [("manual code (tap) to member screen rendered, 4× slower CPU, median / p90", ms(times), "median < 60 ms")]
+
+
+# 4. The app shell.
 
 
 class Recorder:
@@ -424,7 +553,13 @@ def shell_figures(folder: Path) -> list[Row]:
     ]
 
 
-MEASURES: list[Callable[[Path], list[Row]]] = [start_figures, scan_figures, shell_figures]
+MEASURES: list[Callable[[Path], list[Row]]] = [
+    start_figures,
+    scan_figures,
+    member_screen_figures,
+    code_open_figures,
+    shell_figures,
+]
 
 
 def main() -> None:
@@ -434,7 +569,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="comptoir-bench-") as built:
         SNAPSHOT = copy_built_pwa(Path(built) / "dist")
         rows.append(("app build (pwa/dist precache version)", precache(SNAPSHOT)["version"], ""))
+        only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
         for measure in MEASURES:
+            if only and measure.__name__ != only:
+                continue
             with tempfile.TemporaryDirectory(prefix="comptoir-bench-") as folder:
                 rows += measure(Path(folder))
     width = max(len(figure) for figure, _, _ in rows)

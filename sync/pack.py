@@ -53,12 +53,16 @@ class PackPoint(_Model):
 
 
 class PackNetwork(_Model):
-    """The network's settings a phone needs: currency, timezone, accepted payment methods."""
+    """The network's settings a phone needs: currency, timezone, accepted payment methods, whether the counter names
+    a member's tier."""
 
     name: str
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217, e.g. EUR; every amount is in its cents")
     timezone: str = Field(description="IANA zone to show times in, e.g. Europe/Paris")
     payment_methods: list[PaymentMethod] = Field(description="the methods this network accepts, in its order")
+    show_tier_at_counter: bool = Field(
+        default=False, description="show the member's tier name on the volunteer's phone (off: no tier at the counter)"
+    )
 
 
 class PackTickets(_Model):

@@ -56,6 +56,7 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
             "currency": settings.currency,
             "timezone": settings.timezone,
             "payment_methods": settings.payment_methods,
+            "show_tier_at_counter": bool(settings.show_tier_at_counter),
         },
         public_keys=public_keys(),
         min_serials=revocation_list(),
@@ -159,7 +160,13 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
     shared = repr(
         (
             FORMAT_VERSION,
-            (settings.name, settings.currency, settings.timezone, list(settings.payment_methods)),
+            (
+                settings.name,
+                settings.currency,
+                settings.timezone,
+                list(settings.payment_methods),
+                bool(settings.show_tier_at_counter),
+            ),
             sorted(public_keys().items()),
             sorted(revocation_list().items()),
         )

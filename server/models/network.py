@@ -1,6 +1,6 @@
 """The network's own settings: one row per deployment."""
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -8,7 +8,9 @@ from sync.vocabulary import CURRENCY, PAYMENT_METHODS
 
 
 class NetworkSettings(db.Model):
-    """Name, currency, timezone and the payment methods a network accepts (a single row, id 1)."""
+    """Name, currency, timezone and the payment methods a network accepts (a single row, id 1); whether the
+    volunteer's phone names a member's tier at the counter (off: the phone says what to hand over and what to collect,
+    never which tier a household is on)."""
 
     __tablename__ = "network_settings"
 
@@ -17,6 +19,7 @@ class NetworkSettings(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default=CURRENCY)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     payment_methods: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(PAYMENT_METHODS[:4]))
+    show_tier_at_counter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @classmethod
     def current(cls) -> "NetworkSettings":

@@ -176,13 +176,14 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
     # The manual code, typed as read aloud (lower case, with dashes).
     open_by_code(phone, manual_codes.display(world.codes["Élodie M."]).lower())
     expect(phone.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible()
-    expect(phone.get_by_text("Tarif solidaire (70 %)")).to_be_visible()
-    basket = phone.get_by_role("region", name="Panier")
+    expect(phone.get_by_text("Tarif solidaire")).to_have_count(0)  # no tier at the counter
+    basket = phone.get_by_role("region", name="À remettre")
     expect(basket).to_contain_text("1 × Panier de légumes M")
     expect(basket).to_contain_text("2 × Œufs plein air ×6")
-    expect(basket).to_contain_text("Total dû14,28 €")
+    expect(phone.locator("#to-collect")).to_have_text("14,28 €")
     expect(phone.get_by_text("Compte prépayé : 5,00 € · Allocation solidaire : 4,00 €")).to_be_visible()
-    expect(phone.get_by_role("radio", name="Tout remis")).to_be_checked()
+    assert_made_for_one_hand(phone)
+    phone.get_by_text("Autre paiement").click()
     expect(phone.locator("#due-amount")).to_have_text("14,28 €")
     assert_made_for_one_hand(phone)
 
@@ -195,7 +196,7 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
 
     phone.evaluate(SPY)
     phone.get_by_role("button", name="Valider la remise").click()
-    confirmation = "Enregistré : Élodie M. — tout remis, 14,28 € payé(s), monnaie à rendre : 5,72 €."
+    confirmation = "Enregistré : Élodie M. — tout remis, payé : 14,28 €, monnaie à rendre : 5,72 €."
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(confirmation)
     commits, confirmed = phone.evaluate("[window.commits, window.confirmedAt]")
     # The hand-over and its payment: one transaction, committed before the screen said so.
@@ -224,7 +225,7 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
     expect(phone.locator("#sync-text")).to_contain_text("2 à envoyer")
     expect(phone.get_by_text(re.compile(r"Dernière action : remise à Élodie M\. \(tout remis\)"))).to_be_visible()
     open_by_name(phone, "elo", "Élodie M.")
-    expect(phone.get_by_role("alert").filter(has_text="DÉJÀ REMIS par ce téléphone")).to_be_visible()
+    expect(phone.get_by_role("region", name="Déjà remis par ce téléphone")).to_be_visible()
     expect(phone.get_by_role("button", name="Valider la remise")).to_be_hidden()
     assert_made_for_one_hand(phone)
     phone.get_by_role("button", name="Fermer", exact=True).click()
@@ -262,7 +263,9 @@ def test_a_confirmation_is_recorded_whole_or_not_at_all_and_never_with_a_nul(app
     start_day(app, phone, world)
     phone.context.set_offline(True)
     open_by_name(phone, "awa", "Awa D.")
+    phone.get_by_text("Remise partielle, substitution ou refus").click()
     phone.get_by_label("Note de substitution (facultatif)").fill("Pommes\u0000 bio")
+    phone.get_by_text("Autre paiement").click()
     phone.get_by_label("Montant par chèque", exact=True).fill("10")
     phone.get_by_label("Numéro du chèque", exact=True).fill("000\u00001234")
     phone.get_by_role("button", name="Ajouter un chèque").click()
@@ -285,7 +288,7 @@ def test_a_confirmation_is_recorded_whole_or_not_at_all_and_never_with_a_nul(app
     phone.evaluate(SPY)
     phone.get_by_role("button", name="Valider la remise").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Awa D. — tout remis, 20,40 € payé(s)."
+        "Enregistré : Awa D. — tout remis, payé : 20,40 €."
     )
     commits, confirmed = phone.evaluate("[window.commits, window.confirmedAt]")
     assert len(commits) == 1 and confirmed is not None and commits[0] <= confirmed, (commits, confirmed)
@@ -318,6 +321,7 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
 
     # Awa takes her basket and one box of eggs out of two; apples instead; paid by card.
     open_by_name(phone, "awa", "Awa D.")
+    phone.get_by_text("Remise partielle, substitution ou refus").click()
     phone.get_by_role("radio", name="En partie").check()
     phone.get_by_label("Quantité remise : Œufs plein air ×6").fill("1")
     expect(phone.locator("#due-amount")).to_have_text("17,70 €")  # 15,00 € + 1 × 2,70 € at the full tier
@@ -327,7 +331,7 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
     assert_made_for_one_hand(phone)
     phone.get_by_role("button", name="Valider la remise").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Awa D. — remis en partie, 17,70 € payé(s)."
+        "Enregistré : Awa D. — remis en partie, payé : 17,70 €."
     )
     handover, payment = outbox(phone)
     assert handover["payload"] == {
@@ -345,6 +349,7 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
 
     # Jean-Luc refuses his basket: no payment asked.
     open_by_code(phone, world.codes["Jean-Luc N."])
+    phone.get_by_text("Remise partielle, substitution ou refus").click()
     phone.get_by_role("radio", name="Refusé : rien remis").check()
     expect(phone.get_by_role("group", name="Paiement")).to_be_hidden()
     phone.get_by_role("button", name="Valider la remise").click()
@@ -391,10 +396,11 @@ def test_collected_by_another_phone_shows_once_synced(app, phone, world):
     phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.get_by_role("status").filter(has_text="des autres téléphones")).to_contain_text("1 reçu des autres")
     open_by_name(phone, "elouan", "Elouan B.")
-    expect(phone.get_by_role("alert").filter(has_text="DÉJÀ REMIS par un autre téléphone")).to_be_visible()
-    expect(phone.get_by_role("button", name="Valider la remise")).to_be_hidden()
+    expect(phone.get_by_role("region", name="Déjà remis par un autre téléphone")).to_be_visible()
+    expect(phone.get_by_role("button", name="Tout remis · payé en espèces")).to_be_hidden()
     phone.get_by_role("button", name="Remettre quand même (sera signalé)").click()
-    expect(phone.get_by_role("button", name="Valider la remise")).to_be_visible()
+    expect(phone.get_by_role("alert").filter(has_text="DÉJÀ REMIS par un autre téléphone")).to_be_visible()
+    expect(phone.get_by_role("button", name="Tout remis · payé en espèces")).to_be_visible()
     phone.get_by_role("button", name="Listes").click()
     phone.get_by_role("button", name="Remis (1)").click()
     expect(phone.get_by_role("list", name="Remis").get_by_role("button", name=listed("Elouan B."))).to_contain_text(
@@ -407,15 +413,21 @@ def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, bac
     start_day(app, phone, world)
     phone.context.set_offline(True)
     open_by_name(phone, "élodie", "Élodie M.")
+    phone.get_by_text("Autre paiement").click()
 
     phone.get_by_label("Montant du compte prépayé").fill("6")
     phone.get_by_label("Montant de l’allocation solidaire").fill("4")
     phone.get_by_role("button", name="Le reste par chèque").click()
     expect(phone.get_by_label("Montant par chèque", exact=True)).to_have_value("4,28")
     phone.get_by_role("button", name="Valider la remise").click()
-    error = phone.locator("#member-error")
-    expect(error).to_contain_text("Le numéro du chèque manque.")
-    expect(error).to_contain_text("Le compte prépayé n’a que 5,00 € de disponible.")
+    # Each error next to its field, tied to it.
+    number = phone.get_by_label("Numéro du chèque", exact=True)
+    expect(number).to_have_attribute("aria-invalid", "true")
+    expect(phone.locator(f"#{number.get_attribute('aria-describedby')}")).to_have_text("Le numéro du chèque manque.")
+    prepaid = phone.get_by_label("Montant du compte prépayé")
+    expect(phone.locator(f"#{prepaid.get_attribute('aria-describedby')}")).to_have_text(
+        "Le compte prépayé n’a que 5,00 € de disponible."
+    )
     assert outbox(phone) == []  # nothing recorded on a refused form
 
     phone.get_by_label("Montant du compte prépayé").fill("5")
@@ -424,7 +436,7 @@ def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, bac
     phone.get_by_label("Numéro du chèque", exact=True).fill("0001234")
     phone.get_by_role("button", name="Valider la remise").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Élodie M. — tout remis, 14,28 € payé(s)."
+        "Enregistré : Élodie M. — tout remis, payé : 14,28 €."
     )
     handover, payment = outbox(phone)
     assert payment["payload"] == {
@@ -498,10 +510,9 @@ def test_a_revoked_ticket_read_by_the_camera_is_refused_loudly_and_recorded(app,
         expect(page.get_by_role("alert")).to_have_count(0)  # nothing to warn about
         mark = page.evaluate("performance.getEntriesByName('comptoir:scan-screen').at(-1).detail")
         assert mark["ok"] is True and mark["decodeMs"] >= 0
-        page.get_by_role("button", name="Le reste en espèces").click()
-        page.get_by_role("button", name="Valider la remise").click()
+        page.get_by_role("button", name="Tout remis · payé en espèces").click()  # one tap
         expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-            "Enregistré : Awa D. — tout remis, 20,40 € payé(s)."
+            "Enregistré : Awa D. — tout remis, payé : 20,40 €."
         )
         page.wait_for_timeout(1000)  # still in front of the camera: not read again
         expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
@@ -528,8 +539,7 @@ def test_cash_box_opening_and_closing(app, phone, world):
 
     # A cash payment adds to what the box should hold.
     open_by_code(phone, world.codes["Élodie M."])
-    phone.get_by_role("button", name="Le reste en espèces").click()
-    phone.get_by_role("button", name="Valider la remise").click()
+    phone.get_by_role("button", name="Tout remis · payé en espèces").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_be_visible()
 
     # Closing, counted note by note and coin by coin: 64,00 €, so 0,28 € is missing.
@@ -637,6 +647,8 @@ def test_a_day_without_a_mouse(app, phone, world):
     expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
 
     # Partly handed over (the radio group moves with the arrows), one box of eggs, the rest by card.
+    tab_to(phone, phone.get_by_text("Remise partielle, substitution ou refus"))
+    phone.keyboard.press("Enter")
     tab_to(phone, phone.get_by_role("radio", name="Tout remis"))
     phone.keyboard.press("ArrowDown")
     expect(phone.get_by_role("radio", name="En partie")).to_be_checked()
@@ -649,7 +661,7 @@ def test_a_day_without_a_mouse(app, phone, world):
     tab_to(phone, phone.get_by_role("button", name="Valider la remise"))
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Awa D. — remis en partie, 17,70 € payé(s)."
+        "Enregistré : Awa D. — remis en partie, payé : 17,70 €."
     )
     assert [event["type"] for event in outbox(phone)] == ["handover", "payment"]
 

@@ -103,6 +103,16 @@ def launch_phone(browser, profile: Path, video: Path, base_url: str, *, offline:
     )
 
 
+def other_payment(page: Page) -> None:
+    """Open the member screen's "Autre paiement": every method, split as wished."""
+    page.get_by_text("Autre paiement").click()
+
+
+def other_hand_over(page: Page) -> None:
+    """Open the member screen's partial, substituted or refused hand-over."""
+    page.get_by_text("Remise partielle, substitution ou refus").click()
+
+
 def confirm(page: Page, message: str) -> None:
     page.get_by_role("button", name="Valider la remise").click()
     expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(message)
@@ -147,10 +157,12 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
     tab(page, "Scanner")
     page.get_by_role("button", name="Allumer la caméra").click()
     expect(page.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
-    page.get_by_role("button", name="Le reste en espèces").click()
-    page.get_by_label("Somme donnée en espèces").fill("20")
-    expect(page.locator("#pay-change")).to_have_text("Monnaie à rendre : 5,72 €")
-    confirm(page, "Enregistré : Élodie M. — tout remis, 14,28 € payé(s), monnaie à rendre : 5,72 €.")
+    page.get_by_label("Somme donnée", exact=True).fill("20")
+    expect(page.locator("#quick-change")).to_have_text("Monnaie à rendre : 5,72 €")
+    page.get_by_role("button", name="Tout remis · payé en espèces").click()  # one tap
+    expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+        "Enregistré : Élodie M. — tout remis, payé : 14,28 €, monnaie à rendre : 5,72 €."
+    )
 
     # A forged ticket: Élodie's, altered to name Awa. Refused, and the refusal recorded.
     show_ticket(page, video, forge_ticket(world.tickets["Élodie M."], world.members["Awa D."]))
@@ -162,24 +174,27 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
     # Awa: part by card (the terminal's reference), the rest by cheque (its number).
     show_ticket(page, video, world.tickets["Awa D."])
     expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    other_payment(page)
     page.get_by_label("Montant par carte").fill("10")
     page.get_by_label("Référence du terminal de carte").fill("TPE 4471-0093")
     page.get_by_role("button", name="Le reste par chèque").click()
     expect(page.get_by_label("Montant par chèque", exact=True)).to_have_value("10,40")
     page.get_by_label("Numéro du chèque", exact=True).fill("0004521")
-    confirm(page, "Enregistré : Awa D. — tout remis, 20,40 € payé(s).")
+    confirm(page, "Enregistré : Awa D. — tout remis, payé : 20,40 €.")
 
     # Jean-Luc (his re-issued ticket) pays with his solidarity allowance, Elouan from his prepaid account.
     show_ticket(page, video, world.tickets["Jean-Luc N."])
     expect(page.get_by_role("heading", name="Jean-Luc N.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    other_payment(page)
     page.get_by_role("button", name="Le reste de l’allocation solidaire").click()
     expect(page.get_by_label("Montant de l’allocation solidaire")).to_have_value("14,28")
-    confirm(page, "Enregistré : Jean-Luc N. — tout remis, 14,28 € payé(s).")
+    confirm(page, "Enregistré : Jean-Luc N. — tout remis, payé : 14,28 €.")
     show_ticket(page, video, world.tickets["Elouan B."])
     expect(page.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    other_payment(page)
     page.get_by_role("button", name="Le reste du compte prépayé").click()
     expect(page.get_by_label("Montant du compte prépayé")).to_have_value("20,40")
-    confirm(page, "Enregistré : Elouan B. — tout remis, 20,40 € payé(s).")
+    confirm(page, "Enregistré : Elouan B. — tout remis, payé : 20,40 €.")
     camera_off(page)
 
     # Closing: the cash box holds the float and the cash taken.
@@ -265,8 +280,9 @@ def test_two_phones_offline_hand_over_the_same_order_and_the_admin_sees_the_conf
     for page, method in zip(phones, ["Le reste en espèces", "Le reste par carte"], strict=True):
         open_by_name(page, "awa", "Awa D.")
         expect(page.get_by_role("alert").filter(has_text="DÉJÀ REMIS")).to_have_count(0)
+        other_payment(page)
         page.get_by_role("button", name=method).click()
-        confirm(page, "Enregistré : Awa D. — tout remis, 20,40 € payé(s).")
+        confirm(page, "Enregistré : Awa D. — tout remis, payé : 20,40 €.")
 
     for page in phones:
         page.context.set_offline(False)
@@ -298,12 +314,15 @@ def test_two_phones_offline_hand_over_the_same_order_and_the_admin_sees_the_conf
 def record_a_few_events(page: Page, world: World) -> list[dict]:
     """Three members, five events, offline."""
     open_by_code(page, world.codes["Élodie M."])
+    other_payment(page)
     page.get_by_role("button", name="Le reste en espèces").click()
-    confirm(page, "Enregistré : Élodie M. — tout remis, 14,28 € payé(s).")
+    confirm(page, "Enregistré : Élodie M. — tout remis, payé : 14,28 €.")
     open_by_code(page, world.codes["Awa D."])
+    other_payment(page)
     page.get_by_role("button", name="Le reste par carte").click()
-    confirm(page, "Enregistré : Awa D. — tout remis, 20,40 € payé(s).")
+    confirm(page, "Enregistré : Awa D. — tout remis, payé : 20,40 €.")
     open_by_name(page, "elouan", "Elouan B.")
+    other_hand_over(page)
     page.get_by_role("radio", name="Refusé : rien remis").check()
     confirm(page, "Enregistré : Elouan B. — refusé.")
     expect(page.locator("#sync-text")).to_contain_text("5 à envoyer")

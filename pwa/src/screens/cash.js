@@ -17,6 +17,36 @@ function money(cents) {
   return formatCents(cents, state.index?.pack.network.currency ?? 'EUR');
 }
 
+/**
+ * This phone's last closing count at the distribution (not voided), or null.
+ * @param {import('../projection.js').View} view
+ */
+export function lastClosing(view) {
+  let closing = null;
+  for (const { event, own } of view.events) {
+    if (own && event.type === 'cash_count' && event.payload.kind === 'closing' && !view.voided.has(event.id)) {
+      if (!closing || event.seq > closing.seq) closing = event;
+    }
+  }
+  return closing;
+}
+
+/**
+ * The cash this phone took after its last closing count (not in the count: the box needs counting again), in cents.
+ * @param {import('../projection.js').View} view
+ */
+export function cashAfterClosing(view) {
+  const closing = lastClosing(view);
+  if (!closing) return 0;
+  let cents = 0;
+  for (const { event, own } of view.events) {
+    if (!own || event.type !== 'payment' || event.payload.method !== 'cash' || view.voided.has(event.id)) continue;
+    if (event.seq <= closing.seq) continue;
+    cents += event.payload.amount_cents - event.payload.from_prepaid_cents - event.payload.from_allowance_cents;
+  }
+  return cents;
+}
+
 function line(label, value, className = '') {
   return [h('dt', {}, label), h('dd', { class: className }, value)];
 }
@@ -116,7 +146,9 @@ async function render() {
     root.replaceChildren(h('p', {}, t('lists.no_distribution')));
     return;
   }
-  const { cash } = await distributionView(state.distributionId);
+  const view = await distributionView(state.distributionId);
+  const { cash } = view;
+  const after = cashAfterClosing(view);
   const difference = cash.differenceCents;
   let differenceText = t('cash.not_counted');
   let differenceClass = '';
@@ -128,6 +160,7 @@ async function render() {
   }
   root.replaceChildren(
     h('h1', {}, t('cash.title')),
+    after ? h('p', { class: 'loud', role: 'alert' }, t('cash.after_closing', { amount: money(after) })) : '',
     h(
       'dl',
       { class: 'cash-summary', 'aria-label': t('cash.summary') },

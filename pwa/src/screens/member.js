@@ -1,7 +1,12 @@
-// The member screen: who it is, what they take, what they owe, loud warnings; then the hand-over and the payment,
-// recorded together on ONE confirmation ("Valider la remise"). Also the refused-ticket screen (same place: the
-// scan's answer). The screen confirms only once every event is written to IndexedDB, all in one transaction
-// (events.js `recordMany`): a confirmation is recorded whole or not at all.
+// The member screen: who it is, what to hand over and what to collect, loud warnings; then the hand-over and its
+// payment recorded together on ONE confirmation. Built for one hand in a queue: the common cases take one tap after
+// the scan ("Tout remis · payé en espèces", "… par chèque", "… sur le compte / l'allocation"); other methods, a
+// split payment and a partial, substituted or refused hand-over sit behind two disclosures, confirmed from a bar
+// that sticks above the tab bar. An order already handed over is one clear state, not a form. Also the
+// refused-ticket screen (same place: the scan's answer).
+//
+// Every confirmation is written to IndexedDB in one transaction (events.js `recordMany`): recorded whole or not at
+// all, and the screen says so only once it is. After this phone's closing cash count, the volunteer is asked first.
 //
 // Opened by a scan (scan.js), a manual code or a name search, or from the lists. `done` is the scanner's: it is
 // called when the volunteer has finished with this member, and only then does the next queued read come.
@@ -11,12 +16,13 @@ import { listPacks, packIndex } from '../packs.js';
 import { dueFor } from '../pricing.js';
 import { distributionView } from '../projection.js';
 import { feedback } from '../scanner.js';
-import { $, ask, busy, h, say } from '../ui/dom.js';
+import { $, append, ask, busy, h, say } from '../ui/dom.js';
 import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from '../ui/format.js';
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
-import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, paymentPayloads } from './payment.js';
+import { lastClosing } from './cash.js';
+import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, paymentPayloads } from './payment.js';
 
 let session = null;
 let waiting = [];
@@ -118,7 +124,8 @@ async function renderRefusal(root, current) {
   const search = h('button', { type: 'button', class: 'secondary' }, t('refused.search'));
   next.addEventListener('click', () => close());
   search.addEventListener('click', () => close('', { then: () => $('search-input')?.focus() }));
-  root.append(
+  append(
+    root,
     h('h1', {}, t('refused.title')),
     h(
       'div',
@@ -126,7 +133,7 @@ async function renderRefusal(root, current) {
       h('strong', { class: 'loud-title' }, t(`ticket.${reason}`)),
       h('span', {}, t(`ticket.${reason}.help`)),
     ),
-    member ? h('p', {}, t('refused.member', { name: member.display_name })) : null,
+    member ? h('p', {}, t('refused.member', { name: member.display_name }).replace(/\.\.$/, '.')) : null,
     elsewhere
       ? h(
           'p',
@@ -169,7 +176,8 @@ function revokedToday(view, memberId) {
 
 async function renderMember(root, current) {
   const { member } = current;
-  const pack = state.index.pack;
+  const network = state.index.pack.network;
+  const showTier = network.show_tier_at_counter === true;
   const order = member.order;
   const view = await distributionView(state.distributionId);
   const status = view.orders.get(order.id) ?? null;
@@ -184,109 +192,124 @@ async function renderMember(root, current) {
   const warnings = [];
   if (member.status && member.status !== 'active') warnings.push(t(`member.status_${member.status}`));
   if (!current.ticket && revokedToday(view, member.id)) warnings.push(t('member.revoked_today'));
-  if (collected) {
+  if (collected && current.again) {
     warnings.push(t(`member.collected_${status.by}_${status.outcome}`, { at: formatClock(status.at) }));
   }
-  if (warnings.length && current.ticket) feedback('refused');
+  if ((warnings.length || collected) && current.ticket && !current.again) feedback('refused');
 
-  const infos = [];
-  if (status?.outcome === 'refused') infos.push(t('member.refused_earlier', { at: formatClock(status.at) }));
-  if (paidCents) infos.push(t('member.paid_already', { paid: money(paidCents) }));
-
-  root.append(
-    h('h1', {}, member.display_name),
-    h(
-      'p',
-      { class: 'muted' },
-      t('member.tier', { tier: member.tier.name, share: member.tier.share_percent }),
-      member.manual_code ? ` · ${t('member.code', { code: displayCode(member.manual_code) })}` : '',
-    ),
-    ...warnings.map(loud),
-    ...infos.map((text) => h('p', { class: 'message' }, text)),
-    basket(order),
-    balances(member, available),
+  const about = [
+    showTier ? t('member.tier', { tier: member.tier.name, share: member.tier.share_percent }) : null,
+  ].filter(Boolean);
+  const leaveButton = h(
+    'button',
+    { type: 'button', id: 'member-close', class: 'secondary outline', 'aria-label': t('member.close_unsaved') },
+    t('member.close'),
   );
-
-  const form = handoverForm(member, { paidCents, available });
-  if (collected) {
-    form.hidden = true;
-    const reopen = h(
-      'button',
-      { type: 'button', class: status.by === 'this_device' ? '' : 'secondary' },
-      t(status.by === 'this_device' ? 'member.correct' : 'member.again'),
-    );
-    reopen.addEventListener('click', async () => {
-      if (status.by !== 'this_device') {
-        reopen.closest('.actions').remove();
-        form.hidden = false;
-        form.querySelector('input')?.focus();
-        return;
-      }
-      const events = await orderEvents(order.id);
-      const yes = await ask({
-        title: t('member.correct_question', { name: member.display_name }),
-        text: t('member.correct_text'),
-        yes: t('member.correct_yes'),
-      });
-      if (!yes) return;
-      await busy(reopen, () => voidEvents(events));
-      say(t('member.corrected', { name: member.display_name }));
-      await go('member', { session: current, focus: true });
-    });
-    const leave = h('button', { type: 'button', class: 'secondary outline' }, t('member.close'));
-    leave.addEventListener('click', () => close());
-    root.append(h('div', { class: 'actions' }, reopen, leave));
+  leaveButton.addEventListener('click', () => close());
+  append(
+    root,
+    h('div', { class: 'member-head' }, h('h1', {}, member.display_name), collected && !current.again ? null : leaveButton),
+    about.length ? h('p', { class: 'muted member-about' }, about.join(' · ')) : null,
+    warnings.map(loud),
+  );
+  if (collected && !current.again) {
+    renderCollected(root, current, status);
+    return;
   }
-  root.append(form);
+  append(
+    root,
+    status?.outcome === 'refused'
+      ? h('p', { class: 'message' }, t('member.refused_earlier', { at: formatClock(status.at) }))
+      : null,
+    paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
+    basket(order, { prices: showTier }),
+    handoverForm(member, { paidCents, available, showTier }),
+  );
 }
 
-function displayCode(code) {
-  return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`;
+/** Already handed over (by this phone or another): one state, what happened and what was paid; no form. */
+function renderCollected(root, current, status) {
+  const { member } = current;
+  const title = t(`member.state_${status.by}_${status.outcome}`);
+  const reopen = h('button', { type: 'button', class: 'secondary' }, t(`member.${status.by === 'this_device' ? 'correct' : 'again'}`));
+  const done = h('button', { type: 'button', id: 'member-done' }, t('member.close'));
+  done.addEventListener('click', () => close());
+  reopen.addEventListener('click', async () => {
+    if (status.by !== 'this_device') {
+      current.again = true;
+      await go('member', { session: current, focus: true });
+      return;
+    }
+    const events = await orderEvents(member.order.id);
+    const yes = await ask({
+      title: t('member.correct_question', { name: member.display_name }),
+      text: t('member.correct_text'),
+      yes: t('member.correct_yes'),
+    });
+    if (!yes) return;
+    await busy(reopen, () => voidEvents(events));
+    say(t('member.corrected', { name: member.display_name }));
+    await go('member', { session: current, focus: true });
+  });
+  append(
+    root,
+    h(
+      'section',
+      { class: 'loud handed-over', 'aria-labelledby': 'handed-over-title' },
+      h('h2', { id: 'handed-over-title', class: 'loud-title' }, title),
+      h('p', { role: 'alert' }, t('member.state_when', { at: formatClock(status.at), outcome: t(`outcome.${status.outcome}`) })),
+      h('p', {}, status.paidCents ? t('member.state_paid', { paid: money(status.paidCents) }) : t('member.state_unpaid')),
+    ),
+    basket(member.order, { prices: false }),
+    h('div', { class: 'actions' }, done, reopen),
+  );
 }
 
-function basket(order) {
+/** What to hand over; with the line prices only where the network shows tiers (they tell the tier). */
+function basket(order, { prices }) {
   const lines = order.lines.map((line) =>
     h(
       'li',
       {},
       h('span', {}, t('member.line', { quantity: line.quantity, product: line.product_name })),
-      h('span', { class: 'amount' }, money(line.due_cents)),
+      prices ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
     ),
   );
   return h(
     'section',
-    { 'aria-labelledby': 'basket-title' },
-    h('h2', { id: 'basket-title' }, t('member.basket')),
+    { 'aria-labelledby': 'basket-title', class: 'to-hand-over' },
+    h('h2', { id: 'basket-title' }, t('member.to_hand_over')),
     lines.length ? h('ul', { class: 'basket' }, lines) : h('p', {}, t('member.empty_order')),
-    h(
-      'p',
-      { class: 'total' },
-      h('span', {}, t('member.total_due')),
-      h('strong', { class: 'amount' }, money(order.total_due_cents)),
-    ),
   );
 }
 
-function balances(member, available) {
+function balancesText(available) {
   const parts = [];
-  const prepaid = member.balances?.prepaid_cents ?? 0;
-  const allowance = member.balances?.allowance_cents ?? 0;
-  if (prepaid) parts.push(t('member.balance_prepaid', { amount: money(prepaid) }));
-  if (allowance) parts.push(t('member.balance_allowance', { amount: money(allowance) }));
-  if (!parts.length) return null;
-  const usedToday = available.prepaid !== Math.max(0, prepaid) || available.allowance !== Math.max(0, allowance);
-  return h(
-    'p',
-    { class: 'balances' },
-    parts.join(' · '),
-    usedToday
-      ? h(
-          'small',
-          { class: 'muted' },
-          t('member.balance_left', { prepaid: money(available.prepaid), allowance: money(available.allowance) }),
-        )
-      : null,
-  );
+  if (available.prepaid) parts.push(t('member.balance_prepaid', { amount: money(available.prepaid) }));
+  if (available.allowance) parts.push(t('member.balance_allowance', { amount: money(available.allowance) }));
+  return parts.join(' · ');
+}
+
+// Errors next to their field: the message after the field, tied to it by aria-describedby, the field aria-invalid.
+
+function fieldError(input, message, anchor = input) {
+  const id = `${input.id}-error`;
+  let note = document.getElementById(id);
+  if (!note) {
+    note = h('p', { id, class: 'field-error' });
+    anchor.after(note);
+  }
+  note.textContent = message;
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+}
+
+function clearErrors(form) {
+  for (const note of form.querySelectorAll('.field-error')) note.remove();
+  for (const input of form.querySelectorAll('[aria-invalid]')) {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+  }
 }
 
 // The form: hand-over and payment, one confirmation.
@@ -314,13 +337,92 @@ function amountInput(label) {
   });
 }
 
-function handoverForm(member, { paidCents, available }) {
+function handoverForm(member, { paidCents, available, showTier }) {
   const order = member.order;
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
   const error = h('p', { id: 'member-error', class: 'message message-error', role: 'alert', hidden: true });
+  const owedAll = Math.max(0, order.total_due_cents - paidCents);
 
-  // The hand-over.
+  // The common cases: everything handed over, paid at once.
+  const quick = h('section', { class: 'quick', 'aria-labelledby': 'to-collect-label' });
+  quick.append(
+    h(
+      'p',
+      { class: 'to-collect' },
+      h('span', { id: 'to-collect-label' }, t(owedAll ? 'member.to_collect' : 'member.nothing_to_collect')),
+      owedAll ? h('strong', { id: 'to-collect', class: 'amount' }, money(owedAll)) : null,
+    ),
+  );
+  const quickButton = (key, run) => {
+    const button = h('button', { type: 'button', class: 'quick-button' }, t(key));
+    button.addEventListener('click', () => run(button));
+    return button;
+  };
+  let quickGiven = null;
+  let quickChange = null;
+  let quickCheque = null;
+  const accounts = ACCOUNT_METHODS.filter((method) => methods.includes(method));
+  const covered = accounts.reduce((sum, method) => sum + available[method], 0);
+  if (!owedAll) {
+    quick.append(quickButton('member.quick_free', (button) => quickRecord(button, { method: null })));
+  } else {
+    // The accounts first when they cover it all: the household's money is already there.
+    if (accounts.length && covered >= owedAll) {
+      quick.append(quickButton('member.quick_account', (button) => quickRecord(button, { method: 'account' })));
+    }
+    if (methods.includes('cash')) {
+      quickGiven = h('input', {
+        id: 'quick-given',
+        type: 'text',
+        inputmode: 'decimal',
+        autocomplete: 'off',
+      });
+      quickChange = h('output', { id: 'quick-change', class: 'change-big', 'aria-live': 'polite', for: 'quick-given' });
+      quick.append(
+        h(
+          'div',
+          { class: 'quick-row' },
+          h('div', { class: 'quick-field' }, h('label', { for: quickGiven.id }, t('member.quick_given')), quickGiven),
+          quickButton('member.quick_cash', (button) => quickRecord(button, { method: 'cash' })),
+        ),
+        quickChange,
+      );
+      quickGiven.addEventListener('input', () => {
+        const given = parseCents(quickGiven.value);
+        if (!quickGiven.value.trim() || given === owedAll) quickChange.textContent = '';
+        else if (given === null) quickChange.textContent = t('pay.bad_amount', { label: t('member.quick_given') });
+        else if (given < owedAll) quickChange.textContent = t('member.quick_given_short');
+        else quickChange.textContent = t('pay.change', { amount: money(given - owedAll) });
+      });
+    }
+    if (methods.includes('cheque')) {
+      quickCheque = h('input', {
+        id: 'quick-cheque',
+        type: 'text',
+        inputmode: 'numeric',
+        autocomplete: 'off',
+        maxlength: MAX_DETAILS,
+      });
+      quick.append(
+        h(
+          'div',
+          { class: 'quick-row' },
+          h(
+            'div',
+            { class: 'quick-field' },
+            h('label', { for: quickCheque.id }, t('member.quick_cheque_number')),
+            quickCheque,
+          ),
+          quickButton('member.quick_cheque', (button) => quickRecord(button, { method: 'cheque' })),
+        ),
+      );
+    }
+    const balances = balancesText(available);
+    if (balances && covered < owedAll) quick.append(h('p', { class: 'muted balances' }, balances));
+  }
+
+  // The hand-over's other outcomes.
   const outcomes = ['all', 'partial', 'refused'].map((outcome) =>
     h(
       'label',
@@ -345,13 +447,16 @@ function handoverForm(member, { paidCents, available }) {
   });
   const partial = h('div', { id: 'partial-lines', class: 'partial-lines', hidden: true }, quantities);
   const note = h('textarea', { id: fieldId('note'), name: 'note', rows: 2, maxlength: 500 });
-  form.append(
+  const otherHandover = h(
+    'details',
+    { id: 'other-handover', class: 'disclosure' },
+    h('summary', {}, t('member.other_handover')),
     h('fieldset', {}, h('legend', {}, t('handover.legend')), outcomes),
     partial,
     field(t('handover.note'), note),
   );
 
-  // The payment.
+  // Other payments: every method of the network, split as wished.
   const dueAmount = h('strong', { id: 'due-amount', class: 'amount' });
   const solidarity = h('small', { class: 'muted' });
   const rows = h('div', { class: 'methods' });
@@ -361,15 +466,20 @@ function handoverForm(member, { paidCents, available }) {
     { id: 'payment' },
     h('legend', {}, t('pay.legend')),
     h('p', { class: 'due' }, h('span', {}, t('pay.due')), dueAmount),
-    solidarity,
+    showTier ? solidarity : null,
     rows,
     summary,
   );
-  form.append(payment);
+  const otherPayment = h(
+    'details',
+    { id: 'other-payment', class: 'disclosure' },
+    h('summary', {}, t('member.other_payment')),
+    payment,
+  );
 
   let chequeCount = 0;
   const addRow = (method) => {
-    if (ACCOUNT_METHODS.includes(method) && available[method] <= 0) return;
+    if (ACCOUNT_METHODS.includes(method) && available[method] <= 0) return null;
     const number = method === 'cheque' ? (chequeCount += 1) : 0;
     const label = number > 1 ? t('pay.cheque_n.amount', { n: number }) : t(`pay.${method}.amount`);
     const input = amountInput(label);
@@ -430,16 +540,17 @@ function handoverForm(member, { paidCents, available }) {
     }
     return row;
   };
-  for (const method of methods) {
-    const row = addRow(method);
-    if (row) rows.append(row);
-  }
+  // Built when "Autre paiement" first opens: the one-tap screen draws faster without them.
+  const buildRows = () => {
+    if (rows.childElementCount) return;
+    for (const method of methods) append(rows, addRow(method));
+  };
 
-  form.append(
-    error,
-    h('button', { type: 'submit', id: 'member-confirm' }, t('member.confirm')),
-    h('button', { type: 'button', id: 'member-close', class: 'secondary' }, t('member.close_unsaved')),
-  );
+  // The confirm bar, above the tab bar: the detailed confirmation (once a disclosure is in use) and the way out.
+  const confirm = h('button', { type: 'submit', id: 'member-confirm' }, t('member.confirm'));
+  const bar = h('div', { class: 'confirm-bar' }, error, confirm);
+
+  form.append(quick, h('div', { class: 'disclosures' }, otherHandover, otherPayment), bar);
 
   // Reading what is typed.
   function outcome() {
@@ -461,18 +572,29 @@ function handoverForm(member, { paidCents, available }) {
       const input = row.querySelector('.amount-input:not(.given-input)');
       return {
         row,
+        input,
         method: row.dataset.method,
         label: input.getAttribute('aria-label'),
         cents: parseCents(input.value),
         details: row.querySelector('.details-input')?.value.trim() ?? '',
+        detailsInput: row.querySelector('.details-input'),
       };
     });
+  }
+  /** Detailed: a disclosure is in use, so the one-tap buttons (all handed over, paid at once) step aside. */
+  function detailed() {
+    return otherPayment.open || outcome() !== 'all';
   }
 
   function update() {
     const current = outcome();
     partial.hidden = current !== 'partial';
-    payment.hidden = current === 'refused';
+    otherPayment.hidden = current === 'refused';
+    if (current === 'partial' && !otherPayment.open) otherPayment.open = true;
+    if (otherPayment.open) buildRows();
+    quick.hidden = detailed();
+    bar.hidden = !detailed() && error.hidden;
+    confirm.hidden = !detailed();
     const { solidarityCents } = due();
     const owed = toPay();
     dueAmount.textContent = money(owed);
@@ -487,7 +609,8 @@ function handoverForm(member, { paidCents, available }) {
       paid > owed
         ? t('pay.summary_over', { paid: money(paid), over: money(paid - owed) })
         : t('pay.summary', { paid: money(paid), left: money(owed - paid) });
-    summary.classList.toggle('warning', paid !== owed);
+    // Red only once something is typed that does not add up (not before the volunteer starts).
+    summary.classList.toggle('warning', paid > 0 && paid !== owed);
     const change = form.querySelector('#pay-change');
     if (change) {
       const cash = read.find((r) => r.method === 'cash')?.cents ?? 0;
@@ -499,88 +622,62 @@ function handoverForm(member, { paidCents, available }) {
   }
   form.addEventListener('input', update);
   form.addEventListener('change', update);
+  otherPayment.addEventListener('toggle', update);
+  otherHandover.addEventListener('toggle', update);
   update();
 
   // Enter moves to the next field rather than submitting half a payment (phones show "Go" on every field).
   form.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter' || event.target.tagName !== 'INPUT') return;
     event.preventDefault();
-    const fields = [...form.querySelectorAll('input:not([type=radio]), textarea, button[type=submit]')].filter(
+    const fields = [...form.querySelectorAll('input:not([type=radio]), textarea, button')].filter(
       (element) => element.offsetParent !== null,
     );
     fields[fields.indexOf(event.target) + 1]?.focus();
   });
 
-  form.querySelector('#member-close').addEventListener('click', () => close());
-
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    const chosen = outcome();
-    const problems = [];
-    const quantities = chosen === 'partial' ? received() : new Map();
-    if (chosen === 'partial') {
-      for (const line of order.lines) {
-        const quantity = quantities.get(line.product_id);
-        if (!Number.isInteger(quantity) || quantity < 0 || quantity > line.quantity) {
-          problems.push(t('handover.bad_quantity', { product: line.product_name, quantity: line.quantity }));
-        }
-      }
-      if (!problems.length && ![...quantities.values()].some((quantity) => quantity > 0)) {
-        problems.push(t('handover.nothing'));
-      }
-    }
-    const { solidarityCents } = chosen === 'refused' ? { solidarityCents: 0 } : due();
-    const owed = chosen === 'refused' ? 0 : toPay();
-    const parts = [];
-    const accounts = { prepaid: 0, allowance: 0 };
-    let cashCents = 0;
-    let givenCents = 0;
-    if (chosen !== 'refused') {
-      for (const read of readRows()) {
-        if (read.cents === null) {
-          problems.push(t('pay.bad_amount', { label: read.label }));
-          continue;
-        }
-        if (ACCOUNT_METHODS.includes(read.method)) {
-          accounts[read.method] += read.cents;
-          continue;
-        }
-        if (read.cents > 0 && DETAILS[read.method]?.required && !read.details) {
-          problems.push(t(`pay.${read.method}.details_missing`));
-        }
-        if (read.method === 'cash') cashCents += read.cents;
-        parts.push({ method: read.method, cents: read.cents, details: read.details || null });
-      }
-      for (const method of ACCOUNT_METHODS) {
-        if (accounts[method] > available[method]) {
-          problems.push(t(`pay.${method}.over`, { amount: money(available[method]) }));
-        }
-      }
-      const given = form.querySelector('#pay-given') ? parseCents(form.querySelector('#pay-given').value) : 0;
-      if (given === null) problems.push(t('pay.bad_amount', { label: t('pay.given') }));
-      else if (given > 0 && given < cashCents) problems.push(t('pay.given_short'));
-      else givenCents = given;
-    }
-    const paid = parts.reduce((sum, part) => sum + part.cents, 0) + accounts.prepaid + accounts.allowance;
-    if (paid > owed) problems.push(t('pay.too_much', { paid: money(paid), due: money(owed) }));
-    if (!(await recordingShift())) problems.unshift(t('member.no_shift'));
+  function showErrors(problems) {
+    const [first] = form.querySelectorAll('[aria-invalid=true]');
     if (problems.length) {
       error.textContent = problems.join(' ');
       error.hidden = false;
+      bar.hidden = false;
+    }
+    first?.focus();
+  }
+
+  /** One tap: everything handed over, what is owed paid at once (`method` null: nothing to collect). */
+  async function quickRecord(button, { method }) {
+    clearErrors(form);
+    error.hidden = true;
+    const owed = owedAll;
+    const parts = [];
+    let accounts = { prepaid: 0, allowance: 0 };
+    let givenCents = 0;
+    if (method === 'cash') {
+      const given = parseCents(quickGiven.value);
+      if (given === null) fieldError(quickGiven, t('pay.bad_amount', { label: t('member.quick_given') }), quickGiven.closest('.quick-row'));
+      else if (given > 0 && given < owed) fieldError(quickGiven, t('member.quick_given_short'), quickGiven.closest('.quick-row'));
+      else givenCents = given;
+      parts.push({ method: 'cash', cents: owed, details: null });
+    } else if (method === 'cheque') {
+      const number = quickCheque.value.trim();
+      if (!number) fieldError(quickCheque, t('pay.cheque.details_missing'), quickCheque.closest('.quick-row'));
+      parts.push({ method: 'cheque', cents: owed, details: number });
+    } else if (method === 'account') {
+      accounts = accountSplit(owed, available);
+    }
+    if (form.querySelector('[aria-invalid=true]')) {
+      showErrors([]);
       return;
     }
-    if (paid < owed) {
-      const yes = await ask({
-        title: t('pay.incomplete_title'),
-        text: t('pay.incomplete', { name: member.display_name, left: money(owed - paid) }),
-        yes: t('pay.incomplete_yes'),
-      });
-      if (!yes) return;
-    }
+    const what = { outcome: 'all', owed, paid: owed, cashCents: method === 'cash' ? owed : 0, givenCents };
+    await commit(button, { handover: handoverPayload('all', new Map()), parts, accounts, solidarity: due().solidarityCents, what });
+  }
 
-    const note = form.querySelector('textarea').value.trim();
-    const handover = {
+  function handoverPayload(chosen, quantities) {
+    const text = note.value.trim();
+    return {
       order_id: order.id,
       outcome: chosen,
       lines:
@@ -589,10 +686,41 @@ function handoverForm(member, { paidCents, available }) {
               .filter((line) => quantities.get(line.product_id) > 0)
               .map((line) => ({ product_id: line.product_id, quantity_received: quantities.get(line.product_id) }))
           : [],
-      substitution_note: note ? note.slice(0, 500) : null,
+      substitution_note: text ? text.slice(0, 500) : null,
     };
+  }
+
+  /**
+   * Record the hand-over and its payments in one transaction, once the volunteer's shift is checked and, after
+   * this phone's closing count, the volunteer said yes; then close with what was recorded.
+   */
+  async function commit(button, { handover, parts, accounts, solidarity: solidarityCents, what }) {
+    if (!(await recordingShift())) {
+      showErrors([t('member.no_shift')]);
+      return;
+    }
+    if (what.paid < what.owed) {
+      const yes = await ask({
+        title: t('pay.incomplete_title'),
+        text: t('pay.incomplete', { name: member.display_name, left: money(what.owed - what.paid) }),
+        yes: t('pay.incomplete_yes'),
+      });
+      if (!yes) return;
+    }
+    const closing = lastClosing(await distributionView(state.distributionId));
+    if (closing) {
+      const at = formatClock(closing.device_time);
+      const yes = await ask({
+        title: t('member.closed_title'),
+        text: what.cashCents
+          ? t('member.closed_cash', { at, amount: money(what.cashCents) })
+          : t('member.closed_other', { at }),
+        yes: t('member.closed_yes'),
+      });
+      if (!yes) return;
+    }
     const payments =
-      chosen === 'refused'
+      handover.outcome === 'refused'
         ? []
         : paymentPayloads({
             orderId: order.id,
@@ -607,21 +735,85 @@ function handoverForm(member, { paidCents, available }) {
         { type: 'handover', payload: handover },
         ...payments.map((payload) => ({ type: 'payment', payload })),
       ];
-      const context = { distributionId: state.distributionId };
-      await busy(form.querySelector('#member-confirm'), () => recordMany(events, context));
+      await busy(button, () => recordMany(events, { distributionId: state.distributionId }));
     } catch (caught) {
-      error.textContent = t('member.record_failed', { message: caught.message });
-      error.hidden = false;
+      showErrors([t('member.record_failed', { message: caught.message })]);
       return;
     }
-    const what = [t(`outcome.${chosen}`)];
-    if (chosen !== 'refused') {
-      what.push(paid ? t('member.recorded_paid', { paid: money(paid) }) : t('member.recorded_unpaid'));
-      if (paid < owed) what.push(t('member.recorded_left', { left: money(owed - paid) }));
-      const change = givenCents - cashCents;
-      if (change > 0) what.push(t('member.recorded_change', { amount: money(change) }));
+    const words = [t(`outcome.${handover.outcome}`)];
+    if (handover.outcome !== 'refused') {
+      words.push(what.paid ? t('member.recorded_paid', { paid: money(what.paid) }) : t('member.recorded_unpaid'));
+      if (what.paid < what.owed) words.push(t('member.recorded_left', { left: money(what.owed - what.paid) }));
+      const change = what.givenCents - what.cashCents;
+      if (what.givenCents && change > 0) words.push(t('member.recorded_change', { amount: money(change) }));
     }
-    await close(t('member.recorded', { name: member.display_name, what: what.join(', ') }));
+    await close(t('member.recorded', { name: member.display_name, what: words.join(', ') }));
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!detailed()) return; // Enter with nothing chosen: the one-tap buttons are the confirmation
+    clearErrors(form);
+    error.hidden = true;
+    const chosen = outcome();
+    const quantities = chosen === 'partial' ? received() : new Map();
+    if (chosen === 'partial') {
+      for (const line of order.lines) {
+        const quantity = quantities.get(line.product_id);
+        if (!Number.isInteger(quantity) || quantity < 0 || quantity > line.quantity) {
+          const input = partial.querySelector(`input[data-product="${line.product_id}"]`);
+          fieldError(input, t('handover.bad_quantity', { product: line.product_name, quantity: line.quantity }));
+        }
+      }
+      if (!form.querySelector('[aria-invalid=true]') && ![...quantities.values()].some((quantity) => quantity > 0)) {
+        fieldError(partial.querySelector('input'), t('handover.nothing'));
+      }
+    }
+    const { solidarityCents } = chosen === 'refused' ? { solidarityCents: 0 } : due();
+    const owed = chosen === 'refused' ? 0 : toPay();
+    const parts = [];
+    const accounts = { prepaid: 0, allowance: 0 };
+    let cashCents = 0;
+    let givenCents = 0;
+    if (chosen !== 'refused') {
+      for (const read of readRows()) {
+        if (read.cents === null) {
+          fieldError(read.input, t('pay.bad_amount', { label: read.label }), read.input.closest('.inline'));
+          continue;
+        }
+        if (ACCOUNT_METHODS.includes(read.method)) {
+          accounts[read.method] += read.cents;
+          if (read.cents > available[read.method]) {
+            fieldError(read.input, t(`pay.${read.method}.over`, { amount: money(available[read.method]) }), read.input.closest('.inline'));
+          }
+          continue;
+        }
+        if (read.cents > 0 && DETAILS[read.method]?.required && !read.details) {
+          fieldError(read.detailsInput, t(`pay.${read.method}.details_missing`));
+        }
+        if (read.method === 'cash') cashCents += read.cents;
+        parts.push({ method: read.method, cents: read.cents, details: read.details || null });
+      }
+      const givenInput = form.querySelector('#pay-given');
+      const given = givenInput ? parseCents(givenInput.value) : 0;
+      if (given === null) fieldError(givenInput, t('pay.bad_amount', { label: t('pay.given') }));
+      else if (given > 0 && given < cashCents) fieldError(givenInput, t('pay.given_short'));
+      else givenCents = given;
+    }
+    const paid = parts.reduce((sum, part) => sum + part.cents, 0) + accounts.prepaid + accounts.allowance;
+    const problems = [];
+    if (paid > owed) problems.push(t('pay.too_much', { paid: money(paid), due: money(owed) }));
+    if (form.querySelector('[aria-invalid=true]') || problems.length) {
+      if (problems.length) {
+        const first = readRows().find((read) => read.cents)?.input;
+        if (first) fieldError(first, problems[0], summary);
+        else showErrors(problems);
+      }
+      showErrors([]);
+      return;
+    }
+    const what = { outcome: chosen, owed, paid, cashCents, givenCents };
+    await commit(confirm, { handover: handoverPayload(chosen, quantities), parts, accounts, solidarity: solidarityCents, what });
   });
   return form;
 }

@@ -53,3 +53,16 @@ export function paymentPayloads({ orderId, parts, prepaidCents = 0, allowanceCen
   if (payloads.length && solidarityCents > 0) payloads[0].solidarity_cents = solidarityCents;
   return payloads;
 }
+
+/**
+ * How an amount is taken from the household's accounts when they cover it in one tap: the solidarity allowance
+ * first (it is there for the baskets), then the prepaid account.
+ * @param {number} cents what is owed
+ * @param {{prepaid: number, allowance: number}} available what each account still holds today
+ * @returns {{prepaid: number, allowance: number}}
+ */
+export function accountSplit(cents, available) {
+  const allowance = Math.min(cents, Math.max(0, available.allowance));
+  const prepaid = Math.min(cents - allowance, Math.max(0, available.prepaid));
+  return { prepaid, allowance };
+}

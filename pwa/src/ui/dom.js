@@ -21,11 +21,19 @@ export function h(tag, props = {}, ...children) {
     else if (value === true) element.setAttribute(key, '');
     else element.setAttribute(key, String(value));
   }
+  return append(element, ...children);
+}
+
+/**
+ * Append children to `parent` as `h` does: nodes or strings, null/undefined/false skipped (a bare DOM `append`
+ * writes them as the words "null", "undefined", "false"). Returns `parent`.
+ */
+export function append(parent, ...children) {
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : String(child));
+    parent.append(child instanceof Node ? child : String(child));
   }
-  return element;
+  return parent;
 }
 
 /** The screens of the shell: every `<section data-screen="…">` in index.html. */

@@ -1,0 +1,273 @@
+"""The member screen for one hand in a queue (issue 12, items 3, 5 and 7), in real Chromium at 360×640 against the
+real server: after the scan, the common cases take one tap ("Tout remis · payé en espèces", "… par chèque", "… sur
+le compte / l'allocation"), nothing needs a swipe for a one-line basket, errors sit next to their field, no "null"
+on any screen, the tier only where the network asks for it, a warning before recording after the closing count, and
+an order already handed over by another phone shown as one clear state.
+
+The world is the volunteer app's (tests/factories/volunteer_app.py) with Elouan's order cut to one line (the
+vegetable basket, 15,00 €) and a 20,00 € allowance for him: the one-line basket his account covers."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import delete, select
+
+from server.extensions import db
+from server.models import Household, NetworkSettings, OrderLine, User
+from tests.browser.conftest import PHONE
+from tests.browser.shell import copy_built_pwa, launch_camera_browser, qr_image, write_y4m
+from tests.browser.test_volunteer_app import SPY, open_by_code, outbox, point_id, start_day
+from tests.factories.primitives import account
+from tests.factories.volunteer_app import VolunteerAppWorld as World
+from tests.factories.volunteer_app import volunteer_app_world
+from tests.phones import enrol_phone
+
+CASH = "Tout remis · payé en espèces"
+CHEQUE = "Tout remis · payé par chèque"
+ACCOUNT = "Tout remis · sur le compte / l’allocation"
+NO_WORDS = re.compile(r"\b(null|undefined|NaN)\b")
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def dist(tmp_path):
+    return copy_built_pwa(tmp_path / "dist")
+
+
+@pytest.fixture
+def app_config(app_config, dist) -> dict:
+    return app_config | {"PWA_DIST": str(dist)}
+
+
+@pytest.fixture
+def world(app) -> World:
+    with app.app_context():
+        made = volunteer_app_world()
+        db.session.execute(
+            delete(OrderLine).where(OrderLine.order_id == made.orders["Elouan B."], OrderLine.product_id == made.eggs)
+        )
+        db.session.add(account(db.session.get(Household, made.members["Elouan B."]), "allowance", (2000, "test")))
+        db.session.commit()
+        return made
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot under ``COMPTOIR_SHOTS`` when set (to look at each state), else nothing."""
+    if folder := os.environ.get("COMPTOIR_SHOTS"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def visible_text(page: Page) -> str:
+    return page.locator("main").inner_text()
+
+
+def assert_no_swipe(page: Page, *buttons: str) -> None:
+    """Unscrolled, each button sits whole on screen above the tab bar: no swipe to reach the confirmation."""
+    assert page.evaluate("window.scrollY") == 0
+    tabs_top = page.locator("#tabs").bounding_box()["y"]
+    for name in buttons:
+        box = page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= tabs_top, (name, box, tabs_top)
+
+
+def recorded(page: Page) -> list[tuple[str, dict]]:
+    return [(event["type"], event["payload"]) for event in outbox(page)]
+
+
+def test_no_null_on_the_member_screen_nor_on_a_refused_ticket(app, browser, live_server, tmp_path, world):
+    video = write_y4m(tmp_path / "revoked.y4m", [qr_image(world.revoked_ticket)])
+    camera = launch_camera_browser(browser, video)
+    try:
+        page = camera.new_context(**PHONE, base_url=live_server, locale="fr-FR").new_page()
+        start_day(app, page, world)
+        page.context.set_offline(True)
+        # Awa has no account: nothing under the total.
+        open_by_code(page, world.codes["Awa D."])
+        expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+        shot(page, "0-no-account")
+        assert not NO_WORDS.search(visible_text(page)), visible_text(page)
+        page.get_by_role("button", name="Fermer sans enregistrer").click()
+        page.get_by_role("button", name="Allumer la caméra").click()
+        expect(page.get_by_role("heading", name="Ticket refusé")).to_be_visible(timeout=15000)
+        shot(page, "0-ticket-refused")
+        assert not NO_WORDS.search(visible_text(page)), visible_text(page)
+        page.context.close()
+    finally:
+        camera.close()
+
+
+def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+
+    # Elouan: a one-line basket his allowance covers. The three ways sit on the first screen; one tap records.
+    open_by_code(phone, world.codes["Elouan B."])
+    expect(phone.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible()
+    expect(phone.get_by_role("region", name="À remettre")).to_contain_text("1 × Panier de légumes M")
+    expect(phone.get_by_text("À encaisser")).to_be_visible()
+    expect(phone.locator("#to-collect")).to_have_text("15,00 €")
+    shot(phone, "1-one-line-basket")
+    assert_no_swipe(phone, CASH, CHEQUE, ACCOUNT)
+    phone.evaluate(SPY)
+    phone.get_by_role("button", name=ACCOUNT).click()
+    expect(phone.get_by_role("status").filter(has_text="Elouan B.")).to_contain_text("tout remis")
+    commits = phone.evaluate("window.commits")
+    assert len(commits) == 1, commits  # the hand-over and its payment: one transaction
+    [(kind, handover), (_, payment)] = recorded(phone)
+    assert kind == "handover" and handover["outcome"] == "all"
+    assert payment["method"] == "allowance" and payment["amount_cents"] == 1500
+    assert payment["from_allowance_cents"] == 1500 and payment["from_prepaid_cents"] == 0
+
+    # Élodie: no tier name on the phone; her accounts do not cover 14,28 €, so no account button; cash with change.
+    open_by_code(phone, world.codes["Élodie M."])
+    expect(phone.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible()
+    expect(phone.get_by_text("Tarif solidaire")).to_have_count(0)
+    expect(phone.get_by_text("Part solidaire")).to_have_count(0)
+    expect(phone.get_by_role("button", name=ACCOUNT)).to_have_count(0)
+    phone.get_by_label("Somme donnée", exact=True).fill("20")
+    expect(phone.locator("#quick-change")).to_have_text("Monnaie à rendre : 5,72 €")
+    shot(phone, "2-cash-with-change")
+    phone.get_by_role("button", name=CASH).click()
+    expect(phone.get_by_role("status").filter(has_text="Élodie M.")).to_contain_text("monnaie à rendre : 5,72 €")
+    _, payment = recorded(phone)[-1]
+    assert (payment["method"], payment["amount_cents"]) == ("cash", 1428)
+
+    # Awa: by cheque; the missing number is said next to its field, nothing recorded.
+    open_by_code(phone, world.codes["Awa D."])
+    before = len(outbox(phone))
+    phone.get_by_role("button", name=CHEQUE).click()
+    number = phone.get_by_label("N° du chèque", exact=True)
+    expect(number).to_have_attribute("aria-invalid", "true")
+    described = number.get_attribute("aria-describedby")
+    expect(phone.locator(f"#{described}")).to_have_text("Le numéro du chèque manque.")
+    shot(phone, "3-cheque-number-missing")
+    assert len(outbox(phone)) == before
+    number.fill("0001234")
+    phone.get_by_role("button", name=CHEQUE).click()
+    expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("tout remis")
+    _, payment = recorded(phone)[-1]
+    assert (payment["method"], payment["method_details"], payment["amount_cents"]) == ("cheque", "0001234", 2040)
+
+
+def test_other_payments_and_hand_overs_sit_behind_their_controls(app, phone, world):
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    open_by_code(phone, world.codes["Awa D."])
+    expect(phone.get_by_role("button", name="Le reste par carte")).to_be_hidden()
+    expect(phone.get_by_role("radio", name="En partie")).to_be_hidden()
+    phone.get_by_text("Autre paiement").click()
+    summary = phone.locator("#pay-summary")
+    expect(summary).to_have_text("Payé : 0,00 € · reste à payer : 20,40 €")
+    expect(summary).not_to_have_class(re.compile("warning"))  # not red before anything is typed
+    phone.get_by_label("Montant par chèque", exact=True).fill("5")
+    expect(summary).to_have_class(re.compile("warning"))
+    phone.get_by_label("Montant par chèque", exact=True).fill("")
+    phone.get_by_role("button", name="Le reste par carte").click()
+    expect(phone.get_by_role("button", name=CASH)).to_be_hidden()
+    expect(phone.get_by_role("button", name="Valider la remise")).to_be_visible()
+    shot(phone, "4-other-payment")
+
+    # The hand-over's other outcomes: behind their own control; the confirm bar stays above the tab bar.
+    phone.get_by_text("Remise partielle, substitution ou refus").click()
+    phone.get_by_role("radio", name="En partie").check()
+    phone.get_by_label("Quantité remise : Œufs plein air ×6").fill("1")
+    phone.get_by_role("button", name="Le reste par carte").click()
+    shot(phone, "5-partial")
+    confirm = phone.get_by_role("button", name="Valider la remise")
+    phone.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")  # the form runs far below: the bar sticks
+    assert phone.evaluate("document.documentElement.scrollHeight") > 1200
+    box, tabs = confirm.bounding_box(), phone.locator("#tabs").bounding_box()
+    assert box["y"] > 0 and box["y"] + box["height"] <= tabs["y"], (box, tabs)
+    confirm.click()
+    expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("remis en partie, payé : 17,70 €")
+    handover, payment = (payload for _, payload in recorded(phone))
+    assert handover["outcome"] == "partial" and payment["method"] == "card" and payment["amount_cents"] == 1770
+
+
+def test_after_the_closing_count_the_phone_asks_before_recording(app, phone, world):
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    phone.get_by_role("button", name="Caisse").click()
+    phone.get_by_role("group", name="Clôture").get_by_label("Espèces comptées à la clôture").fill("0")
+    phone.get_by_role("button", name="Enregistrer le comptage de clôture").click()
+    expect(phone.get_by_role("status").filter(has_text="Comptage")).to_be_visible()
+
+    open_by_code(phone, world.codes["Awa D."])
+    phone.get_by_role("button", name=CASH).click()
+    dialog = phone.get_by_role("dialog", name="La caisse est déjà comptée")
+    expect(dialog).to_contain_text("comptage de clôture")
+    expect(dialog).to_contain_text("il faudra recompter la caisse")
+    shot(phone, "6-after-closing-dialog")
+    dialog.get_by_role("button", name="Non").click()
+    assert [kind for kind, _ in recorded(phone)] == ["cash_count"]
+    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+
+    phone.get_by_role("button", name=CASH).click()
+    dialog.get_by_role("button", name="Enregistrer quand même").click()
+    expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("tout remis")
+    assert [kind for kind, _ in recorded(phone)] == ["cash_count", "handover", "payment"]
+    phone.get_by_role("button", name="Caisse").click()
+    expect(phone.get_by_role("alert").filter(has_text="après le comptage de clôture")).to_contain_text("20,40 €")
+    shot(phone, "7-cash-after-closing")
+
+
+def test_handed_over_by_another_phone_is_one_clear_state(app, phone, world):
+    start_day(app, phone, world)
+    with app.app_context():
+        victor = db.session.scalar(select(User.id).where(User.email == "victor@example.org"))
+    other = enrol_phone(app, [point_id(app)], victor, name="Téléphone de Sami")
+    handover = other.record("handover", {"order_id": world.orders["Elouan B."], "outcome": "all"}, world.distribution)
+    assert other.push([handover]).status_code == 200
+    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+
+    open_by_code(phone, world.codes["Elouan B."])
+    state = phone.get_by_role("region", name="Déjà remis par un autre téléphone")
+    expect(state).to_contain_text(re.compile(r"À \d\d:\d\d : tout remis"))
+    expect(state).to_contain_text("Rien n’a été payé pour cette commande.")
+    shot(phone, "8-handed-over-by-another-phone")
+    for name in (CASH, CHEQUE, ACCOUNT):
+        expect(phone.get_by_role("button", name=name)).to_be_hidden()
+    expect(phone.get_by_text("Autre paiement")).to_be_hidden()
+    expect(phone.get_by_role("button", name="Fermer", exact=True)).to_be_visible()
+    phone.get_by_role("button", name="Remettre quand même (sera signalé)").click()
+    expect(phone.get_by_role("button", name=CASH)).to_be_visible()
+
+
+def test_the_tier_shows_only_where_the_network_asks(app, phone, world):
+    with app.app_context():
+        NetworkSettings.current().show_tier_at_counter = True
+        db.session.commit()
+    start_day(app, phone, world)
+    open_by_code(phone, world.codes["Élodie M."])
+    expect(phone.get_by_text("Tarif solidaire (70 %)")).to_be_visible()
+    shot(phone, "9-tier-shown")
+
+
+def test_the_member_screen_in_english(app, phone, world):
+    start_day(app, phone, world)
+    phone.get_by_role("button", name="English").click()
+    phone.get_by_role("button", name="Scan", exact=True).click()
+    phone.get_by_label("Manual code").fill(world.codes["Elouan B."])
+    phone.get_by_role("button", name="Find the code").click()
+    expect(phone.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible()
+    expect(phone.get_by_role("region", name="To hand over")).to_contain_text("1 × Panier de légumes M")
+    for name in (
+        "All handed over · from the account / allowance",
+        "All handed over · paid in cash",
+        "All handed over · paid by cheque",
+    ):
+        expect(phone.get_by_role("button", name=name)).to_be_visible()
+    expect(phone.get_by_label("Cash given", exact=True)).to_be_visible()
+    expect(phone.get_by_text("Other payment")).to_be_visible()
+    expect(phone.get_by_text("Partial hand-over, substitution or refusal")).to_be_visible()
+    shot(phone, "10-english")
+    assert not NO_WORDS.search(visible_text(phone))
