@@ -91,11 +91,3 @@ export function formatAge(iso, now = Date.now()) {
   return format.format(-Math.floor(seconds / 86400), 'day');
 }
 
-/** `12,4 ko` / `12.4 kB` */
-export function formatSize(bytes) {
-  const unit = lang === 'fr' ? ['o', 'ko', 'Mo'] : ['B', 'kB', 'MB'];
-  const number = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
-  if (bytes < 1000) return `${bytes} ${unit[0]}`;
-  if (bytes < 1000 * 1000) return `${number.format(bytes / 1000)} ${unit[1]}`;
-  return `${number.format(bytes / 1000 / 1000)} ${unit[2]}`;
-}
