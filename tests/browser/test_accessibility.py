@@ -45,32 +45,6 @@ PIN = "2468"
 CAMERA_TIMEOUT_MS = 20000
 
 
-def pending(area: str):
-    """A check that fails on today's code in an area another part of issue 12 is fixing: expected to fail until
-    merged, then the mark goes (strict=False: it passes as soon as the fix lands)."""
-    return pytest.mark.xfail(strict=False, reason=f"issue 12: {area} being fixed")
-
-
-# Violations on the server's pages that another part of issue 12 is fixing, left out of the pages' own checks and
-# checked once by ``test_the_language_link_is_named_as_it_reads`` (xfail until merged): (rule, a piece of the element).
-LANGUAGE_LINK = ("label-content-name-mismatch", '<a href="?lang=')
-
-
-def is_language_link(violation: dict, node: dict) -> bool:
-    rule, element = LANGUAGE_LINK
-    return violation["id"] == rule and element in node["html"]
-
-
-def not_pending(violations: list[dict]) -> list[dict]:
-    """``violations`` without the nodes listed in LANGUAGE_LINK (and without rules left with no node)."""
-    kept = []
-    for violation in violations:
-        nodes = [n for n in violation["nodes"] if not is_language_link(violation, n)]
-        if nodes:
-            kept.append(violation | {"nodes": nodes})
-    return kept
-
-
 @dataclass(frozen=True)
 class Site:
     app: object
@@ -240,46 +214,11 @@ SCREENS: dict[str, Callable[[Page, Site], None]] = {
 }
 
 
-# What fails on today's code in areas other parts of issue 12 are fixing, by check and screen ("*": every screen).
-# The lead removes an entry once that part is merged (the marks are not strict: a fixed screen shows as XPASS).
-SHELL_DARK = "dark mode of the volunteer app (app.css)"
-SHELL_200 = "200 % text in the volunteer app (app.css)"
-SHELL_FOCUS = "focus under the tab bar (volunteer shell, app.css)"
-SHELL_RING = "focus rings at 3:1 (volunteer shell, app.css)"
-MEMBER_SCREEN = "the member screen (member.js)"
-PENDING_VOLUNTEER: dict[tuple[str, str], str] = {
-    ("axe-dark", "*"): SHELL_DARK,
-    ("text", "member-payment-due"): MEMBER_SCREEN,  # "Total dû" / "null" for a member with no account
-    ("text", "member-collected-elsewhere"): MEMBER_SCREEN,
-    ("text", "refused-ticket"): MEMBER_SCREEN,  # "nullnull"
-    ("200%", "*"): SHELL_200,  # words cut across lines everywhere (the tab bar: "Acc/ueil"), buttons off the edge
-    ("focus", "home"): SHELL_FOCUS,
-    ("focus", "lists"): SHELL_FOCUS,  # which button ends under the bar depends on the list
-    ("focus", "scan-offline"): SHELL_FOCUS,
-    ("focus", "cash"): SHELL_FOCUS,
-    ("focus", "member-payment-due"): SHELL_FOCUS,
-    ("focus", "member-accounts"): SHELL_FOCUS,
-    ("focus", "member-collected-elsewhere"): SHELL_FOCUS,
-    ("focus", "refused-ticket"): SHELL_FOCUS,
-    ("ring-light", "*"): SHELL_RING,
-    ("ring-dark", "*"): SHELL_RING,
-}
-
-
 def volunteer_params(check: str, schemes: list[str] | None = None) -> list:
-    """The volunteer app's screens (times the schemes, if given) for a check, marked where still being fixed."""
-
-    def marks(key: str, screen: str):
-        area = PENDING_VOLUNTEER.get((key, screen)) or PENDING_VOLUNTEER.get((key, "*"))
-        return [pending(area)] if area else []
-
+    """The volunteer app's screens (times the schemes, if given) for a check."""
     if schemes is None:
-        return [pytest.param(screen, marks=marks(check, screen), id=screen) for screen in SCREENS]
-    return [
-        pytest.param(screen, scheme, marks=marks(f"{check}-{scheme}", screen), id=f"{screen}-{scheme}")
-        for screen in SCREENS
-        for scheme in schemes
-    ]
+        return [pytest.param(screen, id=screen) for screen in SCREENS]
+    return [pytest.param(screen, scheme, id=f"{screen}-{scheme}") for screen in SCREENS for scheme in schemes]
 
 
 # The last screen shown and left as it was (an axe run changes nothing): the next scheme's run reuses it.
@@ -367,7 +306,7 @@ def open_member_page(page: Page, site: Site) -> None:
 def test_the_member_page_passes_axe(member_page, site, scheme):
     open_member_page(member_page, site)
     member_page.emulate_media(color_scheme=scheme)
-    blocking = not_pending(serious(axe_violations(member_page, f"member page · {scheme}")))
+    blocking = serious(axe_violations(member_page, f"member page · {scheme}"))
     if blocking:
         pytest.fail(f"member page, {scheme} scheme:\n{describe(blocking)}", pytrace=False)
 
@@ -377,7 +316,6 @@ def test_the_member_page_never_shows_null(member_page, site):
     assert nonsense_words(member_page) == []
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: the member page being fixed")
 def test_the_member_page_keeps_everything_in_reach_at_200_percent(member_page, site):
     open_member_page(member_page, site)
     measured = at_200_percent(member_page)
@@ -497,18 +435,8 @@ def open_admin(page: Page, site: Site, name: str, *, reuse: bool = False) -> Non
     last_shown["admin"] = name if reuse else None
 
 
-# What fails on today's code in the admin's templates, which another part of issue 12 is fixing: page → area.
-PENDING_ADMIN = {
-    "distributions": "the admin pages (volunteer count link named unlike its text)",
-}
-
-
 def admin_params() -> list:
-    return [
-        pytest.param(name, scheme, marks=[pending(PENDING_ADMIN[name])] if name in PENDING_ADMIN else [])
-        for name in ADMIN_PAGES
-        for scheme in SCHEMES
-    ]
+    return [pytest.param(name, scheme) for name in ADMIN_PAGES for scheme in SCHEMES]
 
 
 @pytest.mark.parametrize(("name", "scheme"), admin_params())
@@ -516,7 +444,7 @@ def test_admin_pages_pass_axe(admin, site, name, scheme):
     open_admin(admin, site, name, reuse=True)
     admin.emulate_media(color_scheme=scheme)
     try:
-        blocking = not_pending(serious(axe_violations(admin, f"admin · {name} · {scheme}")))
+        blocking = serious(axe_violations(admin, f"admin · {name} · {scheme}"))
     finally:
         admin.emulate_media(color_scheme="light")
     if blocking:
@@ -534,7 +462,7 @@ def test_the_sign_in_page_passes_axe(browser, site, scheme):
     context = browser.new_context(**ADMIN, base_url=site.url, locale="fr-FR", bypass_csp=True, color_scheme=scheme)
     page = context.new_page()
     page.goto("/auth/sign-in")
-    blocking = not_pending(serious(axe_violations(page, f"admin · sign-in · {scheme}")))
+    blocking = serious(axe_violations(page, f"admin · sign-in · {scheme}"))
     words = nonsense_words(page)
     context.close()
     if blocking:
@@ -550,17 +478,6 @@ def test_every_page_in_the_admin_menu_is_checked(admin, site):
     )
     checked = {target for target in ADMIN_PAGES.values() if isinstance(target, str)}
     assert menu and set(menu) - {"/auth/sign-out"} <= checked, sorted(set(menu) - checked)
-
-
-@pytest.mark.xfail(strict=False, reason="issue 12: the language link of the server pages being fixed")
-def test_the_language_link_is_named_as_it_reads(admin, member_page, site):
-    """The link reads "EN" but is named "English": a voice-control user saying what they see cannot follow it."""
-    admin.goto("/admin/")
-    open_member_page(member_page, site)
-    for page in (admin, member_page):
-        violations = axe_violations(page, "language link")
-        found = [node["html"] for v in violations for node in v["nodes"] if is_language_link(v, node)]
-        assert found == [], found
 
 
 FOCUS_PAGES = ["dashboard", "members", "member-edit", "distribution-log", "users", "device-enrol"]
