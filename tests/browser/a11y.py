@@ -136,21 +136,19 @@ OUT_OF_REACH = r"""(width) => {
 def at_200_percent(page: Page, width: int = 360) -> dict:
     """Raise the browser's default font size to 200 % (what Chrome does for Android's large text: see
     tests/browser/test_phone_shell.py), measure, and put it back:
-    ``{"scrollWidth": …, "out": [controls beyond 0–width px], "broken": [words cut across lines]}``."""
-    cdp = page.context.new_cdp_session(page)
+    ``{"scrollWidth": …, "out": [controls beyond 0–width px], "broken": [words cut across lines]}``.
+    One DevTools session per page, kept open for the module."""
+    cdp = _sessions.get(page) or _sessions.setdefault(page, page.context.new_cdp_session(page))
     cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
     try:
         page.wait_for_function("getComputedStyle(document.documentElement).fontSize === '32px'")
         page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
-        import os
-
-        os.environ.get("SHOT200") and page.screenshot(
-            path=f"/tmp/s200-{os.environ['PYTEST_CURRENT_TEST'].split('[')[1].split(']')[0]}.png", full_page=True
-        )
         return page.evaluate(OUT_OF_REACH, width)
     finally:
         cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 16, "fixed": 13}})
-        cdp.detach()
+
+
+_sessions: dict[Page, object] = {}
 
 
 # Focus not obscured (WCAG 2.4.11): the focused element's centre (clamped to the viewport) must hit the element itself,
