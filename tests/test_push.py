@@ -199,7 +199,7 @@ def test_members_get_the_reminder_the_day_before_in_their_language(app, client, 
     assert "2 sent, 0 failed" in output
     by_name = {delivery.subscription_name: delivery for delivery in service.received}
     french, english = by_name["Élodie"].json(), by_name["Awa"].json()
-    assert french["title"] == "Votre retrait demain"
+    assert french["title"] == "Votre panier à récupérer demain"
     assert french["body"].startswith(f"Demain, {slot.spelled('fr')}, 17:30–19:30 à Maison de quartier du Luzard : ")
     assert "1 × Panier de légumes M, 2 × Œufs ×6" in french["body"] and "14,28" in french["body"]
     assert french["url"] == "http://localhost:5000/m/page-token-of-member-0"

@@ -283,7 +283,7 @@ export const STRINGS = {
     'member.collected_this_device_partial': 'DÉJÀ REMIS EN PARTIE par ce téléphone à {at}.',
     'member.collected_other_device_all': 'DÉJÀ REMIS par un autre téléphone à {at}.',
     'member.collected_other_device_partial': 'DÉJÀ REMIS EN PARTIE par un autre téléphone à {at}.',
-    'member.refused_earlier': 'A refusé son panier à {at} : il peut le prendre maintenant.',
+    'member.refused_earlier': 'A refusé son panier à {at} : il peut encore lui être remis maintenant.',
     'member.paid_already': 'Déjà payé pour cette commande : {paid}.',
     'member.basket': 'Panier',
     'member.line': '{quantity} × {product}',
@@ -333,7 +333,7 @@ export const STRINGS = {
     'member.recorded_left': 'reste dû {left}',
     'member.record_failed': 'Rien n’a été enregistré : {message}',
     'member.no_shift':
-      'Votre session est terminée ou verrouillée : reconnectez-vous depuis l’Accueil avant d’enregistrer.',
+      'Aucun bénévole n’est connecté, ou le téléphone est verrouillé : reconnectez-vous depuis l’Accueil avant d’enregistrer.',
 
     'outcome.all': 'tout remis',
     'outcome.partial': 'remis en partie',
@@ -770,7 +770,7 @@ export const STRINGS = {
     'member.recorded_unpaid': 'nothing paid',
     'member.recorded_left': '{left} still due',
     'member.record_failed': 'Nothing was recorded: {message}',
-    'member.no_shift': 'Your session has ended or is locked: sign in again from Home before recording.',
+    'member.no_shift': 'No volunteer is signed in, or the phone is locked: sign in again from Home before recording.',
 
     'outcome.all': 'all handed over',
     'outcome.partial': 'partly handed over',
