@@ -37,7 +37,8 @@ _MUTE_H = frozenset(
         "henriette",
     }
 )
-_DE_WORD = re.compile(r"\b([Dd])e ([^\W\d_][\w-]*)")
+# "de" then a word, or then a link whose text starts with the word ("le compte de <a …>Inès</a>").
+_DE_WORD = re.compile(r"\b([Dd])e ((?:<a [^>]*>)?)([^\W\d_][\w-]*)")
 
 
 def money(cents: int, currency: str = CURRENCY) -> str:
@@ -60,10 +61,10 @@ def local_date(value: date, fmt: str = "medium") -> str:
 
 
 def _elided(match: re.Match) -> str:
-    de, word = match.group(1), match.group(2)
+    de, tag, word = match.groups()
     lower = word.lower()
     if lower[0] in _VOWEL or lower in _MUTE_H:
-        return f"{de}'{word}"
+        return f"{de}'{tag}{word}"
     return match.group(0)
 
 

@@ -82,7 +82,7 @@ def devices():
 @staff_required
 def device_enrol():
     form = DeviceEnrolForm()
-    form.points.choices = [SelectChoice(str(p.id), f"{p.name} ({p.town})") for p in enrolable_points()]
+    form.points.choices = [SelectChoice(str(p.id), f"{p.name}, {p.town}") for p in enrolable_points()]
     if not form.points.choices:
         flash(_("There is no active point you can enrol a phone for."), "error")
         return redirect(url_for(".devices"))

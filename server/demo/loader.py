@@ -385,7 +385,7 @@ def _allowances(account_id: int, member: _Member, today: date) -> list[dict]:
             {
                 "account_id": account_id,
                 "amount_cents": data.ALLOWANCE_MONTHLY_CENTS,
-                "reason": f"Allocation solidaire (SSA) de {data.MONTHS_FR[first.month - 1]} {first.year}",
+                "reason": f"Allocation solidaire (SSA), {data.MONTHS_FR[first.month - 1]} {first.year}",
                 "created_at": credited_at,
             }
         )

@@ -64,7 +64,7 @@ def test_a_phone_is_enrolled_for_one_point_of_two(app, browser, live_server):
     expect(page.get_by_label("Nom du téléphone")).to_have_value("Téléphone 1 du Luzard")
     shot(page, "enrol-error")
 
-    page.get_by_label("Le Luzard (Noisiel)").check()
+    page.get_by_label("Le Luzard, Noisiel").check()
     page.get_by_role("button", name="Créer le code d'enregistrement").click()
     expect(page.get_by_role("img", name="QR code d'enregistrement")).to_be_visible()
     with app.app_context():

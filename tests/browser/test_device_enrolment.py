@@ -50,7 +50,7 @@ def test_enrol_sign_in_switch_offline_and_revoke(app, browser, live_server, phon
     laptop.wait_for_url("**/admin/**")
     laptop.goto("/admin/devices/enrol")
     laptop.get_by_label("Name of the phone").fill(PHONE_NAME)
-    laptop.get_by_label("Maison de quartier du Luzard (Noisiel)").check()
+    laptop.get_by_label("Maison de quartier du Luzard, Noisiel").check()
     laptop.get_by_role("button", name="Make the enrolment code").click()
     qr = laptop.get_by_role("img", name="Enrolment QR code")
     expect(qr).to_be_visible()

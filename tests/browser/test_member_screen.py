@@ -91,7 +91,7 @@ def test_no_null_on_the_member_screen_nor_on_a_refused_ticket(app, browser, live
         page.context.set_offline(True)
         # Awa has no account: nothing under the total.
         open_by_code(page, world.codes["Awa D."])
-        expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
         shot(page, "0-no-account")
         assert not NO_WORDS.search(visible_text(page)), visible_text(page)
         page.get_by_role("button", name="Fermer sans enregistrer").click()
@@ -110,7 +110,7 @@ def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):
 
     # Elouan: a one-line basket his allowance covers. The three ways sit on the first screen; one tap records.
     open_by_code(phone, world.codes["Elouan B."])
-    expect(phone.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Elouan Bréhat", level=1)).to_be_visible()
     expect(phone.get_by_role("region", name="À remettre")).to_contain_text("1 × Panier de légumes M")
     expect(phone.get_by_text("À encaisser")).to_be_visible()
     expect(phone.locator("#to-collect")).to_have_text("15,00 €")
@@ -128,7 +128,7 @@ def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):
 
     # Élodie: no tier name on the phone; her accounts do not cover 14,28 €, so no account button; cash with change.
     open_by_code(phone, world.codes["Élodie M."])
-    expect(phone.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Élodie Martin", level=1)).to_be_visible()
     expect(phone.get_by_text("Tarif solidaire")).to_have_count(0)
     expect(phone.get_by_text("Part solidaire")).to_have_count(0)
     expect(phone.get_by_role("button", name=ACCOUNT)).to_have_count(0)
@@ -208,7 +208,7 @@ def test_after_the_closing_count_the_phone_asks_before_recording(app, phone, wor
     shot(phone, "6-after-closing-dialog")
     dialog.get_by_role("button", name="Non").click()
     assert [kind for kind, _ in recorded(phone)] == ["cash_count"]
-    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
 
     phone.get_by_role("button", name=CASH).click()
     dialog.get_by_role("button", name="Enregistrer quand même").click()
@@ -258,7 +258,7 @@ def test_the_member_screen_in_english(app, phone, world):
     phone.get_by_role("button", name="Scan", exact=True).click()
     phone.get_by_label("Manual code").fill(world.codes["Elouan B."])
     phone.get_by_role("button", name="Find the code").click()
-    expect(phone.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Elouan Bréhat", level=1)).to_be_visible()
     expect(phone.get_by_role("region", name="To hand over")).to_contain_text("1 × Panier de légumes M")
     for name in (
         "All handed over · from the account / allowance",

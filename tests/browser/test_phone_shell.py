@@ -209,7 +209,7 @@ def test_a_confirmation_goes_when_the_next_member_or_a_refused_ticket_opens(app,
 
         # The next member: Élodie's change is not on Awa's screen.
         open_by_code(page, world.codes["Awa D."])
-        expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
         expect(confirmation(page)).to_be_hidden()
         expect(page.get_by_text("5,72 €")).to_have_count(0)
         page.get_by_role("button", name="Fermer sans enregistrer").click()
@@ -304,7 +304,7 @@ def walk_screens(page: Page, world, check, prefix: str) -> None:
     expect(page.locator("#screen-scan")).to_be_visible()
     check(f"{prefix}-scan")
     open_by_code(page, world.codes["Awa D."])
-    expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
     check(f"{prefix}-member")
     page.get_by_role("button", name="Fermer sans enregistrer").click()
     page.get_by_role("button", name="Listes").click()
@@ -414,7 +414,7 @@ def test_focus_is_never_hidden_by_the_tab_bar(app, phone, world):
     large_text(phone, 150)  # long screens, as a volunteer sees them
     assert_focus_never_hidden(phone, "search-input")
     open_by_code(phone, world.codes["Awa D."])
-    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
     assert_focus_never_hidden(phone, "__none__", presses=40)
 
 

@@ -565,7 +565,9 @@ def test_the_member_worker_shows_pushes_and_opens_their_page(app, browser, live_
     cdp, registration = worker_registration(context, page, scope)
     url = f"{live_server}/m/{member['token']}"
 
-    shown = deliver(page, cdp, live_server, registration, scope, message("Votre panier à récupérer demain", url, "reminder:1"), 1)
+    shown = deliver(
+        page, cdp, live_server, registration, scope, message("Votre panier à récupérer demain", url, "reminder:1"), 1
+    )
     assert shown == [
         {
             "title": "Votre panier à récupérer demain",

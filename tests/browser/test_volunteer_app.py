@@ -175,7 +175,7 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
 
     # The manual code, typed as read aloud (lower case, with dashes).
     open_by_code(phone, manual_codes.display(world.codes["Élodie M."]).lower())
-    expect(phone.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Élodie Martin", level=1)).to_be_visible()
     expect(phone.get_by_text("Tarif solidaire")).to_have_count(0)  # no tier at the counter
     basket = phone.get_by_role("region", name="À remettre")
     expect(basket).to_contain_text("1 × Panier de légumes M")
@@ -196,7 +196,7 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
 
     phone.evaluate(SPY)
     phone.get_by_role("button", name="Valider la remise").click()
-    confirmation = "Enregistré : Élodie M. — tout remis, payé : 14,28 €, monnaie à rendre : 5,72 €."
+    confirmation = "Enregistré : Élodie Martin — tout remis, payé : 14,28 €, monnaie à rendre : 5,72 €."
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(confirmation)
     commits, confirmed = phone.evaluate("[window.commits, window.confirmedAt]")
     # The hand-over and its payment: one transaction, committed before the screen said so.
@@ -223,7 +223,7 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
     # Back on the scan screen; the sync bar counts what waits; the same member again is LOUD.
     expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
     expect(phone.locator("#sync-text")).to_contain_text("2 à envoyer")
-    expect(phone.get_by_text(re.compile(r"Dernière action : remise à Élodie M\. \(tout remis\)"))).to_be_visible()
+    expect(phone.get_by_text(re.compile(r"Dernière action : remise à Élodie Martin \(tout remis\)"))).to_be_visible()
     open_by_name(phone, "elo", "Élodie M.")
     expect(phone.get_by_role("region", name="Déjà remis par ce téléphone")).to_be_visible()
     expect(phone.get_by_role("button", name="Valider la remise")).to_be_hidden()
@@ -282,13 +282,13 @@ def test_a_confirmation_is_recorded_whole_or_not_at_all_and_never_with_a_nul(app
     after = idb_state(phone, world.distribution)
     assert after == before and after["chain"] is None, after  # not the hand-over, not the first cheque
     assert [entry["id"] for entry in after["outbox"]] == ["stray"]
-    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
 
     phone.evaluate("async () => (await (await import('/assets/store.js')).database()).delete('outbox', 'stray')")
     phone.evaluate(SPY)
     phone.get_by_role("button", name="Valider la remise").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Awa D. — tout remis, payé : 20,40 €."
+        "Enregistré : Awa Diallo — tout remis, payé : 20,40 €."
     )
     commits, confirmed = phone.evaluate("[window.commits, window.confirmedAt]")
     assert len(commits) == 1 and confirmed is not None and commits[0] <= confirmed, (commits, confirmed)
@@ -331,7 +331,7 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
     assert_made_for_one_hand(phone)
     phone.get_by_role("button", name="Valider la remise").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Awa D. — remis en partie, payé : 17,70 €."
+        "Enregistré : Awa Diallo — remis en partie, payé : 17,70 €."
     )
     handover, payment = outbox(phone)
     assert handover["payload"] == {
@@ -353,7 +353,9 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
     phone.get_by_role("radio", name="Refusé : rien remis").check()
     expect(phone.get_by_role("group", name="Paiement")).to_be_hidden()
     phone.get_by_role("button", name="Valider la remise").click()
-    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text("Enregistré : Jean-Luc N. — refusé.")
+    expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+        "Enregistré : Jean-Luc Ngô — refusé."
+    )
     assert outbox(phone)[-1]["payload"]["outcome"] == "refused"
 
     # The lists: Awa collected (partly); Élodie, Elouan and Jean-Luc (who refused) not yet.
@@ -372,9 +374,9 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
     # Undo the last action (Jean-Luc's refusal), then the one before (Awa's hand-over and payment).
     phone.get_by_role("button", name="Annuler la dernière action").click()
     dialog = phone.get_by_role("dialog", name="Annuler cette action ?")
-    expect(dialog).to_contain_text("remise à Jean-Luc N. (refusé)")
+    expect(dialog).to_contain_text("remise à Jean-Luc Ngô (refusé)")
     dialog.get_by_role("button", name="Oui, annuler").click()
-    expect(phone.get_by_role("status").filter(has_text="Annulé")).to_contain_text("Annulé : remise à Jean-Luc N.")
+    expect(phone.get_by_role("status").filter(has_text="Annulé")).to_contain_text("Annulé : remise à Jean-Luc Ngô")
     events = outbox(phone)
     assert events[-1]["type"] == "void" and events[-1]["payload"]["event_id"] == events[2]["id"]
     phone.get_by_role("button", name="Annuler la dernière action").click()
@@ -436,7 +438,7 @@ def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, bac
     phone.get_by_label("Numéro du chèque", exact=True).fill("0001234")
     phone.get_by_role("button", name="Valider la remise").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Élodie M. — tout remis, payé : 14,28 €."
+        "Enregistré : Élodie Martin — tout remis, payé : 14,28 €."
     )
     handover, payment = outbox(phone)
     assert payment["payload"] == {
@@ -482,7 +484,7 @@ def test_a_revoked_ticket_read_by_the_camera_is_refused_loudly_and_recorded(app,
         expect(page.get_by_role("alert").filter(has_text="Ticket révoqué.")).to_contain_text(
             "demandez la nouvelle carte ou cherchez la personne par son nom"
         )
-        expect(page.get_by_text("Ce ticket est celui de Jean-Luc N.")).to_be_visible()
+        expect(page.get_by_text("Ce ticket est celui de Jean-Luc Ngô")).to_be_visible()
         expect(page.get_by_text("Le refus est enregistré.")).to_be_visible()
         [refused] = outbox(page)
         assert refused["type"] == "scan_refused"
@@ -506,13 +508,13 @@ def test_a_revoked_ticket_read_by_the_camera_is_refused_loudly_and_recorded(app,
         # Awa shows her (valid) ticket: the camera reads it, her screen opens, the hand-over goes as usual.
         write_y4m(video, [qr_image(world.tickets["Awa D."])])
         page.get_by_role("button", name="Allumer la caméra").click()
-        expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible(timeout=15000)
+        expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible(timeout=15000)
         expect(page.get_by_role("alert")).to_have_count(0)  # nothing to warn about
         mark = page.evaluate("performance.getEntriesByName('comptoir:scan-screen').at(-1).detail")
         assert mark["ok"] is True and mark["decodeMs"] >= 0
         page.get_by_role("button", name="Tout remis · payé en espèces").click()  # one tap
         expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-            "Enregistré : Awa D. — tout remis, payé : 20,40 €."
+            "Enregistré : Awa Diallo — tout remis, payé : 20,40 €."
         )
         page.wait_for_timeout(1000)  # still in front of the camera: not read again
         expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
@@ -603,7 +605,7 @@ def test_a_new_version_waits_for_the_member_on_screen(app, phone, world, dist):
     start_day(app, phone, world)
     wait_for(phone, "navigator.serviceWorker.controller !== null")
     open_by_code(phone, world.codes["Awa D."])
-    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
 
     # A new build is deployed; the phone finds it while Awa is on screen: no banner yet.
     app_js = dist / "app.js"
@@ -644,7 +646,7 @@ def test_a_day_without_a_mouse(app, phone, world):
     tab_to(phone, phone.get_by_label("Code manuel"))
     phone.keyboard.type(world.codes["Awa D."])
     phone.keyboard.press("Enter")
-    expect(phone.get_by_role("heading", name="Awa D.", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
 
     # Partly handed over (the radio group moves with the arrows), one box of eggs, the rest by card.
     tab_to(phone, phone.get_by_text("Remise partielle, substitution ou refus"))
@@ -661,7 +663,7 @@ def test_a_day_without_a_mouse(app, phone, world):
     tab_to(phone, phone.get_by_role("button", name="Valider la remise"))
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Awa D. — remis en partie, payé : 17,70 €."
+        "Enregistré : Awa Diallo — remis en partie, payé : 17,70 €."
     )
     assert [event["type"] for event in outbox(phone)] == ["handover", "payment"]
 
@@ -672,5 +674,5 @@ def test_a_day_without_a_mouse(app, phone, world):
     expect(dialog).to_be_visible()
     tab_to(phone, dialog.get_by_role("button", name="Oui, annuler"))
     phone.keyboard.press("Enter")
-    expect(phone.get_by_role("status").filter(has_text="Annulé")).to_contain_text("Annulé : remise à Awa D.")
+    expect(phone.get_by_role("status").filter(has_text="Annulé")).to_contain_text("Annulé : remise à Awa Diallo")
     assert [event["type"] for event in outbox(phone)] == ["handover", "payment", "void", "void"]

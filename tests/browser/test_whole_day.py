@@ -156,12 +156,12 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
     # Élodie's ticket, read by the camera: cash, 20 € handed over, change given.
     tab(page, "Scanner")
     page.get_by_role("button", name="Allumer la caméra").click()
-    expect(page.get_by_role("heading", name="Élodie M.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Élodie Martin", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
     page.get_by_label("Somme donnée", exact=True).fill("20")
     expect(page.locator("#quick-change")).to_have_text("Monnaie à rendre : 5,72 €")
     page.get_by_role("button", name="Tout remis · payé en espèces").click()  # one tap
     expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
-        "Enregistré : Élodie M. — tout remis, payé : 14,28 €, monnaie à rendre : 5,72 €."
+        "Enregistré : Élodie Martin — tout remis, payé : 14,28 €, monnaie à rendre : 5,72 €."
     )
 
     # A forged ticket: Élodie's, altered to name Awa. Refused, and the refusal recorded.
@@ -173,28 +173,28 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
 
     # Awa: part by card (the terminal's reference), the rest by cheque (its number).
     show_ticket(page, video, world.tickets["Awa D."])
-    expect(page.get_by_role("heading", name="Awa D.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
     other_payment(page)
     page.get_by_label("Montant par carte").fill("10")
     page.get_by_label("Référence du terminal de carte").fill("TPE 4471-0093")
     page.get_by_role("button", name="Le reste par chèque").click()
     expect(page.get_by_label("Montant par chèque", exact=True)).to_have_value("10,40")
     page.get_by_label("Numéro du chèque", exact=True).fill("0004521")
-    confirm(page, "Enregistré : Awa D. — tout remis, payé : 20,40 €.")
+    confirm(page, "Enregistré : Awa Diallo — tout remis, payé : 20,40 €.")
 
     # Jean-Luc (his re-issued ticket) pays with his solidarity allowance, Elouan from his prepaid account.
     show_ticket(page, video, world.tickets["Jean-Luc N."])
-    expect(page.get_by_role("heading", name="Jean-Luc N.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Jean-Luc Ngô", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
     other_payment(page)
     page.get_by_role("button", name="Le reste de l’allocation solidaire").click()
     expect(page.get_by_label("Montant de l’allocation solidaire")).to_have_value("14,28")
-    confirm(page, "Enregistré : Jean-Luc N. — tout remis, payé : 14,28 €.")
+    confirm(page, "Enregistré : Jean-Luc Ngô — tout remis, payé : 14,28 €.")
     show_ticket(page, video, world.tickets["Elouan B."])
-    expect(page.get_by_role("heading", name="Elouan B.", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Elouan Bréhat", level=1)).to_be_visible(timeout=CAMERA_TIMEOUT_MS)
     other_payment(page)
     page.get_by_role("button", name="Le reste du compte prépayé").click()
     expect(page.get_by_label("Montant du compte prépayé")).to_have_value("20,40")
-    confirm(page, "Enregistré : Elouan B. — tout remis, payé : 20,40 €.")
+    confirm(page, "Enregistré : Elouan Bréhat — tout remis, payé : 20,40 €.")
     camera_off(page)
 
     # Closing: the cash box holds the float and the cash taken.
@@ -282,7 +282,7 @@ def test_two_phones_offline_hand_over_the_same_order_and_the_admin_sees_the_conf
         expect(page.get_by_role("alert").filter(has_text="DÉJÀ REMIS")).to_have_count(0)
         other_payment(page)
         page.get_by_role("button", name=method).click()
-        confirm(page, "Enregistré : Awa D. — tout remis, payé : 20,40 €.")
+        confirm(page, "Enregistré : Awa Diallo — tout remis, payé : 20,40 €.")
 
     for page in phones:
         page.context.set_offline(False)
@@ -316,15 +316,15 @@ def record_a_few_events(page: Page, world: World) -> list[dict]:
     open_by_code(page, world.codes["Élodie M."])
     other_payment(page)
     page.get_by_role("button", name="Le reste en espèces").click()
-    confirm(page, "Enregistré : Élodie M. — tout remis, payé : 14,28 €.")
+    confirm(page, "Enregistré : Élodie Martin — tout remis, payé : 14,28 €.")
     open_by_code(page, world.codes["Awa D."])
     other_payment(page)
     page.get_by_role("button", name="Le reste par carte").click()
-    confirm(page, "Enregistré : Awa D. — tout remis, payé : 20,40 €.")
+    confirm(page, "Enregistré : Awa Diallo — tout remis, payé : 20,40 €.")
     open_by_name(page, "elouan", "Elouan B.")
     other_hand_over(page)
     page.get_by_role("radio", name="Refusé : rien remis").check()
-    confirm(page, "Enregistré : Elouan B. — refusé.")
+    confirm(page, "Enregistré : Elouan Bréhat — refusé.")
     expect(page.locator("#sync-text")).to_contain_text("5 à envoyer")
     return stored_outbox(page)
 

@@ -97,6 +97,12 @@ export function wipeEnded() {
   return wipeEndedPacks({ keep: scanInProgress() ? state.distributionId : null });
 }
 
+/** " · ouverte", " · close" as the coordinators set it; " · terminée" once its end time has passed. */
+function statusText(entry) {
+  if (Date.parse(entry.ends_at) <= Date.now()) return ` · ${t('dist.status_ended')}`;
+  return entry.status && entry.status !== 'planned' ? ` · ${t(`dist.status_${entry.status}`)}` : '';
+}
+
 function item(entry, { signedIn, today }) {
   const name = `${entry.point.name}${entry.point.town ? ` (${entry.point.town})` : ''}`;
   const slot = formatSlot(entry.starts_at, entry.ends_at);
@@ -149,7 +155,7 @@ function item(entry, { signedIn, today }) {
     'li',
     { class: `distribution${active ? ' active' : ''}`, 'aria-label': label },
     h('h3', {}, name),
-    h('p', {}, slot, entry.status && entry.status !== 'planned' ? ` · ${t(`dist.status_${entry.status}`)}` : ''),
+    h('p', {}, slot, statusText(entry)),
     entry.assigned ? h('p', { class: 'badge assigned' }, t('dist.assigned')) : null,
     active ? h('p', { class: 'badge' }, t('dist.active')) : null,
     packLine ? h('p', { class: 'muted' }, packLine) : null,

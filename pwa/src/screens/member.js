@@ -12,7 +12,7 @@
 // called when the volunteer has finished with this member, and only then does the next queued read come.
 import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
-import { listPacks, packIndex } from '../packs.js';
+import { fullName, listPacks, packIndex } from '../packs.js';
 import { dueFor } from '../pricing.js';
 import { distributionView } from '../projection.js';
 import { feedback } from '../scanner.js';
@@ -133,7 +133,7 @@ async function renderRefusal(root, current) {
       h('strong', { class: 'loud-title' }, t(`ticket.${reason}`)),
       h('span', {}, t(`ticket.${reason}.help`)),
     ),
-    member ? h('p', {}, t('refused.member', { name: member.display_name }).replace(/\.\.$/, '.')) : null,
+    member ? h('p', {}, t('refused.member', { name: fullName(member) }).replace(/\.\.$/, '.')) : null,
     elsewhere
       ? h(
           'p',
@@ -208,7 +208,7 @@ async function renderMember(root, current) {
   leaveButton.addEventListener('click', () => close());
   append(
     root,
-    h('div', { class: 'member-head' }, h('h1', {}, member.display_name), collected && !current.again ? null : leaveButton),
+    h('div', { class: 'member-head' }, h('h1', {}, fullName(member)), collected && !current.again ? null : leaveButton),
     about.length ? h('p', { class: 'muted member-about' }, about.join(' · ')) : null,
     warnings.map(loud),
   );
@@ -747,7 +747,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
       const change = what.givenCents - what.cashCents;
       if (what.givenCents && change > 0) words.push(t('member.recorded_change', { amount: money(change) }));
     }
-    await close(t('member.recorded', { name: member.display_name, what: words.join(', ') }));
+    await close(t('member.recorded', { name: fullName(member), what: words.join(', ') }));
   }
 
   form.addEventListener('submit', async (event) => {

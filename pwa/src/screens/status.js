@@ -55,11 +55,9 @@ async function syncByHand(event) {
   }
   const result = await busy(event.currentTarget, () => syncNow());
   await renderSyncBar();
-  if (result.ok) {
-    say(
-      `${tn('sync.done_sent', result.accepted + result.duplicates)} ${tn('sync.done_received', result.pulled)}`,
-    );
-  } else warn(syncErrorText(result.error));
+  if (!result.ok) warn(syncErrorText(result.error));
+  else if (!(result.accepted + result.duplicates + result.pulled)) say(t('sync.done_nothing'));
+  else say(`${tn('sync.done_sent', result.accepted + result.duplicates)} ${tn('sync.done_received', result.pulled)}`);
 }
 
 // Updates.

@@ -5,6 +5,7 @@
 import { recordMany } from '../events.js';
 import { distributionView, undoableEvents } from '../projection.js';
 import { t, tn } from '../i18n.js';
+import { fullName } from '../packs.js';
 import { ask, busy, h, say, warn } from './dom.js';
 import { formatCents, formatClock } from './format.js';
 import { state } from './state.js';
@@ -29,10 +30,11 @@ export async function lastAction() {
 }
 
 function memberName(orderId) {
-  return state.index?.memberByOrder(orderId)?.display_name ?? t('undo.someone');
+  const member = state.index?.memberByOrder(orderId);
+  return member ? fullName(member) : t('undo.someone');
 }
 
-/** In words: `Remise à Élodie M. (tout remis), 14,28 € payés, à 17:42`. */
+/** In words: `Remise à Élodie Martin (tout remis), 14,28 € payés, à 17:42`. */
 export function describe(events) {
   const currency = state.index?.pack.network.currency ?? 'EUR';
   const [newest] = events;
