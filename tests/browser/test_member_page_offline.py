@@ -15,6 +15,7 @@ from server.extensions import db
 from server.models import Distribution, Household
 from sync.events import parse_event
 from sync.manual_codes import display
+from tests.browser.a11y import axe_violations, describe, nonsense_words, serious
 from tests.browser.conftest import PHONE
 from tests.factories.distribution_log import distribution_log_world
 from tests.phones import Phone, enrol_phone
@@ -272,7 +273,9 @@ def test_readable_in_both_schemes_and_at_200_percent_text(day, browser, live_ser
     context.close()
 
 
-def test_after_the_distribution_ends_the_page_keeps_the_last_basket(app, day, phone, time_machine):
+def test_after_the_distribution_ends_the_page_keeps_the_last_basket(
+    app, day, phone, browser, live_server, time_machine
+):
     """Collected and paid, then the distribution ends: four minutes later the page still says so, under "Votre
     dernier panier"; a member who did not come reads "Panier non récupéré le …", nothing more."""
     d, orders = day.world.distribution, day.world.orders
@@ -297,4 +300,21 @@ def test_after_the_distribution_ends_the_page_keeps_the_last_basket(app, day, ph
     ended = ends.astimezone(PARIS)
     expect(phone.get_by_text(f"Panier non récupéré le {ended.day} {FRENCH_MONTHS[ended.month - 1]}")).to_be_visible()
     assert "Montant dû" not in phone.locator("main").inner_text()
+    assert phone.evaluate(CONTRAST) == []
     phone.screenshot(path="/tmp/shots/memberpage/not-collected.png", full_page=True)
+    phone.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.evaluate(OVERFLOW) == []
+
+    # axe-core, both schemes, on both last baskets (the check alone bypasses the page's CSP: tests/browser/a11y.py).
+    context = browser.new_context(**PHONE, base_url=live_server, locale="fr-FR", bypass_csp=True)
+    page = context.new_page()
+    for name in ("Bruno", "Chloé"):
+        page.goto(f"/m/{day.tokens[name]}")
+        expect(page.get_by_role("heading", name="Votre dernier panier")).to_be_visible()
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            blocking = serious(axe_violations(page, f"member page, last basket · {scheme}"))
+            assert not blocking, describe(blocking)
+        assert nonsense_words(page) == []
+    context.close()
