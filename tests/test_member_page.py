@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from server.clock import utcnow
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token
@@ -173,3 +174,115 @@ def test_the_page_reads_only_this_members_events(app, client, collected_day):
     assert reads, statements
     for statement in reads:  # by distribution (indexed), and by this order, household or its events in the database
         assert "events.distribution_id" in statement and re.search(r"order_id|event_id", statement), statement
+
+
+# Once the distribution has ended: the last basket stays on the page for a while (docs/tickets.md).
+
+
+def _ends_at(app, order_id: int):
+    from server.models import Order
+
+    with app.app_context():
+        return db.session.get(Order, order_id).distribution.ends_at
+
+
+def _event_reads(app, client, token: str) -> list[str]:
+    """The page's statements that read the events table."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    listen = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert client.get(f"/m/{token}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    return [s for s in statements if re.search(r"\bFROM events\b", s)]
+
+
+def test_after_the_end_the_page_still_shows_the_collected_basket(app, client, collected_day, time_machine):
+    """Collected and paid, then the distribution ends: the page keeps "Votre dernier panier" with what was recorded,
+    instead of forgetting it."""
+    time_machine.move_to(_ends_at(app, collected_day["order"]) + timedelta(minutes=4), tick=False)
+    page = client.get(f"/m/{collected_day['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Votre dernier panier" in page
+    assert "Panier récupéré le" in page
+    assert "5,50\u00a0€ payés en espèces" in page and "5,00\u00a0€ pris sur votre compte prépayé" in page
+    assert "Rien à payer." in page and "Montant dû" not in page
+    english = client.get(f"/m/{collected_day['token']}?lang=en").get_data(as_text=True)
+    assert "Your last basket" in english and "Basket collected on" in english
+
+    reads = _event_reads(app, client, collected_day["token"])
+    assert reads
+    for statement in reads:  # still this member's events of that one distribution
+        assert "events.distribution_id" in statement and re.search(r"order_id|event_id", statement), statement
+
+
+def test_the_last_basket_stays_until_the_next_distribution_starts(app, client, collected_day, time_machine):
+    from server.models import Order
+
+    with app.app_context():
+        last = db.session.get(Order, collected_day["order"])
+        starts = last.distribution.starts_at + timedelta(days=7)
+        following = Distribution(point=last.distribution.point, starts_at=starts, ends_at=starts + timedelta(hours=2))
+        db.session.add(following)
+        db.session.add(Order(distribution=following, household=last.household, share_percent=70))
+        db.session.commit()
+    time_machine.move_to(starts - timedelta(days=1), tick=False)
+    page = client.get(f"/m/{collected_day['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Votre dernier panier" in page and "Panier récupéré le" in page
+    assert "Votre prochain panier" in page and page.index("Votre dernier panier") < page.index("Votre prochain panier")
+    time_machine.move_to(starts + timedelta(minutes=1), tick=False)
+    page = client.get(f"/m/{collected_day['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Votre dernier panier" not in page and "Panier récupéré" not in page and "Votre panier" in page
+
+
+def test_with_nothing_planned_the_last_basket_stays_seven_days(app, client, collected_day, time_machine):
+    ends = _ends_at(app, collected_day["order"])
+    time_machine.move_to(ends + timedelta(days=6, hours=23), tick=False)
+    assert "Votre dernier panier" in client.get(f"/m/{collected_day['token']}?lang=fr").get_data(as_text=True)
+    time_machine.move_to(ends + timedelta(days=7, minutes=1), tick=False)
+    page = client.get(f"/m/{collected_day['token']}?lang=fr").get_data(as_text=True)
+    assert "Votre dernier panier" not in page and "Panier récupéré" not in page
+
+
+def test_a_basket_not_collected_says_so_plainly(app, client, member, time_machine):
+    with app.app_context():
+        ends = db.session.scalar(select(Distribution.ends_at))
+    time_machine.move_to(ends + timedelta(hours=1), tick=False)
+    page = client.get(f"/m/{member['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Votre dernier panier" in page
+    assert re.search(r"Panier non récupéré le \d{1,2}\u00a0\w+", page), page
+    assert "Montant dû" not in page and "Reste à payer" not in page
+    english = client.get(f"/m/{member['token']}?lang=en").get_data(as_text=True)
+    assert re.search(r"Basket not collected on \d{1,2}\u00a0\w+", english)
+
+
+def test_the_address_names_the_town_once(app, client, member):
+    page = client.get(f"/m/{member['token']}").get_data(as_text=True)
+    assert "Maison de quartier du Luzard, 2 allée du Luzard, Noisiel" in page
+    with app.app_context():
+        point = db.session.scalar(select(Point))
+        point.name, point.address, point.town = "Le Buisson", "Boulevard du Mandinet, 77185 Lognes", "Lognes"
+        db.session.commit()
+    page = client.get(f"/m/{member['token']}").get_data(as_text=True)
+    assert "Le Buisson, Boulevard du Mandinet, 77185 Lognes</p>" in page
+    assert "Lognes, Lognes" not in page
+
+
+@pytest.mark.parametrize(
+    ("address", "town", "line"),
+    [
+        ("Boulevard du Mandinet, 77185 Lognes", "Lognes", "P, Boulevard du Mandinet, 77185 Lognes"),
+        ("1 place de l'Église, 42000 SAINT-ETIENNE.", "Saint-Étienne", "P, 1 place de l'Église, 42000 SAINT-ETIENNE."),
+        ("3 rue des Malognes", "Lognes", "P, 3 rue des Malognes, Lognes"),  # a word that ends like the town is not it
+        ("2 allée du Luzard", "Noisiel", "P, 2 allée du Luzard, Noisiel"),
+        (None, "Noisiel", "P, Noisiel"),
+        ("  ", "Noisiel", "P, Noisiel"),
+    ],
+)
+def test_the_place_says_the_town_once(address, town, line):
+    from server.members.words import place_line
+
+    assert place_line(Point(name="P", address=address, town=town)) == line

@@ -1,8 +1,9 @@
 """What a member's page shows, gathered in one place: next order, amounts at their tier, what the phones recorded
-about it (``server.members.collection``), balances. Every query names this household: no page reads another
-member's data."""
+about it (``server.members.collection``), the last basket once its distribution has ended, balances. Every query
+names this household: no page reads another member's data."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -12,6 +13,17 @@ from server.extensions import db
 from server.members.collection import Collection, collection_of
 from server.models import Account, AccountMovement, Distribution, Household, Order, OrderLine
 
+LAST_BASKET_SHOWN_FOR = timedelta(days=7)  # at most, after its distribution ended; less if the next one starts
+
+
+@dataclass(frozen=True)
+class LastBasket:
+    """The member's order at a distribution that has ended, and what the phones recorded about it."""
+
+    order: Order
+    distribution: Distribution
+    collection: Collection
+
 
 @dataclass(frozen=True)
 class MemberSummary:
@@ -20,6 +32,7 @@ class MemberSummary:
     next_distribution: Distribution | None
     balances: dict[str, int]  # account kind → cents
     collection: Collection | None  # what the phones recorded about ``next_order`` (None: no order)
+    last: LastBasket | None = None  # the last basket, once its distribution ended (see ``last_basket``)
 
 
 def summarise(household: Household) -> MemberSummary:
@@ -49,4 +62,29 @@ def summarise(household: Household) -> MemberSummary:
         ).all()
     )
     collection = collection_of(order) if order is not None else None
-    return MemberSummary(household, order, distribution, balances, collection)
+    last = last_basket(household, now) if distribution is None or distribution.starts_at > now else None
+    return MemberSummary(household, order, distribution, balances, collection, last)
+
+
+def last_basket(household: Household, now: datetime) -> LastBasket | None:
+    """The member's order at the distribution that ended last, if it ended less than ``LAST_BASKET_SHOWN_FOR`` ago.
+
+    The caller asks only while the next distribution has not started: once it runs, the page is about that one. So
+    a member who collects at 19:34 from a distribution that closed at 19:30 still reads what she took and paid, until
+    next week's distribution opens (or for a week when none is planned). One indexed query (``orders.household_id``),
+    then the phones' records of that one order (``collection_of``: by its distribution)."""
+    order = db.session.scalar(
+        select(Order)
+        .join(Order.distribution)
+        .where(
+            Order.household_id == household.id,
+            Distribution.ends_at < now,
+            Distribution.ends_at >= now - LAST_BASKET_SHOWN_FOR,
+        )
+        .order_by(Distribution.ends_at.desc())
+        .options(selectinload(Order.lines).selectinload(OrderLine.product))
+        .limit(1)
+    )
+    if order is None:
+        return None
+    return LastBasket(order, order.distribution, collection_of(order))

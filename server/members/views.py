@@ -16,7 +16,13 @@ from server.extensions import csrf, db
 from server.labels import ACCOUNT_KIND_LABELS
 from server.members import bp
 from server.members.summary import summarise
-from server.members.words import collected_sentence, kept_copy_sentence, paid_sentence
+from server.members.words import (
+    collected_sentence,
+    kept_copy_sentence,
+    not_collected_sentence,
+    paid_sentence,
+    place_line,
+)
 from server.models import Household
 from server.qr import svg
 from sync.manual_codes import display
@@ -38,6 +44,8 @@ def page(household: Household):
             account_kinds=ACCOUNT_KIND_LABELS,
             collected_sentence=collected_sentence,
             paid_sentence=paid_sentence,
+            not_collected_sentence=not_collected_sentence,
+            place_line=place_line,
             kept_copy=kept_copy_sentence(utcnow()),
         )
     )

@@ -1,6 +1,9 @@
 """The member page's sentences about a collected basket, in the member's language: the member *collects*
-("récupérer"); amounts agree in number ("1,50 € payé", "10,50 € payés"); times are 24-hour."""
+("récupérer"); amounts agree in number ("1,50 € payé", "10,50 € payés"); times are 24-hour. And where the
+distribution takes place, each part said once."""
 
+import re
+import unicodedata
 from datetime import datetime
 
 from flask_babel import format_datetime, ngettext
@@ -8,6 +11,7 @@ from flask_babel import gettext as _
 
 from server.formatting import money
 from server.members.collection import Collection, Paid
+from server.models import Point
 
 
 def _day(moment: datetime) -> str:
@@ -29,6 +33,34 @@ def collected_sentence(collection: Collection) -> str | None:
     if collection.outcome == "partial":
         return _("Basket partly collected on %(day)s at %(time)s", **when)
     return _("Basket declined on %(day)s at %(time)s", **when)
+
+
+def not_collected_sentence(ended_at: datetime) -> str:
+    """ "Panier non récupéré le 4 décembre": a fact, no blame (the distribution ended with no hand-over)."""
+    return _("Basket not collected on %(day)s", day=_day(ended_at))
+
+
+def place_line(point: Point) -> str:
+    """ "Le Buisson, Boulevard du Mandinet, 77185 Lognes": the point, its address, and its town unless the address
+    already ends with it (most addresses are written with their postcode and town)."""
+    parts = [point.name]
+    if point.address and point.address.strip():
+        parts.append(point.address.strip())
+    if point.town and not _ends_with_word(point.address or "", point.town):
+        parts.append(point.town)
+    return ", ".join(parts)
+
+
+def _plain(text: str) -> str:
+    """Lower case, no accents, hyphens as spaces, single spaces: "Saint-Étienne " → "saint etienne"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", bare).split())
+
+
+def _ends_with_word(text: str, tail: str) -> bool:
+    text, tail = _plain(text), _plain(tail)
+    return bool(tail) and (text == tail or text.endswith(" " + tail))
 
 
 def paid_sentence(paid: Paid) -> str:

@@ -4,7 +4,7 @@ dark mode and at 200 % text."""
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +12,10 @@ from playwright.sync_api import expect
 
 from server.domain.tickets import issue_ticket
 from server.extensions import db
-from server.models import Household
+from server.models import Distribution, Household
 from sync.events import parse_event
 from sync.manual_codes import display
+from tests.browser.a11y import axe_violations, describe, nonsense_words, serious
 from tests.browser.conftest import PHONE
 from tests.factories.distribution_log import distribution_log_world
 from tests.phones import Phone, enrol_phone
@@ -269,4 +270,51 @@ def test_readable_in_both_schemes_and_at_200_percent_text(day, browser, live_ser
     assert figure.locator("svg").bounding_box()["width"] >= 250  # still big enough to scan
     assert page.evaluate(OVERFLOW) == []
     page.screenshot(path=f"/tmp/shots/memberpage/text-200-{scheme}.png", full_page=True)
+    context.close()
+
+
+def test_after_the_distribution_ends_the_page_keeps_the_last_basket(
+    app, day, phone, browser, live_server, time_machine
+):
+    """Collected and paid, then the distribution ends: four minutes later the page still says so, under "Votre
+    dernier panier"; a member who did not come reads "Panier non récupéré le …", nothing more."""
+    d, orders = day.world.distribution, day.world.orders
+    handover = day.phone.record("handover", {"order_id": orders["Bruno"], "outcome": "all"}, d)
+    payment = day.phone.record("payment", {"order_id": orders["Bruno"], "amount_cents": 1050, "method": "cash"}, d)
+    pushed(day.phone, [handover, payment])
+    with app.app_context():
+        ends = db.session.get(Distribution, d).ends_at
+    time_machine.move_to(ends + timedelta(minutes=4), tick=True)
+
+    phone.goto(f"/m/{day.tokens['Bruno']}")
+    expect(phone.get_by_role("heading", name="Votre dernier panier")).to_be_visible()
+    expect(phone.get_by_text(f"Panier récupéré le {french_day(local(handover))}")).to_be_visible()
+    expect(phone.get_by_text("10,50 € payés en espèces")).to_be_visible()
+    expect(phone.get_by_text("Rien à payer.")).to_be_visible()
+    phone.screenshot(path="/tmp/shots/memberpage/last-basket.png")
+    phone.screenshot(path="/tmp/shots/memberpage/last-basket-full.png", full_page=True)
+    assert "Montant dû" not in phone.locator("main").inner_text()
+
+    phone.goto(f"/m/{day.tokens['Chloé']}")
+    expect(phone.get_by_role("heading", name="Votre dernier panier")).to_be_visible()
+    ended = ends.astimezone(PARIS)
+    expect(phone.get_by_text(f"Panier non récupéré le {ended.day} {FRENCH_MONTHS[ended.month - 1]}")).to_be_visible()
+    assert "Montant dû" not in phone.locator("main").inner_text()
+    assert phone.evaluate(CONTRAST) == []
+    phone.screenshot(path="/tmp/shots/memberpage/not-collected.png", full_page=True)
+    phone.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.evaluate(OVERFLOW) == []
+
+    # axe-core, both schemes, on both last baskets (the check alone bypasses the page's CSP: tests/browser/a11y.py).
+    context = browser.new_context(**PHONE, base_url=live_server, locale="fr-FR", bypass_csp=True)
+    page = context.new_page()
+    for name in ("Bruno", "Chloé"):
+        page.goto(f"/m/{day.tokens[name]}")
+        expect(page.get_by_role("heading", name="Votre dernier panier")).to_be_visible()
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            blocking = serious(axe_violations(page, f"member page, last basket · {scheme}"))
+            assert not blocking, describe(blocking)
+        assert nonsense_words(page) == []
     context.close()
