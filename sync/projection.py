@@ -88,8 +88,8 @@ class CashBox:
 
     What the device recorded after its closing count (in its own order) cannot be in that count:
     ``after_count_events`` lists those hand-overs and payments, ``after_count_cents`` their cash, and the ``at_count``
-    figures compare the count with what was expected when it was made. The log shows these; the phone (and the
-    vectors) keep the plain ``expected``/``difference``."""
+    figures compare the count with what was expected when it was made. The log and the phone's Caisse screen show
+    these (the vectors hold both, for ``pwa/src/projection.js``)."""
 
     device_id: str
     opening_cents: int | None

@@ -744,6 +744,33 @@ def test_the_sign_off_sheet_lists_every_expected_member(app, world, admin):
     assert "style=" not in html and "data-print" in html
 
 
+def sign_off_rows(response) -> dict[str, dict[str, str]]:
+    """The sheet's rows by last name: each cell's text (Due, Paid, Signature), whitespace collapsed."""
+    html = response.get_data(as_text=True)
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</tr>", html, re.S):
+        name = re.search(r"<strong>([^<]+)</strong>", row)[1]
+        cells = [
+            " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        rows[name] = {"due": cells[2], "paid": cells[3], "signature": cells[4]}
+    return rows
+
+
+def test_the_sign_off_sheet_says_what_the_phones_recorded_as_paid(app, world, admin, day):
+    """Integer cents, the payments not undone, summed per order; the methods in small text beside the total."""
+    response = admin.get(f"/admin/distributions/{world.distribution}/sign-off")
+    html, rows = response.get_data(as_text=True), sign_off_rows(response)
+    assert rows["Martin"]["paid"] == "€17.70 Cash", rows["Martin"]  # Alice
+    assert rows["Diallo"]["paid"] == "€10.50 Cheque, Prepaid balance", rows["Diallo"]  # Bruno: 7.50 + 3.00
+    assert rows["Bernard"]["paid"] == "€7.00 Cash", rows["Bernard"]  # Emma: the 5.00 € undone is not counted
+    assert rows["Petit"]["paid"] == "€1.89 Solidarity allowance", rows["Petit"]  # Gaëlle
+    assert rows["Nguyen"]["paid"] == "", rows["Nguyen"]  # Chloé, refused: nothing paid
+    assert rows["Martin"]["signature"].startswith("Collected at")
+    assert '<td class="num paid">' in html and '<small class="sign-off-methods">' in html
+
+
 def test_print_stylesheet_repeats_the_header_on_a4():
     from pathlib import Path
 

@@ -112,6 +112,10 @@ def test_projection_vectors_cover_a_real_day():
     boxes = [box for case in cases for box in case["expected"]["cash"]]
     assert any(box["difference_cents"] and box["difference_cents"] < 0 for box in boxes)
     assert any(len(case["expected"]["cash"]) > 1 for case in cases)
+    # Cash taken after a closing count: the gap at the count differs from the plain one (issue 12, item 7).
+    assert any(
+        box["after_count_cents"] and box["difference_at_count_cents"] != box["difference_cents"] for box in boxes
+    )
 
 
 def test_pricing_vectors_land_on_every_rounding_case():

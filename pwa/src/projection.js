@@ -163,6 +163,10 @@ export async function distributionView(distributionId) {
  * @property {number} expectedCents opening + cash payments
  * @property {number|null} countedCents its last closing count
  * @property {number|null} differenceCents counted − expected (negative: missing)
+ * @property {number} afterCountCents the cash of the payments recorded after the last closing count (in this
+ *   phone's own order, seq then id, not by clock): not in that count (sync.projection.CashBox.after_count_cents)
+ * @property {number} expectedAtCountCents expected − afterCountCents: what the box should have held when counted
+ * @property {number|null} differenceAtCountCents counted − expectedAtCountCents: the gap the admin's log shows
  */
 export function project(entries) {
   const events = canonical(entries);
@@ -176,6 +180,7 @@ export function project(entries) {
   let opening = null;
   let closing = null;
   let cashPaymentsCents = 0;
+  const cashTaken = []; // this phone's cash payments not voided: [event, its cash]
   const later = (a, b) => !b || a.seq > b.seq || (a.seq === b.seq && a.id > b.id);
 
   for (const known of events) {
@@ -197,7 +202,9 @@ export function project(entries) {
       }
       if (known.own && payload.method === 'cash') {
         // The cash part is the rest: what the accounts did not cover.
-        cashPaymentsCents += payload.amount_cents - payload.from_prepaid_cents - payload.from_allowance_cents;
+        const cents = payload.amount_cents - payload.from_prepaid_cents - payload.from_allowance_cents;
+        cashPaymentsCents += cents;
+        cashTaken.push([event, cents]);
       }
     } else if (event.type === 'cash_count' && known.own) {
       if (payload.kind === 'opening' && later(event, opening)) opening = event;
@@ -216,6 +223,11 @@ export function project(entries) {
   const openingCents = opening ? opening.payload.total_cents : null;
   const countedCents = closing ? closing.payload.total_cents : null;
   const expectedCents = (openingCents ?? 0) + cashPaymentsCents;
+  // Recorded after the count in the phone's own order: the count could not hold it.
+  const afterCountCents = closing
+    ? cashTaken.reduce((sum, [event, cents]) => (later(event, closing) ? sum + cents : sum), 0)
+    : 0;
+  const expectedAtCountCents = expectedCents - afterCountCents;
   return {
     events,
     voided,
@@ -226,6 +238,9 @@ export function project(entries) {
       expectedCents,
       countedCents,
       differenceCents: countedCents === null ? null : countedCents - expectedCents,
+      afterCountCents,
+      expectedAtCountCents,
+      differenceAtCountCents: countedCents === null ? null : countedCents - expectedAtCountCents,
     },
   };
 }

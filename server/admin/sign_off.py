@@ -2,7 +2,8 @@
 
 One table row per member, about 30 to an A4 page, so a distribution of 50 fits on two or three sheets. A member whose
 collection the phones already sent is marked "collected at 18:02" (from the one projection of the synced events), so a
-volunteer working on paper does not hand the basket over a second time.
+volunteer working on paper does not hand the basket over a second time, and what the phones recorded as paid for it
+fills the "Paid" column, so nobody is asked to pay twice.
 """
 
 from dataclasses import dataclass
@@ -17,10 +18,13 @@ from server.admin.log import _distribution, name_key
 from server.auth.access import staff_required
 from server.domain.events import distribution_events, projection_orders
 from server.extensions import db
+from server.labels import PAYMENT_METHOD_LABELS
 from server.memory import collector_paused
 from server.models import Distribution, Household, Order, OrderLine
 from sync import projection
+from sync.events import PaymentEvent
 from sync.manual_codes import display
+from sync.vocabulary import PAYMENT_METHODS
 
 
 @dataclass(frozen=True)
@@ -32,17 +36,47 @@ class Collected:
     at: datetime
 
 
-def collected_orders(distribution: Distribution) -> dict[int, Collected]:
-    """The orders of ``distribution`` the synced events say were collected, in full or in part, by order id."""
+@dataclass(frozen=True)
+class Paid:
+    """What the phones recorded as paid for an order (its payments not undone): ``cents`` in all, and the ways it was
+    settled (``sync.vocabulary.PAYMENT_METHODS``, the accounts included), in the vocabulary's order."""
+
+    cents: int
+    methods: tuple[str, ...]
+
+    @property
+    def method_labels(self) -> str:
+        return ", ".join(str(PAYMENT_METHOD_LABELS[method]) for method in self.methods)
+
+
+@dataclass(frozen=True)
+class FromPhones:
+    """What the synced events say about a distribution's orders, by order id."""
+
+    collected: dict[int, Collected]
+    paid: dict[int, Paid]
+
+
+def from_phones(distribution: Distribution) -> FromPhones:
+    """The orders of ``distribution`` the synced events say were collected (in full or in part) and what was paid
+    for them, by the one projection: undone events count for nothing."""
     with collector_paused():
         events = [item.event for item in distribution_events(distribution.id)]
         state = projection.project(projection_orders(distribution.id), events)
-    when = {event.id: event.device_time for event in events}
-    return {
-        order.order_id: Collected(order.status, when[order.decided_by])
+    by_id = {event.id: event for event in events}
+    collected = {
+        order.order_id: Collected(order.status, by_id[order.decided_by].device_time)
         for order in state.orders
-        if order.status != projection.NOT_COLLECTED and order.decided_by in when
+        if order.status != projection.NOT_COLLECTED and order.decided_by in by_id
     }
+    paid = {}
+    for order in state.orders:
+        payments = [by_id[i].payload for i in order.payment_ids if isinstance(by_id.get(i), PaymentEvent)]
+        used = {p.method for p in payments if p.rest_cents} | {"prepaid" for p in payments if p.from_prepaid_cents}
+        used |= {"allowance" for p in payments if p.from_allowance_cents}
+        if order.paid_cents or used:
+            paid[order.order_id] = Paid(order.paid_cents, tuple(m for m in PAYMENT_METHODS if m in used))
+    return FromPhones(collected, paid)
 
 
 @bp.get("/distributions/<id:distribution_id>/sign-off")
@@ -58,13 +92,14 @@ def sign_off_sheet(distribution_id: int):
         )
     ).all()
     orders = sorted(orders, key=lambda order: name_key(order.household))
-    collected = collected_orders(distribution)
+    phones = from_phones(distribution)
     rows = [
         (
             order,
             display(order.household.manual_code) if order.household.manual_code else "",
             ", ".join(f"{line.quantity} × {line.product.name}" for line in order.lines),
-            collected.get(order.id),
+            phones.collected.get(order.id),
+            phones.paid.get(order.id),
         )
         for order in orders
     ]
@@ -73,6 +108,6 @@ def sign_off_sheet(distribution_id: int):
         distribution=distribution,
         rows=rows,
         total_due=sum(order.due_cents for order in orders),
-        collected_count=len(collected),
+        collected_count=len(phones.collected),
         partly=projection.PARTIALLY_COLLECTED,
     )

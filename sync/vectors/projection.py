@@ -271,6 +271,34 @@ def two_phones() -> tuple[str, list[Order], list[Event]]:
     return description, orders, day.events
 
 
+def after_the_count() -> tuple[str, list[Order], list[Event]]:
+    """Cash taken after a phone's closing count: not in that count, so the gap compares the count with what was
+    expected when it was made; "after" is in the phone's own recording order (seq), not by its clock."""
+    lines = [(BASKET, 1), (EGGS, 1)]
+    orders = [_order(9401 + i, 4401 + i, 100, lines) for i in range(4)]  # 17,70 € each
+    day = Day(6)
+    day.add(PHONE, "16:00:00.000", "cash_count", {"kind": "opening", "total_cents": 3000})
+    day.add(PHONE, "16:05:00.000", "handover", {"order_id": 9401, "outcome": "all"})
+    day.add(PHONE, "16:05:00.000", "payment", {"order_id": 9401, "amount_cents": 1770, "method": "cash"})
+    day.add(PHONE, "18:00:00.000", "cash_count", {"kind": "closing", "total_cents": 4762})  # 0,08 € missing
+    # After the count, the clock behind: a hand-over paid 17,70 € in cash, then 1,06 € in cash on account (18,76 €);
+    # a cheque (no cash), and cash taken by mistake then undone.
+    day.add(PHONE, "17:58:00.000", "handover", {"order_id": 9402, "outcome": "all"})
+    day.add(PHONE, "17:58:00.000", "payment", {"order_id": 9402, "amount_cents": 1770, "method": "cash"})
+    day.add(PHONE, "18:03:00.000", "payment", {"household_id": 4402, "amount_cents": 106, "method": "cash"})
+    day.add(PHONE, "18:04:00.000", "payment", {"order_id": 9403, "amount_cents": 1770, "method": "cheque"})
+    wrong = day.add(PHONE, "18:05:00.000", "payment", {"order_id": 9403, "amount_cents": 900, "method": "cash"})
+    day.add(PHONE, "18:06:00.000", "void", {"event_id": wrong, "reason": "Déjà payé par chèque"})
+    # The other phone counts, takes 17,70 € more, and counts again: the new count replaces the first.
+    day.add(OTHER_PHONE, "16:00:00.000", "cash_count", {"kind": "opening", "total_cents": 1000})
+    day.add(OTHER_PHONE, "18:00:00.000", "cash_count", {"kind": "closing", "total_cents": 1000})
+    day.add(OTHER_PHONE, "18:10:00.000", "handover", {"order_id": 9404, "outcome": "all"})
+    day.add(OTHER_PHONE, "18:10:00.000", "payment", {"order_id": 9404, "amount_cents": 1770, "method": "cash"})
+    day.add(OTHER_PHONE, "18:15:00.000", "cash_count", {"kind": "closing", "total_cents": 2770})
+    description = "cash after the closing count: not in the count (own order, not clock), a recount replaces it"
+    return description, orders, day.events
+
+
 def busy_day() -> tuple[str, list[Order], list[Event]]:
     """Many events from a fixed seed: what no hand-written case thinks of (voids of voids of voids, recounts, the
     same basket on three devices, clocks that disagree)."""
@@ -310,7 +338,7 @@ def busy_day() -> tuple[str, list[Order], list[Event]]:
     return description, orders, day.events
 
 
-CASES = [quiet_day, split_payments, voids, two_phones, busy_day]
+CASES = [quiet_day, split_payments, voids, two_phones, after_the_count, busy_day]
 
 
 def _as_sent(event: Event) -> dict[str, Any]:
@@ -346,6 +374,9 @@ def _cash_json(box: CashBox) -> dict[str, Any]:
         "expected_cents": box.expected_cents,
         "counted_cents": box.counted_cents,
         "difference_cents": box.difference_cents,
+        "after_count_cents": box.after_count_cents,
+        "expected_at_count_cents": box.expected_at_count_cents,
+        "difference_at_count_cents": box.difference_at_count_cents,
     }
 
 

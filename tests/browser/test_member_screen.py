@@ -215,7 +215,7 @@ def test_after_the_closing_count_the_phone_asks_before_recording(app, phone, wor
     expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("tout remis")
     assert [kind for kind, _ in recorded(phone)] == ["cash_count", "handover", "payment"]
     phone.get_by_role("button", name="Caisse").click()
-    expect(phone.get_by_role("alert").filter(has_text="après le comptage de clôture")).to_contain_text("20,40 €")
+    expect(phone.get_by_role("alert").filter(has_text="après le comptage")).to_contain_text("20,40 €")
     shot(phone, "7-cash-after-closing")
 
 

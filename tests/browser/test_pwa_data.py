@@ -199,7 +199,8 @@ def test_projection_js_agrees_with_the_python_projection(page):
             want = boxes.get(box["device_id"])
             if want is None:
                 want = {"opening_cents": None, "cash_payments_cents": 0, "expected_cents": 0, "counted_cents": None}
-                want["difference_cents"] = None
+                want |= {"difference_cents": None, "after_count_cents": 0, "expected_at_count_cents": 0}
+                want["difference_at_count_cents"] = None
             assert box == {
                 "device_id": box["device_id"],
                 "openingCents": want["opening_cents"],
@@ -207,6 +208,9 @@ def test_projection_js_agrees_with_the_python_projection(page):
                 "expectedCents": want["expected_cents"],
                 "countedCents": want["counted_cents"],
                 "differenceCents": want["difference_cents"],
+                "afterCountCents": want["after_count_cents"],
+                "expectedAtCountCents": want["expected_at_count_cents"],
+                "differenceAtCountCents": want["difference_at_count_cents"],
             }, vector["description"]
         assert {box["device_id"] for box in result["cash"]} >= set(boxes), vector["description"]
 

@@ -2,7 +2,7 @@
 // payments), what should be in the box, the closing count and the difference. Each count is a `cash_count` event,
 // as a total or coin by coin (denominations that add up to the total).
 import { record } from '../events.js';
-import { t } from '../i18n.js';
+import { lang, t } from '../i18n.js';
 import { distributionView } from '../projection.js';
 import { $, busy, h, say } from '../ui/dom.js';
 import { centsForInput, formatCents, formatDenomination, parseCents } from '../ui/format.js';
@@ -29,22 +29,6 @@ export function lastClosing(view) {
     }
   }
   return closing;
-}
-
-/**
- * The cash this phone took after its last closing count (not in the count: the box needs counting again), in cents.
- * @param {import('../projection.js').View} view
- */
-export function cashAfterClosing(view) {
-  const closing = lastClosing(view);
-  if (!closing) return 0;
-  let cents = 0;
-  for (const { event, own } of view.events) {
-    if (!own || event.type !== 'payment' || event.payload.method !== 'cash' || view.voided.has(event.id)) continue;
-    if (event.seq <= closing.seq) continue;
-    cents += event.payload.amount_cents - event.payload.from_prepaid_cents - event.payload.from_allowance_cents;
-  }
-  return cents;
 }
 
 function line(label, value, className = '') {
@@ -140,16 +124,42 @@ function countForm(kind) {
   return form;
 }
 
-async function render() {
+/**
+ * Draw the screen. Drawn again for new data (`redraw`: a sync, an undo), only the figures change, and only when
+ * they differ: a half-typed count stays, and the line about cash taken after the count is not said again.
+ */
+async function render({ redraw = false } = {}) {
   const root = $('cash-body');
   if (!state.index) {
     root.replaceChildren(h('p', {}, t('lists.no_distribution')));
     return;
   }
-  const view = await distributionView(state.distributionId);
-  const { cash } = view;
-  const after = cashAfterClosing(view);
-  const difference = cash.differenceCents;
+  const { cash } = await distributionView(state.distributionId);
+  const figures = h('div', { id: 'cash-figures', dataset: { lang } }, ...cashFigures(cash));
+  const shown = $('cash-figures');
+  if (redraw && shown?.dataset.lang === lang && root.dataset.distribution === String(state.distributionId)) {
+    if (shown.textContent !== figures.textContent) shown.replaceWith(figures);
+  } else {
+    root.dataset.distribution = String(state.distributionId);
+    root.replaceChildren(
+      h('h1', {}, t('cash.title')),
+      figures,
+      countForm('opening'),
+      countForm('closing'),
+      h('div', { class: 'undo-slot' }),
+    );
+  }
+  await renderUndo();
+}
+
+/**
+ * What the box holds, as the admin's log says it: the count against what the box should have held when counted;
+ * the cash taken after it said apart, until the box is counted again (the new count replaces the old).
+ * @param {import('../projection.js').CashBox} cash
+ */
+function cashFigures(cash) {
+  const after = cash.afterCountCents;
+  const difference = cash.differenceAtCountCents;
   let differenceText = t('cash.not_counted');
   let differenceClass = '';
   if (difference !== null) {
@@ -158,23 +168,18 @@ async function render() {
     else differenceText = t('cash.extra', { amount: money(difference) });
     differenceClass = difference === 0 ? 'ok' : 'loud-text';
   }
-  root.replaceChildren(
-    h('h1', {}, t('cash.title')),
+  return [
     after ? h('p', { class: 'loud', role: 'alert' }, t('cash.after_closing', { amount: money(after) })) : '',
     h(
       'dl',
       { class: 'cash-summary', 'aria-label': t('cash.summary') },
       line(t('cash.opening'), cash.openingCents === null ? t('cash.not_counted') : money(cash.openingCents)),
-      line(t('cash.taken'), money(cash.cashPaymentsCents)),
-      line(t('cash.expected'), money(cash.expectedCents), 'strong'),
+      line(t(after ? 'cash.taken_before_count' : 'cash.taken'), money(cash.cashPaymentsCents - after)),
+      line(t(after ? 'cash.expected_at_count' : 'cash.expected'), money(cash.expectedAtCountCents), 'strong'),
       line(t('cash.counted'), cash.countedCents === null ? t('cash.not_counted') : money(cash.countedCents)),
       line(t('cash.difference'), differenceText, differenceClass),
     ),
-    countForm('opening'),
-    countForm('closing'),
-    h('div', { class: 'undo-slot' }),
-  );
-  await renderUndo();
+  ];
 }
 
 registerScreen('cash', { render });
