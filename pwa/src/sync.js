@@ -318,7 +318,7 @@ let running = null;
 /**
  * Sync now: upload, then pull. Resolves (never rejects) with what happened; a call while a sync runs in this page
  * gets that sync's result, and a sync in another tab or the service worker is waited for (Web Locks). Does not
- * wait for the backoff: the "Synchroniser maintenant" button.
+ * wait for the backoff: the "Envoyer" button.
  * @returns {Promise<SyncResult>}
  */
 export function syncNow() {

@@ -58,7 +58,7 @@ def test_the_phone_gap_after_a_late_hand_over_is_the_log_gap(app, phone, world, 
     count(phone, "opening", "30")
     open_by_code(phone, world.codes["Élodie M."])
     phone.get_by_role("button", name=CASH).click()
-    expect(phone.get_by_role("status").filter(has_text="Élodie M.")).to_contain_text("tout remis")
+    expect(phone.get_by_role("status").filter(has_text="Élodie Martin")).to_contain_text("tout remis")
     count(phone, "closing", "44,20")
     expect(phone.locator("dl.cash-summary dd").last).to_have_text("il manque 0,08 €")
 
@@ -67,7 +67,7 @@ def test_the_phone_gap_after_a_late_hand_over_is_the_log_gap(app, phone, world, 
     phone.get_by_role("dialog", name="La caisse est déjà comptée").get_by_role(
         "button", name="Enregistrer quand même"
     ).click()
-    expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("tout remis")
+    expect(phone.get_by_role("status").filter(has_text="Awa Diallo")).to_contain_text("tout remis")
 
     phone.get_by_role("button", name="Caisse", exact=True).click()
     figures = summary(phone)

@@ -118,7 +118,7 @@ def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):
     assert_no_swipe(phone, CASH, CHEQUE, ACCOUNT)
     phone.evaluate(SPY)
     phone.get_by_role("button", name=ACCOUNT).click()
-    expect(phone.get_by_role("status").filter(has_text="Elouan B.")).to_contain_text("tout remis")
+    expect(phone.get_by_role("status").filter(has_text="Elouan Bréhat")).to_contain_text("tout remis")
     commits = phone.evaluate("window.commits")
     assert len(commits) == 1, commits  # the hand-over and its payment: one transaction
     [(kind, handover), (_, payment)] = recorded(phone)
@@ -136,7 +136,7 @@ def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):
     expect(phone.locator("#quick-change")).to_have_text("Monnaie à rendre : 5,72 €")
     shot(phone, "2-cash-with-change")
     phone.get_by_role("button", name=CASH).click()
-    expect(phone.get_by_role("status").filter(has_text="Élodie M.")).to_contain_text("monnaie à rendre : 5,72 €")
+    expect(phone.get_by_role("status").filter(has_text="Élodie Martin")).to_contain_text("monnaie à rendre : 5,72 €")
     _, payment = recorded(phone)[-1]
     assert (payment["method"], payment["amount_cents"]) == ("cash", 1428)
 
@@ -152,7 +152,7 @@ def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):
     assert len(outbox(phone)) == before
     number.fill("0001234")
     phone.get_by_role("button", name=CHEQUE).click()
-    expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("tout remis")
+    expect(phone.get_by_role("status").filter(has_text="Awa Diallo")).to_contain_text("tout remis")
     _, payment = recorded(phone)[-1]
     assert (payment["method"], payment["method_details"], payment["amount_cents"]) == ("cheque", "0001234", 2040)
 
@@ -187,7 +187,7 @@ def test_other_payments_and_hand_overs_sit_behind_their_controls(app, phone, wor
     box, tabs = confirm.bounding_box(), phone.locator("#tabs").bounding_box()
     assert box["y"] > 0 and box["y"] + box["height"] <= tabs["y"], (box, tabs)
     confirm.click()
-    expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("remis en partie, payé : 17,70 €")
+    expect(phone.get_by_role("status").filter(has_text="Awa Diallo")).to_contain_text("remis en partie, payé : 17,70 €")
     handover, payment = (payload for _, payload in recorded(phone))
     assert handover["outcome"] == "partial" and payment["method"] == "card" and payment["amount_cents"] == 1770
 
@@ -212,7 +212,7 @@ def test_after_the_closing_count_the_phone_asks_before_recording(app, phone, wor
 
     phone.get_by_role("button", name=CASH).click()
     dialog.get_by_role("button", name="Enregistrer quand même").click()
-    expect(phone.get_by_role("status").filter(has_text="Awa D.")).to_contain_text("tout remis")
+    expect(phone.get_by_role("status").filter(has_text="Awa Diallo")).to_contain_text("tout remis")
     assert [kind for kind, _ in recorded(phone)] == ["cash_count", "handover", "payment"]
     phone.get_by_role("button", name="Caisse").click()
     expect(phone.get_by_role("alert").filter(has_text="après le comptage")).to_contain_text("20,40 €")
@@ -226,7 +226,7 @@ def test_handed_over_by_another_phone_is_one_clear_state(app, phone, world):
     other = enrol_phone(app, [point_id(app)], victor, name="Téléphone de Sami")
     handover = other.record("handover", {"order_id": world.orders["Elouan B."], "outcome": "all"}, world.distribution)
     assert other.push([handover]).status_code == 200
-    phone.get_by_role("button", name="Synchroniser maintenant").click()
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
 
     open_by_code(phone, world.codes["Elouan B."])

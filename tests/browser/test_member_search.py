@@ -162,8 +162,8 @@ def test_a_member_is_found_by_any_part_of_their_name_and_namesakes_are_told_apar
 
     # The chosen João Martins is the one with the basket only.
     search(phone, "joao martins").filter(has_not_text="Œufs").click()
-    expect(phone.get_by_role("heading", name="João M.", level=1)).to_be_visible()
-    basket_region = phone.get_by_role("region", name="Panier")
+    expect(phone.get_by_role("heading", name="João Martins", level=1)).to_be_visible()
+    basket_region = phone.get_by_role("region", name="À remettre")
     expect(basket_region).to_contain_text("1 × Panier de légumes M")
     expect(basket_region).not_to_contain_text("Œufs")
 

@@ -183,9 +183,8 @@ def shoot(page: Page, name: str) -> None:
 
 def hand_over_in_cash(page: Page, code: str, given: str) -> None:
     open_by_code(page, code)
-    page.get_by_role("button", name="Le reste en espèces").click()
-    page.get_by_label("Somme donnée en espèces").fill(given)
-    page.get_by_role("button", name="Valider la remise").click()
+    page.get_by_label("Somme donnée", exact=True).fill(given)
+    page.get_by_role("button", name="Tout remis · payé en espèces").click()
     expect(page.get_by_role("status").filter(has_text="Enregistré")).to_be_visible()
 
 
@@ -219,12 +218,12 @@ def test_a_confirmation_goes_when_the_next_member_or_a_refused_ticket_opens(app,
 
         # A refused ticket right after a hand-over: no confirmation above it.
         hand_over_in_cash(page, world.codes["Elouan B."], "50")
-        expect(confirmation(page)).to_contain_text("Elouan B.")
+        expect(confirmation(page)).to_contain_text("Elouan Bréhat")
         write_y4m(video, [qr_image(world.revoked_ticket)])
         page.get_by_role("button", name="Allumer la caméra").click()
         expect(page.get_by_role("heading", name="Ticket refusé")).to_be_visible(timeout=15000)
         expect(confirmation(page)).to_be_hidden()
-        expect(page.get_by_text("Elouan B.")).to_have_count(0)
+        expect(page.get_by_text("Elouan Bréhat")).to_have_count(0)
 
         # And not across screens: the confirmation is the scan screen's, not the lists'.
         page.get_by_role("button", name="Ticket suivant").click()

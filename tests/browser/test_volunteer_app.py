@@ -130,8 +130,8 @@ def open_by_code(page: Page, code: str) -> None:
 
 
 def listed(name: str) -> re.Pattern:
-    """The member ``name`` ("Élodie M.", as the member screen shows them) as a result or list entry names them: in
-    full ("Élodie Martin")."""
+    """The member ``name`` ("Élodie M.", as the pack's short name reads) as a result, a list entry or the member
+    screen names them: in full ("Élodie Martin")."""
     first, initial = name.rsplit(" ", 1)
     return re.compile(rf"^{re.escape(first)} {re.escape(initial[0])}")
 
@@ -140,7 +140,7 @@ def open_by_name(page: Page, typed: str, name: str) -> None:
     page.get_by_role("button", name="Scanner", exact=True).click()
     page.get_by_label("Rechercher par nom").fill(typed)
     page.get_by_role("list", name="Résultats de la recherche").get_by_role("button", name=listed(name)).click()
-    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name=listed(name), level=1)).to_be_visible()
 
 
 # When the screen says "Enregistré", every write to the outbox has already committed: a spy on IndexedDB records
