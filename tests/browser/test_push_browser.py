@@ -230,6 +230,10 @@ def test_a_volunteer_turns_notifications_on_then_off(app, phone, world: World):
         assert time.monotonic() < deadline, subscriptions(app)
         phone.wait_for_timeout(100)
     phone.get_by_role("button", name="Français").click()
+    deadline = time.monotonic() + 10
+    while subscriptions(app)[0]["lang"] != "fr":  # the language posted again has arrived before it is turned off
+        assert time.monotonic() < deadline, subscriptions(app)
+        phone.wait_for_timeout(100)
 
     # Off: the server forgets it (DELETE), then the browser.
     del calls[:]
