@@ -158,7 +158,6 @@ def make_world(folder: Path, picked: int = 0) -> World:
     from server.domain.devices import create_enrolment
     from server.domain.tickets import ticket_text
     from server.models import Distribution, Order, User
-    from sync.pack import display_name
 
     app = bench_app(folder, built_app(folder))
     distribution_id = make_distribution(app, MEMBERS)
@@ -174,7 +173,7 @@ def make_world(folder: Path, picked: int = 0) -> World:
         _offer, token = create_enrolment(admin, "Téléphone 1", [point])
         orders = db.session.query(Order).filter_by(distribution_id=distribution_id).order_by(Order.id).all()
         households = [order.household for order in random.Random(SEED).sample(orders, picked)]
-        tickets = [(display_name(h.first_name, h.last_name), ticket_text(h)) for h in households]
+        tickets = [(f"{h.first_name} {h.last_name}", ticket_text(h)) for h in households]  # as the member screen heads
         db.session.commit()
         return World(app, point.name, f"http://localhost:{PORT}/app/enrol#{token}", tickets)
 
@@ -368,7 +367,6 @@ def one_line_members(world: World, count: int) -> list[tuple[str, str]]:
     """``count`` members of the distribution cut to a one-line basket, the last with an allowance that covers it:
     (display name, manual code)."""
     from server.models import Account, AccountMovement, NetworkSettings, Order, OrderLine
-    from sync.pack import display_name
 
     with world.app.app_context():
         orders = db.session.query(Order).order_by(Order.id).limit(count).all()
@@ -390,7 +388,7 @@ def one_line_members(world: World, count: int) -> list[tuple[str, str]]:
         settings.payment_methods = ["cash", "cheque", "card", "prepaid", "allowance"]
         db.session.commit()
         assert all(isinstance(line, OrderLine) for order in picked for line in order.lines)
-        return [(display_name(o.household.first_name, o.household.last_name), o.household.manual_code) for o in picked]
+        return [(f"{o.household.first_name} {o.household.last_name}", o.household.manual_code) for o in picked]
 
 
 def member_screen_figures(folder: Path) -> list[Row]:
