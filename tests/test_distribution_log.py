@@ -217,8 +217,8 @@ def test_the_log_shows_the_figures(app, world, day, admin):
     page = text_of(response)
     # Cash: phone 1 opened with 50,00, took 17,70, counted 67,70; phone 2 opened with 20,00, took 7,00, counted 26,50.
     assert "Phone 1 €50.00 €17.70 €67.70 €67.70 €0.00" in page
-    assert "Phone 2 €20.00 €7.00 €27.00 €26.50 -€0.50" in page
-    assert "Total of the counted boxes €94.70 €94.20 -€0.50" in page
+    assert "Phone 2 €20.00 €7.00 €27.00 €26.50 €0.50 short" in page
+    assert "Total of the counted boxes €94.70 €94.20 €0.50 short" in page
     assert "Tickets refused: revoked ticket (1)" in page
 
 
