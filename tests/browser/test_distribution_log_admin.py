@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from server.clock import utcnow
@@ -47,6 +48,13 @@ def a_day_with_a_double_handover(app):
     pushed(two, second)
     cron_checks_conflicts(app)
     return world, first, second
+
+
+@pytest.fixture
+def backend() -> str:
+    """The browser path on SQLite only: the same figures on PostgreSQL are held by the API tests (CI stays under
+    20 minutes)."""
+    return "sqlite"
 
 
 def test_a_double_handover_and_its_overpayment_are_resolved_in_one_decision(app, browser, live_server):

@@ -112,6 +112,13 @@ class Day:
 
 
 @pytest.fixture
+def backend() -> str:
+    """The browser path on SQLite only: the same figures on PostgreSQL are held by the API tests (CI stays under
+    20 minutes)."""
+    return "sqlite"
+
+
+@pytest.fixture
 def day(app) -> Day:
     """The distribution log's world (a distribution running now, seven members ordered) with tickets, and a phone."""
     with app.app_context():
