@@ -597,6 +597,7 @@ def test_language_switch_and_storage_status(app, phone, world):
         {"permissions": ["durableStorage"], "browserContextId": target["browserContextId"]},
     )
     phone.reload()
+    expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()  # reopened where it was
     phone.get_by_role("button", name="Accueil").click()
     expect(phone.get_by_text("Les enregistrements restent sur ce téléphone")).to_be_visible()
 
