@@ -49,9 +49,13 @@ function browserMessage(error) {
   return message('failed');
 }
 
+function buttonOf(control) {
+  return control instanceof HTMLFormElement ? control.querySelector('button[type="submit"]') : control;
+}
+
 // Runs one ceremony from a control: options from the server, the authenticator, the answer back, then go on.
 async function run(control, ceremony) {
-  const button = control instanceof HTMLFormElement ? control.querySelector('button[type="submit"]') : control;
+  const button = buttonOf(control);
   clearError();
   button?.setAttribute('aria-busy', 'true');
   if (button) button.disabled = true;
@@ -90,7 +94,8 @@ function register(control, name) {
 const controls = document.querySelectorAll(
   '[data-passkey-sign-in], [data-passkey-email], [data-passkey-register], [data-passkey-add]',
 );
-if (controls.length && !browserSupportsWebAuthn()) {
+const supported = browserSupportsWebAuthn();
+if (controls.length && !supported) {
   showError(message('unsupported'));
 }
 
@@ -115,6 +120,9 @@ for (const control of controls) {
       register(control, () => control.elements.name.value.trim() || undefined);
     });
   }
+  // The page renders these buttons disabled: a tap before this script has run would do nothing at all.
+  const button = buttonOf(control);
+  if (button && supported) button.disabled = false;
 }
 
 for (const button of document.querySelectorAll('[data-print]')) {

@@ -240,3 +240,20 @@ def test_replayed_tampered_and_cloned_assertions_are_refused(app, laptop):
     assert len(audit(app, "passkey.sign_count_regression")) == 1
     reasons = [entry["reason"] for entry in audit(app, "sign_in.refused")]
     assert reasons == ["used", "invalid", "invalid", "invalid", "sign_count"]
+
+
+def test_passkey_buttons_wait_for_their_script(app, laptop):
+    """A tap before the page's script has run would do nothing: the buttons stay disabled until it is wired."""
+    page = laptop
+    held = []
+    page.route("**/admin.js", lambda route: held.append(route))
+    page.goto("/auth/sign-in", wait_until="commit")  # a module script holds DOMContentLoaded back
+    passkey = page.get_by_role("button", name="Sign in with a passkey")
+    email = page.get_by_role("button", name="Sign in with your e-mail")
+    expect(passkey).to_be_disabled()
+    expect(email).to_be_disabled()
+    page.wait_for_timeout(200)
+    assert held, "the page asks for its script"
+    held[0].continue_()
+    expect(passkey).to_be_enabled()
+    expect(email).to_be_enabled()
