@@ -21,18 +21,21 @@ run: deps
 	$(BIN)/waitress-serve --host $(HOST) --port $(PORT) --threads 8 wsgi:app
 
 # The API and unit tests (both databases) run beside the browser tests, one per core: CI stays under 20 minutes.
-# Each has its own PostgreSQL schemas and ports; the API run's report is printed once both are done.
+# Each has its own PostgreSQL schemas and ports; the API run's report is printed once both are done. After the
+# browser tests, the same lane runs the API and unit tests once more a year ahead, on SQLite (server/clock.py): a date
+# bomb fails the day it is written.
 test: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p build
 	@$(BIN)/pytest --ignore=tests/browser -p no:cacheprovider > build/api-tests.log 2>&1 & api=$$!; \
 	$(BIN)/pytest tests/browser; browser=$$?; \
+	echo "The API and unit tests a year ahead, on SQLite:"; \
+	COMPTOIR_TEST_CLOCK_AHEAD_DAYS=366 $(BIN)/pytest --ignore=tests/browser -k "not postgresql" -q -p no:cacheprovider; \
+	ahead=$$?; \
 	wait $$api; api_status=$$?; \
 	echo "The API and unit tests:"; cat build/api-tests.log; \
-	test $$browser -eq 0 && test $$api_status -eq 0
-	@echo "The API and unit tests once more, a year ahead, on SQLite (server/clock.py): a date bomb fails the day it is written."
-	COMPTOIR_TEST_CLOCK_AHEAD_DAYS=366 $(BIN)/pytest --ignore=tests/browser -k "not postgresql" -q -p no:cacheprovider
+	test $$browser -eq 0 && test $$ahead -eq 0 && test $$api_status -eq 0
 
 PWA_SOURCES := $(wildcard pwa/src/*.js pwa/src/**/*.js pwa/src/*.css) pwa/sw.js pwa/member/sw.js pwa/build-sw.mjs \
 	pwa/index.html
