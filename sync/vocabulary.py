@@ -22,5 +22,20 @@ PAYMENT_METHODS: Final = (
 DISTRIBUTION_STATUSES: Final = ("planned", "open", "closed")
 HOUSEHOLD_STATUSES: Final = ("active", "suspended", "left")
 ACCOUNT_KINDS: Final = ("prepaid", "allowance")
+# What put a movement on an account (docs/accounts.md): a synced event (a payment, its void, a conflict's
+# resolution, a credit paid at the point), an admin's action (a top-up, a refund, a correction), a scheduled credit or
+# expiry of an allowance cycle, or an opening balance brought from elsewhere.
+MOVEMENT_KINDS: Final = (
+    "payment",
+    "void",
+    "resolution",
+    "point_top_up",
+    "top_up",
+    "refund",
+    "correction",
+    "cycle_credit",
+    "cycle_expiry",
+    "opening",
+)
 USER_ROLES: Final = ("admin", "coordinator", "volunteer")
 CONFLICT_STATUSES: Final = ("open", "resolved")

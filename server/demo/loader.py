@@ -17,11 +17,10 @@ from sqlalchemy import func, insert, select
 
 from server.clock import today as today_in
 from server.demo import data
+from server.domain.ledger import post_many
 from server.domain.tickets import issue_missing_tickets
 from server.extensions import db
 from server.models import (
-    Account,
-    AccountMovement,
     Distribution,
     Household,
     NetworkSettings,
@@ -342,20 +341,15 @@ def _load_accounts(rng: random.Random, members: list[_Member], today: date) -> t
     current = [member for member in members if member.status != "left"]
     prepaid = sorted(rng.sample(current, round(data.PREPAID_SHARE * len(members))), key=lambda m: m.id)
     allowance = [member for member in members if member.tier != data.FULL_TIER]
-    account_rows = [{"household_id": m.id, "kind": "prepaid"} for m in prepaid]
-    account_rows += [{"household_id": m.id, "kind": "allowance"} for m in allowance]
-    account_ids = _insert_returning_ids(Account, account_rows)
-    prepaid_ids, allowance_ids = account_ids[: len(prepaid)], account_ids[len(prepaid) :]
-    movement_rows = []
-    for account_id, member in zip(prepaid_ids, prepaid, strict=True):
-        movement_rows += _top_ups(rng, account_id, member, today)
-    for account_id, member in zip(allowance_ids, allowance, strict=True):
-        movement_rows += _allowances(account_id, member, today)
-    _insert(AccountMovement, movement_rows)
+    top_ups = {member.id: _top_ups(rng, member, today) for member in prepaid}
+    credits = {member.id: _allowances(member, today) for member in allowance}
+    post_many("prepaid", top_ups)
+    post_many("allowance", credits)
+    movement_rows = [row for rows in (*top_ups.values(), *credits.values()) for row in rows]
     return len(prepaid), len(allowance), len(movement_rows)
 
 
-def _top_ups(rng: random.Random, account_id: int, member: _Member, today: date) -> list[dict]:
+def _top_ups(rng: random.Random, member: _Member, today: date) -> list[dict]:
     """One to four top-ups over the last four months, never before the household joined."""
     moments = []
     for _ in range(rng.randint(1, 4)):
@@ -363,16 +357,17 @@ def _top_ups(rng: random.Random, account_id: int, member: _Member, today: date) 
     moments.sort()
     return [
         {
-            "account_id": account_id,
             "amount_cents": rng.choice(data.PREPAID_TOP_UPS),
+            "kind": "top_up",
             "reason": rng.choice(data.PREPAID_REASONS),
             "created_at": moment,
+            "occurred_at": moment,
         }
         for moment in moments
     ]
 
 
-def _allowances(account_id: int, member: _Member, today: date) -> list[dict]:
+def _allowances(member: _Member, today: date) -> list[dict]:
     """The allowance is credited on the first of each month, for the months the household was a member."""
     rows = []
     for back in reversed(range(data.ALLOWANCE_MONTHS)):
@@ -383,10 +378,12 @@ def _allowances(account_id: int, member: _Member, today: date) -> list[dict]:
             continue
         rows.append(
             {
-                "account_id": account_id,
                 "amount_cents": data.ALLOWANCE_MONTHLY_CENTS,
+                "kind": "cycle_credit",
+                "period": f"{first.year}-{first.month:02d}",
                 "reason": f"Allocation solidaire (SSA), {data.MONTHS_FR[first.month - 1]} {first.year}",
                 "created_at": credited_at,
+                "occurred_at": credited_at,
             }
         )
     return rows

@@ -1,15 +1,21 @@
-"""Members' money held by the network: prepaid balances and solidarity allowances, as append-only movements."""
+"""Members' money held by the network: prepaid balances and solidarity allowances, as append-only movements.
+
+An account's ``balance_cents`` is the sum of its movements, kept in step by the database on every insert (the
+``after_insert`` listener below, and ``server.domain.ledger.post_many`` for bulk inserts): pages and packs read a
+column, never a sum over the network. Movements are never updated or deleted; a correction is a new movement that
+names what it corrects. See ``docs/accounts.md``.
+"""
 
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint, event, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from server.clock import utcnow
 from server.extensions import db
 from server.models.people import Household
 from server.models.types import UTCDateTime
-from sync.vocabulary import ACCOUNT_KINDS
+from sync.vocabulary import ACCOUNT_KINDS, MOVEMENT_KINDS
 
 
 class Account(db.Model):
@@ -22,14 +28,15 @@ class Account(db.Model):
     kind: Mapped[str] = mapped_column(
         Enum(*ACCOUNT_KINDS, name="account_kind", native_enum=False, create_constraint=True)
     )
+    balance_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     household: Mapped[Household] = relationship(back_populates="accounts")
     movements: Mapped[list["AccountMovement"]] = relationship(back_populates="account", order_by="AccountMovement.id")
 
     __table_args__ = (UniqueConstraint("household_id", "kind"),)
 
-    @property
-    def balance_cents(self) -> int:
+    def movements_sum_cents(self) -> int:
+        """The sum of the movements, read from the database: what ``balance_cents`` must equal."""
         return db.session.scalar(
             select(func.coalesce(func.sum(AccountMovement.amount_cents), 0)).where(
                 AccountMovement.account_id == self.id
@@ -38,15 +45,62 @@ class Account(db.Model):
 
 
 class AccountMovement(db.Model):
-    """A credit (positive) or debit (negative) on an account, traceable to a reason and, when synced, an event."""
+    """A credit (positive) or debit (negative) on an account, traceable to what made it.
+
+    ``event_id`` is the synced event that posted it (unique per account: a posting is never made twice);
+    ``subject_event_id`` the payment (or point top-up) whose effect it carries or corrects; ``corrects_id`` the
+    movement an admin's correction or refund names; ``actor_id`` the admin; ``period`` the allowance cycle
+    (``2026-12``: unique per account and kind, so a cycle is credited once); ``distribution_id`` where it was taken.
+    """
 
     __tablename__ = "account_movements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     amount_cents: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(
+        Enum(*MOVEMENT_KINDS, name="movement_kind", native_enum=False, create_constraint=True, length=20),
+        default="opening",
+        server_default="opening",
+    )
+    reason: Mapped[str] = mapped_column(String(200), default="")
     event_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    subject_event_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("account_movements.id"))
+    distribution_id: Mapped[int | None] = mapped_column(ForeignKey("distributions.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    method: Mapped[str | None] = mapped_column(String(20))
+    method_details: Mapped[str | None] = mapped_column(String(200))
+    period: Mapped[str | None] = mapped_column(String(7))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="movements")
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "event_id"),
+        UniqueConstraint("account_id", "kind", "period"),
+    )
+
+
+@event.listens_for(AccountMovement, "after_insert")
+def _add_to_balance(_mapper, connection, movement: AccountMovement) -> None:
+    """Every movement inserted through the ORM moves its account's balance, in the same transaction."""
+    connection.execute(
+        update(Account)
+        .where(Account.id == movement.account_id)
+        .values(balance_cents=Account.balance_cents + movement.amount_cents)
+    )
+    connection.info.setdefault("comptoir_moved_accounts", set()).add(movement.account_id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_moved_balances(session: Session, _context) -> None:
+    """Accounts loaded in this session read their new balance from the database next time."""
+    moved = session.connection().info.pop("comptoir_moved_accounts", None)
+    if not moved:
+        return
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Account) and obj.id in moved:
+            session.expire(obj, ["balance_cents"])

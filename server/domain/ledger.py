@@ -1,0 +1,121 @@
+"""Posting to members' accounts: the one way money moves on an account (``docs/accounts.md``).
+
+``post`` adds one movement (a synced event's effect, an admin's top-up or correction); ``post_many`` adds many at
+once for the scheduled cycle credits. Both are idempotent where the movement has a key: the same event on the same
+account, or the same cycle period and kind on the same account, is posted once, even by two connections at once
+(the database's unique constraints decide; the loser's row is skipped, not an error). Balances move in the same
+transaction as the movement. Callers flush or commit; this module never commits.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.clock import utcnow
+from server.extensions import db
+from server.models import Account, AccountMovement, User
+
+
+def _insert(table):
+    """An INSERT … ON CONFLICT DO NOTHING for the engine in use (SQLite and PostgreSQL say it the same way)."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def accounts_for(household_ids: Iterable[int], kind: str) -> dict[int, int]:
+    """Household id → the id of its account of ``kind``, creating the accounts that do not exist yet (safe when
+    another connection creates the same account at the same time)."""
+    wanted = sorted(set(household_ids))
+    if not wanted:
+        return {}
+    db.session.execute(
+        _insert(Account.__table__), [{"household_id": h, "kind": kind, "balance_cents": 0} for h in wanted]
+    )
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(Account.household_id, Account.id).where(Account.kind == kind, Account.household_id.in_(chunk))
+        found.update(db.session.execute(query).tuples().all())
+    return found
+
+
+def account_for(household_id: int, kind: str) -> Account:
+    """The household's account of ``kind``, created when missing."""
+    return db.session.get(Account, accounts_for([household_id], kind)[household_id])
+
+
+def post(
+    household_id: int,
+    account_kind: str,
+    amount_cents: int,
+    kind: str,
+    *,
+    reason: str = "",
+    event_id: str | None = None,
+    subject_event_id: str | None = None,
+    corrects: AccountMovement | None = None,
+    distribution_id: int | None = None,
+    device_id: int | None = None,
+    actor: User | None = None,
+    method: str | None = None,
+    method_details: str | None = None,
+    period: str | None = None,
+    occurred_at: datetime | None = None,
+) -> int | None:
+    """Post one movement; returns its id, or None when a movement with the same key is already there."""
+    row = {
+        "amount_cents": amount_cents,
+        "kind": kind,
+        "reason": reason,
+        "event_id": event_id,
+        "subject_event_id": subject_event_id,
+        "corrects_id": corrects.id if corrects is not None else None,
+        "distribution_id": distribution_id,
+        "device_id": device_id,
+        "actor_id": actor.id if actor is not None else None,
+        "method": method,
+        "method_details": method_details,
+        "period": period,
+        "occurred_at": occurred_at or utcnow(),
+    }
+    posted = post_many(account_kind, {household_id: [row]})
+    return posted[0] if posted else None
+
+
+def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> list[int]:
+    """Post movements on the accounts of ``account_kind`` (household id → movement columns, without ``account_id``);
+    those whose key is already taken are skipped. Returns the ids of the movements inserted; their accounts'
+    balances have moved by exactly their amounts."""
+    accounts = accounts_for(rows, account_kind)
+    now = utcnow()
+    values = [
+        {"created_at": now, "occurred_at": now} | row | {"account_id": accounts[household_id]}
+        for household_id, household_rows in rows.items()
+        for row in household_rows
+    ]
+    if not values:
+        return []
+    table = AccountMovement.__table__
+    inserted: list[tuple[int, int, int]] = []
+    for start in range(0, len(values), 1000):
+        chunk = values[start : start + 1000]
+        statement = _insert(table).returning(table.c.id, table.c.account_id, table.c.amount_cents)
+        inserted += db.session.execute(statement, chunk).tuples().all()
+    moves: dict[int, int] = {}
+    for _id, account_id, cents in inserted:
+        moves[account_id] = moves.get(account_id, 0) + cents
+    if moves:
+        accounts_table = Account.__table__
+        db.session.execute(
+            update(accounts_table)
+            .where(accounts_table.c.id == bindparam("b_id"))
+            .values(balance_cents=accounts_table.c.balance_cents + bindparam("b_cents")),
+            [{"b_id": account_id, "b_cents": cents} for account_id, cents in moves.items()],
+        )
+        for account in db.session.identity_map.values():
+            if isinstance(account, Account) and account.id in moves:
+                db.session.expire(account, ["balance_cents"])
+    return [movement_id for movement_id, _account, _cents in inserted]
