@@ -1,6 +1,6 @@
 """The network's own settings: one row per deployment."""
 
-from sqlalchemy import JSON, Boolean, String, false
+from sqlalchemy import JSON, Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -20,6 +20,12 @@ class NetworkSettings(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     payment_methods: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(PAYMENT_METHODS[:4]))
     show_tier_at_counter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Accounts (docs/accounts.md): how far a prepaid balance may go below zero (an allowance never does).
+    prepaid_floor_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Membership (adhésion): the yearly fee per household (0: the network asks none), and whether a household whose
+    # membership is due is refused at the point (off: the phone warns, the basket is handed over).
+    membership_fee_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    membership_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @classmethod
     def current(cls) -> "NetworkSettings":

@@ -60,6 +60,11 @@ class Household(db.Model):
     manual_code: Mapped[str | None] = mapped_column(String(9), unique=True)
     # The member's personal page link (a bearer token the coordinator can copy, mail or print; rotatable).
     page_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Allowance cycles (docs/accounts.md): how many people the household counts, and its contribution band (a code
+    # of the network's allowance rule; None: no band). Membership: the last day its fee covers (None: never paid).
+    size: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    contribution_band: Mapped[str | None] = mapped_column(String(40))
+    membership_paid_until: Mapped[date | None] = mapped_column(Date, index=True)
 
     tier: Mapped[Tier] = relationship(back_populates="households")
     point: Mapped["Point | None"] = relationship()  # home point, where they usually collect

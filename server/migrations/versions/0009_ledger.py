@@ -1,4 +1,4 @@
-"""The ledger: accounts keep their balance; movements say what made them (kind, event, payment, correction, admin,
+"""The ledger, households' size, band and membership, the network's floor and fee: accounts keep their balance; movements say what made them (kind, event, payment, correction, admin,
 cycle period, distribution) and are posted once (unique per account and event, per account, kind and period)
 
 Revision ID: 0009_ledger
@@ -30,6 +30,15 @@ MOVEMENT_KINDS = (
 
 
 def upgrade():
+    with op.batch_alter_table("network_settings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("prepaid_floor_cents", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("membership_fee_cents", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("membership_required", sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("size", sa.Integer(), server_default="1", nullable=False))
+        batch_op.add_column(sa.Column("contribution_band", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("membership_paid_until", sa.Date(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_households_membership_paid_until"), ["membership_paid_until"], unique=False)
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("balance_cents", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("account_movements", schema=None) as batch_op:
@@ -109,3 +118,10 @@ def downgrade():
             batch_op.drop_column(column)
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("balance_cents")
+    with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_households_membership_paid_until"))
+        for column in ("membership_paid_until", "contribution_band", "size"):
+            batch_op.drop_column(column)
+    with op.batch_alter_table("network_settings", schema=None) as batch_op:
+        for column in ("membership_required", "membership_fee_cents", "prepaid_floor_cents"):
+            batch_op.drop_column(column)
