@@ -128,7 +128,13 @@ def _init_database(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
 
 
+def _translate(text: str | None, source: str, target: str) -> str | None:
+    """PostgreSQL's ``translate`` for SQLite: each character of ``source`` becomes the one of ``target``."""
+    return None if text is None else text.translate(str.maketrans(source, target))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.create_function("translate", 3, _translate, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -6,6 +6,20 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
+def _default_description(code: int) -> str | None:
+    """Werkzeug's own descriptions are English only: the ones people meet, in the page's language."""
+    return {
+        400: _("The request could not be understood. Go back and try again."),
+        401: _("You need to sign in to see this page."),
+        403: _("You are not allowed to see this page."),
+        404: _("This page does not exist. Check the address, or go back to the dashboard."),
+        405: _("This page cannot be used this way. Go back and try again."),
+        409: _("This was changed meanwhile. Reload the page and try again."),
+        413: _("What was sent is too large."),
+        429: _("Too many attempts. Wait a moment and try again."),
+    }.get(code)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -29,7 +43,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         reason = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, reason, exc.description or exc.name)
+        message = exc.description or exc.name
+        if exc.description == type(exc).description:  # werkzeug's English text, not one of ours
+            message = _default_description(exc.code or 500) or message
+        return error_response(exc.code or 500, reason, message)
 
     @app.errorhandler(InternalServerError)
     def internal_error(exc: InternalServerError):

@@ -363,6 +363,8 @@ def test_member_search_and_filters(app, admin, ids):
         tier_id = tier.id
     assert "Marie" in text(admin.get("/admin/members/?q=marie+curie"))
     assert "Marie" in text(admin.get("/admin/members/?q=MARIE@EXAMPLE"))
+    assert "Zoé" in text(admin.get("/admin/members/?q=zoe"))  # accents and case aside
+    assert "Zoé" in text(admin.get("/admin/members/?q=ZOE+100"))
     assert "Marie" not in text(admin.get(f"/admin/members/?tier={tier_id}"))
     assert "Marie" not in text(admin.get("/admin/members/?status=left"))
     literal = text(admin.get("/admin/members/?q=0%25_"))  # "0%_": LIKE wildcards taken literally

@@ -41,3 +41,12 @@ def test_language_switch_sticks(client):
 
 def test_french_is_the_default(client):
     assert '<html lang="fr">' in client.get("/auth/sign-in").get_data(as_text=True)
+
+
+def test_error_pages_speak_the_page_language(client):
+    french = client.get("/no/such/page").get_data(as_text=True)
+    assert "Cette page n&#39;existe pas" in french
+    assert "The requested URL" not in french
+    client.get("/auth/sign-in?lang=en")
+    english = client.get("/no/such/page").get_data(as_text=True)
+    assert "This page does not exist" in english

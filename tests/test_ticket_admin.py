@@ -181,3 +181,12 @@ def test_too_long_a_list_asks_to_tick_or_narrow_it(app, admin_client, network, m
     assert not CARD.search(page) and "This list holds 14 members: more than 5 cards" in page
     page = cards(admin_client, f"&point={many['point_a']}")
     assert len(CARD.findall(page)) == 2
+
+
+def test_cards_search_ignores_accents_and_case(admin_client, network, many):
+    """ "chloe", "CHLOÉ" and "diallo bruno" find the same people as their accented, ordered names."""
+    page = cards(admin_client, "&q=bruno")
+    assert "Bruno Diallo" in page
+    for query in ("alice+martin", "ALICE", "martin+alice", "alicé"):
+        assert "Alice Martin" in cards(admin_client, f"&q={query}"), query
+    assert "Alice Martin" not in cards(admin_client, "&q=bruno")

@@ -2,12 +2,12 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from server.admin import bp
 from server.admin.forms import managed
-from server.admin.views import id_arg, managed_points, search_pattern
+from server.admin.views import folded, folded_pattern, id_arg, managed_points
 from server.auth.access import require_points, staff_required
 from server.auth.session import current_user
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token, ticket_text
@@ -113,7 +113,12 @@ def cards():
     listed = _printable(user).options(joinedload(Household.point))
     if text:
         full_name = Household.first_name + " " + Household.last_name
-        listed = listed.where(full_name.ilike(search_pattern(text), escape="\\"))
+        listed = listed.where(
+            or_(
+                folded(full_name).like(folded_pattern(text), escape="\\"),
+                folded(Household.last_name + " " + Household.first_name).like(folded_pattern(text), escape="\\"),
+            )
+        )
     if point_id:
         listed = listed.where(Household.point_id == point_id)
     if tier_id:

@@ -157,6 +157,22 @@ def search_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+ACCENTED = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖòóôõöÙÚÛÜùúûüÝýÿ"
+PLAIN = "aaaaaaaaaaaacceeeeeeeeiiiiiiiinnoooooooooouuuuuuuuyyy"
+
+
+def folded(column):
+    """``column`` in lower case without accents, in SQL: "João" matches a search for "joao" (``folded_pattern``).
+
+    ``translate`` is PostgreSQL's own; SQLite gets the same function at connect (server/__init__.py)."""
+    return func.translate(func.lower(column), ACCENTED, PLAIN)
+
+
+def folded_pattern(text: str) -> str:
+    """``search_pattern`` of ``text`` lower-cased without accents, to compare with ``folded`` columns."""
+    return search_pattern(text.lower().translate(str.maketrans(ACCENTED, PLAIN)))
+
+
 def managed_points() -> list[Point]:
     """The points the signed-in user manages (every point for an admin), by name: the choices of list filters."""
     return list(db.session.scalars(select(Point).where(managed(Point.id, actor())).order_by(Point.name)))
@@ -292,8 +308,8 @@ def members():
         full_name = Household.first_name + " " + Household.last_name
         query = query.where(
             or_(
-                full_name.ilike(pattern, escape="\\"),
-                Household.last_name.ilike(pattern, escape="\\"),
+                folded(full_name).like(folded_pattern(text), escape="\\"),
+                folded(Household.last_name + " " + Household.first_name).like(folded_pattern(text), escape="\\"),
                 Household.email.ilike(pattern, escape="\\"),
             )
         )
