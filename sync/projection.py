@@ -20,6 +20,7 @@ from sync.events import (
     ScanRefusedEvent,
     VoidEvent,
 )
+from sync.pricing import line_due_cents
 from sync.vocabulary import PAYMENT_METHODS
 
 COLLECTED: Final = "collected"
@@ -40,6 +41,18 @@ class OrderLine:
     product_id: int
     quantity: int
     due_cents: int  # at the member's tier (``sync.pricing.line_due_cents``)
+    unit_price_cents: int | None = None  # with ``share_percent``: what part of the line costs (a partial hand-over)
+    share_percent: int | None = None
+
+    def due_for(self, taken: int) -> int:
+        """What ``taken`` of the line costs: the pricing rule when the line says its price, else its share of the
+        line's due (rounded down: never more than the phone asked)."""
+        taken = max(0, min(taken, self.quantity))
+        if taken == self.quantity:
+            return self.due_cents
+        if self.unit_price_cents is not None and self.share_percent is not None:
+            return line_due_cents(taken, self.unit_price_cents, self.share_percent)
+        return self.due_cents * taken // self.quantity if self.quantity else 0
 
 
 @dataclass(frozen=True)
@@ -320,11 +333,19 @@ def _order_state(
         outcome=outcome,
         decided_by=decider.id if decider is not None else None,
         received=received,
-        due_cents=order.total_due_cents,
+        due_cents=_due(order, outcome, received),
         paid_cents=paid.get(order.order_id, 0),
         handover_ids=tuple(handovers.get(order.order_id, ())),
         payment_ids=tuple(payments.get(order.order_id, ())),
     )
+
+
+def _due(order: Order, outcome: str | None, received: tuple[tuple[int, int], ...]) -> int:
+    """What the order costs: all of it, but for a partial hand-over only what was handed over (``sync.pricing``)."""
+    if outcome != "partial":
+        return order.total_due_cents
+    taken = dict(received)
+    return sum(line.due_for(taken.get(line.product_id, 0)) for line in order.lines)
 
 
 def _cash_box(

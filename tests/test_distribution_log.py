@@ -205,7 +205,7 @@ def test_the_log_shows_the_figures(app, world, day, admin):
     html = response.get_data(as_text=True)
     assert (figure(html, "orders"), figure(html, "collected")) == ("7", "4")  # Alice, David, Emma, Gaëlle
     assert (figure(html, "partially_collected"), figure(html, "not_collected")) == ("1", "2")  # Bruno; Chloé, Farid
-    assert figure(html, "due") == "€69.09"
+    assert figure(html, "due") == "€58.59"  # Bruno's partial hand-over holds no line he ordered: 0,00 €
     assert figure(html, "method-cash") == "€24.70"  # 17,70 + 7,00; the undone 5,00 does not count
     assert figure(html, "method-cheque") == "€7.50"
     assert figure(html, "method-card") == "€15.00"
@@ -593,7 +593,7 @@ def test_the_handovers_export(app, world, day, admin):
 def test_the_payments_export(app, world, day, admin):
     response = admin.get(f"/admin/distributions/{world.distribution}/export/payments.csv")
     raw = response.data
-    assert b";" in raw.split(b"\r\n")[0] and raw.count(b"\r\n") == 6
+    assert b";" in raw.split(b"\r\n")[0] and raw.count(b"\r\n") == 7
     rows = read_csv(response)
     header, body = rows[0], rows[1:]
     assert header[10:] == [
@@ -602,38 +602,36 @@ def test_the_payments_export(app, world, day, admin):
         "Method details",
         "Amount (€)",
         "Amount (cents)",
-        "Paid by the method (€)",
-        "Paid by the method (cents)",
-        "From the prepaid balance (€)",
-        "From the prepaid balance (cents)",
-        "From the allowance (€)",
-        "From the allowance (cents)",
+        "Whole payment (€)",
+        "Whole payment (cents)",
         "Solidarity share (€)",
         "Solidarity share (cents)",
     ]
-    by_event = {row[3]: row for row in body}
-    assert day.events["emma_wrong"]["id"] not in by_event  # undone: not a payment
-    assert len(body) == 5
-    bruno = by_event[day.events["bruno_pay"]["id"]]
-    assert bruno[10:] == [
-        str(world.orders["Bruno"]),
-        "Cheque",
-        "Chèque n° 1234567",
-        "10,50",
-        "1050",
-        "7,50",
-        "750",
-        "3,00",
-        "300",
-        "0,00",
-        "0",
-        "4,50",
-        "450",
+    assert day.events["emma_wrong"]["id"] not in {row[3] for row in body}  # undone: not a payment
+    assert len(body) == 6  # five payments, Bruno's in two parts
+    bruno = [row[10:] for row in body if row[3] == day.events["bruno_pay"]["id"]]
+    assert bruno == [
+        [str(world.orders["Bruno"]), "Cheque", "Chèque n° 1234567", "7,50", "750", "10,50", "1050", "4,50", "450"],
+        [str(world.orders["Bruno"]), "Prepaid balance", "", "3,00", "300", "10,50", "1050", "0,00", "0"],
     ]
-    assert sum(int(row[14]) for row in body) == 1770 + 1050 + 1500 + 700 + 189
-    assert sum(int(row[16]) for row in body) + sum(int(row[18]) + int(row[20]) for row in body) == 5209
-    assert by_event[day.events["alice_pay"]["id"]][13:15] == ["17,70", "1770"]
+    assert sum(int(row[14]) for row in body) == 1770 + 1050 + 1500 + 700 + 189 == 5209
+    alice = [row for row in body if row[3] == day.events["alice_pay"]["id"]]
+    assert [row[13:15] for row in alice] == [["17,70", "1770"]]
     assert response.headers["Content-Disposition"].endswith(f'-distribution-{world.distribution}.csv"')
+
+
+def test_the_payments_export_sums_by_method_to_the_log(app, world, day, admin):
+    """What an accountant does: sum "Amount" by "Method"; it gives the log's totals by method, accounts included."""
+    html = admin.get(log_url(world)).get_data(as_text=True)
+    sums: dict[str, int] = {}
+    for row in read_csv(admin.get(f"/admin/distributions/{world.distribution}/export/payments.csv"))[1:]:
+        sums[row[11]] = sums.get(row[11], 0) + int(row[14])
+    names = {"cash": "Cash", "cheque": "Cheque", "card": "Card", "prepaid": "Prepaid balance"}
+    names["allowance"] = "Solidarity allowance"
+    for method, label in names.items():
+        assert f"€{sums.get(label, 0) / 100:.2f}" == figure(html, f"method-{method}"), method
+    assert set(sums) <= set(names.values())
+    assert f"€{sum(sums.values()) / 100:.2f}" == figure(html, "paid")
 
 
 def test_spreadsheet_formulas_are_defused(app, world, admin):
@@ -665,10 +663,10 @@ def test_the_payments_of_a_period(app, world, day, admin):
         starts = {d.id: d.starts_at for d in db.session.scalars(select(Distribution))}
     today = local_day(starts[world.distribution])
     just_main = read_csv(admin.get(range_url(today, today)))
-    assert {row[2] for row in just_main[1:]} == {str(world.distribution)} and len(just_main) == 6
+    assert {row[2] for row in just_main[1:]} == {str(world.distribution)} and len(just_main) == 7
     eleven_days = local_day(starts[world.old_distribution] - timedelta(days=1))
     everything = read_csv(admin.get(range_url(eleven_days, today)))
-    assert len(everything) == 1 + 5 + 1 + 1
+    assert len(everything) == 1 + 6 + 1 + 1
     assert [row[2] for row in everything[1:]][:1] == [str(world.old_distribution)]  # by distribution date
     four_days = local_day(starts[world.other_distribution] - timedelta(days=1))
     recent = read_csv(admin.get(range_url(four_days, today)))
@@ -681,7 +679,7 @@ def test_the_payments_of_a_period(app, world, day, admin):
     theirs = read_csv(coordinator.get(range_url(eleven_days, today)))
     assert {row[2] for row in theirs[1:]} == {str(world.distribution), str(world.old_distribution)}
     assert coordinator.get(range_url(eleven_days, today, world.other_point)).status_code == 404
-    assert len(read_csv(coordinator.get(range_url(eleven_days, today, world.point)))) == 7
+    assert len(read_csv(coordinator.get(range_url(eleven_days, today, world.point)))) == 8
     nothing = read_csv(admin.get(range_url("2001-01-01", "2001-12-31")))
     assert len(nothing) == 1  # the header alone
 
@@ -922,3 +920,67 @@ def test_the_log_in_french(app, world, day, admin):
     assert "Bruno Diallo · 10,50 € · Chèque : 7,50 € (Chèque n° 1234567) · Solde prépayé : 3,00 €" in page
     header = read_csv(admin.get(f"/admin/distributions/{world.distribution}/export/payments.csv"))[0]
     assert header[13:15] == ["Montant (€)", "Montant (centimes)"]
+
+
+# A partial hand-over: what is due is what was handed over (sync/pricing.py), everywhere.
+
+
+def test_a_partial_hand_over_is_due_for_what_was_handed_over(app, world, admin, client, time_machine):
+    """Alice ordered a basket M (15,00 €) and eggs (2,70 €); only the basket was handed over and paid. The sign-off
+    sheet, the log's "due" and the member page say 15,00 €; after the end the eggs are "not handed over"."""
+    from server.domain.tickets import issue_ticket
+
+    phone = enrol_phone(app, [world.point], world.volunteers[0])
+    d, o, p = world.distribution, world.orders, world.products
+    handover = phone.record(
+        "handover",
+        {
+            "order_id": o["Alice"],
+            "outcome": "partial",
+            "lines": [
+                {"product_id": p["LEG-M"], "quantity_received": 1},
+                {"product_id": p["OEUFS"], "quantity_received": 0},
+            ],
+            "substitution_note": "Plus d'œufs",
+        },
+        d,
+    )
+    pay = phone.record("payment", {"order_id": o["Alice"], "amount_cents": 1500, "method": "cash"}, d)
+    pushed(phone, [handover, pay])
+
+    rows = sign_off_rows(admin.get(f"/admin/distributions/{d}/sign-off"))
+    assert (rows["Martin"]["due"], rows["Martin"]["paid"]) == ("€15.00", "€15.00 Cash"), rows["Martin"]
+    assert "due in all: €66.39" in text_of(admin.get(f"/admin/distributions/{d}/sign-off"))  # 69,09 − 2,70
+    assert figure(admin.get(log_url(world)).get_data(as_text=True), "due") == "€66.39"
+
+    with app.app_context():
+        alice = db.session.get(Household, world.households["Alice"])
+        issue_ticket(alice)
+        db.session.commit()
+        token, ends = alice.page_token, db.session.get(Distribution, d).ends_at
+    member = app.test_client()
+    page = member.get(f"/m/{token}?lang=fr").get_data(as_text=True)
+    assert "Rien à payer." in page and "Encore à récupérer" in page
+    time_machine.move_to(ends + timedelta(minutes=5), tick=False)
+    page = member.get(f"/m/{token}?lang=fr").get_data(as_text=True)
+    assert "Votre dernier panier" in page and "Rien à payer." in page
+    assert "Encore à récupérer" not in page and "Non remis :" in page and "1 × Produit OEUFS" in page
+
+
+def test_the_decision_says_what_happens_to_the_money_and_is_not_preselected(app, world, day, admin):
+    """ "Keep the first" names the payment it undoes and whom to give it back to; a "Choose…" placeholder comes
+    first, nothing is selected, and sending it is refused next to the field."""
+    html = admin.get(log_url(world)).get_data(as_text=True)
+    double = next(c for c in conflicts_of(app, world.distribution).values() if c.kind == "double_handover")
+    select = re.search(rf'<select[^>]*id="action-{double.id}"[^>]*>(.*?)</select>', html, re.S)
+    assert select and "required" in select[0].split(">")[0]
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", select[1])
+    assert unescape(options[0][1]) == "Choose…" and 'value=""' in options[0][0]
+    assert not any("selected" in attributes for attributes, _label in options)
+    assert "Keep the first hand-over: undo the second one and its payment of €15.00, to give back to David Éluard" in [
+        unescape(label) for _attributes, label in options
+    ]
+    token = csrf_token(html)
+    blank = admin.post(resolve_url(world, double.id), data={"csrf_token": token, "action": "", "comment": "ok"})
+    assert blank.status_code == 400 and "Choose an option from the list." in text_of(blank)
+    assert conflicts_of(app, world.distribution)[double.key].status == "open"

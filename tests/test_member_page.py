@@ -286,3 +286,12 @@ def test_the_place_says_the_town_once(address, town, line):
     from server.members.words import place_line
 
     assert place_line(Point(name="P", address=address, town=town)) == line
+
+
+def test_the_tier_is_in_the_members_details_not_on_the_ticket(client, member):
+    """The volunteer reads the ticket at the counter: the tier is below, in the member's own details."""
+    page = client.get(f"/m/{member['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    ticket = page[page.index('<article class="ticket">') : page.index("</article>")]
+    assert "Tarif solidaire" not in ticket and "<svg" in ticket
+    assert "Mes informations" in page and "Tarif solidaire · Maison de quartier du Luzard" in page
+    assert page.index("Tarif solidaire") > page.index("Votre panier")

@@ -351,11 +351,34 @@ export async function syncAll() {
 // Status
 
 /**
+ * What the volunteer recorded, counted as they did it: a hand-over and the payments for the same order waiting with
+ * it are one action (one tap recorded them), every other event one action each.
+ * @param {Array<{distributionId: number, event: object}>} entries outbox entries not refused
+ * @returns {number}
+ */
+export function pendingActions(entries) {
+  const handedOver = new Set(
+    entries
+      .filter((entry) => entry.event.type === 'handover')
+      .map((entry) => `${entry.distributionId}:${entry.event.payload.order_id}`),
+  );
+  return entries.filter(
+    (entry) =>
+      !(
+        entry.event.type === 'payment' &&
+        entry.event.payload.order_id != null &&
+        handedOver.has(`${entry.distributionId}:${entry.event.payload.order_id}`)
+      ),
+  ).length;
+}
+
+/**
  * What the status bar shows.
- * @returns {Promise<{pending: number, refused: number, lastSyncAt: string|null, lastAttemptAt: string|null,
+ * @returns {Promise<{pending: number, actions: number, refused: number, lastSyncAt: string|null, lastAttemptAt: string|null,
  *   lastError: SyncError, running: boolean, nextRetryAt: string|null,
  *   distributions: Array<{distributionId: number, cursor: string, lastSyncAt: string|null, lastError: SyncError}>}>}
- *   `pending`: events waiting for the server; `refused`: events it refused (refusedEvents()); `lastSyncAt`: when
+ *   `pending`: events waiting for the server; `actions`: the same counted as the volunteer recorded them
+ *   (`pendingActions`); `refused`: events it refused (refusedEvents()); `lastSyncAt`: when
  *   the outbox was last emptied of everything the server would take (the pulls are per distribution:
  *   `distributions[].lastSyncAt`); `lastError`: the last attempt's failure, null when it all went through
  */
@@ -372,6 +395,7 @@ export async function status() {
   const refused = entries.filter((entry) => entry.refused).length;
   return {
     pending: entries.length - refused,
+    actions: pendingActions(entries.filter((entry) => !entry.refused)),
     refused,
     lastSyncAt: saved?.lastSyncAt ?? null,
     lastAttemptAt: saved?.lastAttemptAt ?? null,

@@ -130,21 +130,40 @@ def handover_header() -> list[str]:
     return [*_context_header(), _("Order"), _("Outcome"), _("Received"), _("Substitution"), _("Order status")]
 
 
+def payment_parts(payment) -> list[tuple[str, int]]:
+    """A payment's parts, each with its one way of paying: the rest by its method, then what the prepaid balance and
+    the allowance covered. A payment taken whole from an account is that account's part alone."""
+    parts = [
+        (method, cents)
+        for method, cents in (
+            (payment.method, payment.rest_cents),
+            ("prepaid", payment.from_prepaid_cents),
+            ("allowance", payment.from_allowance_cents),
+        )
+        if cents
+    ]
+    return parts or [(payment.method, payment.amount_cents)]
+
+
 def payment_rows(log: DistributionLog) -> list[list[Any]]:
+    """One row per part of a payment (``payment_parts``): 8,76 € in cash and 10,00 € from the allowance are two
+    rows, so the amounts summed by method are the log's totals by method. The payment's total repeats on each of its
+    rows (the event id groups them); its solidarity share is on its first row only, so that column sums too."""
     words = Words(log)
     rows = []
     for entry in log.live(PaymentEvent):
         p = entry.event.payload
-        amounts = (p.amount_cents, p.rest_cents, p.from_prepaid_cents, p.from_allowance_cents, p.solidarity_cents)
-        rows.append(
-            [
-                *_context_columns(log, entry, words),
-                p.order_id or "",
-                str(PAYMENT_METHOD_LABELS[p.method]),
-                p.method_details or "",
-                *(value for cents in amounts for value in (euros(cents), cents)),
-            ]
-        )
+        for number, (method, cents) in enumerate(payment_parts(p)):
+            solidarity = p.solidarity_cents if number == 0 else 0
+            rows.append(
+                [
+                    *_context_columns(log, entry, words),
+                    p.order_id or "",
+                    str(PAYMENT_METHOD_LABELS[method]),
+                    (p.method_details or "") if method == p.method else "",
+                    *(value for amount in (cents, p.amount_cents, solidarity) for value in (euros(amount), amount)),
+                ]
+            )
     return rows
 
 
@@ -156,12 +175,8 @@ def payment_header() -> list[str]:
         _("Method details"),
         _("Amount (€)"),
         _("Amount (cents)"),
-        _("Paid by the method (€)"),
-        _("Paid by the method (cents)"),
-        _("From the prepaid balance (€)"),
-        _("From the prepaid balance (cents)"),
-        _("From the allowance (€)"),
-        _("From the allowance (cents)"),
+        _("Whole payment (€)"),
+        _("Whole payment (cents)"),
         _("Solidarity share (€)"),
         _("Solidarity share (cents)"),
     ]

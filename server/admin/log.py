@@ -69,6 +69,7 @@ class ResolveConflictForm(FlaskForm):
 
     action = SelectField(
         _l("Decision"),
+        [DataRequired(CHOOSE)],  # nothing preselected: the placeholder "Choose…" is not a decision
         choices=[SelectChoice(code, label) for code, label in RESOLUTION_ACTION_LABELS.items()],
         invalid_choice_message=CHOOSE,
     )
@@ -79,10 +80,15 @@ class ResolveConflictForm(FlaskForm):
     )
 
 
-def decision_form(conflict: Conflict, **kwargs: Any) -> ResolveConflictForm:
+def decision_form(conflict: Conflict, words: "Words | None" = None, **kwargs: Any) -> ResolveConflictForm:
+    """The decision's choices after a "Choose…" placeholder; with ``words``, "keep the first" says what happens to
+    the money of the payment it undoes (``Words.keep_first``)."""
     form = ResolveConflictForm(**kwargs)
-    labels = decision_labels(conflict.kind)
-    form.action.choices = [SelectChoice(code, labels[code]) for code in decisions_for(conflict.kind)]
+    labels = dict(decision_labels(conflict.kind))
+    if words is not None and conflict.kind == "double_handover":
+        labels[KEEP_FIRST] = words.keep_first(conflict)
+    choices = [SelectChoice(code, str(labels[code])) for code in decisions_for(conflict.kind)]
+    form.action.choices = [SelectChoice("", _("Choose…")), *choices]
     return form
 
 
@@ -277,6 +283,32 @@ class Words:
             "%(device)s at %(time)s", device=self.device(entry.event.device_id), time=self.when(entry.event.device_time)
         )
 
+    def keep_first(self, conflict: Conflict) -> str:
+        """The "keep the first" choice with its consequence for the money: the undone payment's amount, and what
+        was paid other than from the member's accounts is to give back to them (or to count as kept)."""
+        d = conflict.details or {}
+        payments = [self.log.by_id[i].event.payload for i in d.get("second_payments", []) if i in self.log.by_id]
+        if not payments:
+            return _("Keep the first hand-over: undo the second one (no payment was recorded with it)")
+        amount = money(sum(payment.amount_cents for payment in payments))
+        refund = sum(payment.rest_cents for payment in payments)
+        if not refund:
+            return _("Keep the first hand-over: undo the second one and its payment of %(amount)s", amount=amount)
+        if refund == sum(payment.amount_cents for payment in payments):
+            return _(
+                "Keep the first hand-over: undo the second one and its payment of %(amount)s, to give back to "
+                "%(member)s",
+                amount=amount,
+                member=self.order(d.get("order_id")),
+            )
+        return _(
+            "Keep the first hand-over: undo the second one and its payment of %(amount)s, %(refund)s of it to give "
+            "back to %(member)s",
+            amount=amount,
+            refund=money(refund),
+            member=self.order(d.get("order_id")),
+        )
+
     def double_handover(self, conflict: Conflict) -> list[str]:
         """A double hand-over and the overpayment it made, and what keeping the first hand-over would undo."""
         d = conflict.details or {}
@@ -451,7 +483,7 @@ def render_log(
         for conflict in sorted(conflicts, key=lambda c: (c.status != "open", c.detected_at, c.key))
     ]
     forms = {
-        view.conflict.id: decision_form(view.conflict, formdata=None)
+        view.conflict.id: decision_form(view.conflict, words, formdata=None)
         for view in views
         if view.conflict.status == "open"
     }

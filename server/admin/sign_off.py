@@ -55,6 +55,7 @@ class FromPhones:
 
     collected: dict[int, Collected]
     paid: dict[int, Paid]
+    due: dict[int, int]  # what each order costs: for a partial hand-over, only what was handed over
 
 
 def from_phones(distribution: Distribution) -> FromPhones:
@@ -76,7 +77,7 @@ def from_phones(distribution: Distribution) -> FromPhones:
         used |= {"allowance" for p in payments if p.from_allowance_cents}
         if order.paid_cents or used:
             paid[order.order_id] = Paid(order.paid_cents, tuple(m for m in PAYMENT_METHODS if m in used))
-    return FromPhones(collected, paid)
+    return FromPhones(collected, paid, {order.order_id: order.due_cents for order in state.orders})
 
 
 @bp.get("/distributions/<id:distribution_id>/sign-off")
@@ -100,6 +101,7 @@ def sign_off_sheet(distribution_id: int):
             ", ".join(f"{line.quantity} × {line.product.name}" for line in order.lines),
             phones.collected.get(order.id),
             phones.paid.get(order.id),
+            phones.due.get(order.id, order.due_cents),
         )
         for order in orders
     ]
@@ -107,7 +109,7 @@ def sign_off_sheet(distribution_id: int):
         "admin/sign_off.html",
         distribution=distribution,
         rows=rows,
-        total_due=sum(order.due_cents for order in orders),
+        total_due=sum(row[-1] for row in rows),
         collected_count=len(phones.collected),
         partly=projection.PARTIALLY_COLLECTED,
     )

@@ -309,7 +309,7 @@ def projection_orders(distribution_id: int) -> list[projection.Order]:
     ).tuples()
     for order_id, product_id, quantity, unit_price_cents in rows:
         due = line_due_cents(quantity, unit_price_cents, share[order_id])
-        lines[order_id].append(projection.OrderLine(product_id, quantity, due))
+        lines[order_id].append(projection.OrderLine(product_id, quantity, due, unit_price_cents, share[order_id]))
     found = []
     for order_id, household_id, _share in orders:
         mine = tuple(lines[order_id])

@@ -62,7 +62,13 @@ def collection_of(order: Order) -> Collection:
     """The state of ``order`` after its member's synced events (``order.lines`` with their products loaded)."""
     events = member_events(order)
     lines = tuple(
-        projection.OrderLine(line.product_id, line.quantity, _line_due(order, line.quantity, line.unit_price_cents))
+        projection.OrderLine(
+            line.product_id,
+            line.quantity,
+            _line_due(order, line.quantity, line.unit_price_cents),
+            line.unit_price_cents,
+            order.share_percent,
+        )
         for line in order.lines
     )
     mine = projection.Order(order.id, order.household_id, lines, sum(line.due_cents for line in lines))
@@ -80,12 +86,7 @@ def collection_of(order: Order) -> Collection:
         for line in order.lines
         if line.quantity > received.get(line.product_id, 0)
     )
-    if order_state.outcome == "all":
-        due = mine.total_due_cents
-    elif order_state.outcome == "partial":
-        due = _partial_due(order, received)
-    else:
-        due = 0
+    due = order_state.due_cents if order_state.outcome in ("all", "partial") else 0
 
     paid: dict[str, int] = {}
     for event in events:
@@ -113,15 +114,6 @@ def collection_of(order: Order) -> Collection:
 
 def _line_due(order: Order, quantity: int, unit_price_cents: int) -> int:
     return line_due_cents(quantity, unit_price_cents, order.share_percent)
-
-
-def _partial_due(order: Order, received: dict[int, int]) -> int:
-    """What the part taken costs at the member's share (a line taken whole costs its own due): the phone's rule,
-    ``pwa/src/pricing.js`` ``dueFor``."""
-    return sum(
-        line_due_cents(min(received.get(line.product_id, 0), line.quantity), line.unit_price_cents, order.share_percent)
-        for line in order.lines
-    )
 
 
 def _is_for(event: PaymentEvent, order: Order) -> bool:

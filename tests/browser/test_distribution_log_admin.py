@@ -80,8 +80,10 @@ def test_a_double_handover_and_its_overpayment_are_resolved_in_one_decision(app,
     card.scroll_into_view_if_needed()
     shoot(page, "log-before")
 
-    card.get_by_label("Décision").select_option(
-        label=("Garder la première remise : annuler la seconde et le paiement enregistré avec elle")
+    decision = card.get_by_label("Décision")
+    expect(decision).to_have_value("")  # "Choisir…": nothing preselected
+    decision.select_option(
+        label="Garder la première remise : annuler la seconde et son paiement de 15,00 €, à rembourser à David Éluard"
     )
     card.get_by_label("Commentaire").fill("David scanné deux fois ; paiement par carte annulé sur le TPE.")
     card.get_by_role("button", name="Enregistrer la décision").click()

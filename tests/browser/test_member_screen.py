@@ -1,7 +1,8 @@
 """The member screen for one hand in a queue (issue 12, items 3, 5 and 7), in real Chromium at 360×640 against the
 real server: after the scan, the common cases take one tap ("Tout remis · payé en espèces", "… par chèque", "… sur
-le compte / l'allocation"), nothing needs a swipe for a one-line basket, errors sit next to their field, no "null"
-on any screen, the tier only where the network asks for it, a warning before recording after the closing count, and
+l'allocation solidaire", naming the account), nothing needs a swipe for a one-line basket, errors sit next to their
+field, no "null" on any screen, the tier only where the network asks for it, a warning before recording after the
+closing count, and
 an order already handed over by another phone shown as one clear state.
 
 The world is the volunteer app's (tests/factories/volunteer_app.py) with Elouan's order cut to one line (the
@@ -27,7 +28,7 @@ from tests.phones import enrol_phone
 
 CASH = "Tout remis · payé en espèces"
 CHEQUE = "Tout remis · payé par chèque"
-ACCOUNT = "Tout remis · sur le compte / l’allocation"
+ACCOUNT = "Tout remis · sur l’allocation solidaire"  # names the account it takes from
 NO_WORDS = re.compile(r"\b(null|undefined|NaN)\b")
 
 
@@ -118,7 +119,9 @@ def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):
     assert_no_swipe(phone, CASH, CHEQUE, ACCOUNT)
     phone.evaluate(SPY)
     phone.get_by_role("button", name=ACCOUNT).click()
-    expect(phone.get_by_role("status").filter(has_text="Elouan Bréhat")).to_contain_text("tout remis")
+    confirmation = phone.get_by_role("status").filter(has_text="Elouan Bréhat")
+    expect(confirmation).to_contain_text("tout remis")
+    expect(confirmation).to_contain_text("reste 5,00 € sur l’allocation")  # 20,00 − 15,00: what is left, said
     commits = phone.evaluate("window.commits")
     assert len(commits) == 1, commits  # the hand-over and its payment: one transaction
     [(kind, handover), (_, payment)] = recorded(phone)
@@ -261,7 +264,7 @@ def test_the_member_screen_in_english(app, phone, world):
     expect(phone.get_by_role("heading", name="Elouan Bréhat", level=1)).to_be_visible()
     expect(phone.get_by_role("region", name="To hand over")).to_contain_text("1 × Panier de légumes M")
     for name in (
-        "All handed over · from the account / allowance",
+        "All handed over · from the solidarity allowance",
         "All handed over · paid in cash",
         "All handed over · paid by cheque",
     ):
@@ -271,3 +274,18 @@ def test_the_member_screen_in_english(app, phone, world):
     expect(phone.get_by_text("Partial hand-over, substitution or refusal")).to_be_visible()
     shot(phone, "10-english")
     assert not NO_WORDS.search(visible_text(phone))
+
+
+def test_opening_a_member_clears_an_earlier_search(app, phone, world):
+    """A name searched earlier ("Awa") and its results do not stay on the Scanner screen once a member is opened."""
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    phone.get_by_role("button", name="Scanner", exact=True).click()
+    phone.get_by_label("Rechercher par nom").fill("awa")
+    expect(phone.locator("#search-results")).to_contain_text("Awa")
+    phone.get_by_label("Code manuel").fill(world.codes["Elouan B."])
+    phone.get_by_role("button", name="Chercher le code").click()
+    expect(phone.get_by_role("heading", name="Elouan Bréhat", level=1)).to_be_visible()
+    phone.get_by_role("button", name="Fermer sans enregistrer").click()
+    expect(phone.get_by_label("Rechercher par nom")).to_have_value("")
+    expect(phone.locator("#search-results")).to_be_empty()

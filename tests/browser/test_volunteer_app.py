@@ -222,7 +222,7 @@ def test_download_then_hand_over_all_with_cash_and_change(app, phone, world):
 
     # Back on the scan screen; the sync bar counts what waits; the same member again is LOUD.
     expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
-    expect(phone.locator("#sync-text")).to_contain_text("2 à envoyer")
+    expect(phone.locator("#sync-text")).to_contain_text("1 à envoyer")  # the hand-over and its payment: one
     expect(phone.get_by_text(re.compile(r"Dernière action : remise à Élodie Martin \(tout remis\)"))).to_be_visible()
     open_by_name(phone, "elo", "Élodie M.")
     expect(phone.get_by_role("region", name="Déjà remis par ce téléphone")).to_be_visible()
@@ -457,7 +457,7 @@ def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, bac
     expect(phone.get_by_role("alert").filter(has_text="Hors connexion")).to_contain_text(
         "rien n’est perdu, l’envoi se fera tout seul"
     )
-    expect(phone.locator("#sync-text")).to_contain_text("2 à envoyer")
+    expect(phone.locator("#sync-text")).to_contain_text("1 à envoyer")  # the hand-over and its payment: one
     phone.context.set_offline(False)
     phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")

@@ -202,7 +202,7 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
     page.get_by_label("Espèces comptées à la clôture").fill("64,28")
     page.get_by_role("button", name="Enregistrer le comptage de clôture").click()
     expect(page.get_by_role("definition").last).to_have_text("caisse juste")
-    expect(page.locator("#sync-text")).to_contain_text("12 à envoyer")
+    expect(page.locator("#sync-text")).to_contain_text("7 à envoyer")  # 12 events, 7 actions
     recorded = stored_outbox(page)
     assert [(event["type"], event["payload"].get("method")) for event in recorded] == [
         ("cash_count", None),
@@ -230,7 +230,7 @@ def test_a_whole_day_offline_with_a_browser_restart_then_the_admin_log(app, brow
     page.goto("/app/")
     expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()  # back on the open distribution
     expect(page.locator("#network")).to_contain_text("Hors connexion")
-    expect(page.locator("#sync-text")).to_contain_text("12 à envoyer")
+    expect(page.locator("#sync-text")).to_contain_text("7 à envoyer")  # 12 events, 7 actions
     assert stored_outbox(page) == recorded
 
     # Back in the network: the app syncs (by itself, or when asked), and the server has each event once.
@@ -325,7 +325,7 @@ def record_a_few_events(page: Page, world: World) -> list[dict]:
     other_hand_over(page)
     page.get_by_role("radio", name="Refusé : rien remis").check()
     confirm(page, "Enregistré : Elouan Bréhat — refusé.")
-    expect(page.locator("#sync-text")).to_contain_text("5 à envoyer")
+    expect(page.locator("#sync-text")).to_contain_text("3 à envoyer")  # 5 events, 3 members
     return stored_outbox(page)
 
 
@@ -350,7 +350,7 @@ def test_the_server_stops_during_a_sync_and_restarts_nothing_lost_nothing_double
     sync_now(page)
     failure = page.get_by_role("alert").filter(has_text="Le serveur")
     expect(failure).to_contain_text("Rien n’est perdu")
-    expect(page.locator("#sync-text")).to_contain_text("5 à envoyer")
+    expect(page.locator("#sync-text")).to_contain_text("3 à envoyer")  # 5 events, 3 members
     if fault == "dies_after_commit":
         assert fault_injector.tripped.is_set()
         server.stop()

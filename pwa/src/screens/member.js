@@ -369,7 +369,10 @@ function handoverForm(member, { paidCents, available, showTier }) {
   } else {
     // The accounts first when they cover it all: the household's money is already there.
     if (accounts.length && covered >= owedAll) {
-      quick.append(quickButton('member.quick_account', (button) => quickRecord(button, { method: 'account' })));
+      // The button names the account it takes from (the allowance first, as accountSplit does).
+      const split = accountSplit(owedAll, available);
+      const key = split.prepaid && split.allowance ? 'member.quick_both' : split.allowance ? 'member.quick_allowance' : 'member.quick_prepaid';
+      quick.append(quickButton(key, (button) => quickRecord(button, { method: 'account' })));
     }
     if (methods.includes('cash')) {
       quickGiven = h('input', {
@@ -671,7 +674,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
       showErrors([]);
       return;
     }
-    const what = { outcome: 'all', owed, paid: owed, cashCents: method === 'cash' ? owed : 0, givenCents };
+    const what = { outcome: 'all', owed, paid: owed, cashCents: method === 'cash' ? owed : 0, givenCents, accounts };
     await commit(button, { handover: handoverPayload('all', new Map()), parts, accounts, solidarity: due().solidarityCents, what });
   }
 
@@ -744,6 +747,10 @@ function handoverForm(member, { paidCents, available, showTier }) {
     if (handover.outcome !== 'refused') {
       words.push(what.paid ? t('member.recorded_paid', { paid: money(what.paid) }) : t('member.recorded_unpaid'));
       if (what.paid < what.owed) words.push(t('member.recorded_left', { left: money(what.owed - what.paid) }));
+      for (const kind of ['allowance', 'prepaid']) {
+        // What the account keeps, said where the volunteer reads the confirmation ("reste 108,40 € sur l'allocation").
+        if (what.accounts?.[kind]) words.push(t(`member.recorded_${kind}_left`, { amount: money(available[kind] - what.accounts[kind]) }));
+      }
       const change = what.givenCents - what.cashCents;
       if (what.givenCents && change > 0) words.push(t('member.recorded_change', { amount: money(change) }));
     }

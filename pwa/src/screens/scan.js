@@ -33,6 +33,7 @@ export async function handleTicket(text, done = () => {}, info = null) {
   const result = await state.index.checkTicket(text);
   const mark = () => info && performance.mark('comptoir:scan-screen', { detail: { ...info, ok: result.ok } });
   if (result.ok) {
+    clearSearch();
     await openMember(result.member, { done, from: 'scan', ticket: result.ticket });
     mark();
     return;
@@ -133,6 +134,7 @@ function findCode(event) {
     return;
   }
   $('code-input').value = '';
+  clearSearch();
   openMember(member, { from: 'scan' });
 }
 
@@ -141,6 +143,13 @@ function statusWords(view, member) {
   if (status?.outcome === 'all' || status?.outcome === 'partial') return t(`lists.status_${status.outcome}`);
   if (status?.outcome === 'refused') return t('lists.status_refused');
   return t('lists.to_pay', { amount: formatCents(member.order.total_due_cents, state.index.pack.network.currency) });
+}
+
+/** A member is opened (scan, code or search): an earlier name and its results do not stay for the next one. */
+function clearSearch() {
+  $('search-input').value = '';
+  $('search-results').replaceChildren();
+  $('search-empty').hidden = true;
 }
 
 const SHOWN = 20; // results at most: more means the volunteer should type more of the name
@@ -161,7 +170,10 @@ async function search({ scroll = false } = {}) {
   if ($('search-input').value !== query) return; // typed on meanwhile
   list.replaceChildren(
     ...members.map((member) =>
-      memberChoice(member, index, statusWords(view, member), () => openMember(member, { from: 'scan' })),
+      memberChoice(member, index, statusWords(view, member), () => {
+        clearSearch();
+        openMember(member, { from: 'scan' });
+      }),
     ),
   );
   // The shell's note under the results: nobody, or more than shown.

@@ -31,7 +31,8 @@ export async function renderSyncBar() {
   const offline = !navigator.onLine;
   const parts = [];
   if (current.running) parts.push(t('sync.running'));
-  parts.push(current.pending ? tn('sync.pending', current.pending) : t('sync.all_sent'));
+  // Counted as the volunteer recorded them: a hand-over with its payment is one (sync.js pendingActions).
+  parts.push(current.pending ? tn('sync.pending', current.actions) : t('sync.all_sent'));
   if (current.refused) parts.push(tn('sync.refused', current.refused));
   // The connection is said once, here; any other failure in a word, its details on the home screen.
   if (current.lastError && !offline) parts.push(t('sync.failed_short'));
@@ -39,7 +40,7 @@ export async function renderSyncBar() {
   put($('sync-text'), `${offline ? ' · ' : ''}${parts.join(' · ')}`);
   $('sync-bar').classList.toggle('pending', current.pending > 0 || current.refused > 0);
 
-  const details = [current.pending ? tn('phone.pending', current.pending) : t('phone.all_sent')];
+  const details = [current.pending ? tn('phone.pending', current.actions) : t('phone.all_sent')];
   details.push(current.lastSyncAt ? t('phone.last_sent', { time: when(current.lastSyncAt) }) : t('phone.never_sent'));
   put($('sync-details'), details.join(' '));
   const error = current.lastError ? syncErrorText(current.lastError) : '';
