@@ -177,3 +177,21 @@ def test_odd_details_are_summarised(app, admin_client):
 def test_garbage_parameters_never_fail(app, admin_client, entries, query):
     response = admin_client.get(f"{URL}?{query}")
     assert response.status_code in (200, 400), response.status_code
+
+
+def test_french_audit_sentences_say_connexion_and_name_the_point_without_an_article(app):
+    """No "créneau" (a volunteer signs in on a phone) and no "à Salle des fêtes" (the point's name has its own
+    article, or none): the point in brackets."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    with app.test_request_context(), force_locale("fr"):
+        assert _("%(who)s started a shift on the phone %(target)s.", who="Awa", target="T1") == (
+            "Awa s'est connecté·e sur le téléphone T1."
+        )
+        assert _("%(who)s ended a shift on the phone %(target)s.", who="Awa", target="T1") == (
+            "Awa s'est déconnecté·e du téléphone T1."
+        )
+        assert _("the distribution of %(day)s at %(point)s", day="4 décembre", point="Salle des fêtes") == (
+            "la distribution du 4 décembre (Salle des fêtes)"
+        )

@@ -180,7 +180,10 @@ def test_cash_boxes_counted_and_not_counted_and_a_handover_after_the_count(app, 
     html, page = response.get_data(as_text=True), text_of(response)
     # Phone 1 counted what it expected when it counted: no gap; Emma's 7,00 € came after, and says so.
     assert "Counted at closing Phone Opening float Cash taken before the count Expected Counted Difference" in page
-    assert "Phone 1 €50.00 €17.70 €67.70 €67.70 €0.00 After this phone's count €7.00 in cash" in page
+    assert "Phone 1 €50.00 €17.70 €67.70 €67.70 €0.00 After this phone's count: €7.00 in cash" in page
+    # Each member once, with their events: "Emma Bernard (Hand-over 18:02, Payment 18:02)."
+    assert re.search(r"Recorded: Emma Bernard \( ?Hand-over [\d:]+ ?, Payment [\d:]+ ?\)\.", page), page  # links
+    assert page.count("Emma Bernard (") == 1
     assert "-€7.00" not in page
     # Phone 2 never counted: apart, and in no total.
     assert "Not counted at closing Phone Opening float Cash taken Expected in the box" in page
@@ -265,3 +268,17 @@ def test_the_audit_log_in_french(app, world, admin):
     words = text_of_html(html[html.index('<p class="audit-sentence">') :].split("</p>")[0])
     assert words.startswith("admin a résolu le conflit « Commande remise deux fois » de la distribution du ")
     assert "Les deux étaient réelles : deux paniers ont été remis" in words
+
+
+def test_the_after_count_line_names_each_member_once_and_stops_at_three(app, world, admin):
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    d, o = world.distribution, world.orders
+    events = [one.record("cash_count", {"kind": "closing", "total_cents": 0}, d)]
+    for name in ("Alice", "Bruno", "Chloé", "David", "Emma"):
+        events.append(one.record("handover", {"order_id": o[name], "outcome": "all"}, d))
+        events.append(one.record("payment", {"order_id": o[name], "amount_cents": 100, "method": "cash"}, d))
+    pushed(one, events)
+    page = text_of(admin.get(log_url(world)))
+    assert "€5.00 in cash, not in the count above. Recorded: Alice Martin ( Hand-over" in page  # a link
+    assert "and 2 others." in page
+    assert page.count("Alice Martin (") == 1 and "David Éluard (" not in page

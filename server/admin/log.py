@@ -523,18 +523,26 @@ class CashView:
 
     box: CashBox
     name: str
-    after_count: list[tuple[str, str | None]]  # (how the event reads, its link)
+    after_count: tuple[list[tuple[str, list[tuple[str, str | None]]]], int]  # ``_after_count``: by member, and more
 
 
-def _after_count(box: CashBox, words: Words, event_link) -> list[tuple[str, str | None]]:
-    refs = []
+AFTER_COUNT_MEMBERS = 3  # members named in the after-count line; the rest are "and N others"
+
+
+def _after_count(box: CashBox, words: Words, event_link) -> tuple[list[tuple[str, list[tuple[str, str | None]]]], int]:
+    """What was recorded after a phone's count, by member, each named once with their events ("Remise 18:02", a
+    link to it in the timeline): the first ``AFTER_COUNT_MEMBERS`` members, and how many more there are."""
+    by_member: dict[str, list[tuple[str, str | None]]] = {}
     for event_id in box.after_count_events:
-        member = words.log.household_of(words.log.by_id[event_id].event) if event_id in words.log.by_id else None
-        text = words.event_ref(event_id)
-        if member is not None:
-            text = _("%(event)s, %(member)s", event=text, member=member.display_name)
-        refs.append((text, event_link(event_id)))
-    return refs
+        entry = words.log.by_id.get(event_id)
+        if entry is None:
+            by_member.setdefault("", []).append((words.event_ref(event_id), None))
+            continue
+        member = words.log.household_of(entry.event)
+        text = f"{EVENT_TYPE_LABELS[entry.event.type]} {words.when(entry.event.device_time)}"
+        by_member.setdefault(member.display_name if member is not None else "", []).append((text, event_link(event_id)))
+    members = list(by_member.items())
+    return members[:AFTER_COUNT_MEMBERS], max(0, len(members) - AFTER_COUNT_MEMBERS)
 
 
 def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:

@@ -74,7 +74,7 @@ def test_a_double_handover_and_its_overpayment_are_resolved_in_one_decision(app,
     expect(card).to_contain_text("D'abord par Téléphone 1 à ")
     expect(card).to_contain_text("30,00 € payés pour 15,00 € dus : 15,00 € de trop.")
     expect(card).to_contain_text("Garder la première remise annule la seconde et le paiement enregistré avec elle")
-    expect(page.locator("#cash-counted")).to_contain_text("Après le comptage de ce téléphone 7,00 € en espèces")
+    expect(page.locator("#cash-counted")).to_contain_text("Après le comptage de ce téléphone : 7,00 € en espèces")
     expect(page.locator("body")).not_to_contain_text("Payé plus que le dû")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     card.scroll_into_view_if_needed()
@@ -148,7 +148,7 @@ def test_cash_boxes_and_members_expected_in_english(app, browser, live_server):
     page.goto(f"/admin/distributions/{world.distribution}/log?lang=en")
     counted, not_counted = page.locator("#cash-counted"), page.locator("#cash-not-counted")
     expect(counted).to_contain_text("€67.70")
-    expect(counted).to_contain_text("After this phone's count €7.00 in cash, not in the count above")
+    expect(counted).to_contain_text("After this phone's count: €7.00 in cash, not in the count above")
     expect(not_counted).to_contain_text("Phone 2")
     expect(page.locator('[data-figure="cash-difference"]')).to_have_text("€0.00")
     expect(page.locator("#not-collected")).to_have_text("Orders not collected yet")

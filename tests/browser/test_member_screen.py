@@ -179,7 +179,7 @@ def test_other_payments_and_hand_overs_sit_behind_their_controls(app, phone, wor
     shot(phone, "4-other-payment")
 
     # The hand-over's other outcomes: behind their own control; the confirm bar stays above the tab bar.
-    phone.get_by_text("Remise partielle, substitution ou refus").click()
+    phone.get_by_text("Remise partielle, remplacement ou refus").click()
     phone.get_by_role("radio", name="En partie").check()
     phone.get_by_label("Quantité remise : Œufs plein air ×6").fill("1")
     phone.get_by_role("button", name="Le reste par carte").click()
@@ -289,3 +289,29 @@ def test_opening_a_member_clears_an_earlier_search(app, phone, world):
     phone.get_by_role("button", name="Fermer sans enregistrer").click()
     expect(phone.get_by_label("Rechercher par nom")).to_have_value("")
     expect(phone.locator("#search-results")).to_be_empty()
+
+
+def test_mettre_a_jour_shows_the_new_times_everywhere(app, phone, world):
+    """The coordinator moves the end of the distribution: "Mettre à jour" shows the new end on the home screen's
+    list and on the Scanner's header, without a reload."""
+    from datetime import timedelta
+
+    from server.models import Distribution
+
+    start_day(app, phone, world)
+    with app.app_context():
+        distribution = db.session.get(Distribution, world.distribution)
+        distribution.ends_at = distribution.ends_at + timedelta(hours=2, minutes=7)
+        db.session.commit()
+        new_end = distribution.ends_at.isoformat()
+    end = phone.evaluate(
+        "(iso) => new Intl.DateTimeFormat('fr-FR', {hour: '2-digit', minute: '2-digit'}).format(new Date(iso))",
+        new_end,
+    )
+    phone.get_by_role("button", name="Accueil").click()
+    today = phone.get_by_role("list", name="Aujourd’hui")
+    expect(today).not_to_contain_text(f"–{end}")
+    today.get_by_role("button", name=re.compile(r"^Mettre à jour")).click()
+    expect(today).to_contain_text(f"–{end}")
+    phone.get_by_role("button", name="Scanner", exact=True).click()
+    expect(phone.locator("#scan-distribution")).to_contain_text(f"–{end}")

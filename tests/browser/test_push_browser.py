@@ -293,7 +293,7 @@ def test_every_device_call_says_how_many_events_wait(app, phone, world: World):
 
     phone.context.set_offline(True)
     open_by_code(phone, world.codes["Awa D."])
-    phone.get_by_text("Remise partielle, substitution ou refus").click()
+    phone.get_by_text("Remise partielle, remplacement ou refus").click()
     phone.get_by_role("radio", name="Refusé : rien remis").check()
     phone.get_by_role("button", name="Valider la remise").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_be_visible()

@@ -263,8 +263,8 @@ def test_a_confirmation_is_recorded_whole_or_not_at_all_and_never_with_a_nul(app
     start_day(app, phone, world)
     phone.context.set_offline(True)
     open_by_name(phone, "awa", "Awa D.")
-    phone.get_by_text("Remise partielle, substitution ou refus").click()
-    phone.get_by_label("Note de substitution (facultatif)").fill("Pommes\u0000 bio")
+    phone.get_by_text("Remise partielle, remplacement ou refus").click()
+    phone.get_by_label("Remplacement (facultatif)").fill("Pommes\u0000 bio")
     phone.get_by_text("Autre paiement").click()
     phone.get_by_label("Montant par chèque", exact=True).fill("10")
     phone.get_by_label("Numéro du chèque", exact=True).fill("000\u00001234")
@@ -272,7 +272,7 @@ def test_a_confirmation_is_recorded_whole_or_not_at_all_and_never_with_a_nul(app
     phone.get_by_role("button", name="Le reste par chèque").nth(1).click()
     expect(phone.get_by_label("Montant du chèque n° 2")).to_have_value("10,40")
     phone.get_by_label("Numéro du chèque n° 2").fill("0005678")
-    assert "\x00" in phone.get_by_label("Note de substitution (facultatif)").input_value()
+    assert "\x00" in phone.get_by_label("Remplacement (facultatif)").input_value()
     assert "\x00" in phone.get_by_label("Numéro du chèque", exact=True).input_value()
 
     phone.evaluate(BREAK_OUTBOX)
@@ -321,11 +321,11 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
 
     # Awa takes her basket and one box of eggs out of two; apples instead; paid by card.
     open_by_name(phone, "awa", "Awa D.")
-    phone.get_by_text("Remise partielle, substitution ou refus").click()
+    phone.get_by_text("Remise partielle, remplacement ou refus").click()
     phone.get_by_role("radio", name="En partie").check()
     phone.get_by_label("Quantité remise : Œufs plein air ×6").fill("1")
     expect(phone.locator("#due-amount")).to_have_text("17,70 €")  # 15,00 € + 1 × 2,70 € at the full tier
-    phone.get_by_label("Note de substitution (facultatif)").fill("Pommes à la place d’une boîte d’œufs")
+    phone.get_by_label("Remplacement (facultatif)").fill("Pommes à la place d’une boîte d’œufs")
     phone.get_by_role("button", name="Le reste par carte").click()
     phone.get_by_label("Référence du terminal de carte").fill("TPE-0042")
     assert_made_for_one_hand(phone)
@@ -349,7 +349,7 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
 
     # Jean-Luc refuses his basket: no payment asked.
     open_by_code(phone, world.codes["Jean-Luc N."])
-    phone.get_by_text("Remise partielle, substitution ou refus").click()
+    phone.get_by_text("Remise partielle, remplacement ou refus").click()
     phone.get_by_role("radio", name="Refusé : rien remis").check()
     expect(phone.get_by_role("group", name="Paiement")).to_be_hidden()
     phone.get_by_role("button", name="Valider la remise").click()
@@ -650,7 +650,7 @@ def test_a_day_without_a_mouse(app, phone, world):
     expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
 
     # Partly handed over (the radio group moves with the arrows), one box of eggs, the rest by card.
-    tab_to(phone, phone.get_by_text("Remise partielle, substitution ou refus"))
+    tab_to(phone, phone.get_by_text("Remise partielle, remplacement ou refus"))
     phone.keyboard.press("Enter")
     tab_to(phone, phone.get_by_role("radio", name="Tout remis"))
     phone.keyboard.press("ArrowDown")

@@ -110,7 +110,7 @@ def other_payment(page: Page) -> None:
 
 def other_hand_over(page: Page) -> None:
     """Open the member screen's partial, substituted or refused hand-over."""
-    page.get_by_text("Remise partielle, substitution ou refus").click()
+    page.get_by_text("Remise partielle, remplacement ou refus").click()
 
 
 def confirm(page: Page, message: str) -> None:

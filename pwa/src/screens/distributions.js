@@ -42,7 +42,8 @@ function describe(error) {
 async function download(entry, button) {
   const title = entry.point.name;
   try {
-    const { changed } = await busy(button, () => downloadPack(entry.id));
+    // The list's times come from /api/me: asked again with the pack, so a coordinator's new times show everywhere.
+    const [{ changed }] = await busy(button, () => Promise.all([downloadPack(entry.id), fetchDistributions()]));
     if (entry.id === state.distributionId) await refreshIndex();
     say(
       changed
@@ -174,7 +175,8 @@ export async function renderDistributions() {
   await wipeEnded();
   const shift = await store.getCurrentShift();
   const signedIn = usable(shift);
-  const known = (await store.getMeta(KNOWN_KEY))?.distributions ?? [];
+  const knownMeta = await store.getMeta(KNOWN_KEY);
+  const known = knownMeta?.distributions ?? [];
   const entries = new Map();
   for (const distribution of known) {
     entries.set(distribution.id, { ...distribution, known: true, pack: null });
@@ -188,7 +190,12 @@ export async function renderDistributions() {
       status: pack.distribution.status,
       known: false,
     };
-    entries.set(pack.distributionId, { ...entry, pack });
+    // The pack checked after the list was fetched: its times are the newer ones (the Scanner header shows them too).
+    const newer = !knownMeta?.at || Date.parse(pack.checkedAt) > Date.parse(knownMeta.at);
+    const times = newer
+      ? { starts_at: pack.distribution.starts_at, ends_at: pack.distribution.ends_at, status: pack.distribution.status }
+      : {};
+    entries.set(pack.distributionId, { ...entry, ...times, pack });
   }
   for (const cleared of await listClearedPacks()) {
     const entry = entries.get(cleared.distributionId) ?? {

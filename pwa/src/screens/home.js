@@ -86,6 +86,16 @@ async function retry(event) {
 
 // The home screen.
 
+/** "Connecté·e jusqu'à minuit." when the shift ends tonight at midnight (not "jusqu'à sam. 00:00"), else the day
+ * and time it ends. */
+function untilText(iso) {
+  const end = new Date(iso);
+  const midnight = new Date();
+  midnight.setHours(24, 0, 0, 0);
+  if (end.getTime() === midnight.getTime()) return t('home.current_until_midnight');
+  return t('home.current_until', { time: formatDayClock(iso) });
+}
+
 async function renderHome() {
   const device = await store.getDevice();
   if (!device) return;
@@ -98,7 +108,7 @@ async function renderHome() {
     $('current-name').textContent = t('home.current', { name: current.user.display_name });
     $('current-until').textContent = expired(current)
       ? t('home.expired')
-      : t('home.current_until', { time: formatDayClock(current.validUntil) });
+      : untilText(current.validUntil);
     $('sign-out').textContent = t('home.sign_out', { name: current.user.display_name });
     $('sign-out').hidden = false;
   } else {
