@@ -167,6 +167,9 @@ export async function distributionView(distributionId) {
  *   phone's own order, seq then id, not by clock): not in that count (sync.projection.CashBox.after_count_cents)
  * @property {number} expectedAtCountCents expected − afterCountCents: what the box should have held when counted
  * @property {number|null} differenceAtCountCents counted − expectedAtCountCents: the gap the admin's log shows
+ * @property {Array<{orderId: number|null, householdId: number|null, cents: number}>} cancelled this phone's cash
+ *   payments a coordinator's decision undid (a double hand-over, "keep the first"): not expected in the box any
+ *   more, yet the cash was taken: to give back to the member (or to count as kept)
  */
 export function project(entries) {
   const events = canonical(entries);
@@ -181,11 +184,25 @@ export function project(entries) {
   let closing = null;
   let cashPaymentsCents = 0;
   const cashTaken = []; // this phone's cash payments not voided: [event, its cash]
+  // This phone's cash payments a coordinator's decision undid: the cash is still in the box, to give back.
+  const byDecision = new Set(
+    events
+      .filter(({ event }) => event.type === 'conflict_resolved' && event.payload.action === 'void_event')
+      .map(({ event }) => event.payload.event_id),
+  );
+  const cancelled = [];
   const later = (a, b) => !b || a.seq > b.seq || (a.seq === b.seq && a.id > b.id);
 
   for (const known of events) {
     const { event } = known;
-    if (voided.has(event.id)) continue;
+    if (voided.has(event.id)) {
+      if (known.own && event.type === 'payment' && event.payload.method === 'cash' && byDecision.has(event.id)) {
+        const { payload } = event;
+        const cents = payload.amount_cents - payload.from_prepaid_cents - payload.from_allowance_cents;
+        cancelled.push({ orderId: payload.order_id ?? null, householdId: payload.household_id ?? null, cents });
+      }
+      continue;
+    }
     const { payload } = event;
     if (event.type === 'handover') {
       const state = order(payload.order_id);
@@ -241,6 +258,7 @@ export function project(entries) {
       afterCountCents,
       expectedAtCountCents,
       differenceAtCountCents: countedCents === null ? null : countedCents - expectedAtCountCents,
+      cancelled,
     },
   };
 }

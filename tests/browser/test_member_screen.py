@@ -315,3 +315,44 @@ def test_mettre_a_jour_shows_the_new_times_everywhere(app, phone, world):
     expect(today).to_contain_text(f"–{end}")
     phone.get_by_role("button", name="Scanner", exact=True).click()
     expect(phone.locator("#scan-distribution")).to_contain_text(f"–{end}")
+
+
+def test_cash_of_a_payment_the_coordination_cancelled_is_said_on_the_cash_screen(app, phone, world):
+    """Sami's phone handed Elouan's basket over first; this phone did too, and took 15,00 € in cash. The coordinator
+    keeps the first hand-over: this phone's Caisse says the 15,00 € are to give back to Elouan."""
+    from datetime import timedelta
+
+    from server.clock import utcnow
+    from server.domain.conflicts import resolve_conflict
+    from server.models import Conflict
+    from tests.test_distribution_log import cron_checks_conflicts
+
+    start_day(app, phone, world)
+    with app.app_context():
+        victor = db.session.scalar(select(User.id).where(User.email == "victor@example.org"))
+    other = enrol_phone(app, [point_id(app)], victor, name="Téléphone de Sami")
+    earlier = utcnow() - timedelta(minutes=1)
+    first = other.record(
+        "handover", {"order_id": world.orders["Elouan B."], "outcome": "all"}, world.distribution, at=earlier
+    )
+    phone.context.set_offline(True)
+    open_by_code(phone, world.codes["Elouan B."])
+    phone.get_by_role("button", name=CASH).click()
+    expect(phone.get_by_role("status").filter(has_text="Elouan Bréhat")).to_contain_text("tout remis")
+    assert other.push([first]).status_code == 200
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    cron_checks_conflicts(app)
+    with app.app_context():
+        conflict = db.session.scalar(select(Conflict).where(Conflict.kind == "double_handover"))
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        resolve_conflict(conflict, "keep_first", "Sami l'a remis d'abord.", admin)
+        db.session.commit()
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    phone.get_by_role("button", name="Caisse", exact=True).click()
+    expect(phone.locator(".cancelled-payment")).to_have_text(
+        "15,00 € d’un paiement annulé par la coordination : à rendre à Elouan Bréhat (ou à compter comme gardé)."
+    )
+    shot(phone, "11-cash-cancelled-payment")

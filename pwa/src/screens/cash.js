@@ -3,6 +3,7 @@
 // as a total or coin by coin (denominations that add up to the total).
 import { record } from '../events.js';
 import { lang, t } from '../i18n.js';
+import { fullName } from '../packs.js';
 import { distributionView } from '../projection.js';
 import { $, busy, h, say } from '../ui/dom.js';
 import { centsForInput, formatCents, formatDenomination, parseCents } from '../ui/format.js';
@@ -170,6 +171,12 @@ function cashFigures(cash) {
   }
   return [
     after ? h('p', { class: 'loud', role: 'alert' }, t('cash.after_closing', { amount: money(after) })) : '',
+    ...cash.cancelled.map(({ orderId, householdId, cents }) => {
+      // Undone by the coordination after the fact: the count makes sense only if this cash is said apart.
+      const member = orderId !== null ? state.index?.memberByOrder(orderId) : state.index?.member(householdId);
+      const name = member ? fullName(member) : t('cash.cancelled_someone');
+      return h('p', { class: 'loud cancelled-payment', role: 'alert' }, t('cash.cancelled', { amount: money(cents), name }));
+    }),
     h(
       'dl',
       { class: 'cash-summary', 'aria-label': t('cash.summary') },
