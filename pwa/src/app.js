@@ -80,6 +80,11 @@ async function main() {
   setUpHome();
   setUpScan();
   onRevoked(revoked);
+  // The tab bar's height as it is drawn (it grows with the text size): the member screen's confirm bar sits on it.
+  new ResizeObserver(([entry]) => {
+    const height = entry.target.offsetHeight;
+    if (height) document.documentElement.style.setProperty('--comptoir-tabs-height', `${height}px`);
+  }).observe($('tabs'));
   $('tabs').addEventListener('click', (event) => {
     const tab = event.target.closest('button[data-tab]')?.dataset.tab;
     if (!tab || !TABS.includes(tab)) return;

@@ -356,3 +356,27 @@ def test_cash_of_a_payment_the_coordination_cancelled_is_said_on_the_cash_screen
         "15,00 € d’un paiement annulé par la coordination : à rendre à Elouan Bréhat (ou à compter comme gardé)."
     )
     shot(phone, "11-cash-cancelled-payment")
+
+
+def test_at_200_percent_the_confirm_bar_sits_on_the_tab_bar_and_stays_compact(app, phone, world):
+    """Android's large text (200 %) on "Autre paiement": the confirm bar sits right on the tab bar (nothing scrolls
+    through a gap), the two take less than 30 % of the screen, the bar says what is left to pay, and the tab labels
+    grow with the text."""
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    open_by_code(phone, world.codes["Elouan B."])
+    tab_font = "parseFloat(getComputedStyle(document.querySelector('#tabs button')).fontSize)"
+    normal = phone.evaluate(tab_font)
+    phone.get_by_text("Autre paiement").click()
+    cdp = phone.context.new_cdp_session(phone)
+    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    phone.wait_for_function("getComputedStyle(document.documentElement).fontSize === '32px'")
+    phone.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    phone.evaluate("window.scrollTo(0, 200)")  # the list scrolls under the bar
+    phone.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    shot(phone, "12-other-payment-200")
+    bar, tabs = phone.locator(".confirm-bar").bounding_box(), phone.locator("#tabs").bounding_box()
+    assert abs(bar["y"] + bar["height"] - tabs["y"]) <= 1, (bar, tabs)  # on the tab bar, no gap
+    assert bar["height"] + tabs["height"] <= 0.3 * 640, (bar, tabs)
+    expect(phone.locator(".confirm-bar")).to_contain_text("reste à payer : 15,00 €")
+    assert phone.evaluate(tab_font) > normal

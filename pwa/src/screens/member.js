@@ -471,7 +471,6 @@ function handoverForm(member, { paidCents, available, showTier }) {
     h('p', { class: 'due' }, h('span', {}, t('pay.due')), dueAmount),
     showTier ? solidarity : null,
     rows,
-    summary,
   );
   const otherPayment = h(
     'details',
@@ -551,7 +550,8 @@ function handoverForm(member, { paidCents, available, showTier }) {
 
   // The confirm bar, above the tab bar: the detailed confirmation (once a disclosure is in use) and the way out.
   const confirm = h('button', { type: 'submit', id: 'member-confirm' }, t('member.confirm'));
-  const bar = h('div', { class: 'confirm-bar' }, error, confirm);
+  // "Payé · reste à payer" rides in the bar, in sight while the list of methods scrolls under it.
+  const bar = h('div', { class: 'confirm-bar' }, error, summary, confirm);
 
   form.append(quick, h('div', { class: 'disclosures' }, otherHandover, otherPayment), bar);
 
@@ -598,6 +598,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
     quick.hidden = detailed();
     bar.hidden = !detailed() && error.hidden;
     confirm.hidden = !detailed();
+    summary.hidden = !otherPayment.open || current === 'refused';
     const { solidarityCents } = due();
     const owed = toPay();
     dueAmount.textContent = money(owed);
