@@ -143,6 +143,9 @@ export async function distributionView(distributionId) {
  * @property {Set<string>} voided
  * @property {Map<number, OrderStatus>} orders
  * @property {CashBox} cash
+ * @property {Array<{orderId: number|null, householdId: number|null, cents: number}>} cancelledCash this phone's
+ *   cash payments a coordinator's decision undid (a double hand-over, "keep the first"): not expected in the box
+ *   any more, yet the cash was taken: to give back to the member (or to count as kept)
  *
  * @typedef {object} OrderStatus
  * @property {number} orderId
@@ -167,9 +170,6 @@ export async function distributionView(distributionId) {
  *   phone's own order, seq then id, not by clock): not in that count (sync.projection.CashBox.after_count_cents)
  * @property {number} expectedAtCountCents expected − afterCountCents: what the box should have held when counted
  * @property {number|null} differenceAtCountCents counted − expectedAtCountCents: the gap the admin's log shows
- * @property {Array<{orderId: number|null, householdId: number|null, cents: number}>} cancelled this phone's cash
- *   payments a coordinator's decision undid (a double hand-over, "keep the first"): not expected in the box any
- *   more, yet the cash was taken: to give back to the member (or to count as kept)
  */
 export function project(entries) {
   const events = canonical(entries);
@@ -258,8 +258,8 @@ export function project(entries) {
       afterCountCents,
       expectedAtCountCents,
       differenceAtCountCents: countedCents === null ? null : countedCents - expectedAtCountCents,
-      cancelled,
     },
+    cancelledCash: cancelled,
   };
 }
 

@@ -135,8 +135,8 @@ async function render({ redraw = false } = {}) {
     root.replaceChildren(h('p', {}, t('lists.no_distribution')));
     return;
   }
-  const { cash } = await distributionView(state.distributionId);
-  const figures = h('div', { id: 'cash-figures', dataset: { lang } }, ...cashFigures(cash));
+  const { cash, cancelledCash } = await distributionView(state.distributionId);
+  const figures = h('div', { id: 'cash-figures', dataset: { lang } }, ...cashFigures(cash, cancelledCash));
   const shown = $('cash-figures');
   if (redraw && shown?.dataset.lang === lang && root.dataset.distribution === String(state.distributionId)) {
     if (shown.textContent !== figures.textContent) shown.replaceWith(figures);
@@ -157,8 +157,9 @@ async function render({ redraw = false } = {}) {
  * What the box holds, as the admin's log says it: the count against what the box should have held when counted;
  * the cash taken after it said apart, until the box is counted again (the new count replaces the old).
  * @param {import('../projection.js').CashBox} cash
+ * @param {import('../projection.js').View['cancelledCash']} [cancelledCash] said apart, to give back
  */
-function cashFigures(cash) {
+function cashFigures(cash, cancelledCash = []) {
   const after = cash.afterCountCents;
   const difference = cash.differenceAtCountCents;
   let differenceText = t('cash.not_counted');
@@ -171,7 +172,7 @@ function cashFigures(cash) {
   }
   return [
     after ? h('p', { class: 'loud', role: 'alert' }, t('cash.after_closing', { amount: money(after) })) : '',
-    ...cash.cancelled.map(({ orderId, householdId, cents }) => {
+    ...cancelledCash.map(({ orderId, householdId, cents }) => {
       // Undone by the coordination after the fact: the count makes sense only if this cash is said apart.
       const member = orderId !== null ? state.index?.memberByOrder(orderId) : state.index?.member(householdId);
       const name = member ? fullName(member) : t('cash.cancelled_someone');
