@@ -6,7 +6,7 @@
 //
 // `project(known)` is the pure part, held to the same vectors as the Python projection, sync/vectors/projection.json
 // (tests/browser/test_pwa_data.py runs them here); `distributionView` feeds it what IndexedDB holds.
-import { database } from './store.js';
+import { database, onDataChange, onEventsStored } from './store.js';
 
 const OUTCOME_RANK = { refused: 1, partial: 2, all: 3 };
 const STATUS = { all: 'collected', partial: 'partially_collected', refused: 'not_collected' };
@@ -125,6 +125,74 @@ function emptyOrder(orderId) {
  */
 export async function distributionView(distributionId) {
   return project(await knownEvents(distributionId));
+}
+
+// The view kept between member screens. Reading the outbox and the log is a round trip to IndexedDB that, on a slow
+// phone, costs more than drawing the whole member screen (bench/pwa.py `code_open_figures`, docs/performance.md);
+// the events only change when this page, another tab or the service worker writes them, and every such write says
+// so (store.js `dataChanged` after a recording, a sync, a wipe; `eventsStored` as soon as a sync wrote some). So the
+// view is read once and kept; the first notice drops it and it is read again in the background: a member screen
+// opened before that read ends waits for it, as it always did. A kept view older than KEPT_MS is still used, and
+// read again behind it: what a write without a notice could cost.
+
+/** How long a kept view is used before it is read again behind the screen using it. */
+export const KEPT_MS = 30000;
+let kept = null; // {distributionId, at, view: Promise<View>}
+let refreshing = false;
+let listening = false;
+let warming = null;
+
+function read(distributionId) {
+  const entry = { distributionId, at: Date.now(), view: distributionView(distributionId) };
+  // A failed read is not kept; a notice during the read drops it (forget): the next call reads again.
+  entry.view.catch(() => {
+    if (kept === entry) kept = null;
+  });
+  return entry;
+}
+
+function forget() {
+  const dropped = kept;
+  kept = null;
+  if (dropped && warming === null) {
+    // Ready before the next member: read again once the writes that made the notice settle.
+    warming = setTimeout(() => {
+      warming = null;
+      if (kept === null) keptView(dropped.distributionId).catch(() => {});
+    }, 100);
+  }
+}
+
+/**
+ * `distributionView`, kept in memory between calls until the events of a distribution change (see above). The view
+ * is shared: callers read it, never change it. What records uses `distributionView` for its last check.
+ * @param {number} distributionId
+ * @returns {Promise<View>}
+ */
+export function keptView(distributionId) {
+  if (!listening) {
+    listening = true;
+    onDataChange(forget);
+    onEventsStored(forget);
+  }
+  if (!kept || kept.distributionId !== distributionId) {
+    kept = read(distributionId);
+    return kept.view;
+  }
+  if (Date.now() - kept.at >= KEPT_MS && !refreshing) {
+    refreshing = true;
+    const old = kept;
+    const fresh = read(distributionId);
+    fresh.view
+      .then(() => {
+        if (kept === old) kept = fresh; // not if a notice came meanwhile: that read may predate the write
+      })
+      .catch(() => {})
+      .finally(() => {
+        refreshing = false;
+      });
+  }
+  return kept.view;
 }
 
 /**

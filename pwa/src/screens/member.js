@@ -14,7 +14,7 @@ import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
 import { dueFor } from '../pricing.js';
-import { distributionView } from '../projection.js';
+import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
 import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from '../ui/format.js';
@@ -179,7 +179,7 @@ async function renderMember(root, current) {
   const network = state.index.pack.network;
   const showTier = network.show_tier_at_counter === true;
   const order = member.order;
-  const view = await distributionView(state.distributionId);
+  const view = await keptView(state.distributionId);
   const status = view.orders.get(order.id) ?? null;
   const paidCents = status?.paidCents ?? 0;
   const used = accountUse(view, order.id);

@@ -5,7 +5,7 @@
 import { record } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { normaliseManualCode } from '../packs.js';
-import { distributionView } from '../projection.js';
+import { distributionView, keptView } from '../projection.js';
 import { feedback, startScanner } from '../scanner.js';
 import { $, busy, h, onScreen } from '../ui/dom.js';
 import { formatCents, formatSlot } from '../ui/format.js';
@@ -197,6 +197,8 @@ async function render() {
         slot: formatSlot(pack.distribution.starts_at, pack.distribution.ends_at),
       })
     : '';
+  // The member screen's view of the day's events, read now rather than when a member is opened (projection.js).
+  if (state.distributionId) keptView(state.distributionId).catch(() => {});
   if (state.scanner && !state.scanner.scanning) state.scanner.resume();
   showCamera();
   await search();
