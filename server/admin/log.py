@@ -32,7 +32,7 @@ from server.domain.conflicts import COMMENT_MAX, KEEP_FIRST, decisions_for, reso
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import check_conflicts, stored_conflicts
 from server.extensions import db
-from server.formatting import money
+from server.formatting import elide, money
 from server.labels import (
     CASH_COUNT_KIND_LABELS,
     CONFLICT_KIND_LABELS,
@@ -228,13 +228,15 @@ class Words:
         return parts
 
     def top_up(self, top_up: TopUp) -> list[str]:
-        """ "Versement de 20,00 € en espèces sur le compte prépayé de Awa Diallo", then the cheque's number or the
+        """ "Versement de 20,00 € en espèces sur le compte prépayé d'Awa Diallo", then the cheque's number or the
         reference, if any."""
-        sentence = _(
-            "Top-up of %(amount)s %(method)s to the prepaid account of %(member)s",
-            amount=money(top_up.amount_cents),
-            method=TOP_UP_METHOD_WORDS[top_up.method],
-            member=self.member(top_up.household_id),
+        sentence = elide(
+            _(
+                "Top-up of %(amount)s %(method)s to the prepaid account of %(member)s",
+                amount=money(top_up.amount_cents),
+                method=TOP_UP_METHOD_WORDS[top_up.method],
+                member=self.member(top_up.household_id),
+            )
         )
         if not top_up.method_details:
             return [sentence]
