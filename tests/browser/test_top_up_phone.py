@@ -56,7 +56,7 @@ def test_a_volunteer_credits_a_prepaid_account_offline(app, phone, world, browse
     expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
     phone.get_by_text("Créditer le compte prépayé", exact=True).click()
     expect(phone.locator("#top-up-balance")).to_have_text("Solde disponible : 0,00 €")
-    credit(phone, "20", "Espèces", **{"Somme donnée en espèces": "50"})
+    credit(phone, "20", "Espèces", **{"Somme donnée pour le versement": "50"})
     expect(phone.locator("#top-up-change")).to_have_text("Monnaie à rendre : 30,00 €")
     assert_made_for_one_hand(phone)
     shot(phone, "top-up-form")

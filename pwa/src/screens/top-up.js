@@ -55,7 +55,7 @@ export function topUpSection(member, { available, recorded }) {
   );
   const given = h('input', { id: 'top-up-given', type: 'text', inputmode: 'decimal', autocomplete: 'off' });
   const change = h('output', { id: 'top-up-change', class: 'change', 'aria-live': 'polite', for: 'top-up-given' });
-  const givenField = h('div', { class: 'field' }, h('label', { for: given.id }, t('pay.given')), given, change);
+  const givenField = h('div', { class: 'field' }, h('label', { for: given.id }, t('topup.given')), given, change);
   const details = h('input', {
     id: 'top-up-details',
     type: 'text',
@@ -128,7 +128,7 @@ export function topUpSection(member, { available, recorded }) {
     let handed = 0;
     if (chosen === 'cash') {
       handed = parseCents(given.value);
-      if (handed === null) fail(given, t('pay.bad_amount', { label: t('pay.given') }));
+      if (handed === null) fail(given, t('pay.bad_amount', { label: t('topup.given') }));
       else if (handed > 0 && cents && handed < cents) fail(given, t('topup.given_short'));
     }
     const reference = DETAILS[chosen] ? details.value.trim() : '';
