@@ -37,6 +37,24 @@ EVENT_TYPE_LABELS = {
     "scan_refused": _l("Ticket refused"),
     "note": _l("Note"),
     "conflict_resolved": _l("Conflict resolved"),
+    "top_up": _l("Top-up"),
+}
+
+# How money was handed over for a credit paid at the point, as the sentence of a top-up says it ("Top-up of 20,00 €
+# in cash to the prepaid account of …"), and what its method_details are.
+TOP_UP_METHOD_WORDS = {
+    "cash": _l("in cash"),
+    "cheque": _l("by cheque"),
+    "card": _l("by card"),
+    "transfer": _l("by bank transfer"),
+    "local_currency": _l("in local currency"),
+}
+METHOD_DETAILS_LABELS = {
+    "cheque": _l("Cheque number"),
+    "card": _l("Card terminal reference"),
+    "transfer": _l("Transfer reference"),
+    "local_currency": _l("Method details"),
+    "cash": _l("Method details"),
 }
 
 ORDER_STATUS_LABELS = {

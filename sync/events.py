@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from sync.tickets import REASONS as TICKET_REFUSAL_REASONS
-from sync.vocabulary import PAYMENT_METHODS
+from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 SCHEMA_VERSION: Final = 1
 SUPPORTED_SCHEMA_VERSIONS: Final = (1,)
@@ -58,6 +58,9 @@ HandoverOutcome = Literal["all", "partial", "refused"]
 CashCountKind = Literal["opening", "closing"]
 ResolutionAction = Literal["accept", "void_event", "adjust", "dismiss"]
 PaymentMethod = Literal[*PAYMENT_METHODS]
+TopUpMethod = Literal[*TOP_UP_METHODS]
+# The accounts a member may credit at the point: the prepaid one (an allowance is credited by the scheme only).
+TopUpAccount = Literal["prepaid"]
 SCAN_REFUSAL_REASONS: Final = (*TICKET_REFUSAL_REASONS, "unknown_member", "not_expected")
 ScanRefusalReason = Literal[*SCAN_REFUSAL_REASONS]
 
@@ -206,6 +209,24 @@ class Payment(_Model):
         return self
 
 
+class TopUp(_Model):
+    """A credit paid at the point (versement): the member hands ``amount_cents`` over by ``method`` and it is
+    credited to their prepaid account. A cheque names its number in ``method_details``; a card terminal's or a
+    transfer's reference goes there too. See ``docs/accounts.md``, "Credit paid at the point"."""
+
+    household_id: Id
+    amount_cents: PositiveCents
+    method: TopUpMethod
+    method_details: Detail | None = None
+    account: TopUpAccount = "prepaid"
+
+    @model_validator(mode="after")
+    def _cheque_number(self) -> "TopUp":
+        if self.method == "cheque" and not (self.method_details or "").strip():
+            raise PydanticCustomError("top_up_cheque_number", "a top-up by cheque gives the cheque number")
+        return self
+
+
 class Void(_Model):
     """Undo an event (a mistake on the phone). A void can itself be voided, which restores the event."""
 
@@ -294,6 +315,11 @@ class PaymentEvent(_Envelope):
     payload: Payment
 
 
+class TopUpEvent(_Envelope):
+    type: Literal["top_up"]
+    payload: TopUp
+
+
 class VoidEvent(_Envelope):
     type: Literal["void"]
     payload: Void
@@ -320,7 +346,14 @@ class ConflictResolvedEvent(_Envelope):
 
 
 Event = Annotated[
-    HandoverEvent | PaymentEvent | VoidEvent | CashCountEvent | ScanRefusedEvent | NoteEvent | ConflictResolvedEvent,
+    HandoverEvent
+    | PaymentEvent
+    | VoidEvent
+    | CashCountEvent
+    | ScanRefusedEvent
+    | NoteEvent
+    | ConflictResolvedEvent
+    | TopUpEvent,
     Field(discriminator="type"),
 ]
 MODELS: Final[dict[str, type[_Envelope]]] = {
@@ -331,6 +364,7 @@ MODELS: Final[dict[str, type[_Envelope]]] = {
     "scan_refused": ScanRefusedEvent,
     "note": NoteEvent,
     "conflict_resolved": ConflictResolvedEvent,
+    "top_up": TopUpEvent,
 }
 EVENT_TYPES: Final = tuple(MODELS)
 EVENT_ADAPTER: Final = TypeAdapter(Event)

@@ -35,6 +35,7 @@ const PAYLOADS = {
   scan_refused: { required: ['reason'], defaults: { member_id: null } },
   note: { required: ['text'], defaults: {} },
   conflict_resolved: { required: ['conflict_key', 'action', 'comment'], defaults: { event_id: null } },
+  top_up: { required: ['household_id', 'amount_cents', 'method'], defaults: { method_details: null, account: 'prepaid' } },
 };
 
 /** Every event type (sync.events.EVENT_TYPES). */

@@ -9,6 +9,8 @@
 import { database, onDataChange, onEventsStored } from './store.js';
 
 const OUTCOME_RANK = { refused: 1, partial: 2, all: 3 };
+/** The methods that bring money in, by which a prepaid account is credited at the point (sync.vocabulary). */
+export const TOP_UP_METHODS = ['cash', 'cheque', 'card', 'transfer', 'local_currency'];
 const STATUS = { all: 'collected', partial: 'partially_collected', refused: 'not_collected' };
 
 /**
@@ -211,6 +213,7 @@ export function keptView(distributionId) {
  * @property {Set<string>} voided
  * @property {Map<number, OrderStatus>} orders
  * @property {CashBox} cash
+ * @property {TopUps} topUps
  *
  * @typedef {object} OrderStatus
  * @property {number} orderId
@@ -235,6 +238,11 @@ export function keptView(distributionId) {
  *   phone's own order, seq then id, not by clock): not in that count (sync.projection.CashBox.after_count_cents)
  * @property {number} expectedAtCountCents expected − afterCountCents: what the box should have held when counted
  * @property {number|null} differenceAtCountCents counted − expectedAtCountCents: the gap the admin's log shows
+ * @property {number} cashTopUpsCents the cash this phone took to credit prepaid accounts (in expectedCents)
+ *
+ * @typedef {object} TopUps the credits paid at the point (top_up events) not voided, from every phone known
+ * @property {Map<number, number>} households household id → cents credited to its prepaid account
+ * @property {Object<string, number>} byMethod top-up method → cents (every method of TOP_UP_METHODS)
  */
 export function project(entries) {
   const events = canonical(entries);
@@ -248,7 +256,9 @@ export function project(entries) {
   let opening = null;
   let closing = null;
   let cashPaymentsCents = 0;
-  const cashTaken = []; // this phone's cash payments not voided: [event, its cash]
+  let cashTopUpsCents = 0;
+  const cashTaken = []; // this phone's cash payments and cash top-ups not voided: [event, its cash]
+  const topUps = { households: new Map(), byMethod: Object.fromEntries(TOP_UP_METHODS.map((method) => [method, 0])) };
   const later = (a, b) => !b || a.seq > b.seq || (a.seq === b.seq && a.id > b.id);
 
   for (const known of events) {
@@ -274,6 +284,8 @@ export function project(entries) {
         cashPaymentsCents += cents;
         cashTaken.push([event, cents]);
       }
+    } else if (event.type === 'top_up') {
+      cashTopUpsCents += addTopUp(topUps, known, cashTaken);
     } else if (event.type === 'cash_count' && known.own) {
       if (payload.kind === 'opening' && later(event, opening)) opening = event;
       if (payload.kind === 'closing' && later(event, closing)) closing = event;
@@ -290,7 +302,7 @@ export function project(entries) {
   }
   const openingCents = opening ? opening.payload.total_cents : null;
   const countedCents = closing ? closing.payload.total_cents : null;
-  const expectedCents = (openingCents ?? 0) + cashPaymentsCents;
+  const expectedCents = (openingCents ?? 0) + cashPaymentsCents + cashTopUpsCents;
   // Recorded after the count in the phone's own order: the count could not hold it.
   const afterCountCents = closing
     ? cashTaken.reduce((sum, [event, cents]) => (later(event, closing) ? sum + cents : sum), 0)
@@ -309,8 +321,22 @@ export function project(entries) {
       afterCountCents,
       expectedAtCountCents,
       differenceAtCountCents: countedCents === null ? null : countedCents - expectedAtCountCents,
+      cashTopUpsCents,
     },
+    topUps,
   };
+}
+
+/** Count one live top-up: by method, for its household, and in this phone's box when it is its cash. Returns the
+ * cash it put in this phone's box. */
+function addTopUp(topUps, known, cashTaken) {
+  const { event } = known;
+  const { household_id: householdId, amount_cents: cents, method } = event.payload;
+  topUps.byMethod[method] = (topUps.byMethod[method] ?? 0) + cents;
+  topUps.households.set(householdId, (topUps.households.get(householdId) ?? 0) + cents);
+  if (!known.own || method !== 'cash') return 0;
+  cashTaken.push([event, cents]);
+  return cents;
 }
 
 /**

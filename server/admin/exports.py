@@ -1,4 +1,5 @@
-"""CSV exports of a distribution's hand-overs and payments, and of payments over a period, for accounting."""
+"""CSV exports of a distribution's hand-overs, payments and top-ups, and of payments and top-ups over a period, for
+accounting."""
 
 import csv
 import io
@@ -21,6 +22,7 @@ from server.domain.distribution_log import DistributionLog, LogEntry, load_log
 from server.errors import error_response
 from server.extensions import db
 from server.labels import (
+    ACCOUNT_KIND_LABELS,
     HANDOVER_OUTCOME_LABELS,
     ORDER_STATUS_LABELS,
     PAYMENT_METHOD_LABELS,
@@ -30,6 +32,7 @@ from server.urls import MAX_ID
 from sync.events import (
     HandoverEvent,
     PaymentEvent,
+    TopUpEvent,
 )
 
 EXPORT_MAX_DAYS = 366  # one accounting year, and a leap day
@@ -167,6 +170,36 @@ def payment_header() -> list[str]:
     ]
 
 
+def top_up_rows(log: DistributionLog) -> list[list[Any]]:
+    """The credits paid at the point (top-ups) not undone: one row each, the same context columns as payments."""
+    words = Words(log)
+    rows = []
+    for entry in log.live(TopUpEvent):
+        top_up = entry.event.payload
+        rows.append(
+            [
+                *_context_columns(log, entry, words),
+                str(ACCOUNT_KIND_LABELS[top_up.account]),
+                str(PAYMENT_METHOD_LABELS[top_up.method]),
+                top_up.method_details or "",
+                euros(top_up.amount_cents),
+                top_up.amount_cents,
+            ]
+        )
+    return rows
+
+
+def top_up_header() -> list[str]:
+    return [
+        *_context_header(),
+        _("Account"),
+        _("Method"),
+        _("Method details"),
+        _("Amount (€)"),
+        _("Amount (cents)"),
+    ]
+
+
 def _file_day(distribution: Distribution) -> str:
     return distribution.starts_at.astimezone(network_timezone()).date().isoformat()
 
@@ -187,6 +220,15 @@ def export_payments(distribution_id: int):
     log = load_log(distribution)
     name = f"payments-{_file_day(distribution)}-distribution-{distribution.id}.csv"
     return csv_response(name, payment_header(), payment_rows(log))
+
+
+@bp.get("/distributions/<id:distribution_id>/export/top-ups.csv")
+@staff_required
+def export_top_ups(distribution_id: int):
+    distribution = _distribution(distribution_id)
+    log = load_log(distribution)
+    name = f"top-ups-{_file_day(distribution)}-distribution-{distribution.id}.csv"
+    return csv_response(name, top_up_header(), top_up_rows(log))
 
 
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -217,6 +259,19 @@ def _date_arg(name: str) -> date:
 def export_payments_range():
     """Every payment of the distributions held between two days (inclusive, local dates) at the points the user
     manages, or at one of them (``point``)."""
+    return _period_export("payments", payment_header(), payment_rows)
+
+
+@bp.get("/exports/top-ups.csv")
+@staff_required
+def export_top_ups_range():
+    """Every credit paid at the point (top-up) of the distributions of a period, as ``export_payments_range``."""
+    return _period_export("top-ups", top_up_header(), top_up_rows)
+
+
+def _period_export(kind: str, header: list[str], rows_of) -> Response:
+    """The rows ``rows_of`` gives for each distribution of the period the query names (``from``, ``to``, ``point``),
+    in the order they were held; a bad period is a 400 that says what to write."""
     try:
         first, last = _date_arg("from"), _date_arg("to")
         if last < first:
@@ -244,6 +299,6 @@ def export_payments_range():
     )
     if point_id is not None:
         query = query.where(Distribution.point_id == point_id)
-    rows = [row for distribution in db.session.scalars(query) for row in payment_rows(load_log(distribution))]
-    name = f"payments-{first.isoformat()}-{last.isoformat()}" + (f"-point-{point_id}" if point_id else "") + ".csv"
-    return csv_response(name, payment_header(), rows)
+    rows = [row for distribution in db.session.scalars(query) for row in rows_of(load_log(distribution))]
+    name = f"{kind}-{first.isoformat()}-{last.isoformat()}" + (f"-point-{point_id}" if point_id else "") + ".csv"
+    return csv_response(name, header, rows)

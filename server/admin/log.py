@@ -32,16 +32,18 @@ from server.domain.conflicts import COMMENT_MAX, KEEP_FIRST, decisions_for, reso
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import check_conflicts, stored_conflicts
 from server.extensions import db
-from server.formatting import money
+from server.formatting import elide, money
 from server.labels import (
     CASH_COUNT_KIND_LABELS,
     CONFLICT_KIND_LABELS,
     DOUBLE_HANDOVER_DECISION_LABELS,
     EVENT_TYPE_LABELS,
     HANDOVER_OUTCOME_LABELS,
+    METHOD_DETAILS_LABELS,
     PAYMENT_METHOD_LABELS,
     RESOLUTION_ACTION_LABELS,
     SCAN_REFUSAL_LABELS,
+    TOP_UP_METHOD_WORDS,
 )
 from server.models import Conflict, Distribution, Household
 from sync.events import (
@@ -52,6 +54,8 @@ from sync.events import (
     NoteEvent,
     PaymentEvent,
     ScanRefusedEvent,
+    TopUp,
+    TopUpEvent,
     VoidEvent,
 )
 from sync.projection import NOT_COLLECTED, CashBox
@@ -189,6 +193,8 @@ class Words:
         elif isinstance(event, NoteEvent):
             text = " ".join(payload.text.split())
             parts = [text if len(text) <= NOTE_SHOWN else text[: NOTE_SHOWN - 1] + "…"]
+        elif isinstance(event, TopUpEvent):
+            parts = self.top_up(payload)
         elif isinstance(event, ConflictResolvedEvent):
             if payload.action == "void_event" and payload.event_id:
                 parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id)), payload.comment]
@@ -220,6 +226,22 @@ class Words:
         if payment.solidarity_cents:
             parts.append(_("Solidarity share: %(amount)s", amount=money(payment.solidarity_cents)))
         return parts
+
+    def top_up(self, top_up: TopUp) -> list[str]:
+        """ "Versement de 20,00 € en espèces sur le compte prépayé d'Awa Diallo", then the cheque's number or the
+        reference, if any."""
+        sentence = elide(
+            _(
+                "Top-up of %(amount)s %(method)s to the prepaid account of %(member)s",
+                amount=money(top_up.amount_cents),
+                method=TOP_UP_METHOD_WORDS[top_up.method],
+                member=self.member(top_up.household_id),
+            )
+        )
+        if not top_up.method_details:
+            return [sentence]
+        label = METHOD_DETAILS_LABELS[top_up.method]
+        return [sentence, _("%(label)s: %(details)s", label=label, details=top_up.method_details)]
 
     def conflict_details(self, conflict: Conflict) -> list[str]:
         """What a conflict is about, in sentences (the events involved are listed beside them)."""
@@ -471,6 +493,8 @@ def render_log(
         distribution=distribution,
         totals=totals,
         methods=[(method, cents) for method, cents in totals.by_method if cents],
+        top_up_methods=[(method, cents) for method, cents in totals.top_ups_by_method if cents],
+        cash_top_ups=sum(box.cash_top_ups_cents for box in log.state.cash),
         counted_boxes=counted,
         not_counted_boxes=not_counted,
         ended=utcnow() >= distribution.ends_at,

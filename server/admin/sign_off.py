@@ -55,6 +55,7 @@ class FromPhones:
 
     collected: dict[int, Collected]
     paid: dict[int, Paid]
+    credited: dict[int, int]  # household id → cents credited to its prepaid account at the point (top-ups)
 
 
 def from_phones(distribution: Distribution) -> FromPhones:
@@ -76,7 +77,12 @@ def from_phones(distribution: Distribution) -> FromPhones:
         used |= {"allowance" for p in payments if p.from_allowance_cents}
         if order.paid_cents or used:
             paid[order.order_id] = Paid(order.paid_cents, tuple(m for m in PAYMENT_METHODS if m in used))
-    return FromPhones(collected, paid)
+    return FromPhones(collected, paid, _credited(state))
+
+
+def _credited(state: projection.DistributionState) -> dict[int, int]:
+    """What each household credited to its prepaid account at the point, its undone top-ups aside."""
+    return {moves.household_id: moves.topped_up_cents for moves in state.households if moves.topped_up_cents}
 
 
 @bp.get("/distributions/<id:distribution_id>/sign-off")
@@ -100,6 +106,7 @@ def sign_off_sheet(distribution_id: int):
             ", ".join(f"{line.quantity} × {line.product.name}" for line in order.lines),
             phones.collected.get(order.id),
             phones.paid.get(order.id),
+            phones.credited.get(order.household_id, 0),
         )
         for order in orders
     ]
@@ -109,5 +116,6 @@ def sign_off_sheet(distribution_id: int):
         rows=rows,
         total_due=sum(order.due_cents for order in orders),
         collected_count=len(phones.collected),
+        total_credited=sum(phones.credited.values()),
         partly=projection.PARTIALLY_COLLECTED,
     )

@@ -18,6 +18,7 @@ from server.members import bp
 from server.members.summary import summarise
 from server.members.words import (
     collected_sentence,
+    credited_sentence,
     kept_copy_sentence,
     not_collected_sentence,
     paid_sentence,
@@ -44,6 +45,7 @@ def page(household: Household):
             account_kinds=ACCOUNT_KIND_LABELS,
             collected_sentence=collected_sentence,
             paid_sentence=paid_sentence,
+            credited_sentence=credited_sentence,
             not_collected_sentence=not_collected_sentence,
             place_line=place_line,
             kept_copy=kept_copy_sentence(utcnow()),

@@ -97,6 +97,47 @@ def paid_sentence(paid: Paid) -> str:
             )
 
 
+def credited_sentence(credit: Paid) -> str:
+    """ "20,00 € versés en espèces sur votre compte prépayé": a credit paid at the point (plurals as paid_sentence)."""
+    amount, count = money(credit.cents), credit.cents // 100
+    match credit.method:
+        case "cash":
+            return ngettext(
+                "%(amount)s credited in cash to your prepaid balance",
+                "%(amount)s credited in cash to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case "cheque":
+            return ngettext(
+                "%(amount)s credited by cheque to your prepaid balance",
+                "%(amount)s credited by cheque to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case "card":
+            return ngettext(
+                "%(amount)s credited by card to your prepaid balance",
+                "%(amount)s credited by card to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case "transfer":
+            return ngettext(
+                "%(amount)s credited by bank transfer to your prepaid balance",
+                "%(amount)s credited by bank transfer to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case _:
+            return ngettext(
+                "%(amount)s credited in local currency to your prepaid balance",
+                "%(amount)s credited in local currency to your prepaid balance",
+                count,
+                amount=amount,
+            )
+
+
 def kept_copy_sentence(rendered_at: datetime) -> str:
     """The banner the service worker reveals when it serves its copy of the page (``pwa/member/sw.js``)."""
     return _(

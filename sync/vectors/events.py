@@ -199,6 +199,36 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
             "event_id": "01956a3a-1c02-7000-8000-000000000003",
         },
     ),
+    (
+        "a credit paid at the point in cash, optional fields left out (the account is the prepaid one)",
+        PHONE,
+        42,
+        "2025-03-04T17:30:00.000Z",
+        "top_up",
+        {"household_id": 4002, "amount_cents": 2000, "method": "cash"},
+    ),
+    (
+        "a credit paid at the point by cheque, every field written",
+        PHONE,
+        42,
+        "2025-03-04T17:31:00.000Z",
+        "top_up",
+        {
+            "household_id": 4003,
+            "amount_cents": 5000,
+            "method": "cheque",
+            "method_details": "0004567",
+            "account": "prepaid",
+        },
+    ),
+    (
+        "the void of a credit paid at the point",
+        PHONE,
+        42,
+        "2025-03-04T17:32:00.000Z",
+        "void",
+        {"event_id": "01956a3a-1c11-7000-8000-000000000012", "reason": "Mauvais membre"},
+    ),
 ]
 
 

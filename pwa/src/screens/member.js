@@ -23,6 +23,7 @@ import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
 import { lastClosing } from './cash.js';
 import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, paymentPayloads } from './payment.js';
+import { topUpSection } from './top-up.js';
 
 let session = null;
 let waiting = [];
@@ -183,8 +184,9 @@ async function renderMember(root, current) {
   const status = view.orders.get(order.id) ?? null;
   const paidCents = status?.paidCents ?? 0;
   const used = accountUse(view, order.id);
+  const credited = view.topUps.households.get(member.id) ?? 0; // credits paid at the point today (top-ups)
   const available = {
-    prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) - used.prepaid),
+    prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) - used.prepaid + credited),
     allowance: Math.max(0, (member.balances?.allowance_cents ?? 0) - used.allowance),
   };
   const collected = status && (status.outcome === 'all' || status.outcome === 'partial');
@@ -212,8 +214,10 @@ async function renderMember(root, current) {
     about.length ? h('p', { class: 'muted member-about' }, about.join(' · ')) : null,
     warnings.map(loud),
   );
+  const topUp = topUpSection(member, { available: available.prepaid, recorded: (message) => toppedUp(current, message) });
   if (collected && !current.again) {
     renderCollected(root, current, status);
+    append(root, topUp);
     return;
   }
   append(
@@ -224,7 +228,14 @@ async function renderMember(root, current) {
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
     basket(order, { prices: showTier }),
     handoverForm(member, { paidCents, available, showTier }),
+    topUp,
   );
+}
+
+/** A credit paid at the point was recorded: the same member again, with the new balance, and what was recorded. */
+async function toppedUp(current, message) {
+  await go('member', { session: current, focus: true });
+  say(message);
 }
 
 /** Already handed over (by this phone or another): one state, what happened and what was paid; no form. */
