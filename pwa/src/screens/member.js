@@ -220,15 +220,17 @@ async function renderMember(root, current) {
     return;
   }
   // Membership: a warning and the fee in one tap; no hand-over while a required membership is due.
+  const fee = membershipBlock(member, membership, { recorded: () => render({ session: current }) });
   append(
     root,
     status?.outcome === 'refused'
       ? h('p', { class: 'message' }, t('member.refused_earlier', { at: formatClock(status.at) }))
       : null,
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
-    membershipBlock(member, membership, { recorded: () => render({ session: current }) }),
+    fee.top,
     basket(order, { prices: showTier }),
     membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, showTier }),
+    fee.bottom,
   );
 }
 

@@ -54,32 +54,55 @@ export function membershipPayload(member, { feeCents, method, details }) {
 }
 
 /**
- * The membership block of the member screen: nothing when the membership is paid; what was taken today; or the
- * warning (or refusal) and a form to take the fee in one tap.
+ * The membership parts of the member screen. `top` sits under the member's name: what was taken today, a short
+ * warning (the basket stays first and reachable in one tap), or, when the network requires the membership, the loud
+ * refusal with the form to take the fee. `bottom` sits under the payment: the form to take the fee when it is only
+ * a warning.
  * @param {object} member
  * @param {ReturnType<typeof membershipStatus>} status
  * @param {{recorded: () => void}} then called once the fee is recorded (the screen redraws)
- * @returns {HTMLElement|null}
+ * @returns {{top: HTMLElement|null, bottom: HTMLElement|null}}
  */
 export function membershipBlock(member, status, { recorded }) {
   if (status.paid) {
     const { payload } = status.paid;
-    return h(
-      'p',
-      { class: 'message', id: 'membership-paid' },
-      t('membership.taken', { amount: money(payload.amount_cents), method: t(`membership.method_${payload.method}`) }),
-    );
+    const method = t(`membership.method_${payload.method}`);
+    const text = t('membership.taken', { amount: money(payload.amount_cents), method });
+    return { top: h('p', { class: 'message', id: 'membership-paid' }, text), bottom: null };
   }
-  if (!status.due) return null;
-  const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => FEE_METHODS.includes(method));
+  if (!status.due) return { top: null, bottom: null };
+  const form = feeForm(member, status, { recorded });
+  if (status.required) {
+    const warning = h(
+      'p',
+      { class: 'loud', role: 'alert', id: 'membership-due' },
+      h('strong', { class: 'loud-title' }, t('membership.due_title')),
+      h('span', { class: 'loud-text' }, t('membership.required')),
+    );
+    return { top: h('section', { 'aria-labelledby': 'membership-due' }, warning, form), bottom: null };
+  }
   const warning = h(
     'p',
-    { class: 'loud', role: 'alert', id: 'membership-due' },
-    h('strong', { class: 'loud-title' }, t('membership.due_title')),
+    { class: 'message message-error', role: 'alert', id: 'membership-due' },
+    h('strong', {}, t('membership.due_short')),
     ' ',
-    h('span', { class: 'loud-text' }, t(status.required ? 'membership.required' : 'membership.warning')),
+    t(form ? 'membership.warning' : 'membership.warning_no_method', { amount: money(status.feeCents) }),
   );
-  if (!methods.length) return h('section', { 'aria-labelledby': 'membership-due' }, warning);
+  const bottom = form
+    ? h(
+        'section',
+        { 'aria-labelledby': 'membership-title', class: 'membership-block' },
+        h('h2', { id: 'membership-title' }, t('membership.title')),
+        form,
+      )
+    : null;
+  return { top: warning, bottom };
+}
+
+/** The form that takes the fee in one tap (null when the network accepts no method a fee is taken by). */
+function feeForm(member, status, { recorded }) {
+  const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => FEE_METHODS.includes(method));
+  if (!methods.length) return null;
   const method = h(
     'select',
     { id: 'membership-method', name: 'membership-method' },
@@ -119,8 +142,10 @@ export function membershipBlock(member, status, { recorded }) {
     event.preventDefault();
     error.hidden = true;
     details.removeAttribute('aria-invalid');
+    details.removeAttribute('aria-describedby');
     if (method.value === 'cheque' && !details.value.trim()) {
       details.setAttribute('aria-invalid', 'true');
+      details.setAttribute('aria-describedby', 'membership-error');
       error.textContent = t('pay.cheque.details_missing');
       error.hidden = false;
       details.focus();
@@ -145,7 +170,7 @@ export function membershipBlock(member, status, { recorded }) {
     }
     recorded();
   });
-  return h('section', { 'aria-labelledby': 'membership-due', class: 'membership-block' }, warning, form);
+  return form;
 }
 
 /** What replaces the hand-over form while a required membership is due. */
