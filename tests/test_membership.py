@@ -217,3 +217,26 @@ def test_the_list_of_who_is_due_reads_one_page(app, world, admin):
     last = admin.get("/admin/membership/?page=3").get_data(as_text=True)
     assert last.count("Nguyen") == 11 and "61 résultats" in first
     assert utcnow() == NOW
+
+
+def test_a_resolution_that_voids_a_fee_takes_it_back(app, world):
+    from server.domain.conflicts import resolve_conflict
+    from server.domain.events import check_conflicts
+    from server.models import Conflict
+
+    phone = world["phone"]
+    with app.app_context():  # Chloé has no order here: her fee is an unknown_member conflict
+        chloe = Household(first_name="Chloé", last_name="Petit", tier=db.session.query(Tier).first())
+        db.session.add(chloe)
+        db.session.commit()
+        world["chloe"] = chloe.id
+    taken = fee(phone, world, "chloe")
+    phone.push([taken])
+    assert paid_until(app, world["chloe"]) == date(2027, 8, 31)
+    with app.app_context():
+        check_conflicts(db.session.get(Distribution, world["distribution"]))
+        conflict = db.session.query(Conflict).filter_by(kind="unknown_member").one()
+        admin = db.session.query(User).filter_by(role="admin").first()
+        resolve_conflict(conflict, "void_event", "Adhésion prise par erreur ici.", admin)
+        db.session.commit()
+    assert paid_until(app, world["chloe"]) is None
