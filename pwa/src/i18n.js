@@ -284,6 +284,7 @@ export const STRINGS = {
     // Membership (adhésion): pwa/src/screens/membership.js
     'membership.due_title': 'ADHÉSION À RENOUVELER',
     'membership.title': 'Adhésion',
+    'membership.due_list': 'adhésion à renouveler',
     'membership.due_short': 'Adhésion à renouveler :',
     'membership.warning': 'proposez de la régler ({amount}), en bas de l’écran. Le panier peut être remis.',
     'membership.warning_no_method': 'le réseau la demande ({amount}). Le panier peut être remis.',
@@ -743,6 +744,7 @@ export const STRINGS = {
     'member.revoked_today': 'WARNING: a revoked ticket of this member was refused today.',
     'membership.due_title': 'MEMBERSHIP TO RENEW',
     'membership.title': 'Membership',
+    'membership.due_list': 'membership to renew',
     'membership.due_short': 'Membership to renew:',
     'membership.warning': 'offer to take the fee ({amount}), at the bottom of the screen. The basket may be handed over.',
     'membership.warning_no_method': 'the network asks for it ({amount}). The basket may be handed over.',

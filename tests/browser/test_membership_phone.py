@@ -63,6 +63,10 @@ def test_a_due_membership_is_a_warning_and_the_fee_is_taken_in_cash(app, phone, 
     start_day(app, phone, world)
     phone.context.set_offline(True)
 
+    # Found by name, the result already says it; opened (as after a scan), the member screen warns.
+    phone.get_by_label("Rechercher par nom").fill("élodie")
+    expect(phone.locator("#search-results")).to_contain_text("adhésion à renouveler")
+    shot(phone, "membership-0-search")
     open_by_code(phone, world.codes["Élodie M."])
     expect(phone.get_by_role("heading", name="Élodie Martin", level=1)).to_be_visible()
     warning = phone.locator("#membership-due")
