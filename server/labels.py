@@ -130,6 +130,23 @@ PUSH_KIND_LABELS = {
     "device_unsynced": _l("Phone not synced"),
 }
 
+PAYMENT_PURPOSE_LABELS = {
+    "order": _l("Order"),
+    "membership": _l("Membership"),
+    "contribution": _l("Contribution"),
+}
+
+# How a fee was paid, after its amount ("15,00 € en espèces"): the log's membership lines.
+PAID_BY_PHRASES = {
+    "cash": _l("in cash"),
+    "cheque": _l("by cheque"),
+    "card": _l("by card"),
+    "transfer": _l("by bank transfer"),
+    "prepaid": _l("from the prepaid balance"),
+    "allowance": _l("from the solidarity allowance"),
+    "local_currency": _l("in local currency"),
+}
+
 PUSH_STATUS_LABELS = {
     "sending": _l("being sent"),
     "sent": _l("sent"),
@@ -141,6 +158,8 @@ LABELS = {
     "household_status": HOUSEHOLD_STATUS_LABELS,
     "account_kind": ACCOUNT_KIND_LABELS,
     "payment_method": PAYMENT_METHOD_LABELS,
+    "payment_purpose": PAYMENT_PURPOSE_LABELS,
+    "paid_by": PAID_BY_PHRASES,
     "event_type": EVENT_TYPE_LABELS,
     "order_status": ORDER_STATUS_LABELS,
     "handover_outcome": HANDOVER_OUTCOME_LABELS,

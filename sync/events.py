@@ -31,6 +31,7 @@ from pydantic import (
     ValidationInfo,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -63,6 +64,10 @@ TopUpMethod = Literal[*TOP_UP_METHODS]
 TopUpAccount = Literal["prepaid"]
 SCAN_REFUSAL_REASONS: Final = (*TICKET_REFUSAL_REASONS, "unknown_member", "not_expected")
 ScanRefusalReason = Literal[*SCAN_REFUSAL_REASONS]
+# What a payment is for: an order (or a household's account of orders, the default), the household's yearly
+# membership fee (adhésion), or its contribution to a solidarity scheme (SSA, by band). docs/sync-protocol.md.
+PAYMENT_PURPOSES: Final = ("order", "membership", "contribution")
+PaymentPurpose = Literal[*PAYMENT_PURPOSES]
 
 HANDOVER_OUTCOMES: Final = get_args(HandoverOutcome)
 CASH_COUNT_KINDS: Final = get_args(CashCountKind)
@@ -177,6 +182,11 @@ class Payment(_Model):
     the household's accounts, and the rest (``rest_cents``) was paid by ``method``. An account method (``prepaid``,
     ``allowance``) is named only when there is no rest. ``solidarity_cents`` is the share of the full price the
     network carries: it is not part of ``amount_cents``.
+
+    ``purpose`` says what the money is for: ``order`` (the default: what events have always meant) or, for a
+    household and no order, ``membership`` (the yearly fee) or ``contribution`` (a member's contribution to a
+    solidarity scheme). The default is left out of the written form (``_without_default_purpose``), so an event
+    recorded before the field existed keeps its canonical encoding and hash.
     """
 
     order_id: Id | None = None
@@ -187,6 +197,7 @@ class Payment(_Model):
     from_prepaid_cents: Cents = 0
     from_allowance_cents: Cents = 0
     solidarity_cents: Cents = 0
+    purpose: PaymentPurpose = "order"
 
     @property
     def rest_cents(self) -> int:
@@ -206,7 +217,20 @@ class Payment(_Model):
                 )
         elif not self.rest_cents:
             raise PydanticCustomError("payment_split", "nothing is left to pay by this method")
+        if self.purpose != "order" and (self.order_id is not None or self.household_id is None):
+            raise PydanticCustomError(
+                "payment_purpose", "a membership or contribution payment names a household and no order"
+            )
+        if self.purpose != "order" and self.solidarity_cents:
+            raise PydanticCustomError("payment_purpose", "only a payment for an order carries a solidarity share")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_default_purpose(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("purpose") == "order":
+            del data["purpose"]
+        return data
 
 
 class TopUp(_Model):

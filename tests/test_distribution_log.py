@@ -610,6 +610,7 @@ def test_the_payments_export(app, world, day, admin):
         "From the allowance (cents)",
         "Solidarity share (€)",
         "Solidarity share (cents)",
+        "Purpose",
     ]
     by_event = {row[3]: row for row in body}
     assert day.events["emma_wrong"]["id"] not in by_event  # undone: not a payment
@@ -629,6 +630,7 @@ def test_the_payments_export(app, world, day, admin):
         "0",
         "4,50",
         "450",
+        "Order",
     ]
     assert sum(int(row[14]) for row in body) == 1770 + 1050 + 1500 + 700 + 189
     assert sum(int(row[16]) for row in body) + sum(int(row[18]) + int(row[20]) for row in body) == 5209

@@ -26,6 +26,7 @@ from server.labels import (
     HANDOVER_OUTCOME_LABELS,
     ORDER_STATUS_LABELS,
     PAYMENT_METHOD_LABELS,
+    PAYMENT_PURPOSE_LABELS,
 )
 from server.models import Distribution, Point
 from server.urls import MAX_ID
@@ -146,6 +147,7 @@ def payment_rows(log: DistributionLog) -> list[list[Any]]:
                 str(PAYMENT_METHOD_LABELS[p.method]),
                 p.method_details or "",
                 *(value for cents in amounts for value in (euros(cents), cents)),
+                str(PAYMENT_PURPOSE_LABELS[p.purpose]),  # what the money is for: last, so older columns stay put
             ]
         )
     return rows
@@ -167,6 +169,7 @@ def payment_header() -> list[str]:
         _("From the allowance (cents)"),
         _("Solidarity share (€)"),
         _("Solidarity share (cents)"),
+        _("Purpose"),
     ]
 
 

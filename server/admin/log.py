@@ -31,6 +31,7 @@ from server.domain import DomainError
 from server.domain.conflicts import COMMENT_MAX, KEEP_FIRST, decisions_for, resolve_conflict, undone_by_keep_first
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import check_conflicts, stored_conflicts
+from server.domain.membership import fee_lines, fee_season
 from server.extensions import db
 from server.formatting import elide, money
 from server.labels import (
@@ -41,6 +42,7 @@ from server.labels import (
     HANDOVER_OUTCOME_LABELS,
     METHOD_DETAILS_LABELS,
     PAYMENT_METHOD_LABELS,
+    PAYMENT_PURPOSE_LABELS,
     RESOLUTION_ACTION_LABELS,
     SCAN_REFUSAL_LABELS,
     TOP_UP_METHOD_WORDS,
@@ -176,7 +178,7 @@ class Words:
             if payload.substitution_note:
                 parts.append(_("Substitution: %(note)s", note=payload.substitution_note))
         elif isinstance(event, PaymentEvent):
-            parts = [self.payer(payload), money(payload.amount_cents), *self.payment_parts(payload)]
+            parts = [self.payer(payload, event), money(payload.amount_cents), *self.payment_parts(payload)]
         elif isinstance(event, VoidEvent):
             parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id))]
             if payload.reason:
@@ -202,10 +204,21 @@ class Words:
                 parts = [str(RESOLUTION_ACTION_LABELS[payload.action]), payload.comment]
         return SEPARATOR.join(parts)
 
-    def payer(self, payment) -> str:
+    def payer(self, payment, event: PaymentEvent | None = None) -> str:
         if payment.order_id is not None:
             return self.order(payment.order_id)
+        if payment.purpose != "order":
+            return self.purpose(payment, event)
         return _("%(member)s (account)", member=self.member(payment.household_id))
+
+    def purpose(self, payment, event: PaymentEvent | None) -> str:
+        """A membership fee (of the season of the day it was paid) or a contribution, and whose: "Adhésion
+        2026–2027 de Awa D."."""
+        member = self.member(payment.household_id)
+        if payment.purpose == "membership" and event is not None:
+            season = fee_season(event, network_timezone())
+            return elide(_("Membership %(season)s of %(member)s", season=season, member=member))
+        return elide(_("%(purpose)s of %(member)s", purpose=PAYMENT_PURPOSE_LABELS[payment.purpose], member=member))
 
     def payment_parts(self, payment) -> list[str]:
         """How a payment was settled: by its method, from the accounts, and the solidarity share beside it."""
@@ -495,6 +508,7 @@ def render_log(
         methods=[(method, cents) for method, cents in totals.by_method if cents],
         top_up_methods=[(method, cents) for method, cents in totals.top_ups_by_method if cents],
         cash_top_ups=sum(box.cash_top_ups_cents for box in log.state.cash),
+        membership_fees=fee_lines([entry.event for entry in log.live(PaymentEvent)], network_timezone()),
         counted_boxes=counted,
         not_counted_boxes=not_counted,
         ended=utcnow() >= distribution.ends_at,

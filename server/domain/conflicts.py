@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.clock import utcnow
-from server.domain import DomainError
+from server.domain import DomainError, membership
 from server.domain.event_order import lock_event_log
-from server.domain.events import refresh_conflicts
+from server.domain.events import event_json, refresh_conflicts
 from server.domain.points import NotAllowed, manages_point
 from server.extensions import db
 from server.models import Conflict, Distribution, SyncedEvent, User
@@ -28,6 +28,7 @@ from sync.events import (
     format_time,
     new_event_id,
     parse_event,
+    stored_event,
 )
 
 COMMENT_MAX = 2000  # sync.events.ConflictResolved.comment
@@ -111,6 +112,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     conflict.resolved_at = event.device_time
     conflict.comment = comment
     db.session.flush()
+    membership.after_ingest([stored_event(event_json(row, None)) for row in written])  # a voided fee no longer counts
     refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
     record(
         "conflict.resolve",

@@ -57,6 +57,8 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
             "timezone": settings.timezone,
             "payment_methods": settings.payment_methods,
             "show_tier_at_counter": bool(settings.show_tier_at_counter),
+            "membership_fee_cents": settings.membership_fee_cents,
+            "membership_required": bool(settings.membership_required),
         },
         public_keys=public_keys(),
         min_serials=revocation_list(),
@@ -74,6 +76,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             Household.last_name,
             Household.manual_code,
             Household.status,
+            Household.membership_paid_until,
             Tier.id.label("tier_id"),
             Tier.name.label("tier_name"),
             Tier.share_percent.label("tier_share_percent"),
@@ -121,6 +124,7 @@ def expected_members(distribution_id: int) -> list[MemberData]:
             order_share_percent=row.order_share_percent,
             lines=lines[row.member_id],
             balances=balances.get(row.member_id, {}),
+            membership_paid_until=row.membership_paid_until,
         )
         for row in first_rows.values()
     ]
@@ -166,6 +170,8 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
                 settings.timezone,
                 list(settings.payment_methods),
                 bool(settings.show_tier_at_counter),
+                settings.membership_fee_cents,
+                bool(settings.membership_required),
             ),
             sorted(public_keys().items()),
             sorted(revocation_list().items()),

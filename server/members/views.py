@@ -1,15 +1,17 @@
 """Member pages, public but addressed by a long random token (``/m/<page_token>``); nothing is shown for a wrong one."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, jsonify, render_template, send_from_directory, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from server.api.body import read_json
 from server.api.errors import ApiError
 from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
 from server.auth.access import member_link, public
-from server.clock import utcnow
+from server.clock import today, utcnow
 from server.domain.push_subscriptions import find, remove
 from server.domain.tickets import ticket_text
 from server.extensions import csrf, db
@@ -24,11 +26,23 @@ from server.members.words import (
     paid_sentence,
     place_line,
 )
-from server.models import Household
+from server.models import Household, NetworkSettings
 from server.qr import svg
+from sync import membership
 from sync.manual_codes import display
 
 PWA_MEMBER = Path(__file__).resolve().parent.parent.parent / "pwa" / "member"
+
+
+def membership_line(household: Household) -> str:
+    """The member's membership in one sentence, or nothing when the network asks no fee and none was paid."""
+    settings = NetworkSettings.current()
+    paid_until = household.membership_paid_until
+    if membership.is_due(paid_until, today(ZoneInfo(settings.timezone)), settings.membership_fee_cents):
+        return _("Membership to renew.")
+    if paid_until is None:
+        return ""
+    return _("Membership up to date until %(date)s.", date=format_date(paid_until, "long"))
 
 
 @bp.get("/m/<page_token>")
@@ -49,6 +63,7 @@ def page(household: Household):
             not_collected_sentence=not_collected_sentence,
             place_line=place_line,
             kept_copy=kept_copy_sentence(utcnow()),
+            membership=membership_line(household),
         )
     )
     # The page is the member's: never kept by a shared cache, always revalidated (the service worker keeps a copy).

@@ -3,6 +3,7 @@
 from server.models.audit import AuditEntry
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
+from server.models.membership import MembershipFee
 from server.models.network import NetworkSettings
 from server.models.people import Household, Passkey, SignInLink, Tier, User, WebAuthnChallenge
 from server.models.push import HeldPack, PushCheck, PushDelivery, PushSubscription
@@ -19,6 +20,7 @@ __all__ = [
     "Distribution",
     "HeldPack",
     "Household",
+    "MembershipFee",
     "NetworkSettings",
     "Order",
     "OrderLine",

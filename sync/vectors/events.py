@@ -229,6 +229,36 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
         "void",
         {"event_id": "01956a3a-1c11-7000-8000-000000000012", "reason": "Mauvais membre"},
     ),
+    (
+        "membership fee (adhésion) taken in cash at the point: purpose written",
+        PHONE,
+        43,
+        "2026-12-04T16:40:00.000Z",
+        "payment",
+        {"household_id": 4245, "amount_cents": 1500, "method": "cash", "purpose": "membership"},
+    ),
+    (
+        "member's contribution to the solidarity scheme by cheque",
+        PHONE,
+        43,
+        "2026-12-04T16:41:00.000Z",
+        "payment",
+        {
+            "household_id": 4245,
+            "amount_cents": 2000,
+            "method": "cheque",
+            "method_details": "Chèque n° 0004321",
+            "purpose": "contribution",
+        },
+    ),
+    (
+        "purpose 'order' written: the default is left out of the canonical encoding (the hash of an older event)",
+        PHONE,
+        43,
+        "2026-12-04T16:42:00.000Z",
+        "payment",
+        {"order_id": 9005, "amount_cents": 990, "method": "card", "purpose": "order"},
+    ),
 ]
 
 

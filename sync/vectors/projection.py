@@ -388,7 +388,26 @@ def top_ups() -> tuple[str, list[Order], list[Event]]:
     return description, orders, day.events
 
 
-CASES = [quiet_day, split_payments, voids, two_phones, after_the_count, busy_day, top_ups]
+def membership_fees() -> tuple[str, list[Order], list[Event]]:
+    orders = [_order(9501, 4501, 100, [(BASKET, 1)]), _order(9502, 4502, 100, [(EGGS, 1)])]
+    day = Day(7)
+    day.add(PHONE, "16:00:00.000", "cash_count", {"kind": "opening", "total_cents": 2000})
+    day.add(PHONE, "16:05:00.000", "handover", {"order_id": 9501, "outcome": "all"})
+    due = orders[0].total_due_cents
+    day.add(PHONE, "16:05:00.000", "payment", {"order_id": 9501, "amount_cents": due, "method": "cash"})
+    # The fee is money collected and cash in the box, never part of what an order was paid.
+    fee = {"household_id": 4501, "amount_cents": 1500, "method": "cash", "purpose": "membership"}
+    day.add(PHONE, "16:06:00.000", "payment", fee)
+    wrong = day.add(PHONE, "16:07:00.000", "payment", {**fee, "household_id": 4502})
+    day.add(PHONE, "16:08:00.000", "void", {"event_id": wrong, "reason": "Adhésion déjà payée"})
+    cheque = {"household_id": 4502, "amount_cents": 2000, "method": "cheque", "method_details": "0004321"}
+    day.add(PHONE, "16:09:00.000", "payment", {**cheque, "purpose": "contribution"})
+    day.add(PHONE, "18:30:00.000", "cash_count", {"kind": "closing", "total_cents": 2000 + due + 1500})
+    description = "membership fees: cash in the box and not in an order's payments; a voided fee; a contribution"
+    return description, orders, day.events
+
+
+CASES = [quiet_day, split_payments, voids, two_phones, after_the_count, busy_day, top_ups, membership_fees]
 
 
 def _as_sent(event: Event) -> dict[str, Any]:

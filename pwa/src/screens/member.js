@@ -22,6 +22,7 @@ import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
 import { lastClosing } from './cash.js';
+import { membershipBlock, membershipRefusal, membershipStatus } from './membership.js';
 import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, paymentPayloads } from './payment.js';
 import { topUpSection } from './top-up.js';
 
@@ -197,7 +198,9 @@ async function renderMember(root, current) {
   if (collected && current.again) {
     warnings.push(t(`member.collected_${status.by}_${status.outcome}`, { at: formatClock(status.at) }));
   }
-  if ((warnings.length || collected) && current.ticket && !current.again) feedback('refused');
+  const membership = membershipStatus(member, view); // a required membership due refuses like a warning
+  const refusing = warnings.length || collected || membership.required;
+  if (refusing && current.ticket && !current.again) feedback('refused');
 
   const about = [
     showTier ? t('member.tier', { tier: member.tier.name, share: member.tier.share_percent }) : null,
@@ -220,15 +223,19 @@ async function renderMember(root, current) {
     append(root, topUp);
     return;
   }
+  // Membership: a warning and the fee in one tap; no hand-over while a required membership is due.
+  const fee = membershipBlock(member, membership, { recorded: () => render({ session: current }) });
   append(
     root,
     status?.outcome === 'refused'
       ? h('p', { class: 'message' }, t('member.refused_earlier', { at: formatClock(status.at) }))
       : null,
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
+    fee.top,
     basket(order, { prices: showTier }),
-    handoverForm(member, { paidCents, available, showTier }),
+    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, showTier }),
     topUp,
+    fee.bottom,
   );
 }
 

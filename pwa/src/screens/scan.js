@@ -13,6 +13,7 @@ import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
 import { state } from '../ui/state.js';
 import { renderUndo } from '../ui/undo.js';
+import { membershipStatus } from './membership.js';
 import { openMember, openRefused, whenFree } from './member.js';
 
 /**
@@ -140,7 +141,10 @@ function statusWords(view, member) {
   const status = view.orders.get(member.order.id);
   if (status?.outcome === 'all' || status?.outcome === 'partial') return t(`lists.status_${status.outcome}`);
   if (status?.outcome === 'refused') return t('lists.status_refused');
-  return t('lists.to_pay', { amount: formatCents(member.order.total_due_cents, state.index.pack.network.currency) });
+  const amount = formatCents(member.order.total_due_cents, state.index.pack.network.currency);
+  const words = t('lists.to_pay', { amount });
+  // Membership (screens/membership.js): said in the results too, before the member is even opened.
+  return membershipStatus(member, view).due ? `${words} · ${t('membership.due_list')}` : words;
 }
 
 const SHOWN = 20; // results at most: more means the volunteer should type more of the name
