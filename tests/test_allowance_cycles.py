@@ -218,7 +218,7 @@ def test_two_runs_at_once_credit_each_household_once(app, backend, monkeypatch):
                 barrier.wait()
                 reports.extend(run(at("2031-02-01"), again=True))
                 db.session.remove()
-        except Exception as exc:  # noqa: BLE001 - the test reports it
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=credit) for _ in range(2)]

@@ -52,7 +52,12 @@ def save_rule(data: Mapping[str, Any], *, actor: User | None = None, today: date
     if values.get("unspent", rule.unspent) not in UNSPENT_RULES:
         raise DomainError(_l("Choose an option from the list."), field="unspent")
     _cents(values, "base_cents", required=True, message=_l("Give the amount per household, in euros."))
-    _cents(values, "per_person_cents", required=True, message=_l("Give the amount per additional person, in euros."))
+    _cents(
+        values,
+        "per_person_cents",
+        required=True,
+        message=_l("Give the amount per additional person, in euros (0 for none)."),
+    )
     _cents(values, "cap_cents", required=False, message="")
     if values.get("unspent", rule.unspent) == "cap" and values.get("cap_cents", rule.cap_cents) is None:
         raise DomainError(_l("Give the most a balance may keep from one period to the next."), field="cap_cents")
