@@ -9,7 +9,7 @@ household id (keyset pagination: it never holds more than one batch), and for ea
 the batch's allowance accounts (``FOR UPDATE`` on PostgreSQL: a payment posted meanwhile waits, so an expiry is
 computed on the balance it really takes from), skips the households already credited for the period, posts the
 previous period's expiry (``cycle_expiry``, negative, keyed by the expired period) then the credit (``cycle_credit``,
-keyed by the period) through ``server.domain.ledger.post_many`` (ON CONFLICT DO NOTHING), and adds the rows it
+keyed by the period) through ``server.domain.ledger.post_on_accounts`` (ON CONFLICT DO NOTHING), and adds the rows it
 really inserted to the period's ``allowance_cycles`` counters. Two runs at once therefore credit each household
 once, and count it once. Time comes from ``server.clock`` only.
 """
@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
-from server.domain.ledger import post_many
+from server.domain.ledger import post_on_accounts
 from server.extensions import db
 from server.models import (
     Account,
@@ -66,6 +67,14 @@ def following(period: Period) -> Period:
 
 def preceding(period: Period) -> Period:
     return period_containing(period.starts_on - timedelta(days=1), period.kind)
+
+
+def period_words(period: Period) -> str:
+    """The period as the movements' reasons name it, in French like the rest of the ledger's wording ("janvier
+    2031", "semaine du 6 janvier 2031")."""
+    if period.kind == "week":
+        return f"semaine du {format_date(period.starts_on, 'd MMMM y', locale='fr')}"
+    return format_date(period.starts_on, "MMMM y", locale="fr")
 
 
 def amount_cents(rule: AllowanceRule, band: ContributionBand | None, size: int) -> int:
@@ -179,42 +188,38 @@ def credit_batch(
             )
         )
     )
-    now = utcnow()
-    postings: dict[int, list[dict]] = {}
-    for household_id, size, band_code, account_id, balance in rows:
+    rows_out: list[dict] = []
+    credit_reason = f"Allocation solidaire (SSA), {period_words(period)}"
+    cut_reason = (
+        f"Solde d'allocation non dépensé, {period_words(previous)} (perdu)"
+        if rule.unspent == "expire"
+        else f"Solde d'allocation au-delà du plafond, {period_words(previous)}"
+    )
+    for _household_id, size, band_code, account_id, balance in rows:
         if account_id in credited:
             report.already += 1
             continue
-        movements = []
-        if expires:
-            cut = balance - left_after(rule, balance)
-            if cut > 0:
-                movements.append(
-                    {"amount_cents": -cut, "kind": "cycle_expiry", "period": previous.code, "occurred_at": now}
-                )
-        cents = amount_cents(rule, bands.get(band_code or ""), size)
-        if cents > 0:
-            movements.append({"amount_cents": cents, "kind": "cycle_credit", "period": period.code, "occurred_at": now})
-        if movements:
-            postings[household_id] = movements
-    inserted = post_many("allowance", postings) if postings else []
-    if inserted:
-        counts = dict.fromkeys(("cycle_credit", "cycle_expiry"), (0, 0))
-        for kind, number, total in db.session.execute(
-            select(AccountMovement.kind, func.count(), func.sum(AccountMovement.amount_cents))
-            .where(AccountMovement.id.in_(inserted))
-            .group_by(AccountMovement.kind)
-        ):
-            counts[kind] = (number, int(total))
-        (credits, credit_total), (expiries, expiry_total) = counts["cycle_credit"], counts["cycle_expiry"]
-        report.credited_households += credits
-        report.credited_cents += credit_total
-        report.expired_households += expiries
-        report.expired_cents += -expiry_total
-        if credits:
-            _add_to_cycle(period.code, credited_households=credits, credited_cents=credit_total)
-        if expiries:
-            _add_to_cycle(previous.code, expired_households=expiries, expired_cents=-expiry_total)
+        if expires and (cut := balance - left_after(rule, balance)) > 0:
+            rows_out.append(
+                {"account_id": account_id, "amount_cents": -cut, "kind": "cycle_expiry", "period": previous.code}
+                | {"reason": cut_reason}
+            )
+        if (cents := amount_cents(rule, bands.get(band_code or ""), size)) > 0:
+            rows_out.append(
+                {"account_id": account_id, "amount_cents": cents, "kind": "cycle_credit", "period": period.code}
+                | {"reason": credit_reason}
+            )
+    inserted = post_on_accounts(rows_out)
+    credits = [cents for _id, _account, cents in inserted if cents > 0]
+    expiries = [-cents for _id, _account, cents in inserted if cents < 0]
+    report.credited_households += len(credits)
+    report.credited_cents += sum(credits)
+    report.expired_households += len(expiries)
+    report.expired_cents += sum(expiries)
+    if credits:
+        _add_to_cycle(period.code, credited_households=len(credits), credited_cents=sum(credits))
+    if expiries:
+        _add_to_cycle(previous.code, expired_households=len(expiries), expired_cents=sum(expiries))
     report.batches += 1
     db.session.flush()
     return rows[-1][0]
