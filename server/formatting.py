@@ -61,11 +61,11 @@ def local_date(value: date, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
-def day_month(value: date) -> str:
-    """A day of the year as a sentence says it ("1er janvier", "15 mars", "January 1"): the French first of the
-    month is "1er"."""
+def day_month(value: date, year: bool = False) -> str:
+    """A day as a sentence says it ("1er janvier", "15 mars", "January 1"; with ``year``: "1er janvier 2031"): the
+    French first of the month is "1er"."""
     locale = get_locale()
-    text = format_skeleton("MMMMd", value, locale=locale or "en")
+    text = format_skeleton("yMMMMd" if year else "MMMMd", value, locale=locale or "en")
     if locale is not None and locale.language == "fr" and value.day == 1:
         text = re.sub(r"^1(?=\s)", "1er", text)
     return text

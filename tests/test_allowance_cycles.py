@@ -206,8 +206,10 @@ def test_two_runs_at_once_credit_each_household_once(app, backend, monkeypatch):
         ids = network(60)
         rule(unspent="cap", cap_cents=3000, starts_on=date(2031, 1, 1))
         run(at("2031-01-01"))
-        for household in ids[::2]:
-            post(household, "allowance", -1500, "payment", event_id=f"e-{household}")
+        spent = {h: (1500, 8000, 0)[i % 3] for i, h in enumerate(ids)}  # 2,000 € left: under the cap
+        for household, cents in spent.items():
+            if cents:
+                post(household, "allowance", -cents, "payment", event_id=f"e-{household}")
         db.session.commit()
 
     barrier, reports, errors = threading.Barrier(2), [], []
@@ -229,12 +231,12 @@ def test_two_runs_at_once_credit_each_household_once(app, backend, monkeypatch):
     assert not errors, errors
     with app.app_context():
         assert sum(r.credited_households for r in reports) == 60
-        for household in ids:
-            assert balance(household) == 3000 + 10000
+        for household in ids:  # a fresh credit is never capped: 2,000 € left + 100 € stays 120 €
+            assert balance(household) == (12000 if spent[household] == 8000 else 3000 + 10000)
         credits = db.session.scalar(
             select(func.count()).where(AccountMovement.kind == "cycle_credit", AccountMovement.period == "2031-02")
         )
         february = db.session.get(AllowanceCycle, "2031-02")
         january = db.session.get(AllowanceCycle, "2031-01")
         assert credits == february.credited_households == 60
-        assert (january.expired_households, january.expired_cents) == (60, 30 * 7000 + 30 * 5500)
+        assert (january.expired_households, january.expired_cents) == (40, 20 * 5500 + 20 * 7000)

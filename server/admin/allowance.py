@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from server.admin import bp
 from server.admin.allowance_forms import (
     PERIOD_LABELS,
-    UNSPENT_LABELS,
     AllowanceRuleForm,
     ContributionBandForm,
     HouseholdAllowanceForm,
@@ -84,7 +83,6 @@ def allowance():
         "admin/allowance.html",
         rule=rule,
         period_labels=PERIOD_LABELS,
-        unspent_labels=UNSPENT_LABELS,
         coming=coming,
         coming_label=period_label(coming, rule.period) if coming else "",
         rows=rows,

@@ -36,7 +36,7 @@ from server.models import (
     NetworkSettings,
 )
 
-BATCH = 2000
+BATCH = 5000
 
 
 @dataclass(frozen=True, order=True)
@@ -167,6 +167,9 @@ def credit_batch(
     """Credit the next ``BATCH`` eligible households after ``after_id`` for ``period`` (and post the previous
     period's expiry first); returns the last household id seen, or None when there are none left. Flushes; the
     caller commits (one transaction per batch)."""
+    first = first_period(rule)
+    previous = preceding(period)
+    expires = rule.unspent != "keep" and first is not None and previous.starts_on >= first.starts_on
     rows = db.session.execute(
         eligible_households()
         .where(Household.id > after_id)
@@ -176,9 +179,8 @@ def credit_batch(
     ).all()
     if not rows:
         return None
-    first = first_period(rule)
-    previous = preceding(period)
-    expires = rule.unspent != "keep" and first is not None and previous.starts_on >= first.starts_on
+    # Asked in its own statement, after the locks are held: its snapshot sees what a run that held them before
+    # committed (a subquery of the locking statement would not, and a fresh credit could then be capped).
     credited = set(
         db.session.scalars(
             select(AccountMovement.account_id).where(
