@@ -19,6 +19,7 @@ Run: .venv/bin/python bench/cycles.py [--households 200000] [--keep]
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL", "postgresql+psycopg:
 PARIS = ZoneInfo("Europe/Paris")
 POINTS_PER_200K = 400
 TARGET_S = 60.0
+APP_NAME = "comptoir-bench-cycles"
 
 
 def sql(statement: str, **params) -> int:
@@ -117,16 +119,58 @@ def build(households: int, this_month: date, now: datetime) -> None:
 
 
 def command(env: dict[str, str], now: datetime, *extra: str) -> tuple[float, str]:
+    """One run as cron starts it; prints the CPU seconds the process itself used (the rest is waiting for
+    PostgreSQL, or for the cores other processes hold)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    result = subprocess.run(
+    process = subprocess.Popen(
         [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "accounts", "credit-due", "--now", now.isoformat(), *extra],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
     )
-    return time.perf_counter() - started, result.stdout.strip()
+    backend = backend_cpu(process)
+    output = process.stdout.read()
+    assert process.wait() == 0, output
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(
+        f"    (CPU: the command {cpu:.1f} s, its PostgreSQL backend {backend:.1f} s; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
+        flush=True,
+    )
+    return seconds, output.strip()
+
+
+def backend_cpu(process: subprocess.Popen) -> float:
+    """The CPU seconds of the command's PostgreSQL backend (found by its application_name; the server runs on this
+    machine), read from /proc until the command ends: what the run costs the database, whatever else shares the
+    cores."""
+    engine = create_engine(POSTGRES_URL)
+    ticks, pid = os.sysconf("SC_CLK_TCK"), None
+    used = 0.0
+    try:
+        with engine.connect() as connection:
+            while process.poll() is None:
+                pid = (
+                    pid
+                    or connection.execute(
+                        text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": APP_NAME}
+                    ).scalar()
+                )
+                if pid:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                        used = (int(fields[11]) + int(fields[12])) / ticks
+                    except (FileNotFoundError, ProcessLookupError):
+                        pass
+                connection.rollback()
+                time.sleep(0.2)
+    finally:
+        engine.dispose()
+    return used
 
 
 def main() -> None:
@@ -167,7 +211,9 @@ def main() -> None:
                 "COMPTOIR_SECRET_KEY": "bench",
                 "COMPTOIR_INSTANCE_PATH": folder,
                 "COMPTOIR_SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
-                "COMPTOIR_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(engine_options),
+                "COMPTOIR_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(
+                    {"connect_args": {"options": f"-csearch_path={schema}", "application_name": APP_NAME}}
+                ),
             }
             credit_s, credit_out = command(env, now)
             print(f"  credit run: {credit_s:.1f} s — {credit_out}", flush=True)

@@ -170,13 +170,9 @@ def credit_batch(
     first = first_period(rule)
     previous = preceding(period)
     expires = rule.unspent != "keep" and first is not None and previous.starts_on >= first.starts_on
-    rows = db.session.execute(
-        eligible_households()
-        .where(Household.id > after_id)
-        .order_by(Household.id)
-        .limit(BATCH)
-        .with_for_update(of=Account)
-    ).all()
+    batch = eligible_households().where(Household.id > after_id).order_by(Household.id).limit(BATCH)
+    # A cap or an expiry is computed on the balance: lock it (a payment posted meanwhile waits for this batch).
+    rows = db.session.execute(batch.with_for_update(of=Account) if expires else batch).all()
     if not rows:
         return None
     # Asked in its own statement, after the locks are held: its snapshot sees what a run that held them before
