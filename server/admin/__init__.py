@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from server.admin import (  # noqa: E402,F401  (they register their routes on bp)
+    allowance,
     audit,
     devices,
     exports,

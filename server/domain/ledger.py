@@ -1,7 +1,8 @@
 """Posting to members' accounts: the one way money moves on an account (``docs/accounts.md``).
 
 ``post`` adds one movement (a synced event's effect, an admin's top-up or correction); ``post_many`` adds many at
-once for the scheduled cycle credits. Both are idempotent where the movement has a key: the same event on the same
+once; ``post_on_accounts`` adds a batch of keyed movements on known accounts (the scheduled cycle credits) in one
+statement on PostgreSQL. Both are idempotent where the movement has a key: the same event on the same
 account, or the same cycle period and kind on the same account, is posted once, even by two connections at once
 (the database's unique constraints decide; the loser's row is skipped, not an error). Balances move in the same
 transaction as the movement. Callers flush or commit; this module never commits.
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
@@ -96,6 +97,12 @@ def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> li
         for household_id, household_rows in rows.items()
         for row in household_rows
     ]
+    return [movement_id for movement_id, _account, _cents in _insert_and_move(values)]
+
+
+def _insert_and_move(values: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """Insert movement rows (those whose key is taken are skipped) and move their accounts' balances; returns
+    (id, account id, cents) of the rows inserted."""
     if not values:
         return []
     table = AccountMovement.__table__
@@ -118,4 +125,58 @@ def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> li
         for account in db.session.identity_map.values():
             if isinstance(account, Account) and account.id in moves:
                 db.session.expire(account, ["balance_cents"])
-    return [movement_id for movement_id, _account, _cents in inserted]
+    return inserted
+
+
+_POST_ARRAYS = text(
+    """
+    WITH given AS (
+        SELECT * FROM unnest(
+            CAST(:account_ids AS integer[]), CAST(:amounts AS integer[]), CAST(:kinds AS varchar[]),
+            CAST(:periods AS varchar[]), CAST(:reasons AS varchar[])
+        ) AS r(account_id, amount_cents, kind, period, reason)
+    ), inserted AS (
+        INSERT INTO account_movements (account_id, amount_cents, kind, period, reason, occurred_at, created_at)
+        SELECT account_id, amount_cents, kind, period, reason, :at, :at FROM given
+        ON CONFLICT DO NOTHING
+        RETURNING id, account_id, amount_cents
+    ), moved AS (
+        UPDATE accounts SET balance_cents = accounts.balance_cents + d.cents
+        FROM (SELECT account_id, SUM(amount_cents) AS cents FROM inserted GROUP BY account_id) AS d
+        WHERE accounts.id = d.account_id
+    )
+    SELECT id, account_id, amount_cents FROM inserted
+    """
+)
+
+
+def post_on_accounts(rows: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """Post keyed movements on accounts already known (each row: ``account_id``, ``amount_cents``, ``kind``,
+    ``period``, ``reason``), as ``post_many`` does, for the scheduled cycle credits of a whole network: on
+    PostgreSQL one statement per call whatever its size (arrays, not thousands of parameters: the insert, ON CONFLICT
+    DO NOTHING, and the balances' update in one go). Returns (id, account id, cents) of the rows inserted."""
+    if not rows:
+        return []
+    now = utcnow()
+    if db.engine.dialect.name != "postgresql":
+        return _insert_and_move([{"created_at": now, "occurred_at": now} | row for row in rows])
+    inserted = (
+        db.session.execute(
+            _POST_ARRAYS,
+            {
+                "account_ids": [row["account_id"] for row in rows],
+                "amounts": [row["amount_cents"] for row in rows],
+                "kinds": [row["kind"] for row in rows],
+                "periods": [row.get("period") for row in rows],
+                "reasons": [row.get("reason", "") for row in rows],
+                "at": now,
+            },
+        )
+        .tuples()
+        .all()
+    )
+    moved = {account_id for _id, account_id, _cents in inserted}
+    for account in db.session.identity_map.values():
+        if isinstance(account, Account) and account.id in moved:
+            db.session.expire(account, ["balance_cents"])
+    return inserted

@@ -3,12 +3,13 @@ about it (``server.members.collection``), the last basket once its distribution 
 names this household: no page reads another member's data."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
+from server.domain.allowance_cycles import next_credit
 from server.extensions import db
 from server.members.collection import Collection, collection_of
 from server.models import Account, AccountMovement, Distribution, Household, Order, OrderLine
@@ -33,6 +34,7 @@ class MemberSummary:
     balances: dict[str, int]  # account kind → cents
     collection: Collection | None  # what the phones recorded about ``next_order`` (None: no order)
     last: LastBasket | None = None  # the last basket, once its distribution ended (see ``last_basket``)
+    next_allowance: tuple[date, int] | None = None  # the next allowance credit: day and cents (``next_credit``)
 
 
 def summarise(household: Household) -> MemberSummary:
@@ -63,7 +65,7 @@ def summarise(household: Household) -> MemberSummary:
     )
     collection = collection_of(order) if order is not None else None
     last = last_basket(household, now) if distribution is None or distribution.starts_at > now else None
-    return MemberSummary(household, order, distribution, balances, collection, last)
+    return MemberSummary(household, order, distribution, balances, collection, last, next_credit(household))
 
 
 def last_basket(household: Household, now: datetime) -> LastBasket | None:

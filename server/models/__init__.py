@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and ``db.create_all`` see the whole schema."""
 
+from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
@@ -13,8 +14,11 @@ from server.models.tickets import TicketKey
 __all__ = [
     "Account",
     "AccountMovement",
+    "AllowanceCycle",
+    "AllowanceRule",
     "AuditEntry",
     "Conflict",
+    "ContributionBand",
     "Device",
     "DeviceEnrolment",
     "Distribution",

@@ -8,7 +8,7 @@ from server.domain.devices import create_enrolment, redeem_enrolment, revoke_dev
 from server.domain.links import create_sign_in_link
 from server.domain.shifts import start_shift
 from server.extensions import db
-from server.models import Conflict, Passkey, Point, PushSubscription, User
+from server.models import Conflict, ContributionBand, Passkey, Point, PushSubscription, User
 from tests.factories.primitives import (
     DAY,
     HOUR,
@@ -28,6 +28,7 @@ class Samples:
     """Ids of the sample data and the secrets a caller presents."""
 
     tier: int = 0
+    band: int = 0
     product: int = 0
     point_a: int = 0
     point_b: int = 0
@@ -53,6 +54,7 @@ def authorization_samples() -> Samples:
     point_a = Point(name="Point A", town="Torcy")
     point_b = Point(name="Point B", town="Lognes")
     product = basket("Panier M")
+    band = ContributionBand(code="T1", label="Tranche 1")
     users = {
         "admin": User(email="admin@example.org", role="admin"),
         "coordinator": member_of(point_a, "coordinator", "coord.a@example.org"),
@@ -63,7 +65,7 @@ def authorization_samples() -> Samples:
     [household] = households(point_a, [("Alice", "Martin", tier)])
     coming = distribution(point_a, now_to_the_second(), starts_in=2 * DAY, lasting=2 * HOUR)
     ordered = order(coming, household, [(product, 1)])
-    db.session.add_all([tier, point_a, point_b, product, *users.values(), link_user, household, coming, ordered])
+    db.session.add_all([tier, band, point_a, point_b, product, *users.values(), link_user, household, coming, ordered])
     db.session.flush()
     conflict = Conflict(distribution_id=coming.id, kind="unknown_void", key="unknown_void:sample", event_ids=[])
     db.session.add(conflict)
@@ -92,6 +94,7 @@ def authorization_samples() -> Samples:
     db.session.commit()
     return Samples(
         tier=tier.id,
+        band=band.id,
         product=product.id,
         point_a=point_a.id,
         point_b=point_b.id,
