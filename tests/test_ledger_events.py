@@ -263,3 +263,31 @@ def test_a_payment_for_an_unknown_member_moves_no_account(app, world, phone):
             )
             == 0
         )
+
+
+def test_the_log_tells_a_coordinator_of_an_overdraft_and_cancelling_gives_the_money_back(app, world, admin_client):
+    import re
+    from html import unescape
+
+    from tests.helpers import csrf_token
+
+    phone = enrol_phone(app, [world.point], world.volunteer, "Téléphone 1")
+    household, order = world.households[0], world.orders[0]
+    sent(phone, [pay(phone, world, order, allowance=15600)])
+    admin_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    log = f"/admin/distributions/{world.distribution}/log"
+    html = admin_client.get(log).get_data(as_text=True)
+    page = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u202f", " ").replace("\xa0", " "))
+    assert "Payé au-delà de ce que le compte contenait" in page
+    assert "M0 Diallo a payé 156,00 € — Allocation solidaire : 6,00 € de plus que ce que le compte contenait." in page
+    assert "Solde après ce paiement : -6,00 € (minimum autorisé : 0,00 €)." in page
+    assert "Annuler le paiement : l’argent revient sur le compte (le membre paie autrement)" in page
+    assert "Ignorer" not in page.split("Payé au-delà")[1].split("</form>")[0]
+    with app.app_context():
+        conflict_id = db.session.scalar(select(Conflict.id).where(Conflict.kind == "account_overdrawn"))
+    answer = admin_client.post(
+        f"/admin/distributions/{world.distribution}/conflicts/{conflict_id}/resolve",
+        data={"csrf_token": csrf_token(html), "action": "void_event", "comment": "Payé en espèces"},
+    )
+    assert answer.status_code == 302
+    assert balances(app, household)["allowance"] == 15000

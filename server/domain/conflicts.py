@@ -16,7 +16,7 @@ from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.event_order import lock_event_log
 from server.domain.events import refresh_conflicts
-from server.domain.ledger_events import post_synced_events
+from server.domain.ledger_events import OVERDRAWN, post_synced_events
 from server.domain.points import NotAllowed, manages_point
 from server.extensions import db
 from server.models import Conflict, Distribution, SyncedEvent, User
@@ -36,11 +36,19 @@ from sync.projection import void_target
 COMMENT_MAX = 2000  # sync.events.ConflictResolved.comment
 KEEP_FIRST = "keep_first"  # a double hand-over's decision: undo the second hand-over and its payments
 DOUBLE_HANDOVER_DECISIONS = (KEEP_FIRST, "accept", "adjust", "dismiss")
+# A payment beyond what its account held: it stands and the household owes it, it is cancelled (its money comes
+# back), or it was settled otherwise (a top-up posted apart). It is never "not a real problem".
+OVERDRAWN_DECISIONS = ("accept", "void_event", "adjust")
 
 
 def decisions_for(kind: str) -> tuple[str, ...]:
-    """The decisions a conflict of this kind offers: a double hand-over's own, the protocol's actions otherwise."""
-    return DOUBLE_HANDOVER_DECISIONS if kind == "double_handover" else RESOLUTION_ACTIONS
+    """The decisions a conflict of this kind offers: a double hand-over's and an overdraft's own, the protocol's
+    actions otherwise."""
+    if kind == "double_handover":
+        return DOUBLE_HANDOVER_DECISIONS
+    if kind == OVERDRAWN:
+        return OVERDRAWN_DECISIONS
+    return RESOLUTION_ACTIONS
 
 
 def undone_by_keep_first(conflict: Conflict) -> list[str]:
