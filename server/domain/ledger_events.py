@@ -75,10 +75,10 @@ def post_synced_events(arrived: Sequence[Event], device_pk: int | None) -> None:
     if not roots:
         return
     _walk_down(roots, known)
-    posted = _posted(roots, set(arriving))
+    posted = _posted(roots)
     rows: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for root in roots.values():
-        for event, cents_by_kind in _differences(root, arriving, posted.get(root.event.id, {})):
+        for event, cents_by_kind in _differences(root, arriving, posted[root.event.id]):
             for account_kind, cents in cents_by_kind.items():
                 rows[account_kind][root.household_id].append(_movement(root, event, cents, device_pk))
     for account_kind, by_household in rows.items():
@@ -184,10 +184,17 @@ def _walk_down(roots: dict[str, _Root], known: dict[str, _Node]) -> None:
             frontier.append(event_id)
 
 
-def _posted(roots: dict[str, _Root], arriving_ids: set[str]) -> dict[str, dict[str, int]]:
-    """Root id → account kind → cents already posted for it, leaving out what the arriving events posted (a re-run
-    computes again what they post, and posts nothing new)."""
-    posted: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+@dataclass
+class _Posted:
+    """What is already posted for a root: cents per account kind, and the events that posted them."""
+
+    cents: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by: set[str] = field(default_factory=set)
+
+
+def _posted(roots: dict[str, _Root]) -> dict[str, _Posted]:
+    """Root id → what is already posted for it (one query per 500 roots, by the index on ``subject_event_id``)."""
+    posted: dict[str, _Posted] = defaultdict(_Posted)
     for chunk in _chunks(sorted(roots)):
         query = (
             select(AccountMovement.subject_event_id, Account.kind)
@@ -196,19 +203,24 @@ def _posted(roots: dict[str, _Root], arriving_ids: set[str]) -> dict[str, dict[s
             .where(AccountMovement.subject_event_id.in_(chunk))
         )
         for root_id, kind, event_id, cents in db.session.execute(query):
-            if event_id not in arriving_ids:
-                posted[root_id][kind] += cents
+            posted[root_id].cents[kind] += cents
+            posted[root_id].by.add(event_id)
     return posted
 
 
-def _differences(root: _Root, arriving: dict[str, Event], posted: dict[str, int]):
+def _differences(root: _Root, arriving: dict[str, Event], posted: _Posted):
     """(arriving event, account kind → cents to post) for each arriving event of ``root`` that changes what the
-    root should have posted, taken in canonical order: each one posts the step from the effect before it to the
-    effect after it."""
-    mine = sorted((arriving[node_id] for node_id in root.nodes if node_id in arriving), key=sort_key)
-    have = {node_id for node_id in root.nodes if node_id not in arriving}
-    running = dict(posted)
-    kinds = set(root.effects) | set(posted)
+    root should have posted, taken in canonical order: each one posts the step from what is posted to the effect
+    after it. An arriving event that already posted for this root (a re-run) is counted as known, not stepped
+    again; every other step is a new key, so the root ends with exactly its effect posted, whatever came before."""
+    mine = sorted(
+        (arriving[node_id] for node_id in root.nodes if node_id in arriving and node_id not in posted.by),
+        key=sort_key,
+    )
+    stepping = {event.id for event in mine}
+    have = {node_id for node_id in root.nodes if node_id not in stepping}
+    running = dict(posted.cents)
+    kinds = set(root.effects) | set(running)
     for event in mine:
         have.add(event.id)
         targets = {node_id: root.nodes[node_id].target for node_id in have if root.nodes[node_id].target in have}
