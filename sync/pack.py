@@ -63,6 +63,10 @@ class PackNetwork(_Model):
     show_tier_at_counter: bool = Field(
         default=False, description="show the member's tier name on the volunteer's phone (off: no tier at the counter)"
     )
+    prepaid_floor_cents: NonNegativeInt = Field(
+        default=0,
+        description="how far below zero a prepaid balance may go (1000: down to −10.00); an allowance stays ≥ 0",
+    )
 
 
 class PackTickets(_Model):

@@ -291,3 +291,33 @@ def test_the_log_tells_a_coordinator_of_an_overdraft_and_cancelling_gives_the_mo
     )
     assert answer.status_code == 302
     assert balances(app, household)["allowance"] == 15000
+
+
+def test_the_pack_carries_the_balance_before_its_distribution_and_the_next_one_the_posted_balance(app, world, phone):
+    """A phone subtracts what was taken at this distribution itself: a pack fetched after some of today's payments
+    were posted must not subtract them again. The next distribution's pack carries them."""
+    from server.models import Household, Order, Point
+    from tests.factories.primitives import distribution
+
+    household, order = world.households[0], world.orders[0]
+    with app.app_context():
+        NetworkSettings.current().prepaid_floor_cents = 500
+        later = distribution(db.session.get(Point, world.point), utcnow(), starts_in=timedelta(days=7))
+        db.session.add(later)
+        db.session.add(Order(distribution=later, household=db.session.get(Household, household), share_percent=100))
+        db.session.commit()
+        later_id = later.id
+    sent(phone, [pay(phone, world, order, allowance=4160, prepaid=500, rest=100)])
+
+    def pack_balances(distribution_id: int) -> tuple[dict, dict]:
+        answer = phone.client.get(f"/api/distributions/{distribution_id}/pack", headers=phone.headers)
+        assert answer.status_code == 200, answer.get_json()
+        pack = answer.get_json()
+        (member,) = [m for m in pack["members"] if m["id"] == household]
+        return member["balances"], pack["network"]
+
+    today, network = pack_balances(world.distribution)
+    assert today == {"allowance_cents": 15000, "prepaid_cents": 2000}
+    assert network["prepaid_floor_cents"] == 500
+    next_week, _network = pack_balances(later_id)
+    assert next_week == {"allowance_cents": 15000 - 4160, "prepaid_cents": 2000 - 500}

@@ -258,7 +258,7 @@ def floor_cents(account_kind: str) -> int:
     """The lowest balance an account of this kind may reach: 0 for an allowance, minus the network's
     ``prepaid_floor_cents`` for a prepaid account."""
     if account_kind == "prepaid":
-        return -NetworkSettings.current().prepaid_floor_cents
+        return -max(0, NetworkSettings.current().prepaid_floor_cents)
     return 0
 
 
