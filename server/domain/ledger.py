@@ -27,16 +27,25 @@ def _insert(table):
 
 def accounts_for(household_ids: Iterable[int], kind: str) -> dict[int, int]:
     """Household id → the id of its account of ``kind``, creating the accounts that do not exist yet (safe when
-    another connection creates the same account at the same time)."""
+    another connection creates the same account at the same time). Accounts already there are only read: an
+    upload that posts on them costs one select, not an insert per household."""
     wanted = sorted(set(household_ids))
     if not wanted:
         return {}
-    db.session.execute(
-        _insert(Account.__table__), [{"household_id": h, "kind": kind, "balance_cents": 0} for h in wanted]
-    )
+    found = _account_ids(wanted, kind)
+    missing = [household_id for household_id in wanted if household_id not in found]
+    if missing:
+        db.session.execute(
+            _insert(Account.__table__), [{"household_id": h, "kind": kind, "balance_cents": 0} for h in missing]
+        )
+        found.update(_account_ids(missing, kind))
+    return found
+
+
+def _account_ids(household_ids: list[int], kind: str) -> dict[int, int]:
     found: dict[int, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for start in range(0, len(household_ids), 500):
+        chunk = household_ids[start : start + 500]
         query = select(Account.household_id, Account.id).where(Account.kind == kind, Account.household_id.in_(chunk))
         found.update(db.session.execute(query).tuples().all())
     return found
