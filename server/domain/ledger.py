@@ -7,11 +7,11 @@ account, or the same cycle period and kind on the same account, is posted once, 
 transaction as the movement. Callers flush or commit; this module never commits.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, any_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
@@ -23,6 +23,14 @@ def _insert(table):
     """An INSERT … ON CONFLICT DO NOTHING for the engine in use (SQLite and PostgreSQL say it the same way)."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+def among(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``: on PostgreSQL one array parameter (``= ANY(…)``), so the statement is the same whatever
+    the count and neither SQLAlchemy nor psycopg prepares it again for each upload; ``IN (…)`` on SQLite."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def accounts_for(household_ids: Iterable[int], kind: str) -> dict[int, int]:
@@ -46,7 +54,7 @@ def _account_ids(household_ids: list[int], kind: str) -> dict[int, int]:
     found: dict[int, int] = {}
     for start in range(0, len(household_ids), 500):
         chunk = household_ids[start : start + 500]
-        query = select(Account.household_id, Account.id).where(Account.kind == kind, Account.household_id.in_(chunk))
+        query = select(Account.household_id, Account.id).where(Account.kind == kind, among(Account.household_id, chunk))
         found.update(db.session.execute(query).tuples().all())
     return found
 
@@ -94,6 +102,25 @@ def post(
     return posted[0] if posted else None
 
 
+def _insert_unnested(table: Any, rows: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """PostgreSQL: the rows as one array per column (``INSERT … SELECT * FROM unnest(…)``), so the statement has a
+    dozen parameters whatever the number of rows: psycopg keeps it prepared, where an ``INSERT … VALUES`` of
+    hundreds of rows with ``RETURNING`` is parsed again on every upload (``docs/performance.md``)."""
+    columns = [column for column in table.c if column.name != "id"]
+    dialect = db.engine.dialect
+    arrays: dict[str, list[Any]] = {}
+    for column in columns:
+        default = column.default.arg if column.default is not None and column.default.is_scalar else None
+        arrays[column.name] = [row.get(column.name, default) for row in rows]
+    names = ", ".join(column.name for column in columns)
+    unnested = ", ".join(f"CAST(:{column.name} AS {column.type.compile(dialect=dialect)}[])" for column in columns)
+    statement = text(
+        f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({unnested}) "
+        "ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents"
+    )
+    return [tuple(row) for row in db.session.execute(statement, arrays)]
+
+
 def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> list[int]:
     """Post movements on the accounts of ``account_kind`` (household id → movement columns, without ``account_id``);
     those whose key is already taken are skipped. Returns the ids of the movements inserted; their accounts'
@@ -111,6 +138,9 @@ def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> li
     inserted: list[tuple[int, int, int]] = []
     for start in range(0, len(values), 1000):
         chunk = values[start : start + 1000]
+        if db.engine.dialect.name == "postgresql":
+            inserted += _insert_unnested(table, chunk)
+            continue
         statement = _insert(table).returning(table.c.id, table.c.account_id, table.c.amount_cents)
         inserted += db.session.execute(statement, chunk).tuples().all()
     moves: dict[int, int] = {}

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.domain.ledger import post_many
+from server.domain.ledger import among, post_many
 from server.extensions import db
 from server.models import Account, AccountMovement, Conflict, Device, Household, NetworkSettings, Order, SyncedEvent
 from sync.chain import sort_key
@@ -93,7 +93,7 @@ def _walk_up(known: dict[str, _Node]) -> None:
         found = []
         for chunk in _chunks(sorted(wanted)):
             query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
-                SyncedEvent.event_id.in_(chunk)
+                among(SyncedEvent.event_id, chunk)
             )
             found += db.session.execute(query).tuples().all()
         for event_id, target, distribution_id in found:
@@ -124,7 +124,7 @@ def _load_roots(root_ids: set[str], arriving: dict[str, Event]) -> dict[str, _Ro
         rows = db.session.execute(
             select(SyncedEvent, Device.public_id)
             .outerjoin(Device, SyncedEvent.device_id == Device.id)
-            .where(SyncedEvent.event_id.in_(chunk), SyncedEvent.target_event_id.is_(None))
+            .where(among(SyncedEvent.event_id, chunk), SyncedEvent.target_event_id.is_(None))
         ).all()
         for row, public_id in rows:
             events[row.event_id] = stored_event(
@@ -146,13 +146,14 @@ def _load_roots(root_ids: set[str], arriving: dict[str, Event]) -> dict[str, _Ro
     order_ids = sorted({getattr(e.payload, "order_id", None) for e in events.values()} - {None})
     order_households: dict[int, int] = {}
     for chunk in _chunks(order_ids):
-        query = select(Order.id, Order.household_id).where(Order.id.in_(chunk))
+        query = select(Order.id, Order.household_id).where(among(Order.id, chunk))
         order_households.update(db.session.execute(query).tuples().all())
     households = {event_id: effect_household(event, order_households) for event_id, event in events.items()}
-    named = sorted({household for household in households.values() if household is not None})
-    existing: set[int] = set()
+    # An order's household exists (a foreign key); one a payment names itself may not.
+    existing = set(order_households.values())
+    named = sorted({household for household in households.values() if household is not None} - existing)
     for chunk in _chunks(named):
-        existing.update(db.session.scalars(select(Household.id).where(Household.id.in_(chunk))))
+        existing.update(db.session.scalars(select(Household.id).where(among(Household.id, chunk))))
     return {
         event_id: _Root(event, households[event_id], effects[event_id])
         for event_id, event in events.items()
@@ -171,7 +172,7 @@ def _walk_down(roots: dict[str, _Root], known: dict[str, _Node]) -> None:
         found = []
         for chunk in _chunks(frontier):
             query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
-                SyncedEvent.target_event_id.in_(chunk)
+                among(SyncedEvent.target_event_id, chunk)
             )
             found += db.session.execute(query).tuples().all()
         frontier = []
@@ -200,7 +201,7 @@ def _posted(roots: dict[str, _Root]) -> dict[str, _Posted]:
             select(AccountMovement.subject_event_id, Account.kind)
             .add_columns(AccountMovement.event_id, AccountMovement.amount_cents)
             .join(Account, Account.id == AccountMovement.account_id)
-            .where(AccountMovement.subject_event_id.in_(chunk))
+            .where(among(AccountMovement.subject_event_id, chunk))
         )
         for root_id, kind, event_id, cents in db.session.execute(query):
             posted[root_id].cents[kind] += cents
@@ -274,7 +275,7 @@ def _raise_overdrafts(
     balances: dict[int, int] = {}
     for chunk in _chunks(sorted(by_household)):
         query = select(Account.household_id, Account.balance_cents).where(
-            Account.kind == account_kind, Account.household_id.in_(chunk)
+            Account.kind == account_kind, among(Account.household_id, chunk)
         )
         balances.update(db.session.execute(query).tuples().all())
     floor = floor_cents(account_kind)
