@@ -25,9 +25,7 @@ def backend() -> str:
     return "sqlite"
 
 
-def test_an_allowance_spent_offline_is_lower_everywhere_once_sent(
-    app, browser, phone, live_server, world
-):
+def test_an_allowance_spent_offline_is_lower_everywhere_once_sent(app, browser, phone, live_server, world):
     elodie = world.members["Élodie M."]
     start_day(app, phone, world)
     phone.context.set_offline(True)
