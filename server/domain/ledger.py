@@ -103,9 +103,10 @@ def post(
 
 
 def _insert_unnested(table: Any, rows: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
-    """PostgreSQL: the rows as one array per column (``INSERT … SELECT * FROM unnest(…)``), so the statement has a
-    dozen parameters whatever the number of rows: psycopg keeps it prepared, where an ``INSERT … VALUES`` of
-    hundreds of rows with ``RETURNING`` is parsed again on every upload (``docs/performance.md``)."""
+    """PostgreSQL: insert the movements and move their accounts' balances in one statement: the rows as one array
+    per column (``INSERT … SELECT * FROM unnest(…)``, a dozen parameters whatever the number of rows, so psycopg
+    keeps it prepared where an ``INSERT … VALUES`` of hundreds of rows is parsed again on every upload), and the
+    balances updated from what the insert returned (the rows skipped by ``ON CONFLICT`` move nothing)."""
     columns = [column for column in table.c if column.name != "id"]
     dialect = db.engine.dialect
     arrays: dict[str, list[Any]] = {}
@@ -114,9 +115,14 @@ def _insert_unnested(table: Any, rows: list[dict[str, Any]]) -> list[tuple[int, 
         arrays[column.name] = [row.get(column.name, default) for row in rows]
     names = ", ".join(column.name for column in columns)
     unnested = ", ".join(f"CAST(:{column.name} AS {column.type.compile(dialect=dialect)}[])" for column in columns)
+    accounts = Account.__table__.name
     statement = text(
-        f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({unnested}) "
-        "ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents"
+        f"WITH inserted AS (INSERT INTO {table.name} ({names}) SELECT * FROM unnest({unnested}) "
+        "ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents), "
+        f"moved AS (UPDATE {accounts} SET balance_cents = {accounts}.balance_cents + sums.cents "
+        "FROM (SELECT account_id, sum(amount_cents) AS cents FROM inserted GROUP BY account_id) AS sums "
+        f"WHERE {accounts}.id = sums.account_id) "
+        "SELECT id, account_id, amount_cents FROM inserted"
     )
     return [tuple(row) for row in db.session.execute(statement, arrays)]
 
@@ -136,10 +142,11 @@ def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> li
         return []
     table = AccountMovement.__table__
     inserted: list[tuple[int, int, int]] = []
+    on_postgresql = db.engine.dialect.name == "postgresql"
     for start in range(0, len(values), 1000):
         chunk = values[start : start + 1000]
-        if db.engine.dialect.name == "postgresql":
-            inserted += _insert_unnested(table, chunk)
+        if on_postgresql:
+            inserted += _insert_unnested(table, chunk)  # the balances moved in the same statement
             continue
         statement = _insert(table).returning(table.c.id, table.c.account_id, table.c.amount_cents)
         inserted += db.session.execute(statement, chunk).tuples().all()
@@ -147,13 +154,14 @@ def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> li
     for _id, account_id, cents in inserted:
         moves[account_id] = moves.get(account_id, 0) + cents
     if moves:
-        accounts_table = Account.__table__
-        db.session.execute(
-            update(accounts_table)
-            .where(accounts_table.c.id == bindparam("b_id"))
-            .values(balance_cents=accounts_table.c.balance_cents + bindparam("b_cents")),
-            [{"b_id": account_id, "b_cents": cents} for account_id, cents in moves.items()],
-        )
+        if not on_postgresql:
+            accounts_table = Account.__table__
+            db.session.execute(
+                update(accounts_table)
+                .where(accounts_table.c.id == bindparam("b_id"))
+                .values(balance_cents=accounts_table.c.balance_cents + bindparam("b_cents")),
+                [{"b_id": account_id, "b_cents": cents} for account_id, cents in moves.items()],
+            )
         for account in db.session.identity_map.values():
             if isinstance(account, Account) and account.id in moves:
                 db.session.expire(account, ["balance_cents"])
