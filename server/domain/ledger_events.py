@@ -224,8 +224,10 @@ def _differences(root: _Root, arriving: dict[str, Event], posted: _Posted):
     kinds = set(root.effects) | set(running)
     for event in mine:
         have.add(event.id)
-        targets = {node_id: root.nodes[node_id].target for node_id in have if root.nodes[node_id].target in have}
-        stands = root.event.id in have and root.event.id not in voided_among(targets)
+        stands = root.event.id in have
+        if stands and len(root.nodes) > 1:  # most payments have no void: nothing to walk
+            targets = {node_id: root.nodes[node_id].target for node_id in have if root.nodes[node_id].target in have}
+            stands = root.event.id not in voided_among(targets)
         steps = {}
         for kind in kinds:
             cents = (root.effects.get(kind, 0) if stands else 0) - running.get(kind, 0)
