@@ -98,6 +98,7 @@ CONFLICT_KIND_LABELS = {
     "clock_skew": _l("Phone clock far off"),
     "chain_break": _l("Events missing or altered"),
     "id_reuse": _l("One event sent with two contents"),
+    "account_overdrawn": _l("Paid beyond what the account held"),
 }
 
 CONFLICT_STATUS_LABELS = {
@@ -120,6 +121,24 @@ DOUBLE_HANDOVER_DECISION_LABELS = {
     "adjust": _l("Corrected outside the log (refund, account entry)"),
     "dismiss": _l("Dismiss: not a real problem"),
 }
+
+# A payment beyond what its account held (``server.domain.ledger_events``) is settled by one of its own decisions
+# (``server.domain.conflicts.OVERDRAWN_DECISIONS``).
+ACCOUNT_OVERDRAWN_DECISION_LABELS = {
+    "accept": _l("Keep the payment: the household owes it (the balance stays below what is allowed)"),
+    "void_event": _l("Cancel the payment: the money goes back on the account (the member pays another way)"),
+    "adjust": _l("Settled outside the log (money put on the account)"),
+}
+
+
+def decision_labels(kind: str) -> dict:
+    """The words of the decisions a conflict of this kind offers."""
+    if kind == "double_handover":
+        return DOUBLE_HANDOVER_DECISION_LABELS
+    if kind == "account_overdrawn":
+        return ACCOUNT_OVERDRAWN_DECISION_LABELS
+    return RESOLUTION_ACTION_LABELS
+
 
 PUSH_KIND_LABELS = {
     "member_reminder": _l("Member: pick-up tomorrow"),

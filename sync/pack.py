@@ -71,6 +71,10 @@ class PackNetwork(_Model):
     membership_required: bool = Field(
         default=False, description="refuse the hand-over while a member's membership is due (off: the phone warns)"
     )
+    prepaid_floor_cents: NonNegativeInt = Field(
+        default=0,
+        description="how far below zero a prepaid balance may go (1000: down to −10.00); an allowance stays ≥ 0",
+    )
 
 
 class PackTickets(_Model):

@@ -6,7 +6,7 @@ and with any repeats, gives an equal state. The rules are written down in ``docs
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -183,6 +183,14 @@ def voided_ids(events: Iterable[Event], resolutions: bool = True) -> frozenset[s
         target = void_target(event)
         if target in ids and (resolutions or isinstance(event, VoidEvent)):
             targets[event.id] = target
+    return voided_among(targets)
+
+
+def voided_among(targets: Mapping[str, str]) -> frozenset[str]:
+    """The ids voided, given each void's target (void id → the id it names, both among the events read): a void
+    counts unless a void that counts names it, and voids that name each other in a circle have no effect. The
+    projection reads it through ``voided_ids``; the ledger (``server/domain/ledger_events.py``) on a payment's own
+    voids."""
     # Voids whose chain of targets comes back to them are inert.
     circular: set[str] = set()
     done: set[str] = set()

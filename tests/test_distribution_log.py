@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 
 from server.clock import utcnow
 from server.domain.events import event_json
+from server.domain.ledger import post
 from server.extensions import db
 from server.models import (
     AuditEntry,
@@ -44,7 +45,12 @@ BOM = b"\xef\xbb\xbf"
 @pytest.fixture
 def world(app) -> World:
     with app.app_context():
-        return distribution_log_world()
+        found = distribution_log_world()
+        # What the day below takes from the accounts is there: no overdraft among this log's conflicts.
+        post(found.households["Bruno"], "prepaid", 1000, "opening")
+        post(found.households["Gaëlle"], "allowance", 1000, "opening")
+        db.session.commit()
+        return found
 
 
 @dataclass

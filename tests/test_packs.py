@@ -115,6 +115,7 @@ def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app
         "show_tier_at_counter": False,
         "membership_fee_cents": 0,
         "membership_required": False,
+        "prepaid_floor_cents": 0,
     }
     with app.app_context():
         assert pack["tickets"] == trust_json(public_keys(), revocation_list())

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from server.admin.forms import network_timezone
 from server.extensions import db
 from server.formatting import money
-from server.labels import CONFLICT_KIND_LABELS, DOUBLE_HANDOVER_DECISION_LABELS, RESOLUTION_ACTION_LABELS
+from server.labels import CONFLICT_KIND_LABELS, decision_labels
 from server.models import AuditEntry, Device, Distribution, Household, Point, Product, Tier, User
 
 # Which model a target's kind names, and the page a name links to (None: no page of its own).
@@ -196,7 +196,7 @@ Writer = Callable[[AuditWords, AuditEntry, dict, dict], Markup]
 
 def _conflict(words: AuditWords, entry: AuditEntry, d: dict, v: dict) -> Markup:
     kind = str(CONFLICT_KIND_LABELS.get(d.get("kind", ""), d.get("kind", "")))
-    labels = DOUBLE_HANDOVER_DECISION_LABELS if d.get("kind") == "double_handover" else RESOLUTION_ACTION_LABELS
+    labels = decision_labels(d.get("kind", ""))
     decision = str(labels.get(d.get("decision", ""), d.get("decision", "")))
     distribution = words.link("distribution", d.get("distribution"))
     text = fmt(

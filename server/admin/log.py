@@ -35,6 +35,7 @@ from server.domain.membership import fee_lines, fee_season
 from server.extensions import db
 from server.formatting import elide, money
 from server.labels import (
+    ACCOUNT_KIND_LABELS,
     CASH_COUNT_KIND_LABELS,
     CONFLICT_KIND_LABELS,
     DOUBLE_HANDOVER_DECISION_LABELS,
@@ -46,6 +47,7 @@ from server.labels import (
     RESOLUTION_ACTION_LABELS,
     SCAN_REFUSAL_LABELS,
     TOP_UP_METHOD_WORDS,
+    decision_labels,
 )
 from server.models import Conflict, Distribution, Household
 from sync.events import (
@@ -90,10 +92,6 @@ def decision_form(conflict: Conflict, **kwargs: Any) -> ResolveConflictForm:
     labels = decision_labels(conflict.kind)
     form.action.choices = [SelectChoice(code, labels[code]) for code in decisions_for(conflict.kind)]
     return form
-
-
-def decision_labels(kind: str) -> dict:
-    return DOUBLE_HANDOVER_DECISION_LABELS if kind == "double_handover" else RESOLUTION_ACTION_LABELS
 
 
 def _distribution(distribution_id: int) -> Distribution:
@@ -301,7 +299,27 @@ class Words:
             return [self.chain_break(d)]
         if kind == "id_reuse":
             return [_("An event was sent again with a different content; the first one received is kept.")]
+        if kind == "account_overdrawn":
+            return self.overdrawn(d)
         return [f"{key}: {value}" for key, value in sorted(d.items())]
+
+    def overdrawn(self, d: dict) -> list[str]:
+        """A payment beyond what its account held: who, how much, how far below."""
+        account = ACCOUNT_KIND_LABELS.get(d.get("account", ""), d.get("account", ""))
+        return [
+            _(
+                "%(member)s paid %(debit)s — %(account)s: %(short)s more than the account held.",
+                member=self.member(d.get("household_id")),
+                debit=money(d.get("debit_cents", 0)),
+                account=account,
+                short=money(d.get("short_cents", 0)),
+            ),
+            _(
+                "Balance after this payment: %(balance)s (lowest allowed: %(floor)s).",
+                balance=money(d.get("balance_cents", 0)),
+                floor=money(d.get("floor_cents", 0)),
+            ),
+        ]
 
     def by(self, event_id: str) -> str:
         """Who recorded an event and when: "Phone 2 at 17:32:05"."""
@@ -554,7 +572,7 @@ def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
             return str(DOUBLE_HANDOVER_DECISION_LABELS[KEEP_FIRST])
         if payload.action != "void_event":
             return str(DOUBLE_HANDOVER_DECISION_LABELS[payload.action])
-    return str(RESOLUTION_ACTION_LABELS[payload.action])
+    return str(decision_labels(conflict.kind).get(payload.action, RESOLUTION_ACTION_LABELS[payload.action]))
 
 
 @bp.get("/distributions/<id:distribution_id>/log")

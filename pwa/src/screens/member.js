@@ -185,9 +185,13 @@ async function renderMember(root, current) {
   const status = view.orders.get(order.id) ?? null;
   const paidCents = status?.paidCents ?? 0;
   const used = accountUse(view, order.id);
-  const credited = view.topUps.households.get(member.id) ?? 0; // credits paid at the point today (top-ups)
+  // The pack's balances are those before this distribution (docs/packs.md): what this phone and the phones it
+  // pulled from took here comes off them, what was credited here (top-ups) is added. A prepaid account may go down to
+  // the network's floor; an allowance to 0.
+  const credited = view.topUps.households.get(member.id) ?? 0;
+  const prepaidFloor = Math.max(0, network.prepaid_floor_cents ?? 0);
   const available = {
-    prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) - used.prepaid + credited),
+    prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) + prepaidFloor - used.prepaid + credited),
     allowance: Math.max(0, (member.balances?.allowance_cents ?? 0) - used.allowance),
   };
   const collected = status && (status.outcome === 'all' || status.outcome === 'partial');
