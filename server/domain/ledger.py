@@ -177,7 +177,8 @@ def _insert_and_move(values: list[dict[str, Any]]) -> list[tuple[int, int, int]]
 def post_on_accounts(rows: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
     """Post keyed movements on accounts already known (each row: ``account_id``, ``amount_cents``, ``kind``,
     ``period``, ``reason``), as ``post_many`` does, for the scheduled cycle credits of a whole network: on
-    PostgreSQL one statement per call whatever its size (``_insert_unnested``). Returns (id, account id, cents) of the rows inserted."""
+    PostgreSQL one statement per call whatever its size (``_insert_unnested``). Returns (id, account id, cents) of
+    the rows inserted."""
     if not rows:
         return []
     now = utcnow()
