@@ -15,7 +15,7 @@ from server.audit import record
 from server.clock import utcnow
 from server.domain import DomainError, membership
 from server.domain.event_order import lock_event_log
-from server.domain.events import event_json, refresh_conflicts
+from server.domain.events import refresh_conflicts
 from server.domain.ledger_events import OVERDRAWN, post_synced_events
 from server.domain.points import NotAllowed, manages_point
 from server.extensions import db
@@ -30,7 +30,6 @@ from sync.events import (
     format_time,
     new_event_id,
     parse_event,
-    stored_event,
 )
 from sync.projection import void_target
 
@@ -117,7 +116,8 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
         seq, prev_hash = row.device_seq, row.hash
         written.append((row, parsed))
     db.session.flush()
-    post_synced_events([parsed for _row, parsed in written], None)  # a void's reverse on the accounts, at once
+    decisions = [parsed for _row, parsed in written]
+    post_synced_events(decisions, None)  # a void's reverse on the accounts, at once
     event = written[0][0]
     conflict.status = "resolved"
     conflict.resolution_event_id = event.event_id
@@ -125,7 +125,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     conflict.resolved_at = event.device_time
     conflict.comment = comment
     db.session.flush()
-    membership.after_ingest([stored_event(event_json(row, None)) for row in written])  # a voided fee no longer counts
+    membership.after_ingest(decisions)  # a voided fee no longer counts
     refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
     record(
         "conflict.resolve",
