@@ -4,4 +4,17 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from server.admin import audit, devices, exports, history, log, notifications, orders, sign_off, tickets, users, views  # noqa: E402,F401  (they register their routes on bp)
+from server.admin import (  # noqa: E402,F401  (they register their routes on bp)
+    audit,
+    devices,
+    exports,
+    history,
+    households,
+    log,
+    notifications,
+    orders,
+    sign_off,
+    tickets,
+    users,
+    views,
+)
