@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from server.account_words import MovementWords, has_receipt, receipt_number, signed_money
+from server.account_words import MovementWords, has_receipt, signed_money
 from server.admin import bp
 from server.admin.account_forms import CorrectionForm, RefundForm, TopUpForm
 from server.admin.forms import network_timezone
@@ -24,8 +24,9 @@ from server.domain import DomainError
 from server.domain.account_actions import correct, refund, top_up
 from server.extensions import db
 from server.members.collection import collection_of
-from server.models import Account, AccountMovement, Distribution, Household, NetworkSettings, Order, OrderLine
-from server.statements import statement, with_balances
+from server.models import Account, Distribution, Household, Order, OrderLine
+from server.receipts import receipt_context
+from server.statements import statement
 from sync.vocabulary import ACCOUNT_KINDS
 
 PICKUPS_PER_PAGE = 10
@@ -160,28 +161,6 @@ def household_correction(household_id: int):
         ),
         _("Correction recorded."),
     )
-
-
-def receipt_context(household: Household, movement_id: int) -> dict[str, Any] | None:
-    """What a receipt shows: the top-up (or refund) movement of this household, its words and the balance after."""
-    movement = db.session.get(AccountMovement, movement_id)
-    if movement is None or not has_receipt(movement):
-        return None
-    account = db.session.get(Account, movement.account_id)
-    if account.household_id != household.id:
-        return None
-    (row,) = with_balances(account, [movement])
-    words = MovementWords.for_movements([movement])
-    return {
-        "household": household,
-        "movement": movement,
-        "number": receipt_number(movement),
-        "what": words.what(movement),
-        "who": words.who(movement),
-        "method": words.method(movement),
-        "balance_after_cents": row.balance_after_cents,
-        "network": NetworkSettings.current().name,
-    }
 
 
 @bp.get("/members/<id:household_id>/receipts/<id:movement_id>")

@@ -27,6 +27,7 @@ from server.members.words import (
 )
 from server.models import Household
 from server.qr import svg
+from server.receipts import receipt_context
 from sync.manual_codes import display
 
 PWA_MEMBER = Path(__file__).resolve().parent.parent.parent / "pwa" / "member"
@@ -64,8 +65,6 @@ def page(household: Household):
 @member_link
 def receipt(household: Household, movement_id: int):
     """A top-up's receipt, as the admin printed it: only for this member's own movements."""
-    from server.admin.households import receipt_context  # late: the admin imports the members' modules
-
     context = receipt_context(household, movement_id)
     if context is None:
         abort(404)
