@@ -89,6 +89,8 @@ class MovementWords:
                     return _("Top-up at the point on %(day)s at %(town)s", **where)
                 return _("Top-up at the point")
             case "top_up":
+                if movement.method is None and movement.reason:  # brought in without its method (the demo)
+                    return movement.reason
                 return self.top_up_words(movement.method, reference)
             case "refund":
                 text = {
