@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response, request, stream_with_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from server.account_words import MovementWords, has_receipt, receipt_number
@@ -413,12 +413,17 @@ def balance_rows(until: datetime) -> Iterator[list[Any]]:
                 total += cents
                 yield [household_id, last_name, first_name, str(ACCOUNT_KIND_LABELS[kind]), euros(cents), cents]
         after = accounts[-1][0]
-    before = AccountMovement.occurred_at < until
-    credits, spending = (
-        int(db.session.scalar(select(func.coalesce(func.sum(AccountMovement.amount_cents), 0)).where(before, sign)))
-        for sign in (AccountMovement.amount_cents > 0, AccountMovement.amount_cents < 0)
-    )
-    movements = int(db.session.scalar(select(func.coalesce(func.sum(AccountMovement.amount_cents), 0)).where(before)))
+    amount = AccountMovement.amount_cents
+    movements, credits, spending = (
+        int(value or 0)
+        for value in db.session.execute(
+            select(
+                func.sum(amount),
+                func.sum(case((amount > 0, amount), else_=0)),
+                func.sum(case((amount < 0, amount), else_=0)),
+            ).where(AccountMovement.occurred_at < until)
+        ).one()
+    )  # one pass over the movements, apart from the balances above: the two must agree
     for label, cents in (
         (_("Total of the balances"), total),
         (_("Total of the movements"), movements),
