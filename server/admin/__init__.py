@@ -10,6 +10,7 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     devices,
     exports,
     history,
+    households,
     log,
     membership,
     notifications,

@@ -4,20 +4,21 @@ accounting."""
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, stream_with_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from server.account_words import MovementWords, has_receipt, receipt_number
 from server.admin import bp
 from server.admin.forms import managed, network_timezone
 from server.admin.log import Words, _distribution
 from server.admin.views import actor
-from server.auth.access import require_points, staff_required
+from server.auth.access import admin_required, require_points, staff_required
 from server.domain.distribution_log import DistributionLog, LogEntry, load_log
 from server.errors import error_response
 from server.extensions import db
@@ -28,7 +29,7 @@ from server.labels import (
     PAYMENT_METHOD_LABELS,
     PAYMENT_PURPOSE_LABELS,
 )
-from server.models import Distribution, Point
+from server.models import Account, AccountMovement, Distribution, Household, Point
 from server.urls import MAX_ID
 from sync.events import (
     HandoverEvent,
@@ -245,6 +246,8 @@ class BadQuery(Exception):
 def _date_arg(name: str) -> date:
     value = request.args.get(name, "").strip()
     if not value:
+        if name == "at":
+            raise BadQuery(_("Give the day of the balances, such as 2026-03-01."))
         raise BadQuery(_("Give the first and last day of the period (from and to), such as 2026-03-01."))
     try:
         if not DATE_PATTERN.fullmatch(value):
@@ -305,3 +308,196 @@ def _period_export(kind: str, header: list[str], rows_of) -> Response:
     rows = [row for distribution in db.session.scalars(query) for row in rows_of(load_log(distribution))]
     name = f"{kind}-{first.isoformat()}-{last.isoformat()}" + (f"-point-{point_id}" if point_id else "") + ".csv"
     return csv_response(name, header, rows)
+
+
+# The ledger for an accountant (docs/accounts.md, "Accounting exports"): streamed a chunk at a time (keyset on
+# indexed columns), so no request holds the network's movements or accounts in memory.
+
+CHUNK = 1000
+
+
+def stream_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """``csv_response``'s conventions (BOM, ";", CSV injection defused), written as the rows come."""
+
+    def lines() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow([cell(value) for value in row])
+            if count % 200 == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+    response = Response(stream_with_context(lines()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _period() -> tuple[date, date]:
+    first, last = _date_arg("from"), _date_arg("to")
+    if last < first:
+        raise BadQuery(_("The period ends before it starts."))
+    if (last - first).days >= EXPORT_MAX_DAYS:
+        raise BadQuery(_("The period is too long: at most %(days)d days.", days=EXPORT_MAX_DAYS))
+    return first, last
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), network_timezone()).astimezone(UTC)
+
+
+def movement_header() -> list[str]:
+    return [
+        _("Movement"),
+        _("Date"),
+        _("Member number"),
+        _("Last name"),
+        _("First name"),
+        _("Account"),
+        _("What"),
+        _("Amount (€)"),
+        _("Amount (cents)"),
+        _("Corrects movement"),
+        _("Event"),
+        _("Receipt"),
+        _("By"),
+        _("Distribution"),
+    ]
+
+
+def movement_rows(since: datetime, until: datetime) -> Iterator[list[Any]]:
+    """Movements with ``since <= occurred_at < until``, oldest first, a chunk at a time (``ix_account_movements_
+    occurred_at_id``); each chunk's names (admins, phones, distributions) read at once."""
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = (
+            select(AccountMovement, Account.kind, Household)
+            .join(Account, AccountMovement.account_id == Account.id)
+            .join(Household, Account.household_id == Household.id)
+            .where(AccountMovement.occurred_at >= since, AccountMovement.occurred_at < until)
+            .order_by(AccountMovement.occurred_at, AccountMovement.id)
+            .limit(CHUNK)
+        )
+        if after is not None:
+            query = query.where(
+                or_(
+                    AccountMovement.occurred_at > after[0],
+                    and_(AccountMovement.occurred_at == after[0], AccountMovement.id > after[1]),
+                )
+            )
+        chunk = db.session.execute(query).all()
+        if not chunk:
+            return
+        words = MovementWords.for_movements(movement for movement, _kind, _household in chunk)
+        for movement, kind, household in chunk:
+            yield [
+                movement.id,
+                local_text(movement.occurred_at),
+                household.id,
+                household.last_name,
+                household.first_name,
+                str(ACCOUNT_KIND_LABELS[kind]),
+                words.what(movement),
+                euros(movement.amount_cents),
+                movement.amount_cents,
+                movement.corrects_id or "",
+                movement.event_id or "",
+                receipt_number(movement) if has_receipt(movement) else "",
+                words.who(movement) if words.who(movement) != "—" else "",
+                movement.distribution_id or "",
+            ]
+        last = chunk[-1][0]
+        after = (last.occurred_at, last.id)
+        db.session.expunge_all()  # what was written is not kept
+
+
+@bp.get("/exports/movements.csv")
+@admin_required
+def export_movements():
+    """Every account movement dated within two days (inclusive, local dates)."""
+    try:
+        first, last = _period()
+    except BadQuery as bad:
+        return error_response(400, "bad_request", str(bad))
+    rows = movement_rows(_start_of(first), _start_of(last + timedelta(days=1)))
+    return stream_csv(f"account-movements-{first.isoformat()}-{last.isoformat()}.csv", movement_header(), rows)
+
+
+def balance_header() -> list[str]:
+    return [
+        _("Member number"),
+        _("Last name"),
+        _("First name"),
+        _("Account"),
+        _("Balance (€)"),
+        _("Balance (cents)"),
+    ]
+
+
+def balance_rows(until: datetime) -> Iterator[list[Any]]:
+    """Each account's balance from its movements before ``until``, a chunk of accounts at a time (by id; the sums
+    through ``ix_account_movements_statement``); then the totals, which must agree: the sum of the balances, the
+    sum of the movements (counted apart, in one query), the credits and the spending."""
+    after, total = 0, 0
+    while True:
+        accounts = db.session.execute(
+            select(Account.id, Account.kind, Household.id, Household.last_name, Household.first_name)
+            .join(Household, Account.household_id == Household.id)
+            .where(Account.id > after)
+            .order_by(Account.id)
+            .limit(CHUNK)
+        ).all()
+        if not accounts:
+            break
+        sums = dict(
+            db.session.execute(
+                select(AccountMovement.account_id, func.sum(AccountMovement.amount_cents))
+                .where(
+                    AccountMovement.account_id.in_([row[0] for row in accounts]),
+                    AccountMovement.occurred_at < until,
+                )
+                .group_by(AccountMovement.account_id)
+            ).all()
+        )
+        for account_id, kind, household_id, last_name, first_name in accounts:
+            if account_id in sums:
+                cents = int(sums[account_id])
+                total += cents
+                yield [household_id, last_name, first_name, str(ACCOUNT_KIND_LABELS[kind]), euros(cents), cents]
+        after = accounts[-1][0]
+    amount = AccountMovement.amount_cents
+    movements, credits, spending = (
+        int(value or 0)
+        for value in db.session.execute(
+            select(
+                func.sum(amount),
+                func.sum(case((amount > 0, amount), else_=0)),
+                func.sum(case((amount < 0, amount), else_=0)),
+            ).where(AccountMovement.occurred_at < until)
+        ).one()
+    )  # one pass over the movements, apart from the balances above: the two must agree
+    for label, cents in (
+        (_("Total of the balances"), total),
+        (_("Total of the movements"), movements),
+        (_("Credits"), credits),
+        (_("Spending and other debits"), spending),
+        (_("Credits minus spending"), credits + spending),
+    ):
+        yield ["", label, "", "", euros(cents), cents]
+
+
+@bp.get("/exports/balances.csv")
+@admin_required
+def export_balances():
+    """Each account's balance at the end of a day (local date ``at``), with totals that reconcile."""
+    try:
+        day = _date_arg("at")
+    except BadQuery as bad:
+        return error_response(400, "bad_request", str(bad))
+    rows = balance_rows(_start_of(day + timedelta(days=1)))
+    return stream_csv(f"balances-{day.isoformat()}.csv", balance_header(), rows)

@@ -3,10 +3,11 @@
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, jsonify, render_template, send_from_directory, url_for
+from flask import Response, abort, current_app, jsonify, render_template, send_from_directory, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from server.account_words import MovementWords, has_receipt
 from server.api.body import read_json
 from server.api.errors import ApiError
 from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
@@ -22,12 +23,14 @@ from server.members.words import (
     collected_sentence,
     credited_sentence,
     kept_copy_sentence,
+    movement_line,
     not_collected_sentence,
     paid_sentence,
     place_line,
 )
 from server.models import Household, NetworkSettings
 from server.qr import svg
+from server.receipts import receipt_context
 from sync import membership
 from sync.manual_codes import display
 
@@ -49,11 +52,12 @@ def membership_line(household: Household) -> str:
 @member_link
 def page(household: Household):
     text = ticket_text(household) if household.status == "active" else None
+    summary = summarise(household)
     response = Response(
         render_template(
             "members/page.html",
             token=household.page_token,
-            summary=summarise(household),
+            summary=summary,
             qr_svg=svg(text) if text else None,
             manual_code=display(household.manual_code) if text and household.manual_code else None,
             account_kinds=ACCOUNT_KIND_LABELS,
@@ -64,9 +68,25 @@ def page(household: Household):
             place_line=place_line,
             kept_copy=kept_copy_sentence(utcnow()),
             membership=membership_line(household),
+            words=MovementWords.for_movements(m for ms in summary.movements.values() for m in ms),
+            movement_line=movement_line,
+            has_receipt=has_receipt,
         )
     )
     # The page is the member's: never kept by a shared cache, always revalidated (the service worker keeps a copy).
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/m/<page_token>/receipts/<id:movement_id>")
+@member_link
+def receipt(household: Household, movement_id: int):
+    """A top-up's receipt, as the admin printed it: only for this member's own movements."""
+    context = receipt_context(household, movement_id)
+    if context is None:
+        abort(404)
+    back = url_for("members.page", page_token=household.page_token)
+    response = Response(render_template("members/receipt.html", back=back, **context))
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

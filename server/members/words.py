@@ -9,9 +9,10 @@ from datetime import datetime
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
+from server.account_words import MovementWords, has_receipt, receipt_number, signed_money
 from server.formatting import money
 from server.members.collection import Collection, Paid
-from server.models import Point
+from server.models import AccountMovement, Point
 
 
 def _day(moment: datetime) -> str:
@@ -145,3 +146,13 @@ def kept_copy_sentence(rendered_at: datetime) -> str:
         day=_day(rendered_at),
         time=_time(rendered_at),
     )
+
+
+def movement_line(words: MovementWords, movement: AccountMovement) -> str:
+    """ "−41,60 € retrait du 4 décembre à Lognes", "+20,00 € versement en espèces, reçu n° 12": the amount, then
+    what made it (its first letter lowered, as the middle of a sentence)."""
+    what = words.what(movement)
+    what = what[:1].lower() + what[1:]
+    if has_receipt(movement):
+        what = _("%(what)s, receipt no. %(number)s", what=what, number=receipt_number(movement))
+    return f"{signed_money(movement.amount_cents)} {what}"

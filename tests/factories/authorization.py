@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from server.clock import utcnow
 from server.domain.devices import create_enrolment, redeem_enrolment, revoke_device
+from server.domain.ledger import post
 from server.domain.links import create_sign_in_link
 from server.domain.shifts import start_shift
 from server.extensions import db
@@ -38,6 +39,7 @@ class Samples:
     conflict: int = 0
     device: int = 0
     subscription: int = 0
+    movement: int = 0  # a top-up on the household's prepaid balance (it has a receipt)
     link_token: str = ""
     page_token: str = ""
     users: dict[str, int] = field(default_factory=dict)  # role → user id
@@ -91,6 +93,7 @@ def authorization_samples() -> Samples:
         household=household,
     )
     db.session.add(subscription)
+    movement = post(household.id, "prepaid", 2000, "top_up", method="cash", actor=users["admin"])
     db.session.commit()
     return Samples(
         tier=tier.id,
@@ -104,6 +107,7 @@ def authorization_samples() -> Samples:
         conflict=conflict.id,
         device=devices["device"].id,
         subscription=subscription.id,
+        movement=movement,
         link_token=link_token,
         page_token=household.page_token,
         users={role: user.id for role, user in users.items()},
