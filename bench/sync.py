@@ -258,6 +258,7 @@ class BenchPhone:
     seq: int = 0
     prev_hash: str | None = None
     first_order: int = 0  # where in the orders this phone starts, so phones serve different members
+    from_allowance: bool = False  # payments taken from the solidarity allowance (they post on the ledger)
 
     def events(self, distribution_id: int, orders: list[int], count: int) -> list[dict]:
         """The phone's next ``count`` events: each order in turn handed over, then paid (no conflict, as on a
@@ -273,6 +274,8 @@ class BenchPhone:
                 kind, payload = "handover", {"order_id": order_id, "outcome": "all"}
             else:
                 kind, payload = "payment", {"order_id": order_id, "amount_cents": 1050, "method": "cash"}
+                if self.from_allowance:
+                    payload |= {"method": "allowance", "from_allowance_cents": 1050}
             event = {
                 "id": new_event_id(),
                 "type": kind,
@@ -414,6 +417,59 @@ def ingest_rates(app: Flask) -> tuple[float, float]:
         raw_seconds = time.perf_counter() - start
     events = BATCH * BATCHES
     return events / http_seconds, events / raw_seconds
+
+
+LEDGER_ROUNDS = 3
+
+
+def ledger_ingest_figures(folder: Path) -> list[Row]:
+    """Events per second through ``POST /api/events`` when every payment is taken from the allowance, with the
+    ledger posting (``server/domain/ledger_events.py``) and without it (today's upload, the same events), per
+    database: posting must keep ingest within 20 %."""
+    import server.domain.events as events_module
+
+    rows: list[Row] = []
+    for backend in ("sqlite", "postgresql"):
+        rates = {False: 0.0, True: 0.0}
+        for round_number in range(LEDGER_ROUNDS):  # alternated, best of each: a busy machine slows both alike
+            for posting in (False, True):
+                app, drop = engine_app(folder / f"{backend}-{posting}-{round_number}", backend)
+                kept = events_module.post_synced_events
+                if not posting:
+                    events_module.post_synced_events = lambda _events, _device: None
+                try:
+                    rates[posting] = max(rates[posting], ledger_ingest_rate(app))
+                finally:
+                    events_module.post_synced_events = kept
+                    drop()
+        ratio = rates[True] / rates[False]
+        rows += [
+            (f"{backend}: events/s, payments from the allowance, not posted", f"{rates[False]:,.0f}", ""),
+            (f"{backend}: events/s, payments from the allowance, posted", f"{rates[True]:,.0f}", ""),
+            (f"{backend}: posted / not posted", f"{ratio:.2f}", "≥ 0.80"),
+        ]
+    return rows
+
+
+def ledger_ingest_rate(app: Flask) -> float:
+    from server.domain.ledger import post_many
+
+    distribution_id, orders, (phone, _other) = event_world(app, 2, orders_per_phone=BATCH * BATCHES // 2 + 10)
+    with app.app_context():
+        post_many("allowance", {order: [{"amount_cents": 15000, "kind": "opening"}] for order in orders})
+        db.session.commit()  # households and orders share their ids (add_orders)
+    phone.from_allowance = True
+    bodies = [json.dumps({"events": phone.events(distribution_id, orders, BATCH)}).encode() for _ in range(BATCHES)]
+    with served(app) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        post(connection, json.dumps({"events": phone.events(distribution_id, orders, 10)}).encode(), phone.headers)
+        start = time.perf_counter()
+        for body in bodies:
+            results = post(connection, body, phone.headers)["results"]
+            assert all(result["status"] == "accepted" for result in results)
+        seconds = time.perf_counter() - start
+        connection.close()
+    return BATCH * BATCHES / seconds
 
 
 def select_device_id(public_id: str):
@@ -635,7 +691,13 @@ def log_world(app: Flask, size: int) -> tuple[int, int]:
         return distribution.id, admin.id
 
 
-MEASURES: list[Callable[[Path], list[Row]]] = [pack_figures, ingest_figures, latency_figures, log_figures]
+MEASURES: list[Callable[[Path], list[Row]]] = [
+    pack_figures,
+    ingest_figures,
+    ledger_ingest_figures,
+    latency_figures,
+    log_figures,
+]
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.dates import format_skeleton
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
 from markupsafe import Markup
@@ -60,6 +61,16 @@ def local_date(value: date, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def day_month(value: date, year: bool = False) -> str:
+    """A day as a sentence says it ("1er janvier", "15 mars", "January 1"; with ``year``: "1er janvier 2031"): the
+    French first of the month is "1er"."""
+    locale = get_locale()
+    text = format_skeleton("yMMMMd" if year else "MMMMd", value, locale=locale or "en")
+    if locale is not None and locale.language == "fr" and value.day == 1:
+        text = re.sub(r"^1(?=\s)", "1er", text)
+    return text
+
+
 def _elided(match: re.Match) -> str:
     de, tag, word = match.groups()
     lower = word.lower()
@@ -82,4 +93,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(day_month, "day_month")
     app.add_template_filter(elide, "elide")

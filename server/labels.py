@@ -37,6 +37,24 @@ EVENT_TYPE_LABELS = {
     "scan_refused": _l("Ticket refused"),
     "note": _l("Note"),
     "conflict_resolved": _l("Conflict resolved"),
+    "top_up": _l("Top-up"),
+}
+
+# How money was handed over for a credit paid at the point, as the sentence of a top-up says it ("Top-up of 20,00 €
+# in cash to the prepaid account of …"), and what its method_details are.
+TOP_UP_METHOD_WORDS = {
+    "cash": _l("in cash"),
+    "cheque": _l("by cheque"),
+    "card": _l("by card"),
+    "transfer": _l("by bank transfer"),
+    "local_currency": _l("in local currency"),
+}
+METHOD_DETAILS_LABELS = {
+    "cheque": _l("Cheque number"),
+    "card": _l("Card terminal reference"),
+    "transfer": _l("Transfer reference"),
+    "local_currency": _l("Method details"),
+    "cash": _l("Method details"),
 }
 
 ORDER_STATUS_LABELS = {
@@ -80,6 +98,7 @@ CONFLICT_KIND_LABELS = {
     "clock_skew": _l("Phone clock far off"),
     "chain_break": _l("Events missing or altered"),
     "id_reuse": _l("One event sent with two contents"),
+    "account_overdrawn": _l("Paid beyond what the account held"),
 }
 
 CONFLICT_STATUS_LABELS = {
@@ -103,6 +122,24 @@ DOUBLE_HANDOVER_DECISION_LABELS = {
     "dismiss": _l("Dismiss: not a real problem"),
 }
 
+# A payment beyond what its account held (``server.domain.ledger_events``) is settled by one of its own decisions
+# (``server.domain.conflicts.OVERDRAWN_DECISIONS``).
+ACCOUNT_OVERDRAWN_DECISION_LABELS = {
+    "accept": _l("Keep the payment: the household owes it (the balance stays below what is allowed)"),
+    "void_event": _l("Cancel the payment: the money goes back on the account (the member pays another way)"),
+    "adjust": _l("Settled outside the log (money put on the account)"),
+}
+
+
+def decision_labels(kind: str) -> dict:
+    """The words of the decisions a conflict of this kind offers."""
+    if kind == "double_handover":
+        return DOUBLE_HANDOVER_DECISION_LABELS
+    if kind == "account_overdrawn":
+        return ACCOUNT_OVERDRAWN_DECISION_LABELS
+    return RESOLUTION_ACTION_LABELS
+
+
 PUSH_KIND_LABELS = {
     "member_reminder": _l("Member: pick-up tomorrow"),
     "member_uncollected": _l("Member: basket not collected"),
@@ -110,6 +147,23 @@ PUSH_KIND_LABELS = {
     "pack_changed": _l("Volunteer: distribution updated"),
     "conflict": _l("Conflict to resolve"),
     "device_unsynced": _l("Phone not synced"),
+}
+
+PAYMENT_PURPOSE_LABELS = {
+    "order": _l("Order"),
+    "membership": _l("Membership"),
+    "contribution": _l("Contribution"),
+}
+
+# How a fee was paid, after its amount ("15,00 € en espèces"): the log's membership lines.
+PAID_BY_PHRASES = {
+    "cash": _l("in cash"),
+    "cheque": _l("by cheque"),
+    "card": _l("by card"),
+    "transfer": _l("by bank transfer"),
+    "prepaid": _l("from the prepaid balance"),
+    "allowance": _l("from the solidarity allowance"),
+    "local_currency": _l("in local currency"),
 }
 
 PUSH_STATUS_LABELS = {
@@ -123,6 +177,8 @@ LABELS = {
     "household_status": HOUSEHOLD_STATUS_LABELS,
     "account_kind": ACCOUNT_KIND_LABELS,
     "payment_method": PAYMENT_METHOD_LABELS,
+    "payment_purpose": PAYMENT_PURPOSE_LABELS,
+    "paid_by": PAID_BY_PHRASES,
     "event_type": EVENT_TYPE_LABELS,
     "order_status": ORDER_STATUS_LABELS,
     "handover_outcome": HANDOVER_OUTCOME_LABELS,

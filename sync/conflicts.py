@@ -23,6 +23,7 @@ from sync.events import (
     HandoverEvent,
     PaymentEvent,
     ScanRefusedEvent,
+    TopUpEvent,
     format_time,
 )
 from sync.projection import Order, void_target, voided_ids
@@ -32,7 +33,7 @@ KINDS: Final = (
     "overpayment",  # more paid for an order than it was due (not by a double hand-over's payments)
     "revoked_ticket",  # a member handed over although their ticket was refused as revoked at this distribution
     "unknown_order",  # a hand-over or payment for an order not in the distribution
-    "unknown_member",  # a payment for a household with no order in the distribution
+    "unknown_member",  # a payment or a top-up for a household with no order in the distribution
     "household_mismatch",  # a payment names an order and another household of the distribution
     "unknown_void",  # a void of an event not in the distribution's log
     "late_event",  # recorded long after the distribution closed
@@ -259,6 +260,9 @@ def _unknown_references(by_order: Mapping[int, Order], known_ids: set[str], fact
             if order_id is not None and order_id not in by_order:
                 details = {"order_id": order_id}
                 conflicts.append(Conflict(f"unknown_order:{event.id}", "unknown_order", (event.id,), details))
+        if isinstance(event, TopUpEvent) and event.payload.household_id not in households:
+            details = {"household_id": event.payload.household_id}  # a credit for a member not expected here
+            conflicts.append(Conflict(f"unknown_member:{event.id}", "unknown_member", (event.id,), details))
         if isinstance(event, PaymentEvent) and event.payload.household_id is not None:
             household_id = event.payload.household_id
             order = by_order.get(event.payload.order_id)

@@ -31,12 +31,13 @@ from pydantic import (
     ValidationInfo,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from sync.tickets import REASONS as TICKET_REFUSAL_REASONS
-from sync.vocabulary import PAYMENT_METHODS
+from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 SCHEMA_VERSION: Final = 1
 SUPPORTED_SCHEMA_VERSIONS: Final = (1,)
@@ -58,8 +59,15 @@ HandoverOutcome = Literal["all", "partial", "refused"]
 CashCountKind = Literal["opening", "closing"]
 ResolutionAction = Literal["accept", "void_event", "adjust", "dismiss"]
 PaymentMethod = Literal[*PAYMENT_METHODS]
+TopUpMethod = Literal[*TOP_UP_METHODS]
+# The accounts a member may credit at the point: the prepaid one (an allowance is credited by the scheme only).
+TopUpAccount = Literal["prepaid"]
 SCAN_REFUSAL_REASONS: Final = (*TICKET_REFUSAL_REASONS, "unknown_member", "not_expected")
 ScanRefusalReason = Literal[*SCAN_REFUSAL_REASONS]
+# What a payment is for: an order (or a household's account of orders, the default), the household's yearly
+# membership fee (adhésion), or its contribution to a solidarity scheme (SSA, by band). docs/sync-protocol.md.
+PAYMENT_PURPOSES: Final = ("order", "membership", "contribution")
+PaymentPurpose = Literal[*PAYMENT_PURPOSES]
 
 HANDOVER_OUTCOMES: Final = get_args(HandoverOutcome)
 CASH_COUNT_KINDS: Final = get_args(CashCountKind)
@@ -174,6 +182,11 @@ class Payment(_Model):
     the household's accounts, and the rest (``rest_cents``) was paid by ``method``. An account method (``prepaid``,
     ``allowance``) is named only when there is no rest. ``solidarity_cents`` is the share of the full price the
     network carries: it is not part of ``amount_cents``.
+
+    ``purpose`` says what the money is for: ``order`` (the default: what events have always meant) or, for a
+    household and no order, ``membership`` (the yearly fee) or ``contribution`` (a member's contribution to a
+    solidarity scheme). The default is left out of the written form (``_without_default_purpose``), so an event
+    recorded before the field existed keeps its canonical encoding and hash.
     """
 
     order_id: Id | None = None
@@ -184,6 +197,7 @@ class Payment(_Model):
     from_prepaid_cents: Cents = 0
     from_allowance_cents: Cents = 0
     solidarity_cents: Cents = 0
+    purpose: PaymentPurpose = "order"
 
     @property
     def rest_cents(self) -> int:
@@ -203,6 +217,37 @@ class Payment(_Model):
                 )
         elif not self.rest_cents:
             raise PydanticCustomError("payment_split", "nothing is left to pay by this method")
+        if self.purpose != "order" and (self.order_id is not None or self.household_id is None):
+            raise PydanticCustomError(
+                "payment_purpose", "a membership or contribution payment names a household and no order"
+            )
+        if self.purpose != "order" and self.solidarity_cents:
+            raise PydanticCustomError("payment_purpose", "only a payment for an order carries a solidarity share")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_default_purpose(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("purpose") == "order":
+            del data["purpose"]
+        return data
+
+
+class TopUp(_Model):
+    """A credit paid at the point (versement): the member hands ``amount_cents`` over by ``method`` and it is
+    credited to their prepaid account. A cheque names its number in ``method_details``; a card terminal's or a
+    transfer's reference goes there too. See ``docs/accounts.md``, "Credit paid at the point"."""
+
+    household_id: Id
+    amount_cents: PositiveCents
+    method: TopUpMethod
+    method_details: Detail | None = None
+    account: TopUpAccount = "prepaid"
+
+    @model_validator(mode="after")
+    def _cheque_number(self) -> "TopUp":
+        if self.method == "cheque" and not (self.method_details or "").strip():
+            raise PydanticCustomError("top_up_cheque_number", "a top-up by cheque gives the cheque number")
         return self
 
 
@@ -294,6 +339,11 @@ class PaymentEvent(_Envelope):
     payload: Payment
 
 
+class TopUpEvent(_Envelope):
+    type: Literal["top_up"]
+    payload: TopUp
+
+
 class VoidEvent(_Envelope):
     type: Literal["void"]
     payload: Void
@@ -320,7 +370,14 @@ class ConflictResolvedEvent(_Envelope):
 
 
 Event = Annotated[
-    HandoverEvent | PaymentEvent | VoidEvent | CashCountEvent | ScanRefusedEvent | NoteEvent | ConflictResolvedEvent,
+    HandoverEvent
+    | PaymentEvent
+    | VoidEvent
+    | CashCountEvent
+    | ScanRefusedEvent
+    | NoteEvent
+    | ConflictResolvedEvent
+    | TopUpEvent,
     Field(discriminator="type"),
 ]
 MODELS: Final[dict[str, type[_Envelope]]] = {
@@ -331,6 +388,7 @@ MODELS: Final[dict[str, type[_Envelope]]] = {
     "scan_refused": ScanRefusedEvent,
     "note": NoteEvent,
     "conflict_resolved": ConflictResolvedEvent,
+    "top_up": TopUpEvent,
 }
 EVENT_TYPES: Final = tuple(MODELS)
 EVENT_ADAPTER: Final = TypeAdapter(Event)

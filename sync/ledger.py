@@ -14,7 +14,15 @@ def account_effects(event: Event) -> dict[str, int]:
         payment = event.payload
         moved = {"prepaid": -payment.from_prepaid_cents, "allowance": -payment.from_allowance_cents}
         return {kind: cents for kind, cents in moved.items() if cents}
+    if event.type == "top_up":
+        return _top_up_effects(event)
     return {}
+
+
+def _top_up_effects(event: Event) -> dict[str, int]:
+    """A credit paid at the point puts its whole amount on the account it names (the prepaid one)."""
+    top_up = event.payload
+    return {top_up.account: top_up.amount_cents}
 
 
 def effect_household(event: Event, order_households: dict[int, int]) -> int | None:

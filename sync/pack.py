@@ -17,11 +17,13 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt, TypeAdapter
 
-from sync import pricing
+from sync import membership, pricing
 from sync.tickets import trust_json
 from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS
 
@@ -62,6 +64,16 @@ class PackNetwork(_Model):
     payment_methods: list[PaymentMethod] = Field(description="the methods this network accepts, in its order")
     show_tier_at_counter: bool = Field(
         default=False, description="show the member's tier name on the volunteer's phone (off: no tier at the counter)"
+    )
+    membership_fee_cents: NonNegativeInt = Field(
+        default=0, description="the yearly membership fee per household (0: none); the phone can take it"
+    )
+    membership_required: bool = Field(
+        default=False, description="refuse the hand-over while a member's membership is due (off: the phone warns)"
+    )
+    prepaid_floor_cents: NonNegativeInt = Field(
+        default=0,
+        description="how far below zero a prepaid balance may go (1000: down to −10.00); an allowance stays ≥ 0",
     )
 
 
@@ -119,6 +131,12 @@ class PackMember(_Model):
     tier: PackTier
     order: PackOrder
     balances: PackBalances
+    membership_paid_until: str | None = Field(
+        default=None, description="ISO date, the last day the member's membership fee covers; null: never paid"
+    )
+    membership_due: bool = Field(
+        default=False, description="the network asks a fee and it does not cover the distribution's day"
+    )
 
 
 class Pack(_Model):
@@ -159,6 +177,7 @@ class MemberData:
     order_share_percent: int
     lines: Sequence[LineData] = ()
     balances: Mapping[str, int] = field(default_factory=dict)  # account kind → cents; a missing kind is 0
+    membership_paid_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +211,9 @@ def strong_etag(body: bytes) -> str:
     return f'"{hashlib.sha256(body).hexdigest()}"'
 
 
-def member(data: MemberData) -> dict[str, Any]:
-    """One member of the pack as JSON-ready data (``PackMember``'s shape; checked in ``build_pack``)."""
+def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dict[str, Any]:
+    """One member of the pack as JSON-ready data (``PackMember``'s shape; checked in ``build_pack``); ``day`` is the
+    distribution's local date, ``fee_cents`` the network's membership fee (whether the membership is due)."""
     share = data.order_share_percent
     lines = sorted(data.lines, key=lambda line: line.product_id)
     pairs = [(line.quantity, line.unit_price_cents) for line in lines]
@@ -225,7 +245,15 @@ def member(data: MemberData) -> dict[str, Any]:
             "prepaid_cents": data.balances.get("prepaid", 0),
             "allowance_cents": data.balances.get("allowance", 0),
         },
+        **_membership(data.membership_paid_until, day, fee_cents),
     }
+
+
+def _membership(paid_until: date | None, day: date | None, fee_cents: int) -> dict[str, Any]:
+    """The member's membership fields (``sync.membership``): the paid-until date, and whether it is due on the
+    distribution's day."""
+    due = day is not None and membership.is_due(paid_until, day, fee_cents)
+    return {"membership_paid_until": paid_until.isoformat() if paid_until else None, "membership_due": due}
 
 
 _MEMBERS = TypeAdapter(list[PackMember])
@@ -251,14 +279,18 @@ def build_pack(
     bytes are exactly what was checked) rather than built as models and dumped: a third of the time for 1,000
     members (``bench/sync.py``).
     """
-    member_data = [member(data) for data in sorted(members, key=lambda m: m.id)]
+    checked_network = PackNetwork.model_validate(network)
+    checked_distribution = PackDistribution.model_validate(distribution)
+    day = checked_distribution.starts_at.astimezone(ZoneInfo(checked_network.timezone)).date()
+    fee = checked_network.membership_fee_cents
+    member_data = [member(data, day, fee) for data in sorted(members, key=lambda m: m.id)]
     _MEMBERS.validate_python(member_data, strict=True)
     body = canonical_json(
         {
             "format_version": FORMAT_VERSION,
-            "distribution": PackDistribution.model_validate(distribution).model_dump(mode="json"),
+            "distribution": checked_distribution.model_dump(mode="json"),
             "point": PackPoint.model_validate(point).model_dump(mode="json"),
-            "network": PackNetwork.model_validate(network).model_dump(mode="json"),
+            "network": checked_network.model_dump(mode="json"),
             "tickets": PackTickets.model_validate(trust_json(public_keys, min_serials)).model_dump(mode="json"),
             "members": member_data,
         }

@@ -6,7 +6,7 @@ and with any repeats, gives an equal state. The rules are written down in ``docs
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -18,10 +18,11 @@ from sync.events import (
     HandoverEvent,
     PaymentEvent,
     ScanRefusedEvent,
+    TopUpEvent,
     VoidEvent,
 )
 from sync.pricing import line_due_cents
-from sync.vocabulary import PAYMENT_METHODS
+from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 COLLECTED: Final = "collected"
 PARTIALLY_COLLECTED: Final = "partially_collected"
@@ -92,17 +93,18 @@ class HouseholdMoves:
     prepaid_cents: int
     allowance_cents: int
     solidarity_cents: int
+    topped_up_cents: int = 0  # credited to its prepaid account at the point (top-ups)
 
 
 @dataclass(frozen=True)
 class CashBox:
-    """One device's cash box: expected = the last opening float + the cash payments it recorded; counted = its last
-    closing count. ``difference_cents`` is counted − expected (negative: missing money).
+    """One device's cash box: expected = the last opening float + the cash payments and cash top-ups it recorded;
+    counted = its last closing count. ``difference_cents`` is counted − expected (negative: missing money).
 
     What the device recorded after its closing count (in its own order) cannot be in that count:
-    ``after_count_events`` lists those hand-overs and payments, ``after_count_cents`` their cash, and the ``at_count``
-    figures compare the count with what was expected when it was made. The log and the phone's Caisse screen show
-    these (the vectors hold both, for ``pwa/src/projection.js``)."""
+    ``after_count_events`` lists those hand-overs, payments and top-ups, ``after_count_cents`` their cash, and the
+    ``at_count`` figures compare the count with what was expected when it was made. The log and the phone's Caisse
+    screen show these (the vectors hold both, for ``pwa/src/projection.js``)."""
 
     device_id: str
     opening_cents: int | None
@@ -114,6 +116,7 @@ class CashBox:
     difference_cents: int | None
     after_count_cents: int = 0
     after_count_events: tuple[str, ...] = ()
+    cash_top_ups_cents: int = 0  # cash handed over to credit a prepaid account (in expected_cents)
 
     @property
     def counted(self) -> bool:
@@ -144,10 +147,21 @@ class Totals:
     cash_counted_cents: int
     cash_not_counted_cents: int = 0  # expected in the boxes nobody counted
     cash_after_count_cents: int = 0  # cash recorded after a phone's closing count
+    top_ups_cents: int = 0  # credited to prepaid accounts at the point: money in, not a payment (not in paid_cents)
+    top_ups_by_method: tuple[tuple[str, int], ...] = ()  # every top-up method, in the vocabulary's order
 
     @property
     def cash_difference_cents(self) -> int:
         return self.cash_counted_cents - self.cash_expected_cents
+
+    @property
+    def collected_by_method(self) -> tuple[tuple[str, int], ...]:
+        """The money that came in, by method: what payments left to a method plus the top-ups (the accounts'
+        shares moved money already in, so they are not here)."""
+        top_ups = dict(self.top_ups_by_method)
+        return tuple(
+            (method, cents + top_ups.get(method, 0)) for method, cents in self.by_method if method in TOP_UP_METHODS
+        )
 
 
 @dataclass(frozen=True)
@@ -182,6 +196,14 @@ def voided_ids(events: Iterable[Event], resolutions: bool = True) -> frozenset[s
         target = void_target(event)
         if target in ids and (resolutions or isinstance(event, VoidEvent)):
             targets[event.id] = target
+    return voided_among(targets)
+
+
+def voided_among(targets: Mapping[str, str]) -> frozenset[str]:
+    """The ids voided, given each void's target (void id → the id it names, both among the events read): a void
+    counts unless a void that counts names it, and voids that name each other in a circle have no effect. The
+    projection reads it through ``voided_ids``; the ledger (``server/domain/ledger_events.py``) on a payment's own
+    voids."""
     # Voids whose chain of targets comes back to them are inert.
     circular: set[str] = set()
     done: set[str] = set()
@@ -237,6 +259,7 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
     )  # device → (seq, id, cash) of its hand-overs and payments
     counts: dict[tuple[str, str], CashCountEvent] = {}
     refusals: dict[str, int] = defaultdict(int)
+    top_ups = _TopUps()
 
     for event in live:
         if isinstance(event, HandoverEvent) and event.payload.order_id in by_order:
@@ -275,14 +298,16 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
                 counts[slot] = event  # the device's last count of this kind, in its own recording order
         elif isinstance(event, ScanRefusedEvent):
             refusals[event.payload.reason] += 1
+        elif isinstance(event, TopUpEvent):
+            top_ups.add(event, recorded)
 
     order_states = tuple(
         _order_state(order, deciders.get(order.order_id), handovers, payments, paid)
         for order in sorted(by_order.values(), key=lambda order: order.order_id)
     )
     cash = tuple(
-        _cash_box(device, counts, cash_payments, recorded.get(device, []))
-        for device in sorted({d for d, _ in counts} | set(cash_payments))
+        _cash_box(device, counts, cash_payments, recorded.get(device, []), top_ups.cash.get(device, 0))
+        for device in sorted({d for d, _ in counts} | set(cash_payments) | set(top_ups.cash))
     )
     statuses = [state.status for state in order_states]
     totals = Totals(
@@ -300,15 +325,42 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
         cash_counted_cents=sum(box.counted_cents or 0 for box in cash),
         cash_not_counted_cents=sum(box.expected_cents for box in cash if not box.counted),
         cash_after_count_cents=sum(box.after_count_cents for box in cash),
+        top_ups_cents=sum(top_ups.by_method.values()),
+        top_ups_by_method=tuple(top_ups.by_method.items()),
     )
     return DistributionState(
         orders=order_states,
-        households=tuple(HouseholdMoves(household, *row) for household, row in sorted(moves.items())),
+        households=_households(moves, top_ups.households),
         cash=cash,
         totals=totals,
         scan_refusals=tuple(sorted(refusals.items())),
         voided=tuple(sorted(voided)),
         event_count=len(ordered),
+    )
+
+
+class _TopUps:
+    """What the live top-ups add up to: by method, in each device's cash box, and per household."""
+
+    def __init__(self) -> None:
+        self.by_method: dict[str, int] = dict.fromkeys(TOP_UP_METHODS, 0)
+        self.cash: dict[str, int] = defaultdict(int)
+        self.households: dict[int, int] = defaultdict(int)
+
+    def add(self, event: TopUpEvent, recorded: dict[str, list[tuple[int, str, int]]]) -> None:
+        top_up = event.payload
+        self.by_method[top_up.method] += top_up.amount_cents
+        self.households[top_up.household_id] += top_up.amount_cents
+        cash = top_up.amount_cents if top_up.method == "cash" else 0
+        if cash:
+            self.cash[event.device_id] += cash
+        recorded[event.device_id].append((event.seq, event.id, cash))
+
+
+def _households(moves: dict[int, list[int]], topped_up: dict[int, int]) -> tuple[HouseholdMoves, ...]:
+    return tuple(
+        HouseholdMoves(household, *moves.get(household, (0, 0, 0, 0)), topped_up_cents=topped_up.get(household, 0))
+        for household in sorted(set(moves) | set(topped_up))
     )
 
 
@@ -353,11 +405,12 @@ def _cash_box(
     counts: dict[tuple[str, str], CashCountEvent],
     cash_payments: dict[str, int],
     recorded: list[tuple[int, str, int]],
+    cash_top_ups: int = 0,
 ) -> CashBox:
     opening = counts.get((device_id, "opening"))
     closing = counts.get((device_id, "closing"))
     opening_cents = opening.payload.total_cents if opening is not None else None
-    expected = (opening_cents or 0) + cash_payments.get(device_id, 0)
+    expected = (opening_cents or 0) + cash_payments.get(device_id, 0) + cash_top_ups
     counted = closing.payload.total_cents if closing is not None else None
     after = [item for item in recorded if closing is not None and item[:2] > (closing.seq, closing.id)]
     return CashBox(
@@ -371,4 +424,5 @@ def _cash_box(
         difference_cents=counted - expected if counted is not None else None,
         after_count_cents=sum(cents for _seq, _id, cents in after),
         after_count_events=tuple(event_id for _seq, event_id, _cents in sorted(after)),
+        cash_top_ups_cents=cash_top_ups,
     )

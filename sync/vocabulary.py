@@ -19,6 +19,10 @@ PAYMENT_METHODS: Final = (
     "local_currency",  # monnaie locale
 )
 
+# The methods that bring money in, by which a member may credit their prepaid account at the point (a top-up,
+# docs/accounts.md "Credit paid at the point"): every payment method but the accounts themselves.
+TOP_UP_METHODS: Final = ("cash", "cheque", "card", "transfer", "local_currency")
+
 DISTRIBUTION_STATUSES: Final = ("planned", "open", "closed")
 HOUSEHOLD_STATUSES: Final = ("active", "suspended", "left")
 ACCOUNT_KINDS: Final = ("prepaid", "allowance")

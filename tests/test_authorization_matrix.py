@@ -48,7 +48,9 @@ SAMPLES: dict[str, Callable[["Samples", str], Any]] = {
     "user_id": lambda s, role: s.users["volunteer"],  # a volunteer of point A
     "device_id": lambda s, role: s.device,
     "tier_id": lambda s, role: s.tier,
+    "band_id": lambda s, role: s.band,
     "product_id": lambda s, role: s.product,
+    "movement_id": lambda s, role: s.movement,  # a top-up of the household at point A
     "subscription_id": lambda s, role: s.subscription,  # a push subscription of the member at point A
     "passkey_id": lambda s, role: s.passkeys.get(role, s.passkeys["volunteer"]),  # the caller's own passkey
     "token": lambda s, role: s.link_token,  # a real one-time sign-in link (other tokens: public routes anyway)

@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 
 from server.clock import utcnow
 from server.domain.events import event_json
+from server.domain.ledger import post
 from server.extensions import db
 from server.models import (
     AuditEntry,
@@ -44,7 +45,12 @@ BOM = b"\xef\xbb\xbf"
 @pytest.fixture
 def world(app) -> World:
     with app.app_context():
-        return distribution_log_world()
+        found = distribution_log_world()
+        # What the day below takes from the accounts is there: no overdraft among this log's conflicts.
+        post(found.households["Bruno"], "prepaid", 1000, "opening")
+        post(found.households["Gaëlle"], "allowance", 1000, "opening")
+        db.session.commit()
+        return found
 
 
 @dataclass
@@ -606,13 +612,25 @@ def test_the_payments_export(app, world, day, admin):
         "Whole payment (cents)",
         "Solidarity share (€)",
         "Solidarity share (cents)",
+        "Purpose",
     ]
     assert day.events["emma_wrong"]["id"] not in {row[3] for row in body}  # undone: not a payment
     assert len(body) == 6  # five payments, Bruno's in two parts
     bruno = [row[10:] for row in body if row[3] == day.events["bruno_pay"]["id"]]
     assert bruno == [
-        [str(world.orders["Bruno"]), "Cheque", "Chèque n° 1234567", "7,50", "750", "10,50", "1050", "4,50", "450"],
-        [str(world.orders["Bruno"]), "Prepaid balance", "", "3,00", "300", "10,50", "1050", "0,00", "0"],
+        [
+            str(world.orders["Bruno"]),
+            "Cheque",
+            "Chèque n° 1234567",
+            "7,50",
+            "750",
+            "10,50",
+            "1050",
+            "4,50",
+            "450",
+            "Order",
+        ],
+        [str(world.orders["Bruno"]), "Prepaid balance", "", "3,00", "300", "10,50", "1050", "0,00", "0", "Order"],
     ]
     assert sum(int(row[14]) for row in body) == 1770 + 1050 + 1500 + 700 + 189 == 5209
     alice = [row for row in body if row[3] == day.events["alice_pay"]["id"]]

@@ -40,7 +40,10 @@ from tests.factories.packs import PacksWorld as World
 from tests.factories.packs import packs_world
 
 ETAG = re.compile(r'^"[0-9a-f]{64}"$')
-MEMBER_FIELDS = {"id", "manual_code", "first_name", "last_name", "display_name", "status", "tier", "order", "balances"}
+MEMBER_FIELDS = {
+    *("id", "manual_code", "first_name", "last_name", "display_name", "status", "tier", "order", "balances"),
+    *("membership_paid_until", "membership_due"),
+}
 PERSONAL = {"email", "phone", "notes", "page_token", "created_at"}
 
 
@@ -110,6 +113,9 @@ def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app
         "timezone": "Europe/Paris",
         "payment_methods": ["cash", "cheque", "card", "transfer"],
         "show_tier_at_counter": False,
+        "membership_fee_cents": 0,
+        "membership_required": False,
+        "prepaid_floor_cents": 0,
     }
     with app.app_context():
         assert pack["tickets"] == trust_json(public_keys(), revocation_list())

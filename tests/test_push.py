@@ -454,6 +454,7 @@ PACK_EDITS = {  # what a pack carries, changed one at a time
         )
     ),
     "network": lambda s, n: setattr(NetworkSettings.current(), "name", "Autre réseau"),
+    "prepaid floor": lambda s, n: setattr(NetworkSettings.current(), "prepaid_floor_cents", 1000),
     "point": lambda s, n: setattr(s.get(Point, n["point"]), "address", "1 rue du Luzard"),
     "distribution": lambda s, n: setattr(s.get(Distribution, n["distribution"]), "status", "open"),
 }

@@ -96,6 +96,11 @@ class Phone:
     def refusal(self, reason: str, member_id: int | None = None, **kw: Any) -> Event:
         return self.record("scan_refused", {"reason": reason, "member_id": member_id}, **kw)
 
+    def top_up(self, household_id: int, amount_cents: int, method: str = "cash", **fields: Any) -> Event:
+        at = fields.pop("at", None)
+        payload = {"household_id": household_id, "amount_cents": amount_cents, "method": method, **fields}
+        return self.record("top_up", payload, at=at)
+
     def note(self, text: str, **kw: Any) -> Event:
         return self.record("note", {"text": text}, **kw)
 

@@ -29,12 +29,16 @@ const PAYLOADS = {
       from_allowance_cents: 0,
       solidarity_cents: 0,
     },
+    // Written only when it is not the default (sync.events.Payment `purpose`): 'order' is left out, so an event
+    // recorded before the field existed keeps its hash. 'membership' (the yearly fee) or 'contribution' (SSA).
+    omitted: { purpose: 'order' },
   },
   void: { required: ['event_id'], defaults: { reason: '' } },
   cash_count: { required: ['kind', 'total_cents'], defaults: { denominations: null } },
   scan_refused: { required: ['reason'], defaults: { member_id: null } },
   note: { required: ['text'], defaults: {} },
   conflict_resolved: { required: ['conflict_key', 'action', 'comment'], defaults: { event_id: null } },
+  top_up: { required: ['household_id', 'amount_cents', 'method'], defaults: { method_details: null, account: 'prepaid' } },
 };
 
 /** Every event type (sync.events.EVENT_TYPES). */
@@ -108,7 +112,10 @@ export function withDefaults(event) {
   for (const [field, value] of Object.entries(spec.defaults)) {
     if (payload[field] === undefined) payload[field] = clone(value);
   }
-  const known = [...spec.required, ...Object.keys(spec.defaults)];
+  for (const [field, value] of Object.entries(spec.omitted ?? {})) {
+    if (payload[field] === value) delete payload[field];
+  }
+  const known = [...spec.required, ...Object.keys(spec.defaults), ...Object.keys(spec.omitted ?? {})];
   const extra = Object.keys(payload).filter((field) => !known.includes(field));
   if (extra.length) throw new TypeError(`unknown ${event.type} payload fields: ${extra.join(', ')}`);
   return { ...event, device_time: formatTime(event.device_time), payload };

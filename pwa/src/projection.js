@@ -6,9 +6,11 @@
 //
 // `project(known)` is the pure part, held to the same vectors as the Python projection, sync/vectors/projection.json
 // (tests/browser/test_pwa_data.py runs them here); `distributionView` feeds it what IndexedDB holds.
-import { database } from './store.js';
+import { database, onDataChange, onEventsStored } from './store.js';
 
 const OUTCOME_RANK = { refused: 1, partial: 2, all: 3 };
+/** The methods that bring money in, by which a prepaid account is credited at the point (sync.vocabulary). */
+export const TOP_UP_METHODS = ['cash', 'cheque', 'card', 'transfer', 'local_currency'];
 const STATUS = { all: 'collected', partial: 'partially_collected', refused: 'not_collected' };
 
 /**
@@ -127,6 +129,74 @@ export async function distributionView(distributionId) {
   return project(await knownEvents(distributionId));
 }
 
+// The view kept between member screens. Reading the outbox and the log is a round trip to IndexedDB that, on a slow
+// phone, costs more than drawing the whole member screen (bench/pwa.py `code_open_figures`, docs/performance.md);
+// the events only change when this page, another tab or the service worker writes them, and every such write says
+// so (store.js `dataChanged` after a recording, a sync, a wipe; `eventsStored` as soon as a sync wrote some). So the
+// view is read once and kept; the first notice drops it and it is read again in the background: a member screen
+// opened before that read ends waits for it, as it always did. A kept view older than KEPT_MS is still used, and
+// read again behind it: what a write without a notice could cost.
+
+/** How long a kept view is used before it is read again behind the screen using it. */
+export const KEPT_MS = 30000;
+let kept = null; // {distributionId, at, view: Promise<View>}
+let refreshing = false;
+let listening = false;
+let warming = null;
+
+function read(distributionId) {
+  const entry = { distributionId, at: Date.now(), view: distributionView(distributionId) };
+  // A failed read is not kept; a notice during the read drops it (forget): the next call reads again.
+  entry.view.catch(() => {
+    if (kept === entry) kept = null;
+  });
+  return entry;
+}
+
+function forget() {
+  const dropped = kept;
+  kept = null;
+  if (dropped && warming === null) {
+    // Ready before the next member: read again once the writes that made the notice settle.
+    warming = setTimeout(() => {
+      warming = null;
+      if (kept === null) keptView(dropped.distributionId).catch(() => {});
+    }, 100);
+  }
+}
+
+/**
+ * `distributionView`, kept in memory between calls until the events of a distribution change (see above). The view
+ * is shared: callers read it, never change it. What records uses `distributionView` for its last check.
+ * @param {number} distributionId
+ * @returns {Promise<View>}
+ */
+export function keptView(distributionId) {
+  if (!listening) {
+    listening = true;
+    onDataChange(forget);
+    onEventsStored(forget);
+  }
+  if (!kept || kept.distributionId !== distributionId) {
+    kept = read(distributionId);
+    return kept.view;
+  }
+  if (Date.now() - kept.at >= KEPT_MS && !refreshing) {
+    refreshing = true;
+    const old = kept;
+    const fresh = read(distributionId);
+    fresh.view
+      .then(() => {
+        if (kept === old) kept = fresh; // not if a notice came meanwhile: that read may predate the write
+      })
+      .catch(() => {})
+      .finally(() => {
+        refreshing = false;
+      });
+  }
+  return kept.view;
+}
+
 /**
  * What the known events make of the distribution: the rules of sync/projection.py `project` (docs/sync-protocol.md,
  * "Projection") that a screen needs, for the orders and for the cash box of this phone (its `own` events). Pure.
@@ -146,6 +216,7 @@ export async function distributionView(distributionId) {
  * @property {Array<{orderId: number|null, householdId: number|null, cents: number}>} cancelledCash this phone's
  *   cash payments a coordinator's decision undid (a double hand-over, "keep the first"): not expected in the box
  *   any more, yet the cash was taken: to give back to the member (or to count as kept)
+ * @property {TopUps} topUps
  *
  * @typedef {object} OrderStatus
  * @property {number} orderId
@@ -170,6 +241,11 @@ export async function distributionView(distributionId) {
  *   phone's own order, seq then id, not by clock): not in that count (sync.projection.CashBox.after_count_cents)
  * @property {number} expectedAtCountCents expected − afterCountCents: what the box should have held when counted
  * @property {number|null} differenceAtCountCents counted − expectedAtCountCents: the gap the admin's log shows
+ * @property {number} cashTopUpsCents the cash this phone took to credit prepaid accounts (in expectedCents)
+ *
+ * @typedef {object} TopUps the credits paid at the point (top_up events) not voided, from every phone known
+ * @property {Map<number, number>} households household id → cents credited to its prepaid account
+ * @property {Object<string, number>} byMethod top-up method → cents (every method of TOP_UP_METHODS)
  */
 export function project(entries) {
   const events = canonical(entries);
@@ -183,7 +259,6 @@ export function project(entries) {
   let opening = null;
   let closing = null;
   let cashPaymentsCents = 0;
-  const cashTaken = []; // this phone's cash payments not voided: [event, its cash]
   // This phone's cash payments a coordinator's decision undid: the cash is still in the box, to give back.
   const byDecision = new Set(
     events
@@ -191,6 +266,9 @@ export function project(entries) {
       .map(({ event }) => event.payload.event_id),
   );
   const cancelled = [];
+  let cashTopUpsCents = 0;
+  const cashTaken = []; // this phone's cash payments and cash top-ups not voided: [event, its cash]
+  const topUps = { households: new Map(), byMethod: Object.fromEntries(TOP_UP_METHODS.map((method) => [method, 0])) };
   const later = (a, b) => !b || a.seq > b.seq || (a.seq === b.seq && a.id > b.id);
 
   for (const known of events) {
@@ -223,6 +301,8 @@ export function project(entries) {
         cashPaymentsCents += cents;
         cashTaken.push([event, cents]);
       }
+    } else if (event.type === 'top_up') {
+      cashTopUpsCents += addTopUp(topUps, known, cashTaken);
     } else if (event.type === 'cash_count' && known.own) {
       if (payload.kind === 'opening' && later(event, opening)) opening = event;
       if (payload.kind === 'closing' && later(event, closing)) closing = event;
@@ -239,7 +319,7 @@ export function project(entries) {
   }
   const openingCents = opening ? opening.payload.total_cents : null;
   const countedCents = closing ? closing.payload.total_cents : null;
-  const expectedCents = (openingCents ?? 0) + cashPaymentsCents;
+  const expectedCents = (openingCents ?? 0) + cashPaymentsCents + cashTopUpsCents;
   // Recorded after the count in the phone's own order: the count could not hold it.
   const afterCountCents = closing
     ? cashTaken.reduce((sum, [event, cents]) => (later(event, closing) ? sum + cents : sum), 0)
@@ -258,9 +338,23 @@ export function project(entries) {
       afterCountCents,
       expectedAtCountCents,
       differenceAtCountCents: countedCents === null ? null : countedCents - expectedAtCountCents,
+      cashTopUpsCents,
     },
     cancelledCash: cancelled,
+    topUps,
   };
+}
+
+/** Count one live top-up: by method, for its household, and in this phone's box when it is its cash. Returns the
+ * cash it put in this phone's box. */
+function addTopUp(topUps, known, cashTaken) {
+  const { event } = known;
+  const { household_id: householdId, amount_cents: cents, method } = event.payload;
+  topUps.byMethod[method] = (topUps.byMethod[method] ?? 0) + cents;
+  topUps.households.set(householdId, (topUps.households.get(householdId) ?? 0) + cents);
+  if (!known.own || method !== 'cash') return 0;
+  cashTaken.push([event, cents]);
+  return cents;
 }
 
 /**

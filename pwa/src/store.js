@@ -188,11 +188,15 @@ const CHANNEL = 'comptoir-data';
 const listeners = new Set();
 let channel = null;
 
+const storedListeners = new Set();
+const STORED = 'stored'; // the quiet notice of eventsStored: not a data change the screens redraw for
+
 function openChannel() {
   if (!channel && typeof BroadcastChannel !== 'undefined') {
     channel = new BroadcastChannel(CHANNEL);
     channel.onmessage = (message) => {
-      for (const callback of listeners) callback(message.data);
+      const targets = message.data?.what === STORED ? storedListeners : listeners;
+      for (const callback of targets) callback(message.data);
     };
   }
   return channel;
@@ -214,5 +218,24 @@ export function onDataChange(callback) {
 export function dataChanged(what, distributionId) {
   const change = distributionId === undefined ? { what } : { what, distributionId };
   for (const callback of listeners) callback(change);
+  openChannel()?.postMessage(change);
+}
+
+/**
+ * Call `callback({distributionId})` whenever this context or another wrote a distribution's events (the outbox or
+ * the log), including the writes of a sync still running (pulled events, confirmed ones), which `onDataChange`
+ * only hears of at its end: for what keeps a copy of the events in memory (projection.js `keptView`).
+ * Returns a function that stops the notices.
+ */
+export function onEventsStored(callback) {
+  openChannel();
+  storedListeners.add(callback);
+  return () => storedListeners.delete(callback);
+}
+
+/** Tell this context and the others that a distribution's events were written by a sync (see onEventsStored). */
+export function eventsStored(distributionId) {
+  const change = { what: STORED, distributionId };
+  for (const callback of storedListeners) callback(change);
   openChannel()?.postMessage(change);
 }

@@ -31,6 +31,7 @@ import { SYNC_TAG, requestBackgroundSync } from './update.js';
 import {
   database,
   dataChanged,
+  eventsStored,
   getCurrentShift,
   getDevice,
   getMeta,
@@ -135,6 +136,7 @@ async function applyResults(batch, results, totals) {
     }
   }
   await Promise.all([...writes, tx.done]);
+  for (const distributionId of new Set(batch.map((entry) => entry.distributionId))) eventsStored(distributionId);
   return settled;
 }
 
@@ -199,6 +201,7 @@ async function storePulled(distributionId, events, cursor) {
   const state = (await states.get(distributionId)) ?? {};
   writes.push(states.put({ ...state, cursor, lastSyncAt: now, lastError: null }, distributionId));
   await Promise.all([...writes, tx.done]);
+  if (events.length) eventsStored(distributionId);
 }
 
 /** Put this phone's confirmed events of a distribution back in the outbox, in their recording order. */
@@ -221,6 +224,7 @@ async function requeueOwn(distributionId) {
   }
   writes.push(meta.put(order, 'outboxCounter'));
   await Promise.all([...writes, tx.done]);
+  eventsStored(distributionId);
   return own.length;
 }
 

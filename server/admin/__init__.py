@@ -4,4 +4,19 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from server.admin import audit, devices, exports, history, log, notifications, orders, sign_off, tickets, users, views  # noqa: E402,F401  (they register their routes on bp)
+from server.admin import (  # noqa: E402,F401  (they register their routes on bp)
+    allowance,
+    audit,
+    devices,
+    exports,
+    history,
+    households,
+    log,
+    membership,
+    notifications,
+    orders,
+    sign_off,
+    tickets,
+    users,
+    views,
+)

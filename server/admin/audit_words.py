@@ -22,7 +22,12 @@ from sqlalchemy import select
 from server.admin.forms import network_timezone
 from server.extensions import db
 from server.formatting import money
-from server.labels import CONFLICT_KIND_LABELS, DOUBLE_HANDOVER_DECISION_LABELS, RESOLUTION_ACTION_LABELS
+from server.labels import (
+    ACCOUNT_KIND_LABELS,
+    CONFLICT_KIND_LABELS,
+    PAYMENT_METHOD_LABELS,
+    decision_labels,
+)
 from server.models import AuditEntry, Device, Distribution, Household, Point, Product, Tier, User
 
 # Which model a target's kind names, and the page a name links to (None: no page of its own).
@@ -196,7 +201,7 @@ Writer = Callable[[AuditWords, AuditEntry, dict, dict], Markup]
 
 def _conflict(words: AuditWords, entry: AuditEntry, d: dict, v: dict) -> Markup:
     kind = str(CONFLICT_KIND_LABELS.get(d.get("kind", ""), d.get("kind", "")))
-    labels = DOUBLE_HANDOVER_DECISION_LABELS if d.get("kind") == "double_handover" else RESOLUTION_ACTION_LABELS
+    labels = decision_labels(d.get("kind", ""))
     decision = str(labels.get(d.get("decision", ""), d.get("decision", "")))
     distribution = words.link("distribution", d.get("distribution"))
     text = fmt(
@@ -254,7 +259,39 @@ def _named(message: Any, field: str) -> Writer:
     return lambda words, entry, d, v: fmt(message, name=d.get(field, ""), **v)
 
 
+def _money_action(message: Any) -> Writer:
+    """A top-up or refund: its amount and method (``server.domain.account_actions``)."""
+
+    def write(words: AuditWords, entry: AuditEntry, d: dict, v: dict) -> Markup:
+        cents = d.get("amount_cents")
+        method = str(PAYMENT_METHOD_LABELS.get(d.get("method", ""), d.get("method", ""))).lower()
+        amount = money(cents) if isinstance(cents, int) else "?"
+        return fmt(message, amount=amount, method=method, **v)
+
+    return write
+
+
+def _correction(words: AuditWords, entry: AuditEntry, d: dict, v: dict) -> Markup:
+    cents = d.get("amount_cents")
+    amount = (("+" if cents > 0 else "") + money(cents)) if isinstance(cents, int) else "?"
+    account = str(ACCOUNT_KIND_LABELS.get(d.get("account", ""), d.get("account", ""))).lower()
+    return fmt(
+        _l("%(who)s corrected the %(account)s of %(target)s by %(amount)s: “%(reason)s”."),
+        account=account,
+        amount=amount,
+        reason=d.get("reason", ""),
+        **v,
+    )
+
+
 SENTENCES: dict[str, Writer] = {
+    "account.top_up": _money_action(
+        _l("%(who)s credited %(amount)s to the prepaid balance of %(target)s (%(method)s).")
+    ),
+    "account.refund": _money_action(
+        _l("%(who)s refunded %(amount)s from the prepaid balance of %(target)s (%(method)s).")
+    ),
+    "account.correct": _correction,
     "conflict.resolve": _conflict,
     "distribution.create": _simple(_l("%(who)s created %(target)s.")),
     "distribution.update": _changed(_l("%(who)s changed %(target)s")),

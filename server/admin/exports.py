@@ -1,35 +1,40 @@
-"""CSV exports of a distribution's hand-overs and payments, and of payments over a period, for accounting."""
+"""CSV exports of a distribution's hand-overs, payments and top-ups, and of payments and top-ups over a period, for
+accounting."""
 
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, stream_with_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from server.account_words import MovementWords, has_receipt, receipt_number
 from server.admin import bp
 from server.admin.forms import managed, network_timezone
 from server.admin.log import Words, _distribution
 from server.admin.views import actor
-from server.auth.access import require_points, staff_required
+from server.auth.access import admin_required, require_points, staff_required
 from server.domain.distribution_log import DistributionLog, LogEntry, load_log
 from server.errors import error_response
 from server.extensions import db
 from server.labels import (
+    ACCOUNT_KIND_LABELS,
     HANDOVER_OUTCOME_LABELS,
     ORDER_STATUS_LABELS,
     PAYMENT_METHOD_LABELS,
+    PAYMENT_PURPOSE_LABELS,
 )
-from server.models import Distribution, Point
+from server.models import Account, AccountMovement, Distribution, Household, Point
 from server.urls import MAX_ID
 from sync.events import (
     HandoverEvent,
     PaymentEvent,
+    TopUpEvent,
 )
 
 EXPORT_MAX_DAYS = 366  # one accounting year, and a leap day
@@ -162,6 +167,7 @@ def payment_rows(log: DistributionLog) -> list[list[Any]]:
                     str(PAYMENT_METHOD_LABELS[method]),
                     (p.method_details or "") if method == p.method else "",
                     *(value for amount in (cents, p.amount_cents, solidarity) for value in (euros(amount), amount)),
+                    str(PAYMENT_PURPOSE_LABELS[p.purpose]),  # what the money is for: last, so older columns stay put
                 ]
             )
     return rows
@@ -179,6 +185,37 @@ def payment_header() -> list[str]:
         _("Whole payment (cents)"),
         _("Solidarity share (€)"),
         _("Solidarity share (cents)"),
+        _("Purpose"),
+    ]
+
+
+def top_up_rows(log: DistributionLog) -> list[list[Any]]:
+    """The credits paid at the point (top-ups) not undone: one row each, the same context columns as payments."""
+    words = Words(log)
+    rows = []
+    for entry in log.live(TopUpEvent):
+        top_up = entry.event.payload
+        rows.append(
+            [
+                *_context_columns(log, entry, words),
+                str(ACCOUNT_KIND_LABELS[top_up.account]),
+                str(PAYMENT_METHOD_LABELS[top_up.method]),
+                top_up.method_details or "",
+                euros(top_up.amount_cents),
+                top_up.amount_cents,
+            ]
+        )
+    return rows
+
+
+def top_up_header() -> list[str]:
+    return [
+        *_context_header(),
+        _("Account"),
+        _("Method"),
+        _("Method details"),
+        _("Amount (€)"),
+        _("Amount (cents)"),
     ]
 
 
@@ -204,6 +241,15 @@ def export_payments(distribution_id: int):
     return csv_response(name, payment_header(), payment_rows(log))
 
 
+@bp.get("/distributions/<id:distribution_id>/export/top-ups.csv")
+@staff_required
+def export_top_ups(distribution_id: int):
+    distribution = _distribution(distribution_id)
+    log = load_log(distribution)
+    name = f"top-ups-{_file_day(distribution)}-distribution-{distribution.id}.csv"
+    return csv_response(name, top_up_header(), top_up_rows(log))
+
+
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(8999, 12, 31)  # as events' times (sync.events)
 
@@ -215,6 +261,8 @@ class BadQuery(Exception):
 def _date_arg(name: str) -> date:
     value = request.args.get(name, "").strip()
     if not value:
+        if name == "at":
+            raise BadQuery(_("Give the day of the balances, such as 2026-03-01."))
         raise BadQuery(_("Give the first and last day of the period (from and to), such as 2026-03-01."))
     try:
         if not DATE_PATTERN.fullmatch(value):
@@ -232,6 +280,19 @@ def _date_arg(name: str) -> date:
 def export_payments_range():
     """Every payment of the distributions held between two days (inclusive, local dates) at the points the user
     manages, or at one of them (``point``)."""
+    return _period_export("payments", payment_header(), payment_rows)
+
+
+@bp.get("/exports/top-ups.csv")
+@staff_required
+def export_top_ups_range():
+    """Every credit paid at the point (top-up) of the distributions of a period, as ``export_payments_range``."""
+    return _period_export("top-ups", top_up_header(), top_up_rows)
+
+
+def _period_export(kind: str, header: list[str], rows_of) -> Response:
+    """The rows ``rows_of`` gives for each distribution of the period the query names (``from``, ``to``, ``point``),
+    in the order they were held; a bad period is a 400 that says what to write."""
     try:
         first, last = _date_arg("from"), _date_arg("to")
         if last < first:
@@ -259,6 +320,199 @@ def export_payments_range():
     )
     if point_id is not None:
         query = query.where(Distribution.point_id == point_id)
-    rows = [row for distribution in db.session.scalars(query) for row in payment_rows(load_log(distribution))]
-    name = f"payments-{first.isoformat()}-{last.isoformat()}" + (f"-point-{point_id}" if point_id else "") + ".csv"
-    return csv_response(name, payment_header(), rows)
+    rows = [row for distribution in db.session.scalars(query) for row in rows_of(load_log(distribution))]
+    name = f"{kind}-{first.isoformat()}-{last.isoformat()}" + (f"-point-{point_id}" if point_id else "") + ".csv"
+    return csv_response(name, header, rows)
+
+
+# The ledger for an accountant (docs/accounts.md, "Accounting exports"): streamed a chunk at a time (keyset on
+# indexed columns), so no request holds the network's movements or accounts in memory.
+
+CHUNK = 1000
+
+
+def stream_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """``csv_response``'s conventions (BOM, ";", CSV injection defused), written as the rows come."""
+
+    def lines() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow([cell(value) for value in row])
+            if count % 200 == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+    response = Response(stream_with_context(lines()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _period() -> tuple[date, date]:
+    first, last = _date_arg("from"), _date_arg("to")
+    if last < first:
+        raise BadQuery(_("The period ends before it starts."))
+    if (last - first).days >= EXPORT_MAX_DAYS:
+        raise BadQuery(_("The period is too long: at most %(days)d days.", days=EXPORT_MAX_DAYS))
+    return first, last
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), network_timezone()).astimezone(UTC)
+
+
+def movement_header() -> list[str]:
+    return [
+        _("Movement"),
+        _("Date"),
+        _("Member number"),
+        _("Last name"),
+        _("First name"),
+        _("Account"),
+        _("What"),
+        _("Amount (€)"),
+        _("Amount (cents)"),
+        _("Corrects movement"),
+        _("Event"),
+        _("Receipt"),
+        _("By"),
+        _("Distribution"),
+    ]
+
+
+def movement_rows(since: datetime, until: datetime) -> Iterator[list[Any]]:
+    """Movements with ``since <= occurred_at < until``, oldest first, a chunk at a time (``ix_account_movements_
+    occurred_at_id``); each chunk's names (admins, phones, distributions) read at once."""
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = (
+            select(AccountMovement, Account.kind, Household)
+            .join(Account, AccountMovement.account_id == Account.id)
+            .join(Household, Account.household_id == Household.id)
+            .where(AccountMovement.occurred_at >= since, AccountMovement.occurred_at < until)
+            .order_by(AccountMovement.occurred_at, AccountMovement.id)
+            .limit(CHUNK)
+        )
+        if after is not None:
+            query = query.where(
+                or_(
+                    AccountMovement.occurred_at > after[0],
+                    and_(AccountMovement.occurred_at == after[0], AccountMovement.id > after[1]),
+                )
+            )
+        chunk = db.session.execute(query).all()
+        if not chunk:
+            return
+        words = MovementWords.for_movements(movement for movement, _kind, _household in chunk)
+        for movement, kind, household in chunk:
+            yield [
+                movement.id,
+                local_text(movement.occurred_at),
+                household.id,
+                household.last_name,
+                household.first_name,
+                str(ACCOUNT_KIND_LABELS[kind]),
+                words.what(movement),
+                euros(movement.amount_cents),
+                movement.amount_cents,
+                movement.corrects_id or "",
+                movement.event_id or "",
+                receipt_number(movement) if has_receipt(movement) else "",
+                words.who(movement) if words.who(movement) != "—" else "",
+                movement.distribution_id or "",
+            ]
+        last = chunk[-1][0]
+        after = (last.occurred_at, last.id)
+        db.session.expunge_all()  # what was written is not kept
+
+
+@bp.get("/exports/movements.csv")
+@admin_required
+def export_movements():
+    """Every account movement dated within two days (inclusive, local dates)."""
+    try:
+        first, last = _period()
+    except BadQuery as bad:
+        return error_response(400, "bad_request", str(bad))
+    rows = movement_rows(_start_of(first), _start_of(last + timedelta(days=1)))
+    return stream_csv(f"account-movements-{first.isoformat()}-{last.isoformat()}.csv", movement_header(), rows)
+
+
+def balance_header() -> list[str]:
+    return [
+        _("Member number"),
+        _("Last name"),
+        _("First name"),
+        _("Account"),
+        _("Balance (€)"),
+        _("Balance (cents)"),
+    ]
+
+
+def balance_rows(until: datetime) -> Iterator[list[Any]]:
+    """Each account's balance from its movements before ``until``, a chunk of accounts at a time (by id; the sums
+    through ``ix_account_movements_statement``); then the totals, which must agree: the sum of the balances, the
+    sum of the movements (counted apart, in one query), the credits and the spending."""
+    after, total = 0, 0
+    while True:
+        accounts = db.session.execute(
+            select(Account.id, Account.kind, Household.id, Household.last_name, Household.first_name)
+            .join(Household, Account.household_id == Household.id)
+            .where(Account.id > after)
+            .order_by(Account.id)
+            .limit(CHUNK)
+        ).all()
+        if not accounts:
+            break
+        sums = dict(
+            db.session.execute(
+                select(AccountMovement.account_id, func.sum(AccountMovement.amount_cents))
+                .where(
+                    AccountMovement.account_id.in_([row[0] for row in accounts]),
+                    AccountMovement.occurred_at < until,
+                )
+                .group_by(AccountMovement.account_id)
+            ).all()
+        )
+        for account_id, kind, household_id, last_name, first_name in accounts:
+            if account_id in sums:
+                cents = int(sums[account_id])
+                total += cents
+                yield [household_id, last_name, first_name, str(ACCOUNT_KIND_LABELS[kind]), euros(cents), cents]
+        after = accounts[-1][0]
+    amount = AccountMovement.amount_cents
+    movements, credits, spending = (
+        int(value or 0)
+        for value in db.session.execute(
+            select(
+                func.sum(amount),
+                func.sum(case((amount > 0, amount), else_=0)),
+                func.sum(case((amount < 0, amount), else_=0)),
+            ).where(AccountMovement.occurred_at < until)
+        ).one()
+    )  # one pass over the movements, apart from the balances above: the two must agree
+    for label, cents in (
+        (_("Total of the balances"), total),
+        (_("Total of the movements"), movements),
+        (_("Credits"), credits),
+        (_("Spending and other debits"), spending),
+        (_("Credits minus spending"), credits + spending),
+    ):
+        yield ["", label, "", "", euros(cents), cents]
+
+
+@bp.get("/exports/balances.csv")
+@admin_required
+def export_balances():
+    """Each account's balance at the end of a day (local date ``at``), with totals that reconcile."""
+    try:
+        day = _date_arg("at")
+    except BadQuery as bad:
+        return error_response(400, "bad_request", str(bad))
+    rows = balance_rows(_start_of(day + timedelta(days=1)))
+    return stream_csv(f"balances-{day.isoformat()}.csv", balance_header(), rows)

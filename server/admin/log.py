@@ -31,17 +31,23 @@ from server.domain import DomainError
 from server.domain.conflicts import COMMENT_MAX, KEEP_FIRST, decisions_for, resolve_conflict, undone_by_keep_first
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import check_conflicts, stored_conflicts
+from server.domain.membership import fee_lines, fee_season
 from server.extensions import db
-from server.formatting import money
+from server.formatting import elide, money
 from server.labels import (
+    ACCOUNT_KIND_LABELS,
     CASH_COUNT_KIND_LABELS,
     CONFLICT_KIND_LABELS,
     DOUBLE_HANDOVER_DECISION_LABELS,
     EVENT_TYPE_LABELS,
     HANDOVER_OUTCOME_LABELS,
+    METHOD_DETAILS_LABELS,
     PAYMENT_METHOD_LABELS,
+    PAYMENT_PURPOSE_LABELS,
     RESOLUTION_ACTION_LABELS,
     SCAN_REFUSAL_LABELS,
+    TOP_UP_METHOD_WORDS,
+    decision_labels,
 )
 from server.models import Conflict, Distribution, Household
 from sync.events import (
@@ -52,6 +58,8 @@ from sync.events import (
     NoteEvent,
     PaymentEvent,
     ScanRefusedEvent,
+    TopUp,
+    TopUpEvent,
     VoidEvent,
 )
 from sync.projection import NOT_COLLECTED, CashBox
@@ -90,10 +98,6 @@ def decision_form(conflict: Conflict, words: "Words | None" = None, **kwargs: An
     choices = [SelectChoice(code, str(labels[code])) for code in decisions_for(conflict.kind)]
     form.action.choices = [SelectChoice("", _("Choose…")), *choices]
     return form
-
-
-def decision_labels(kind: str) -> dict:
-    return DOUBLE_HANDOVER_DECISION_LABELS if kind == "double_handover" else RESOLUTION_ACTION_LABELS
 
 
 def _distribution(distribution_id: int) -> Distribution:
@@ -178,7 +182,7 @@ class Words:
             if payload.substitution_note:
                 parts.append(_("Substitution: %(note)s", note=payload.substitution_note))
         elif isinstance(event, PaymentEvent):
-            parts = [self.payer(payload), money(payload.amount_cents), *self.payment_parts(payload)]
+            parts = [self.payer(payload, event), money(payload.amount_cents), *self.payment_parts(payload)]
         elif isinstance(event, VoidEvent):
             parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id))]
             if payload.reason:
@@ -195,6 +199,8 @@ class Words:
         elif isinstance(event, NoteEvent):
             text = " ".join(payload.text.split())
             parts = [text if len(text) <= NOTE_SHOWN else text[: NOTE_SHOWN - 1] + "…"]
+        elif isinstance(event, TopUpEvent):
+            parts = self.top_up(payload)
         elif isinstance(event, ConflictResolvedEvent):
             if payload.action == "void_event" and payload.event_id:
                 parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id)), payload.comment]
@@ -202,10 +208,21 @@ class Words:
                 parts = [str(RESOLUTION_ACTION_LABELS[payload.action]), payload.comment]
         return SEPARATOR.join(parts)
 
-    def payer(self, payment) -> str:
+    def payer(self, payment, event: PaymentEvent | None = None) -> str:
         if payment.order_id is not None:
             return self.order(payment.order_id)
+        if payment.purpose != "order":
+            return self.purpose(payment, event)
         return _("%(member)s (account)", member=self.member(payment.household_id))
+
+    def purpose(self, payment, event: PaymentEvent | None) -> str:
+        """A membership fee (of the season of the day it was paid) or a contribution, and whose: "Adhésion
+        2026–2027 de Awa D."."""
+        member = self.member(payment.household_id)
+        if payment.purpose == "membership" and event is not None:
+            season = fee_season(event, network_timezone())
+            return elide(_("Membership %(season)s of %(member)s", season=season, member=member))
+        return elide(_("%(purpose)s of %(member)s", purpose=PAYMENT_PURPOSE_LABELS[payment.purpose], member=member))
 
     def payment_parts(self, payment) -> list[str]:
         """How a payment was settled: by its method, from the accounts, and the solidarity share beside it."""
@@ -226,6 +243,22 @@ class Words:
         if payment.solidarity_cents:
             parts.append(_("Solidarity share: %(amount)s", amount=money(payment.solidarity_cents)))
         return parts
+
+    def top_up(self, top_up: TopUp) -> list[str]:
+        """ "Versement de 20,00 € en espèces sur le compte prépayé d'Awa Diallo", then the cheque's number or the
+        reference, if any."""
+        sentence = elide(
+            _(
+                "Top-up of %(amount)s %(method)s to the prepaid account of %(member)s",
+                amount=money(top_up.amount_cents),
+                method=TOP_UP_METHOD_WORDS[top_up.method],
+                member=self.member(top_up.household_id),
+            )
+        )
+        if not top_up.method_details:
+            return [sentence]
+        label = METHOD_DETAILS_LABELS[top_up.method]
+        return [sentence, _("%(label)s: %(details)s", label=label, details=top_up.method_details)]
 
     def conflict_details(self, conflict: Conflict) -> list[str]:
         """What a conflict is about, in sentences (the events involved are listed beside them)."""
@@ -272,7 +305,27 @@ class Words:
             return [self.chain_break(d)]
         if kind == "id_reuse":
             return [_("An event was sent again with a different content; the first one received is kept.")]
+        if kind == "account_overdrawn":
+            return self.overdrawn(d)
         return [f"{key}: {value}" for key, value in sorted(d.items())]
+
+    def overdrawn(self, d: dict) -> list[str]:
+        """A payment beyond what its account held: who, how much, how far below."""
+        account = ACCOUNT_KIND_LABELS.get(d.get("account", ""), d.get("account", ""))
+        return [
+            _(
+                "%(member)s paid %(debit)s — %(account)s: %(short)s more than the account held.",
+                member=self.member(d.get("household_id")),
+                debit=money(d.get("debit_cents", 0)),
+                account=account,
+                short=money(d.get("short_cents", 0)),
+            ),
+            _(
+                "Balance after this payment: %(balance)s (lowest allowed: %(floor)s).",
+                balance=money(d.get("balance_cents", 0)),
+                floor=money(d.get("floor_cents", 0)),
+            ),
+        ]
 
     def by(self, event_id: str) -> str:
         """Who recorded an event and when: "Phone 2 at 17:32:05"."""
@@ -503,6 +556,9 @@ def render_log(
         distribution=distribution,
         totals=totals,
         methods=[(method, cents) for method, cents in totals.by_method if cents],
+        top_up_methods=[(method, cents) for method, cents in totals.top_ups_by_method if cents],
+        cash_top_ups=sum(box.cash_top_ups_cents for box in log.state.cash),
+        membership_fees=fee_lines([entry.event for entry in log.live(PaymentEvent)], network_timezone()),
         counted_boxes=counted,
         not_counted_boxes=not_counted,
         ended=utcnow() >= distribution.ends_at,
@@ -556,7 +612,7 @@ def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
             return str(DOUBLE_HANDOVER_DECISION_LABELS[KEEP_FIRST])
         if payload.action != "void_event":
             return str(DOUBLE_HANDOVER_DECISION_LABELS[payload.action])
-    return str(RESOLUTION_ACTION_LABELS[payload.action])
+    return str(decision_labels(conflict.kind).get(payload.action, RESOLUTION_ACTION_LABELS[payload.action]))
 
 
 @bp.get("/distributions/<id:distribution_id>/log")

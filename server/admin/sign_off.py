@@ -7,9 +7,11 @@ fills the "Paid" column, so nobody is asked to pay twice.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,10 +20,11 @@ from server.admin.log import _distribution, name_key
 from server.auth.access import staff_required
 from server.domain.events import distribution_events, projection_orders
 from server.extensions import db
+from server.formatting import money
 from server.labels import PAYMENT_METHOD_LABELS
 from server.memory import collector_paused
-from server.models import Distribution, Household, Order, OrderLine
-from sync import projection
+from server.models import Distribution, Household, NetworkSettings, Order, OrderLine
+from sync import membership, projection
 from sync.events import PaymentEvent
 from sync.manual_codes import display
 from sync.vocabulary import PAYMENT_METHODS
@@ -56,6 +59,8 @@ class FromPhones:
     collected: dict[int, Collected]
     paid: dict[int, Paid]
     due: dict[int, int]  # what each order costs: for a partial hand-over, only what was handed over
+    credited: dict[int, int]  # household id → cents credited to its prepaid account at the point (top-ups)
+    fees: dict[int, int]  # household id → membership fees the phones took at this distribution, in cents
 
 
 def from_phones(distribution: Distribution) -> FromPhones:
@@ -77,7 +82,37 @@ def from_phones(distribution: Distribution) -> FromPhones:
         used |= {"allowance" for p in payments if p.from_allowance_cents}
         if order.paid_cents or used:
             paid[order.order_id] = Paid(order.paid_cents, tuple(m for m in PAYMENT_METHODS if m in used))
-    return FromPhones(collected, paid, {order.order_id: order.due_cents for order in state.orders})
+    return FromPhones(
+        collected,
+        paid,
+        {order.order_id: order.due_cents for order in state.orders},
+        _credited(state),
+        _fees_taken(events, state.voided),
+    )
+
+
+def _credited(state: projection.DistributionState) -> dict[int, int]:
+    """What each household credited to its prepaid account at the point, its undone top-ups aside."""
+    return {moves.household_id: moves.topped_up_cents for moves in state.households if moves.topped_up_cents}
+
+
+def _fees_taken(events, voided: tuple[str, ...]) -> dict[int, int]:
+    """Household id → the membership fees taken at the distribution (not undone), in cents."""
+    fees: dict[int, int] = {}
+    for event in events:
+        if isinstance(event, PaymentEvent) and event.payload.purpose == "membership" and event.id not in voided:
+            household = event.payload.household_id
+            fees[household] = fees.get(household, 0) + event.payload.amount_cents
+    return fees
+
+
+def _membership_note(household: Household, day: date, fee_cents: int, fees: dict[int, int]) -> str:
+    """What the sheet says of the member's membership: a fee taken today, one to renew, or nothing."""
+    if household.id in fees:
+        return _("Membership paid today: %(amount)s", amount=money(fees[household.id]))
+    if membership.is_due(household.membership_paid_until, day, fee_cents):
+        return _("Membership to renew (%(amount)s)", amount=money(fee_cents))
+    return ""
 
 
 @bp.get("/distributions/<id:distribution_id>/sign-off")
@@ -94,6 +129,8 @@ def sign_off_sheet(distribution_id: int):
     ).all()
     orders = sorted(orders, key=lambda order: name_key(order.household))
     phones = from_phones(distribution)
+    settings = NetworkSettings.current()
+    day = distribution.starts_at.astimezone(ZoneInfo(settings.timezone)).date()
     rows = [
         (
             order,
@@ -102,6 +139,8 @@ def sign_off_sheet(distribution_id: int):
             phones.collected.get(order.id),
             phones.paid.get(order.id),
             phones.due.get(order.id, order.due_cents),
+            phones.credited.get(order.household_id, 0),
+            _membership_note(order.household, day, settings.membership_fee_cents, phones.fees),
         )
         for order in orders
     ]
@@ -111,5 +150,6 @@ def sign_off_sheet(distribution_id: int):
         rows=rows,
         total_due=sum(row[-1] for row in rows),
         collected_count=len(phones.collected),
+        total_credited=sum(phones.credited.values()),
         partly=projection.PARTIALLY_COLLECTED,
     )

@@ -12,11 +12,13 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
+from server.account_words import MovementWords
 from server.admin import bp
 from server.admin.forms import (
     AdminForm,
@@ -26,10 +28,11 @@ from server.admin.forms import (
     ProductForm,
     TierForm,
     managed,
+    network_timezone,
 )
 from server.auth.access import admin_required, require_points, staff_required
 from server.auth.session import current_user
-from server.clock import utcnow
+from server.clock import today, utcnow
 from server.domain import DomainError
 from server.domain.distributions import create_distribution, update_distribution
 from server.domain.members import create_household, create_tier, delete_tier, update_household, update_tier
@@ -38,7 +41,7 @@ from server.domain.products import create_product, update_product
 from server.extensions import db
 from server.labels import LABELS
 from server.models import (
-    AccountMovement,
+    Account,
     Distribution,
     Household,
     Order,
@@ -47,8 +50,9 @@ from server.models import (
     Tier,
     User,
 )
+from server.statements import last_movements
 from server.urls import MAX_ID
-from sync.vocabulary import HOUSEHOLD_STATUSES
+from sync.vocabulary import ACCOUNT_KINDS, HOUSEHOLD_STATUSES
 
 PER_PAGE = 25
 LAST_MOVEMENTS = 5
@@ -300,6 +304,8 @@ def members():
     status = request.args.get("status", "")
     query = (
         select(Household)
+        .outerjoin(PREPAID, and_(PREPAID.household_id == Household.id, PREPAID.kind == "prepaid"))
+        .outerjoin(ALLOWANCE, and_(ALLOWANCE.household_id == Household.id, ALLOWANCE.kind == "allowance"))
         .options(joinedload(Household.tier), joinedload(Household.point))
         .where(managed(Household.point_id, actor()))
     )
@@ -321,10 +327,26 @@ def members():
         query = query.where(Household.status == status)
     else:
         status = ""
-    page = paginate(query.order_by(Household.last_name, Household.first_name, Household.id))
+    money_filters = {name: request.args.get(name) == "1" for name in ("allowance", "negative", "due")}
+    sort = request.args.get("sort", "name")
+    query, sort = with_money(query, sort, money_filters)
+    page = paginate(query)
+    balances: dict[tuple[int, str], int] = {
+        (household_id, kind): cents
+        for household_id, kind, cents in db.session.execute(
+            select(Account.household_id, Account.kind, Account.balance_cents).where(
+                Account.household_id.in_([household.id for household in page.items])
+            )
+        )
+    }
     return render_template(
         "admin/members.html",
         page=page,
+        balances=balances,
+        sort=sort,
+        sorts=MEMBER_SORTS,
+        money_filters=money_filters,
+        today=today(network_timezone()),
         q=text,
         tiers=db.session.scalars(select(Tier).order_by(Tier.name)).all(),
         points=managed_points(),
@@ -333,6 +355,41 @@ def members():
         status=status,
         statuses=HOUSEHOLD_STATUSES,
     )
+
+
+PREPAID, ALLOWANCE = aliased(Account), aliased(Account)
+MEMBER_SORTS = {
+    "name": _l("Name"),
+    "prepaid_asc": _l("Prepaid balance, lowest first"),
+    "prepaid_desc": _l("Prepaid balance, highest first"),
+    "allowance_asc": _l("Allowance, lowest first"),
+    "allowance_desc": _l("Allowance, highest first"),
+}
+
+
+def with_money(query, sort: str, filters: dict[str, bool]):
+    """The members list's money filters and sort, in SQL: each household joined to its two accounts (unique per
+    household and kind, ``ix_accounts_kind_balance`` for the sort by balance); membership due is
+    ``membership_paid_until`` missing or past (indexed)."""
+    if filters["allowance"]:
+        query = query.where(ALLOWANCE.id.is_not(None))
+    if filters["negative"]:
+        below_zero = select(Account.household_id).where(
+            Account.kind.in_(ACCOUNT_KINDS), Account.balance_cents < 0
+        )  # a range on ix_accounts_kind_balance: few rows, not an OR over two joins
+        query = query.where(Household.id.in_(below_zero))
+    if filters["due"]:
+        query = query.where(
+            or_(Household.membership_paid_until.is_(None), Household.membership_paid_until < today(network_timezone()))
+        )
+    by_name = (Household.last_name, Household.first_name, Household.id)
+    if sort not in MEMBER_SORTS:
+        sort = "name"
+    if sort == "name":
+        return query.order_by(*by_name), sort
+    account = PREPAID if sort.startswith("prepaid") else ALLOWANCE
+    balance = func.coalesce(account.balance_cents, 0)
+    return query.order_by(balance.desc() if sort.endswith("desc") else balance, Household.id), sort
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
@@ -362,15 +419,11 @@ def member_edit(household_id: int):
         (
             account,
             account.balance_cents,
-            db.session.scalars(
-                select(AccountMovement)
-                .where(AccountMovement.account_id == account.id)
-                .order_by(AccountMovement.id.desc())
-                .limit(LAST_MOVEMENTS)
-            ).all(),
+            last_movements(account, LAST_MOVEMENTS),
         )
         for account in sorted(household.accounts, key=lambda a: a.kind)
     ]
+    words = MovementWords.for_movements(m for _account, _balance, movements in accounts for m in movements)
     return form_page(
         HouseholdForm(household=household, actor=actor()),
         lambda values: update_household(household, values, actor=actor()),
@@ -380,6 +433,7 @@ def member_edit(household_id: int):
         template="admin/member_edit.html",
         household=household,
         accounts=accounts,
+        words=words,
     )
 
 

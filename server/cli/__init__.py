@@ -1,10 +1,11 @@
-"""Flask CLI commands: ``flask --app wsgi admin link``, ``demo``, ``prepare``, ``security matrix``,
-``tickets``, ``push``, ``sync``."""
+"""Flask CLI commands: ``flask --app wsgi accounts credit-due``, ``admin link``, ``demo``, ``prepare``,
+``security matrix``, ``tickets``, ``push``, ``sync``."""
 
 from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from server.cli.accounts import accounts_group
     from server.cli.admin import admin_group
     from server.cli.demo import demo_command
     from server.cli.prepare import prepare_command
@@ -13,6 +14,7 @@ def register_cli(app: Flask) -> None:
     from server.cli.sync import sync_group
     from server.cli.tickets import tickets_group
 
+    app.cli.add_command(accounts_group)
     app.cli.add_command(admin_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(prepare_command)

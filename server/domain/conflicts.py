@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.clock import utcnow
-from server.domain import DomainError
+from server.domain import DomainError, membership
 from server.domain.event_order import lock_event_log
 from server.domain.events import refresh_conflicts
+from server.domain.ledger_events import OVERDRAWN, post_synced_events
 from server.domain.points import NotAllowed, manages_point
 from server.extensions import db
 from server.models import Conflict, Distribution, SyncedEvent, User
@@ -24,20 +25,30 @@ from sync.events import (
     RESOLUTION_ACTIONS,
     SCHEMA_VERSION,
     SERVER_DEVICE_ID,
+    Event,
     InvalidEvent,
     format_time,
     new_event_id,
     parse_event,
 )
+from sync.projection import void_target
 
 COMMENT_MAX = 2000  # sync.events.ConflictResolved.comment
 KEEP_FIRST = "keep_first"  # a double hand-over's decision: undo the second hand-over and its payments
 DOUBLE_HANDOVER_DECISIONS = (KEEP_FIRST, "accept", "adjust", "dismiss")
+# A payment beyond what its account held: it stands and the household owes it, it is cancelled (its money comes
+# back), or it was settled otherwise (a top-up posted apart). It is never "not a real problem".
+OVERDRAWN_DECISIONS = ("accept", "void_event", "adjust")
 
 
 def decisions_for(kind: str) -> tuple[str, ...]:
-    """The decisions a conflict of this kind offers: a double hand-over's own, the protocol's actions otherwise."""
-    return DOUBLE_HANDOVER_DECISIONS if kind == "double_handover" else RESOLUTION_ACTIONS
+    """The decisions a conflict of this kind offers: a double hand-over's and an overdraft's own, the protocol's
+    actions otherwise."""
+    if kind == "double_handover":
+        return DOUBLE_HANDOVER_DECISIONS
+    if kind == OVERDRAWN:
+        return OVERDRAWN_DECISIONS
+    return RESOLUTION_ACTIONS
 
 
 def undone_by_keep_first(conflict: Conflict) -> list[str]:
@@ -101,16 +112,20 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     written = []
     for step_action, target in steps:
         payload = {"conflict_key": conflict.key, "action": step_action, "comment": comment, "event_id": target}
-        row = _server_event(distribution, actor, payload, seq + 1, prev_hash, now)
+        row, parsed = _server_event(distribution, actor, payload, seq + 1, prev_hash, now)
         seq, prev_hash = row.device_seq, row.hash
-        written.append(row)
-    event = written[0]
+        written.append((row, parsed))
+    db.session.flush()
+    decisions = [parsed for _row, parsed in written]
+    post_synced_events(decisions, None)  # a void's reverse on the accounts, at once
+    event = written[0][0]
     conflict.status = "resolved"
     conflict.resolution_event_id = event.event_id
     conflict.resolved_by_id = actor.id
     conflict.resolved_at = event.device_time
     conflict.comment = comment
     db.session.flush()
+    membership.after_ingest(decisions)  # a voided fee no longer counts
     refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
     record(
         "conflict.resolve",
@@ -129,9 +144,9 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
 
 def _server_event(
     distribution: Distribution, actor: User, payload: dict, seq: int, prev_hash: str | None, now
-) -> SyncedEvent:
+) -> tuple[SyncedEvent, Event]:
     """A ``conflict_resolved`` event of the server's chain, validated and hashed like a phone's, added to the
-    session."""
+    session; with the event it stores."""
     data = {
         "id": new_event_id(),
         "type": "conflict_resolved",
@@ -164,6 +179,7 @@ def _server_event(
         device_time=event.device_time,
         received_at=now,
         payload=event.payload.model_dump(mode="json"),
+        target_event_id=void_target(event),
     )
     db.session.add(row)
-    return row
+    return row, event

@@ -18,7 +18,7 @@ from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Household, Order, Point, Product, User
 from sync import projection
 from sync.chain import sort_key
-from sync.events import Event, HandoverEvent, PaymentEvent, ScanRefusedEvent
+from sync.events import Event, HandoverEvent, PaymentEvent, ScanRefusedEvent, TopUpEvent
 from sync.vocabulary import PAYMENT_METHODS
 
 HISTORY_WEEKS = 12
@@ -130,7 +130,7 @@ def _members(query) -> dict[int, Member]:
 
 
 def _named_household(event: Event) -> int | None:
-    if isinstance(event, PaymentEvent):
+    if isinstance(event, PaymentEvent | TopUpEvent):
         return event.payload.household_id
     if isinstance(event, ScanRefusedEvent):
         return event.payload.member_id

@@ -15,7 +15,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
+from server.domain import membership
 from server.domain.event_order import lock_event_log
+from server.domain.ledger_events import post_synced_events
 from server.domain.shifts import may_work_at
 from server.extensions import db
 from server.memory import collector_paused
@@ -24,6 +26,7 @@ from sync import conflicts, projection
 from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, stored_event
 from sync.ingest import Plan, plan_batch, recheck
 from sync.pricing import line_due_cents
+from sync.projection import void_target
 from sync.shifts import shift_covers
 
 CHUNK = 500  # ids per IN (…) query: far below SQLite's and PostgreSQL's parameter limits
@@ -100,6 +103,7 @@ def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
         "device_time": event.device_time,
         "received_at": utcnow(),
         "payload": event.payload.model_dump(mode="json"),
+        "target_event_id": void_target(event),
     }
 
 
@@ -122,8 +126,10 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
         plan = recheck(plan, _stored_hashes(event.id for event, _digest in plan.accepted))
     if plan.accepted:
         db.session.execute(insert(SyncedEvent), [_row(event, digest, device.id) for event, digest in plan.accepted])
+        post_synced_events([event for event, _digest in plan.accepted], device.id)
         device.last_sync_at = utcnow()
         device.last_user_id = plan.accepted[-1][0].volunteer_id
+        membership.after_ingest([event for event, _digest in plan.accepted])  # fees paid at the point
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
         key = f"id_reuse:{reuse.event.id}:{reuse.hash[:16]}"
         if db.session.scalar(select(Conflict.id).where(Conflict.key == key)) is None:

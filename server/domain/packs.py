@@ -14,7 +14,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, Text, cast, func, literal_column, select, tuple_
+from sqlalchemy import Select, Text, and_, cast, func, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
@@ -57,6 +57,9 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
             "timezone": settings.timezone,
             "payment_methods": settings.payment_methods,
             "show_tier_at_counter": bool(settings.show_tier_at_counter),
+            "membership_fee_cents": settings.membership_fee_cents,
+            "membership_required": bool(settings.membership_required),
+            "prepaid_floor_cents": max(0, settings.prepaid_floor_cents),
         },
         public_keys=public_keys(),
         min_serials=revocation_list(),
@@ -74,6 +77,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             Household.last_name,
             Household.manual_code,
             Household.status,
+            Household.membership_paid_until,
             Tier.id.label("tier_id"),
             Tier.name.label("tier_name"),
             Tier.share_percent.label("tier_share_percent"),
@@ -100,7 +104,7 @@ def _member_rows(distribution_ids: Sequence[int]):
 def expected_members(distribution_id: int) -> list[MemberData]:
     """Every household with an order in the distribution, with its order lines and balances (two queries)."""
     rows = _member_rows([distribution_id])
-    balances = _balances([distribution_id])
+    balances = _balances([distribution_id]).get(distribution_id, {})
     first_rows = {}  # member id → the first row of its order (one order per member and distribution)
     lines: dict[int, list[LineData]] = defaultdict(list)
     for row in rows:
@@ -121,31 +125,52 @@ def expected_members(distribution_id: int) -> list[MemberData]:
             order_share_percent=row.order_share_percent,
             lines=lines[row.member_id],
             balances=balances.get(row.member_id, {}),
+            membership_paid_until=row.membership_paid_until,
         )
         for row in first_rows.values()
     ]
 
 
 def _balance_query(distribution_ids: Sequence[int]) -> Select:
-    ordering = select(Order.household_id).where(Order.distribution_id.in_(distribution_ids))
+    """(distribution id, household id, account kind, cents) for the households with an order in these
+    distributions: each account's balance *before* that distribution, i.e. its posted balance less what was posted
+    at that distribution (the phones subtract what they took there themselves, so a pack fetched after some of the
+    day's payments were posted must not count them twice; the next distribution's pack carries them). One
+    statement, by the indexes on ``orders.distribution_id``, ``accounts.household_id`` and
+    ``account_movements.account_id``."""
+    ordering = (
+        select(Order.distribution_id, Order.household_id)
+        .where(Order.distribution_id.in_(distribution_ids))
+        .distinct()
+        .subquery()
+    )
+    at_distribution = func.coalesce(func.sum(AccountMovement.amount_cents), 0)
     return (
         select(
+            ordering.c.distribution_id,
             Account.household_id,
             Account.kind,
-            func.coalesce(func.sum(AccountMovement.amount_cents), 0).label("cents"),
+            (Account.balance_cents - at_distribution).label("cents"),
         )
-        .outerjoin(AccountMovement, AccountMovement.account_id == Account.id)
-        .where(Account.household_id.in_(ordering))
-        .group_by(Account.household_id, Account.kind)
+        .join(Account, Account.household_id == ordering.c.household_id)
+        .outerjoin(
+            AccountMovement,
+            and_(
+                AccountMovement.account_id == Account.id,
+                AccountMovement.distribution_id == ordering.c.distribution_id,
+            ),
+        )
+        .group_by(ordering.c.distribution_id, Account.household_id, Account.kind, Account.balance_cents)
     )
 
 
-def _balances(distribution_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Household id → account kind → balance in cents, for the households with an order in these distributions."""
+def _balances(distribution_ids: Sequence[int]) -> dict[int, dict[int, dict[str, int]]]:
+    """Distribution id → household id → account kind → balance in cents before that distribution, for the
+    households with an order in these distributions."""
     rows = db.session.execute(_balance_query(distribution_ids))
-    found: dict[int, dict[str, int]] = defaultdict(dict)
-    for household_id, kind, cents in rows:
-        found[household_id][kind] = int(cents)
+    found: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for distribution_id, household_id, kind, cents in rows:
+        found[distribution_id][household_id][kind] = int(cents)
     return found
 
 
@@ -166,6 +191,9 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
                 settings.timezone,
                 list(settings.payment_methods),
                 bool(settings.show_tier_at_counter),
+                settings.membership_fee_cents,
+                bool(settings.membership_required),
+                settings.prepaid_floor_cents,
             ),
             sorted(public_keys().items()),
             sorted(revocation_list().items()),
@@ -191,7 +219,8 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
             members[row.distribution_id].append(row.member_id)
         balances = _balances(ids)
         for distribution_id, member_ids in members.items():
-            held = sorted((m, sorted(balances.get(m, {}).items())) for m in set(member_ids))
+            theirs = balances.get(distribution_id, {})
+            held = sorted((m, sorted(theirs.get(m, {}).items())) for m in set(member_ids))
             parts[distribution_id].append(repr(held))
     return {key: hashlib.sha256("\n".join(lines).encode()).hexdigest() for key, lines in parts.items()}
 
@@ -212,10 +241,8 @@ def _digests_in_database(distribution_ids: Sequence[int]) -> Select:
     balance_text = cast(tuple_(balances.c.household_id, balances.c.kind, balances.c.cents), Text)
     balance_order = aggregate_order_by(literal_column("','"), balances.c.household_id, balances.c.kind)
     balance_digests = (
-        select(Order.distribution_id, func.md5(func.string_agg(balance_text, balance_order)).label("digest"))
-        .join(balances, balances.c.household_id == Order.household_id)
-        .where(Order.distribution_id.in_(distribution_ids))
-        .group_by(Order.distribution_id)
+        select(balances.c.distribution_id, func.md5(func.string_agg(balance_text, balance_order)).label("digest"))
+        .group_by(balances.c.distribution_id)
         .subquery()
     )
     return select(member_digests.c.distribution_id, member_digests.c.digest, balance_digests.c.digest).outerjoin(

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from server.extensions import db
 from server.models import Device, Order, SyncedEvent
 from sync import projection
-from sync.events import SERVER_DEVICE_ID, Event, HandoverEvent, PaymentEvent, stored_event
+from sync.events import SERVER_DEVICE_ID, Event, HandoverEvent, PaymentEvent, TopUpEvent, stored_event
 from sync.pricing import line_due_cents
 
 MAX_VOID_DEPTH = 10  # undo of an undo of…: phones never go that deep; bounded so a forged loop cannot spin
@@ -48,6 +48,7 @@ class Collection:
     paid: tuple[Paid, ...]  # by method, in the order the methods were used
     paid_cents: int
     due_cents: int  # for what was taken (all of it, or the part taken)
+    credited: tuple[Paid, ...] = ()  # credited to the prepaid account at this distribution, by method (top-ups)
 
     @property
     def handed_over(self) -> bool:
@@ -109,7 +110,17 @@ def collection_of(order: Order) -> Collection:
         paid=tuple(Paid(method, cents) for method, cents in paid.items()),
         paid_cents=sum(paid.values()),
         due_cents=due,
+        credited=_credited(events, voided, order.household_id),
     )
+
+
+def _credited(events: list[Event], voided: set[str], household_id: int) -> tuple[Paid, ...]:
+    """The household's top-ups at the distribution not undone, by method in the order they were used."""
+    credited: dict[str, int] = {}
+    for event in events:
+        if isinstance(event, TopUpEvent) and event.id not in voided and event.payload.household_id == household_id:
+            credited[event.payload.method] = credited.get(event.payload.method, 0) + event.payload.amount_cents
+    return tuple(Paid(method, cents) for method, cents in credited.items())
 
 
 def _line_due(order: Order, quantity: int, unit_price_cents: int) -> int:
@@ -124,16 +135,16 @@ def _is_for(event: PaymentEvent, order: Order) -> bool:
 
 
 def member_events(order: Order) -> list[Event]:
-    """This order's hand-overs and payments (and its household's payments at that distribution), and the undos and
-    decisions that name them, read by their distribution and filtered in the database."""
+    """This order's hand-overs and payments (and its household's payments and top-ups at that distribution), and the
+    undos and decisions that name them, read by their distribution and filtered in the database."""
     payload = SyncedEvent.payload
     in_distribution = SyncedEvent.distribution_id == order.distribution_id
     found = _read(
         in_distribution,
-        SyncedEvent.type.in_(("handover", "payment")),
+        SyncedEvent.type.in_(("handover", "payment", "top_up")),
         or_(
             payload["order_id"].as_integer() == order.id,
-            (SyncedEvent.type == "payment") & (payload["household_id"].as_integer() == order.household_id),
+            SyncedEvent.type.in_(("payment", "top_up")) & (payload["household_id"].as_integer() == order.household_id),
         ),
     )
     named = [event.id for event in found]

@@ -2,17 +2,20 @@
 about it (``server.members.collection``), the last basket once its distribution has ended, balances. Every query
 names this household: no page reads another member's data."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
+from server.domain.allowance_cycles import next_credit
 from server.extensions import db
 from server.members.collection import Collection, collection_of
 from server.models import Account, AccountMovement, Distribution, Household, Order, OrderLine
+from server.statements import last_movements
 
+LAST_MOVEMENTS_SHOWN = 3  # per account, newest first: each links to its receipt when it has one
 LAST_BASKET_SHOWN_FOR = timedelta(days=7)  # at most, after its distribution ended; less if the next one starts
 
 
@@ -33,6 +36,8 @@ class MemberSummary:
     balances: dict[str, int]  # account kind → cents
     collection: Collection | None  # what the phones recorded about ``next_order`` (None: no order)
     last: LastBasket | None = None  # the last basket, once its distribution ended (see ``last_basket``)
+    next_allowance: tuple[date, int] | None = None  # the next allowance credit: day and cents (``next_credit``)
+    movements: dict[str, list[AccountMovement]] = field(default_factory=dict)  # kind → its last movements
 
 
 def summarise(household: Household) -> MemberSummary:
@@ -53,17 +58,12 @@ def summarise(household: Household) -> MemberSummary:
             .order_by(Distribution.starts_at)
             .limit(1)
         )
-    balances = dict(
-        db.session.execute(
-            select(Account.kind, func.coalesce(func.sum(AccountMovement.amount_cents), 0))
-            .outerjoin(AccountMovement, AccountMovement.account_id == Account.id)
-            .where(Account.household_id == household.id)
-            .group_by(Account.kind)
-        ).all()
-    )
+    accounts = list(db.session.scalars(select(Account).where(Account.household_id == household.id)))
+    balances = {account.kind: account.balance_cents for account in accounts}
+    movements = {account.kind: last_movements(account, LAST_MOVEMENTS_SHOWN) for account in accounts}
     collection = collection_of(order) if order is not None else None
     last = last_basket(household, now) if distribution is None or distribution.starts_at > now else None
-    return MemberSummary(household, order, distribution, balances, collection, last)
+    return MemberSummary(household, order, distribution, balances, collection, last, next_credit(household), movements)
 
 
 def last_basket(household: Household, now: datetime) -> LastBasket | None:

@@ -1,15 +1,18 @@
 """Member pages, public but addressed by a long random token (``/m/<page_token>``); nothing is shown for a wrong one."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, jsonify, render_template, send_from_directory, url_for
+from flask import Response, abort, current_app, jsonify, render_template, send_from_directory, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
+from server.account_words import MovementWords, has_receipt
 from server.api.body import read_json
 from server.api.errors import ApiError
 from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
 from server.auth.access import member_link, public
-from server.clock import utcnow
+from server.clock import today, utcnow
 from server.domain.push_subscriptions import find, remove
 from server.domain.tickets import ticket_text
 from server.extensions import csrf, db
@@ -18,38 +21,72 @@ from server.members import bp
 from server.members.summary import summarise
 from server.members.words import (
     collected_sentence,
+    credited_sentence,
     kept_copy_sentence,
+    movement_line,
     not_collected_sentence,
     paid_sentence,
     place_line,
 )
-from server.models import Household
+from server.models import Household, NetworkSettings
 from server.qr import svg
+from server.receipts import receipt_context
+from sync import membership
 from sync.manual_codes import display
 
 PWA_MEMBER = Path(__file__).resolve().parent.parent.parent / "pwa" / "member"
+
+
+def membership_line(household: Household) -> str:
+    """The member's membership in one sentence, or nothing when the network asks no fee and none was paid."""
+    settings = NetworkSettings.current()
+    paid_until = household.membership_paid_until
+    if membership.is_due(paid_until, today(ZoneInfo(settings.timezone)), settings.membership_fee_cents):
+        return _("Membership to renew.")
+    if paid_until is None:
+        return ""
+    return _("Membership up to date until %(date)s.", date=format_date(paid_until, "long"))
 
 
 @bp.get("/m/<page_token>")
 @member_link
 def page(household: Household):
     text = ticket_text(household) if household.status == "active" else None
+    summary = summarise(household)
     response = Response(
         render_template(
             "members/page.html",
             token=household.page_token,
-            summary=summarise(household),
+            summary=summary,
             qr_svg=svg(text) if text else None,
             manual_code=display(household.manual_code) if text and household.manual_code else None,
             account_kinds=ACCOUNT_KIND_LABELS,
             collected_sentence=collected_sentence,
             paid_sentence=paid_sentence,
+            credited_sentence=credited_sentence,
             not_collected_sentence=not_collected_sentence,
             place_line=place_line,
             kept_copy=kept_copy_sentence(utcnow()),
+            membership=membership_line(household),
+            words=MovementWords.for_movements(m for ms in summary.movements.values() for m in ms),
+            movement_line=movement_line,
+            has_receipt=has_receipt,
         )
     )
     # The page is the member's: never kept by a shared cache, always revalidated (the service worker keeps a copy).
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/m/<page_token>/receipts/<id:movement_id>")
+@member_link
+def receipt(household: Household, movement_id: int):
+    """A top-up's receipt, as the admin printed it: only for this member's own movements."""
+    context = receipt_context(household, movement_id)
+    if context is None:
+        abort(404)
+    back = url_for("members.page", page_token=household.page_token)
+    response = Response(render_template("members/receipt.html", back=back, **context))
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

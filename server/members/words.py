@@ -9,9 +9,10 @@ from datetime import datetime
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
+from server.account_words import MovementWords, has_receipt, receipt_number, signed_money
 from server.formatting import money
 from server.members.collection import Collection, Paid
-from server.models import Point
+from server.models import AccountMovement, Point
 
 
 def _day(moment: datetime) -> str:
@@ -97,6 +98,47 @@ def paid_sentence(paid: Paid) -> str:
             )
 
 
+def credited_sentence(credit: Paid) -> str:
+    """ "20,00 € versés en espèces sur votre compte prépayé": a credit paid at the point (plurals as paid_sentence)."""
+    amount, count = money(credit.cents), credit.cents // 100
+    match credit.method:
+        case "cash":
+            return ngettext(
+                "%(amount)s credited in cash to your prepaid balance",
+                "%(amount)s credited in cash to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case "cheque":
+            return ngettext(
+                "%(amount)s credited by cheque to your prepaid balance",
+                "%(amount)s credited by cheque to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case "card":
+            return ngettext(
+                "%(amount)s credited by card to your prepaid balance",
+                "%(amount)s credited by card to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case "transfer":
+            return ngettext(
+                "%(amount)s credited by bank transfer to your prepaid balance",
+                "%(amount)s credited by bank transfer to your prepaid balance",
+                count,
+                amount=amount,
+            )
+        case _:
+            return ngettext(
+                "%(amount)s credited in local currency to your prepaid balance",
+                "%(amount)s credited in local currency to your prepaid balance",
+                count,
+                amount=amount,
+            )
+
+
 def kept_copy_sentence(rendered_at: datetime) -> str:
     """The banner the service worker reveals when it serves its copy of the page (``pwa/member/sw.js``)."""
     return _(
@@ -104,3 +146,13 @@ def kept_copy_sentence(rendered_at: datetime) -> str:
         day=_day(rendered_at),
         time=_time(rendered_at),
     )
+
+
+def movement_line(words: MovementWords, movement: AccountMovement) -> str:
+    """ "−41,60 € retrait du 4 décembre à Lognes", "+20,00 € versement en espèces, reçu n° 12": the amount, then
+    what made it (its first letter lowered, as the middle of a sentence)."""
+    what = words.what(movement)
+    what = what[:1].lower() + what[1:]
+    if has_receipt(movement):
+        what = _("%(what)s, receipt no. %(number)s", what=what, number=receipt_number(movement))
+    return f"{signed_money(movement.amount_cents)} {what}"

@@ -1,8 +1,10 @@
 """All models, imported here so Alembic and ``db.create_all`` see the whole schema."""
 
+from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
+from server.models.membership import MembershipFee
 from server.models.network import NetworkSettings
 from server.models.people import Household, Passkey, SignInLink, Tier, User, WebAuthnChallenge
 from server.models.push import HeldPack, PushCheck, PushDelivery, PushSubscription
@@ -12,13 +14,17 @@ from server.models.tickets import TicketKey
 __all__ = [
     "Account",
     "AccountMovement",
+    "AllowanceCycle",
+    "AllowanceRule",
     "AuditEntry",
     "Conflict",
+    "ContributionBand",
     "Device",
     "DeviceEnrolment",
     "Distribution",
     "HeldPack",
     "Household",
+    "MembershipFee",
     "NetworkSettings",
     "Order",
     "OrderLine",

@@ -8,7 +8,7 @@ names what it corrects. See ``docs/accounts.md``.
 
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, UniqueConstraint, event, func, select, update
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from server.clock import utcnow
@@ -33,7 +33,10 @@ class Account(db.Model):
     household: Mapped[Household] = relationship(back_populates="accounts")
     movements: Mapped[list["AccountMovement"]] = relationship(back_populates="account", order_by="AccountMovement.id")
 
-    __table_args__ = (UniqueConstraint("household_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("household_id", "kind"),
+        Index("ix_accounts_kind_balance", "kind", "balance_cents"),  # the members list sorted by balance
+    )
 
     def movements_sum_cents(self) -> int:
         """The sum of the movements, read from the database: what ``balance_cents`` must equal."""
@@ -81,6 +84,10 @@ class AccountMovement(db.Model):
     __table_args__ = (
         UniqueConstraint("account_id", "event_id"),
         UniqueConstraint("account_id", "kind", "period"),
+        # A statement newest first, and a balance at a date (server/statements.py, the balances export).
+        Index("ix_account_movements_statement", "account_id", "occurred_at", "id"),
+        # The movements of a period, in order (the movements export).
+        Index("ix_account_movements_occurred_at", "occurred_at", "id"),
     )
 
 

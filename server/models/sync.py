@@ -117,6 +117,9 @@ class SyncedEvent(db.Model):
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The event a void or a resolution names (``payload.event_id``), kept in a column so that the ledger finds a
+    # payment's voids by index (``server/domain/ledger_events.py``); None for every other event.
+    target_event_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     device: Mapped[Device | None] = relationship()
 

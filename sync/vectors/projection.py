@@ -21,7 +21,7 @@ from typing import Any
 from sync.chain import canonical_json, event_hash
 from sync.events import SERVER_DEVICE_ID, Event, parse_event
 from sync.pricing import line_due_cents, solidarity_share_cents
-from sync.projection import CashBox, Order, OrderLine, OrderState, project
+from sync.projection import CashBox, DistributionState, Order, OrderLine, OrderState, project
 
 PHONE = "3f2c7a9e-5b1d-4c8a-9e2f-1a2b3c4d5e6f"
 OTHER_PHONE = "8d0e4b1a-2c3f-4e5d-9a6b-7c8d9e0f1a2b"
@@ -338,7 +338,76 @@ def busy_day() -> tuple[str, list[Order], list[Event]]:
     return description, orders, day.events
 
 
-CASES = [quiet_day, split_payments, voids, two_phones, after_the_count, busy_day]
+def top_ups() -> tuple[str, list[Order], list[Event]]:
+    """Credits paid at the point: cash ones are in the box that took them (after a count too), every one counts by
+    method and for its household, a voided one not at all, and a void of that void restores it."""
+    lines = [(BASKET, 1)]
+    orders = [_order(9501 + i, 4501 + i, 100, lines) for i in range(3)]
+    day = Day(7)
+    day.add(PHONE, "16:00:00.000", "cash_count", {"kind": "opening", "total_cents": 2000})
+    # Awa credits 20 € in cash, then her basket comes out of the prepaid account.
+    day.add(PHONE, "16:05:00.000", "top_up", {"household_id": 4501, "amount_cents": 2000, "method": "cash"})
+    day.add(PHONE, "16:05:00.000", "handover", {"order_id": 9501, "outcome": "all"})
+    day.add(
+        PHONE,
+        "16:05:00.000",
+        "payment",
+        {"order_id": 9501, "amount_cents": 1500, "method": "prepaid", "from_prepaid_cents": 1500},
+    )
+    # A cheque with its number, and a card top-up recorded by mistake then undone.
+    day.add(
+        PHONE,
+        "16:10:00.000",
+        "top_up",
+        {"household_id": 4502, "amount_cents": 5000, "method": "cheque", "method_details": "0004567"},
+    )
+    wrong = day.add(PHONE, "16:11:00.000", "top_up", {"household_id": 4502, "amount_cents": 1000, "method": "card"})
+    day.add(PHONE, "16:12:00.000", "void", {"event_id": wrong, "reason": "Mauvais membre"})
+    # Undone then restored: it counts.
+    restored = day.add(
+        OTHER_PHONE, "16:20:00.000", "top_up", {"household_id": 4503, "amount_cents": 1500, "method": "cash"}
+    )
+    undo = day.add(OTHER_PHONE, "16:21:00.000", "void", {"event_id": restored})
+    day.add(OTHER_PHONE, "16:22:00.000", "void", {"event_id": undo, "reason": "Annulé par erreur"})
+    day.add(
+        OTHER_PHONE,
+        "16:25:00.000",
+        "top_up",
+        {"household_id": 4503, "amount_cents": 700, "method": "transfer", "method_details": "VIR-2025-03"},
+    )
+    day.add(
+        OTHER_PHONE,
+        "16:26:00.000",
+        "top_up",
+        {"household_id": 4503, "amount_cents": 300, "method": "local_currency", "account": "prepaid"},
+    )
+    # The closing count, then 5 € more in cash after it (the clock behind).
+    day.add(PHONE, "18:00:00.000", "cash_count", {"kind": "closing", "total_cents": 4000})
+    day.add(PHONE, "17:59:00.000", "top_up", {"household_id": 4501, "amount_cents": 500, "method": "cash"})
+    description = "credits paid at the point: cash in the box, by method, per household, voided and restored"
+    return description, orders, day.events
+
+
+def membership_fees() -> tuple[str, list[Order], list[Event]]:
+    orders = [_order(9501, 4501, 100, [(BASKET, 1)]), _order(9502, 4502, 100, [(EGGS, 1)])]
+    day = Day(7)
+    day.add(PHONE, "16:00:00.000", "cash_count", {"kind": "opening", "total_cents": 2000})
+    day.add(PHONE, "16:05:00.000", "handover", {"order_id": 9501, "outcome": "all"})
+    due = orders[0].total_due_cents
+    day.add(PHONE, "16:05:00.000", "payment", {"order_id": 9501, "amount_cents": due, "method": "cash"})
+    # The fee is money collected and cash in the box, never part of what an order was paid.
+    fee = {"household_id": 4501, "amount_cents": 1500, "method": "cash", "purpose": "membership"}
+    day.add(PHONE, "16:06:00.000", "payment", fee)
+    wrong = day.add(PHONE, "16:07:00.000", "payment", {**fee, "household_id": 4502})
+    day.add(PHONE, "16:08:00.000", "void", {"event_id": wrong, "reason": "Adhésion déjà payée"})
+    cheque = {"household_id": 4502, "amount_cents": 2000, "method": "cheque", "method_details": "0004321"}
+    day.add(PHONE, "16:09:00.000", "payment", {**cheque, "purpose": "contribution"})
+    day.add(PHONE, "18:30:00.000", "cash_count", {"kind": "closing", "total_cents": 2000 + due + 1500})
+    description = "membership fees: cash in the box and not in an order's payments; a voided fee; a contribution"
+    return description, orders, day.events
+
+
+CASES = [quiet_day, split_payments, voids, two_phones, after_the_count, busy_day, top_ups, membership_fees]
 
 
 def _as_sent(event: Event) -> dict[str, Any]:
@@ -377,6 +446,19 @@ def _cash_json(box: CashBox) -> dict[str, Any]:
         "after_count_cents": box.after_count_cents,
         "expected_at_count_cents": box.expected_at_count_cents,
         "difference_at_count_cents": box.difference_at_count_cents,
+        "cash_top_ups_cents": box.cash_top_ups_cents,
+    }
+
+
+def _top_ups_json(state: DistributionState) -> dict[str, Any]:
+    """The credits paid at the point: per household that made one, and by method (every top-up method)."""
+    return {
+        "top_ups": [
+            {"household_id": moves.household_id, "topped_up_cents": moves.topped_up_cents}
+            for moves in state.households
+            if moves.topped_up_cents
+        ],
+        "top_ups_by_method": dict(state.totals.top_ups_by_method),
     }
 
 
@@ -394,14 +476,15 @@ def build() -> dict[str, Any]:
                     "orders": [_order_json(order) for order in state.orders],
                     "voided": list(state.voided),
                     "cash": [_cash_json(box) for box in state.cash],
+                    **_top_ups_json(state),
                 },
             }
         )
     return {
         "description": (
             "Comptoir projection test vectors (sync/projection.py): a distribution's orders and events, in the "
-            "order a phone gathers them (some twice), and the state the projection gives per order, per cash box "
-            "and for the voids; see docs/sync-protocol.md, 'Projection'."
+            "order a phone gathers them (some twice), and the state the projection gives per order, per cash box, "
+            "for the voids and for the credits paid at the point; see docs/sync-protocol.md, 'Projection'."
         ),
         "cases": cases,
     }

@@ -1,4 +1,5 @@
-"""Accessibility checks run in a real page, for ``test_accessibility.py``: axe-core (from npm) with the WCAG 2.2 AA
+"""Accessibility checks run in a real page, for ``test_accessibility.py`` and the screens' own tests (the phone's
+shell, the member page): axe-core (from npm) with the WCAG 2.2 AA
 rules, words a screen must never show ("null", "undefined", "NaN"), nothing out of reach at 200 % text on a 360 px
 screen, and focus never hidden behind fixed or sticky bars (WCAG 2.4.11).
 
@@ -9,11 +10,13 @@ Playwright's ``bypass_csp=True``: for the check only; the CSP itself is tested e
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page
 
-from tests.browser.shell import ROOT
+from tests.browser.shell import ROOT, wait_for
 from tests.conftest import missing
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -28,15 +31,17 @@ def axe_path() -> Path:
     return AXE
 
 
-def axe_violations(page: Page, where: str) -> list[dict]:
+def axe_violations(page: Page, where: str, rules: list[str] | None = None) -> list[dict]:
     """Every WCAG 2.2 A/AA violation axe finds in the page as it is now, each node with its target and summary
-    (``where`` names the screen for the report, see ``keep_for_report``)."""
+    (``where`` names the screen for the report, see ``keep_for_report``); with ``rules``, those rules only (e.g.
+    ``["color-contrast"]``)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_path()))
     settle(page)
     violations = page.evaluate(
-        """async (tags) => {
-            const options = {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']};
+        """async ([tags, rules]) => {
+            const runOnly = rules ? {type: 'rule', values: rules} : {type: 'tag', values: tags};
+            const options = {runOnly, resultTypes: ['violations']};
             const results = await axe.run(document, options);
             return results.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
@@ -46,7 +51,7 @@ def axe_violations(page: Page, where: str) -> list[dict]:
                 })),
             }));
         }""",
-        WCAG_22_AA,
+        [WCAG_22_AA, rules],
     )
     keep_for_report(where, violations)
     return violations
@@ -71,6 +76,12 @@ def keep_for_report(where: str, violations: list[dict]) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as out:
             out.write(json.dumps({"where": where, "violations": violations}, ensure_ascii=False) + "\n")
+
+
+def low_contrast(page: Page, where: str) -> list[dict]:
+    """axe's colour contrast rule (WCAG 1.4.3: 4.5:1, 3:1 for large text) on every visible text of the page as it is
+    now, against what is drawn behind it."""
+    return axe_violations(page, where, ["color-contrast"])
 
 
 def serious(violations: list[dict]) -> list[dict]:
@@ -98,7 +109,8 @@ def nonsense_words(page: Page) -> list[str]:
 
 # At 200 % text (Android's large text), every control stays within the screen's width: nothing needs a sideways
 # scroll, nothing is out of reach, no word is cut across lines. What is not rendered (a closed <details>…) is skipped.
-OUT_OF_REACH = r"""(width) => {
+# With `cut`, also every box that hides part of its own content (overflow hidden or clip, content wider than it).
+OUT_OF_REACH = r"""([width, cut]) => {
     const root = document.documentElement;
     const out = [];
     const visible = (e) => {
@@ -129,23 +141,50 @@ OUT_OF_REACH = r"""(width) => {
             if (lines.size > 1 && !broken.includes(match[0])) broken.push(match[0]);
         }
     }
-    return {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), out, broken};
+    const measured = {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), out, broken};
+    if (cut) {
+        measured.cut = [];
+        for (const e of document.body.querySelectorAll('*')) {
+            if (!visible(e) || e.closest('svg')) continue;
+            const style = getComputedStyle(e);
+            if (['hidden', 'clip'].includes(style.overflowX) && e.scrollWidth > e.clientWidth + 1) {
+                measured.cut.push(`${e.tagName.toLowerCase()}.${e.className}`);
+            }
+        }
+    }
+    return measured;
 }"""
 
 
-def at_200_percent(page: Page, width: int = 360) -> dict:
-    """Raise the browser's default font size to 200 % (what Chrome does for Android's large text: see
-    tests/browser/test_phone_shell.py), measure, and put it back:
-    ``{"scrollWidth": …, "out": [controls beyond 0–width px], "broken": [words cut across lines]}``.
-    One DevTools session per page, kept open for the module."""
+@contextmanager
+def large_text(page: Page, percent: int = 200) -> Iterator[None]:
+    """The browser's default font size at ``percent`` % of 16 px while inside, then back to 16 px: what Chrome does
+    for Android's large text (its "Text scaling" setting and Android's font size raise the size ``1rem`` and
+    ``100%`` resolve to; the viewport stays 360 px wide). The app, the member page and Pico size everything in rem,
+    so the DevTools protocol's ``Page.setFontSizes`` is what a volunteer with large text gets (a ``<style>`` added
+    by a test would be refused by the pages' CSP). One DevTools session per page, kept open for the module."""
     cdp = _sessions.get(page) or _sessions.setdefault(page, page.context.new_cdp_session(page))
-    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    standard = 16 * percent // 100
+    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": standard, "fixed": 13 * percent // 100}})
     try:
-        page.wait_for_function("getComputedStyle(document.documentElement).fontSize === '32px'")
+        # Polled with evaluate (the DevTools protocol), not wait_for_function: the pages' CSP refuses its eval.
+        wait_for(page, f"getComputedStyle(document.documentElement).fontSize === '{standard}px'")
         page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
-        return page.evaluate(OUT_OF_REACH, width)
+        yield
     finally:
         cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 16, "fixed": 13}})
+
+
+def in_reach(page: Page, width: int = 360, *, cut: bool = False) -> dict:
+    """What runs off a ``width`` px screen as the page is now: ``{"scrollWidth": …, "out": [controls beyond
+    0–width px], "broken": [words cut across lines]}``, and with ``cut`` ``"cut": [boxes hiding their content]``."""
+    return page.evaluate(OUT_OF_REACH, [width, cut])
+
+
+def at_200_percent(page: Page, width: int = 360, *, cut: bool = False) -> dict:
+    """``in_reach`` at 200 % text (``large_text``), the font size put back after."""
+    with large_text(page, 200):
+        return in_reach(page, width, cut=cut)
 
 
 _sessions: dict[Page, object] = {}

@@ -5,13 +5,14 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import qrcode
 from PIL import Image
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.conftest import missing
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -81,6 +82,18 @@ def launch_camera_browser(browser, video: Path):
             "--autoplay-policy=no-user-gesture-required",
         ],
     )
+
+
+@contextmanager
+def camera_phone(browser, base_url: str, video: Path, **options) -> Iterator:
+    """A phone's page (360×640, French) in a Chromium of its own whose camera films ``video`` (rewrite the file and
+    start the camera again to show another code); that Chromium is closed after. ``options`` go to its context."""
+    camera = launch_camera_browser(browser, video)
+    try:
+        context = camera.new_context(**PHONE, base_url=base_url, locale="fr-FR", **options)
+        yield context.new_page()
+    finally:
+        camera.close()
 
 
 def wait_for(page, expression: str, timeout: float = 10.0) -> None:

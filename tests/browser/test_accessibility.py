@@ -173,6 +173,13 @@ def member_by_code(name: str) -> Callable[[Page, Site], None]:
     return show
 
 
+def member_top_up(phone: Page, site: Site) -> None:
+    """The member screen with "Créditer le compte prépayé" open (a credit paid at the point)."""
+    member_by_code("Awa D.")(phone, site)
+    phone.locator("#top-up summary").click()
+    expect(phone.locator("#top-up-amount")).to_be_visible()
+
+
 def sign_in_screen(phone: Page, site: Site) -> None:
     tab(phone, "home")
     phone.locator("#add-volunteer").click()
@@ -208,6 +215,7 @@ SCREENS: dict[str, Callable[[Page, Site], None]] = {
     "member-payment-due": member_by_code("Awa D."),  # no account: "Total dû" once read "null"
     "member-accounts": member_by_code("Élodie M."),  # prepaid and allowance
     "member-collected-elsewhere": member_by_code("Elouan B."),  # handed over by another phone
+    "member-top-up": member_top_up,
     "refused-ticket": refused_ticket,
     "lists": lambda phone, site: tab(phone, "lists"),
     "cash": lambda phone, site: tab(phone, "cash"),

@@ -66,7 +66,7 @@ def test_enrol_sign_in_switch_offline_and_revoke(app, browser, live_server, phon
     expect(phone.get_by_text(f"Téléphone : {PHONE_NAME}")).to_be_visible()
     expect(phone.get_by_role("status").filter(has_text="Téléphone enregistré")).to_be_visible()
     assert "#" not in phone.url  # the token left the address bar
-    expect(phone.get_by_role("heading", name="Personne n’est connecté·e sur ce téléphone.")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Personne n’utilise ce téléphone pour l’instant.")).to_be_visible()
     assert_made_for_one_hand(phone)
 
     # Victor signs in with his passkey (username-less) and chooses a PIN.
@@ -84,7 +84,7 @@ def test_enrol_sign_in_switch_offline_and_revoke(app, browser, live_server, phon
 
     # Sami signs in on the same phone (by e-mail: two passkeys now live on it).
     register_passkey(app, phone, "sami@example.org")
-    phone.get_by_role("button", name="Ajouter un·e bénévole").click()
+    phone.get_by_role("button", name="Ajouter une personne bénévole").click()
     phone.get_by_label("Code (4 à 6 chiffres)").fill("567890")
     phone.get_by_label("Confirmer le code").fill("567890")
     phone.get_by_label("E-mail (facultatif)").fill("sami@example.org")
@@ -121,7 +121,7 @@ def test_enrol_sign_in_switch_offline_and_revoke(app, browser, live_server, phon
 
     phone.get_by_role("button", name="Déconnecter Victor").click()
     expect(phone.get_by_role("heading", name="Téléphone révoqué")).to_be_visible()
-    expect(phone.get_by_text("révoqué par un·e coordinateur·rice")).to_be_visible()
+    expect(phone.get_by_text("révoqué par l’équipe de coordination")).to_be_visible()
     with app.app_context():
         device = db.session.scalar(select(Device))
         assert device.revoked_at is not None

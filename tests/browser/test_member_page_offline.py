@@ -1,6 +1,7 @@
 """The member page on a 360×640 phone after a distribution day: what the phones recorded (collected, paid, partly
 collected), kept for offline from the first visit and saying when it is the kept copy, with the ticket readable in
-dark mode and at 200 % text."""
+dark mode and at 200 % text (contrast, 200 % text and axe-core with the accessibility suite's helpers,
+tests/browser/a11y.py)."""
 
 import re
 from dataclasses import dataclass
@@ -15,7 +16,16 @@ from server.extensions import db
 from server.models import Distribution, Household
 from sync.events import parse_event
 from sync.manual_codes import display
-from tests.browser.a11y import axe_violations, describe, nonsense_words, serious
+from tests.browser.a11y import (
+    at_200_percent,
+    axe_violations,
+    describe,
+    in_reach,
+    large_text,
+    low_contrast,
+    nonsense_words,
+    serious,
+)
 from tests.browser.conftest import PHONE
 from tests.factories.distribution_log import distribution_log_world
 from tests.phones import Phone, enrol_phone
@@ -36,35 +46,6 @@ FRENCH_MONTHS = [
     "décembre",
 ]
 
-# Contrast of every text against what is drawn behind it (the first opaque background up the tree).
-CONTRAST = """() => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = (el) => {
-    for (; el; el = el.parentElement) {
-      const c = rgb(getComputedStyle(el).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const low = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const el = node.parentElement;
-    if (!node.textContent.trim() || !el.checkVisibility()) continue;
-    if (el.closest('svg')) continue;
-    const style = getComputedStyle(el);
-    const a = lum(rgb(style.color)), b = lum(background(el));
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && +style.fontWeight >= 700);
-    if (ratio < (large ? 3 : 4.5)) low.push(`${node.textContent.trim().slice(0, 40)}: ${ratio.toFixed(2)}`);
-  }
-  return low;
-}"""
-
 # The page is in the member worker's cache (waits up to 10 s for the worker to install). Evaluated, not polled by
 # wait_for_function: a polled string predicate is an eval, which the page's CSP refuses.
 KEPT = """async () => {
@@ -74,32 +55,6 @@ KEPT = """async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
-}"""
-
-# Anything whose box runs past the screen's right edge, or text cut inside its box.
-OVERFLOW = """() => {
-  const out = [];
-  for (const el of document.querySelectorAll('body *')) {
-    if (!el.checkVisibility() || el.closest('svg')) continue;
-    const box = el.getBoundingClientRect();
-    if (box.width && box.right > window.innerWidth + 0.5) out.push(`${el.tagName}.${el.className}: ${box.right}`);
-    const style = getComputedStyle(el);
-    if (['hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
-      out.push(`${el.tagName}.${el.className} cut`);
-  }
-  // A word split over two lines ("Notificati / ons") is cut off too.
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    if (!node.parentElement.checkVisibility()) continue;
-    for (const match of node.textContent.matchAll(/[\\p{L}\\p{N}]{2,}/gu)) {
-      const range = document.createRange();
-      range.setStart(node, match.index);
-      range.setEnd(node, match.index + match[0].length);
-      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-      if (lines.size > 1) out.push(`word broken: ${match[0]}`);
-    }
-  }
-  return out;
 }"""
 
 
@@ -250,17 +205,20 @@ def test_the_language_link_is_big_enough_to_tap(day, phone):
 def test_readable_in_both_schemes_and_at_200_percent_text(day, browser, live_server, scheme):
     d, orders = day.world.distribution, day.world.orders
     pushed(day.phone, [day.phone.record("handover", {"order_id": orders["Bruno"], "outcome": "all"}, d)])
-    context = browser.new_context(**PHONE, base_url=live_server, locale="fr-FR", color_scheme=scheme)
+    # axe-core is injected for the contrast check: the context bypasses the page's CSP (tests/browser/a11y.py).
+    context = browser.new_context(**PHONE, base_url=live_server, locale="fr-FR", color_scheme=scheme, bypass_csp=True)
     page = context.new_page()
     page.goto(f"/m/{day.tokens['Bruno']}")
     expect(page.get_by_role("heading", name="Bruno Diallo")).to_be_visible()
     page.screenshot(path=f"/tmp/shots/memberpage/collected-{scheme}.png", full_page=True)
-    assert page.evaluate(CONTRAST) == []
+    low = low_contrast(page, f"member page, collected · {scheme}")
+    assert not low, describe(low)
     # The offline copy's banner too (what the service worker does to the page it serves from its cache).
     page.evaluate("document.querySelector('.kept-copy').dataset.copy = 'kept'")
     expect(page.get_by_text("Copie enregistrée sur ce téléphone")).to_be_visible()
     page.screenshot(path=f"/tmp/shots/memberpage/offline-{scheme}.png")
-    assert page.evaluate(CONTRAST) == []
+    low = low_contrast(page, f"member page, kept copy · {scheme}")
+    assert not low, describe(low)
     # The ticket stays black on white, with a white quiet zone around the code, in both schemes.
     figure = page.locator(".ticket-qr")
     assert figure.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 255, 255)"
@@ -272,11 +230,12 @@ def test_readable_in_both_schemes_and_at_200_percent_text(day, browser, live_ser
     dark_modules = figure.locator("svg path").first.evaluate("p => getComputedStyle(p).fill || p.getAttribute('fill')")
     assert dark_modules in ("rgb(0, 0, 0)", "#000", "#000000"), dark_modules
 
-    page.evaluate("document.documentElement.style.fontSize = '200%'")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert figure.locator("svg").bounding_box()["width"] >= 250  # still big enough to scan
-    assert page.evaluate(OVERFLOW) == []
-    page.screenshot(path=f"/tmp/shots/memberpage/text-200-{scheme}.png", full_page=True)
+    with large_text(page, 200):
+        measured = in_reach(page, cut=True)
+        assert measured == {"scrollWidth": measured["scrollWidth"], "out": [], "broken": [], "cut": []}, measured
+        assert measured["scrollWidth"] <= 360, measured
+        assert figure.locator("svg").bounding_box()["width"] >= 250  # still big enough to scan
+        page.screenshot(path=f"/tmp/shots/memberpage/text-200-{scheme}.png", full_page=True)
     context.close()
 
 
@@ -307,13 +266,13 @@ def test_after_the_distribution_ends_the_page_keeps_the_last_basket(
     ended = ends.astimezone(PARIS)
     expect(phone.get_by_text(f"Panier non récupéré le {ended.day} {FRENCH_MONTHS[ended.month - 1]}")).to_be_visible()
     assert "Montant dû" not in phone.locator("main").inner_text()
-    assert phone.evaluate(CONTRAST) == []
     phone.screenshot(path="/tmp/shots/memberpage/not-collected.png", full_page=True)
-    phone.evaluate("document.documentElement.style.fontSize = '200%'")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    assert phone.evaluate(OVERFLOW) == []
+    measured = at_200_percent(phone, cut=True)
+    assert measured == {"scrollWidth": measured["scrollWidth"], "out": [], "broken": [], "cut": []}, measured
+    assert measured["scrollWidth"] <= 360, measured
 
-    # axe-core, both schemes, on both last baskets (the check alone bypasses the page's CSP: tests/browser/a11y.py).
+    # axe-core (its contrast rule among them), both schemes, on both last baskets (the check alone bypasses the
+    # page's CSP: tests/browser/a11y.py).
     context = browser.new_context(**PHONE, base_url=live_server, locale="fr-FR", bypass_csp=True)
     page = context.new_page()
     for name in ("Bruno", "Chloé"):

@@ -18,8 +18,8 @@ from sqlalchemy import delete, select
 
 from server.extensions import db
 from server.models import Household, NetworkSettings, OrderLine, User
-from tests.browser.conftest import PHONE
-from tests.browser.shell import copy_built_pwa, launch_camera_browser, qr_image, write_y4m
+from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist; world below)
+from tests.browser.shell import camera_phone, qr_image, write_y4m
 from tests.browser.test_volunteer_app import SPY, open_by_code, outbox, point_id, start_day
 from tests.factories.primitives import account
 from tests.factories.volunteer_app import VolunteerAppWorld as World
@@ -30,21 +30,6 @@ CASH = "Tout remis · payé en espèces"
 CHEQUE = "Tout remis · payé par chèque"
 ACCOUNT = "Tout remis · sur l’allocation solidaire"  # names the account it takes from
 NO_WORDS = re.compile(r"\b(null|undefined|NaN)\b")
-
-
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"
-
-
-@pytest.fixture
-def dist(tmp_path):
-    return copy_built_pwa(tmp_path / "dist")
-
-
-@pytest.fixture
-def app_config(app_config, dist) -> dict:
-    return app_config | {"PWA_DIST": str(dist)}
 
 
 @pytest.fixture
@@ -85,9 +70,7 @@ def recorded(page: Page) -> list[tuple[str, dict]]:
 
 def test_no_null_on_the_member_screen_nor_on_a_refused_ticket(app, browser, live_server, tmp_path, world):
     video = write_y4m(tmp_path / "revoked.y4m", [qr_image(world.revoked_ticket)])
-    camera = launch_camera_browser(browser, video)
-    try:
-        page = camera.new_context(**PHONE, base_url=live_server, locale="fr-FR").new_page()
+    with camera_phone(browser, live_server, video) as page:
         start_day(app, page, world)
         page.context.set_offline(True)
         # Awa has no account: nothing under the total.
@@ -100,9 +83,6 @@ def test_no_null_on_the_member_screen_nor_on_a_refused_ticket(app, browser, live
         expect(page.get_by_role("heading", name="Ticket refusé")).to_be_visible(timeout=15000)
         shot(page, "0-ticket-refused")
         assert not NO_WORDS.search(visible_text(page)), visible_text(page)
-        page.context.close()
-    finally:
-        camera.close()
 
 
 def test_the_common_cases_take_one_tap_and_no_swipe(app, phone, world):

@@ -264,7 +264,7 @@ def test_an_assigned_distribution_is_marked(app, phone, world: World):
         db.session.commit()
     start_day(app, phone, world, download=False)
     today = phone.get_by_role("list", name="Aujourd’hui")
-    expect(today.get_by_role("listitem", name=POINT)).to_contain_text("Vous êtes inscrit·e")
+    expect(today.get_by_role("listitem", name=POINT)).to_contain_text("Vous participez")
     phone.get_by_role("button", name="English").click()
     expect(phone.get_by_role("list", name="Today").get_by_role("listitem", name=POINT)).to_contain_text(
         "You are assigned"
@@ -274,7 +274,7 @@ def test_an_assigned_distribution_is_marked(app, phone, world: World):
 def test_an_unassigned_distribution_is_not_marked(app, phone, world: World):
     start_day(app, phone, world, download=False)
     expect(phone.get_by_role("list", name="Aujourd’hui").get_by_role("listitem", name=POINT)).to_be_visible()
-    expect(phone.get_by_text("Vous êtes inscrit·e", exact=True)).to_have_count(0)
+    expect(phone.get_by_text("Vous participez", exact=True)).to_have_count(0)
 
 
 def test_every_device_call_says_how_many_events_wait(app, phone, world: World):

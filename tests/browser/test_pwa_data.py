@@ -184,6 +184,9 @@ def test_projection_js_agrees_with_the_python_projection(page):
                     }),
                     voided: [...view.voided].sort(),
                     cash: devices.map((device_id, i) => ({ device_id, ...views[i].cash })),
+                    top_ups: [...view.topUps.households].sort(([a], [b]) => a - b)
+                        .map(([household_id, topped_up_cents]) => ({ household_id, topped_up_cents })),
+                    top_ups_by_method: view.topUps.byMethod,
                 };
             });
         }""",
@@ -193,6 +196,8 @@ def test_projection_js_agrees_with_the_python_projection(page):
         expected = vector["expected"]
         assert result["orders"] == expected["orders"], vector["description"]
         assert result["voided"] == expected["voided"], vector["description"]
+        assert result["top_ups"] == expected["top_ups"], vector["description"]
+        assert result["top_ups_by_method"] == expected["top_ups_by_method"], vector["description"]
         # A device appears in Python's boxes once it counted or took cash; seen from any other, its box is empty.
         boxes = {box["device_id"]: box for box in expected["cash"]}
         for box in result["cash"]:
@@ -201,6 +206,7 @@ def test_projection_js_agrees_with_the_python_projection(page):
                 want = {"opening_cents": None, "cash_payments_cents": 0, "expected_cents": 0, "counted_cents": None}
                 want |= {"difference_cents": None, "after_count_cents": 0, "expected_at_count_cents": 0}
                 want["difference_at_count_cents"] = None
+                want["cash_top_ups_cents"] = 0
             assert box == {
                 "device_id": box["device_id"],
                 "openingCents": want["opening_cents"],
@@ -211,6 +217,7 @@ def test_projection_js_agrees_with_the_python_projection(page):
                 "afterCountCents": want["after_count_cents"],
                 "expectedAtCountCents": want["expected_at_count_cents"],
                 "differenceAtCountCents": want["difference_at_count_cents"],
+                "cashTopUpsCents": want["cash_top_ups_cents"],
             }, vector["description"]
         assert {box["device_id"] for box in result["cash"]} >= set(boxes), vector["description"]
 

@@ -26,35 +26,18 @@ from server.models import (
 from sync import manual_codes
 from sync.chain import check_chain, event_hash
 from sync.events import parse_event
-from tests.browser.conftest import PHONE
-from tests.browser.shell import ROOT, copy_built_pwa, launch_camera_browser, precache, qr_image, wait_for, write_y4m
+from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist, world)
+from tests.browser.shell import ROOT, camera_phone, precache, qr_image, wait_for, write_y4m
 from tests.browser.webauthn import add_virtual_authenticator, register_passkey
-from tests.factories.volunteer_app import POINT, volunteer_app_world
+from tests.factories.volunteer_app import POINT
 from tests.factories.volunteer_app import VolunteerAppWorld as World
 from tests.phones import enrol_phone
 
 PIN = "2468"
 
 
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"  # the screens' tests; the one that syncs to the server runs on both backends (parametrized)
-
-
-@pytest.fixture
-def dist(tmp_path):
-    return copy_built_pwa(tmp_path / "dist")
-
-
-@pytest.fixture
-def app_config(app_config, dist) -> dict:
-    return app_config | {"PWA_DIST": str(dist)}
-
-
-@pytest.fixture
-def world(app) -> World:
-    with app.app_context():
-        return volunteer_app_world()
+# The shared fixtures (tests/browser/phone_fixtures.py): SQLite for the screens' tests (the one that syncs to the
+# server runs on both backends, parametrized), a private copy of pwa/dist, the four-member world.
 
 
 # Helpers
@@ -102,7 +85,7 @@ def start_day(app, page: Page, world: World, *, download: bool = True) -> None:
     expect(distributions).to_contain_text("Pas encore téléchargée sur ce téléphone.")
     page.get_by_role("button", name=f"Télécharger : {POINT}").click()
     expect(page.get_by_role("status").filter(has_text=f"Distribution {POINT} téléchargée")).to_be_visible()
-    expect(distributions).to_contain_text(re.compile(r"Téléchargée maintenant · 4 adhérent·es"))
+    expect(distributions).to_contain_text(re.compile(r"Téléchargée maintenant · 4 adhérents"))
     page.get_by_role("button", name=f"Ouvrir : {POINT}").click()
     expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
 
@@ -361,7 +344,7 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
     # The lists: Awa collected (partly); Élodie, Elouan and Jean-Luc (who refused) not yet.
     phone.get_by_role("button", name="Listes").click()
     expect(phone.get_by_role("heading", name="Listes")).to_be_visible()
-    expect(phone.locator("#lists-summary")).to_have_text("1 remis · 3 pas encore remis · 4 attendu·es")
+    expect(phone.locator("#lists-summary")).to_have_text("1 remis · 3 pas encore remis · 4 paniers")
     waiting = phone.get_by_role("list", name="Pas encore remis")
     expect(waiting.get_by_role("button")).to_have_count(3)
     expect(waiting.get_by_role("button", name=listed("Jean-Luc N."))).to_contain_text("a refusé")
@@ -381,7 +364,7 @@ def test_partial_and_refused_hand_overs_lists_and_undo(app, phone, world):
     assert events[-1]["type"] == "void" and events[-1]["payload"]["event_id"] == events[2]["id"]
     phone.get_by_role("button", name="Annuler la dernière action").click()
     dialog.get_by_role("button", name="Oui, annuler").click()
-    expect(phone.locator("#lists-summary")).to_have_text("0 remis · 4 pas encore remis · 4 attendu·es")
+    expect(phone.locator("#lists-summary")).to_have_text("0 remis · 4 pas encore remis · 4 paniers")
     voided = [event["payload"]["event_id"] for event in outbox(phone)[-2:]]
     assert voided == [events[1]["id"], events[0]["id"]]  # the payment, then the hand-over: newest first
     expect(phone.get_by_role("button", name="Pas encore remis (4)")).to_be_visible()
@@ -473,10 +456,7 @@ def test_split_payment_cheque_prepaid_allowance_then_sync(app, phone, world, bac
 
 def test_a_revoked_ticket_read_by_the_camera_is_refused_loudly_and_recorded(app, browser, live_server, tmp_path, world):
     video = write_y4m(tmp_path / "revoked.y4m", [qr_image(world.revoked_ticket)])
-    camera = launch_camera_browser(browser, video)
-    try:
-        context = camera.new_context(**PHONE, base_url=live_server, locale="fr-FR")
-        page = context.new_page()
+    with camera_phone(browser, live_server, video) as page:
         start_day(app, page, world)
         page.context.set_offline(True)
         page.get_by_role("button", name="Allumer la caméra").click()
@@ -519,9 +499,6 @@ def test_a_revoked_ticket_read_by_the_camera_is_refused_loudly_and_recorded(app,
         page.wait_for_timeout(1000)  # still in front of the camera: not read again
         expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
         assert [event["type"] for event in outbox(page)] == ["scan_refused", "handover", "payment"]
-        context.close()
-    finally:
-        camera.close()
 
 
 def test_cash_box_opening_and_closing(app, phone, world):

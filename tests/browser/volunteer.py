@@ -89,7 +89,7 @@ def download_and_open(page: Page, point: str, members: int) -> None:
     today = page.get_by_role("list", name="Aujourd’hui")
     page.get_by_role("button", name=f"Télécharger : {point}").click()
     expect(page.get_by_role("status").filter(has_text=f"Distribution {point} téléchargée")).to_be_visible()
-    expect(today).to_contain_text(re.compile(rf"Téléchargée maintenant · {members} adhérent·es"))
+    expect(today).to_contain_text(re.compile(rf"Téléchargée maintenant · {members} adhérents"))
     page.get_by_role("button", name=f"Ouvrir : {point}").click()
     expect(page.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
 

@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 
 from server.clock import utcnow
 from server.domain.devices import create_enrolment, redeem_enrolment, revoke_device
+from server.domain.ledger import post
 from server.domain.links import create_sign_in_link
 from server.domain.shifts import start_shift
 from server.extensions import db
-from server.models import Conflict, Passkey, Point, PushSubscription, User
+from server.models import Conflict, ContributionBand, Passkey, Point, PushSubscription, User
 from tests.factories.primitives import (
     DAY,
     HOUR,
@@ -28,6 +29,7 @@ class Samples:
     """Ids of the sample data and the secrets a caller presents."""
 
     tier: int = 0
+    band: int = 0
     product: int = 0
     point_a: int = 0
     point_b: int = 0
@@ -37,6 +39,7 @@ class Samples:
     conflict: int = 0
     device: int = 0
     subscription: int = 0
+    movement: int = 0  # a top-up on the household's prepaid balance (it has a receipt)
     link_token: str = ""
     page_token: str = ""
     users: dict[str, int] = field(default_factory=dict)  # role → user id
@@ -53,6 +56,7 @@ def authorization_samples() -> Samples:
     point_a = Point(name="Point A", town="Torcy")
     point_b = Point(name="Point B", town="Lognes")
     product = basket("Panier M")
+    band = ContributionBand(code="T1", label="Tranche 1")
     users = {
         "admin": User(email="admin@example.org", role="admin"),
         "coordinator": member_of(point_a, "coordinator", "coord.a@example.org"),
@@ -63,7 +67,7 @@ def authorization_samples() -> Samples:
     [household] = households(point_a, [("Alice", "Martin", tier)])
     coming = distribution(point_a, now_to_the_second(), starts_in=2 * DAY, lasting=2 * HOUR)
     ordered = order(coming, household, [(product, 1)])
-    db.session.add_all([tier, point_a, point_b, product, *users.values(), link_user, household, coming, ordered])
+    db.session.add_all([tier, band, point_a, point_b, product, *users.values(), link_user, household, coming, ordered])
     db.session.flush()
     conflict = Conflict(distribution_id=coming.id, kind="unknown_void", key="unknown_void:sample", event_ids=[])
     db.session.add(conflict)
@@ -89,9 +93,11 @@ def authorization_samples() -> Samples:
         household=household,
     )
     db.session.add(subscription)
+    movement = post(household.id, "prepaid", 2000, "top_up", method="cash", actor=users["admin"])
     db.session.commit()
     return Samples(
         tier=tier.id,
+        band=band.id,
         product=product.id,
         point_a=point_a.id,
         point_b=point_b.id,
@@ -101,6 +107,7 @@ def authorization_samples() -> Samples:
         conflict=conflict.id,
         device=devices["device"].id,
         subscription=subscription.id,
+        movement=movement,
         link_token=link_token,
         page_token=household.page_token,
         users={role: user.id for role, user in users.items()},

@@ -182,12 +182,20 @@ function cashFigures(cash, cancelledCash = []) {
       'dl',
       { class: 'cash-summary', 'aria-label': t('cash.summary') },
       line(t('cash.opening'), cash.openingCents === null ? t('cash.not_counted') : money(cash.openingCents)),
-      line(t(after ? 'cash.taken_before_count' : 'cash.taken'), money(cash.cashPaymentsCents - after)),
+      line(t(after ? 'cash.taken_before_count' : 'cash.taken'), money(cash.cashPaymentsCents + cash.cashTopUpsCents - after)),
       line(t(after ? 'cash.expected_at_count' : 'cash.expected'), money(cash.expectedAtCountCents), 'strong'),
       line(t('cash.counted'), cash.countedCents === null ? t('cash.not_counted') : money(cash.countedCents)),
       line(t('cash.difference'), differenceText, differenceClass),
     ),
+    topUpsLine(cash),
   ];
+}
+
+/** The cash of the credits paid at the point is in the box too: said once, under the figures. */
+function topUpsLine(cash) {
+  return cash.cashTopUpsCents
+    ? h('p', { class: 'muted', id: 'cash-top-ups' }, t('cash.top_ups', { amount: money(cash.cashTopUpsCents) }))
+    : '';
 }
 
 registerScreen('cash', { render });

@@ -14,7 +14,7 @@ import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
 import { dueFor } from '../pricing.js';
-import { distributionView } from '../projection.js';
+import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
 import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from '../ui/format.js';
@@ -22,7 +22,9 @@ import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
 import { lastClosing } from './cash.js';
+import { membershipBlock, membershipRefusal, membershipStatus } from './membership.js';
 import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, paymentPayloads } from './payment.js';
+import { topUpSection } from './top-up.js';
 
 let session = null;
 let waiting = [];
@@ -179,12 +181,17 @@ async function renderMember(root, current) {
   const network = state.index.pack.network;
   const showTier = network.show_tier_at_counter === true;
   const order = member.order;
-  const view = await distributionView(state.distributionId);
+  const view = await keptView(state.distributionId);
   const status = view.orders.get(order.id) ?? null;
   const paidCents = status?.paidCents ?? 0;
   const used = accountUse(view, order.id);
+  // The pack's balances are those before this distribution (docs/packs.md): what this phone and the phones it
+  // pulled from took here comes off them, what was credited here (top-ups) is added. A prepaid account may go down to
+  // the network's floor; an allowance to 0.
+  const credited = view.topUps.households.get(member.id) ?? 0;
+  const prepaidFloor = Math.max(0, network.prepaid_floor_cents ?? 0);
   const available = {
-    prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) - used.prepaid),
+    prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) + prepaidFloor - used.prepaid + credited),
     allowance: Math.max(0, (member.balances?.allowance_cents ?? 0) - used.allowance),
   };
   const collected = status && (status.outcome === 'all' || status.outcome === 'partial');
@@ -195,7 +202,9 @@ async function renderMember(root, current) {
   if (collected && current.again) {
     warnings.push(t(`member.collected_${status.by}_${status.outcome}`, { at: formatClock(status.at) }));
   }
-  if ((warnings.length || collected) && current.ticket && !current.again) feedback('refused');
+  const membership = membershipStatus(member, view); // a required membership due refuses like a warning
+  const refusing = warnings.length || collected || membership.required;
+  if (refusing && current.ticket && !current.again) feedback('refused');
 
   const about = [
     showTier ? t('member.tier', { tier: member.tier.name, share: member.tier.share_percent }) : null,
@@ -212,19 +221,32 @@ async function renderMember(root, current) {
     about.length ? h('p', { class: 'muted member-about' }, about.join(' · ')) : null,
     warnings.map(loud),
   );
+  const topUp = topUpSection(member, { available: available.prepaid, recorded: (message) => toppedUp(current, message) });
   if (collected && !current.again) {
     renderCollected(root, current, status);
+    append(root, topUp);
     return;
   }
+  // Membership: a warning and the fee in one tap; no hand-over while a required membership is due.
+  const fee = membershipBlock(member, membership, { recorded: () => render({ session: current }) });
   append(
     root,
     status?.outcome === 'refused'
       ? h('p', { class: 'message' }, t('member.refused_earlier', { at: formatClock(status.at) }))
       : null,
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
+    fee.top,
     basket(order, { prices: showTier }),
-    handoverForm(member, { paidCents, available, showTier }),
+    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, showTier }),
+    topUp,
+    fee.bottom,
   );
+}
+
+/** A credit paid at the point was recorded: the same member again, with the new balance, and what was recorded. */
+async function toppedUp(current, message) {
+  await go('member', { session: current, focus: true });
+  say(message);
 }
 
 /** Already handed over (by this phone or another): one state, what happened and what was paid; no form. */

@@ -5,7 +5,7 @@
 import { record } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { normaliseManualCode } from '../packs.js';
-import { distributionView } from '../projection.js';
+import { distributionView, keptView } from '../projection.js';
 import { feedback, startScanner } from '../scanner.js';
 import { $, busy, h, onScreen } from '../ui/dom.js';
 import { formatCents, formatSlot } from '../ui/format.js';
@@ -13,6 +13,7 @@ import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
 import { state } from '../ui/state.js';
 import { renderUndo } from '../ui/undo.js';
+import { membershipStatus } from './membership.js';
 import { openMember, openRefused, whenFree } from './member.js';
 
 /**
@@ -142,7 +143,10 @@ function statusWords(view, member) {
   const status = view.orders.get(member.order.id);
   if (status?.outcome === 'all' || status?.outcome === 'partial') return t(`lists.status_${status.outcome}`);
   if (status?.outcome === 'refused') return t('lists.status_refused');
-  return t('lists.to_pay', { amount: formatCents(member.order.total_due_cents, state.index.pack.network.currency) });
+  const amount = formatCents(member.order.total_due_cents, state.index.pack.network.currency);
+  const words = t('lists.to_pay', { amount });
+  // Membership (screens/membership.js): said in the results too, before the member is even opened.
+  return membershipStatus(member, view).due ? `${words} · ${t('membership.due_list')}` : words;
 }
 
 /** A member is opened (scan, code or search): an earlier name and its results do not stay for the next one. */
@@ -209,6 +213,8 @@ async function render() {
         slot: formatSlot(pack.distribution.starts_at, pack.distribution.ends_at),
       })
     : '';
+  // The member screen's view of the day's events, read now rather than when a member is opened (projection.js).
+  if (state.distributionId) keptView(state.distributionId).catch(() => {});
   if (state.scanner && !state.scanner.scanning) state.scanner.resume();
   showCamera();
   await search();

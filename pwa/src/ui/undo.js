@@ -54,6 +54,11 @@ export function describe(events) {
   if (newest.type === 'cash_count') {
     return t(`undo.cash_${newest.payload.kind}`, { total: formatCents(newest.payload.total_cents, currency), at });
   }
+  if (newest.type === 'top_up') {
+    const member = state.index?.member(newest.payload.household_id);
+    const name = member ? fullName(member) : t('undo.someone');
+    return t('undo.top_up', { name, amount: formatCents(newest.payload.amount_cents, currency), at });
+  }
   if (newest.type === 'scan_refused') {
     return t('undo.scan_refused', { reason: t(`ticket.${newest.payload.reason}`), at });
   }

@@ -1,0 +1,152 @@
+"""Account movements in words, for the admin's statement, the member page and the exports: "Retrait du 4 décembre à
+Lognes", "Allocation de décembre", "Versement par chèque n° 123", "Correction : …"; and who made each one (an
+admin, a phone, the scheduled credit). ``MovementWords.for_movements`` reads the names one page needs at once."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from server.extensions import db
+from server.formatting import elide, money
+from server.labels import PAYMENT_METHOD_LABELS
+from server.models import AccountMovement, Device, Distribution, User
+
+MINUS = "\u2212"
+
+
+def signed_money(cents: int) -> str:
+    """ "+150,00 €", "−41,60 €": a movement's amount with its sign always shown."""
+    text = money(abs(cents))
+    return f"{MINUS if cents < 0 else '+'}{text}"
+
+
+def receipt_number(movement: AccountMovement) -> str:
+    """A top-up's receipt number: its movement's id, which nothing else reuses."""
+    return str(movement.id)
+
+
+def has_receipt(movement: AccountMovement) -> bool:
+    return movement.kind in ("top_up", "refund")
+
+
+@dataclass
+class MovementWords:
+    distributions: dict[int, Distribution]
+    users: dict[int, User]
+    devices: dict[int, Device]
+
+    @classmethod
+    def for_movements(cls, movements: Iterable[AccountMovement]) -> "MovementWords":
+        movements = list(movements)
+        wanted = {
+            "distributions": {m.distribution_id for m in movements if m.distribution_id},
+            "users": {m.actor_id for m in movements if m.actor_id},
+            "devices": {m.device_id for m in movements if m.device_id},
+        }
+        distributions = {
+            d.id: d
+            for d in db.session.scalars(
+                select(Distribution)
+                .options(joinedload(Distribution.point))
+                .where(Distribution.id.in_(sorted(wanted["distributions"])))
+            )
+        }
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(sorted(wanted["users"]))))}
+        devices = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(sorted(wanted["devices"]))))}
+        return cls(distributions, users, devices)
+
+    def _where(self, movement: AccountMovement) -> dict[str, str] | None:
+        distribution = self.distributions.get(movement.distribution_id) if movement.distribution_id else None
+        if distribution is None:
+            return None
+        day = format_datetime(distribution.starts_at, "d MMMM").replace(" ", "\u00a0")
+        return {"day": day, "town": distribution.point.town or distribution.point.name}
+
+    def what(self, movement: AccountMovement) -> str:
+        """What made the movement, in a short sentence starting with a capital."""
+        where = self._where(movement)
+        reference = movement.method_details or ""
+        match movement.kind:
+            case "payment":
+                if where:
+                    return _("Withdrawal of %(day)s at %(town)s", **where)
+                return _("Withdrawal at a distribution")
+            case "void":
+                if where:
+                    return _("Withdrawal of %(day)s at %(town)s undone", **where)
+                return _("Withdrawal undone")
+            case "resolution":
+                if where:
+                    return _("Settlement of a conflict of %(day)s at %(town)s", **where)
+                return _("Settlement of a conflict")
+            case "point_top_up":
+                if where:
+                    return _("Top-up at the point on %(day)s at %(town)s", **where)
+                return _("Top-up at the point")
+            case "top_up":
+                if movement.method is None and movement.reason:  # brought in without its method (the demo)
+                    return movement.reason
+                return self.top_up_words(movement.method, reference)
+            case "refund":
+                text = {
+                    "cash": _("Refund in cash"),
+                    "cheque": _("Refund by cheque"),
+                    "transfer": _("Refund by bank transfer"),
+                    "card": _("Refund by card"),
+                }.get(movement.method or "", _("Refund"))
+                return _("%(text)s: %(reason)s", text=text, reason=movement.reason) if movement.reason else text
+            case "correction":
+                return _("Correction: %(reason)s", reason=movement.reason)
+            case "cycle_credit":
+                return elide(_("Allowance of %(month)s", month=self.month(movement.period)))
+            case "cycle_expiry":
+                return elide(_("Unspent allowance of %(month)s expired", month=self.month(movement.period)))
+            case _:
+                text = _("Opening balance")
+                return _("%(text)s: %(reason)s", text=text, reason=movement.reason) if movement.reason else text
+
+    @staticmethod
+    def top_up_words(method: str | None, reference: str) -> str:
+        match method:
+            case "cash":
+                return _("Top-up in cash")
+            case "cheque":
+                return _("Top-up by cheque no. %(ref)s", ref=reference) if reference else _("Top-up by cheque")
+            case "transfer":
+                return (
+                    _("Top-up by bank transfer, ref. %(ref)s", ref=reference)
+                    if reference
+                    else _("Top-up by bank transfer")
+                )
+            case "card":
+                return _("Top-up by card, terminal ref. %(ref)s", ref=reference) if reference else _("Top-up by card")
+        return _("Top-up")
+
+    @staticmethod
+    def month(period: str | None) -> str:
+        """ "2026-12" → "décembre" (the period a cycle credit is for)."""
+        try:
+            year, month = (int(part) for part in (period or "").split("-"))
+            return format_date(date(year, month, 1), "MMMM y")
+        except ValueError:
+            return period or ""
+
+    def who(self, movement: AccountMovement) -> str:
+        """Who made it: the admin's name, the phone's name, or the scheduled credit."""
+        if movement.actor_id and movement.actor_id in self.users:
+            user = self.users[movement.actor_id]
+            return user.display_name or user.email
+        if movement.device_id and movement.device_id in self.devices:
+            return _("phone “%(name)s”", name=self.devices[movement.device_id].name)
+        if movement.kind in ("cycle_credit", "cycle_expiry"):
+            return _("scheduled credit")
+        return "—"
+
+    @staticmethod
+    def method(movement: AccountMovement) -> str:
+        return str(PAYMENT_METHOD_LABELS[movement.method]) if movement.method in PAYMENT_METHOD_LABELS else ""

@@ -1,0 +1,311 @@
+"""Synced events on members' accounts: what payments, their voids and conflict resolutions post, exactly once and
+whatever the order they arrive in (``docs/accounts.md``, "Synced events").
+
+One entry point, ``post_synced_events``, runs in the transaction that stores the events (``store_upload`` under the
+event-log lock, ``resolve_conflict`` likewise), so a balance read after an upload already holds it.
+
+Each event that moves an account on its own (``sync.ledger.account_effects``: a payment, a credit paid at the
+point…) is a *root*; voids, and resolutions that void, hang below it by their targets (``events.target_event_id``).
+For each root an arriving event touches, the effect the root should have now is its own effect if it stands (not
+voided, ``sync.projection.voided_among`` over its voids), nothing otherwise; what is already posted for it (the
+movements whose ``subject_event_id`` is the root) is subtracted, and the difference is posted keyed by the arriving
+event (``event_id``): one movement per event and account at most, so a duplicate, a replay or a re-run posts
+nothing more, and any arrival order ends with every root's movements summing to its effect.
+
+A debit the server finds beyond what the account holds (an allowance below zero, a prepaid balance below the
+network's floor) is posted all the same — it happened at the point — and kept as an ``account_overdrawn`` conflict
+for a coordinator to settle.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from server.domain.ledger import among, post_many
+from server.extensions import db
+from server.models import Account, AccountMovement, Conflict, Device, Household, NetworkSettings, Order, SyncedEvent
+from sync.chain import sort_key
+from sync.events import SERVER_DEVICE_ID, Event, stored_event
+from sync.ledger import account_effects, effect_household
+from sync.projection import void_target, voided_among
+
+CHUNK = 500
+OVERDRAWN = "account_overdrawn"
+# The movement kind of a root's own effect, by event type (a type not listed posts as a payment does).
+ROOT_MOVEMENT_KINDS = {"payment": "payment", "top_up": "point_top_up"}
+ARRIVING_MOVEMENT_KINDS = {"void": "void", "conflict_resolved": "resolution"}
+
+
+@dataclass
+class _Node:
+    """An event as the walk sees it: what it voids (None: nothing) and its distribution."""
+
+    id: str
+    target: str | None
+    distribution_id: int
+
+
+@dataclass
+class _Root:
+    event: Event
+    household_id: int
+    effects: dict[str, int]
+    nodes: dict[str, _Node] = field(default_factory=dict)  # the root and every void below it, stored or arriving
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def post_synced_events(arrived: Sequence[Event], device_pk: int | None) -> None:
+    """Post what ``arrived`` (events just stored in this transaction, by the device ``device_pk`` or by the server)
+    changes on members' accounts, and keep the overdrafts it reveals as conflicts. The caller holds the event-log
+    lock and commits."""
+    arriving = {event.id: event for event in arrived if void_target(event) is not None or account_effects(event)}
+    if not arriving:
+        return
+    known = {event.id: _Node(event.id, void_target(event), event.distribution_id) for event in arriving.values()}
+    _walk_up(known)
+    root_ids = {_root_of(event.id, known) for event in arriving.values()} - {None}
+    roots = _load_roots(root_ids, arriving)
+    if not roots:
+        return
+    _walk_down(roots, known)
+    posted = _posted(roots)
+    rows: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for root in roots.values():
+        for event, cents_by_kind in _differences(root, arriving, posted[root.event.id]):
+            for account_kind, cents in cents_by_kind.items():
+                rows[account_kind][root.household_id].append(_movement(root, event, cents, device_pk))
+    for account_kind, by_household in rows.items():
+        if post_many(account_kind, by_household):
+            _raise_overdrafts(account_kind, by_household, roots, arriving)
+
+
+def _walk_up(known: dict[str, _Node]) -> None:
+    """Load the events the arriving voids name, and theirs, up to the roots (one query per level of voids)."""
+    wanted = {node.target for node in known.values() if node.target is not None} - set(known)
+    while wanted:
+        found = []
+        for chunk in _chunks(sorted(wanted)):
+            query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
+                among(SyncedEvent.event_id, chunk)
+            )
+            found += db.session.execute(query).tuples().all()
+        for event_id, target, distribution_id in found:
+            known[event_id] = _Node(event_id, target, distribution_id)
+        wanted = {target for _id, target, _d in found if target is not None} - set(known)
+
+
+def _root_of(event_id: str, known: dict[str, _Node]) -> str | None:
+    """The event at the top of ``event_id``'s chain of voids, within one distribution (None: a link is not stored
+    yet, or the chain turns in a circle)."""
+    node = known[event_id]
+    seen = {event_id}
+    while node.target is not None:
+        parent = known.get(node.target)
+        if parent is None or parent.id in seen or parent.distribution_id != node.distribution_id:
+            return None
+        seen.add(parent.id)
+        node = parent
+    return node.id
+
+
+def _load_roots(root_ids: set[str], arriving: dict[str, Event]) -> dict[str, _Root]:
+    """The roots that move an account, with their household (one query for the stored ones, one for orders, one
+    for households)."""
+    events = {root_id: arriving[root_id] for root_id in root_ids if root_id in arriving}
+    missing = sorted(root_ids - set(events))
+    for chunk in _chunks(missing):
+        rows = db.session.execute(
+            select(SyncedEvent, Device.public_id)
+            .outerjoin(Device, SyncedEvent.device_id == Device.id)
+            .where(among(SyncedEvent.event_id, chunk), SyncedEvent.target_event_id.is_(None))
+        ).all()
+        for row, public_id in rows:
+            events[row.event_id] = stored_event(
+                {
+                    "id": row.event_id,
+                    "type": row.type,
+                    "schema_version": row.schema_version,
+                    "device_id": public_id or SERVER_DEVICE_ID,
+                    "volunteer_id": row.user_id,
+                    "distribution_id": row.distribution_id,
+                    "device_time": row.device_time,
+                    "seq": row.device_seq,
+                    "prev_hash": row.prev_hash,
+                    "payload": row.payload,
+                }
+            )
+    effects = {event_id: account_effects(event) for event_id, event in events.items()}
+    events = {event_id: event for event_id, event in events.items() if effects[event_id]}
+    order_ids = sorted({getattr(e.payload, "order_id", None) for e in events.values()} - {None})
+    order_households: dict[int, int] = {}
+    for chunk in _chunks(order_ids):
+        query = select(Order.id, Order.household_id).where(among(Order.id, chunk))
+        order_households.update(db.session.execute(query).tuples().all())
+    households = {event_id: effect_household(event, order_households) for event_id, event in events.items()}
+    # An order's household exists (a foreign key); one a payment names itself may not.
+    existing = set(order_households.values())
+    named = sorted({household for household in households.values() if household is not None} - existing)
+    for chunk in _chunks(named):
+        existing.update(db.session.scalars(select(Household.id).where(among(Household.id, chunk))))
+    return {
+        event_id: _Root(event, households[event_id], effects[event_id])
+        for event_id, event in events.items()
+        if households[event_id] in existing  # an unknown member is a conflict of the log, not an account
+    }
+
+
+def _walk_down(roots: dict[str, _Root], known: dict[str, _Node]) -> None:
+    """Give each root every stored void below it, in its distribution (one query per level of voids)."""
+    owner: dict[str, str] = {}
+    for root_id, root in roots.items():
+        root.nodes[root_id] = known.get(root_id) or _Node(root_id, None, root.event.distribution_id)
+        owner[root_id] = root_id
+    frontier = sorted(roots)
+    while frontier:
+        found = []
+        for chunk in _chunks(frontier):
+            query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
+                among(SyncedEvent.target_event_id, chunk)
+            )
+            found += db.session.execute(query).tuples().all()
+        frontier = []
+        for event_id, target, distribution_id in found:
+            root = roots[owner[target]]
+            if event_id in owner or distribution_id != root.event.distribution_id:
+                continue
+            owner[event_id] = owner[target]
+            root.nodes[event_id] = _Node(event_id, target, distribution_id)
+            frontier.append(event_id)
+
+
+@dataclass
+class _Posted:
+    """What is already posted for a root: cents per account kind, and the events that posted them."""
+
+    cents: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by: set[str] = field(default_factory=set)
+
+
+def _posted(roots: dict[str, _Root]) -> dict[str, _Posted]:
+    """Root id → what is already posted for it (one query per 500 roots, by the index on ``subject_event_id``)."""
+    posted: dict[str, _Posted] = defaultdict(_Posted)
+    for chunk in _chunks(sorted(roots)):
+        query = (
+            select(AccountMovement.subject_event_id, Account.kind)
+            .add_columns(AccountMovement.event_id, AccountMovement.amount_cents)
+            .join(Account, Account.id == AccountMovement.account_id)
+            .where(among(AccountMovement.subject_event_id, chunk))
+        )
+        for root_id, kind, event_id, cents in db.session.execute(query):
+            posted[root_id].cents[kind] += cents
+            posted[root_id].by.add(event_id)
+    return posted
+
+
+def _differences(root: _Root, arriving: dict[str, Event], posted: _Posted):
+    """(arriving event, account kind → cents to post) for each arriving event of ``root`` that changes what the
+    root should have posted, taken in canonical order: each one posts the step from what is posted to the effect
+    after it. An arriving event that already posted for this root (a re-run) is counted as known, not stepped
+    again; every other step is a new key, so the root ends with exactly its effect posted, whatever came before."""
+    mine = sorted(
+        (arriving[node_id] for node_id in root.nodes if node_id in arriving and node_id not in posted.by),
+        key=sort_key,
+    )
+    stepping = {event.id for event in mine}
+    have = {node_id for node_id in root.nodes if node_id not in stepping}
+    running = dict(posted.cents)
+    kinds = set(root.effects) | set(running)
+    for event in mine:
+        have.add(event.id)
+        stands = root.event.id in have
+        if stands and len(root.nodes) > 1:  # most payments have no void: nothing to walk
+            targets = {node_id: root.nodes[node_id].target for node_id in have if root.nodes[node_id].target in have}
+            stands = root.event.id not in voided_among(targets)
+        steps = {}
+        for kind in kinds:
+            cents = (root.effects.get(kind, 0) if stands else 0) - running.get(kind, 0)
+            if cents:
+                steps[kind] = cents
+                running[kind] = running.get(kind, 0) + cents
+        if steps:
+            yield event, steps
+
+
+def _movement(root: _Root, event: Event, cents: int, device_pk: int | None) -> dict[str, Any]:
+    if event.id == root.event.id:
+        kind = ROOT_MOVEMENT_KINDS.get(event.type, "payment")
+    else:
+        kind = ARRIVING_MOVEMENT_KINDS.get(event.type, "void")
+    server_made = event.device_id == SERVER_DEVICE_ID
+    return {
+        "amount_cents": cents,
+        "kind": kind,
+        "event_id": event.id,
+        "subject_event_id": root.event.id,
+        "distribution_id": root.event.distribution_id,
+        "device_id": None if server_made else device_pk,
+        "actor_id": event.volunteer_id if server_made else None,
+        "method": getattr(root.event.payload, "method", None),
+        "occurred_at": event.device_time,
+    }
+
+
+def floor_cents(account_kind: str) -> int:
+    """The lowest balance an account of this kind may reach: 0 for an allowance, minus the network's
+    ``prepaid_floor_cents`` for a prepaid account."""
+    if account_kind == "prepaid":
+        return -max(0, NetworkSettings.current().prepaid_floor_cents)
+    return 0
+
+
+def _raise_overdrafts(
+    account_kind: str,
+    by_household: dict[int, list[dict[str, Any]]],
+    roots: dict[str, _Root],
+    arriving: dict[str, Event],
+) -> None:
+    """Keep an ``account_overdrawn`` conflict for each debit just posted that left its account below its floor,
+    replaying the batch's movements in the events' canonical order from the balance before them (one query for the
+    balances, one for the keys)."""
+    balances: dict[int, int] = {}
+    for chunk in _chunks(sorted(by_household)):
+        query = select(Account.household_id, Account.balance_cents).where(
+            Account.kind == account_kind, among(Account.household_id, chunk)
+        )
+        balances.update(db.session.execute(query).tuples().all())
+    floor = floor_cents(account_kind)
+    raised: dict[str, Conflict] = {}
+    for household_id, movements in by_household.items():
+        balance = balances.get(household_id, 0) - sum(row["amount_cents"] for row in movements)
+        for row in sorted(movements, key=lambda row: sort_key(arriving[row["event_id"]])):
+            balance += row["amount_cents"]
+            if row["amount_cents"] >= 0 or balance >= floor:
+                continue
+            root = roots[row["subject_event_id"]]
+            key = f"{OVERDRAWN}:{root.event.id}:{account_kind}"
+            details = {
+                "household_id": household_id,
+                "account": account_kind,
+                "debit_cents": -row["amount_cents"],
+                "balance_cents": balance,
+                "floor_cents": floor,
+                "short_cents": min(-row["amount_cents"], floor - balance),
+            }
+            raised[key] = Conflict(
+                distribution_id=root.event.distribution_id,
+                kind=OVERDRAWN,
+                key=key,
+                event_ids=[root.event.id],
+                details=details,
+            )
+    if not raised:
+        return
+    taken = set(db.session.scalars(select(Conflict.key).where(Conflict.key.in_(sorted(raised)))))
+    db.session.add_all(conflict for key, conflict in raised.items() if key not in taken)
