@@ -148,7 +148,7 @@ def sign_off_sheet(distribution_id: int):
         "admin/sign_off.html",
         distribution=distribution,
         rows=rows,
-        total_due=sum(row[-1] for row in rows),
+        total_due=sum(due for _order, _code, _lines, _collected, _paid, due, *_rest in rows),
         collected_count=len(phones.collected),
         total_credited=sum(phones.credited.values()),
         partly=projection.PARTIALLY_COLLECTED,
