@@ -58,6 +58,12 @@ FIELD_LABELS = {
     "notes": _l("notes"),
     "tier": _l("tier"),
     "point": _l("point"),
+    "membership_fee_cents": _l("membership fee"),
+    "membership_required": _l("membership required"),
+    "prepaid_floor_cents": _l("prepaid floor"),
+    "show_tier_at_counter": _l("tier shown at the counter"),
+    "size": _l("household size"),
+    "contribution_band": _l("contribution band"),
 }
 
 
@@ -307,6 +313,13 @@ SENTENCES: dict[str, Writer] = {
     "user.update": _changed(_l("%(who)s changed the account of %(target)s")),
     "household.create": _simple(_l("%(who)s added the member %(target)s.")),
     "household.update": _simple(_l("%(who)s changed the details of the member %(target)s.")),
+    "household.allowance": _changed(_l("%(who)s changed the allowance of the member %(target)s")),
+    "network.settings": _changed(_l("%(who)s changed the network's settings")),
+    "membership.settings": _changed(_l("%(who)s changed the membership settings")),
+    "allowance_rule.update": _changed(_l("%(who)s changed the allowance rule")),
+    "contribution_band.create": _named(_l("%(who)s created the contribution band “%(name)s”."), "code"),
+    "contribution_band.update": _changed(_l("%(who)s changed a contribution band")),
+    "contribution_band.delete": _named(_l("%(who)s deleted the contribution band “%(name)s”."), "code"),
     "tier.create": _simple(_l("%(who)s created the tier %(target)s.")),
     "tier.update": _changed(_l("%(who)s changed the tier %(target)s")),
     "tier.delete": _named(_l("%(who)s deleted the tier “%(name)s”."), "name"),

@@ -1,0 +1,46 @@
+"""The network's settings page (admins): name, the tier at the counter, the prepaid floor."""
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from server.admin import bp
+from server.admin.fields import MoneyField
+from server.admin.forms import AdminForm
+from server.admin.views import actor, form_page
+from server.auth.access import admin_required
+from server.domain.network import update_network_settings
+from server.models import NetworkSettings
+
+
+class NetworkSettingsForm(AdminForm):
+    name = StringField(_l("Name of the network"), [DataRequired(_l("Give the network a name.")), Length(max=120)])
+    show_tier_at_counter = BooleanField(
+        _l("Show the member's tier on the volunteer's phone"),
+        description=_l(
+            "Off: the phone says what to hand over and what to collect, never which tier a household is on."
+        ),
+    )
+    prepaid_floor_cents = MoneyField(
+        _l("How far a prepaid balance may go below zero (€)"),
+        [Optional()],
+        description=_l(
+            "0 or empty: never below zero. A solidarity allowance never goes below zero. A payment offline beyond "
+            "this is kept and shown as a conflict to settle in the distribution log."
+        ),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+
+
+@bp.route("/settings/", methods=["GET", "POST"])
+@admin_required
+def network_settings():
+    return form_page(
+        NetworkSettingsForm(obj=NetworkSettings.current()),
+        lambda values: update_network_settings(values, actor=actor()),
+        title=_("Network settings"),
+        back=url_for(".network_settings"),
+        saved=_("Network settings saved."),
+    )
