@@ -426,6 +426,10 @@ ADMIN_PAGES: dict[str, str | Callable[[Page, Site], None]] = {
     "cards": "/admin/cards/",
     "notifications": "/admin/notifications/",
     "audit": "/admin/audit/",
+    "membership": "/admin/membership/",
+    "allowance": "/admin/allowance/",
+    "network-settings": "/admin/settings/",
+    "member-accounts": "/admin/members/{member}/accounts",
     "passkeys": "/auth/passkeys",
 }
 

@@ -133,7 +133,7 @@ def test_a_required_membership_refuses_the_hand_over_until_the_fee_is_taken(app,
     phone.context.set_offline(True)
     open_by_code(phone, world.codes["Élodie M."])
     expect(phone.locator("#membership-due")).to_contain_text(
-        "Le réseau demande l’adhésion à jour avant de remettre le panier."
+        "L’association demande l’adhésion à jour avant de remettre le panier."
     )
     expect(phone.locator("#membership-refused")).to_have_text(
         "Remise impossible tant que l’adhésion n’est pas réglée : encaissez-la ci-dessus, "

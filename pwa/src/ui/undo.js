@@ -101,6 +101,10 @@ export async function undoLast(button) {
 export async function renderUndo() {
   const action = await lastAction();
   for (const slot of document.querySelectorAll('.undo-slot')) {
+    // Drawn again only when the last action changed: a button replaced under the keyboard's focus loses it.
+    const shown = action ? action.text : '';
+    if (slot.dataset.shown === shown && (slot.childElementCount > 0) === Boolean(action)) continue;
+    slot.dataset.shown = shown;
     slot.replaceChildren();
     if (!action) continue;
     const button = h('button', { type: 'button', class: 'secondary outline undo-button' }, t('undo.button'));
