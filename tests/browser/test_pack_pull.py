@@ -13,8 +13,8 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import User
 from tests.browser import test_volunteer_app as screens
-from tests.browser.test_whole_day import open_account
 from tests.browser.test_volunteer_app import open_by_name, point_id, start_day
+from tests.browser.test_whole_day import open_account
 from tests.factories.volunteer_app import POINT
 from tests.phones import enrol_phone
 
