@@ -202,7 +202,7 @@ async function renderMember(root, current) {
     ['prepaid', (member.balances?.prepaid_cents ?? 0) - used.prepaid + credited],
   ]
     .filter(([, cents]) => cents < 0)
-    .map(([kind, cents]) => h('p', { class: 'message overdrawn' }, t(`member.overdrawn_${kind}`, { amount: `−${money(-cents)}` })));
+    .map(([kind, cents]) => h('p', { class: 'message message-error overdrawn' }, t(`member.overdrawn_${kind}`, { amount: `−${money(-cents)}` })));
 
   const warnings = [];
   if (member.status && member.status !== 'active') warnings.push(t(`member.status_${member.status}`));
