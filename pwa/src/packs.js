@@ -77,7 +77,8 @@ export async function getPack(distributionId) {
  * Every stored pack, without the members (for the list of the day's distributions: which, when, age and size,
  * when it will be wiped and how many of its events wait to be sent).
  * @returns {Promise<Array<{distributionId: number, distribution: object, point: object, members: number,
- *   etag: string|null, size: number, downloadedAt: string, checkedAt: string, wipeAt: number, unsent: number}>>}
+ *   etag: string|null, size: number, downloadedAt: string, checkedAt: string, wipeAt: number, unsent: number,
+ *   pulledAt: string|null}>>}
  */
 export async function listPacks() {
   const db = await database();
@@ -90,6 +91,9 @@ export async function listPacks() {
       members: pack.members.length,
       wipeAt: wipeTime(pack.distribution),
       unsent: await db.countFromIndex('outbox', 'distribution', record.distributionId),
+      // The last time the other phones' events were pulled for it (null: never, e.g. no network right after the
+      // download): the screens say so, the pack alone misses what other phones did.
+      pulledAt: (await db.get('syncState', record.distributionId))?.lastSyncAt ?? null,
     })),
   );
 }

@@ -272,6 +272,33 @@ async function pullAll(totals) {
   return firstError;
 }
 
+/**
+ * Pull what the other phones already recorded for one distribution, now, awaited: right after its pack is taken
+ * ("Télécharger / Mettre à jour"), so a phone that goes offline at once still knows who was handed over elsewhere
+ * and what was taken from the members' accounts (the pack holds the balances before the distribution). Under the
+ * same lock as a sync. Throws a NetworkError (no answer) or an ApiError (a 5xx, `forbidden_point`, a shift that
+ * ended…); the failure is noted in the distribution's sync state (`lastError`).
+ * @param {number} distributionId
+ * @param {{token: string}} [shift] default: the current volunteer's, else any usable one signed in here
+ * @returns {Promise<{pulled: number}>} how many events of other phones arrived
+ */
+export async function pullDistribution(distributionId, shift) {
+  const work = async () => {
+    const totals = { accepted: 0, duplicates: 0, refused: 0, pulled: 0 };
+    const volunteer = shift ?? (await usableShift());
+    if (!volunteer) throw new SyncStop('shift_required');
+    try {
+      await pull(distributionId, volunteer, totals);
+    } catch (error) {
+      await putSyncState(distributionId, { lastError: reasonOf(error) });
+      throw error;
+    }
+    return { pulled: totals.pulled };
+  };
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  return locks ? locks.request(LOCK, work) : work();
+}
+
 // One attempt
 
 /**

@@ -7,6 +7,7 @@ import { ApiError, NetworkError, call } from '../api.js';
 import { lang, reasonText, t, tn } from '../i18n.js';
 import { deletePack, downloadPack, listClearedPacks, listPacks, wipeEndedPacks, wipeTime } from '../packs.js';
 import * as store from '../store.js';
+import { pullDistribution } from '../sync.js';
 import { $, ask, busy, h, quiet, say, warn } from '../ui/dom.js';
 import { formatAge, formatClock, formatSlot, isToday } from '../ui/format.js';
 import { go } from '../ui/nav.js';
@@ -41,17 +42,27 @@ function describe(error) {
 
 async function download(entry, button) {
   const title = entry.point.name;
+  let changed;
   try {
     // The list's times come from /api/me: asked again with the pack, so a coordinator's new times show everywhere.
-    const [{ changed }] = await busy(button, () => Promise.all([downloadPack(entry.id), fetchDistributions()]));
-    if (entry.id === state.distributionId) await refreshIndex();
-    say(
-      changed
-        ? t('dist.downloaded', { point: title })
-        : t('dist.unchanged', { point: title }),
-    );
+    say(t('dist.downloading', { point: title }));
+    [{ changed }] = await busy(button, () => Promise.all([downloadPack(entry.id), fetchDistributions()]));
   } catch (error) {
     warn(describe(error));
+    await renderDistributions();
+    return;
+  }
+  // Then what the other phones already recorded (hand-overs, payments from the accounts): the pack holds the day's
+  // orders and the balances before the distribution, not that. Awaited: only then is the distribution ready offline.
+  try {
+    say(t('dist.pulling', { point: title }));
+    await busy(button, () => pullDistribution(entry.id));
+    if (entry.id === state.distributionId) await refreshIndex();
+    say(changed ? t('dist.downloaded', { point: title }) : t('dist.unchanged', { point: title }));
+  } catch (error) {
+    if (!(error instanceof NetworkError) && !(error instanceof ApiError) && !error?.reason) console.error(error);
+    if (entry.id === state.distributionId) await refreshIndex();
+    warn(t('dist.pull_failed', { point: title }));
   }
   await renderDistributions();
 }
@@ -73,6 +84,11 @@ async function open(entry) {
   quiet();
   await setActive(entry.id);
   await go('scan');
+}
+
+/** Whether the other phones' events were pulled since the pack was last taken or checked. */
+function pulled(pack) {
+  return pack.pulledAt !== null && Date.parse(pack.pulledAt) >= Date.parse(pack.checkedAt);
 }
 
 /** `à 00:30` today, else `le jeu. 11 déc. à 00:30`. */
@@ -161,6 +177,7 @@ function item(entry, { signedIn, today }) {
     active ? h('p', { class: 'badge' }, t('dist.active')) : null,
     packLine ? h('p', { class: 'muted' }, packLine) : null,
     wipeLine(entry) ? h('p', { class: 'muted' }, wipeLine(entry)) : null,
+    entry.pack && !pulled(entry.pack) ? h('p', { class: 'warning not-pulled' }, t('dist.not_pulled')) : null,
     entry.pack && entry.pack.checkedAt !== entry.pack.downloadedAt
       ? h('p', { class: 'muted' }, t('dist.checked', { age: formatAge(entry.pack.checkedAt) }))
       : null,

@@ -195,6 +195,14 @@ async function renderMember(root, current) {
     allowance: Math.max(0, (member.balances?.allowance_cents ?? 0) - used.allowance),
   };
   const collected = status && (status.outcome === 'all' || status.outcome === 'partial');
+  // An account below zero (a double spend, a correction): said, so the volunteer can tell the member (the minus
+  // sign U+2212, as the server's pages write it).
+  const overdrawn = [
+    ['allowance', (member.balances?.allowance_cents ?? 0) - used.allowance],
+    ['prepaid', (member.balances?.prepaid_cents ?? 0) - used.prepaid + credited],
+  ]
+    .filter(([, cents]) => cents < 0)
+    .map(([kind, cents]) => h('p', { class: 'message message-error overdrawn' }, t(`member.overdrawn_${kind}`, { amount: `−${money(-cents)}` })));
 
   const warnings = [];
   if (member.status && member.status !== 'active') warnings.push(t(`member.status_${member.status}`));
@@ -220,6 +228,7 @@ async function renderMember(root, current) {
     h('div', { class: 'member-head' }, h('h1', {}, fullName(member)), collected && !current.again ? null : leaveButton),
     about.length ? h('p', { class: 'muted member-about' }, about.join(' · ')) : null,
     warnings.map(loud),
+    overdrawn,
   );
   const topUp = topUpSection(member, { available: available.prepaid, recorded: (message) => toppedUp(current, message) });
   if (collected && !current.again) {
