@@ -11,6 +11,7 @@ import time_machine
 from sqlalchemy import func, select
 
 import server.auth  # noqa: F401  (before server.audit: see the import cycle note in audit)
+from server.admin.exports import cell
 from server.clock import utcnow
 from server.domain.account_actions import correct, top_up
 from server.domain.ledger import post
@@ -310,3 +311,31 @@ def test_the_exports_reconcile(app, client, world):
     bad = admin.get("/admin/exports/balances.csv?at=demain")
     assert (bad.status_code == 400 and "n’est pas une date" in page_text(bad)) or "pas une date" in page_text(bad)
     assert admin.get("/admin/exports/movements.csv?from=2026-12-05&to=2026-12-01").status_code == 400
+
+
+def test_negative_amounts_reach_the_spreadsheet_as_numbers(app, client, world):
+    """A debit's euros column is ``-41,60``, not ``'-41,60`` (which a spreadsheet reads as text and won't add up);
+    text starting with ``-`` or ``=`` is still defused."""
+    with app.app_context():
+        awa = db.session.get(Household, world["awa"])
+        admin = db.session.get(User, world["admin"])
+        with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+            correct(awa, "prepaid", 1876, "debit", "-2+3 rejeté", actor=admin)
+        db.session.commit()
+    admin = signed_in(app, client, world["admin"])
+    body = admin.get("/admin/exports/movements.csv?from=2026-12-01&to=2026-12-05").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert [row[7] for row in rows[1:]] == ["150,00", "-41,60", "-18,76"]
+    assert "'-" not in body
+    assert [cell(text) for text in ("-2+3", "=1+1", "-", "-18,76", "-1876")] == [
+        "'-2+3",
+        "'=1+1",
+        "'-",
+        "-18,76",
+        "-1876",
+    ]
+    balances = admin.get("/admin/exports/balances.csv?at=2026-12-05").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(balances.lstrip("\ufeff")), delimiter=";"))
+    prepaid = next(row for row in rows[1:] if row[3] == "Solde prépayé")
+    assert prepaid[4:6] == ["-18,76", "-1876"]
+    assert "'-" not in balances
