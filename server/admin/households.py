@@ -24,6 +24,7 @@ from server.domain import DomainError
 from server.domain.account_actions import correct, refund, top_up
 from server.extensions import db
 from server.members.collection import collection_of
+from server.members.words import fee_sentence
 from server.models import Account, Distribution, Household, Order, OrderLine
 from server.receipts import receipt_context
 from server.statements import statement
@@ -81,6 +82,7 @@ def render_household(household: Household, status: int = 200, **forms: Any):
             signed_money=signed_money,
             has_receipt=has_receipt,
             pickups=pickups,
+            fee_sentence=fee_sentence,
             pickups_page=pickups_page,
             more_pickups=more_pickups,
             membership_due=membership_due(household),
