@@ -4,6 +4,7 @@ member page and the exports' totals."""
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -339,3 +340,26 @@ def test_negative_amounts_reach_the_spreadsheet_as_numbers(app, client, world):
     prepaid = next(row for row in rows[1:] if row[3] == "Solde prépayé")
     assert prepaid[4:6] == ["-18,76", "-1876"]
     assert "'-" not in balances
+
+
+def test_signed_amounts_read_one_way_everywhere(app, client, world):
+    """Movements always carry their sign ("+50,00 €", "−18,76 €"), balances a true minus sign ("−7,00 €"), on the
+    accounts page, the household's edit page and the member page; never a hyphen before an amount."""
+    with app.app_context():
+        awa = db.session.get(Household, world["awa"])
+        admin = db.session.get(User, world["admin"])
+        with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+            top_up(awa, 5000, "cash", "", actor=admin)
+            correct(awa, "prepaid", 5700, "debit", "Chèque rejeté", actor=admin)
+        db.session.commit()
+    admin = signed_in(app, client, world["admin"])
+    pages = {
+        "accounts": page_text(admin.get(f"/admin/members/{world['awa']}/accounts")),
+        "edit": page_text(admin.get(f"/admin/members/{world['awa']}/edit")),
+        "member": page_text(app.test_client().get(f"/m/{world['token']}")),
+    }
+    for name, page in pages.items():
+        text = page.replace("\u202f", " ").replace("\xa0", " ")
+        assert "−7,00 €" in text, name  # the prepaid balance after +50,00 and −57,00
+        assert "+50,00 €" in text and "−57,00 €" in text, name
+        assert not re.search(r"-\d+,\d\d €", text), (name, re.findall(r".{30}-\d+,\d\d €", text))

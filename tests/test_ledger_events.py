@@ -280,7 +280,7 @@ def test_the_log_tells_a_coordinator_of_an_overdraft_and_cancelling_gives_the_mo
     page = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u202f", " ").replace("\xa0", " "))
     assert "Payé au-delà de ce que le compte contenait" in page
     assert "M0 Diallo a payé 156,00 € — Allocation solidaire : 6,00 € de plus que ce que le compte contenait." in page
-    assert "Solde après ce paiement : -6,00 € (minimum autorisé : 0,00 €)." in page
+    assert "Solde après ce paiement : −6,00 € (minimum autorisé : 0,00 €)." in page
     keep = (
         "Garder le paiement : le foyer doit 6,00 € sur l’allocation solidaire (solde négatif jusqu’au prochain crédit)"
     )

@@ -9,8 +9,8 @@ from datetime import datetime
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
-from server.account_words import MovementWords, has_receipt, receipt_number, signed_money
-from server.formatting import money
+from server.account_words import MovementWords, has_receipt, receipt_number
+from server.formatting import money, signed_money
 from server.labels import PAID_BY_PHRASES
 from server.members.collection import Collection, Fee, Paid
 from server.models import AccountMovement, Point
