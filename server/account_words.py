@@ -12,17 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from server.extensions import db
-from server.formatting import elide, money
+from server.formatting import elide
 from server.labels import PAYMENT_METHOD_LABELS
 from server.models import AccountMovement, Device, Distribution, User
-
-MINUS = "\u2212"
-
-
-def signed_money(cents: int) -> str:
-    """ "+150,00 €", "−41,60 €": a movement's amount with its sign always shown."""
-    text = money(abs(cents))
-    return f"{MINUS if cents < 0 else '+'}{text}"
 
 
 def receipt_number(movement: AccountMovement) -> str:

@@ -42,9 +42,19 @@ _MUTE_H = frozenset(
 _DE_WORD = re.compile(r"\b([Dd])e ((?:<a [^>]*>)?)([^\W\d_][\w-]*)")
 
 
+MINUS = "\u2212"  # the true minus sign: "−7,00 €", never the hyphen "-7,00 €"
+
+
 def money(cents: int, currency: str = CURRENCY) -> str:
-    """Integer cents as a localised amount ("12,50 €"); exact, never through a float."""
-    return format_currency(Decimal(cents) / 100, currency)
+    """Integer cents as a localised amount ("12,50 €", a balance below zero "−7,00 €" with a true minus sign);
+    exact, never through a float."""
+    text = format_currency(Decimal(abs(cents)) / 100, currency)
+    return f"{MINUS}{text}" if cents < 0 else text
+
+
+def signed_money(cents: int) -> str:
+    """ "+150,00 €", "−41,60 €": a movement's amount with its sign always shown."""
+    return f"{MINUS if cents < 0 else '+'}{money(abs(cents))}"
 
 
 def local_datetime(value: datetime, fmt: str = "medium") -> str:
@@ -91,6 +101,7 @@ def elide(text: str) -> str:
 
 def register_filters(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(signed_money, "signed_money")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(day_month, "day_month")

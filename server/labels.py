@@ -125,8 +125,8 @@ DOUBLE_HANDOVER_DECISION_LABELS = {
 # A payment beyond what its account held (``server.domain.ledger_events``) is settled by one of its own decisions
 # (``server.domain.conflicts.OVERDRAWN_DECISIONS``).
 ACCOUNT_OVERDRAWN_DECISION_LABELS = {
-    "accept": _l("Keep the payment: the household owes it (the balance stays below what is allowed)"),
-    "void_event": _l("Cancel the payment: the money goes back on the account (the member pays another way)"),
+    "accept": _l("Keep the payment: the household owes what the account lacked (until the next credit)"),
+    "void_event": _l("Cancel the whole payment, any part paid otherwise included: what it paid for is to pay again"),
     "adjust": _l("Settled outside the log (money put on the account)"),
 }
 

@@ -4,6 +4,7 @@ member page and the exports' totals."""
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ import time_machine
 from sqlalchemy import func, select
 
 import server.auth  # noqa: F401  (before server.audit: see the import cycle note in audit)
+from server.admin.exports import cell
 from server.clock import utcnow
 from server.domain.account_actions import correct, top_up
 from server.domain.ledger import post
@@ -311,3 +313,54 @@ def test_the_exports_reconcile(app, client, world):
     bad = admin.get("/admin/exports/balances.csv?at=demain")
     assert (bad.status_code == 400 and "n’est pas une date" in page_text(bad)) or "pas une date" in page_text(bad)
     assert admin.get("/admin/exports/movements.csv?from=2026-12-05&to=2026-12-01").status_code == 400
+
+
+def test_negative_amounts_reach_the_spreadsheet_as_numbers(app, client, world):
+    """A debit's euros column is ``-41,60``, not ``'-41,60`` (which a spreadsheet reads as text and won't add up);
+    text starting with ``-`` or ``=`` is still defused."""
+    with app.app_context():
+        awa = db.session.get(Household, world["awa"])
+        admin = db.session.get(User, world["admin"])
+        with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+            correct(awa, "prepaid", 1876, "debit", "-2+3 rejeté", actor=admin)
+        db.session.commit()
+    admin = signed_in(app, client, world["admin"])
+    body = admin.get("/admin/exports/movements.csv?from=2026-12-01&to=2026-12-05").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert [row[7] for row in rows[1:]] == ["150,00", "-41,60", "-18,76"]
+    assert "'-" not in body
+    assert [cell(text) for text in ("-2+3", "=1+1", "-", "-18,76", "-1876")] == [
+        "'-2+3",
+        "'=1+1",
+        "'-",
+        "-18,76",
+        "-1876",
+    ]
+    balances = admin.get("/admin/exports/balances.csv?at=2026-12-05").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(balances.lstrip("\ufeff")), delimiter=";"))
+    prepaid = next(row for row in rows[1:] if row[3] == "Solde prépayé")
+    assert prepaid[4:6] == ["-18,76", "-1876"]
+    assert "'-" not in balances
+
+
+def test_signed_amounts_read_one_way_everywhere(app, client, world):
+    """Movements always carry their sign ("+50,00 €", "−18,76 €"), balances a true minus sign ("−7,00 €"), on the
+    accounts page, the household's edit page and the member page; never a hyphen before an amount."""
+    with app.app_context():
+        awa = db.session.get(Household, world["awa"])
+        admin = db.session.get(User, world["admin"])
+        with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+            top_up(awa, 5000, "cash", "", actor=admin)
+            correct(awa, "prepaid", 5700, "debit", "Chèque rejeté", actor=admin)
+        db.session.commit()
+    admin = signed_in(app, client, world["admin"])
+    pages = {
+        "accounts": page_text(admin.get(f"/admin/members/{world['awa']}/accounts")),
+        "edit": page_text(admin.get(f"/admin/members/{world['awa']}/edit")),
+        "member": page_text(app.test_client().get(f"/m/{world['token']}")),
+    }
+    for name, page in pages.items():
+        text = page.replace("\u202f", " ").replace("\xa0", " ")
+        assert "−7,00 €" in text, name  # the prepaid balance after +50,00 and −57,00
+        assert "+50,00 €" in text and "−57,00 €" in text, name
+        assert not re.search(r"-\d+,\d\d €", text), (name, re.findall(r".{30}-\d+,\d\d €", text))

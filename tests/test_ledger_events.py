@@ -280,8 +280,12 @@ def test_the_log_tells_a_coordinator_of_an_overdraft_and_cancelling_gives_the_mo
     page = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u202f", " ").replace("\xa0", " "))
     assert "Payé au-delà de ce que le compte contenait" in page
     assert "M0 Diallo a payé 156,00 € — Allocation solidaire : 6,00 € de plus que ce que le compte contenait." in page
-    assert "Solde après ce paiement : -6,00 € (minimum autorisé : 0,00 €)." in page
-    assert "Annuler le paiement : l’argent revient sur le compte (le membre paie autrement)" in page
+    assert "Solde après ce paiement : −6,00 € (minimum autorisé : 0,00 €)." in page
+    keep = (
+        "Garder le paiement : le foyer doit 6,00 € sur l’allocation solidaire (solde négatif jusqu’au prochain crédit)"
+    )
+    cancel = "Annuler le paiement de 156,00 € (l’argent revient sur le compte) : le panier reste à payer"
+    assert keep in page and cancel in page and page.index(keep) < page.index(cancel)
     assert "Ignorer" not in page.split("Payé au-delà")[1].split("</form>")[0]
     with app.app_context():
         conflict_id = db.session.scalar(select(Conflict.id).where(Conflict.kind == "account_overdrawn"))
@@ -321,3 +325,20 @@ def test_the_pack_carries_the_balance_before_its_distribution_and_the_next_one_t
     assert network["prepaid_floor_cents"] == 500
     next_week, _network = pack_balances(later_id)
     assert next_week == {"allowance_cents": 15000 - 4160, "prepaid_cents": 2000 - 500}
+
+
+def test_cancelling_a_split_overdraft_says_the_cash_is_to_give_back(app, world, admin_client):
+    """A payment partly from the allowance, partly in cash: cancelling it cancels the cash too, and says so."""
+    import re
+    from html import unescape
+
+    phone = enrol_phone(app, [world.point], world.volunteer, "Téléphone 1")
+    sent(phone, [pay(phone, world, world.orders[0], allowance=15700, rest=704)])
+    admin_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    html = admin_client.get(f"/admin/distributions/{world.distribution}/log").get_data(as_text=True)
+    page = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)).replace("\u202f", " ").replace("\xa0", " "))
+    keep = (
+        "Garder le paiement : le foyer doit 7,00 € sur l’allocation solidaire (solde négatif jusqu’au prochain crédit)"
+    )
+    cancel = "Annuler tout le paiement de 164,04 € (dont 7,04 € en espèces à rendre) : le panier reste à payer"
+    assert keep in page and cancel in page and page.index(keep) < page.index(cancel)

@@ -240,3 +240,30 @@ def test_a_resolution_that_voids_a_fee_takes_it_back(app, world):
         resolve_conflict(conflict, "void_event", "Adhésion prise par erreur ici.", admin)
         db.session.commit()
     assert paid_until(app, world["chloe"]) is None
+
+
+def test_a_fee_is_shown_apart_from_the_baskets_payments(app, world, admin):
+    """A fee in cash and the basket from the prepaid account: the basket's payments are the basket's only, the fee
+    has its own line, on the member page and on the admin's pick-up history."""
+    from server.domain.ledger import post
+
+    with app.app_context():
+        post(world["awa"], "prepaid", 5000, "opening")
+        awa = db.session.get(Household, world["awa"])
+        awa.page_token = "t" * 43
+        order = db.session.query(Order).filter_by(household_id=world["awa"]).one()
+        db.session.commit()
+        order_id = order.id
+    phone = world["phone"]
+    basket = {"order_id": order_id, "amount_cents": 3100, "method": "prepaid", "from_prepaid_cents": 3100}
+    taken = fee(phone, world, amount_cents=500)
+    phone.push([taken, phone.record("payment", basket, world["distribution"])])
+
+    page = app.test_client().get("/m/" + "t" * 43).get_data(as_text=True).replace("\u202f", " ")
+    assert "31,00\u00a0€ pris sur votre compte prépayé" in page
+    assert "payés en espèces" not in page and "payé en espèces" not in page
+    assert "Adhésion 2026–2027 : 5,00\u00a0€ en espèces" in page
+    accounts = admin.get(f"/admin/members/{world['awa']}/accounts").get_data(as_text=True)
+    pickups = accounts.split('id="pickups"')[1]
+    assert "5,00\u00a0€ · Espèces" not in pickups and "31,00\u00a0€ · Solde prépayé" in pickups
+    assert "Adhésion 2026–2027 : 5,00\u00a0€ en espèces" in pickups

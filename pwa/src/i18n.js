@@ -296,6 +296,8 @@ export const STRINGS = {
     'membership.due_short': 'Adhésion à renouveler :',
     'membership.warning': 'proposez de la régler ({amount}), en bas de l’écran. Le panier peut être remis.',
     'membership.warning_no_method': 'l’association la demande ({amount}). Le panier peut être remis.',
+    'membership.warning_handed_over': 'proposez de la régler ({amount}), en bas de l’écran.',
+    'membership.warning_handed_over_no_method': 'l’association la demande ({amount}).',
     'membership.required': 'L’association demande l’adhésion à jour avant de remettre le panier.',
     'membership.refused':
       'Remise impossible tant que l’adhésion n’est pas réglée : encaissez-la ci-dessus, ou voyez avec un·e coordinateur·rice.',
@@ -796,6 +798,8 @@ export const STRINGS = {
     'membership.due_short': 'Membership to renew:',
     'membership.warning': 'offer to take the fee ({amount}), at the bottom of the screen. The basket may be handed over.',
     'membership.warning_no_method': 'the association asks for it ({amount}). The basket may be handed over.',
+    'membership.warning_handed_over': 'offer to take the fee ({amount}), at the bottom of the screen.',
+    'membership.warning_handed_over_no_method': 'the association asks for it ({amount}).',
     'membership.required': 'The association asks for an up-to-date membership before the basket is handed over.',
     'membership.refused':
       'No hand-over until the membership is paid: take the fee above, or check with a coordinator.',

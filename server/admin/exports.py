@@ -44,12 +44,14 @@ EXPORT_MAX_DAYS = 366  # one accounting year, and a leap day
 # decimal comma to read, cents to add up exactly).
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(,\d+)?")
 
 
 def cell(value: Any) -> Any:
     """Text people typed, made harmless for a spreadsheet: a leading ``=``, ``+``, ``-`` or ``@`` would make it a
-    formula (CSV injection), so such text gets a leading apostrophe. Numbers pass as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    formula (CSV injection), so such text gets a leading apostrophe. Numbers pass as they are, negative ones too
+    (``-18,76``, ``-1876``): a plain number is no formula, and the spreadsheet must be able to add it up."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

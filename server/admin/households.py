@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from server.account_words import MovementWords, has_receipt, signed_money
+from server.account_words import MovementWords, has_receipt
 from server.admin import bp
 from server.admin.account_forms import CorrectionForm, RefundForm, TopUpForm
 from server.admin.forms import network_timezone
@@ -23,7 +23,9 @@ from server.clock import today, utcnow
 from server.domain import DomainError
 from server.domain.account_actions import correct, refund, top_up
 from server.extensions import db
+from server.formatting import signed_money
 from server.members.collection import collection_of
+from server.members.words import fee_sentence
 from server.models import Account, Distribution, Household, Order, OrderLine
 from server.receipts import receipt_context
 from server.statements import statement
@@ -81,6 +83,7 @@ def render_household(household: Household, status: int = 200, **forms: Any):
             signed_money=signed_money,
             has_receipt=has_receipt,
             pickups=pickups,
+            fee_sentence=fee_sentence,
             pickups_page=pickups_page,
             more_pickups=more_pickups,
             membership_due=membership_due(household),

@@ -42,6 +42,7 @@ from server.labels import (
     EVENT_TYPE_LABELS,
     HANDOVER_OUTCOME_LABELS,
     METHOD_DETAILS_LABELS,
+    PAID_BY_PHRASES,
     PAYMENT_METHOD_LABELS,
     PAYMENT_PURPOSE_LABELS,
     RESOLUTION_ACTION_LABELS,
@@ -95,6 +96,8 @@ def decision_form(conflict: Conflict, words: "Words | None" = None, **kwargs: An
     labels = dict(decision_labels(conflict.kind))
     if words is not None and conflict.kind == "double_handover":
         labels[KEEP_FIRST] = words.keep_first(conflict)
+    if words is not None and conflict.kind == "account_overdrawn":
+        labels.update(words.overdrawn_decisions(conflict))
     choices = [SelectChoice(code, str(labels[code])) for code in decisions_for(conflict.kind)]
     form.action.choices = [SelectChoice("", _("Choose…")), *choices]
     return form
@@ -326,6 +329,49 @@ class Words:
                 floor=money(d.get("floor_cents", 0)),
             ),
         ]
+
+    def overdrawn_decisions(self, conflict: Conflict) -> dict[str, str]:
+        """An overdraft's "keep" and "cancel" with their amounts: keeping leaves the household owing what the
+        account lacked; cancelling voids the *whole* payment, the part paid otherwise (cash, cheque…) included,
+        which is then to give back, and what it paid for is due again."""
+        d = conflict.details or {}
+        account = d.get("account", "")
+        short = money(d.get("short_cents", 0))
+        if account == "prepaid":
+            keep = _(
+                "Keep the payment: the household owes %(short)s on the prepaid account (balance below what is "
+                "allowed until a top-up)",
+                short=short,
+            )
+        else:
+            keep = _(
+                "Keep the payment: the household owes %(short)s on the solidarity allowance (negative balance "
+                "until the next credit)",
+                short=short,
+            )
+        labels = {"accept": keep}
+        entry = self.log.by_id.get(conflict.event_ids[0] if conflict.event_ids else "")
+        payment = entry.event.payload if entry is not None and isinstance(entry.event, PaymentEvent) else None
+        if payment is None:
+            return labels
+        amount = money(payment.amount_cents)
+        if payment.rest_cents:
+            cancel = _(
+                "Cancel the whole payment of %(amount)s (including %(rest)s %(by)s to give back)",
+                amount=amount,
+                rest=money(payment.rest_cents),
+                by=PAID_BY_PHRASES.get(payment.method, payment.method),
+            )
+        else:
+            cancel = _("Cancel the payment of %(amount)s (the money goes back on the account)", amount=amount)
+        if payment.purpose == "order":
+            due = _("the basket is to pay again")
+        elif payment.purpose == "membership":
+            due = _("the membership fee is to pay again")
+        else:
+            due = _("it is to pay again")
+        labels["void_event"] = _("%(cancel)s: %(due)s", cancel=cancel, due=due)
+        return labels
 
     def by(self, event_id: str) -> str:
         """Who recorded an event and when: "Phone 2 at 17:32:05"."""

@@ -11,11 +11,14 @@ counts, is undone or restored exactly as on the admin's log.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from flask_babel import get_timezone
 from sqlalchemy import or_, select
 
 from server.extensions import db
 from server.models import Device, Order, SyncedEvent
+from sync import membership as rules
 from sync import projection
 from sync.events import SERVER_DEVICE_ID, Event, HandoverEvent, PaymentEvent, TopUpEvent, stored_event
 from sync.pricing import line_due_cents
@@ -36,6 +39,17 @@ class Paid:
 
 
 @dataclass(frozen=True)
+class Fee:
+    """A payment at the distribution that was not for the basket (a membership fee, a contribution): shown on its
+    own line, never among the basket's payments. ``season`` is the membership season it is for (``2026–2027``)."""
+
+    purpose: str
+    season: str
+    method: str
+    cents: int
+
+
+@dataclass(frozen=True)
 class Collection:
     """An order as the member reads it after the phones synced. ``status`` is the projection's; ``at`` is when the
     deciding hand-over was recorded (None: nobody handed anything over yet)."""
@@ -49,6 +63,7 @@ class Collection:
     paid_cents: int
     due_cents: int  # for what was taken (all of it, or the part taken)
     credited: tuple[Paid, ...] = ()  # credited to the prepaid account at this distribution, by method (top-ups)
+    fees: tuple[Fee, ...] = ()  # the household's payments at this distribution for something else than the basket
 
     @property
     def handed_over(self) -> bool:
@@ -111,7 +126,31 @@ def collection_of(order: Order) -> Collection:
         paid_cents=sum(paid.values()),
         due_cents=due,
         credited=_credited(events, voided, order.household_id),
+        fees=_fees(events, voided, order.household_id),
     )
+
+
+def _fees(events: list[Event], voided: set[str], household_id: int) -> tuple[Fee, ...]:
+    """The household's payments at the distribution for something else than an order (not undone), by purpose,
+    season and method (the part from each account apart), in the order they were used."""
+    tz = ZoneInfo(str(get_timezone()))
+    fees: dict[tuple[str, str, str], int] = {}
+    for event in events:
+        if not isinstance(event, PaymentEvent) or event.id in voided or event.payload.purpose == "order":
+            continue
+        payment = event.payload
+        if payment.household_id != household_id:
+            continue
+        season = rules.season_label(rules.season_end(event.device_time.astimezone(tz).date()))
+        for method, cents in (
+            (payment.method, payment.rest_cents),
+            ("prepaid", payment.from_prepaid_cents),
+            ("allowance", payment.from_allowance_cents),
+        ):
+            if cents:
+                key = (payment.purpose, season, method)
+                fees[key] = fees.get(key, 0) + cents
+    return tuple(Fee(purpose, season, method, cents) for (purpose, season, method), cents in fees.items())
 
 
 def _credited(events: list[Event], voided: set[str], household_id: int) -> tuple[Paid, ...]:
@@ -128,7 +167,10 @@ def _line_due(order: Order, quantity: int, unit_price_cents: int) -> int:
 
 
 def _is_for(event: PaymentEvent, order: Order) -> bool:
+    """A payment for this order: naming it, or naming its household for the basket (a fee is not the basket's)."""
     payload = event.payload
+    if payload.purpose != "order":
+        return False
     if payload.order_id is not None:
         return payload.order_id == order.id
     return payload.household_id == order.household_id

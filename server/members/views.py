@@ -22,6 +22,7 @@ from server.members.summary import summarise
 from server.members.words import (
     collected_sentence,
     credited_sentence,
+    fee_sentence,
     kept_copy_sentence,
     movement_line,
     not_collected_sentence,
@@ -63,6 +64,7 @@ def page(household: Household):
             account_kinds=ACCOUNT_KIND_LABELS,
             collected_sentence=collected_sentence,
             paid_sentence=paid_sentence,
+            fee_sentence=fee_sentence,
             credited_sentence=credited_sentence,
             not_collected_sentence=not_collected_sentence,
             place_line=place_line,

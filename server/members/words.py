@@ -9,9 +9,10 @@ from datetime import datetime
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
-from server.account_words import MovementWords, has_receipt, receipt_number, signed_money
-from server.formatting import money
-from server.members.collection import Collection, Paid
+from server.account_words import MovementWords, has_receipt, receipt_number
+from server.formatting import money, signed_money
+from server.labels import PAID_BY_PHRASES
+from server.members.collection import Collection, Fee, Paid
 from server.models import AccountMovement, Point
 
 
@@ -96,6 +97,15 @@ def paid_sentence(paid: Paid) -> str:
             return ngettext(
                 "%(amount)s paid in local currency", "%(amount)s paid in local currency", count, amount=amount
             )
+
+
+def fee_sentence(fee: Fee) -> str:
+    """ "Adhésion 2026–2027 : 5,00 € en espèces": a fee paid at the distribution, on its own line, apart from what
+    was paid for the basket."""
+    by = PAID_BY_PHRASES.get(fee.method, fee.method)
+    if fee.purpose == "membership":
+        return _("Membership %(season)s: %(amount)s %(by)s", season=fee.season, amount=money(fee.cents), by=by)
+    return _("Contribution: %(amount)s %(by)s", amount=money(fee.cents), by=by)
 
 
 def credited_sentence(credit: Paid) -> str:

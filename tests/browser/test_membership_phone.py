@@ -146,3 +146,26 @@ def test_a_required_membership_refuses_the_hand_over_until_the_fee_is_taken(app,
     expect(phone.locator("#membership-refused")).to_have_count(0)
     expect(phone.get_by_role("button", name="Tout remis · payé en espèces")).to_be_visible()
     shot(phone, "membership-6-required-paid")
+
+
+def test_after_the_hand_over_the_fee_can_still_be_taken(app, phone):
+    """The basket first, then the member says they will pay the membership: reopened, the handed-over screen still
+    warns and takes the fee."""
+    world = with_fee(app, required=False)
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    open_by_code(phone, world.codes["Élodie M."])
+    phone.get_by_role("button", name="Tout remis · payé en espèces").click()
+    expect(phone.get_by_role("status").filter(has_text="Élodie Martin")).to_contain_text("tout remis")
+    open_by_code(phone, world.codes["Élodie M."])
+    expect(phone.locator(".handed-over")).to_be_visible()
+    expect(phone.locator("#membership-due")).to_have_text(
+        "Adhésion à renouveler : proposez de la régler (15,00 €), en bas de l’écran."
+    )
+    shot(phone, "membership-7-after-hand-over")
+    assert not NO_WORDS.search(phone.locator("main").inner_text())
+    phone.get_by_role("button", name=TAKE).click()
+    expect(phone.locator("#membership-paid")).to_have_text("Adhésion encaissée aujourd’hui : 15,00 € (espèces).")
+    expect(phone.locator(".handed-over")).to_be_visible()
+    fees = [event for event in outbox(phone) if event["payload"].get("purpose") == "membership"]
+    assert len(fees) == 1 and fees[0]["payload"]["household_id"] == world.members["Élodie M."]

@@ -231,13 +231,15 @@ async function renderMember(root, current) {
     overdrawn,
   );
   const topUp = topUpSection(member, { available: available.prepaid, recorded: (message) => toppedUp(current, message) });
-  if (collected && !current.again) {
+  // Membership: a warning and the fee in one tap; no hand-over while a required membership is due. Once the basket
+  // is handed over, the fee can still be taken (the member may pay it after their basket).
+  const handedOver = collected && !current.again;
+  const fee = membershipBlock(member, membership, { recorded: () => render({ session: current }), handedOver });
+  if (handedOver) {
     renderCollected(root, current, status);
-    append(root, topUp);
+    append(root, fee.top, topUp, fee.bottom);
     return;
   }
-  // Membership: a warning and the fee in one tap; no hand-over while a required membership is due.
-  const fee = membershipBlock(member, membership, { recorded: () => render({ session: current }) });
   append(
     root,
     status?.outcome === 'refused'

@@ -57,13 +57,14 @@ export function membershipPayload(member, { feeCents, method, details }) {
  * The membership parts of the member screen. `top` sits under the member's name: what was taken today, a short
  * warning (the basket stays first and reachable in one tap), or, when the network requires the membership, the loud
  * refusal with the form to take the fee. `bottom` sits under the payment: the form to take the fee when it is only
- * a warning.
+ * a warning. Once the basket is handed over (`handedOver`), a required fee is only a warning too: nothing is left
+ * to refuse, and the fee can still be taken.
  * @param {object} member
  * @param {ReturnType<typeof membershipStatus>} status
- * @param {{recorded: () => void}} then called once the fee is recorded (the screen redraws)
+ * @param {{recorded: () => void, handedOver?: boolean}} then called once the fee is recorded (the screen redraws)
  * @returns {{top: HTMLElement|null, bottom: HTMLElement|null}}
  */
-export function membershipBlock(member, status, { recorded }) {
+export function membershipBlock(member, status, { recorded, handedOver = false }) {
   if (status.paid) {
     const { payload } = status.paid;
     const method = t(`membership.method_${payload.method}`);
@@ -72,7 +73,7 @@ export function membershipBlock(member, status, { recorded }) {
   }
   if (!status.due) return { top: null, bottom: null };
   const form = feeForm(member, status, { recorded });
-  if (status.required) {
+  if (status.required && !handedOver) {
     const warning = h(
       'p',
       { class: 'loud', role: 'alert', id: 'membership-due' },
@@ -86,7 +87,9 @@ export function membershipBlock(member, status, { recorded }) {
     { class: 'message message-error', role: 'alert', id: 'membership-due' },
     h('strong', {}, t('membership.due_short')),
     ' ',
-    t(form ? 'membership.warning' : 'membership.warning_no_method', { amount: money(status.feeCents) }),
+    t(`membership.warning${handedOver ? '_handed_over' : ''}${form ? '' : '_no_method'}`, {
+      amount: money(status.feeCents),
+    }),
   );
   const bottom = form
     ? h(
