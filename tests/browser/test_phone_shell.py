@@ -152,7 +152,7 @@ def walk_screens(page: Page, world, check, prefix: str) -> None:
     expect(page.locator("#screen-cash")).to_be_visible()
     check(f"{prefix}-cash")
     page.get_by_role("button", name="Scanner", exact=True).click()
-    page.get_by_role("button", name="Annuler la dernière action").click()
+    page.locator("#screen-scan").get_by_role("button", name="Annuler la dernière action").click()
     expect(page.get_by_role("dialog", name="Annuler cette action ?")).to_be_visible()
     check(f"{prefix}-dialog")
     page.get_by_role("button", name="Non, garder").click()
@@ -185,6 +185,7 @@ def test_every_text_reads_in_light_and_dark(app, browser, live_server, world, sc
 
     # A focus ring of 2 px and 3:1 at least against what is behind it, in both schemes, on a field and on a button.
     page.get_by_role("button", name="Scanner", exact=True).click()
+    expect(page.locator("#screen-scan")).to_be_visible()  # shown once drawn, its heading focused: then the field
     page.get_by_label("Code manuel").focus()
     page.keyboard.press("Tab")
     page.keyboard.press("Shift+Tab")
