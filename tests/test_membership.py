@@ -4,6 +4,7 @@ renew, the pack, the log, the sheet, the export and the member page. On SQLite a
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -213,10 +214,46 @@ def test_the_list_of_who_is_due_reads_one_page(app, world, admin):
         )
         db.session.commit()
     first = admin.get("/admin/membership/").get_data(as_text=True)
-    assert first.count("Nguyen") == 24 and "Diallo Awa" in first and 'rel="next"' in first  # never paid, by id
+    assert first.count("Nguyen") == 24 and "Diallo Awa" in first and 'rel="next"' in first  # never paid, by name
     last = admin.get("/admin/membership/?page=3").get_data(as_text=True)
     assert last.count("Nguyen") == 11 and "61 résultats" in first
     assert utcnow() == NOW
+
+
+def test_who_is_due_by_name_within_each_group_and_never_who_left(app, world, admin):
+    """Never paid, then ended, then ending within 30 days; by last name then first name within each; a household
+    that left the network is not asked to renew."""
+    with app.app_context():
+        point = db.session.get(Point, world["point"])
+        tier = db.session.query(Tier).first()
+        made = [
+            ("Zola", "Anne", None, "active"),
+            ("Abadie", "Luc", None, "active"),
+            ("Abadie", "Inès", None, "active"),
+            ("Bernard", "Yves", None, "left"),
+            ("Cohen", "Eva", date(2026, 8, 31), "active"),
+            ("Aubert", "Paul", date(2025, 8, 31), "active"),
+            ("Blanc", "Léa", date(2026, 12, 20), "active"),
+            ("Roux", "Marc", date(2026, 8, 31), "left"),
+        ]
+        db.session.add_all(
+            Household(
+                last_name=last, first_name=first, membership_paid_until=until, status=status, tier=tier, point=point
+            )
+            for last, first, until, status in made
+        )
+        db.session.commit()
+    page = admin.get("/admin/membership/").get_data(as_text=True)
+    listed = [name for name in re.findall(r'/edit">([^<]+)</a>', page)]
+    assert listed == [
+        "Abadie Inès",
+        "Abadie Luc",
+        "Diallo Awa",
+        "Zola Anne",
+        "Aubert Paul",
+        "Cohen Eva",
+        "Blanc Léa",
+    ]
 
 
 def test_a_resolution_that_voids_a_fee_takes_it_back(app, world):
