@@ -277,3 +277,36 @@ def test_a_resolution_that_voids_a_fee_takes_it_back(app, world):
         resolve_conflict(conflict, "void_event", "Adhésion prise par erreur ici.", admin)
         db.session.commit()
     assert paid_until(app, world["chloe"]) is None
+
+
+def test_the_membership_fees_export_lists_every_fee_at_the_point_and_at_the_office(app, world, admin):
+    phone = world["phone"]
+    taken, twice = fee(phone, world), fee(phone, world, method="card")
+    undone = phone.record("void", {"event_id": twice["id"], "reason": "Deux fois"}, world["distribution"])
+    assert phone.push([taken, twice, undone]).status_code == 200
+    office = {"method": "cheque", "details": "=0004321", "amount_cents": "18", "paid_on": "2026-12-01"}
+    assert submit_form(admin, f"/admin/members/{world['bruno']}/membership", office).status_code == 302
+
+    with app.app_context():
+        db.session.get(User, world["volunteer"]).display_name = "Inès Petit"
+        db.session.query(User).filter_by(role="admin").one().display_name = "Sam Leroy"
+        db.session.commit()
+    page = admin.get("/admin/membership/").get_data(as_text=True)
+    assert "/admin/exports/membership-fees.csv?from=2026-09-01&amp;to=2026-12-04" in page
+
+    response = admin.get("/admin/exports/membership-fees.csv?from=2026-09-01&to=2026-12-04")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Adhésion", "Date du paiement", "Numéro d'adhérent"] and rows[0][-1] == "Annulée"
+    body = [row[1:] for row in rows[1:]]
+    awa = [str(world["awa"]), "Diallo", "Awa"]
+    luzard = ["Distribution du 2026-12-04, Maison de quartier du Luzard", str(world["distribution"]), "Inès Petit"]
+    bruno = [str(world["bruno"]), "Martin", "Bruno"]
+    office = ["Au bureau", "", "Sam Leroy"]
+    assert body == [
+        ["2026-12-01", *bruno, "18,00", "1800", "Chèque", "'=0004321", "2026–2027", *office, "Non"],
+        ["2026-12-04", *awa, "15,00", "1500", "Espèces", "", "2026–2027", *luzard, "Non"],
+        ["2026-12-04", *awa, "15,00", "1500", "Carte", "", "2027–2028", *luzard, "Oui"],  # paid twice: voided
+    ]
+    assert admin.get("/admin/exports/membership-fees.csv?from=2026-12-05&to=2026-12-04").status_code == 400
+    assert len(admin.get("/admin/exports/membership-fees.csv?from=2026-12-05&to=2026-12-31").get_data()) < 300
