@@ -293,6 +293,7 @@ def test_the_membership_fees_export_lists_every_fee_at_the_point_and_at_the_offi
         db.session.commit()
     page = admin.get("/admin/membership/").get_data(as_text=True)
     assert "/admin/exports/membership-fees.csv?from=2026-09-01&amp;to=2026-12-04" in page
+    assert 'action="/admin/exports/membership-fees.csv"' in admin.get("/admin/members/").get_data(as_text=True)
 
     response = admin.get("/admin/exports/membership-fees.csv?from=2026-09-01&to=2026-12-04")
     assert response.status_code == 200 and response.mimetype == "text/csv"
