@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 import server.auth  # noqa: F401  (before server.audit: see the import cycle note in audit)
 from server.domain.allowance_cycles import credit_due
-from server.domain.ledger import accounts_for
+from server.domain.ledger import accounts_for, post
 from server.extensions import db
-from server.models import AllowanceRule, AuditEntry, ContributionBand, Household, Point
+from server.models import AllowanceCycle, AllowanceRule, AuditEntry, ContributionBand, Household, Point
 from tests.factories import primitives
 from tests.helpers import csrf_token, sign_in_as_admin, submit_form
 
@@ -166,3 +166,48 @@ def test_coordinators_do_not_see_the_rule(app, admin):
     assert other.get("/admin/allowance/").status_code in (403, 404)
     awa = household_id(app, "Awa")
     assert other.get(f"/admin/members/{awa}/allowance").status_code == 200
+
+
+def test_a_started_week_is_credited_once_and_every_page_agrees(app, admin, runner, time_machine):
+    """The walk of issue 13: on Friday 4 April, after the month's run of April (its "2031-04" row, from Tuesday the
+    1st, says nothing of the weeks), a weekly rule from Monday 31 March. That week is due now: not skipped by
+    ``credit-due``, not shown as past on the member page, nor as next week's in the admin."""
+    time_machine.move_to(datetime(2031, 4, 4, 8, tzinfo=UTC), tick=False)
+    sign_in_as_admin(app, admin, "admin@example.org")
+    with app.app_context():
+        moment = datetime(2031, 4, 1, 4, tzinfo=UTC)
+        db.session.add(
+            AllowanceCycle(period="2031-04", starts_on=date(2031, 4, 1), started_at=moment, completed_at=moment)
+        )
+        household = db.session.get(Household, household_id(app, "Awa"))
+        household.page_token = "page-awa-" + "x" * 40
+        db.session.commit()
+    saved = submit_form(admin, "/admin/allowance/rule?lang=en", {**RULE, "period": "week", "starts_on": "2031-03-31"})
+    assert saved.status_code == 302, text(saved)
+    page = text(admin.get("/admin/allowance/?lang=en"))
+    assert "Next credit: week of Mar 31, 2031" in page
+    assert "Started and not credited yet: week of Mar 31, 2031." in page
+    assert "Still to credit for week of Mar 31, 2031: 2 households, €200.00 in all" in page
+    member = text(admin.get(f"/m/{'page-awa-' + 'x' * 40}?lang=fr"))
+    assert "Prochaine allocation : 100,00\u00a0€ le 4 avril" in member
+
+    done = runner.invoke(args=["accounts", "credit-due", "--now", "2031-04-04T10:00+0200"])
+    assert "Period 2031W14 (from 2031-03-31): 2 households credited" in done.output, done.output
+    again = runner.invoke(args=["accounts", "credit-due", "--now", "2031-04-04T10:05+0200"])
+    assert "Nothing due" in again.output and "Next: period 2031W15, from 2031-04-07." in again.output
+    page = text(admin.get("/admin/allowance/?lang=en"))
+    assert "Next credit: week of Apr 7, 2031" in page and "Started and not credited" not in page
+    assert "Prochaine allocation : 100,00\u00a0€ le 7 avril" in text(admin.get(f"/m/{'page-awa-' + 'x' * 40}?lang=fr"))
+
+
+def test_the_preview_leaves_out_the_households_already_credited_for_the_period(app, admin, runner):
+    """The demo credits its months itself (no run's row): the preview counts only who the run will credit."""
+    submit_form(admin, "/admin/allowance/rule", {**RULE, "starts_on": "2031-01-01"})
+    with app.app_context():
+        post(household_id(app, "Awa"), "allowance", 10000, "cycle_credit", reason="Allocation", period="2031-01")
+        db.session.commit()
+    page = text(admin.get("/admin/allowance/?lang=en"))
+    assert "Next credit: January 2031" in page
+    assert "Still to credit for January 2031: 1 households, €100.00 in all" in page
+    done = runner.invoke(args=["accounts", "credit-due", "--now", "2031-01-10T10:00+0100"])
+    assert "1 households credited, 100,00\u00a0€" in done.output and "1 already credited" in done.output, done.output

@@ -4,6 +4,7 @@ renew, the pack, the log, the sheet, the export and the member page. On SQLite a
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -213,10 +214,46 @@ def test_the_list_of_who_is_due_reads_one_page(app, world, admin):
         )
         db.session.commit()
     first = admin.get("/admin/membership/").get_data(as_text=True)
-    assert first.count("Nguyen") == 24 and "Diallo Awa" in first and 'rel="next"' in first  # never paid, by id
+    assert first.count("Nguyen") == 24 and "Diallo Awa" in first and 'rel="next"' in first  # never paid, by name
     last = admin.get("/admin/membership/?page=3").get_data(as_text=True)
     assert last.count("Nguyen") == 11 and "61 résultats" in first
     assert utcnow() == NOW
+
+
+def test_who_is_due_by_name_within_each_group_and_never_who_left(app, world, admin):
+    """Never paid, then ended, then ending within 30 days; by last name then first name within each; a household
+    that left the network is not asked to renew."""
+    with app.app_context():
+        point = db.session.get(Point, world["point"])
+        tier = db.session.query(Tier).first()
+        made = [
+            ("Zola", "Anne", None, "active"),
+            ("Abadie", "Luc", None, "active"),
+            ("Abadie", "Inès", None, "active"),
+            ("Bernard", "Yves", None, "left"),
+            ("Cohen", "Eva", date(2026, 8, 31), "active"),
+            ("Aubert", "Paul", date(2025, 8, 31), "active"),
+            ("Blanc", "Léa", date(2026, 12, 20), "active"),
+            ("Roux", "Marc", date(2026, 8, 31), "left"),
+        ]
+        db.session.add_all(
+            Household(
+                last_name=last, first_name=first, membership_paid_until=until, status=status, tier=tier, point=point
+            )
+            for last, first, until, status in made
+        )
+        db.session.commit()
+    page = admin.get("/admin/membership/").get_data(as_text=True)
+    listed = [name for name in re.findall(r'/edit">([^<]+)</a>', page)]
+    assert listed == [
+        "Abadie Inès",
+        "Abadie Luc",
+        "Diallo Awa",
+        "Zola Anne",
+        "Aubert Paul",
+        "Cohen Eva",
+        "Blanc Léa",
+    ]
 
 
 def test_a_resolution_that_voids_a_fee_takes_it_back(app, world):
@@ -267,3 +304,37 @@ def test_a_fee_is_shown_apart_from_the_baskets_payments(app, world, admin):
     pickups = accounts.split('id="pickups"')[1]
     assert "5,00\u00a0€ · Espèces" not in pickups and "31,00\u00a0€ · Solde prépayé" in pickups
     assert "Adhésion 2026–2027 : 5,00\u00a0€ en espèces" in pickups
+
+
+def test_the_membership_fees_export_lists_every_fee_at_the_point_and_at_the_office(app, world, admin):
+    phone = world["phone"]
+    taken, twice = fee(phone, world), fee(phone, world, method="card")
+    undone = phone.record("void", {"event_id": twice["id"], "reason": "Deux fois"}, world["distribution"])
+    assert phone.push([taken, twice, undone]).status_code == 200
+    office = {"method": "cheque", "details": "=0004321", "amount_cents": "18", "paid_on": "2026-12-01"}
+    assert submit_form(admin, f"/admin/members/{world['bruno']}/membership", office).status_code == 302
+
+    with app.app_context():
+        db.session.get(User, world["volunteer"]).display_name = "Inès Petit"
+        db.session.query(User).filter_by(role="admin").one().display_name = "Sam Leroy"
+        db.session.commit()
+    page = admin.get("/admin/membership/").get_data(as_text=True)
+    assert "/admin/exports/membership-fees.csv?from=2026-09-01&amp;to=2026-12-04" in page
+    assert 'action="/admin/exports/membership-fees.csv"' in admin.get("/admin/members/").get_data(as_text=True)
+
+    response = admin.get("/admin/exports/membership-fees.csv?from=2026-09-01&to=2026-12-04")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Adhésion", "Date du paiement", "Numéro d'adhérent"] and rows[0][-1] == "Annulée"
+    body = [row[1:] for row in rows[1:]]
+    awa = [str(world["awa"]), "Diallo", "Awa"]
+    luzard = ["Distribution du 2026-12-04, Maison de quartier du Luzard", str(world["distribution"]), "Inès Petit"]
+    bruno = [str(world["bruno"]), "Martin", "Bruno"]
+    office = ["Au bureau", "", "Sam Leroy"]
+    assert body == [
+        ["2026-12-01", *bruno, "18,00", "1800", "Chèque", "'=0004321", "2026–2027", *office, "Non"],
+        ["2026-12-04", *awa, "15,00", "1500", "Espèces", "", "2026–2027", *luzard, "Non"],
+        ["2026-12-04", *awa, "15,00", "1500", "Carte", "", "2027–2028", *luzard, "Oui"],  # paid twice: voided
+    ]
+    assert admin.get("/admin/exports/membership-fees.csv?from=2026-12-05&to=2026-12-04").status_code == 400
+    assert len(admin.get("/admin/exports/membership-fees.csv?from=2026-12-05&to=2026-12-31").get_data()) < 300

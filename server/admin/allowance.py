@@ -26,7 +26,7 @@ from server.domain.allowance_cycles import (
     has_allowance_account,
     network_zone,
     next_credit,
-    next_period,
+    next_to_credit,
     preview,
 )
 from server.domain.allowance_rules import (
@@ -68,8 +68,9 @@ def household_allowance(household: Household) -> dict[str, Any]:
 def allowance():
     rule = AllowanceRule.current()
     today = utcnow().astimezone(network_zone()).date()
-    coming = next_period(rule, today)
-    rows = preview(rule) if coming is not None else []
+    found = next_to_credit(rule, today)
+    coming = found.period if found is not None else None
+    rows = preview(rule, coming) if coming is not None else []
     in_band = dict(
         db.session.execute(
             select(Household.contribution_band, func.count(Household.id))
@@ -85,6 +86,8 @@ def allowance():
         period_labels=PERIOD_LABELS,
         coming=coming,
         coming_label=period_label(coming, rule.period) if coming else "",
+        coming_on=found.on if found is not None else None,
+        late=[period_label(period, rule.period) for period in found.late] if found is not None else [],
         rows=rows,
         total_households=sum(row.households for row in rows),
         total_cents=sum(row.total_cents for row in rows),

@@ -29,8 +29,9 @@ from server.labels import (
     PAYMENT_METHOD_LABELS,
     PAYMENT_PURPOSE_LABELS,
 )
-from server.models import Account, AccountMovement, Distribution, Household, Point
+from server.models import Account, AccountMovement, Distribution, Household, MembershipFee, Point, SyncedEvent, User
 from server.urls import MAX_ID
+from sync import membership as seasons
 from sync.events import (
     HandoverEvent,
     PaymentEvent,
@@ -518,3 +519,117 @@ def export_balances():
         return error_response(400, "bad_request", str(bad))
     rows = balance_rows(_start_of(day + timedelta(days=1)))
     return stream_csv(f"balances-{day.isoformat()}.csv", balance_header(), rows)
+
+
+def membership_fee_header() -> list[str]:
+    return [
+        _("Fee"),
+        _("Date paid"),
+        _("Member number"),
+        _("Last name"),
+        _("First name"),
+        _("Amount (€)"),
+        _("Amount (cents)"),
+        _("Method"),
+        _("Method details"),
+        _("Season covered"),
+        _("Where"),
+        _("Distribution"),
+        _("By"),
+        _("Voided"),
+    ]
+
+
+def _seasons_of(household_ids: list[int], last: date) -> dict[int, str]:
+    """Each fee's season, by fee id: the household's fees that count replayed in the order paid (``sync.membership``:
+    a fee paid while covered covers the season after); a voided fee names the season it would have covered."""
+    rows = db.session.execute(
+        select(MembershipFee.id, MembershipFee.household_id, MembershipFee.paid_on, MembershipFee.voided)
+        .where(MembershipFee.household_id.in_(household_ids), MembershipFee.paid_on <= last)
+        .order_by(MembershipFee.household_id, MembershipFee.paid_on, MembershipFee.id)
+    ).all()
+    covered: dict[int, date | None] = {}
+    found = {}
+    for fee_id, household_id, paid_on, voided in rows:
+        until = seasons.extended(covered.get(household_id), paid_on)
+        found[fee_id] = seasons.season_label(until)
+        if not voided:
+            covered[household_id] = until
+    return found
+
+
+def membership_fee_rows(first: date, last: date) -> Iterator[list[Any]]:
+    """Every membership fee paid from ``first`` to ``last`` (local dates, inclusive), at the point or at the office,
+    voided ones included (marked), a chunk at a time by (day, id) (``ix_membership_fees_paid_on``)."""
+    volunteer = User.__table__.alias("volunteer")
+    admin = User.__table__.alias("admin")
+    after: tuple[date, int] | None = None
+    while True:
+        query = (
+            select(
+                MembershipFee,
+                Household.last_name,
+                Household.first_name,
+                Point.name,
+                Distribution.starts_at,
+                volunteer.c.display_name,
+                admin.c.display_name,
+            )
+            .join(Household, MembershipFee.household_id == Household.id)
+            .outerjoin(Distribution, MembershipFee.distribution_id == Distribution.id)
+            .outerjoin(Point, Distribution.point_id == Point.id)
+            .outerjoin(SyncedEvent, SyncedEvent.event_id == MembershipFee.event_id)
+            .outerjoin(volunteer, volunteer.c.id == SyncedEvent.user_id)
+            .outerjoin(admin, admin.c.id == MembershipFee.recorded_by_id)
+            .where(MembershipFee.paid_on >= first, MembershipFee.paid_on <= last)
+            .order_by(MembershipFee.paid_on, MembershipFee.id)
+            .limit(CHUNK)
+        )
+        if after is not None:
+            query = query.where(
+                or_(
+                    MembershipFee.paid_on > after[0],
+                    and_(MembershipFee.paid_on == after[0], MembershipFee.id > after[1]),
+                )
+            )
+        chunk = db.session.execute(query).all()
+        if not chunk:
+            return
+        season = _seasons_of(sorted({row[0].household_id for row in chunk}), last)
+        for fee, last_name, first_name, point, starts_at, volunteer_name, admin_name in chunk:
+            if fee.distribution_id is not None:
+                held = starts_at.astimezone(network_timezone()).date().isoformat() if starts_at else ""
+                where = _("At the distribution of %(day)s, %(point)s", day=held, point=point or "")
+            else:
+                where = _("At the office")
+            yield [
+                fee.id,
+                fee.paid_on.isoformat(),
+                fee.household_id,
+                last_name,
+                first_name,
+                euros(fee.amount_cents),
+                fee.amount_cents,
+                str(PAYMENT_METHOD_LABELS.get(fee.method, fee.method)),
+                fee.method_details or "",
+                season.get(fee.id, ""),
+                where,
+                fee.distribution_id or "",
+                volunteer_name or admin_name or "",
+                _("Yes") if fee.voided else _("No"),
+            ]
+        last_fee = chunk[-1][0]
+        after = (last_fee.paid_on, last_fee.id)
+        db.session.expunge_all()
+
+
+@bp.get("/exports/membership-fees.csv")
+@admin_required
+def export_membership_fees():
+    """Every membership fee paid within two days (inclusive, local dates), at the point and at the office."""
+    try:
+        first, last = _period()
+    except BadQuery as bad:
+        return error_response(400, "bad_request", str(bad))
+    rows = membership_fee_rows(first, last)
+    return stream_csv(f"membership-fees-{first.isoformat()}-{last.isoformat()}.csv", membership_fee_header(), rows)

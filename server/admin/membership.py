@@ -3,6 +3,7 @@
 Views parse forms and call ``server.domain.membership``; they commit. See ``docs/accounts.md``, "Membership".
 """
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
@@ -22,6 +23,7 @@ from server.domain.membership import ADMIN_METHODS, due_query, fees_of, record_f
 from server.extensions import db
 from server.labels import LABELS
 from server.models import Household, NetworkSettings
+from sync.membership import season_end
 
 
 class MembershipSettingsForm(AdminForm):
@@ -88,8 +90,16 @@ def membership():
     else:
         point_id = None
     page = paginate(due_query(point_ids).where(managed(Household.point_id, user)))
+    day = today(ZoneInfo(settings.timezone))
+    season_start = season_end(day).replace(year=season_end(day).year - 1) + timedelta(days=1)
+    fees_export = (
+        url_for(".export_membership_fees", **{"from": season_start.isoformat(), "to": day.isoformat()})
+        if user.role == "admin"
+        else None
+    )
     html = render_template(
         "admin/membership.html",
+        fees_export=fees_export,
         form=form,
         settings=settings,
         page=page,

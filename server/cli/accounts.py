@@ -6,7 +6,8 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
-from server.domain.allowance_cycles import credit_due
+from server.clock import utcnow
+from server.domain.allowance_cycles import credit_due, network_zone, next_to_credit
 from server.extensions import db
 from server.formatting import money
 from server.models import AllowanceRule
@@ -48,4 +49,7 @@ def credit_due_command(at: datetime | None, again: bool) -> None:
             f"{report.already} already credited; {report.batches} batches."
         )
     if not done:
-        click.echo("Nothing due: every period that has started was credited.")
+        today = (at or utcnow()).astimezone(network_zone()).date()
+        found = next_to_credit(rule, today)
+        after = f" Next: period {found.period.code}, from {found.period.starts_on.isoformat()}." if found else ""
+        click.echo(f"Nothing due: every period that has started was credited.{after}")

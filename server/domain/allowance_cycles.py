@@ -127,9 +127,14 @@ def due_periods(rule: AllowanceRule, today: date, *, again: bool = False) -> lis
     if not rule.enabled or first is None:
         return []
     current = period_containing(today, rule.period)
+    # Only the runs of the rule's kind of period: a month's run (its code has no "W") says nothing of the weeks
+    # it overlaps, and the other way round (a rule switched from months to weeks keeps its old rows).
+    same_kind = AllowanceCycle.period.contains("W")
     last_done = db.session.scalar(
         select(func.max(AllowanceCycle.starts_on)).where(
-            AllowanceCycle.completed_at.is_not(None), AllowanceCycle.starts_on >= first.starts_on
+            AllowanceCycle.completed_at.is_not(None),
+            AllowanceCycle.starts_on >= first.starts_on,
+            same_kind if rule.period == "week" else ~same_kind,
         )
     )
     period = following(period_containing(last_done, rule.period)) if last_done else first
@@ -272,23 +277,55 @@ class BandPreview:
     contributions_cents: int
 
 
-def next_period(rule: AllowanceRule, today: date) -> Period | None:
-    """The period the next run credits: the oldest due one, else the one after today's."""
-    if not rule.enabled or rule.starts_on is None:
-        return None
-    due = due_periods(rule, today)
-    if due:
-        return due[0]
+@dataclass(frozen=True)
+class NextCredit:
+    """Which period the next run credits and when: the one thing the member page, the admin's preview and
+    ``accounts credit-due`` agree on (``next_to_credit``)."""
+
+    period: Period
+    on: date  # the period's first day, or today when it has started and is still to credit (never a past day)
+    late: tuple[Period, ...] = ()  # the periods that have started and no run completed, oldest first
+
+
+def upcoming(rule: AllowanceRule, today: date) -> Period:
+    """The first period of the rule that starts after ``today`` (or its first period, if still to come)."""
     current = period_containing(today, rule.period)
     first = first_period(rule)
     return first if first is not None and first.starts_on > current.starts_on else following(current)
 
 
-def preview(rule: AllowanceRule) -> list[BandPreview]:
-    """What a period credits today's eligible households, by band: one aggregate query (households counted by band
-    and size), never a row per household."""
+def next_to_credit(rule: AllowanceRule, today: date) -> NextCredit | None:
+    """The period the next run of ``credit-due`` credits: the oldest one that has started and that no run completed
+    (due today, even if it started before the rule was saved: ``late`` lists them all), else the next one to start.
+    None when the rule is off."""
+    if not rule.enabled or rule.starts_on is None:
+        return None
+    due = due_periods(rule, today)
+    if due:
+        return NextCredit(due[0], today, tuple(due))
+    period = upcoming(rule, today)
+    return NextCredit(period, period.starts_on)
+
+
+def next_period(rule: AllowanceRule, today: date) -> Period | None:
+    """The period the next run credits (``next_to_credit``)."""
+    found = next_to_credit(rule, today)
+    return found.period if found is not None else None
+
+
+def preview(rule: AllowanceRule, period: Period | None = None) -> list[BandPreview]:
+    """What a period credits today's eligible households, by band (only those not credited for ``period`` yet, when
+    given): one aggregate query (households counted by band and size), never a row per household."""
     bands = bands_by_code()
-    eligible = eligible_households().subquery()
+    query = eligible_households()
+    if period is not None:
+        credited = select(AccountMovement.id).where(
+            AccountMovement.account_id == Account.id,
+            AccountMovement.kind == "cycle_credit",
+            AccountMovement.period == period.code,
+        )
+        query = query.where(~credited.exists())
+    eligible = query.subquery()
     groups = db.session.execute(
         select(eligible.c.contribution_band, eligible.c.size, func.count()).group_by(
             eligible.c.contribution_band, eligible.c.size
@@ -314,8 +351,8 @@ def has_allowance_account(household: Household) -> bool:
 
 
 def next_credit(household: Household) -> tuple[date, int] | None:
-    """When the household's next allowance comes and how much (None: it receives none). The current period's date
-    while its credit is still to come (the run has not reached this household yet), else the next period's."""
+    """When the household's next allowance comes and how much (None: it receives none): today while a period that
+    has started is still to credit for it (``next_to_credit``'s ``late``), else the next period's first day."""
     rule = db.session.get(AllowanceRule, 1)
     if rule is None or not rule.enabled or rule.starts_on is None:
         return None
@@ -325,21 +362,21 @@ def next_credit(household: Household) -> tuple[date, int] | None:
     if cents <= 0:
         return None
     today = utcnow().astimezone(network_zone()).date()
-    first = first_period(rule)
-    current = period_containing(today, rule.period)
-    if first.starts_on > current.starts_on:
-        return first.starts_on, cents
-    credited = db.session.scalar(
-        select(AccountMovement.id)
-        .join(Account, Account.id == AccountMovement.account_id)
-        .where(
-            Account.household_id == household.id,
-            Account.kind == "allowance",
-            AccountMovement.kind == "cycle_credit",
-            AccountMovement.period == current.code,
+    found = next_to_credit(rule, today)
+    credited = set(
+        db.session.scalars(
+            select(AccountMovement.period)
+            .join(Account, Account.id == AccountMovement.account_id)
+            .where(
+                Account.household_id == household.id,
+                Account.kind == "allowance",
+                AccountMovement.kind == "cycle_credit",
+                AccountMovement.period.in_([period.code for period in found.late]),
+            )
         )
     )
-    cycle = db.session.get(AllowanceCycle, current.code)
-    if credited is None and (cycle is None or cycle.completed_at is None):
-        return current.starts_on, cents
-    return following(current).starts_on, cents
+    if any(period.code not in credited for period in found.late):
+        return today, cents  # a started period the next run credits it for
+    if found.late:
+        return upcoming(rule, today).starts_on, cents
+    return found.on, cents

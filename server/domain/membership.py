@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -229,10 +229,14 @@ def _iso(day: date | None) -> str | None:
 
 
 def due_query(point_ids: Sequence[int] | None = None) -> Select:
-    """Active households whose membership is due or ends within 30 days, with their point: the never paid
-    and the longest expired first. Reads the index on ``membership_paid_until``; paginate it (``db.paginate``).
-    ``point_ids`` narrows to the points a coordinator manages."""
-    limit = today(_network_tz()) + timedelta(days=ENDING_WITHIN_DAYS)
+    """Active households (never those suspended or who left the network) whose membership is due or ends within 30
+    days, with their point: the never paid, then the ended, then the ending soon, each group by last name then first
+    name. Reads the index on ``membership_paid_until``; paginate it (``db.paginate``). ``point_ids`` narrows to the
+    points a coordinator manages."""
+    day = today(_network_tz())
+    limit = day + timedelta(days=ENDING_WITHIN_DAYS)
+    paid_until = Household.membership_paid_until
+    group = case((paid_until.is_(None), 0), (paid_until < day, 1), else_=2)
     query = (
         select(Household)
         .options(joinedload(Household.point))
@@ -240,7 +244,7 @@ def due_query(point_ids: Sequence[int] | None = None) -> Select:
             Household.status == "active",
             or_(Household.membership_paid_until.is_(None), Household.membership_paid_until < limit),
         )
-        .order_by(Household.membership_paid_until.asc().nulls_first(), Household.id)
+        .order_by(group, Household.last_name, Household.first_name, Household.id)
     )
     if point_ids is not None:
         query = query.where(Household.point_id.in_(point_ids))

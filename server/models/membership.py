@@ -6,7 +6,7 @@ or recorded by an admin. A household's ``membership_paid_until`` is derived from
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.clock import utcnow
@@ -20,6 +20,7 @@ class MembershipFee(db.Model):
     payment was voided at the point (a void of the void restores it) or by an admin."""
 
     __tablename__ = "membership_fees"
+    __table_args__ = (Index("ix_membership_fees_paid_on", "paid_on", "id"),)  # the fees export, by day
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
