@@ -350,7 +350,7 @@ def test_member_edit_shows_accounts_and_movements(app, admin, ids):
         db.session.commit()
     page = text(admin.get(f"/admin/members/{ids['household']}/edit"))
     assert "Prepaid balance" in page
-    assert "€12.50" in page and "Top-up by cheque" in page and "-€7.50" in page
+    assert "€12.50" in page and "Top-up by cheque" in page and "−€7.50" in page and "+€20.00" in page
 
 
 def test_member_search_and_filters(app, admin, ids):
