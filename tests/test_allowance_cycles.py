@@ -198,9 +198,8 @@ def test_the_preview_counts_and_totals_by_band(app):
         assert rows == [("T1", 2, 5000 + 7500, 2000), (None, 1, 10000, 0)]
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite takes one writer at a time: no race
 def test_two_runs_at_once_credit_each_household_once(app, backend, monkeypatch):
-    if backend != "postgresql":
-        pytest.skip("SQLite takes one writer at a time: the race is PostgreSQL's")
     monkeypatch.setattr(allowance_cycles, "BATCH", 7)
     with app.app_context():
         ids = network(60)
