@@ -293,15 +293,25 @@ def export_top_ups_range():
     return _period_export("top-ups", top_up_header(), top_up_rows)
 
 
+def _period() -> tuple[date, date]:
+    """The ``from`` and ``to`` days of the query (local dates, both included), refused when they make no period."""
+    first, last = _date_arg("from"), _date_arg("to")
+    if last < first:
+        raise BadQuery(_("The period ends before it starts."))
+    if (last - first).days >= EXPORT_MAX_DAYS:
+        raise BadQuery(_("The period is too long: at most %(days)d days.", days=EXPORT_MAX_DAYS))
+    return first, last
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), network_timezone()).astimezone(UTC)
+
+
 def _period_export(kind: str, header: list[str], rows_of) -> Response:
     """The rows ``rows_of`` gives for each distribution of the period the query names (``from``, ``to``, ``point``),
     in the order they were held; a bad period is a 400 that says what to write."""
     try:
-        first, last = _date_arg("from"), _date_arg("to")
-        if last < first:
-            raise BadQuery(_("The period ends before it starts."))
-        if (last - first).days >= EXPORT_MAX_DAYS:
-            raise BadQuery(_("The period is too long: at most %(days)d days.", days=EXPORT_MAX_DAYS))
+        first, last = _period()
         point_text = request.args.get("point", "").strip()
         point_id = None
         if point_text:
@@ -312,9 +322,7 @@ def _period_export(kind: str, header: list[str], rows_of) -> Response:
         return error_response(400, "bad_request", str(bad))
     if point_id is not None:
         require_points([db.get_or_404(Point, point_id).id])
-    tz = network_timezone()
-    since = datetime.combine(first, time(0), tz).astimezone(UTC)
-    until = datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(UTC)
+    since, until = _start_of(first), _start_of(last + timedelta(days=1))
     query = (
         select(Distribution)
         .options(joinedload(Distribution.point))
@@ -354,19 +362,6 @@ def stream_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _period() -> tuple[date, date]:
-    first, last = _date_arg("from"), _date_arg("to")
-    if last < first:
-        raise BadQuery(_("The period ends before it starts."))
-    if (last - first).days >= EXPORT_MAX_DAYS:
-        raise BadQuery(_("The period is too long: at most %(days)d days.", days=EXPORT_MAX_DAYS))
-    return first, last
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), network_timezone()).astimezone(UTC)
 
 
 def movement_header() -> list[str]:
