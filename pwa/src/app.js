@@ -9,7 +9,7 @@ import * as store from './store.js';
 import { startAutoSync } from './sync.js';
 import { $, currentScreen, quiet } from './ui/dom.js';
 import { go, redraw, TABS } from './ui/nav.js';
-import { loadActive, recordingShift, refreshIndex, state } from './ui/state.js';
+import { activeEnded, loadActive, recordingShift, refreshIndex, state } from './ui/state.js';
 import './screens/cash.js';
 import { wipeEnded } from './screens/distributions.js';
 import { askPersistentStorage, check, enrolFromLink, goHome, setUpHome } from './screens/home.js';
@@ -104,7 +104,8 @@ async function main() {
   setInterval(sweep, SWEEP_EVERY_MS);
   await startEnrolled();
   const device = await store.getDevice();
-  if (device && !device.revoked && (await recordingShift()) && (await loadActive())) await go('scan');
+  // Back on the Scanner of the distribution it was running, unless that is over (the list says what follows).
+  if (device && !device.revoked && (await recordingShift()) && (await loadActive()) && !activeEnded()) await go('scan');
   else await goHome();
   await renderSyncBar();
   await check();

@@ -296,3 +296,30 @@ def test_the_pack_is_wiped_once_the_distribution_is_over_and_everything_is_sent(
     expect(item).to_contain_text("Liste des adhérents effacée de ce téléphone")
     phone.get_by_role("button", name="English").click()
     expect(phone.get_by_role("listitem", name=re.compile(POINT))).to_contain_text("Member list cleared from this phone")
+
+
+def test_a_phone_reopened_after_its_distribution_ended_opens_on_the_home_list(app, phone, world):
+    """Reopened while the distribution runs, the app goes back to its Scanner; reopened once it is over (the
+    volunteer still signed in: an evening distribution ends before the shift's midnight), it opens on the home
+    list, which says the distribution is over and what becomes of its pack, not on a Scanner of a finished day."""
+    start_day(app, phone, world)
+    end = ends_at(app, world.distribution)
+    phone.reload()
+    expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_visible()
+
+    # The shift stays valid past the end whatever the hour this runs at (the server gives it until midnight).
+    phone.evaluate(
+        """async (until) => {
+            const store = await import('/assets/store.js');
+            const shift = await store.getCurrentShift();
+            await store.putShift({ ...shift, validUntil: until });
+        }""",
+        (end + timedelta(days=1)).isoformat(),
+    )
+    phone.clock.install(time=end + timedelta(minutes=5))
+    phone.reload()
+    expect(phone.get_by_role("heading", name="Bénévole : Victor")).to_be_visible()  # home, still signed in
+    expect(phone.get_by_role("heading", name="Scanner", exact=True)).to_be_hidden()
+    item = phone.get_by_role("listitem", name=re.compile(POINT))
+    expect(item).to_contain_text("terminée")
+    expect(item).to_contain_text("la liste des adhérents sera effacée de ce téléphone")

@@ -23,6 +23,12 @@ export async function loadActive() {
   return state.distributionId;
 }
 
+/** Whether the distribution being run is over by this phone's clock: the app then reopens on the home list. */
+export function activeEnded() {
+  const ends = state.index?.pack.distribution.ends_at;
+  return ends !== undefined && Date.parse(ends) <= Date.now();
+}
+
 /** Run this distribution (null: none). Resolves to its pack index, or null when its pack is not on the phone. */
 export async function setActive(distributionId) {
   const index = distributionId ? await packIndex(distributionId) : null;
