@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from babel.dates import format_skeleton
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_number, format_time, get_locale
 from markupsafe import Markup
 
 from sync.vocabulary import CURRENCY
@@ -55,6 +55,11 @@ def money(cents: int, currency: str = CURRENCY) -> str:
 def signed_money(cents: int) -> str:
     """ "+150,00 €", "−41,60 €": a movement's amount with its sign always shown."""
     return f"{MINUS if cents < 0 else '+'}{money(abs(cents))}"
+
+
+def number(value: int) -> str:
+    """A count as people read it: "2 000" in French, "2,000" in English."""
+    return format_number(value)
 
 
 def local_datetime(value: datetime, fmt: str = "medium") -> str:
@@ -106,3 +111,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(day_month, "day_month")
     app.add_template_filter(elide, "elide")
+    app.add_template_filter(number, "number")

@@ -63,6 +63,15 @@ ORDER_STATUS_LABELS = {
     "not_collected": _l("Not collected"),
 }
 
+# An order's pick-up on its page and in a household's pick-ups (``server.members.collection`` ``Collection.pickup``).
+PICKUP_STATUS_LABELS = {
+    "collected": _l("Collected"),
+    "partial": _l("Partially collected"),
+    "refused": _l("Refused"),
+    "not_collected": _l("Not collected"),
+    "pending": _l("Not collected yet"),
+}
+
 HANDOVER_OUTCOME_LABELS = {
     "all": _l("Everything"),
     "partial": _l("Part of it"),
@@ -181,6 +190,7 @@ LABELS = {
     "paid_by": PAID_BY_PHRASES,
     "event_type": EVENT_TYPE_LABELS,
     "order_status": ORDER_STATUS_LABELS,
+    "pickup_status": PICKUP_STATUS_LABELS,
     "handover_outcome": HANDOVER_OUTCOME_LABELS,
     "cash_count_kind": CASH_COUNT_KIND_LABELS,
     "scan_refusal": SCAN_REFUSAL_LABELS,

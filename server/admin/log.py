@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Length
 
 from server.admin import bp
 from server.admin.forms import CHOOSE, network_timezone
+from server.admin.log_filters import timeline_filters
 from server.admin.views import actor, id_arg
 from server.auth.access import require_points, staff_required
 from server.clock import utcnow
@@ -476,6 +477,25 @@ class TimelineRow:
     summary: str
     voided: bool
     after_count: bool = False  # recorded after this phone's closing count
+    order_id: int | None = None  # the order of this distribution the event is about (its page is linked)
+
+
+def timeline_row(entry: LogEntry, words: Words, after_count: bool = False) -> TimelineRow:
+    """One event as the timeline shows it (the log's and an order's page)."""
+    event = entry.event
+    order_id = getattr(event.payload, "order_id", None)
+    return TimelineRow(
+        id=event.id,
+        time=words.when(event.device_time),
+        received=format_datetime(entry.row.received_at, "d MMM, HH:mm"),
+        device=words.device(event.device_id),
+        volunteer=words.person(event.volunteer_id),
+        type=str(EVENT_TYPE_LABELS[event.type]),
+        summary=words.summary(entry),
+        voided=entry.voided,
+        after_count=after_count,
+        order_id=order_id if order_id in words.log.orders else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -532,43 +552,49 @@ class TimelinePage:
 
 
 def render_log(
-    distribution: Distribution, *, failed: tuple[int, FlaskForm] | None = None, refused: str = "", page: int = 1
+    distribution: Distribution,
+    *,
+    failed: tuple[int, FlaskForm] | None = None,
+    refused: str = "",
+    page: int = 1,
+    log: DistributionLog | None = None,
 ) -> str:
     """The log page; ``failed`` is a resolve form sent with errors (conflict id, form), ``refused`` why a decision
-    was not taken, ``page`` the timeline's page. It only reads: the events once, projected once (the summary and
-    figures count every event, the timeline shows one page), and the conflicts as stored when the events arrived
-    or a decision was made."""
-    log = load_log(distribution)
+    was not taken, ``page`` the timeline's page (of the events the query string's filters keep). It only reads: the
+    events once, projected once (the summary and figures count every event, the timeline shows one page), and the
+    conflicts as stored when the events arrived or a decision was made."""
+    log = log or load_log(distribution)
     conflicts = stored_conflicts(distribution.id)
     words = Words(log)
-    total = len(log.entries)
-    shown = TimelinePage(page=1, per_page=TIMELINE_PAGE, total=total)
+    filters = timeline_filters(log.entries, words.device, words.person)
+    kept = [entry for entry in log.entries if filters.keeps(entry)] if filters.active else log.entries
+    shown = TimelinePage(page=1, per_page=TIMELINE_PAGE, total=len(kept))
     shown = replace(shown, page=min(max(page, 1), shown.pages))
     after_count = {event_id for box in log.state.cash for event_id in box.after_count_events}
     timeline = [
-        TimelineRow(
-            id=entry.event.id,
-            time=words.when(entry.event.device_time),
-            received=format_datetime(entry.row.received_at, "d MMM, HH:mm"),
-            device=words.device(entry.event.device_id),
-            volunteer=words.person(entry.event.volunteer_id),
-            type=str(EVENT_TYPE_LABELS[entry.event.type]),
-            summary=words.summary(entry),
-            voided=entry.voided,
-            after_count=entry.event.id in after_count,
-        )
-        for entry in log.entries[shown.start : shown.start + shown.per_page]
+        timeline_row(entry, words, entry.event.id in after_count)
+        for entry in kept[shown.start : shown.start + shown.per_page]
     ]
-    position = {entry.event.id: index for index, entry in enumerate(log.entries)}
+    position = {entry.event.id: index for index, entry in enumerate(kept)}
+    everywhere = position if not filters.active else {e.event.id: index for index, e in enumerate(log.entries)}
 
     def event_link(event_id: str) -> str | None:
-        """Where the timeline shows an event: on this page, or on another one."""
-        if event_id not in position:
-            return None
-        on = shown.of(position[event_id])
-        if on == shown.page:
-            return f"#event-{event_id}"
-        return url_for(".distribution_log", distribution_id=distribution.id, page=on, _anchor=f"event-{event_id}")
+        """Where the timeline shows an event: on this page, on another one, or (filtered out) in the whole log."""
+        if event_id in position:
+            on = shown.of(position[event_id])
+            if on == shown.page:
+                return f"#event-{event_id}"
+            return url_for(
+                ".distribution_log",
+                distribution_id=distribution.id,
+                page=on,
+                _anchor=f"event-{event_id}",
+                **filters.args,
+            )
+        if event_id in everywhere:
+            on = shown.of(everywhere[event_id])
+            return url_for(".distribution_log", distribution_id=distribution.id, page=on, _anchor=f"event-{event_id}")
+        return None
 
     views = [
         ConflictView(
@@ -611,6 +637,8 @@ def render_log(
         refusals=log.state.scan_refusals,
         timeline=timeline,
         timeline_page=shown,
+        filters=filters,
+        event_total=len(log.entries),
         not_collected=not_collected,
         conflicts=views,
         open_count=sum(1 for view in views if view.conflict.status == "open"),
@@ -664,7 +692,31 @@ def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
 @bp.get("/distributions/<id:distribution_id>/log")
 @staff_required
 def distribution_log(distribution_id: int):
-    return render_log(_distribution(distribution_id), page=id_arg("page") or 1)
+    """The log; with ``event=<id>`` (a link from an order's page), the page of the timeline that shows that event,
+    within the filters asked for if they keep it, else in the whole log."""
+    distribution = _distribution(distribution_id)
+    log = load_log(distribution)
+    wanted = request.args.get("event", "")
+    if wanted:
+        return redirect(_event_url(log, wanted))
+    return render_log(distribution, page=id_arg("page") or 1, log=log)
+
+
+def _event_url(log: DistributionLog, event_id: str) -> str:
+    """The timeline's page that shows ``event_id`` (an unknown id: the first page of the timeline)."""
+    words = Words(log)
+    filters = timeline_filters(log.entries, words.device, words.person)
+    args = filters.args
+    kept = [entry.event.id for entry in log.entries if filters.keeps(entry)]
+    if event_id not in kept:
+        kept, args = [entry.event.id for entry in log.entries], {}
+    target = url_for(".distribution_log", distribution_id=log.distribution.id, **args)
+    if event_id not in kept:
+        return f"{target}#timeline"
+    page = kept.index(event_id) // TIMELINE_PAGE + 1
+    return url_for(
+        ".distribution_log", distribution_id=log.distribution.id, page=page, _anchor=f"event-{event_id}", **args
+    )
 
 
 @bp.post("/distributions/<id:distribution_id>/conflicts/check")

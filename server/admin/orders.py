@@ -17,9 +17,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.admin import bp
+from server.admin.log import SEPARATOR, Words, timeline_row
 from server.auth.access import STAFF_ROLES, manages_point, require_points, staff_required
 from server.auth.session import current_user
+from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.distribution_log import load_order_log
 from server.domain.order_import import (
     CLOSED,
     MAX_QUANTITY,
@@ -30,8 +33,10 @@ from server.domain.order_import import (
 )
 from server.errors import error_response
 from server.extensions import db
+from server.members.collection import collection_of
 from server.models import Distribution, Household, Order, OrderLine
 from sync import pricing
+from sync.events import PaymentEvent
 
 SHOWN_ERRORS = 1_000  # a wrong file can have thousands of bad rows; the first thousand say what is wrong
 
@@ -82,14 +87,59 @@ def distribution_orders(distribution_id: int):
     return render_template("admin/orders.html", distribution=distribution, rows=rows, total=total)
 
 
+@dataclass(frozen=True)
+class PaymentRow:
+    """A payment recorded for this order (or its household) at the distribution, as the order page lists it."""
+
+    event_id: str
+    time: str
+    amount_cents: int
+    how: str  # the log's words: methods, the parts from the accounts, the cheque's number
+    purpose: str  # "" for the basket; else what it paid (a membership fee…)
+    device: str
+    volunteer: str
+    voided: bool
+
+
 @bp.get("/orders/<id:order_id>")
 @staff_required
 def order_detail(order_id: int):
+    """An order's lines, and what the phones recorded about it: its pick-up (the one projection's status, as on the
+    distribution's log), what was paid and how, and the events behind them, each linked to the log."""
     order = db.get_or_404(Order, order_id)
     require_points([order.distribution.point_id])  # where it is collected, whatever the member's home point
     share = order.share_percent
     lines = [(line, line_amounts(line, share)) for line in order.lines]
-    return render_template("admin/order_detail.html", order=order, lines=lines, total=order_amounts(order))
+    log = load_order_log(order)
+    words = Words(log)
+    collection = collection_of(order, [entry.event for entry in log.entries])
+    (state,) = log.state.orders
+    decider = log.by_id.get(state.decided_by or "")
+    payments = [
+        PaymentRow(
+            event_id=entry.event.id,
+            time=words.when(entry.event.device_time),
+            amount_cents=entry.event.payload.amount_cents,
+            how=SEPARATOR.join(words.payment_parts(entry.event.payload)),
+            purpose="" if entry.event.payload.purpose == "order" else words.purpose(entry.event.payload, entry.event),
+            device=words.device(entry.event.device_id),
+            volunteer=words.person(entry.event.volunteer_id),
+            voided=entry.voided,
+        )
+        for entry in log.entries_of(PaymentEvent)
+    ]
+    return render_template(
+        "admin/order_detail.html",
+        order=order,
+        lines=lines,
+        total=order_amounts(order),
+        collection=collection,
+        pickup=collection.pickup(utcnow() >= order.distribution.ends_at),
+        decided=timeline_row(decider, words) if decider is not None else None,
+        taken=words.lines(state.received),  # the log's names: a product handed over instead is named too
+        payments=payments,
+        events=[timeline_row(entry, words) for entry in log.entries],
+    )
 
 
 class OrdersImportForm(FlaskForm):

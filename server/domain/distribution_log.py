@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from server.domain.events import CHUNK, StoredEvent, distribution_events, projection_orders
+from server.domain.events import CHUNK, StoredEvent, distribution_events, projection_order, projection_orders
+from server.domain.order_events import order_events
 from server.extensions import db
 from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Household, Order, Point, Product, User
@@ -93,19 +94,37 @@ def load_log(distribution: Distribution) -> DistributionLog:
 
 
 def _load_log(distribution: Distribution) -> DistributionLog:
-    stored = distribution_events(distribution.id)
+    households = _members(
+        select(Household.id, Household.first_name, Household.last_name).where(
+            Household.id.in_(select(Order.household_id).where(Order.distribution_id == distribution.id))
+        )
+    )
+    return _built(distribution, distribution_events(distribution.id), projection_orders(distribution.id), households)
+
+
+def load_order_log(order: Order) -> DistributionLog:
+    """The log of ``order`` alone (``order.lines`` loaded): only the events about it (``order_events``), projected
+    with this one order by the same projection as the distribution's log, so its status is the one the log gives.
+    Its entries read as the distribution log words them (``server/admin/log.py`` ``Words``)."""
+    household = order.household
+    households = {household.id: Member(household.id, household.first_name, household.last_name)}
+    return _built(order.distribution, order_events(order), [projection_order(order)], households)
+
+
+def _built(
+    distribution: Distribution,
+    stored: list[StoredEvent],
+    orders: list[projection.Order],
+    households: dict[int, Member],
+) -> DistributionLog:
+    """A log of ``stored`` (some or all of the distribution's events) and ``orders``, with the names behind the ids
+    (``households`` holds the orders' members already)."""
     events = [item.event for item in stored]
-    orders = projection_orders(distribution.id)
     state = projection.project(orders, events)
     voided = set(state.voided)
     entries = sorted(
         (LogEntry(item.event, item, item.event.id in voided) for item in stored),
         key=lambda entry: sort_key(entry.event),
-    )
-    households = _members(
-        select(Household.id, Household.first_name, Household.last_name).where(
-            Household.id.in_(select(Order.household_id).where(Order.distribution_id == distribution.id))
-        )
     )
     named = sorted({_named_household(event) for event in events} - set(households) - {None})
     for start in range(0, len(named), CHUNK):

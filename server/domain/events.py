@@ -256,46 +256,74 @@ def _keep(key: tuple[str, int], kept: _Kept) -> None:
             total -= len(oldest.events)
 
 
+_COLUMNS = (
+    SyncedEvent.position,
+    SyncedEvent.event_id,
+    SyncedEvent.type,
+    SyncedEvent.schema_version,
+    Device.public_id,
+    SyncedEvent.user_id,
+    SyncedEvent.distribution_id,
+    SyncedEvent.device_time,
+    SyncedEvent.device_seq,
+    SyncedEvent.prev_hash,
+    SyncedEvent.payload,
+    SyncedEvent.received_at,
+    SyncedEvent.hash,
+    SyncedEvent.device_id,
+)
+
+
+def _stored(row: Any) -> StoredEvent:
+    data = {
+        "id": row.event_id,
+        "type": row.type,
+        "schema_version": row.schema_version,
+        "device_id": row.public_id or SERVER_DEVICE_ID,
+        "volunteer_id": row.user_id,
+        "distribution_id": row.distribution_id,
+        "device_time": row.device_time,  # aware UTC, milliseconds: as it was parsed when stored
+        "seq": row.device_seq,
+        "prev_hash": row.prev_hash,
+        "payload": row.payload,
+    }
+    return StoredEvent(stored_event(data), row.received_at, row.hash, row.device_id)
+
+
+def stored_events_where(*conditions: Any) -> list[StoredEvent]:
+    """The stored events that meet ``conditions``, in arrival order, as plain columns (no ORM objects)."""
+    query = select(*_COLUMNS).outerjoin(Device, SyncedEvent.device_id == Device.id).where(*conditions)
+    return [_stored(row) for row in db.session.execute(query.order_by(SyncedEvent.position))]
+
+
 def _read_after(distribution_id: int, kept: _Kept) -> _Kept:
     """``kept`` and the events of the distribution stored after it, oldest first."""
     rows = db.session.execute(
-        select(
-            SyncedEvent.position,
-            SyncedEvent.event_id,
-            SyncedEvent.type,
-            SyncedEvent.schema_version,
-            Device.public_id,
-            SyncedEvent.user_id,
-            SyncedEvent.device_time,
-            SyncedEvent.device_seq,
-            SyncedEvent.prev_hash,
-            SyncedEvent.payload,
-            SyncedEvent.received_at,
-            SyncedEvent.hash,
-            SyncedEvent.device_id,
-        )
+        select(*_COLUMNS)
         .outerjoin(Device, SyncedEvent.device_id == Device.id)
         .where(SyncedEvent.distribution_id == distribution_id, SyncedEvent.position > kept.position)
         .order_by(SyncedEvent.position)
     ).all()
     if not rows:
         return kept
-    new = []
-    for row in rows:
-        data = {
-            "id": row.event_id,
-            "type": row.type,
-            "schema_version": row.schema_version,
-            "device_id": row.public_id or SERVER_DEVICE_ID,
-            "volunteer_id": row.user_id,
-            "distribution_id": distribution_id,
-            "device_time": row.device_time,  # aware UTC, milliseconds: as it was parsed when stored
-            "seq": row.device_seq,
-            "prev_hash": row.prev_hash,
-            "payload": row.payload,
-        }
-        new.append(StoredEvent(stored_event(data), row.received_at, row.hash, row.device_id))
-    return _Kept(rows[-1].position, rows[-1].event_id, kept.events + tuple(new))
+    new = tuple(_stored(row) for row in rows)
+    return _Kept(rows[-1].position, rows[-1].event_id, kept.events + new)
+
+
+def projection_order(order: Order) -> projection.Order:
+    """One order as the projection reads it (``order.lines`` loaded): the same lines and dues as
+    ``projection_orders`` gives for its whole distribution."""
+    lines = tuple(
+        projection.OrderLine(
+            line.product_id,
+            line.quantity,
+            line_due_cents(line.quantity, line.unit_price_cents, order.share_percent),
+            line.unit_price_cents,
+            order.share_percent,
+        )
+        for line in order.lines
+    )
+    return projection.Order(order.id, order.household_id, lines, sum(line.due_cents for line in lines))
 
 
 def projection_orders(distribution_id: int) -> list[projection.Order]:

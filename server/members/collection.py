@@ -8,22 +8,23 @@ come from the one projection (``sync.projection.project``) run on those events a
 counts, is undone or restored exactly as on the admin's log.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
-from sqlalchemy import or_, select
 
-from server.extensions import db
-from server.models import Device, Order, SyncedEvent
+from server.domain.events import projection_order
+from server.domain.order_events import order_events
+from server.models import Order
 from sync import membership as rules
 from sync import projection
-from sync.events import SERVER_DEVICE_ID, Event, HandoverEvent, PaymentEvent, TopUpEvent, stored_event
-from sync.pricing import line_due_cents
+from sync.events import Event, HandoverEvent, PaymentEvent, TopUpEvent
 
-MAX_VOID_DEPTH = 10  # undo of an undo of…: phones never go that deep; bounded so a forged loop cannot spin
+# An order's pick-up as the admin names it (``Collection.pickup``): the projection's status, a refusal told apart
+# from nobody coming, and "pending" while the distribution has not ended.
+PICKUP_STATUSES: Final = ("collected", "partial", "refused", "not_collected", "pending")
 
 
 @dataclass(frozen=True)
@@ -73,22 +74,22 @@ class Collection:
     def still_due_cents(self) -> int:
         return max(0, self.due_cents - self.paid_cents)
 
+    def pickup(self, ended: bool) -> str:
+        """One of ``PICKUP_STATUSES``: what the order page and a household's pick-ups say (``ended``: the
+        distribution has ended, so an order nobody handed over is not collected rather than pending)."""
+        if self.outcome == "all":
+            return "collected"
+        if self.outcome in ("partial", "refused"):
+            return self.outcome
+        return "not_collected" if ended else "pending"
 
-def collection_of(order: Order) -> Collection:
-    """The state of ``order`` after its member's synced events (``order.lines`` with their products loaded)."""
-    events = member_events(order)
-    lines = tuple(
-        projection.OrderLine(
-            line.product_id,
-            line.quantity,
-            _line_due(order, line.quantity, line.unit_price_cents),
-            line.unit_price_cents,
-            order.share_percent,
-        )
-        for line in order.lines
-    )
-    mine = projection.Order(order.id, order.household_id, lines, sum(line.due_cents for line in lines))
-    state = projection.project([mine], events)
+
+def collection_of(order: Order, events: list[Event] | None = None) -> Collection:
+    """The state of ``order`` after its member's synced events (``order.lines`` with their products loaded);
+    ``events``: those ``member_events`` gives, when the caller has read them already."""
+    if events is None:
+        events = member_events(order)
+    state = projection.project([projection_order(order)], events)
     (order_state,) = state.orders
     voided = set(state.voided)
     by_id = {event.id: event for event in events}
@@ -162,10 +163,6 @@ def _credited(events: list[Event], voided: set[str], household_id: int) -> tuple
     return tuple(Paid(method, cents) for method, cents in credited.items())
 
 
-def _line_due(order: Order, quantity: int, unit_price_cents: int) -> int:
-    return line_due_cents(quantity, unit_price_cents, order.share_percent)
-
-
 def _is_for(event: PaymentEvent, order: Order) -> bool:
     """A payment for this order: naming it, or naming its household for the basket (a fee is not the basket's)."""
     payload = event.payload
@@ -178,65 +175,5 @@ def _is_for(event: PaymentEvent, order: Order) -> bool:
 
 def member_events(order: Order) -> list[Event]:
     """This order's hand-overs and payments (and its household's payments and top-ups at that distribution), and the
-    undos and decisions that name them, read by their distribution and filtered in the database."""
-    payload = SyncedEvent.payload
-    in_distribution = SyncedEvent.distribution_id == order.distribution_id
-    found = _read(
-        in_distribution,
-        SyncedEvent.type.in_(("handover", "payment", "top_up")),
-        or_(
-            payload["order_id"].as_integer() == order.id,
-            SyncedEvent.type.in_(("payment", "top_up")) & (payload["household_id"].as_integer() == order.household_id),
-        ),
-    )
-    named = [event.id for event in found]
-    for _depth in range(MAX_VOID_DEPTH):
-        if not named:
-            break
-        undos = _read(
-            in_distribution,
-            SyncedEvent.type.in_(("void", "conflict_resolved")),
-            payload["event_id"].as_string().in_(named),
-        )
-        known = {event.id for event in found}
-        undos = [event for event in undos if event.id not in known]
-        found.extend(undos)
-        named = [event.id for event in undos]
-    return found
-
-
-def _read(*conditions: Iterable) -> list[Event]:
-    rows = db.session.execute(
-        select(
-            SyncedEvent.event_id,
-            SyncedEvent.type,
-            SyncedEvent.schema_version,
-            Device.public_id,
-            SyncedEvent.user_id,
-            SyncedEvent.distribution_id,
-            SyncedEvent.device_time,
-            SyncedEvent.device_seq,
-            SyncedEvent.prev_hash,
-            SyncedEvent.payload,
-        )
-        .outerjoin(Device, SyncedEvent.device_id == Device.id)
-        .where(*conditions)
-        .order_by(SyncedEvent.position)
-    ).all()
-    return [
-        stored_event(
-            {
-                "id": row.event_id,
-                "type": row.type,
-                "schema_version": row.schema_version,
-                "device_id": row.public_id or SERVER_DEVICE_ID,
-                "volunteer_id": row.user_id,
-                "distribution_id": row.distribution_id,
-                "device_time": row.device_time,
-                "seq": row.device_seq,
-                "prev_hash": row.prev_hash,
-                "payload": row.payload,
-            }
-        )
-        for row in rows
-    ]
+    undos and decisions that name them (``server.domain.order_events``)."""
+    return [item.event for item in order_events(order)]

@@ -1,0 +1,45 @@
+"""What the phones recorded about one order, read without its distribution's whole log.
+
+The hand-overs and payments of the order's distribution that name this order (or, for a payment or a top-up, its
+household), then the undos that name those events (``events.target_event_id``, indexed) and the undos of those
+undos. Every query is bounded by ``events.distribution_id`` (indexed) and filters the rest in the database, so an
+order's page or a member's page does not read the 2,000 other events of its day. Projected with the one projection
+(``sync.projection.project``) these events give the order the status the distribution log gives it: an undo counts,
+or is itself undone, exactly as there.
+"""
+
+from sqlalchemy import or_
+
+from server.domain.events import StoredEvent, stored_events_where
+from server.models import Order, SyncedEvent
+
+MAX_VOID_DEPTH = 10  # undo of an undo of…: phones never go that deep; bounded so a forged loop cannot spin
+
+
+def order_events(order: Order) -> list[StoredEvent]:
+    """This order's hand-overs and payments (and its household's payments and top-ups at that distribution), and the
+    undos and decisions that name them, in arrival order."""
+    payload = SyncedEvent.payload
+    in_distribution = SyncedEvent.distribution_id == order.distribution_id
+    found = stored_events_where(
+        in_distribution,
+        SyncedEvent.type.in_(("handover", "payment", "top_up")),
+        or_(
+            payload["order_id"].as_integer() == order.id,
+            SyncedEvent.type.in_(("payment", "top_up")) & (payload["household_id"].as_integer() == order.household_id),
+        ),
+    )
+    known = {item.event.id for item in found}
+    named = sorted(known)
+    for _depth in range(MAX_VOID_DEPTH):
+        if not named:
+            break
+        undos = [
+            item
+            for item in stored_events_where(in_distribution, SyncedEvent.target_event_id.in_(named))
+            if item.event.id not in known
+        ]
+        found.extend(undos)
+        known.update(item.event.id for item in undos)
+        named = [item.event.id for item in undos]
+    return found
