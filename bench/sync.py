@@ -553,7 +553,7 @@ def log_figures(folder: Path) -> list[Row]:
         for size in LOG_SIZES:
             app, drop = engine_app(folder / f"log-{backend}-{size}", backend)
             try:
-                first_ms, page_ms, refresh_ms, conflicts = log_page_ms(app, size)
+                first_ms, page_ms, refresh_ms, conflicts, filtered_ms, order_ms = log_page_ms(app, size)
             finally:
                 drop()
             times[size] = page_ms
@@ -562,17 +562,22 @@ def log_figures(folder: Path) -> list[Row]:
             rows.append(
                 (f"{backend}: log page, {size:,} events ({conflicts} conflicts), median", f"{page_ms:,.0f} ms", target)
             )
+            rows.append(
+                (f"{backend}: log page filtered by phone and type, {size:,} events", f"{filtered_ms:,.0f} ms", "")
+            )
+            rows.append((f"{backend}: an order's page, {size:,} events", f"{order_ms:,.0f} ms", ""))
             rows.append((f"{backend}: one conflict check, {size:,} events", f"{refresh_ms:,.0f} ms", ""))
         ratio = times[LOG_SIZES[-1]] / times[LOG_SIZES[0]]
         rows.append((f"{backend}: log page, {LOG_SIZES[-1]:,} / {LOG_SIZES[0]:,} events", f"{ratio:.1f}", "≤ 12"))
     return rows
 
 
-def log_page_ms(app: Flask, size: int) -> tuple[float, float, float, int]:
+def log_page_ms(app: Flask, size: int) -> tuple[float, float, float, int, float, float]:
     """The time of the first open of the log page of a distribution of ``size`` events in a process (every event
     read), the median of the next ones (the new events only), the time a conflict check takes on it
-    (``check_conflicts``: the scheduled check, or a coordinator's "Look for conflicts now"), and how many conflicts
-    it stores."""
+    (``check_conflicts``: the scheduled check, or a coordinator's "Look for conflicts now"), how many conflicts
+    it stores, the median of the page filtered by one phone's payments, and of one order's page (its events read
+    alone, ``server/domain/order_events.py``)."""
     from tests.helpers import sign_in_user
 
     distribution_id, admin_id = log_world(app, size)
@@ -603,7 +608,27 @@ def log_page_ms(app: Flask, size: int) -> tuple[float, float, float, int]:
     get()
     first_ms = (time.perf_counter() - start) * 1000
     page_ms, _size = median_ms(get, runs=LOG_RUNS)
-    return first_ms, page_ms, refresh_ms, int(conflicts)  # type: ignore[arg-type]
+    with app.app_context():
+        from sqlalchemy import select
+
+        from server.models import Device, Order
+
+        phone = db.session.scalars(select(Device.public_id).order_by(Device.id)).first()
+        order_id = db.session.scalars(
+            select(Order.id).where(Order.distribution_id == distribution_id).order_by(Order.id.desc())
+        ).first()
+
+    def answered(path: str) -> Callable[[], int]:
+        def run() -> int:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return len(response.data)
+
+        return run
+
+    filtered_ms, _size = median_ms(answered(f"{url}?phone={phone}&type=payment"), runs=LOG_RUNS)
+    order_ms, _size = median_ms(answered(f"/admin/orders/{order_id}"), runs=LOG_RUNS)
+    return first_ms, page_ms, refresh_ms, int(conflicts), filtered_ms, order_ms  # type: ignore[arg-type]
 
 
 def log_world(app: Flask, size: int) -> tuple[int, int]:

@@ -268,7 +268,7 @@ def test_the_log_lists_members_not_collected_and_the_conflicts(app, world, day, 
     assert "Order handed over twice · To resolve" in page
     assert "The order of David Éluard was handed over twice." in page
     assert "David Éluard was handed their order although their ticket was refused as revoked." in page
-    assert html.count('action="/admin/distributions/') == 3  # a resolve form per open conflict
+    assert html.count('<form method="post" action="/admin/distributions/') == 3  # a resolve form per open conflict
     assert f'<a href="#event-{day.events["david1"]["id"]}">' in html
     assert "(3 to resolve)" in page
 
