@@ -213,8 +213,8 @@ def credit_batch(
                 | {"reason": credit_reason}
             )
     inserted = post_on_accounts(rows_out)
-    credits = [cents for _id, _account, cents in inserted if cents > 0]
-    expiries = [-cents for _id, _account, cents in inserted if cents < 0]
+    credits = [row.amount_cents for row in inserted if row.amount_cents > 0]
+    expiries = [-row.amount_cents for row in inserted if row.amount_cents < 0]
     report.credited_households += len(credits)
     report.credited_cents += sum(credits)
     report.expired_households += len(expiries)
