@@ -113,13 +113,14 @@ def status(household: Household, day: date | None = None) -> ContributionStatus 
     return ContributionStatus(period, asked, paid)
 
 
-def due_by_distribution(days: Mapping[int, date]) -> dict[int, dict[int, int]]:
+def due_by_distribution(days: Mapping[int, date], kind: str | None = None) -> dict[int, dict[int, int]]:
     """Distribution id → household id → contribution still due for the period of that distribution's day (``days``:
-    distribution id → its local date), for the households with an order there whose band asks one: one statement,
-    whatever the number of members (the period of each distribution is a ``CASE`` on its id)."""
+    distribution id → its local date; ``kind``: the network's period, when the caller read it), for the households
+    with an order there whose band asks one: one statement, whatever the number of members (the period of each
+    distribution is a ``CASE`` on its id)."""
     if not days:
         return {}
-    kind = period_kind()
+    kind = kind or period_kind()
     codes = {distribution_id: period_containing(day, kind).code for distribution_id, day in days.items()}
     period = case(codes, value=Order.distribution_id)
     paid = exists().where(

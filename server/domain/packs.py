@@ -47,6 +47,7 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
     """The pack of ``distribution`` (who may have it is the caller's check: ``require_distribution``)."""
     point = distribution.point
     settings = NetworkSettings.current()
+    period = period_kind()
     return build_pack(
         distribution={
             "id": distribution.id,
@@ -64,11 +65,11 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
             "membership_fee_cents": settings.membership_fee_cents,
             "membership_required": bool(settings.membership_required),
             "prepaid_floor_cents": max(0, settings.prepaid_floor_cents),
-            "allowance_period": period_kind(),
+            "allowance_period": period,
         },
         public_keys=public_keys(),
         min_serials=revocation_list(),
-        members=expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone)),
+        members=expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone), period),
     )
 
 
@@ -110,12 +111,13 @@ def _local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def expected_members(distribution_id: int, day: date) -> list[MemberData]:
+def expected_members(distribution_id: int, day: date, period: str | None = None) -> list[MemberData]:
     """Every household with an order in the distribution, with its order lines, balances and the SSA contribution
-    still due for the period of ``day``, the distribution's local date (three queries)."""
+    still due for the period of ``day``, the distribution's local date (``period``: the network's period kind;
+    three queries)."""
     rows = _member_rows([distribution_id])
     balances = _balances([distribution_id]).get(distribution_id, {})
-    contributions_due = due_by_distribution({distribution_id: day}).get(distribution_id, {})
+    contributions_due = due_by_distribution({distribution_id: day}, period).get(distribution_id, {})
     first_rows = {}  # member id → the first row of its order (one order per member and distribution)
     lines: dict[int, list[LineData]] = defaultdict(list)
     for row in rows:
@@ -194,6 +196,7 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
     if not distribution_ids:
         return {}
     settings = NetworkSettings.current()
+    period = period_kind()
     shared = repr(
         (
             FORMAT_VERSION,
@@ -206,7 +209,7 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
                 settings.membership_fee_cents,
                 bool(settings.membership_required),
                 settings.prepaid_floor_cents,
-                period_kind(),
+                period,
             ),
             sorted(public_keys().items()),
             sorted(revocation_list().items()),
@@ -224,7 +227,7 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
         parts[row[0]] = [shared, repr((row[0], row[1].isoformat(), row[2].isoformat(), *row[3:]))]
         days[row[0]] = _local_day(row[1], settings.timezone)
     ids = list(parts)
-    for distribution_id, due in due_by_distribution(days).items():  # few rows: the members who still owe one
+    for distribution_id, due in due_by_distribution(days, period).items():  # few rows: the members who still owe one
         parts[distribution_id].append(repr(sorted(due.items())))
     if db.session.get_bind().dialect.name == "postgresql":
         for distribution_id, *digests in db.session.execute(_digests_in_database(ids)):
