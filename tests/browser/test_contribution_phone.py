@@ -73,6 +73,9 @@ def test_a_due_contribution_is_taken_in_cash_and_shows_paid_everywhere(app, phon
     expect(phone.get_by_label("Contribution réglée par")).to_have_value("cash")
     assert_no_swipe(phone, "Tout remis · payé en espèces")  # never in the way of the basket
     shot(phone, "contribution-1-due")
+    phone.evaluate("document.documentElement.style.fontSize = '200%'")  # large text: still one readable block
+    shot(phone, "contribution-1-due-200")
+    phone.evaluate("document.documentElement.style.fontSize = ''")
     assert not NO_WORDS.search(phone.locator("main").inner_text())
 
     phone.get_by_label("Contribution réglée par").select_option("cheque")
@@ -100,7 +103,7 @@ def test_a_due_contribution_is_taken_in_cash_and_shows_paid_everywhere(app, phon
     admin = signed_in(phone.context.browser, app, live_server)
     admin.goto(f"/admin/members/{world.members['Élodie M.']}/accounts")
     expect(admin.locator("#contribution")).to_contain_text(
-        re.compile(rf"Contribution {of_month(month)} \d{{4}} : réglée le .* \(15,00 €, espèces\)")
+        re.compile(rf"Contribution {of_month(month)} \d{{4}} : réglée le .+ \(15,00\s€, espèces\)")
     )
     shot(admin, "contribution-3-household")
     exported = admin.request.get(f"{live_server}/admin/distributions/{world.distribution}/export/payments.csv")
@@ -110,5 +113,6 @@ def test_a_due_contribution_is_taken_in_cash_and_shows_paid_everywhere(app, phon
     member = phone.context.browser.new_page(viewport={"width": 360, "height": 640}, locale="fr-FR")
     member.goto(f"{live_server}/m/{'c' * 43}")
     expect(member.locator("#contribution")).to_contain_text(f"Contribution {of_month(month)} : réglée le ")
+    expect(member.get_by_role("heading", name="Adhésion et contribution")).to_be_visible()
     shot(member, "contribution-4-member-page")
     member.close()
