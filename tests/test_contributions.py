@@ -132,3 +132,27 @@ def test_the_member_page_and_the_household_page_say_it(app, world, admin_client)
     bruno = admin_client.get(f"/admin/members/{world['bruno']}/accounts").get_data(as_text=True)
     assert "Contribution de" not in bruno
     assert date(2026, 12, 4) == NOW.date()
+
+
+def test_a_resolution_that_voids_a_contribution_takes_it_back(app, world):
+    from server.domain.conflicts import resolve_conflict
+    from server.domain.events import check_conflicts
+    from server.models import Conflict
+
+    phone = world["phone"]
+    with app.app_context():  # Dina has no order here: her contribution is an unknown_member conflict
+        dina = Household(
+            first_name="Dina", last_name="Roux", tier=db.session.query(Tier).first(), contribution_band="T2"
+        )
+        db.session.add(dina)
+        db.session.commit()
+        world["dina"] = dina.id
+    phone.push([contribution(phone, world, "dina")])
+    assert paid_periods(app, world["dina"]) == [("2026-12", False)]
+    with app.app_context():
+        check_conflicts(db.session.get(Distribution, world["distribution"]))
+        conflict = db.session.query(Conflict).filter_by(kind="unknown_member").one()
+        admin = db.session.query(User).filter_by(role="admin").first()
+        resolve_conflict(conflict, "void_event", "Contribution prise par erreur ici.", admin)
+        db.session.commit()
+    assert paid_periods(app, world["dina"]) == [("2026-12", True)]
