@@ -312,6 +312,7 @@ export const STRINGS = {
     'membership.method_local_currency': 'monnaie locale',
     // SSA contribution: pwa/src/screens/contribution.js
     'contribution.due': 'Contribution SSA de {period} : {amount} à régler',
+    'contribution.due_list': 'contribution à régler',
     'contribution.week': 'la semaine du {day}',
     'contribution.method': 'Contribution réglée par',
     'contribution.cheque_number': 'N° du chèque de contribution',
@@ -820,6 +821,7 @@ export const STRINGS = {
     'membership.method_transfer': 'bank transfer',
     'membership.method_local_currency': 'local currency',
     'contribution.due': 'SSA contribution for {period}: {amount} to pay',
+    'contribution.due_list': 'contribution to pay',
     'contribution.week': 'the week of {day}',
     'contribution.method': 'Contribution paid by',
     'contribution.cheque_number': 'Contribution cheque no.',

@@ -66,6 +66,8 @@ def test_a_due_contribution_is_taken_in_cash_and_shows_paid_everywhere(app, phon
     start_day(app, phone, world)
     phone.context.set_offline(True)
 
+    phone.get_by_label("Rechercher par nom").fill("élodie")  # said in the results, before the member is opened
+    expect(phone.locator("#search-results")).to_contain_text("contribution à régler")
     open_by_code(phone, world.codes["Élodie M."])
     expect(phone.get_by_role("heading", name="Élodie Martin", level=1)).to_be_visible()
     due = phone.locator("#contribution-due")
