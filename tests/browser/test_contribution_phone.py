@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from server.extensions import db
-from server.models import ContributionBand, Distribution, Household
+from server.models import ContributionBand, Distribution, Household, User
 from tests.browser.test_admin_pages import signed_in
 from tests.browser.test_member_screen import assert_no_swipe
-from tests.browser.test_volunteer_app import open_by_code, outbox, start_day
+from tests.browser.test_volunteer_app import open_by_code, outbox, point_id, start_day
 from tests.factories.volunteer_app import volunteer_app_world
+from tests.phones import enrol_phone
 
 NO_WORDS = re.compile(r"\b(null|undefined|NaN|None)\b")
 TAKE = "Encaisser la contribution : 15,00 €"
@@ -60,6 +62,7 @@ def test_a_due_contribution_is_taken_in_cash_and_shows_paid_everywhere(app, phon
         elodie = db.session.get(Household, world.members["Élodie M."])
         elodie.contribution_band = "T2"
         elodie.page_token = "c" * 43
+        db.session.get(Household, world.members["Awa D."]).contribution_band = "T2"
         starts = db.session.get(Distribution, world.distribution).starts_at
         db.session.commit()
     month = format_date(starts.astimezone(ZoneInfo("Europe/Paris")).date(), "MMMM", locale="fr")
@@ -102,6 +105,22 @@ def test_a_due_contribution_is_taken_in_cash_and_shows_paid_everywhere(app, phon
     phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
 
+    # Awa's contribution taken on another phone: once pulled, this phone says it is taken, not due.
+    with app.app_context():
+        victor = db.session.scalar(select(User.id).where(User.email == "victor@example.org"))
+    other = enrol_phone(app, [point_id(app)], victor, name="Téléphone de Sami")
+    payload = {"household_id": world.members["Awa D."], "amount_cents": 1500, "method": "card"}
+    taken_there = other.record("payment", payload | {"purpose": "contribution"}, world.distribution)
+    assert other.push([taken_there]).status_code == 200
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    open_by_code(phone, world.codes["Awa D."])
+    expect(phone.locator("#contribution-paid")).to_have_text(
+        f"Contribution SSA {of_month(month)} encaissée aujourd’hui : 15,00 € (carte)."
+    )
+    expect(phone.locator("#contribution-due")).to_have_count(0)
+    phone.get_by_role("button", name="Fermer sans enregistrer").click()
+
     admin = signed_in(phone.context.browser, app, live_server)
     admin.goto(f"/admin/members/{world.members['Élodie M.']}/accounts")
     expect(admin.locator("#contribution")).to_contain_text(
@@ -110,7 +129,7 @@ def test_a_due_contribution_is_taken_in_cash_and_shows_paid_everywhere(app, phon
     shot(admin, "contribution-3-household")
     exported = admin.request.get(f"{live_server}/admin/distributions/{world.distribution}/export/payments.csv")
     rows = list(csv.reader(io.StringIO(exported.text().lstrip("\ufeff")), delimiter=";"))
-    assert rows[0][-1] == "Objet" and [row[-1] for row in rows[1:]] == ["Contribution"]
+    assert rows[0][-1] == "Objet" and [row[-1] for row in rows[1:]] == ["Contribution", "Contribution"]
 
     member = phone.context.browser.new_page(viewport={"width": 360, "height": 640}, locale="fr-FR")
     member.goto(f"{live_server}/m/{'c' * 43}")
