@@ -339,7 +339,7 @@ DOUBLE_HANDOVER_COMMENT = (
     "Vérifié avec l'équipe : le panier n'est parti qu'une fois. La seconde remise et son paiement en espèces sont "
     "annulés, les espèces rendues au membre la semaine suivante."
 )
-ABSENT_RATE = (0.04, 0.12)  # share of members who do not come, drawn per distribution
+ABSENT_RATE = (0.06, 0.14)  # share of members who do not come, drawn per distribution
 OUTCOME_WEIGHTS = (94, 4, 2)  # of those who come: all, partial, refused
 SHORTAGE_NOTES = (
     "Un article manquait à la livraison : il sera déduit.",

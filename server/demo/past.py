@@ -91,11 +91,12 @@ class PastPlayer:
 
     def _users(self) -> dict[int, tuple[User, list[User]]]:
         """Point index → (its coordinator, its volunteers), by e-mail so the choice is the same on every load."""
-        users = db.session.scalars(select(User).where(User.role != "admin").order_by(User.email)).all()
+        users = db.session.scalars(select(User).order_by(User.email)).all()
+        admin = next((user for user in users if user.role == "admin" and user.active), None)  # an e-mail taken
         found = {}
         for index, point in enumerate(self.points):
             mine = [user for user in users if point.id in user.point_ids and user.active]
-            coordinator = next(user for user in mine if user.role == "coordinator")
+            coordinator = next((user for user in mine if user.role == "coordinator"), None) or admin
             found[index] = (coordinator, [user for user in mine if user.role == "volunteer"])
         return found
 
@@ -246,10 +247,10 @@ class _Day:
             )
         orders = self.player.orders[plan.distribution_id]
         plan.orders = len(orders)
-        absent = rng.uniform(*data.ABSENT_RATE)
+        absent = set(rng.sample(range(len(orders)), round(rng.uniform(*data.ABSENT_RATE) * len(orders))))
         handed: list[tuple[int, _Order, _Step | None]] = []
-        for order in orders:
-            if rng.random() < absent:
+        for number, order in enumerate(orders):
+            if number in absent:
                 continue
             phone = rng.randrange(len(self.phones))
             paid = self.serve(phone, order)
