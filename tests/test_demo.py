@@ -290,3 +290,17 @@ def test_reuses_what_an_admin_already_set_up(app):
             db.session.scalars(select(OrderLine.unit_price_cents).join(Product).where(Product.code == "PANIER-M"))
         )
         assert prices == {1600}
+
+
+def test_flask_demo_documents_and_takes_its_seed_and_day(app, runner):
+    help_text = runner.invoke(args=["demo", "--help"]).output
+    assert "--seed" in help_text and "--today" in help_text and "YYYY-MM-DD" in help_text
+    assert "played by simulated phones" in help_text
+
+    result = runner.invoke(args=["demo", "--seed", "7", "--today", "2026-03-24"])
+    assert result.exit_code == 0, result.output
+    assert "from 2026-02-24 to 2026-04-20" in result.output
+    assert re.search(r"the 32 past distributions played by phones: \d+ events", result.output), result.output
+
+    wrong = runner.invoke(args=["demo", "--today", "24/03/2026"])
+    assert wrong.exit_code != 0 and "Invalid value" in wrong.output

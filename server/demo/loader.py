@@ -18,10 +18,12 @@ from sqlalchemy import func, insert, select
 from server.clock import today as today_in
 from server.demo import data
 from server.demo.past import DayPlan, PastPlayer
-from server.domain.ledger import post_many
+from server.domain.allowance_cycles import credit_due
+from server.domain.ledger import accounts_for, post_many
 from server.domain.tickets import issue_missing_tickets
 from server.extensions import db
 from server.models import (
+    AllowanceRule,
     Distribution,
     Household,
     NetworkSettings,
@@ -363,11 +365,28 @@ def _load_accounts(rng: random.Random, members: list[_Member], today: date) -> t
     prepaid = sorted(rng.sample(current, round(data.PREPAID_SHARE * len(members))), key=lambda m: m.id)
     allowance = [member for member in members if member.tier != data.FULL_TIER]
     top_ups = {member.id: _top_ups(rng, member, today) for member in prepaid}
-    credits = {member.id: _allowances(member, today) for member in allowance}
     post_many("prepaid", top_ups)
-    post_many("allowance", credits)
-    movement_rows = [row for rows in (*top_ups.values(), *credits.values()) for row in rows]
-    return len(prepaid), len(allowance), len(movement_rows)
+    credits = _allowance_cycles([member.id for member in allowance], today)
+    return len(prepaid), len(allowance), sum(len(rows) for rows in top_ups.values()) + credits
+
+
+def _allowance_cycles(household_ids: list[int], today: date) -> int:
+    """The solidarity allowance: a monthly rule of ``data.ALLOWANCE_MONTHLY_CENTS``, its accounts opened for the
+    solidarity tiers, and each of the last ``data.ALLOWANCE_MONTHS`` months credited by the allowance cycles (what
+    ``flask --app wsgi accounts credit-due`` runs), dated the first of the month at 6:00; returns the credits."""
+    accounts_for(household_ids, "allowance")
+    firsts = []
+    for back in reversed(range(data.ALLOWANCE_MONTHS)):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        firsts.append(date(year, month + 1, 1))
+    rule = AllowanceRule.current()
+    rule.enabled, rule.period, rule.unspent = True, "month", "keep"
+    rule.base_cents, rule.per_person_cents, rule.starts_on = data.ALLOWANCE_MONTHLY_CENTS, 0, firsts[0]
+    credited = 0
+    for first in firsts:
+        for report in credit_due(_local(first, time(6)), commit=db.session.flush, dated=True):
+            credited += report.credited_households
+    return credited
 
 
 def _top_ups(rng: random.Random, member: _Member, today: date) -> list[dict]:
@@ -386,28 +405,6 @@ def _top_ups(rng: random.Random, member: _Member, today: date) -> list[dict]:
         }
         for moment in moments
     ]
-
-
-def _allowances(member: _Member, today: date) -> list[dict]:
-    """The allowance is credited on the first of each month, for the months the household was a member."""
-    rows = []
-    for back in reversed(range(data.ALLOWANCE_MONTHS)):
-        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
-        first = date(year, month + 1, 1)
-        credited_at = _local(first, time(6))
-        if credited_at < member.created_at:
-            continue
-        rows.append(
-            {
-                "amount_cents": data.ALLOWANCE_MONTHLY_CENTS,
-                "kind": "cycle_credit",
-                "period": f"{first.year}-{first.month:02d}",
-                "reason": f"Allocation solidaire (SSA), {data.MONTHS_FR[first.month - 1]} {first.year}",
-                "created_at": credited_at,
-                "occurred_at": credited_at,
-            }
-        )
-    return rows
 
 
 def _load_users(rng: random.Random, points: list[Point], members: list[_Member], today: date) -> Counter:

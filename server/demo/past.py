@@ -194,7 +194,7 @@ class PastPlayer:
             if not plan.double_handover or plan.week == newest:
                 continue
             coordinator, _ = self.users[plan.point]
-            decided = distributions[plan.distribution_id].ends_at + timedelta(days=1, hours=14)
+            decided = distributions[plan.distribution_id].ends_at + timedelta(hours=14)  # the next morning
             for conflict in conflicts:
                 if conflict.kind == "double_handover" and conflict.status == "open":
                     resolve_conflict(conflict, KEEP_FIRST, data.DOUBLE_HANDOVER_COMMENT, coordinator, now=decided)
