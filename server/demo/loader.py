@@ -3,7 +3,9 @@
 Each part draws from its own ``random.Random`` seeded with ``"{seed}:{part}"``, so adding a product does not
 reshuffle the households. The few dozen settings, tiers, products, points and users go through the ORM; the
 thousands of households, orders, lines and movements go in as bulk inserts (one multi-row statement per
-thousand rows on both engines, ids returned in order), which keeps a full load well under a second.
+thousand rows on both engines, ids returned in order). The allowance months are credited by the allowance cycles,
+and the closed distributions are played by simulated phones through the phones' ingest (``server.demo.past``): a
+full load takes a few seconds (``bench/demo.py``).
 """
 
 import random
