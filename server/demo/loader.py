@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 
 from server.clock import today as today_in
 from server.demo import data
-from server.demo.past import DayPlan, PastPlayer
+from server.demo.past import DayPlan, PastPlayer, phone_count
 from server.domain.allowance_cycles import credit_due
 from server.domain.ledger import accounts_for, post_many
 from server.domain.tickets import issue_missing_tickets
@@ -452,8 +452,9 @@ def _assign_coming(rng: random.Random, points: list[Point], slots: list[_Slot]) 
     for slot in slots:
         point_id = points[slot.point].id
         volunteers = [user for user in users if point_id in user.point_ids]
-        wanted = 2 if data.POINTS[slot.point].households >= data.TWO_PHONES_FROM else 1
-        rows += [{"distribution_id": slot.id, "user_id": user.id} for user in rng.sample(volunteers, wanted)]
+        rows += [
+            {"distribution_id": slot.id, "user_id": user.id} for user in rng.sample(volunteers, phone_count(slot.point))
+        ]
     if rows:
         db.session.execute(insert(distribution_volunteers), rows)
 

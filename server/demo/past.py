@@ -29,6 +29,11 @@ from sync import pricing
 MINUTE = timedelta(minutes=1)
 
 
+def phone_count(point: int) -> int:
+    """How many phones a point uses: two at the larger points."""
+    return 2 if data.POINTS[point].households >= data.TWO_PHONES_FROM else 1
+
+
 @dataclass
 class DayPlan:
     """What one past distribution was made of: the reference the demo's tests count the logs against."""
@@ -132,7 +137,7 @@ class PastPlayer:
         first = self.past[0][3]
         for index, point in enumerate(self.points):
             coordinator, _ = self.users[index]
-            count = 2 if data.POINTS[index].households >= data.TWO_PHONES_FROM else 1
+            count = phone_count(index)
             self.phones[index] = [
                 DemoPhone.enrol(
                     coordinator, f"Téléphone {n + 1} — {point.town}", point, first - timedelta(days=3), self.rng
@@ -328,6 +333,9 @@ class _Day:
     def hand_over_twice(self, handed: list[tuple[int, _Order, _Step | None]]) -> None:
         """The other phone hands the same basket over again a few minutes later and takes its payment in cash."""
         candidates = [(phone, order, step) for phone, order, step in handed if step.payload["outcome"] == "all"]
+        if not candidates:
+            self.plan.double_handover = False
+            return
         phone, order, first = self.rng.choice(candidates)
         other = 1 - phone
         at = first.at + self.rng.randint(3, 9) * MINUTE
