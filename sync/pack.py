@@ -75,6 +75,9 @@ class PackNetwork(_Model):
         default=0,
         description="how far below zero a prepaid balance may go (1000: down to −10.00); an allowance stays ≥ 0",
     )
+    allowance_period: Literal["month", "week"] = Field(
+        default="month", description="the allowance period a member's SSA contribution is asked for (weeks from Monday)"
+    )
 
 
 class PackTickets(_Model):
@@ -137,6 +140,11 @@ class PackMember(_Model):
     membership_due: bool = Field(
         default=False, description="the network asks a fee and it does not cover the distribution's day"
     )
+    contribution_due_cents: NonNegativeInt = Field(
+        default=0,
+        description="the SSA contribution the member's band asks for the period of the distribution's day, not paid "
+        "yet; left out when nothing is due",
+    )
 
 
 class Pack(_Model):
@@ -178,6 +186,7 @@ class MemberData:
     lines: Sequence[LineData] = ()
     balances: Mapping[str, int] = field(default_factory=dict)  # account kind → cents; a missing kind is 0
     membership_paid_until: date | None = None
+    contribution_due_cents: int = 0  # the SSA contribution still due for the period of the distribution's day
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +255,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
             "allowance_cents": data.balances.get("allowance", 0),
         },
         **_membership(data.membership_paid_until, day, fee_cents),
+        **({"contribution_due_cents": data.contribution_due_cents} if data.contribution_due_cents > 0 else {}),
     }
 
 

@@ -1,5 +1,6 @@
 """Admin pages for points, distributions, tiers, members and products: real form posts, on both databases."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -685,3 +686,18 @@ def test_domain_operations_refuse_what_the_actor_may_not_do(app, two_points):
 
 def valid_times() -> dict[str, datetime]:
     return {"starts_at": datetime(2030, 8, 6, 15, 30, tzinfo=UTC), "ends_at": datetime(2030, 8, 6, 17, 0, tzinfo=UTC)}
+
+
+def _form(html: str, action: str) -> str:
+    return re.search(rf'<form method="get" action="{re.escape(action)}">(.*?)</form>', html, re.S).group(1)
+
+
+def test_period_exports_offer_their_fields_and_downloads(admin, ids):
+    """Each period export form (one macro) asks From and To; the payments one also a point, and downloads the
+    top-ups of the same period with a second button."""
+    payments = _form(text(admin.get("/admin/distributions/")), "/admin/exports/payments.csv")
+    assert re.findall(r'<(?:input|select)[^>]* name="(\w+)"', payments) == ["from", "to", "point"]
+    assert 'formaction="/admin/exports/top-ups.csv"' in payments
+    members = text(admin.get("/admin/members/"))
+    for action in ("/admin/exports/movements.csv", "/admin/exports/membership-fees.csv"):
+        assert re.findall(r'<input[^>]* name="(\w+)"', _form(members, action)) == ["from", "to"]

@@ -42,7 +42,7 @@ from tests.factories.packs import packs_world
 ETAG = re.compile(r'^"[0-9a-f]{64}"$')
 MEMBER_FIELDS = {
     *("id", "manual_code", "first_name", "last_name", "display_name", "status", "tier", "order", "balances"),
-    *("membership_paid_until", "membership_due"),
+    *("membership_paid_until", "membership_due", "contribution_due_cents"),
 }
 PERSONAL = {"email", "phone", "notes", "page_token", "created_at"}
 
@@ -116,6 +116,7 @@ def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app
         "membership_fee_cents": 0,
         "membership_required": False,
         "prepaid_floor_cents": 0,
+        "allowance_period": "month",
     }
     with app.app_context():
         assert pack["tickets"] == trust_json(public_keys(), revocation_list())
@@ -145,7 +146,7 @@ def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(
     members = {m["id"]: m for m in pack["members"]}
     assert [m["id"] for m in pack["members"]] == sorted([net.alice, net.bruno, net.dina])  # not Chloé: no order here
     for member in pack["members"]:
-        assert set(member) == MEMBER_FIELDS
+        assert set(member) == MEMBER_FIELDS - {"contribution_due_cents"}  # left out: nobody owes a contribution
     alice, bruno, dina = members[net.alice], members[net.bruno], members[net.dina]
     assert [(m["first_name"], m["last_name"], m["display_name"]) for m in (alice, bruno, dina)] == [
         ("Alice", "Martin", "Alice M."),
@@ -359,7 +360,8 @@ def test_the_pack_takes_the_same_few_queries_for_3_or_33_members(app, world):
             db.session.add_all([account, AccountMovement(account=account, amount_cents=500, reason="Versement")])
             make_order(world.network.distribution, household.id, {world.network.products["LEG-M"]: (2, 1500)})
     many = count_queries(app, world.network.distribution)
-    assert few == many == 6, (few, many)  # point, settings, keys, revocation list, orders with lines, balances
+    # point, settings, keys, revocation list, orders with lines, balances, the allowance period, contributions due
+    assert few == many == 8, (few, many)
     with app.app_context():
         built = distribution_pack(db.session.get(Distribution, world.network.distribution))
         assert len(json.loads(built.body)["members"]) == 33

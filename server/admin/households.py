@@ -20,12 +20,12 @@ from server.admin.forms import network_timezone
 from server.admin.views import actor, id_arg
 from server.auth.access import require_points, staff_required
 from server.clock import today, utcnow
-from server.domain import DomainError
+from server.domain import DomainError, contributions
 from server.domain.account_actions import correct, refund, top_up
 from server.extensions import db
 from server.formatting import signed_money
 from server.members.collection import collection_of
-from server.members.words import fee_sentence
+from server.members.words import contribution_sentence, fee_sentence
 from server.models import Account, Distribution, Household, Order, OrderLine
 from server.receipts import receipt_context
 from server.statements import statement
@@ -87,11 +87,18 @@ def render_household(household: Household, status: int = 200, **forms: Any):
             pickups_page=pickups_page,
             more_pickups=more_pickups,
             membership_due=membership_due(household),
+            contribution=_contribution_line(household),
             now=utcnow(),
             **forms,
         ),
         status,
     )
+
+
+def _contribution_line(household: Household) -> str:
+    """This period's SSA contribution: paid (when, how much, by what) or still to pay; nothing without one."""
+    status = contributions.status(household)
+    return contribution_sentence(status, detailed=True) if status is not None else ""
 
 
 def membership_due(household: Household) -> bool:

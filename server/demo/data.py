@@ -330,3 +330,43 @@ NAME_GROUPS = (
         _names("Selvam, Rajendran, Krishnan, Murugan, Sivakumar"),
     ),
 )
+
+
+# The past distributions, played by simulated phones (server/demo/past.py).
+TWO_PHONES_FROM = 70  # points with at least this many households use two phones
+DOUBLE_HANDOVER_WEEKS = (-4, -3, -1)  # one double hand-over by two phones in each; only the latest is left open
+DOUBLE_HANDOVER_COMMENT = (
+    "Vérifié avec l'équipe : le panier n'est parti qu'une fois. La seconde remise et son paiement en espèces sont "
+    "annulés, les espèces rendues au membre la semaine suivante."
+)
+ABSENT_RATE = (0.06, 0.14)  # share of members who do not come, drawn per distribution
+OUTCOME_WEIGHTS = (94, 4, 2)  # of those who come: all, partial, refused
+SHORTAGE_NOTES = (
+    "Un article manquait à la livraison : il sera déduit.",
+    "Produit cassé pendant le transport, non remis.",
+    "Rupture chez le producteur cette semaine.",
+)
+# How a rest is paid, when the accounts do not cover it: cheques are common in AMAPs.
+METHOD_WEIGHTS = (("cheque", 38), ("cash", 27), ("card", 27), ("transfer", 8))
+PREPAID_USE_RATE = 0.85  # a household with a prepaid account pays from it most weeks
+UNPAID_RATE = 0.02  # collected and not paid at the point (paid later, or forgotten)
+CORRECTED_RATE = 0.03  # a cash payment typed wrong, undone (void) and typed again
+CASH_FLOATS = (3000, 5000, 5000, 8000)  # opening float of a phone's cash box
+CASH_GAP_RATE = 0.15  # closing counts that do not match what the phone expects
+CASH_GAPS = (-500, -200, -100, -50, -20, 20, 100)
+SCAN_REFUSALS_WEIGHTS = (60, 30, 10)  # 0, 1 or 2 refused scans in a distribution
+SCAN_REFUSALS = (("unknown_member", 3), ("revoked", 2), ("not_expected", 3), ("bad_signature", 1), ("malformed", 1))
+NOTE_RATE = 0.3
+DAY_NOTES = (
+    "Plus de sacs kraft, prévoir pour la semaine prochaine.",
+    "Livraison des légumes arrivée avec 20 minutes de retard.",
+    "Deux paniers M de trop : donnés à l'épicerie solidaire.",
+    "La clé de la salle est chez la gardienne, pas dans la boîte.",
+    "Penser à rapporter les caisses vides au producteur.",
+)
+TOP_UP_RATE = 0.35  # a member credits their prepaid account at the point, by cheque
+TODAY_CLOSES = time(23, 30)  # today's distributions stay open late, so a newcomer can do the day in the evening
+TODAY_NOTE = (
+    "Distribution de démonstration : ouverte jusqu'à 23 h 30 pour que vous puissiez la faire vous-même "
+    "depuis un téléphone."
+)

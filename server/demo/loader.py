@@ -3,7 +3,9 @@
 Each part draws from its own ``random.Random`` seeded with ``"{seed}:{part}"``, so adding a product does not
 reshuffle the households. The few dozen settings, tiers, products, points and users go through the ORM; the
 thousands of households, orders, lines and movements go in as bulk inserts (one multi-row statement per
-thousand rows on both engines, ids returned in order), which keeps a full load well under a second.
+thousand rows on both engines, ids returned in order). The allowance months are credited by the allowance cycles,
+and the closed distributions are played by simulated phones through the phones' ingest (``server.demo.past``): a
+full load takes a few seconds (``bench/demo.py``).
 """
 
 import random
@@ -17,10 +19,13 @@ from sqlalchemy import func, insert, select
 
 from server.clock import today as today_in
 from server.demo import data
-from server.domain.ledger import post_many
+from server.demo.past import DayPlan, PastPlayer, phone_count
+from server.domain.allowance_cycles import credit_due
+from server.domain.ledger import accounts_for, post_many
 from server.domain.tickets import issue_missing_tickets
 from server.extensions import db
 from server.models import (
+    AllowanceRule,
     Distribution,
     Household,
     NetworkSettings,
@@ -31,6 +36,7 @@ from server.models import (
     Tier,
     User,
 )
+from server.models.distribution import distribution_volunteers
 
 LOCAL = ZoneInfo(data.TIMEZONE)
 WEEKS = range(-4, 4)  # four past weeks, then this week's distribution (today or later) and three more
@@ -48,6 +54,7 @@ class _Slot:
     point: int  # index into ``data.POINTS``
     week: int  # 0 = this week's (today or later), negative = past
     starts_at: datetime
+    ends_at: datetime
     status: str
 
 
@@ -68,8 +75,21 @@ class _Member:
     id: int = 0
 
 
+@dataclass(frozen=True)
+class LoadedDemo:
+    """What ``load_demo_network`` loaded: the summary it prints, and the plan of each past distribution."""
+
+    summary: str
+    past: list[DayPlan]
+
+
 def load_demo(today: date | None = None, seed: int = 2026) -> str:
     """Load the demo network and return a one-paragraph summary; flushes, the caller commits."""
+    return load_demo_network(today, seed).summary
+
+
+def load_demo_network(today: date | None = None, seed: int = 2026) -> LoadedDemo:
+    """Load the demo network, its past played by phones (``server.demo.past``); flushes, the caller commits."""
     today = today or today_in(LOCAL)
     _refuse_unless_empty()
     loaded_at = _local(today, time(7))  # when the demo pretends its data was entered
@@ -85,10 +105,13 @@ def load_demo(today: date | None = None, seed: int = 2026) -> str:
     users = _load_users(random.Random(f"{seed}:users"), points, members, today)
     db.session.flush()
     ticket_count = issue_missing_tickets(today)
+    past = [(s.id, s.point, s.week, s.starts_at, s.ends_at) for s in slots if s.status == "closed"]
+    plans = PastPlayer(random.Random(f"{seed}:past"), points, past).play()
+    _assign_coming(random.Random(f"{seed}:assignments"), points, [s for s in slots if s.status != "closed"])
     counts = users + Counter(
         orders=orders, lines=lines, prepaid=prepaid, allowance=allowances, movements=movements, tickets=ticket_count
     )
-    return _summary(points, slots, members, products, counts)
+    return LoadedDemo(_summary(points, slots, members, products, counts, plans), plans)
 
 
 def _refuse_unless_empty() -> None:
@@ -179,19 +202,21 @@ def _load_distributions(points: list[Point], today: date) -> list[_Slot]:
         for week in WEEKS:
             day = this_week + timedelta(weeks=week)
             status = "closed" if day < today else "open" if day == today else "planned"
+            closes = max(spec.closes, data.TODAY_CLOSES) if status == "open" else spec.closes
             rows.append(
                 {
                     "point_id": points[index].id,
                     "starts_at": _local(day, spec.opens),
-                    "ends_at": _local(day, spec.closes),
+                    "ends_at": _local(day, closes),
                     "status": status,
+                    "notes": data.TODAY_NOTE if status == "open" else "",
                     "_point": index,
                     "_week": week,
                 }
             )
     ids = _insert_returning_ids(Distribution, rows)
     return [
-        _Slot(id_, row["_point"], row["_week"], row["starts_at"], row["status"])
+        _Slot(id_, row["_point"], row["_week"], row["starts_at"], row["ends_at"], row["status"])
         for id_, row in zip(ids, rows, strict=True)
     ]
 
@@ -342,11 +367,28 @@ def _load_accounts(rng: random.Random, members: list[_Member], today: date) -> t
     prepaid = sorted(rng.sample(current, round(data.PREPAID_SHARE * len(members))), key=lambda m: m.id)
     allowance = [member for member in members if member.tier != data.FULL_TIER]
     top_ups = {member.id: _top_ups(rng, member, today) for member in prepaid}
-    credits = {member.id: _allowances(member, today) for member in allowance}
     post_many("prepaid", top_ups)
-    post_many("allowance", credits)
-    movement_rows = [row for rows in (*top_ups.values(), *credits.values()) for row in rows]
-    return len(prepaid), len(allowance), len(movement_rows)
+    credits = _allowance_cycles([member.id for member in allowance], today)
+    return len(prepaid), len(allowance), sum(len(rows) for rows in top_ups.values()) + credits
+
+
+def _allowance_cycles(household_ids: list[int], today: date) -> int:
+    """The solidarity allowance: a monthly rule of ``data.ALLOWANCE_MONTHLY_CENTS``, its accounts opened for the
+    solidarity tiers, and each of the last ``data.ALLOWANCE_MONTHS`` months credited by the allowance cycles (what
+    ``flask --app wsgi accounts credit-due`` runs), dated the first of the month at 6:00; returns the credits."""
+    accounts_for(household_ids, "allowance")
+    firsts = []
+    for back in reversed(range(data.ALLOWANCE_MONTHS)):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        firsts.append(date(year, month + 1, 1))
+    rule = AllowanceRule.current()
+    rule.enabled, rule.period, rule.unspent = True, "month", "keep"
+    rule.base_cents, rule.per_person_cents, rule.starts_on = data.ALLOWANCE_MONTHLY_CENTS, 0, firsts[0]
+    credited = 0
+    for first in firsts:
+        for report in credit_due(_local(first, time(6)), commit=db.session.flush, dated=True):
+            credited += report.credited_households
+    return credited
 
 
 def _top_ups(rng: random.Random, member: _Member, today: date) -> list[dict]:
@@ -365,28 +407,6 @@ def _top_ups(rng: random.Random, member: _Member, today: date) -> list[dict]:
         }
         for moment in moments
     ]
-
-
-def _allowances(member: _Member, today: date) -> list[dict]:
-    """The allowance is credited on the first of each month, for the months the household was a member."""
-    rows = []
-    for back in reversed(range(data.ALLOWANCE_MONTHS)):
-        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
-        first = date(year, month + 1, 1)
-        credited_at = _local(first, time(6))
-        if credited_at < member.created_at:
-            continue
-        rows.append(
-            {
-                "amount_cents": data.ALLOWANCE_MONTHLY_CENTS,
-                "kind": "cycle_credit",
-                "period": f"{first.year}-{first.month:02d}",
-                "reason": f"Allocation solidaire (SSA), {data.MONTHS_FR[first.month - 1]} {first.year}",
-                "created_at": credited_at,
-                "occurred_at": credited_at,
-            }
-        )
-    return rows
 
 
 def _load_users(rng: random.Random, points: list[Point], members: list[_Member], today: date) -> Counter:
@@ -425,6 +445,20 @@ def _load_users(rng: random.Random, points: list[Point], members: list[_Member],
     return Counter(user.role for user in users)
 
 
+def _assign_coming(rng: random.Random, points: list[Point], slots: list[_Slot]) -> None:
+    """Today's and the coming distributions get their volunteers too (one per phone the point uses)."""
+    users = db.session.scalars(select(User).where(User.role == "volunteer").order_by(User.email)).all()
+    rows = []
+    for slot in slots:
+        point_id = points[slot.point].id
+        volunteers = [user for user in users if point_id in user.point_ids]
+        rows += [
+            {"distribution_id": slot.id, "user_id": user.id} for user in rng.sample(volunteers, phone_count(slot.point))
+        ]
+    if rows:
+        db.session.execute(insert(distribution_volunteers), rows)
+
+
 def _insert_returning_ids(model: type[db.Model], rows: list[dict]) -> list[int]:
     """Bulk insert; the new ids in the order of ``rows``. Keys starting with "_" are loader-only and dropped."""
     if not rows:
@@ -448,6 +482,7 @@ def _summary(
     members: list[_Member],
     products: dict[str, Product],
     counts: Counter,
+    plans: list[DayPlan],
 ) -> str:
     statuses = Counter(slot.status for slot in slots)
     first, last = min(s.starts_at for s in slots).date(), max(s.starts_at for s in slots).date()
@@ -461,6 +496,19 @@ def _summary(
         f"({active} active, {solidarity} on a solidarity tier); {len(products)} products; {counts['orders']} "
         f"orders with {counts['lines']} lines; {counts['prepaid']} prepaid and {counts['allowance']} solidarity "
         f"allowance accounts with {counts['movements']} credits; {counts['coordinator']} coordinators and "
-        f"{counts['volunteer']} volunteers; {counts['tickets']} member tickets. "
+        f"{counts['volunteer']} volunteers; {counts['tickets']} member tickets; {_past_summary(plans)}. "
         "Create an admin with: flask --app wsgi admin link EMAIL"
+    )
+
+
+def _past_summary(plans: list[DayPlan]) -> str:
+    events = sum((plan.events for plan in plans), Counter())
+    orders = sum(plan.orders for plan in plans)
+    collected = sum(plan.collected for plan in plans)
+    doubles = [plan for plan in plans if plan.double_handover]
+    return (
+        f"the {len(plans)} past distributions played by phones: {sum(events.values())} events, {collected} of "
+        f"{orders} orders collected ({100 * collected / max(orders, 1):.0f} %), "
+        f"{sum(n for key, n in events.items() if key.startswith('payment:'))} payments, "
+        f"{len(doubles)} double hand-overs ({sum(p.resolved for p in doubles)} resolved)"
     )

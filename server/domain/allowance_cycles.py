@@ -167,11 +167,16 @@ def _insert_ignore(table):
 
 
 def credit_batch(
-    rule: AllowanceRule, bands: dict[str, ContributionBand], period: Period, after_id: int, report: PeriodReport
+    rule: AllowanceRule,
+    bands: dict[str, ContributionBand],
+    period: Period,
+    after_id: int,
+    report: PeriodReport,
+    dated: datetime | None = None,
 ) -> int | None:
     """Credit the next ``BATCH`` eligible households after ``after_id`` for ``period`` (and post the previous
     period's expiry first); returns the last household id seen, or None when there are none left. Flushes; the
-    caller commits (one transaction per batch)."""
+    caller commits (one transaction per batch). ``dated``: when the movements happened (default now)."""
     first = first_period(rule)
     previous = preceding(period)
     expires = rule.unspent != "keep" and first is not None and previous.starts_on >= first.starts_on
@@ -212,9 +217,11 @@ def credit_batch(
                 {"account_id": account_id, "amount_cents": cents, "kind": "cycle_credit", "period": period.code}
                 | {"reason": credit_reason}
             )
+    if dated is not None:
+        rows_out = [row | {"created_at": dated, "occurred_at": dated} for row in rows_out]
     inserted = post_on_accounts(rows_out)
-    credits = [cents for _id, _account, cents in inserted if cents > 0]
-    expiries = [-cents for _id, _account, cents in inserted if cents < 0]
+    credits = [row.amount_cents for row in inserted if row.amount_cents > 0]
+    expiries = [-row.amount_cents for row in inserted if row.amount_cents < 0]
     report.credited_households += len(credits)
     report.credited_cents += sum(credits)
     report.expired_households += len(expiries)
@@ -235,20 +242,22 @@ def _add_to_cycle(code: str, **amounts: int) -> None:
     )
 
 
-def _open_cycle(period: Period, *, previous: Period | None = None) -> None:
+def _open_cycle(period: Period, *, previous: Period | None = None, started_at: datetime | None = None) -> None:
     """The period's counters row (and the previous period's, which its expiries add to), made once."""
     rows = [period] + ([previous] if previous is not None else [])
     db.session.execute(
         _insert_ignore(AllowanceCycle.__table__),
-        [{"period": p.code, "starts_on": p.starts_on, "started_at": utcnow()} for p in rows],
+        [{"period": p.code, "starts_on": p.starts_on, "started_at": started_at or utcnow()} for p in rows],
     )
 
 
 def credit_due(
-    at: datetime | None = None, *, commit: Callable[[], None], again: bool = False
+    at: datetime | None = None, *, commit: Callable[[], None], again: bool = False, dated: bool = False
 ) -> Iterator[PeriodReport]:
     """Credit every due period, oldest first, one batch per transaction (``commit`` is the caller's: the command
-    passes ``db.session.commit``); yields each period's report when it is done."""
+    passes ``db.session.commit``); yields each period's report when it is done. ``dated``: the movements and the
+    run are dated ``at`` rather than when the run happens (the demo plays its past months so)."""
+    when = at if dated else None
     rule = AllowanceRule.current()
     today = (at or utcnow()).astimezone(network_zone()).date()
     for period in due_periods(rule, today, again=again):
@@ -256,15 +265,16 @@ def credit_due(
         report = PeriodReport(period)
         previous = preceding(period)
         first = first_period(rule)
-        _open_cycle(period, previous=previous if first is not None and previous.starts_on >= first.starts_on else None)
+        kept = previous if first is not None and previous.starts_on >= first.starts_on else None
+        _open_cycle(period, previous=kept, started_at=when)
         commit()
         after = 0
-        while (last := credit_batch(rule, bands, period, after, report)) is not None:
+        while (last := credit_batch(rule, bands, period, after, report, when)) is not None:
             commit()
             after = last
         cycle = db.session.get(AllowanceCycle, period.code)
         if cycle.completed_at is None:
-            cycle.completed_at = utcnow()
+            cycle.completed_at = when or utcnow()
         commit()
         yield report
 

@@ -8,12 +8,14 @@ once, the distribution's stored conflicts are brought up to date (``refresh_conf
 the audit log. The caller commits.
 """
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from server.audit import record
 from server.clock import utcnow
-from server.domain import DomainError, membership
+from server.domain import DomainError, contributions, membership
 from server.domain.event_order import lock_event_log
 from server.domain.events import refresh_conflicts
 from server.domain.ledger_events import OVERDRAWN, post_synced_events
@@ -70,9 +72,13 @@ def server_chain_end(distribution_id: int) -> tuple[int, str | None]:
     return (last.device_seq, last.hash) if last is not None else (0, None)
 
 
-def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User) -> SyncedEvent:
+def resolve_conflict(
+    conflict: Conflict, action: str, comment: str, actor: User, now: datetime | None = None
+) -> SyncedEvent:
     """Write the ``conflict_resolved`` event deciding ``conflict`` and mark it resolved; refuse a conflict already
-    resolved, an unknown action, an empty comment, and an actor who does not manage the distribution's point."""
+    resolved, an unknown action, an empty comment, and an actor who does not manage the distribution's point.
+
+    ``now`` is when the decision is made (the server's clock by default; the demo dates its past resolutions)."""
     comment = (comment or "").strip()
     if action not in decisions_for(conflict.kind):
         raise DomainError(_l("Choose an action from the list."), field="action")
@@ -107,7 +113,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
         steps = [(action, target)]
 
     seq, prev_hash = server_chain_end(distribution.id)
-    now = utcnow()
+    now = now or utcnow()
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # events keep milliseconds
     written = []
     for step_action, target in steps:
@@ -126,6 +132,7 @@ def resolve_conflict(conflict: Conflict, action: str, comment: str, actor: User)
     conflict.comment = comment
     db.session.flush()
     membership.after_ingest(decisions)  # a voided fee no longer counts
+    contributions.after_ingest(decisions)  # nor a voided contribution
     refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
     record(
         "conflict.resolve",
@@ -148,7 +155,7 @@ def _server_event(
     """A ``conflict_resolved`` event of the server's chain, validated and hashed like a phone's, added to the
     session; with the event it stores."""
     data = {
-        "id": new_event_id(),
+        "id": new_event_id(int(now.timestamp() * 1000)),
         "type": "conflict_resolved",
         "schema_version": SCHEMA_VERSION,
         "device_id": SERVER_DEVICE_ID,

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
-from server.domain import membership
+from server.domain import contributions, membership
 from server.domain.event_order import lock_event_log
 from server.domain.ledger_events import post_synced_events
 from server.domain.shifts import may_work_at
@@ -129,7 +129,9 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
         post_synced_events([event for event, _digest in plan.accepted], device.id)
         device.last_sync_at = utcnow()
         device.last_user_id = plan.accepted[-1][0].volunteer_id
-        membership.after_ingest([event for event, _digest in plan.accepted])  # fees paid at the point
+        stored = [event for event, _digest in plan.accepted]
+        membership.after_ingest(stored)  # fees paid at the point
+        contributions.after_ingest(stored)  # SSA contributions paid at the point
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
         key = f"id_reuse:{reuse.event.id}:{reuse.hash[:16]}"
         if db.session.scalar(select(Conflict.id).where(Conflict.key == key)) is None:

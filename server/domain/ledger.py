@@ -1,18 +1,19 @@
 """Posting to members' accounts: the one way money moves on an account (``docs/accounts.md``).
 
-``post`` adds one movement (a synced event's effect, an admin's top-up or correction); ``post_many`` adds many at
-once; ``post_on_accounts`` adds a batch of keyed movements on known accounts (the scheduled cycle credits) in one
-statement on PostgreSQL. Both are idempotent where the movement has a key: the same event on the same
-account, or the same cycle period and kind on the same account, is posted once, even by two connections at once
-(the database's unique constraints decide; the loser's row is skipped, not an error). Balances move in the same
-transaction as the movement. Callers flush or commit; this module never commits.
+``post`` adds one movement (an admin's top-up or correction); ``post_many`` adds many at once, on the accounts of
+one kind of the households named; ``post_on_accounts`` adds a batch on accounts already known (synced payments, the
+scheduled cycle credits), in two statements whatever its size. All are idempotent where the movement has a key: the
+same event on the same account, or the same cycle period and kind on the same account, is posted once, even by two
+connections at once (the database's unique constraints decide; the loser's row is skipped, not an error). Balances
+move in the same statement or transaction as the movement. Callers flush or commit; this module never commits.
 """
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, any_, bindparam, select, text, update
+from sqlalchemy import ColumnElement, any_, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
@@ -28,10 +29,11 @@ def _insert(table):
 
 def among(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """``column IN values``: on PostgreSQL one array parameter (``= ANY(…)``), so the statement is the same whatever
-    the count and neither SQLAlchemy nor psycopg prepares it again for each upload; ``IN (…)`` on SQLite."""
+    the count and neither SQLAlchemy nor psycopg prepares it again for each upload; ``IN (…)`` on SQLite, the values
+    bound as they are rather than coerced one by one."""
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
+    return column.in_(bindparam(None, list(values), expanding=True))
 
 
 def accounts_for(household_ids: Iterable[int], kind: str) -> dict[int, int]:
@@ -100,86 +102,134 @@ def post(
         "occurred_at": occurred_at or utcnow(),
     }
     posted = post_many(account_kind, {household_id: [row]})
-    return posted[0] if posted else None
+    return posted[0].id if posted else None
 
 
-def _insert_unnested(table: Any, rows: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
-    """PostgreSQL: insert the movements and move their accounts' balances in one statement: the rows as one array
-    per column (``INSERT … SELECT * FROM unnest(…)``, a dozen parameters whatever the number of rows, so psycopg
-    keeps it prepared where an ``INSERT … VALUES`` of hundreds of rows is parsed again on every upload), and the
-    balances updated from what the insert returned (the rows skipped by ``ON CONFLICT`` move nothing)."""
-    columns = [column for column in table.c if column.name != "id"]
-    dialect = db.engine.dialect
-    arrays: dict[str, list[Any]] = {}
-    for column in columns:
-        default = column.default.arg if column.default is not None and column.default.is_scalar else None
-        arrays[column.name] = [row.get(column.name, default) for row in rows]
-    names = ", ".join(column.name for column in columns)
-    unnested = ", ".join(f"CAST(:{column.name} AS {column.type.compile(dialect=dialect)}[])" for column in columns)
-    accounts = Account.__table__.name
-    statement = text(
-        f"WITH inserted AS (INSERT INTO {table.name} ({names}) SELECT * FROM unnest({unnested}) "
-        "ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents), "
-        f"moved AS (UPDATE {accounts} SET balance_cents = {accounts}.balance_cents + sums.cents "
-        "FROM (SELECT account_id, sum(amount_cents) AS cents FROM inserted GROUP BY account_id) AS sums "
-        f"WHERE {accounts}.id = sums.account_id) "
-        "SELECT id, account_id, amount_cents FROM inserted"
-    )
-    return [tuple(row) for row in db.session.execute(statement, arrays)]
+class Posted(NamedTuple):
+    """A movement inserted, and its account's balance once every movement of the same call is in."""
+
+    id: int
+    account_id: int
+    amount_cents: int
+    balance_cents: int
 
 
-def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> list[int]:
-    """Post movements on the accounts of ``account_kind`` (household id → movement columns, without ``account_id``);
-    those whose key is already taken are skipped. Returns the ids of the movements inserted; their accounts'
-    balances have moved by exactly their amounts."""
+def post_many(account_kind: str, rows: Mapping[int, list[dict[str, Any]]]) -> list[Posted]:
+    """Post movements on the accounts of ``account_kind`` (household id → movement columns, without ``account_id``),
+    creating the accounts that do not exist yet; those whose key is already taken are skipped. Returns the
+    movements inserted; their accounts' balances have moved by exactly their amounts."""
     accounts = accounts_for(rows, account_kind)
-    now = utcnow()
-    values = [
-        {"created_at": now, "occurred_at": now} | row | {"account_id": accounts[household_id]}
-        for household_id, household_rows in rows.items()
-        for row in household_rows
-    ]
-    return [movement_id for movement_id, _account, _cents in _insert_and_move(values)]
+    return post_on_accounts(
+        [
+            row | {"account_id": accounts[household_id]}
+            for household_id, household_rows in rows.items()
+            for row in household_rows
+        ]
+    )
 
 
-def _insert_and_move(values: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
-    """Insert movement rows (those whose key is taken are skipped) and move their accounts' balances; returns
-    (id, account id, cents) of the rows inserted."""
-    if not values:
-        return []
-    table = AccountMovement.__table__
-    on_postgresql = db.engine.dialect.name == "postgresql"
-    if on_postgresql:
-        inserted = _insert_unnested(table, values)  # the balances moved in the same statement
-    else:
-        inserted = []
-        statement = _insert(table).returning(table.c.id, table.c.account_id, table.c.amount_cents)
-        for start in range(0, len(values), 1000):
-            inserted += db.session.execute(statement, values[start : start + 1000]).tuples().all()
-    moves: dict[int, int] = {}
-    for _id, account_id, cents in inserted:
-        moves[account_id] = moves.get(account_id, 0) + cents
-    if moves:
-        if not on_postgresql:
-            accounts_table = Account.__table__
-            db.session.execute(
-                update(accounts_table)
-                .where(accounts_table.c.id == bindparam("b_id"))
-                .values(balance_cents=accounts_table.c.balance_cents + bindparam("b_cents")),
-                [{"b_id": account_id, "b_cents": cents} for account_id, cents in moves.items()],
-            )
-        for account in db.session.identity_map.values():
-            if isinstance(account, Account) and account.id in moves:
-                db.session.expire(account, ["balance_cents"])
-    return inserted
-
-
-def post_on_accounts(rows: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
-    """Post keyed movements on accounts already known (each row: ``account_id``, ``amount_cents``, ``kind``,
-    ``period``, ``reason``), as ``post_many`` does, for the scheduled cycle credits of a whole network: on
-    PostgreSQL one statement per call whatever its size (``_insert_unnested``). Returns (id, account id, cents) of
-    the rows inserted."""
+def post_on_accounts(rows: list[dict[str, Any]]) -> list[Posted]:
+    """Post movements on accounts already known (each row: ``account_id``, ``amount_cents``, ``kind`` and any other
+    movement column; those whose key is taken are skipped) and move their balances, in two statements whatever the
+    number of rows: the scheduled credits of a whole network, a batch of synced payments. Returns the movements
+    inserted, each with its account's balance after them all (what an overdraft check needs, without reading it
+    back)."""
     if not rows:
         return []
     now = utcnow()
-    return _insert_and_move([{"created_at": now, "occurred_at": now} | row for row in rows])
+    values = [{"created_at": now, "occurred_at": now} | row for row in rows]
+    if db.engine.dialect.name == "postgresql":
+        posted = _insert_and_move_postgresql(values)
+    else:
+        posted = _insert_and_move_sqlite(values)
+    moved = {row.account_id for row in posted}
+    for account in db.session.identity_map.values():
+        if isinstance(account, Account) and account.id in moved:
+            db.session.expire(account, ["balance_cents"])
+    return posted
+
+
+def _json_rows(rows: list[dict[str, Any]]) -> str:
+    """The movements as one JSON parameter: every column given (a missing one takes its default), times in ISO with
+    their offset."""
+    defaults = {column.name: column.default.arg for column in AccountMovement.__table__.c if _scalar_default(column)}
+    return json.dumps([defaults | row for row in rows], default=_iso)
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:  # as UTCDateTime refuses it: PostgreSQL would read it in the session's time zone
+        raise ValueError("naive datetime given to a movement")
+    return value.isoformat()
+
+
+def _scalar_default(column: Any) -> bool:
+    return column.default is not None and column.default.is_scalar
+
+
+def _insert_and_move_postgresql(rows: list[dict[str, Any]]) -> list[Posted]:
+    """Insert the movements and move their accounts' balances in one statement: the rows as one JSON parameter
+    (``json_to_recordset``: the same statement whatever the number of rows, so psycopg keeps it prepared, and one
+    ``json.dumps`` where arrays of text would be escaped value by value), the balances updated from what the insert
+    returned (the rows skipped by ``ON CONFLICT`` move nothing; the accounts found by primary key whatever the
+    tables' statistics say) and returned with it."""
+    table = AccountMovement.__table__
+    columns = [column for column in table.c if column.name != "id"]
+    names = ", ".join(column.name for column in columns)
+    record = ", ".join(f"{column.name} {column.type.compile(dialect=db.engine.dialect)}" for column in columns)
+    accounts = Account.__table__.name
+    statement = text(
+        f"WITH inserted AS (INSERT INTO {table.name} ({names}) SELECT {names} "
+        f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record}) "
+        "ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents), "
+        "sums AS (SELECT account_id, sum(amount_cents) AS cents FROM inserted GROUP BY account_id), "
+        f"moved AS (UPDATE {accounts} SET balance_cents = {accounts}.balance_cents + sums.cents FROM sums "
+        f"WHERE {accounts}.id = ANY(ARRAY(SELECT account_id FROM sums)) AND {accounts}.id = sums.account_id "
+        f"RETURNING {accounts}.id, {accounts}.balance_cents) "
+        "SELECT inserted.id, account_id, amount_cents, moved.balance_cents "
+        "FROM inserted JOIN moved ON moved.id = inserted.account_id"
+    )
+    return [Posted(*row) for row in db.session.execute(statement, {"rows": _json_rows(rows)})]
+
+
+def _insert_and_move_sqlite(rows: list[dict[str, Any]]) -> list[Posted]:
+    """Insert the movements (a multi-row ``INSERT … RETURNING`` per 1,000 rows, given to the driver as they are once
+    each column's type has made its values what the ORM stores: SQLAlchemy's own executemany spent more time in
+    Python than SQLite in the insert), then move their accounts' balances by what the insert returned (the rows
+    skipped by ``ON CONFLICT`` move nothing) in one ``UPDATE … FROM json_each(…) RETURNING``."""
+    table = AccountMovement.__table__
+    dialect = db.engine.dialect
+    columns = [column for column in table.c if column.name != "id"]
+    defaults = [column.default.arg if _scalar_default(column) else None for column in columns]
+    processors = [(i, p) for i, column in enumerate(columns) if (p := column.type.bind_processor(dialect)) is not None]
+    head = f"INSERT INTO {table.name} ({', '.join(column.name for column in columns)}) VALUES "
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    connection = db.session.connection()
+    inserted = []
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        values: list[Any] = []
+        for row in chunk:
+            row_values = [row.get(column.name, default) for column, default in zip(columns, defaults, strict=True)]
+            for i, processor in processors:
+                row_values[i] = processor(row_values[i])
+            values += row_values
+        statement = (
+            head + ", ".join([one] * len(chunk)) + " ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents"
+        )
+        inserted += connection.exec_driver_sql(statement, tuple(values)).all()
+    if not inserted:
+        return []
+    sums: dict[int, int] = {}
+    for _id, account_id, cents in inserted:
+        sums[account_id] = sums.get(account_id, 0) + cents
+    accounts = Account.__table__.name
+    moved = db.session.execute(
+        text(
+            f"UPDATE {accounts} SET balance_cents = {accounts}.balance_cents + sums.cents "
+            "FROM (SELECT value ->> '$[0]' AS id, value ->> '$[1]' AS cents FROM json_each(:sums)) AS sums "
+            f"WHERE {accounts}.id = sums.id RETURNING {accounts}.id, {accounts}.balance_cents"
+        ),
+        {"sums": json.dumps(list(sums.items()))},
+    )
+    balances = dict(moved.tuples().all())
+    return [Posted(id_, account_id, cents, balances[account_id]) for id_, account_id, cents in inserted]

@@ -22,15 +22,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select, union_all
 
-from server.domain.ledger import among, post_many
+from server.domain.ledger import Posted, accounts_for, among, post_on_accounts
 from server.extensions import db
 from server.models import Account, AccountMovement, Conflict, Device, Household, NetworkSettings, Order, SyncedEvent
 from sync.chain import sort_key
 from sync.events import SERVER_DEVICE_ID, Event, stored_event
 from sync.ledger import account_effects, effect_household
 from sync.projection import void_target, voided_among
+from sync.vocabulary import ACCOUNT_KINDS
 
 CHUNK = 500
 OVERDRAWN = "account_overdrawn"
@@ -65,25 +66,35 @@ def post_synced_events(arrived: Sequence[Event], device_pk: int | None) -> None:
     """Post what ``arrived`` (events just stored in this transaction, by the device ``device_pk`` or by the server)
     changes on members' accounts, and keep the overdrafts it reveals as conflicts. The caller holds the event-log
     lock and commits."""
-    arriving = {event.id: event for event in arrived if void_target(event) is not None or account_effects(event)}
+    arriving: dict[str, Event] = {}
+    effects: dict[str, dict[str, int]] = {}
+    known: dict[str, _Node] = {}
+    for event in arrived:
+        target = void_target(event)
+        effects[event.id] = account_effects(event)
+        if target is not None or effects[event.id]:
+            arriving[event.id] = event
+            known[event.id] = _Node(event.id, target, event.distribution_id)
     if not arriving:
         return
-    known = {event.id: _Node(event.id, void_target(event), event.distribution_id) for event in arriving.values()}
     _walk_up(known)
-    root_ids = {_root_of(event.id, known) for event in arriving.values()} - {None}
-    roots = _load_roots(root_ids, arriving)
+    root_ids = {_root_of(event_id, known) for event_id in arriving} - {None}
+    roots, accounts = _load_roots(root_ids, arriving, effects)
     if not roots:
         return
-    _walk_down(roots, known)
-    posted = _posted(roots)
-    rows: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    posted = _walk_down(roots, known)
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for root in roots.values():
         for event, cents_by_kind in _differences(root, arriving, posted[root.event.id]):
             for account_kind, cents in cents_by_kind.items():
-                rows[account_kind][root.household_id].append(_movement(root, event, cents, device_pk))
-    for account_kind, by_household in rows.items():
-        if post_many(account_kind, by_household):
-            _raise_overdrafts(account_kind, by_household, roots, arriving)
+                rows[account_kind].append(_movement(root, event, cents, device_pk))
+    for account_kind, kind_rows in rows.items():
+        households = {roots[row["subject_event_id"]].household_id for row in kind_rows}
+        missing = [household for household in households if (household, account_kind) not in accounts]
+        accounts |= {(household, account_kind): id_ for household, id_ in accounts_for(missing, account_kind).items()}
+        for row in kind_rows:
+            row["account_id"] = accounts[roots[row["subject_event_id"]].household_id, account_kind]
+        _raise_overdrafts(account_kind, kind_rows, post_on_accounts(kind_rows), roots, arriving)
 
 
 def _walk_up(known: dict[str, _Node]) -> None:
@@ -115,9 +126,12 @@ def _root_of(event_id: str, known: dict[str, _Node]) -> str | None:
     return node.id
 
 
-def _load_roots(root_ids: set[str], arriving: dict[str, Event]) -> dict[str, _Root]:
-    """The roots that move an account, with their household (one query for the stored ones, one for orders, one
-    for households)."""
+def _load_roots(
+    root_ids: set[str], arriving: dict[str, Event], arriving_effects: dict[str, dict[str, int]]
+) -> tuple[dict[str, _Root], dict[tuple[int, str], int]]:
+    """The roots that move an account, with their household, and (household, account kind) → account id for the
+    accounts their households already have (one query for the stored roots, one for orders and their accounts, one
+    for households a payment names itself)."""
     events = {root_id: arriving[root_id] for root_id in root_ids if root_id in arriving}
     missing = sorted(root_ids - set(events))
     for chunk in _chunks(missing):
@@ -141,48 +155,34 @@ def _load_roots(root_ids: set[str], arriving: dict[str, Event]) -> dict[str, _Ro
                     "payload": row.payload,
                 }
             )
-    effects = {event_id: account_effects(event) for event_id, event in events.items()}
+    effects = {
+        event_id: arriving_effects[event_id] if event_id in arriving_effects else account_effects(event)
+        for event_id, event in events.items()
+    }
     events = {event_id: event for event_id, event in events.items() if effects[event_id]}
+    accounts: dict[tuple[int, str], int] = {}
     order_ids = sorted({getattr(e.payload, "order_id", None) for e in events.values()} - {None})
     order_households: dict[int, int] = {}
     for chunk in _chunks(order_ids):
-        query = select(Order.id, Order.household_id).where(among(Order.id, chunk))
-        order_households.update(db.session.execute(query).tuples().all())
+        query = select(Order.id, Order.household_id, *_account_ids(Order.household_id)).where(among(Order.id, chunk))
+        for order_id, household_id, *ids in db.session.execute(query):
+            order_households[order_id] = household_id
+            accounts |= _known(household_id, ids)
     households = {event_id: effect_household(event, order_households) for event_id, event in events.items()}
     # An order's household exists (a foreign key); one a payment names itself may not.
     existing = set(order_households.values())
     named = sorted({household for household in households.values() if household is not None} - existing)
     for chunk in _chunks(named):
-        existing.update(db.session.scalars(select(Household.id).where(among(Household.id, chunk))))
-    return {
+        query = select(Household.id, *_account_ids(Household.id)).where(among(Household.id, chunk))
+        for household_id, *ids in db.session.execute(query):
+            existing.add(household_id)
+            accounts |= _known(household_id, ids)
+    roots = {
         event_id: _Root(event, households[event_id], effects[event_id])
         for event_id, event in events.items()
         if households[event_id] in existing  # an unknown member is a conflict of the log, not an account
     }
-
-
-def _walk_down(roots: dict[str, _Root], known: dict[str, _Node]) -> None:
-    """Give each root every stored void below it, in its distribution (one query per level of voids)."""
-    owner: dict[str, str] = {}
-    for root_id, root in roots.items():
-        root.nodes[root_id] = known.get(root_id) or _Node(root_id, None, root.event.distribution_id)
-        owner[root_id] = root_id
-    frontier = sorted(roots)
-    while frontier:
-        found = []
-        for chunk in _chunks(frontier):
-            query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
-                among(SyncedEvent.target_event_id, chunk)
-            )
-            found += db.session.execute(query).tuples().all()
-        frontier = []
-        for event_id, target, distribution_id in found:
-            root = roots[owner[target]]
-            if event_id in owner or distribution_id != root.event.distribution_id:
-                continue
-            owner[event_id] = owner[target]
-            root.nodes[event_id] = _Node(event_id, target, distribution_id)
-            frontier.append(event_id)
+    return roots, accounts
 
 
 @dataclass
@@ -193,19 +193,60 @@ class _Posted:
     by: set[str] = field(default_factory=set)
 
 
-def _posted(roots: dict[str, _Root]) -> dict[str, _Posted]:
-    """Root id → what is already posted for it (one query per 500 roots, by the index on ``subject_event_id``)."""
+def _account_ids(household_id: Any) -> list[Any]:
+    """The household's account of each kind, as one column per kind (an index lookup each, whatever the
+    statistics say of the tables: a join planned on a fresh database read every account)."""
+    return [
+        select(Account.id).where(Account.household_id == household_id, Account.kind == kind).scalar_subquery()
+        for kind in ACCOUNT_KINDS
+    ]
+
+
+def _known(household_id: int, ids: list[int | None]) -> dict[tuple[int, str], int]:
+    return {(household_id, kind): id_ for kind, id_ in zip(ACCOUNT_KINDS, ids, strict=True) if id_ is not None}
+
+
+def _walk_down(roots: dict[str, _Root], known: dict[str, _Node]) -> dict[str, _Posted]:
+    """Give each root every stored void below it, in its distribution, and return root id → what is already posted
+    for it. The first level of voids and the postings are read together (one ``UNION ALL`` per 500 roots, by the
+    indexes on ``target_event_id`` and ``subject_event_id``); voids of voids, one query per further level."""
+    owner: dict[str, str] = {}
+    for root_id, root in roots.items():
+        root.nodes[root_id] = known.get(root_id) or _Node(root_id, None, root.event.distribution_id)
+        owner[root_id] = root_id
     posted: dict[str, _Posted] = defaultdict(_Posted)
+    found = []
     for chunk in _chunks(sorted(roots)):
-        query = (
-            select(AccountMovement.subject_event_id, Account.kind)
-            .add_columns(AccountMovement.event_id, AccountMovement.amount_cents)
+        voids = select(
+            SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id, null(), null()
+        ).where(among(SyncedEvent.target_event_id, chunk))
+        postings = (
+            select(AccountMovement.event_id, AccountMovement.subject_event_id, null(), Account.kind)
+            .add_columns(AccountMovement.amount_cents)
             .join(Account, Account.id == AccountMovement.account_id)
             .where(among(AccountMovement.subject_event_id, chunk))
         )
-        for root_id, kind, event_id, cents in db.session.execute(query):
-            posted[root_id].cents[kind] += cents
-            posted[root_id].by.add(event_id)
+        for event_id, target, distribution_id, account_kind, cents in db.session.execute(union_all(voids, postings)):
+            if account_kind is None:
+                found.append((event_id, target, distribution_id))
+            else:
+                posted[target].cents[account_kind] += cents
+                posted[target].by.add(event_id)
+    while found:
+        frontier = []
+        for event_id, target, distribution_id in found:
+            root = roots[owner[target]]
+            if event_id in owner or distribution_id != root.event.distribution_id:
+                continue
+            owner[event_id] = owner[target]
+            root.nodes[event_id] = _Node(event_id, target, distribution_id)
+            frontier.append(event_id)
+        found = []
+        for chunk in _chunks(frontier):
+            query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
+                among(SyncedEvent.target_event_id, chunk)
+            )
+            found += db.session.execute(query).tuples().all()
     return posted
 
 
@@ -214,6 +255,10 @@ def _differences(root: _Root, arriving: dict[str, Event], posted: _Posted):
     root should have posted, taken in canonical order: each one posts the step from what is posted to the effect
     after it. An arriving event that already posted for this root (a re-run) is counted as known, not stepped
     again; every other step is a new key, so the root ends with exactly its effect posted, whatever came before."""
+    if len(root.nodes) == 1 and not posted.by:  # most payments: no void, nothing posted yet
+        if root.event.id in arriving:
+            yield root.event, {kind: cents for kind, cents in root.effects.items() if cents}
+        return
     mine = sorted(
         (arriving[node_id] for node_id in root.nodes if node_id in arriving and node_id not in posted.by),
         key=sort_key,
@@ -225,7 +270,7 @@ def _differences(root: _Root, arriving: dict[str, Event], posted: _Posted):
     for event in mine:
         have.add(event.id)
         stands = root.event.id in have
-        if stands and len(root.nodes) > 1:  # most payments have no void: nothing to walk
+        if stands and len(root.nodes) > 1:
             targets = {node_id: root.nodes[node_id].target for node_id in have if root.nodes[node_id].target in have}
             stands = root.event.id not in voided_among(targets)
         steps = {}
@@ -267,23 +312,29 @@ def floor_cents(account_kind: str) -> int:
 
 def _raise_overdrafts(
     account_kind: str,
-    by_household: dict[int, list[dict[str, Any]]],
+    rows: list[dict[str, Any]],
+    inserted: list[Posted],
     roots: dict[str, _Root],
     arriving: dict[str, Event],
 ) -> None:
     """Keep an ``account_overdrawn`` conflict for each debit just posted that left its account below its floor,
-    replaying the batch's movements in the events' canonical order from the balance before them (one query for the
-    balances, one for the keys)."""
-    balances: dict[int, int] = {}
-    for chunk in _chunks(sorted(by_household)):
-        query = select(Account.household_id, Account.balance_cents).where(
-            Account.kind == account_kind, among(Account.household_id, chunk)
-        )
-        balances.update(db.session.execute(query).tuples().all())
+    replaying the movements inserted in the events' canonical order from the balance before them (the balance
+    after them, as the insert returned it, less their sum)."""
+    if not inserted:
+        return
+    by_account: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    after: dict[int, int] = {}
+    sums: dict[int, int] = defaultdict(int)
+    for movement in inserted:
+        after[movement.account_id] = movement.balance_cents
+        sums[movement.account_id] += movement.amount_cents
+    for row in rows:
+        if row["account_id"] in after:
+            by_account[row["account_id"]].append(row)
     floor = floor_cents(account_kind)
     raised: dict[str, Conflict] = {}
-    for household_id, movements in by_household.items():
-        balance = balances.get(household_id, 0) - sum(row["amount_cents"] for row in movements)
+    for account_id, movements in by_account.items():
+        balance = after[account_id] - sums[account_id]
         for row in sorted(movements, key=lambda row: sort_key(arriving[row["event_id"]])):
             balance += row["amount_cents"]
             if row["amount_cents"] >= 0 or balance >= floor:
@@ -291,7 +342,7 @@ def _raise_overdrafts(
             root = roots[row["subject_event_id"]]
             key = f"{OVERDRAWN}:{root.event.id}:{account_kind}"
             details = {
-                "household_id": household_id,
+                "household_id": root.household_id,
                 "account": account_kind,
                 "debit_cents": -row["amount_cents"],
                 "balance_cents": balance,

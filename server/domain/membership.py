@@ -15,18 +15,18 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from server.audit import record
 from server.clock import today
 from server.domain import DomainError, apply_changes
 from server.domain.points import require_admin, require_manager
+from server.domain.purpose_payments import insert_once, settle_voids
 from server.extensions import db
-from server.models import Household, MembershipFee, NetworkSettings, SyncedEvent, User
+from server.models import Household, MembershipFee, NetworkSettings, User
 from sync import membership as rules
-from sync.events import Event, PaymentEvent, stored_event
-from sync.projection import void_target, voided_ids
+from sync.events import Event, PaymentEvent
+from sync.projection import void_target
 from sync.vocabulary import PAYMENT_METHODS
 
 # What an admin may record a fee paid outside the point by (an account method moves a balance: not here).
@@ -38,11 +38,6 @@ MAX_FEE_CENTS = 1_000_000  # 10,000 euros: far above any yearly fee, far from a 
 
 def _network_tz() -> ZoneInfo:
     return ZoneInfo(NetworkSettings.current().timezone)
-
-
-def _insert(table):
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=["event_id"])
 
 
 def recompute(household_ids: Iterable[int]) -> None:
@@ -83,7 +78,7 @@ def after_ingest(events: Sequence[Event]) -> None:
     if fees:
         tz = _network_tz()
         db.session.execute(
-            _insert(MembershipFee.__table__),
+            insert_once(MembershipFee.__table__),
             [
                 {
                     "household_id": event.payload.household_id,
@@ -104,44 +99,8 @@ def after_ingest(events: Sequence[Event]) -> None:
     # A fee can arrive after its void (another phone sent first): settle the fees' own distributions too.
     voiding.update(event.distribution_id for event in fees)
     for distribution_id in voiding:
-        touched.update(_settle_voids(distribution_id))
+        touched.update(settle_voids(MembershipFee, distribution_id))
     recompute(touched)
-
-
-def _settle_voids(distribution_id: int) -> set[int]:
-    """Mark the fees taken at ``distribution_id`` voided or not, as the distribution's voids say; the households
-    whose fees changed. Reads the fees of one distribution and, only if it has any, its voids."""
-    fees = db.session.execute(
-        select(MembershipFee.id, MembershipFee.event_id, MembershipFee.household_id, MembershipFee.voided).where(
-            MembershipFee.distribution_id == distribution_id, MembershipFee.event_id.is_not(None)
-        )
-    ).all()
-    if not fees:
-        return set()
-    # The voids, and the fees' own events (a void counts only when what it names is there).
-    rows = db.session.scalars(
-        select(SyncedEvent).where(
-            SyncedEvent.distribution_id == distribution_id,
-            or_(
-                SyncedEvent.type.in_(("void", "conflict_resolved")),
-                SyncedEvent.event_id.in_([fee.event_id for fee in fees]),
-            ),
-        )
-    ).all()
-    voided = voided_ids(stored_event(_as_event(row)) for row in rows)
-    changed: set[int] = set()
-    for fee in fees:
-        now_voided = fee.event_id in voided
-        if now_voided != fee.voided:
-            db.session.execute(update(MembershipFee).where(MembershipFee.id == fee.id).values(voided=now_voided))
-            changed.add(fee.household_id)
-    return changed
-
-
-def _as_event(row: SyncedEvent) -> dict[str, Any]:
-    from server.domain.events import event_json  # late: events.py calls this module
-
-    return event_json(row, row.device.public_id if row.device is not None else None)
 
 
 # Fees paid outside the point

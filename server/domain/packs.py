@@ -3,7 +3,8 @@
 The pack's rules (display names, amounts due, the canonical bytes and ETag) are ``sync.pack``'s; this module only
 gathers plain data for it. Queries, for any number of members: the point, the network settings, the ticket keys,
 the revocation list, the orders with their households, tiers and lines (one statement, so lines and orders always
-agree), and the balances of those households (one grouped statement). See ``docs/packs.md``.
+agree), the balances of those households (one grouped statement), the allowance period and the SSA contributions
+still due (one statement, ``server.domain.contributions``). See ``docs/packs.md``.
 
 ``inputs_digests`` hashes those same reads, for many distributions at once and without building the packs: the
 "pack changed" notification (``server.domain.notifications``) builds a pack only when its inputs changed since the
@@ -13,12 +14,15 @@ phone downloaded it.
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Text, and_, cast, func, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import utcnow
+from server.domain.contributions import due_by_distribution, period_kind
 from server.domain.tickets import revocation_list
 from server.extensions import db
 from server.models import (
@@ -43,6 +47,7 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
     """The pack of ``distribution`` (who may have it is the caller's check: ``require_distribution``)."""
     point = distribution.point
     settings = NetworkSettings.current()
+    period = period_kind()
     return build_pack(
         distribution={
             "id": distribution.id,
@@ -60,10 +65,11 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
             "membership_fee_cents": settings.membership_fee_cents,
             "membership_required": bool(settings.membership_required),
             "prepaid_floor_cents": max(0, settings.prepaid_floor_cents),
+            "allowance_period": period,
         },
         public_keys=public_keys(),
         min_serials=revocation_list(),
-        members=expected_members(distribution.id),
+        members=expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone), period),
     )
 
 
@@ -101,10 +107,17 @@ def _member_rows(distribution_ids: Sequence[int]):
     return db.session.execute(_member_query(distribution_ids)).all()
 
 
-def expected_members(distribution_id: int) -> list[MemberData]:
-    """Every household with an order in the distribution, with its order lines and balances (two queries)."""
+def _local_day(moment: datetime, timezone: str) -> date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def expected_members(distribution_id: int, day: date, period: str | None = None) -> list[MemberData]:
+    """Every household with an order in the distribution, with its order lines, balances and the SSA contribution
+    still due for the period of ``day``, the distribution's local date (``period``: the network's period kind;
+    three queries)."""
     rows = _member_rows([distribution_id])
     balances = _balances([distribution_id]).get(distribution_id, {})
+    contributions_due = due_by_distribution({distribution_id: day}, period).get(distribution_id, {})
     first_rows = {}  # member id → the first row of its order (one order per member and distribution)
     lines: dict[int, list[LineData]] = defaultdict(list)
     for row in rows:
@@ -126,6 +139,7 @@ def expected_members(distribution_id: int) -> list[MemberData]:
             lines=lines[row.member_id],
             balances=balances.get(row.member_id, {}),
             membership_paid_until=row.membership_paid_until,
+            contribution_due_cents=contributions_due.get(row.member_id, 0),
         )
         for row in first_rows.values()
     ]
@@ -182,6 +196,7 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
     if not distribution_ids:
         return {}
     settings = NetworkSettings.current()
+    period = period_kind()
     shared = repr(
         (
             FORMAT_VERSION,
@@ -194,6 +209,7 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
                 settings.membership_fee_cents,
                 bool(settings.membership_required),
                 settings.prepaid_floor_cents,
+                period,
             ),
             sorted(public_keys().items()),
             sorted(revocation_list().items()),
@@ -206,9 +222,13 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
         .where(Distribution.id.in_(distribution_ids))
     )
     parts: dict[int, list[str]] = {}
+    days: dict[int, date] = {}
     for row in db.session.execute(slots):
         parts[row[0]] = [shared, repr((row[0], row[1].isoformat(), row[2].isoformat(), *row[3:]))]
+        days[row[0]] = _local_day(row[1], settings.timezone)
     ids = list(parts)
+    for distribution_id, due in due_by_distribution(days, period).items():  # few rows: the members who still owe one
+        parts[distribution_id].append(repr(sorted(due.items())))
     if db.session.get_bind().dialect.name == "postgresql":
         for distribution_id, *digests in db.session.execute(_digests_in_database(ids)):
             parts[distribution_id].extend(str(digest) for digest in digests)

@@ -13,6 +13,7 @@ from server.api.errors import ApiError
 from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
 from server.auth.access import member_link, public
 from server.clock import today, utcnow
+from server.domain import contributions
 from server.domain.push_subscriptions import find, remove
 from server.domain.tickets import ticket_text
 from server.extensions import csrf, db
@@ -21,6 +22,7 @@ from server.members import bp
 from server.members.summary import summarise
 from server.members.words import (
     collected_sentence,
+    contribution_sentence,
     credited_sentence,
     fee_sentence,
     kept_copy_sentence,
@@ -49,6 +51,12 @@ def membership_line(household: Household) -> str:
     return _("Membership up to date until %(date)s.", date=format_date(paid_until, "long"))
 
 
+def _contribution_line(household: Household) -> str:
+    """This period's SSA contribution in one sentence, or nothing when the member's band asks none."""
+    status = contributions.status(household)
+    return contribution_sentence(status) if status is not None else ""
+
+
 @bp.get("/m/<page_token>")
 @member_link
 def page(household: Household):
@@ -70,6 +78,7 @@ def page(household: Household):
             place_line=place_line,
             kept_copy=kept_copy_sentence(utcnow()),
             membership=membership_line(household),
+            contribution=_contribution_line(household),
             words=MovementWords.for_movements(m for ms in summary.movements.values() for m in ms),
             movement_line=movement_line,
             has_receipt=has_receipt,

@@ -6,12 +6,13 @@ import re
 import unicodedata
 from datetime import datetime
 
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_date, format_datetime, ngettext, pgettext
 from flask_babel import gettext as _
 
 from server.account_words import MovementWords, has_receipt, receipt_number
+from server.domain.contributions import ContributionStatus
 from server.formatting import money, signed_money
-from server.labels import PAID_BY_PHRASES
+from server.labels import PAID_BY_PHRASES, PAYMENT_METHOD_LABELS
 from server.members.collection import Collection, Fee, Paid
 from server.models import AccountMovement, Point
 
@@ -166,3 +167,32 @@ def movement_line(words: MovementWords, movement: AccountMovement) -> str:
     if has_receipt(movement):
         what = _("%(what)s, receipt no. %(number)s", what=what, number=receipt_number(movement))
     return f"{signed_money(movement.amount_cents)} {what}"
+
+
+def contribution_sentence(status: ContributionStatus, *, detailed: bool = False) -> str:
+    """ "Contribution de décembre : réglée le 4 décembre" or "… : à régler : 15,00 €" (the member page);
+    ``detailed`` (the admin): with the year, and how much was paid and by what."""
+    period = status.period
+    pattern = "MMMM y" if detailed else "MMMM"
+    if period.kind == "week":
+        name = _("the week of %(day)s", day=format_date(period.starts_on, "d MMMM y" if detailed else "d MMMM"))
+    else:
+        name = format_date(period.starts_on, pattern)
+    # French elides before a vowel: "Contribution d’avril", "d’août", "d’octobre".
+    if name[:1].lower() in "aeiouéâîôû":
+        head = pgettext("before a vowel", "Contribution for %(period)s", period=name)
+    else:
+        head = _("Contribution for %(period)s", period=name)
+    if status.paid is None:
+        return _("%(head)s: to pay: %(amount)s", head=head, amount=money(status.asked_cents))
+    day = format_date(status.paid.paid_on, "d MMMM y" if detailed else "d MMMM")
+    if not detailed:
+        return _("%(head)s: paid on %(day)s", head=head, day=day)
+    method = str(PAYMENT_METHOD_LABELS.get(status.paid.method, status.paid.method)).lower()
+    return _(
+        "%(head)s: paid on %(day)s (%(amount)s, %(method)s)",
+        head=head,
+        day=day,
+        amount=money(status.paid.amount_cents),
+        method=method,
+    )

@@ -2,6 +2,7 @@
 
 from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
+from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
@@ -18,6 +19,7 @@ __all__ = [
     "AllowanceRule",
     "AuditEntry",
     "Conflict",
+    "Contribution",
     "ContributionBand",
     "Device",
     "DeviceEnrolment",

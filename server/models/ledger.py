@@ -7,8 +7,9 @@ names what it corrects. See ``docs/accounts.md``.
 """
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, event, func, select, update
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, event, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from server.clock import utcnow
@@ -24,7 +25,7 @@ class Account(db.Model):
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))  # leads (household_id, kind)
     kind: Mapped[str] = mapped_column(
         Enum(*ACCOUNT_KINDS, name="account_kind", native_enum=False, create_constraint=True)
     )
@@ -47,6 +48,11 @@ class Account(db.Model):
         )
 
 
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, on both engines."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
+
 class AccountMovement(db.Model):
     """A credit (positive) or debit (negative) on an account, traceable to what made it.
 
@@ -59,7 +65,7 @@ class AccountMovement(db.Model):
     __tablename__ = "account_movements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))  # leads (account_id, event_id)
     amount_cents: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(
         Enum(*MOVEMENT_KINDS, name="movement_kind", native_enum=False, create_constraint=True, length=20),
@@ -67,7 +73,7 @@ class AccountMovement(db.Model):
         server_default="opening",
     )
     reason: Mapped[str] = mapped_column(String(200), default="")
-    event_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    event_id: Mapped[str | None] = mapped_column(String(36))
     subject_event_id: Mapped[str | None] = mapped_column(String(36), index=True)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("account_movements.id"))
     distribution_id: Mapped[int | None] = mapped_column(ForeignKey("distributions.id"), index=True)
@@ -82,8 +88,12 @@ class AccountMovement(db.Model):
     account: Mapped[Account] = relationship(back_populates="movements")
 
     __table_args__ = (
-        UniqueConstraint("account_id", "event_id"),
-        UniqueConstraint("account_id", "kind", "period"),
+        # The keys that make posting idempotent, each on the movements that have one (a payment has no period, a
+        # cycle credit no event): an index entry fewer for each movement.
+        Index("uq_account_movements_event", "account_id", "event_id", unique=True, **_where("event_id IS NOT NULL")),
+        Index(
+            "uq_account_movements_period", "account_id", "kind", "period", unique=True, **_where("period IS NOT NULL")
+        ),
         # A statement newest first, and a balance at a date (server/statements.py, the balances export).
         Index("ix_account_movements_statement", "account_id", "occurred_at", "id"),
         # The movements of a period, in order (the movements export).

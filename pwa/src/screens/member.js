@@ -22,6 +22,7 @@ import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
 import { lastClosing } from './cash.js';
+import { contributionBlock, contributionStatus } from './contribution.js';
 import { membershipBlock, membershipRefusal, membershipStatus } from './membership.js';
 import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, paymentPayloads } from './payment.js';
 import { topUpSection } from './top-up.js';
@@ -235,9 +236,13 @@ async function renderMember(root, current) {
   // is handed over, the fee can still be taken (the member may pay it after their basket).
   const handedOver = collected && !current.again;
   const fee = membershipBlock(member, membership, { recorded: () => render({ session: current }), handedOver });
+  // The SSA contribution, under the membership: taken in one tap, never in the way of the basket.
+  const contribution = contributionBlock(member, contributionStatus(member, view), {
+    recorded: () => render({ session: current }),
+  });
   if (handedOver) {
     renderCollected(root, current, status);
-    append(root, fee.top, topUp, fee.bottom);
+    append(root, fee.top, topUp, fee.bottom, contribution);
     return;
   }
   append(
@@ -251,6 +256,7 @@ async function renderMember(root, current) {
     membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, showTier }),
     topUp,
     fee.bottom,
+    contribution,
   );
 }
 

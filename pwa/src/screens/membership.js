@@ -3,15 +3,11 @@
 // "Membership"). The pack says whether the fee covers the distribution's day (`membership_due`); a fee taken today
 // by this phone or one it pulled from settles it. A warning, not a refusal, unless the network requires it
 // (`network.membership_required`): then the member screen offers no hand-over until the fee is taken.
-import { recordMany } from '../events.js';
 import { t } from '../i18n.js';
-import { busy, h } from '../ui/dom.js';
+import { h } from '../ui/dom.js';
 import { formatCents } from '../ui/format.js';
-import { recordingShift, state } from '../ui/state.js';
-import { MAX_DETAILS } from './payment.js';
-
-/** Methods a fee is taken by at the point: money handed over, not an account (in the network's order). */
-const FEE_METHODS = ['cash', 'cheque', 'card', 'transfer', 'local_currency'];
+import { state } from '../ui/state.js';
+import { feeForm, feePaid } from './fee_form.js';
 
 function money(cents) {
   return formatCents(cents, state.index?.pack.network.currency ?? 'EUR');
@@ -27,30 +23,9 @@ function money(cents) {
 export function membershipStatus(member, view) {
   const network = state.index?.pack.network ?? {};
   const feeCents = network.membership_fee_cents ?? 0;
-  const paid =
-    view.events
-      .map(({ event }) => event)
-      .find(
-        (event) =>
-          event.type === 'payment' &&
-          event.payload.purpose === 'membership' &&
-          event.payload.household_id === member.id &&
-          !view.voided.has(event.id),
-      ) ?? null;
+  const paid = feePaid(member, view, 'membership');
   const due = member.membership_due === true && feeCents > 0 && !paid;
   return { due, required: due && network.membership_required === true, feeCents, paid };
-}
-
-/** The payload of a fee taken at the point. */
-export function membershipPayload(member, { feeCents, method, details }) {
-  const text = details?.trim();
-  return {
-    household_id: member.id,
-    amount_cents: feeCents,
-    method,
-    method_details: text ? text.slice(0, MAX_DETAILS) : null,
-    purpose: 'membership',
-  };
 }
 
 /**
@@ -72,7 +47,7 @@ export function membershipBlock(member, status, { recorded, handedOver = false }
     return { top: h('p', { class: 'message', id: 'membership-paid' }, text), bottom: null };
   }
   if (!status.due) return { top: null, bottom: null };
-  const form = feeForm(member, status, { recorded });
+  const form = feeForm(member, { prefix: 'membership', purpose: 'membership', amountCents: status.feeCents, money, recorded });
   if (status.required && !handedOver) {
     const warning = h(
       'p',
@@ -100,80 +75,6 @@ export function membershipBlock(member, status, { recorded, handedOver = false }
       )
     : null;
   return { top: warning, bottom };
-}
-
-/** The form that takes the fee in one tap (null when the network accepts no method a fee is taken by). */
-function feeForm(member, status, { recorded }) {
-  const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => FEE_METHODS.includes(method));
-  if (!methods.length) return null;
-  const method = h(
-    'select',
-    { id: 'membership-method', name: 'membership-method' },
-    methods.map((value) => h('option', { value }, t(`membership.method_${value}`))),
-  );
-  const details = h('input', {
-    id: 'membership-details',
-    name: 'membership-details',
-    type: 'text',
-    maxlength: MAX_DETAILS,
-    autocomplete: 'off',
-  });
-  const detailsRow = h(
-    'div',
-    { class: 'field', hidden: true },
-    h('label', { for: 'membership-details' }, t('membership.cheque_number')),
-    details,
-  );
-  const error = h('p', { class: 'message message-error', role: 'alert', hidden: true, id: 'membership-error' });
-  const take = h(
-    'button',
-    { type: 'submit', id: 'membership-take' },
-    t('membership.take', { amount: money(status.feeCents) }),
-  );
-  method.addEventListener('change', () => {
-    detailsRow.hidden = method.value !== 'cheque';
-  });
-  const form = h(
-    'form',
-    { class: 'membership', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: 'membership-method' }, t('membership.method')), method),
-    detailsRow,
-    error,
-    take,
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    details.removeAttribute('aria-invalid');
-    details.removeAttribute('aria-describedby');
-    if (method.value === 'cheque' && !details.value.trim()) {
-      details.setAttribute('aria-invalid', 'true');
-      details.setAttribute('aria-describedby', 'membership-error');
-      error.textContent = t('pay.cheque.details_missing');
-      error.hidden = false;
-      details.focus();
-      return;
-    }
-    if (!(await recordingShift())) {
-      error.textContent = t('member.no_shift');
-      error.hidden = false;
-      return;
-    }
-    const payload = membershipPayload(member, {
-      feeCents: status.feeCents,
-      method: method.value,
-      details: method.value === 'cheque' ? details.value : '',
-    });
-    try {
-      await busy(take, () => recordMany([{ type: 'payment', payload }], { distributionId: state.distributionId }));
-    } catch (caught) {
-      error.textContent = t('member.record_failed', { message: caught.message });
-      error.hidden = false;
-      return;
-    }
-    recorded();
-  });
-  return form;
 }
 
 /** What replaces the hand-over form while a required membership is due. */

@@ -13,6 +13,7 @@ import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
 import { state } from '../ui/state.js';
 import { renderUndo } from '../ui/undo.js';
+import { contributionStatus } from './contribution.js';
 import { membershipStatus } from './membership.js';
 import { openMember, openRefused, whenFree } from './member.js';
 
@@ -145,8 +146,15 @@ function statusWords(view, member) {
   if (status?.outcome === 'refused') return t('lists.status_refused');
   const amount = formatCents(member.order.total_due_cents, state.index.pack.network.currency);
   const words = t('lists.to_pay', { amount });
-  // Membership (screens/membership.js): said in the results too, before the member is even opened.
-  return membershipStatus(member, view).due ? `${words} · ${t('membership.due_list')}` : words;
+  // Membership and contribution (screens/membership.js, contribution.js): said in the results too, before the
+  // member is even opened.
+  return [
+    words,
+    membershipStatus(member, view).due ? t('membership.due_list') : null,
+    contributionStatus(member, view).dueCents ? t('contribution.due_list') : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** A member is opened (scan, code or search): an earlier name and its results do not stay for the next one. */
