@@ -147,7 +147,7 @@ def test_filter_the_log_page_it_and_open_an_order(app, browser, live_server):
     expect(page.locator("#pickup-status")).to_have_text("Récupérée en partie")
     expect(page.locator("#payments")).to_contain_text("Chèque : 7,50 € (Chèque n° 1234567) · Solde prépayé : 3,00 €")
     shoot(page, "order-bruno")
-    page.get_by_role("link", name="Retraits et comptes du foyer").click()
+    page.get_by_role("link", name="Paniers et comptes du foyer").click()
     pickups = page.locator("#pickups")
     expect(pickups.locator("[data-pickup]")).to_have_text(["Récupérée en partie"])
     expect(pickups).to_contain_text("7,50 € · Chèque")
