@@ -2,6 +2,7 @@
 
 from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
+from server.models.checks import DistributionCheck
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
@@ -22,6 +23,7 @@ __all__ = [
     "Device",
     "DeviceEnrolment",
     "Distribution",
+    "DistributionCheck",
     "HeldPack",
     "Household",
     "MembershipFee",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models.distribution import Point
+from server.models.distribution import Distribution, Point
 from server.models.people import User
 from server.models.types import UTCDateTime
 from sync.vocabulary import CONFLICT_STATUSES
@@ -144,3 +144,5 @@ class Conflict(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str] = mapped_column(Text, default="")
+
+    distribution: Mapped[Distribution] = relationship()
