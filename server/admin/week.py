@@ -4,7 +4,7 @@ the cash gaps, the conflicts open and resolved and the refused scans, read from 
 
 from datetime import date, timedelta
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from server.admin import bp
 from server.admin.forms import network_timezone
@@ -49,9 +49,10 @@ def point_week(point_id: int):
 @bp.get("/points/week")
 @staff_required
 def point_week_pick():
-    """The dashboard's form: the point and a day of the week chosen, the summary's own address."""
+    """The dashboard's form: the point and a day of the week chosen, the summary's own address (no point: back to
+    the form)."""
     point_id = id_arg("point")
     if point_id is None:
-        abort(404)
+        return redirect(url_for(".dashboard", _anchor="weekly-summary"))
     week = request.args.get("week", "")
     return redirect(url_for(".point_week", point_id=point_id, week=week or None))

@@ -30,12 +30,12 @@ def update_network_settings(data: Mapping[str, Any], *, actor: User) -> NetworkS
         raise DomainError(_l("Type an amount between 0 and 1 000 euros."), field="prepaid_floor_cents")
     settings = NetworkSettings.current()
     thresholds = {}
-    for name in ("cash_gap_threshold_cents", "low_balance_cents"):
-        value = data.get(name, getattr(settings, name))
+    for field in ("cash_gap_threshold_cents", "low_balance_cents"):
+        value = data.get(field, getattr(settings, field))
         value = 0 if value is None else value
         if not isinstance(value, int) or not 0 <= value <= MAX_FLOOR_CENTS:
-            raise DomainError(_l("Type an amount between 0 and 1 000 euros."), field=name)
-        thresholds[name] = value
+            raise DomainError(_l("Type an amount between 0 and 1 000 euros."), field=field)
+        thresholds[field] = value
     values = {
         "name": name,
         "show_tier_at_counter": bool(data.get("show_tier_at_counter")),
