@@ -229,7 +229,8 @@ def _low_balances(found: Attention, scope: Scope, below_cents: int) -> None:
         .where(Account.balance_cents < below_cents, scope(Household.point_id))
     )
     found.low_total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(query.order_by(Account.balance_cents, Account.id).limit(SHOWN)).all()
+    query = query.options(joinedload(Household.point)).order_by(Account.balance_cents, Account.id).limit(SHOWN)
+    rows = db.session.execute(query).all()
     found.low_balances = [LowBalance(household, account.kind, account.balance_cents) for account, household in rows]
 
 
