@@ -12,8 +12,9 @@ from sqlalchemy import event, select
 from server.clock import utcnow
 from server.extensions import db
 from server.models import Conflict, Distribution, DistributionCheck
-from tests.factories.dashboard import DashboardWorld, a_day, dashboard_world
-from tests.helpers import sign_in_user, submit_form
+from tests.factories.dashboard import DashboardWorld, a_day, dashboard_world, sent
+from tests.helpers import csrf_token, sign_in_user, submit_form
+from tests.phones import enrol_phone
 
 LATER = timedelta(hours=3)  # the distributions ran from an hour ago to an hour ahead
 
@@ -185,3 +186,36 @@ def test_the_weekly_summary_of_a_point(app, world, day):
     assert figures["conflicts-resolved"] == "0"
     with app.app_context():
         assert db.session.get(Distribution, world.distribution) is not None
+
+
+def test_a_resolved_conflict_leaves_the_list_and_counts_as_resolved_in_the_week(app, world, day):
+    client = app.test_client()
+    sign_in_user(app, client, world.coordinator)
+    log = f"/admin/distributions/{world.distribution}/log"
+    token = csrf_token(client.get(log).get_data(as_text=True))
+    with app.app_context():
+        overpaid = db.session.scalar(select(Conflict.id).where(Conflict.kind == "overpayment"))
+    answer = client.post(
+        f"{log[: -len('/log')]}/conflicts/{overpaid}/resolve",
+        data={"csrf_token": token, "action": "dismiss", "comment": "Jean a été remboursé."},
+    )
+    assert answer.status_code == 302
+    with time_machine.travel(utcnow() + LATER, tick=False):
+        page = dashboard(app, world.coordinator)
+        week = client.get(f"/admin/points/{world.point}/week").get_data(as_text=True)
+    assert len(items(page, "conflicts")) == 1 and f"#conflict-{overpaid}" not in page
+    assert 'data-figure="conflicts-open">1<' in week and 'data-figure="conflicts-resolved">1<' in week
+
+
+def test_a_day_the_cron_has_not_read_yet_is_not_called_silent(app, world):
+    phone = enrol_phone(app, [world.point], world.volunteer, "Caisse 1")
+    sent(phone, [phone.record("handover", {"order_id": world.orders[0], "outcome": "all"}, world.distribution)])
+    client = app.test_client()
+    sign_in_user(app, client, world.coordinator)
+    with time_machine.travel(utcnow() + LATER, tick=False):
+        assert items(dashboard(app, world.coordinator), "not-collected") == []  # not "no phone sent anything"
+        week = client.get(f"/admin/points/{world.point}/week?lang=fr").get_data(as_text=True)
+        assert "en cours de lecture" in week and "Aucun téléphone" not in week
+        assert app.test_cli_runner().invoke(args=["sync", "check-conflicts"]).exit_code == 0
+        (absent,) = items(dashboard(app, world.coordinator), "not-collected")
+    assert "2 membres" in absent and "Aucun téléphone" not in absent

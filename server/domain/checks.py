@@ -143,7 +143,8 @@ def attention(scope: Scope, now: datetime) -> Attention:
     for distribution, check in rows:
         ended = distribution.ends_at <= now
         if check is None or not check.event_count:
-            if ended and orders.get(distribution.id):
+            # Nothing from the phones, unless events came that the cron has not read yet (``conflicts_stale``).
+            if ended and orders.get(distribution.id) and not distribution.conflicts_stale:
                 found.not_collected.append(Count(distribution, orders[distribution.id], no_events=True))
             continue
         for box in check.cash_boxes:
