@@ -11,8 +11,9 @@ from sqlalchemy import event, select
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models import Conflict, Distribution, DistributionCheck
+from server.models import Conflict, Distribution, DistributionCheck, Household, Point, Product
 from tests.factories.dashboard import DashboardWorld, a_day, dashboard_world, sent
+from tests.factories.primitives import DAY, distribution, order
 from tests.helpers import csrf_token, sign_in_user, submit_form
 from tests.phones import enrol_phone
 
@@ -219,3 +220,18 @@ def test_a_day_the_cron_has_not_read_yet_is_not_called_silent(app, world):
         assert app.test_cli_runner().invoke(args=["sync", "check-conflicts"]).exit_code == 0
         (absent,) = items(dashboard(app, world.coordinator), "not-collected")
     assert "2 membres" in absent and "Aucun téléphone" not in absent
+
+
+def test_each_kind_lists_a_bounded_number_and_says_how_many_more(app, world, day, monkeypatch):
+    with app.app_context():  # an earlier distribution at Luzard nobody's phone sent anything for
+        point, household = db.session.get(Point, world.point), db.session.get(Household, world.households[2])
+        product = db.session.scalars(select(Product)).first()
+        earlier = distribution(point, utcnow(), starts_in=-3 * DAY)
+        db.session.add(earlier)
+        db.session.add(order(earlier, household, [(product, 1)]))
+        db.session.commit()
+    monkeypatch.setattr("server.domain.checks.SHOWN", 1)  # as if each kind had more than the page lists
+    with time_machine.travel(utcnow() + LATER, tick=False):
+        page = dashboard(app, world.coordinator)
+    assert len(items(page, "not-collected")) == len(items(page, "conflicts")) == 1
+    assert page.count("Et 1 autre, dans le journal de sa distribution.") == 2

@@ -114,6 +114,7 @@ class Attention:
     low_total: int = 0
     cash_gap_threshold_cents: int = 0
     low_balance_cents: int = 0
+    more: dict[str, int] = field(default_factory=dict)  # items of a kind beyond the ``SHOWN`` listed
 
     @property
     def empty(self) -> bool:
@@ -156,6 +157,10 @@ def attention(scope: Scope, now: datetime) -> Attention:
             found.refused_scans.append(Count(distribution, check.refused_scans))
         if ended and check.not_collected:
             found.not_collected.append(Count(distribution, check.not_collected))
+    for kind in ("cash_gaps", "refused_scans", "not_collected"):  # the most recent first, SHOWN of each
+        listed = getattr(found, kind)
+        found.more[kind] = max(0, len(listed) - SHOWN)
+        setattr(found, kind, listed[:SHOWN])
     found.unsynced = _unsynced({d.id: d for d, _check in rows}, now)
     _low_balances(found, scope, settings.low_balance_cents)
     return found
