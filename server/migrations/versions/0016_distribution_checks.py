@@ -1,4 +1,4 @@
-"""The check figures of each distribution (the dashboard's "to check"), and the two thresholds it reads
+"""Each distribution's check figures (the dashboard's "to check"), its two thresholds, the open conflicts indexed
 
 ``distribution_checks`` is filled by the conflict check (``refresh_conflicts``); every distribution that already
 has events is flagged for one, so the cron fills it for them once (docs/dashboard.md).
@@ -43,6 +43,14 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("distribution_id", name=op.f("pk_distribution_checks")),
     )
+    with op.batch_alter_table("conflicts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_conflicts_open",
+            ["distribution_id"],
+            unique=False,
+            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open'"),
+        )
     with op.batch_alter_table("network_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cash_gap_threshold_cents", sa.Integer(), server_default="500", nullable=False))
         batch_op.add_column(sa.Column("low_balance_cents", sa.Integer(), server_default="0", nullable=False))
@@ -56,4 +64,6 @@ def downgrade():
     with op.batch_alter_table("network_settings", schema=None) as batch_op:
         batch_op.drop_column("low_balance_cents")
         batch_op.drop_column("cash_gap_threshold_cents")
+    with op.batch_alter_table("conflicts", schema=None) as batch_op:
+        batch_op.drop_index("ix_conflicts_open")
     op.drop_table("distribution_checks")
