@@ -129,6 +129,8 @@ def test_the_thresholds_are_network_settings(app, world, day, admin_client):
     with time_machine.travel(utcnow() + LATER, tick=False):
         page = dashboard(app, world.coordinator)
     assert len(items(page, "cash-gaps")) == 1 and len(items(page, "low-balances")) == 3
+    audit = admin_client.get("/admin/audit/").get_data(as_text=True)
+    assert "écart de caisse à vérifier" in audit and "10,49" in audit and "solde à vérifier" in audit
 
 
 def test_a_bad_threshold_is_refused(app, admin_client):
