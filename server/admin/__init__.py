@@ -20,4 +20,5 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     tickets,
     users,
     views,
+    week,
 )

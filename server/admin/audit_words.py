@@ -62,6 +62,8 @@ FIELD_LABELS = {
     "membership_required": _l("membership required"),
     "prepaid_floor_cents": _l("prepaid floor"),
     "show_tier_at_counter": _l("tier shown at the counter"),
+    "cash_gap_threshold_cents": _l("cash gap to check"),
+    "low_balance_cents": _l("balance to check"),
     "size": _l("household size"),
     "contribution_band": _l("contribution band"),
 }

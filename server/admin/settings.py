@@ -1,4 +1,5 @@
-"""The network's settings page (admins): name, the tier at the counter, the prepaid floor."""
+"""The network's settings page (admins): name, the tier at the counter, the prepaid floor, the dashboard's
+thresholds."""
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -29,6 +30,24 @@ class NetworkSettingsForm(AdminForm):
         description=_l(
             "0 or empty: never below zero. A solidarity allowance never goes below zero. A payment offline beyond "
             "this is kept and shown as a conflict to settle in the distribution log."
+        ),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+
+    cash_gap_threshold_cents = MoneyField(
+        _l("Cash gap to check, beyond (€)"),
+        [Optional()],
+        description=_l(
+            "A phone whose cash counted at closing differs from what was expected by more is listed on the dashboard."
+        ),
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    low_balance_cents = MoneyField(
+        _l("Balance to check, below (€)"),
+        [Optional()],
+        description=_l(
+            "A prepaid or allowance balance below this is listed on the dashboard. 0 or empty: only balances below "
+            "zero."
         ),
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )

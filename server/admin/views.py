@@ -34,6 +34,7 @@ from server.auth.access import admin_required, require_points, staff_required
 from server.auth.session import current_user
 from server.clock import today, utcnow
 from server.domain import DomainError
+from server.domain.checks import attention, week_start
 from server.domain.distributions import create_distribution, update_distribution
 from server.domain.members import create_household, create_tier, delete_tier, update_household, update_tier
 from server.domain.points import create_point, update_point
@@ -103,7 +104,14 @@ def dashboard():
     }
     own_points = [] if user.role == "admin" else managed_points()
     return render_template(
-        "admin/dashboard.html", stats=stats, upcoming=upcoming, order_counts=order_counts, own_points=own_points
+        "admin/dashboard.html",
+        stats=stats,
+        upcoming=upcoming,
+        order_counts=order_counts,
+        own_points=own_points,
+        to_check=attention(lambda point_id: managed(point_id, user), now),
+        points=managed_points(),
+        this_week=week_start(today(network_timezone())),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
 from server.domain import contributions, membership
+from server.domain.checks import store_check
 from server.domain.event_order import lock_event_log
 from server.domain.ledger_events import post_synced_events
 from server.domain.shifts import may_work_at
@@ -428,7 +429,8 @@ def check_conflicts(distribution: Distribution) -> list[Conflict]:
 def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
     """Store the conflicts the events of ``distribution`` show now: new ones are added, known ones get their
     resolution; none is ever deleted (a conflict the events no longer show stays, with its history, until someone
-    resolves it). Called by ``check_stale_conflicts`` (after uploads), by a coordinator's "check now" and where
+    resolves it). The same read keeps the distribution's check figures (``server.domain.checks``, the dashboard's
+    "to check"). Called by ``check_stale_conflicts`` (after uploads), by a coordinator's "check now" and where
     decisions are made (a resolution), in their transaction, so that reading the log never writes. The caller
     commits.
 
@@ -439,8 +441,10 @@ def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
     with collector_paused():
         stored_events = distribution_events(distribution.id)
         events = [item.event for item in stored_events]
-        found = conflicts.detect(projection_orders(distribution.id), events, _context(distribution, stored_events))
-        del stored_events, events
+        orders = projection_orders(distribution.id)
+        found = conflicts.detect(orders, events, _context(distribution, stored_events))
+        store_check(distribution.id, projection.project(orders, events))  # the dashboard's figures, same read
+        del stored_events, events, orders
     stored = {c.key: c for c in db.session.scalars(select(Conflict).where(Conflict.distribution_id == distribution.id))}
     for conflict in found:
         row = stored.get(conflict.key)

@@ -3,6 +3,7 @@
 from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
 from server.models.contribution import Contribution
+from server.models.checks import DistributionCheck
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
@@ -24,6 +25,7 @@ __all__ = [
     "Device",
     "DeviceEnrolment",
     "Distribution",
+    "DistributionCheck",
     "HeldPack",
     "Household",
     "MembershipFee",

@@ -22,6 +22,10 @@ class NetworkSettings(db.Model):
     show_tier_at_counter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Accounts (docs/accounts.md): how far a prepaid balance may go below zero (an allowance never does).
     prepaid_floor_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The dashboard's "to check" (docs/dashboard.md): a phone's cash gap beyond this is listed, and so is a balance
+    # below ``low_balance_cents`` (0: only balances below zero).
+    cash_gap_threshold_cents: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
+    low_balance_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Membership (adhésion): the yearly fee per household (0: the network asks none), and whether a household whose
     # membership is due is refused at the point (off: the phone warns, the basket is handed over).
     membership_fee_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Enum, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models.distribution import Point
+from server.models.distribution import Distribution, Point
 from server.models.people import User
 from server.models.types import UTCDateTime
 from sync.vocabulary import CONFLICT_STATUSES
@@ -144,3 +144,15 @@ class Conflict(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str] = mapped_column(Text, default="")
+
+    distribution: Mapped[Distribution] = relationship()
+
+    __table_args__ = (
+        # The open conflicts, few among all those ever resolved: the dashboard's "to check" (docs/dashboard.md).
+        Index(
+            "ix_conflicts_open",
+            "distribution_id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+    )

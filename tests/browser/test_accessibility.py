@@ -402,6 +402,7 @@ ADMIN_PAGES: dict[str, str | Callable[[Page, Site], None]] = {
     "points": "/admin/points/",
     "point-edit": "/admin/points/{point}/edit",
     "point-history": "/admin/points/{point}/history",
+    "point-week": "/admin/points/{point}/week",
     "distributions": "/admin/distributions/",
     "distribution-new": "/admin/distributions/new",
     "distribution-edit": "/admin/distributions/{distribution}/edit",
