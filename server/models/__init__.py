@@ -2,8 +2,8 @@
 
 from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
-from server.models.contribution import Contribution
 from server.models.checks import DistributionCheck
+from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
