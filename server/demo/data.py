@@ -354,6 +354,11 @@ CORRECTED_RATE = 0.03  # a cash payment typed wrong, undone (void) and typed aga
 CASH_FLOATS = (3000, 5000, 5000, 8000)  # opening float of a phone's cash box
 CASH_GAP_RATE = 0.15  # closing counts that do not match what the phone expects
 CASH_GAPS = (-500, -200, -100, -50, -20, 20, 100)
+# Last week's busiest point had a rough day: a cash box short beyond the dashboard's threshold, and its second phone
+# went home with actions it never sent (it holds the pack and says so): the dashboard has something of each kind.
+ROUGH_DAY_CASH_GAP = -1250
+ROUGH_DAY_UNSENT = 2
+LOW_BALANCE_CENTS = 500  # the dashboard lists prepaid and allowance balances under 5,00 €
 SCAN_REFUSALS_WEIGHTS = (60, 30, 10)  # 0, 1 or 2 refused scans in a distribution
 SCAN_REFUSALS = (("unknown_member", 3), ("revoked", 2), ("not_expected", 3), ("bad_signature", 1), ("malformed", 1))
 NOTE_RATE = 0.3

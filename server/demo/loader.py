@@ -140,6 +140,7 @@ def _configure_network() -> None:
     settings.currency = "EUR"
     settings.timezone = data.TIMEZONE
     settings.payment_methods = list(data.PAYMENT_METHODS)
+    settings.low_balance_cents = data.LOW_BALANCE_CENTS
 
 
 def _load_tiers() -> dict[str, Tier]:

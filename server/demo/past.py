@@ -46,6 +46,8 @@ class DayPlan:
     events: Counter = field(default_factory=Counter)  # "handover:all", "payment:cheque", "cash_count:closing"…
     double_handover: bool = False
     resolved: bool = False
+    rough: bool = False  # a cash box short beyond the threshold, a phone that kept actions unsent
+    unsent: int = 0  # actions recorded and never uploaded (not in ``events``)
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,10 @@ class PastPlayer:
                 for n in range(count)
             ]
         doubles = self._double_handover_days()
+        rough = self._rough_day(doubles)
         for distribution_id, point, week, starts_at, ends_at in self.past:
             plan = DayPlan(distribution_id, point, week, double_handover=distribution_id in doubles)
+            plan.rough = distribution_id == rough
             self._play_day(plan, starts_at, ends_at)
             self.plans.append(plan)
         self._check_and_resolve()
@@ -161,6 +165,12 @@ class PastPlayer:
             if candidates:
                 chosen.add(self.rng.choice(candidates))
         return chosen
+
+    def _rough_day(self, doubles: set[int]) -> int:
+        """Last week's day of trouble: the one whose double hand-over is left open, else the latest with two phones."""
+        latest = [slot for slot in self.past if slot[0] in doubles and slot[2] == max(data.DOUBLE_HANDOVER_WEEKS)]
+        two_phones = [slot for slot in self.past if len(self.phones[slot[1]]) == 2]
+        return max(latest or two_phones, key=lambda slot: slot[3])[0]
 
     def _play_day(self, plan: DayPlan, starts_at: datetime, ends_at: datetime) -> None:
         rng = self.rng
@@ -181,7 +191,13 @@ class PastPlayer:
             phone.sign_in(volunteer, starts_at - rng.randint(15, 30) * MINUTE)
         day.play()
         for phone in phones:
-            phone.upload()
+            phone.upload(ends_at + 9 * MINUTE)
+        if plan.rough:  # the second phone took the pack, recorded a little more after its upload, never came back
+            phones[1].hold_pack(plan.distribution_id)
+            for minute in range(data.ROUGH_DAY_UNSENT):
+                phones[1].record(plan.distribution_id, ends_at - (5 - minute) * MINUTE, "note", {"text": "À revoir"})
+            plan.unsent = phones[1].report_pending(ends_at + 30 * MINUTE)
+        for phone in phones:
             phone.sign_out(ends_at + rng.randint(10, 20) * MINUTE)
 
     def _check_and_resolve(self) -> None:
@@ -263,7 +279,8 @@ class _Day:
                 handed.append((phone, order, paid))
         if plan.double_handover:
             self.hand_over_twice(handed)
-        for _ in range(rng.choices((0, 1, 2), weights=data.SCAN_REFUSALS_WEIGHTS)[0]):
+        refusals = rng.choices((0, 1, 2), weights=data.SCAN_REFUSALS_WEIGHTS)[0]
+        for _ in range(max(refusals, 1) if plan.rough else refusals):
             reason = rng.choices([r for r, _ in data.SCAN_REFUSALS], weights=[w for _, w in data.SCAN_REFUSALS])[0]
             self.add(rng.randrange(len(self.phones)), self.moment(), "scan_refused", {"reason": reason})
         if rng.random() < data.NOTE_RATE:
@@ -271,6 +288,8 @@ class _Day:
         self.top_ups(orders)
         for phone, cents in enumerate(floats):
             gap = rng.choice(data.CASH_GAPS) if rng.random() < data.CASH_GAP_RATE else 0
+            if plan.rough and phone == 0:
+                gap = data.ROUGH_DAY_CASH_GAP
             counted = max(0, cents + self.cash[phone] + gap)
             closing = self.ends_at + rng.randint(1, 8) * MINUTE
             self.add(phone, closing, "cash_count", {"kind": "closing", "total_cents": counted})

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from server.domain.devices import create_enrolment, redeem_enrolment
+from server.domain.devices import authenticate_device, create_enrolment, redeem_enrolment
 from server.domain.events import store_upload
+from server.domain.packs import inputs_digests, note_held_pack
 from server.domain.shifts import end_shift, start_shift
-from server.models import Device, Point, Shift, User
+from server.extensions import db
+from server.models import Device, Distribution, Point, Shift, User
 from sync.chain import event_hash
 from sync.events import SCHEMA_VERSION, format_time, new_event_id, parse_event
 
@@ -32,6 +34,7 @@ class DemoPhone:
     """An enrolled phone: its chain per distribution, the signed-in volunteer, and the events not yet uploaded."""
 
     device: Device
+    credential: str  # what the phone sends with each call (``Authorization``)
     rng: random.Random  # the random part of event ids, so the same seed gives the same ids
     chains: dict[int, tuple[int, str | None]] = field(default_factory=dict)  # distribution → (seq, hash) of its last
     volunteer: User | None = None
@@ -43,8 +46,8 @@ class DemoPhone:
     def enrol(cls, coordinator: User, name: str, point: Point, at: datetime, rng: random.Random) -> "DemoPhone":
         """A coordinator creates the enrolment QR code and the phone scans it at once."""
         _, token = create_enrolment(coordinator, name, [point], now=at)
-        device, _credential = redeem_enrolment(token, now=at)
-        return cls(device, rng)
+        device, credential = redeem_enrolment(token, now=at)
+        return cls(device, credential, rng)
 
     def sign_in(self, volunteer: User, at: datetime) -> None:
         self.shift, _token = start_shift(self.device, volunteer, now=at)
@@ -75,8 +78,25 @@ class DemoPhone:
         self.outbox.append(data)
         return data["id"]
 
-    def upload(self) -> None:
-        """Send the outbox through the phones' ingest; every event must come back ``accepted``."""
+    def hold_pack(self, distribution_id: int) -> None:
+        """Download the distribution's pack, as ``GET /api/distributions/<id>/pack`` notes it (``HeldPack``)."""
+        distribution = db.session.get(Distribution, distribution_id)
+        digest = inputs_digests([distribution_id])[distribution_id]
+        note_held_pack(self.device, distribution, digest, digest)
+
+    def call(self, at: datetime) -> None:
+        """Any call to the server: the device is authenticated by its credential and seen at ``at``."""
+        authenticate_device(self.credential, now=at)
+
+    def report_pending(self, at: datetime) -> int:
+        """A call saying how many actions wait to be sent (``X-Comptoir-Pending``), as the app does; no upload."""
+        self.call(at)
+        self.device.pending_events = len(self.outbox)
+        return len(self.outbox)
+
+    def upload(self, at: datetime) -> None:
+        """Send the outbox at ``at`` through the phones' ingest; every event must come back ``accepted``."""
+        self.call(at)
         for start in range(0, len(self.outbox), UPLOAD_BATCH):
             batch = self.outbox[start : start + UPLOAD_BATCH]
             results = store_upload(self.device, batch).plan.results

@@ -273,6 +273,17 @@ def _digests_in_database(distribution_ids: Sequence[int]) -> Select:
 def remember_held_pack(device: Device, distribution: Distribution, digest: str, inputs_digest: str) -> None:
     """Note which version of the pack ``device`` now holds, and the digest of the inputs it was built from (read
     *before* the pack, so that a change in between shows at the next "pack changed" check), and commit."""
+    if not note_held_pack(device, distribution, digest, inputs_digest):
+        return
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same phone downloading twice at once: the other request wrote it
+        db.session.rollback()
+
+
+def note_held_pack(device: Device, distribution: Distribution, digest: str, inputs_digest: str) -> bool:
+    """``remember_held_pack`` without the commit (the demo's phones, in the loader's transaction); False when the
+    device already held that version."""
     held = db.session.get(HeldPack, (device.id, distribution.id))
     if held is None:
         db.session.add(
@@ -283,8 +294,5 @@ def remember_held_pack(device: Device, distribution: Distribution, digest: str, 
             held.fetched_at = utcnow()
         held.digest, held.inputs_digest = digest, inputs_digest
     else:
-        return
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same phone downloading twice at once: the other request wrote it
-        db.session.rollback()
+        return False
+    return True
