@@ -18,7 +18,17 @@ from server.domain.account_actions import correct, top_up
 from server.domain.ledger import post
 from server.domain.tickets import issue_ticket
 from server.extensions import db
-from server.models import Account, AccountMovement, AuditEntry, Distribution, Household, Point, Tier, User
+from server.models import (
+    Account,
+    AccountMovement,
+    AuditEntry,
+    Distribution,
+    Household,
+    NetworkSettings,
+    Point,
+    Tier,
+    User,
+)
 from tests.helpers import csrf_token, sign_in_user
 
 NOW = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
@@ -250,6 +260,7 @@ def _money(cents: int) -> str:
 
 def test_members_list_sorts_and_filters_by_money_and_membership(app, client, world):
     with time_machine.travel(NOW, tick=False), app.app_context():
+        NetworkSettings.current().membership_fee_cents = 1000  # the network asks a yearly fee
         tier = db.session.scalar(select(Tier))
         lognes = db.session.get(Point, world["lognes"])
         for n in range(30):
@@ -364,3 +375,17 @@ def test_signed_amounts_read_one_way_everywhere(app, client, world):
         assert "−7,00 €" in text, name  # the prepaid balance after +50,00 and −57,00
         assert "+50,00 €" in text and "−57,00 €" in text, name
         assert not re.search(r"-\d+,\d\d €", text), (name, re.findall(r".{30}-\d+,\d\d €", text))
+
+
+def test_no_membership_to_renew_where_the_network_asks_no_fee(app, client, world):
+    """Without a fee (the default), nobody is "to renew": the members list and the household page say nothing of
+    it, as the member page and the phone do; once a fee is set, the unpaid are."""
+    with time_machine.travel(NOW, tick=False):
+        admin = signed_in(app, client, world["admin"])
+        assert "à renouveler" not in page_text(admin.get("/admin/members/"))
+        assert "Adhésion à renouveler" not in page_text(admin.get(f"/admin/members/{world['awa']}/accounts"))
+        with app.app_context():
+            NetworkSettings.current().membership_fee_cents = 1500
+            db.session.commit()
+        assert "à renouveler" in page_text(admin.get("/admin/members/"))
+        assert "Adhésion à renouveler" in page_text(admin.get(f"/admin/members/{world['awa']}/accounts"))

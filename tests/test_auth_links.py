@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from server.clock import utcnow
 from server.extensions import db
-from server.models import AuditEntry, SignInLink
+from server.models import AuditEntry, SignInLink, User
 from tests.helpers import csrf_token, make_sign_in_token, sign_in_as_admin, submit_form
 
 
@@ -96,3 +96,31 @@ def test_admin_link_command_refuses_bad_email(runner):
     result = runner.invoke(args=["admin", "link", "not an email"])
     assert result.exit_code != 0
     assert "e-mail" in result.output
+
+
+def test_admin_link_never_promotes_a_coordinator_unless_told(app, runner):
+    """A coordinator's e-mail is refused with what to do; --keep-role signs them in as a coordinator (the demo's
+    coordinators), --promote makes them an administrator, and the audit log says so."""
+    with app.app_context():
+        db.session.add(User(email="coord@example.org", display_name="Coord", role="coordinator"))
+        db.session.commit()
+    refused = runner.invoke(args=["admin", "link", "coord@example.org"])
+    assert refused.exit_code != 0 and "--keep-role" in refused.output and "--promote" in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.email == "coord@example.org")) == "coordinator"
+
+    kept = runner.invoke(args=["admin", "link", "coord@example.org", "--keep-role"])
+    assert kept.exit_code == 0, kept.output
+    client = app.test_client()
+    signed_in = submit_form(client, kept.output.strip().splitlines()[-1].removeprefix("http://localhost:5000"), {})
+    assert signed_in.status_code == 302 and client.get("/admin/").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.email == "coord@example.org")) == "coordinator"
+
+    promoted = runner.invoke(args=["admin", "link", "coord@example.org", "--promote"])
+    assert promoted.exit_code == 0, promoted.output
+    with app.app_context():
+        assert db.session.scalar(select(User.role).where(User.email == "coord@example.org")) == "admin"
+        changes = db.session.scalars(select(AuditEntry.details).where(AuditEntry.action == "user.update")).all()
+        assert any(details.get("changes") == {"role": ["coordinator", "admin"]} for details in changes)
+    assert runner.invoke(args=["admin", "link", "nobody@example.org", "--keep-role"]).exit_code != 0

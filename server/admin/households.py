@@ -26,9 +26,10 @@ from server.extensions import db
 from server.formatting import signed_money
 from server.members.collection import collection_of
 from server.members.words import contribution_sentence, fee_sentence
-from server.models import Account, Distribution, Household, Order, OrderLine
+from server.models import Account, Distribution, Household, NetworkSettings, Order, OrderLine
 from server.receipts import receipt_context
 from server.statements import statement
+from sync import membership
 from sync.vocabulary import ACCOUNT_KINDS
 
 PICKUPS_PER_PAGE = 10
@@ -102,7 +103,9 @@ def _contribution_line(household: Household) -> str:
 
 
 def membership_due(household: Household) -> bool:
-    return household.membership_paid_until is None or household.membership_paid_until < today(network_timezone())
+    """As the member page and the phone say it: due only when the network asks a fee (``sync.membership``)."""
+    fee = NetworkSettings.current().membership_fee_cents
+    return membership.is_due(household.membership_paid_until, today(network_timezone()), fee)
 
 
 @bp.get("/members/<id:household_id>/accounts")

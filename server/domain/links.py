@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from server.audit import record
 from server.clock import utcnow
 from server.extensions import db
 from server.models import SignInLink, User
@@ -71,14 +72,27 @@ def redeem_link(token: str, purpose: str = "sign_in") -> User:
     return link.user
 
 
-def ensure_admin(email: str) -> User:
-    """The admin with this e-mail, created (or promoted and reactivated) if needed."""
+class NotAnAdmin(Exception):
+    """The e-mail belongs to a coordinator or a volunteer: making them an administrator is said, never implied."""
+
+    def __init__(self, user: User):
+        super().__init__(user.email)
+        self.user = user
+
+
+def ensure_admin(email: str, *, promote: bool = False) -> User:
+    """The admin with this e-mail, created (or reactivated) if needed; a coordinator or volunteer is promoted only
+    when ``promote`` says so (audited as a role change), else ``NotAnAdmin``."""
     email = email.strip().lower()
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, display_name=email.split("@")[0], role="admin")
         db.session.add(user)
-    user.role = "admin"
+    elif user.role != "admin":
+        if not promote:
+            raise NotAnAdmin(user)
+        record("user.update", user=None, target=f"user:{user.id}", changes={"role": [user.role, "admin"]}, via="cli")
+        user.role = "admin"
     user.active = True
     db.session.flush()
     return user
