@@ -187,10 +187,10 @@ def test_french_audit_sentences_say_connexion_and_name_the_point_without_an_arti
 
     with app.test_request_context(), force_locale("fr"):
         assert _("%(who)s started a shift on the phone %(target)s.", who="Awa", target="T1") == (
-            "Awa s'est connecté·e sur le téléphone T1."
+            "Awa : connexion sur le téléphone T1."
         )
         assert _("%(who)s ended a shift on the phone %(target)s.", who="Awa", target="T1") == (
-            "Awa s'est déconnecté·e du téléphone T1."
+            "Awa : déconnexion du téléphone T1."
         )
         assert _("the distribution of %(day)s at %(point)s", day="4 décembre", point="Salle des fêtes") == (
             "la distribution du 4 décembre (Salle des fêtes)"

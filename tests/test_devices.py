@@ -237,7 +237,7 @@ def test_revoked_device_is_refused_and_nothing_it_sent_is_lost(app, world, admin
     for method, path in [("GET", "/api/device"), ("GET", "/api/me"), ("POST", "/api/device/rotate")]:
         answer = api(phone, method, path, credential, token)
         assert (answer.status_code, reason(answer)) == (403, "device_revoked"), path
-        assert "révoqué par un·e coordinateur·rice" in answer.get_json()["error"]["message"]  # French first
+        assert "révoqué par la coordination" in answer.get_json()["error"]["message"]  # French first
     english = api(phone, "GET", "/api/device", credential, token, headers={"Accept-Language": "en"})
     assert "revoked by a coordinator" in english.get_json()["error"]["message"]
     with app.app_context():

@@ -384,7 +384,7 @@ def test_an_assigned_volunteer_sees_it_in_the_app_and_is_reminded(
     assert "1 sent" in send_due(runner)
     [delivery] = service.received
     assert delivery.json()["title"] == "Distribution demain"
-    assert "Vous êtes inscrit·e à la distribution de Maison de quartier du Luzard, demain" in delivery.json()["body"]
+    assert "Vous tenez la distribution de Maison de quartier du Luzard, demain" in delivery.json()["body"]
     assert delivery.json()["url"] == "http://localhost:5000/app/"
 
     # Turned off from the app: DELETE, and nothing more.

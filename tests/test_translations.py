@@ -1,5 +1,6 @@
 """The French catalog covers every UI string, and the English source strings extract cleanly."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,9 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 FRENCH = ROOT / "server/translations/fr/LC_MESSAGES/messages.po"
+PHONE_WORDS = ROOT / "pwa/src/i18n.js"
+# An inclusive-writing dot glued between letters ("coordinateur·rice", "inscrit·es"); " · " between items stays.
+INCLUSIVE_DOT = re.compile(r"\w·\w")
 
 
 def extracted_msgids(tmp_path) -> set:
@@ -55,3 +59,20 @@ def test_placeholders_survive_translation():
         if message.id and message.python_format:
             for error in message.check(catalog) or []:
                 raise AssertionError(f"{message.id!r}: {error}")
+
+
+def test_french_words_are_neutral_not_inclusive_dots():
+    """The vocabulary rule: no "·e" forms in the admin catalog nor on the phone; neutral French instead."""
+    with FRENCH.open("rb") as f:
+        catalog = read_po(f)
+    found = [
+        text
+        for message in catalog
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else [message.string])
+        if INCLUSIVE_DOT.search(text)
+    ]
+    found += [
+        line.strip() for line in PHONE_WORDS.read_text(encoding="utf-8").splitlines() if INCLUSIVE_DOT.search(line)
+    ]
+    assert not found, "\n".join(found)

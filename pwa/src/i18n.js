@@ -300,7 +300,7 @@ export const STRINGS = {
     'membership.warning_handed_over_no_method': 'l’association la demande ({amount}).',
     'membership.required': 'L’association demande l’adhésion à jour avant de remettre le panier.',
     'membership.refused':
-      'Remise impossible tant que l’adhésion n’est pas réglée : encaissez-la ci-dessus, ou voyez avec un·e coordinateur·rice.',
+      'Remise impossible tant que l’adhésion n’est pas réglée : encaissez-la ci-dessus, ou voyez avec la coordination.',
     'membership.method': 'Adhésion réglée par',
     'membership.cheque_number': 'N° du chèque d’adhésion',
     'membership.take': 'Encaisser l’adhésion : {amount}',

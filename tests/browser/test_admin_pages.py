@@ -209,6 +209,7 @@ FRENCH_SLIPS = {
     "“Soldes” (it reads as a sale)": re.compile(r"\bSoldes\b"),
     "no elision (d'Inès, d'octobre)": re.compile(r"\b[Dd]e [AEIOUaeiouÉéÈèÎî]"),
     "an English word left": re.compile(r"\b(Collected|Balances|Member|Order of)\b"),
+    "an inclusive ·e form (write neutral French)": re.compile(r"\w·\w"),
 }
 ENGLISH_SLIPS = {
     "a space before a colon": re.compile(r"\w :"),

@@ -137,7 +137,7 @@ def test_a_required_membership_refuses_the_hand_over_until_the_fee_is_taken(app,
     )
     expect(phone.locator("#membership-refused")).to_have_text(
         "Remise impossible tant que l’adhésion n’est pas réglée : encaissez-la ci-dessus, "
-        "ou voyez avec un·e coordinateur·rice."
+        "ou voyez avec la coordination."
     )
     expect(phone.get_by_role("button", name="Tout remis · payé en espèces")).to_have_count(0)
     shot(phone, "membership-5-required")

@@ -86,7 +86,7 @@ async function retry(event) {
 
 // The home screen.
 
-/** "Connecté·e jusqu'à minuit." when the shift ends tonight at midnight (not "jusqu'à sam. 00:00"), else the day
+/** "Accès valable jusqu’à minuit." when the shift ends tonight at midnight (not "jusqu'à sam. 00:00"), else the day
  * and time it ends. */
 function untilText(iso) {
   const end = new Date(iso);
