@@ -75,7 +75,7 @@ def test_each_kind_of_item_links_where_it_is_resolved(app, world, day):
     (unsynced,) = items(page, "unsynced")
     assert "Caisse 2" in unsynced and "3 actions" in unsynced and 'href="/admin/devices/#device-' in unsynced
     (refused,) = items(page, "refused-scans")
-    assert "1 scan refusé" in refused and f'href="{log}#scan-refusals"' in refused
+    assert "1 scan refusé" in refused and f'href="{log}?type=scan_refused#timeline"' in refused  # who, when
     (absent,) = items(page, "not-collected")
     assert "1 membre" in absent and f'href="{log}#not-collected"' in absent
     (low,) = items(page, "low-balances")

@@ -63,7 +63,7 @@ def test_the_demo_dashboard_leads_a_coordinator_to_each_thing_to_check(app, brow
         follow("unsynced")
         expect(page.locator("main")).to_contain_text("2 actions pas encore envoyées")
         follow("refused-scans")
-        expect(page.locator("#scan-refusals")).to_be_visible()
+        expect(page.get_by_label("Type")).to_have_value("scan_refused")  # the timeline, filtered to them
         follow("not-collected")
         expect(page.locator("#not-collected")).to_be_visible()
         follow("low-balances")
