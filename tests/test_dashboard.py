@@ -191,6 +191,20 @@ def test_the_weekly_summary_of_a_point(app, world, day):
         assert db.session.get(Distribution, world.distribution) is not None
 
 
+@pytest.mark.parametrize("week", ["abc", "2026-13-45", "0001-01-01", "9999-12-31", "\x00"])
+def test_a_bad_week_says_so_and_shows_the_current_week(app, world, week):
+    client = app.test_client()
+    sign_in_user(app, client, world.coordinator)
+    response = client.get(f"/admin/points/{world.point}/week", query_string={"week": week, "lang": "fr"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    current = client.get(f"/admin/points/{world.point}/week").get_data(as_text=True)
+    assert "Date de semaine invalide" in page and "voici la semaine en cours." in page
+    assert re.search(r"<hgroup>.*?</hgroup>", page, re.S).group(0) == re.search(
+        r"<hgroup>.*?</hgroup>", current, re.S
+    ).group(0)
+
+
 def test_a_resolved_conflict_leaves_the_list_and_counts_as_resolved_in_the_week(app, world, day):
     client = app.test_client()
     sign_in_user(app, client, world.coordinator)

@@ -898,8 +898,12 @@ def test_the_history_counts_weeks(app, world, admin):
     starts = [start for start, _cells in weeks]
     assert starts[0] == monday.isoformat() and starts[-1] == (monday - timedelta(weeks=11)).isoformat()
 
+    takings = dict(re.findall(r'<tr data-takings="([0-9-]+)">(.*?)</tr>', html, re.S))
+    assert list(takings) == starts  # the takings table has the same weeks, in the same order
+
     def cells(start) -> list[str]:
-        row = dict(weeks)[start.isoformat()]
+        """The week's attendance row, then its takings (the week's name once)."""
+        row = dict(weeks)[start.isoformat()] + takings[start.isoformat()].split("</td>", 1)[1]
         return [
             re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", cell))).strip().replace("\xa0", " ")
             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)

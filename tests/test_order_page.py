@@ -4,9 +4,11 @@ the log; and a household's pick-ups saying the same. Events from phones through 
 PostgreSQL (the day of tests/test_distribution_log.py)."""
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from sqlalchemy import event
 
 from server.domain.distribution_log import load_log
@@ -191,3 +193,44 @@ def test_household_pickups_are_paged(app, world, day, admin):
     assert "pickups_page=2" in section(first, "pickups")
     second = admin.get(url, query_string={"pickups_page": 2}).get_data(as_text=True)
     assert len(re.findall(r'data-pickup="not_collected"', section(second, "pickups"))) == 2
+
+
+def test_an_open_conflict_on_the_order_is_said_beside_its_pickup_and_links_to_the_log(app, world, day, admin):
+    """David's order was handed over by both phones: its page says the conflict in the log's words, and links to it;
+    once resolved, it says so, still linked."""
+    double = next(c for c in log_tests.conflicts_of(app, world.distribution).values() if c.kind == "double_handover")
+    html = admin.get(order_url(world, "David")).get_data(as_text=True)
+    pickup = section(html, "pickup")
+    assert f'href="{log_url(world)}#conflict-{double.id}"' in pickup
+    assert "Conflict to resolve: Order handed over twice" in text_of(admin.get(order_url(world, "David")))
+    assert "onflict" not in text_of(admin.get(order_url(world, "Alice")))
+    french = text_of(admin.get(order_url(world, "David"), query_string={"lang": "fr"}))
+    assert "Conflit à résoudre : Commande remise deux fois" in french
+    token = log_tests.csrf_token(admin.get(log_url(world)).get_data(as_text=True))
+    answer = admin.post(
+        log_tests.resolve_url(world, double.id),
+        data={"csrf_token": token, "action": "accept", "comment": "Deux paniers remis."},
+    )
+    assert answer.status_code == 302
+    after = admin.get(order_url(world, "David"), query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Conflict resolved: Order handed over twice" in text_of(admin.get(order_url(world, "David")))
+    assert f'href="{log_url(world)}#conflict-{double.id}"' in section(after, "pickup")
+
+
+def test_a_refused_order_owes_no_solidarity_share(world, day, admin):
+    chloe = text_of(admin.get(order_url(world, "Chloé")))
+    assert "Solidarity share covered by the network" not in chloe
+    assert "Nothing was taken: no solidarity share." in chloe
+    french = text_of(admin.get(order_url(world, "Chloé"), query_string={"lang": "fr"}))
+    assert "Rien n'a été pris : aucune part solidaire." in french and "Part solidaire prise en charge" not in french
+
+
+def test_an_order_nobody_recorded_on_an_ended_distribution_says_no_yet(app, world, day, admin):
+    with app.app_context():
+        ends_at = db.session.get(Distribution, world.distribution).ends_at
+    assert "No phone has recorded anything about this order yet." in text_of(admin.get(order_url(world, "Farid")))
+    with time_machine.travel(ends_at + timedelta(minutes=1), tick=False):
+        farid = admin.get(order_url(world, "Farid"), query_string={"lang": "fr"})
+    page = text_of(farid)
+    assert "Aucun téléphone n'a rien enregistré sur cette commande." in page
+    assert "encore" not in page.split("Paiements")[1]

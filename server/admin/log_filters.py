@@ -1,9 +1,9 @@
 """The distribution log's timeline filters: by phone, by volunteer, by type of event (``docs/distribution-log.md``).
 
-Filters are GET parameters (``phone`` a device's public id, ``volunteer`` a user id, ``type`` an event type), so a
-filtered timeline is a link to bookmark or send, and its pages keep them (``admin/_pagination.html`` keeps the query
-string). The choices are those the log holds; a value that is not one of them is ignored and said so, never an
-error. Filtering reads the entries the log page read anyway: no query more.
+Filters are GET parameters (``phone`` a device's public id, also read as ``device``; ``volunteer`` a user id;
+``type`` an event type), so a filtered timeline is a link to bookmark or send, and its pages keep them
+(``admin/_pagination.html`` keeps the query string). The choices are those the log holds; a value that is not one of
+them is ignored and said so, never an error. Filtering reads the entries the log page read anyway: no query more.
 """
 
 from dataclasses import dataclass
@@ -61,7 +61,7 @@ def timeline_filters(entries: list[LogEntry], device_name, person_name) -> Timel
     present = {entry.event.type for entry in entries}
     types = tuple((code, str(label)) for code, label in EVENT_TYPE_LABELS.items() if code in present)
     ignored = []
-    phone = request.args.get("phone", "").strip()
+    phone = (request.args.get("phone") or request.args.get("device") or "").strip()  # "device": the API's word
     if phone and phone not in set(phones):
         ignored.append(_("No event of this log was recorded by the phone asked for: every phone is shown."))
         phone = ""

@@ -22,6 +22,7 @@ from server.auth.access import STAFF_ROLES, manages_point, require_points, staff
 from server.auth.session import current_user
 from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.conflicts import conflicts_naming
 from server.domain.distribution_log import load_order_log
 from server.domain.order_import import (
     CLOSED,
@@ -105,7 +106,8 @@ class PaymentRow:
 @staff_required
 def order_detail(order_id: int):
     """An order's lines, and what the phones recorded about it: its pick-up (the one projection's status, as on the
-    distribution's log), what was paid and how, and the events behind them, each linked to the log."""
+    distribution's log), the conflicts that name its events (linked to the log), what was paid and how, and the events
+    behind them, each linked to the log."""
     order = db.get_or_404(Order, order_id)
     require_points([order.distribution.point_id])  # where it is collected, whatever the member's home point
     share = order.share_percent
@@ -128,13 +130,16 @@ def order_detail(order_id: int):
         )
         for entry in log.entries_of(PaymentEvent)
     ]
+    ended = utcnow() >= order.distribution.ends_at
     return render_template(
         "admin/order_detail.html",
         order=order,
         lines=lines,
         total=order_amounts(order),
         collection=collection,
-        pickup=collection.pickup(utcnow() >= order.distribution.ends_at),
+        pickup=collection.pickup(ended),
+        ended=ended,
+        conflicts=conflicts_naming(order.distribution_id, {entry.event.id for entry in log.entries}),
         decided=timeline_row(decider, words) if decider is not None else None,
         taken=words.lines(state.received),  # the log's names: a product handed over instead is named too
         payments=payments,

@@ -5,6 +5,7 @@ the cash gaps, the conflicts open and resolved and the refused scans, read from 
 from datetime import date, timedelta
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from server.admin import bp
 from server.admin.forms import network_timezone
@@ -16,14 +17,27 @@ from server.extensions import db
 from server.models import Point
 from sync.vocabulary import PAYMENT_METHODS
 
+# The weeks a summary can show: a date outside these years is a typo (and the weeks around year 1 or 9999 cannot
+# be computed), refused like a date that does not exist.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+SHOWN_CHARS = 40  # of a bad value, in the message that names it
 
-def _monday() -> date:
-    """The Monday of the week asked (``?week=2026-11-30``, any day of it), else of this week."""
+
+def _monday() -> tuple[date, str | None]:
+    """The Monday of the week asked (``?week=2026-11-30``, any day of it), else of this week; with the message that
+    says why the week asked for was not shown (None: none asked, or shown)."""
+    asked = request.args.get("week", "").strip()
+    current = week_start(today(network_timezone()))
+    if not asked:
+        return current, None
     try:
-        asked = date.fromisoformat(request.args.get("week", ""))
+        day = date.fromisoformat(asked)
     except ValueError:
-        asked = today(network_timezone())
-    return week_start(asked)
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        shown = "".join(char for char in asked if char.isprintable())[:SHOWN_CHARS]
+        return current, _("Invalid week date: %(value)s; here is the current week.", value=shown)
+    return week_start(day), None
 
 
 @bp.get("/points/<id:point_id>/week")
@@ -31,7 +45,7 @@ def _monday() -> date:
 def point_week(point_id: int):
     point = db.get_or_404(Point, point_id)
     require_points([point.id])
-    monday = _monday()
+    monday, invalid = _monday()
     days = week_summary(point.id, monday, network_timezone())
     methods = [m for m in PAYMENT_METHODS if any(day.check and day.check.by_method.get(m) for day in days)]
     return render_template(
@@ -43,6 +57,7 @@ def point_week(point_id: int):
         next=monday + timedelta(weeks=1),
         days=days,
         methods=methods,
+        invalid=invalid,
     )
 
 

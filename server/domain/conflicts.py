@@ -60,6 +60,16 @@ def undone_by_keep_first(conflict: Conflict) -> list[str]:
     return [handovers[-1], *details.get("second_payments", [])]
 
 
+def conflicts_naming(distribution_id: int, event_ids: set[str]) -> list[Conflict]:
+    """The conflicts of one distribution that name one of ``event_ids`` (an order's events), open ones first. Reads
+    only that distribution's conflicts (indexed by ``distribution_id``): a day has a handful."""
+    if not event_ids:
+        return []
+    found = db.session.scalars(select(Conflict).where(Conflict.distribution_id == distribution_id)).all()
+    naming = [conflict for conflict in found if event_ids.intersection(conflict.event_ids or ())]
+    return sorted(naming, key=lambda c: (c.status != "open", c.detected_at, c.id))
+
+
 def server_chain_end(distribution_id: int) -> tuple[int, str | None]:
     """The sequence number and hash of the last event of the server's chain for a distribution ((0, None): none
     yet). The server's events are the stored events without a device."""
