@@ -343,6 +343,20 @@ function fieldError(input, message, anchor = input) {
   input.setAttribute('aria-describedby', id);
 }
 
+/** A typed amount's problem, said while it is typed: in the field's own note (read out at once), so a later tap
+ * on the button says it in the same place, once; ``message`` null clears it. */
+function liveFieldError(input, message, anchor = input) {
+  const id = `${input.id}-error`;
+  if (message) {
+    fieldError(input, message, anchor);
+    document.getElementById(id).setAttribute('role', 'alert');
+    return;
+  }
+  document.getElementById(id)?.remove();
+  input.removeAttribute('aria-invalid');
+  input.removeAttribute('aria-describedby');
+}
+
 function clearErrors(form) {
   for (const note of form.querySelectorAll('.field-error')) note.remove();
   for (const input of form.querySelectorAll('[aria-invalid]')) {
@@ -430,12 +444,19 @@ function handoverForm(member, { paidCents, available, showTier }) {
         ),
         quickChange,
       );
+      // The large line shows only the change; a problem goes to the field's note, under it (never both).
       quickGiven.addEventListener('input', () => {
+        const typed = quickGiven.value.trim();
         const given = parseCents(quickGiven.value);
-        if (!quickGiven.value.trim() || given === owedAll) quickChange.textContent = '';
-        else if (given === null) quickChange.textContent = t('pay.bad_amount', { label: t('member.quick_given') });
-        else if (given < owedAll) quickChange.textContent = t('member.quick_given_short');
-        else quickChange.textContent = t('pay.change', { amount: money(given - owedAll) });
+        const problem = !typed
+          ? null
+          : given === null
+            ? t('pay.bad_amount', { label: t('member.quick_given') })
+            : given < owedAll
+              ? t('member.quick_given_short')
+              : null;
+        liveFieldError(quickGiven, problem, quickGiven.closest('.quick-row'));
+        quickChange.textContent = typed && !problem && given > owedAll ? t('pay.change', { amount: money(given - owedAll) }) : '';
       });
     }
     if (methods.includes('cheque')) {
@@ -657,10 +678,12 @@ function handoverForm(member, { paidCents, available, showTier }) {
     const change = form.querySelector('#pay-change');
     if (change) {
       const cash = read.find((r) => r.method === 'cash')?.cents ?? 0;
-      const given = parseCents(form.querySelector('#pay-given').value);
-      if (given === null || (given > 0 && given < cash)) change.textContent = t('pay.given_short');
-      else if (!given) change.textContent = '';
-      else change.textContent = t('pay.change', { amount: money(given - cash) });
+      const givenInput = form.querySelector('#pay-given');
+      const given = parseCents(givenInput.value);
+      const problem =
+        given === null ? t('pay.bad_amount', { label: t('pay.given') }) : given > 0 && given < cash ? t('pay.given_short') : null;
+      liveFieldError(givenInput, problem);
+      change.textContent = !problem && given ? t('pay.change', { amount: money(given - cash) }) : '';
     }
   }
   form.addEventListener('input', update);
