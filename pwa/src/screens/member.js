@@ -17,6 +17,7 @@ import { dueFor } from '../pricing.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
+import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
 import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from '../ui/format.js';
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
@@ -330,40 +331,6 @@ function balancesText(available) {
 }
 
 // Errors next to their field: the message after the field, tied to it by aria-describedby, the field aria-invalid.
-
-function fieldError(input, message, anchor = input) {
-  const id = `${input.id}-error`;
-  let note = document.getElementById(id);
-  if (!note) {
-    note = h('p', { id, class: 'field-error' });
-    anchor.after(note);
-  }
-  note.textContent = message;
-  input.setAttribute('aria-invalid', 'true');
-  input.setAttribute('aria-describedby', id);
-}
-
-/** A typed amount's problem, said while it is typed: in the field's own note (read out at once), so a later tap
- * on the button says it in the same place, once; ``message`` null clears it. */
-function liveFieldError(input, message, anchor = input) {
-  const id = `${input.id}-error`;
-  if (message) {
-    fieldError(input, message, anchor);
-    document.getElementById(id).setAttribute('role', 'alert');
-    return;
-  }
-  document.getElementById(id)?.remove();
-  input.removeAttribute('aria-invalid');
-  input.removeAttribute('aria-describedby');
-}
-
-function clearErrors(form) {
-  for (const note of form.querySelectorAll('.field-error')) note.remove();
-  for (const input of form.querySelectorAll('[aria-invalid]')) {
-    input.removeAttribute('aria-invalid');
-    input.removeAttribute('aria-describedby');
-  }
-}
 
 // The form: hand-over and payment, one confirmation.
 
