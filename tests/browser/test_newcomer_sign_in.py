@@ -3,6 +3,7 @@
 enrolment page says it too, with a link to the users page. Real Chromium at 360×640, SQLite (phone_fixtures)."""
 
 import os
+from html import unescape
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -54,7 +55,7 @@ def test_a_volunteer_without_a_passkey_is_told_where_one_comes_from(app, phone, 
 
 def test_the_enrolment_page_says_each_volunteer_needs_a_passkey_first(app, admin_client, world):
     page = admin_client.get("/admin/devices/enrol", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert "chaque bénévole doit d’abord créer sa clé d’accès" in page
+    assert "chaque bénévole doit d'abord créer sa clé d'accès" in unescape(page)
     assert 'href="/admin/users/"' in page
     english = admin_client.get("/admin/devices/enrol?lang=en").get_data(as_text=True)
     assert "each volunteer first needs a passkey" in english
@@ -74,8 +75,8 @@ def test_the_enrolment_page_line_reads_well(app, browser, live_server, world):
     laptop.goto("/admin/devices/enrol")
     line = laptop.locator("#passkey-first")
     expect(line).to_have_text(
-        "Avant de se connecter sur le téléphone, chaque bénévole doit d’abord créer sa clé d’accès, depuis son lien "
-        "d’invitation (« Nouveau lien d'invitation » sur la page des utilisateurs)."
+        "Avant de se connecter sur le téléphone, chaque bénévole doit d'abord créer sa clé d'accès, depuis son lien "
+        "d'invitation (« Nouveau lien d'invitation » sur la page des utilisateurs)."
     )
     shot(laptop, "admin-enrol-passkey-first")
     line.get_by_role("link", name="page des utilisateurs").click()
