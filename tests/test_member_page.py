@@ -295,3 +295,53 @@ def test_the_tier_is_in_the_members_details_not_on_the_ticket(client, member):
     assert "Tarif solidaire" not in ticket and "<svg" in ticket
     assert "Mes informations" in page and "Tarif solidaire · Maison de quartier du Luzard" in page
     assert page.index("Tarif solidaire") > page.index("Votre panier")
+
+
+def test_once_todays_basket_is_collected_it_is_the_last_and_the_next_is_the_following_one(
+    app, client, collected_day, time_machine
+):
+    """Bruno collected today's basket while the distribution still runs: the page calls it his last basket (not the
+    week before's, not collected) and his next basket is next week's, at the distribution after today's."""
+    from server.models import Order
+
+    with app.app_context():
+        today = db.session.get(Order, collected_day["order"])
+        point, household = today.distribution.point, today.household
+        now = today.distribution.starts_at + timedelta(minutes=30)
+        week_before = Distribution(
+            point=point,
+            starts_at=today.distribution.starts_at - timedelta(days=7),
+            ends_at=today.distribution.ends_at - timedelta(days=7),
+        )
+        following = Distribution(
+            point=point,
+            starts_at=today.distribution.starts_at + timedelta(days=7),
+            ends_at=today.distribution.ends_at + timedelta(days=7),
+        )
+        db.session.add_all(
+            [Order(distribution=d, household=household, share_percent=70) for d in (week_before, following)]
+        )
+        db.session.commit()
+        following_day, today_ends = following.starts_at, today.distribution.ends_at
+    time_machine.move_to(now, tick=False)
+    page = client.get(f"/m/{collected_day['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Votre dernier panier" in page and "Votre prochain panier" in page
+    last, following_part = page.split("Votre prochain panier", 1)
+    assert "Panier récupéré le" in last.split("Votre dernier panier", 1)[1]
+    assert "Panier non récupéré" not in page
+    assert "Panier récupéré" not in following_part
+    assert str(following_day.day) in following_part.split("</section>", 1)[0]
+
+    time_machine.move_to(today_ends + timedelta(hours=1), tick=False)  # and once today's has ended
+    after = client.get(f"/m/{collected_day['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Panier non récupéré" not in after and "Votre prochain panier" in after
+    assert "Panier récupéré le" in after.split("Votre prochain panier", 1)[0]
+
+
+def test_a_basket_still_to_collect_today_stays_the_next_one(app, client, member, time_machine):
+    """Today's distribution runs and nothing was handed over yet: it is the member's basket, no last one."""
+    with app.app_context():
+        starts = db.session.scalar(select(Distribution.starts_at))
+    time_machine.move_to(starts + timedelta(minutes=10), tick=False)
+    page = client.get(f"/m/{member['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Votre panier" in page and "Votre dernier panier" not in page and "Montant dû" in page

@@ -53,6 +53,8 @@ export const STRINGS = {
     'sign_in.pin_invalid': 'Le code doit faire de 4 à 6 chiffres.',
     'sign_in.pin_mismatch': 'Les deux codes ne sont pas identiques.',
     'sign_in.cancelled': 'Connexion annulée.',
+    'sign_in.no_passkey':
+      'Pas encore de clé d’accès\u00a0? Demandez un lien d’invitation à l’équipe de coordination : il sert à en créer une sur ce téléphone.',
 
     'pin.title': 'Code de {name}',
     'pin.label': 'Code',
@@ -572,6 +574,7 @@ export const STRINGS = {
     'sign_in.pin_invalid': 'The code must have 4 to 6 digits.',
     'sign_in.pin_mismatch': 'The two codes are not the same.',
     'sign_in.cancelled': 'Sign-in cancelled.',
+    'sign_in.no_passkey': 'No passkey yet? Ask a coordinator for an invitation link: it is used to create one on this phone.',
 
     'pin.title': 'Code for {name}',
     'pin.label': 'Code',

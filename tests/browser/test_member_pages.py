@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from server.clock import utcnow
@@ -106,3 +107,43 @@ def test_printable_cards_fit_ten_to_an_a4_sheet(app, browser, live_server):
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     assert len(PDF_PAGE.findall(pdf)) == 2  # printed as it shows: two A4 sheets
     page.context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the rule itself: tests/test_member_page.py, both
+def test_a_basket_collected_today_reads_as_the_last_one(app, phone):
+    """Bruno collected today's basket while the distribution runs (synced through the real ingest): on his phone the
+    page says "Votre dernier panier" (today's, collected) above "Votre prochain panier" (next week's), and nothing of
+    the week before."""
+    import os
+
+    from tests.factories.distribution_log import distribution_log_world
+    from tests.phones import enrol_phone
+
+    with app.app_context():
+        world = distribution_log_world()
+        bruno = db.session.get(Household, world.households["Bruno"])
+        today = db.session.get(Distribution, world.distribution)
+        for days in (-7, 7):
+            other = Distribution(
+                point=today.point,
+                starts_at=today.starts_at + timedelta(days=days),
+                ends_at=today.ends_at + timedelta(days=days),
+            )
+            db.session.add(Order(distribution=other, household=bruno, share_percent=70))
+        issue_ticket(bruno)
+        db.session.commit()
+        token = bruno.page_token
+    device = enrol_phone(app, [world.point], world.volunteers[0])
+    answer = device.push(
+        [device.record("handover", {"order_id": world.orders["Bruno"], "outcome": "all"}, world.distribution)]
+    )
+    assert answer.status_code == 200 and answer.get_json()["results"][0]["status"] == "accepted"
+
+    phone.goto(f"/m/{token}")
+    last = phone.get_by_role("region", name="Votre dernier panier")
+    expect(last).to_contain_text("Panier récupéré le")
+    expect(phone.get_by_role("region", name="Votre prochain panier")).not_to_contain_text("Panier récupéré")
+    expect(phone.get_by_text("Panier non récupéré")).to_have_count(0)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    if folder := os.environ.get("COMPTOIR_SHOTS"):
+        phone.screenshot(path=f"{folder}/member-page-last-and-next.png", full_page=True)

@@ -360,3 +360,41 @@ def test_at_200_percent_the_confirm_bar_sits_on_the_tab_bar_and_stays_compact(ap
     assert bar["height"] + tabs["height"] <= 0.3 * 640, (bar, tabs)
     expect(phone.locator(".confirm-bar")).to_contain_text("reste à payer : 15,00 €")
     assert phone.evaluate(tab_font) > normal
+
+
+def test_cash_given_short_is_said_once_under_its_field(app, phone, world):
+    """2 € given for 14,28 € due: the error is said once, in the field's own note (aria-describedby, read out), not
+    again in the large change line; the same in "Autre paiement"; nothing is recorded."""
+    start_day(app, phone, world)
+    open_by_code(phone, world.codes["Élodie M."])
+    expect(phone.get_by_role("heading", name="Élodie Martin", level=1)).to_be_visible()
+    before = len(outbox(phone))
+    short = "La somme donnée est inférieure à ce qui est à encaisser."
+    given = phone.get_by_label("Somme donnée", exact=True)
+    given.fill("2")
+    expect(phone.get_by_text(short)).to_have_count(1)
+    expect(phone.locator("#quick-change")).to_have_text("")
+    expect(given).to_have_attribute("aria-invalid", "true")
+    expect(phone.locator(f"#{given.get_attribute('aria-describedby')}")).to_have_text(short)
+    expect(phone.get_by_role("alert").filter(has_text=short)).to_have_count(1)
+    phone.get_by_role("button", name=CASH).click()
+    expect(phone.get_by_text(short)).to_have_count(1)
+    expect(phone.locator(f"#{given.get_attribute('aria-describedby')}")).to_have_text(short)
+    shot(phone, "given-short-once")
+    given.fill("20")  # enough: the note goes, the change shows
+    expect(phone.get_by_text(short)).to_have_count(0)
+    expect(given).not_to_have_attribute("aria-invalid", "true")
+    expect(phone.locator("#quick-change")).to_have_text("Monnaie à rendre : 5,72 €")
+    assert len(outbox(phone)) == before
+
+    phone.get_by_text("Autre paiement").click()
+    phone.get_by_role("button", name="Le reste en espèces").click()
+    detailed = phone.get_by_label("Somme donnée en espèces")
+    detailed.fill("2")
+    detailed_short = "La somme donnée est inférieure au montant en espèces."
+    expect(phone.get_by_text(detailed_short)).to_have_count(1)
+    expect(phone.locator("#pay-change")).to_have_text("")
+    expect(phone.locator(f"#{detailed.get_attribute('aria-describedby')}")).to_have_text(detailed_short)
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_text(detailed_short)).to_have_count(1)
+    assert len(outbox(phone)) == before

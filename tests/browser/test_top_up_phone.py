@@ -118,3 +118,22 @@ def test_a_volunteer_credits_a_prepaid_account_offline(app, phone, world, browse
     expect(admin.locator('[data-figure="top-ups"]')).to_have_text("20,00 €")
     shot(admin, "top-up-log")
     admin.context.close()
+
+
+def test_cash_given_short_for_a_credit_is_said_once_under_its_field(app, phone, world):  # noqa: F811
+    """20 € to credit, 5 € given: the error is said once, in the field's note, not again in the change line."""
+    start_day(app, phone, world)
+    open_by_code(phone, world.codes["Awa D."])
+    expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
+    credit(phone, "20", "Espèces", **{"Somme donnée pour le versement": "5"})
+    short = "La somme donnée est inférieure au montant à créditer."
+    given = phone.get_by_label("Somme donnée pour le versement", exact=True)
+    expect(phone.get_by_text(short)).to_have_count(1)
+    expect(phone.locator("#top-up-change")).to_have_text("")
+    expect(phone.locator(f"#{given.get_attribute('aria-describedby')}")).to_have_text(short)
+    phone.get_by_role("button", name="Créditer le compte").click()
+    expect(phone.get_by_text(short)).to_have_count(1)
+    expect(phone.get_by_role("dialog")).to_have_count(0)
+    given.fill("50")
+    expect(phone.get_by_text(short)).to_have_count(0)
+    expect(phone.locator("#top-up-change")).to_have_text("Monnaie à rendre : 30,00 €")

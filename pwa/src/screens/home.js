@@ -200,7 +200,7 @@ async function signIn(event) {
     try {
       credential = await startAuthentication({ optionsJSON: started.options });
     } catch {
-      return fail(t('reason.passkey_cancelled'));
+      return fail(`${t('reason.passkey_cancelled')} ${t('sign_in.no_passkey')}`);
     }
     const answer = await call('POST', '/api/shifts', { body: { ceremony: started.ceremony, credential } });
     const { shift } = answer;
@@ -220,7 +220,9 @@ async function signIn(event) {
     await go('home');
     say(t('sign_in.done', { name: shift.user.display_name }));
   } catch (caught) {
-    fail(describe(caught));
+    // A passkey refused by the server: perhaps none was ever made for this volunteer; say where one comes from.
+    const passkey = caught?.reason?.startsWith?.('passkey_');
+    fail(passkey ? `${describe(caught)} ${t('sign_in.no_passkey')}` : describe(caught));
   } finally {
     submit.removeAttribute('aria-busy');
     submit.disabled = false;

@@ -17,6 +17,7 @@ import { dueFor } from '../pricing.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
+import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
 import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from '../ui/format.js';
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
@@ -331,26 +332,6 @@ function balancesText(available) {
 
 // Errors next to their field: the message after the field, tied to it by aria-describedby, the field aria-invalid.
 
-function fieldError(input, message, anchor = input) {
-  const id = `${input.id}-error`;
-  let note = document.getElementById(id);
-  if (!note) {
-    note = h('p', { id, class: 'field-error' });
-    anchor.after(note);
-  }
-  note.textContent = message;
-  input.setAttribute('aria-invalid', 'true');
-  input.setAttribute('aria-describedby', id);
-}
-
-function clearErrors(form) {
-  for (const note of form.querySelectorAll('.field-error')) note.remove();
-  for (const input of form.querySelectorAll('[aria-invalid]')) {
-    input.removeAttribute('aria-invalid');
-    input.removeAttribute('aria-describedby');
-  }
-}
-
 // The form: hand-over and payment, one confirmation.
 
 let fieldCount = 0;
@@ -430,12 +411,19 @@ function handoverForm(member, { paidCents, available, showTier }) {
         ),
         quickChange,
       );
+      // The large line shows only the change; a problem goes to the field's note, under it (never both).
       quickGiven.addEventListener('input', () => {
+        const typed = quickGiven.value.trim();
         const given = parseCents(quickGiven.value);
-        if (!quickGiven.value.trim() || given === owedAll) quickChange.textContent = '';
-        else if (given === null) quickChange.textContent = t('pay.bad_amount', { label: t('member.quick_given') });
-        else if (given < owedAll) quickChange.textContent = t('member.quick_given_short');
-        else quickChange.textContent = t('pay.change', { amount: money(given - owedAll) });
+        const problem = !typed
+          ? null
+          : given === null
+            ? t('pay.bad_amount', { label: t('member.quick_given') })
+            : given < owedAll
+              ? t('member.quick_given_short')
+              : null;
+        liveFieldError(quickGiven, problem, quickGiven.closest('.quick-row'));
+        quickChange.textContent = typed && !problem && given > owedAll ? t('pay.change', { amount: money(given - owedAll) }) : '';
       });
     }
     if (methods.includes('cheque')) {
@@ -657,10 +645,12 @@ function handoverForm(member, { paidCents, available, showTier }) {
     const change = form.querySelector('#pay-change');
     if (change) {
       const cash = read.find((r) => r.method === 'cash')?.cents ?? 0;
-      const given = parseCents(form.querySelector('#pay-given').value);
-      if (given === null || (given > 0 && given < cash)) change.textContent = t('pay.given_short');
-      else if (!given) change.textContent = '';
-      else change.textContent = t('pay.change', { amount: money(given - cash) });
+      const givenInput = form.querySelector('#pay-given');
+      const given = parseCents(givenInput.value);
+      const problem =
+        given === null ? t('pay.bad_amount', { label: t('pay.given') }) : given > 0 && given < cash ? t('pay.given_short') : null;
+      liveFieldError(givenInput, problem);
+      change.textContent = !problem && given ? t('pay.change', { amount: money(given - cash) }) : '';
     }
   }
   form.addEventListener('input', update);

@@ -7,6 +7,7 @@ import { t } from '../i18n.js';
 import { fullName } from '../packs.js';
 import { TOP_UP_METHODS, distributionView } from '../projection.js';
 import { ask, busy, h } from '../ui/dom.js';
+import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
 import { centsForInput, formatClock, formatCents, parseCents } from '../ui/format.js';
 import { recordingShift, state } from '../ui/state.js';
 import { lastClosing } from './cash.js';
@@ -93,46 +94,37 @@ export function topUpSection(member, { available, recorded }) {
     }
     const cents = parseCents(amount.value);
     const handed = parseCents(given.value);
-    if (chosen !== 'cash' || !given.value.trim() || !cents || handed === cents) change.textContent = '';
-    else if (handed === null || handed < cents) change.textContent = t('topup.given_short');
-    else change.textContent = t('pay.change', { amount: money(handed - cents) });
+    // The change line shows only the change; a problem goes to the field's note (never both).
+    const typed = chosen === 'cash' && given.value.trim() && cents;
+    const problem =
+      typed && handed === null
+        ? t('pay.bad_amount', { label: t('topup.given') })
+        : typed && handed < cents
+          ? t('topup.given_short')
+          : null;
+    liveFieldError(given, problem);
+    change.textContent = typed && !problem && handed > cents ? t('pay.change', { amount: money(handed - cents) }) : '';
   }
   form.addEventListener('input', update);
   form.addEventListener('change', update);
   update();
 
-  function fail(input, message) {
-    const id = `${input.id}-error`;
-    let note = document.getElementById(id);
-    if (!note) {
-      note = h('p', { id, class: 'field-error' });
-      input.after(note);
-    }
-    note.textContent = message;
-    input.setAttribute('aria-invalid', 'true');
-    input.setAttribute('aria-describedby', id);
-  }
-
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    for (const note of form.querySelectorAll('.field-error')) note.remove();
-    for (const input of form.querySelectorAll('[aria-invalid]')) {
-      input.removeAttribute('aria-invalid');
-      input.removeAttribute('aria-describedby');
-    }
+    clearErrors(form);
     error.hidden = true;
     const chosen = method();
     const cents = parseCents(amount.value);
-    if (cents === null || cents > MAX_CENTS) fail(amount, t('pay.bad_amount', { label: t('topup.amount') }));
-    else if (!cents) fail(amount, t('topup.amount_missing'));
+    if (cents === null || cents > MAX_CENTS) fieldError(amount, t('pay.bad_amount', { label: t('topup.amount') }));
+    else if (!cents) fieldError(amount, t('topup.amount_missing'));
     let handed = 0;
     if (chosen === 'cash') {
       handed = parseCents(given.value);
-      if (handed === null) fail(given, t('pay.bad_amount', { label: t('topup.given') }));
-      else if (handed > 0 && cents && handed < cents) fail(given, t('topup.given_short'));
+      if (handed === null) fieldError(given, t('pay.bad_amount', { label: t('topup.given') }));
+      else if (handed > 0 && cents && handed < cents) fieldError(given, t('topup.given_short'));
     }
     const reference = DETAILS[chosen] ? details.value.trim() : '';
-    if (DETAILS[chosen]?.required && !reference) fail(details, t(`pay.${chosen}.details_missing`));
+    if (DETAILS[chosen]?.required && !reference) fieldError(details, t(`pay.${chosen}.details_missing`));
     const [first] = form.querySelectorAll('[aria-invalid=true]');
     if (first) {
       first.focus();
