@@ -2,13 +2,15 @@
 
 import io
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from sqlalchemy import func, select
 
+from server.clock import utcnow
 from server.extensions import db
-from server.models import AuditEntry, Order
+from server.models import AuditEntry, Distribution, Order
 from tests.factories import Network, make_network, make_order
 from tests.helpers import sign_in_user, submit_form
 
@@ -84,6 +86,9 @@ def test_order_detail_lines(app, admin_client, net):
     p = net.products
     with app.app_context():
         order = make_order(net.distribution, net.bruno, {p["LEG-M"]: (1, 1500), p["OEUFS-6"]: (3, 265)})
+        distribution = db.session.get(Distribution, net.distribution)
+        distribution.starts_at, distribution.ends_at = utcnow() + timedelta(hours=1), utcnow() + timedelta(hours=3)
+        db.session.commit()  # a distribution still to come: the whole order is due, with its solidarity share
     response = admin_client.get(f"/admin/orders/{order}")
     assert response.status_code == 200
     page = text_of(response)
@@ -267,9 +272,9 @@ def test_too_large_upload_from_someone_signed_out_shows_nothing_of_the_distribut
 def points(app, net) -> dict[str, int]:
     """``net`` is at point A (Luzard); point B with one member, one distribution and one order; a coordinator of
     each point."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
-    from server.models import Distribution, Household, Point, Tier, User
+    from server.models import Household, Point, Tier, User
 
     with app.app_context():
         point_a = db.session.get(Distribution, net.distribution).point
