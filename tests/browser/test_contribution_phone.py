@@ -10,13 +10,13 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from babel.dates import format_date
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import ContributionBand, Distribution, Household, User
+from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist)
 from tests.browser.test_admin_pages import signed_in
 from tests.browser.test_member_screen import assert_no_swipe
 from tests.browser.test_volunteer_app import open_by_code, outbox, point_id, start_day
@@ -25,23 +25,6 @@ from tests.phones import enrol_phone
 
 NO_WORDS = re.compile(r"\b(null|undefined|NaN|None)\b")
 TAKE = "Encaisser la contribution : 15,00 €"
-
-
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"
-
-
-@pytest.fixture
-def dist(tmp_path):
-    from tests.browser.shell import copy_built_pwa
-
-    return copy_built_pwa(tmp_path / "dist")
-
-
-@pytest.fixture
-def app_config(app_config, dist) -> dict:
-    return app_config | {"PWA_DIST": str(dist)}
 
 
 def shot(page: Page, name: str) -> None:

@@ -4,22 +4,16 @@ morning after the demo's "today" and reaches each kind of thing to check where i
 for a fixed day and the clock is moved to it, so the test never depends on the date it runs on."""
 
 import os
-from datetime import UTC, date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from server.demo.loader import load_demo_network
-from server.domain.links import create_sign_in_link
 from server.extensions import db
-from server.models import Distribution, User
+from server.models import Distribution
+from tests.browser.demo_admin import TODAY, coordinator_signed_in, demo_morning
 
-TODAY = date(2026, 12, 4)
-PARIS = ZoneInfo("Europe/Paris")
 SHOTS = Path(os.environ.get("COMPTOIR_SHOTS", "/tmp/shots/dashboard"))
 KINDS = ("conflicts", "cash-gaps", "unsynced", "refused-scans", "not-collected", "low-balances")
 
@@ -30,21 +24,12 @@ def backend() -> str:
 
 
 def test_the_demo_dashboard_leads_a_coordinator_to_each_thing_to_check(app, browser, live_server):
-    with time_machine.travel(datetime.combine(TODAY, time(9), PARIS).astimezone(UTC), tick=True):
+    with demo_morning():
         with app.app_context():
             (rough,) = [plan for plan in load_demo_network(TODAY).past if plan.rough]
             point = db.session.get(Distribution, rough.distribution_id).point_id
-            coordinator = next(
-                user
-                for user in db.session.scalars(select(User).where(User.role == "coordinator").order_by(User.email))
-                if point in user.point_ids
-            )
-            token = create_sign_in_link(coordinator, 15)
             db.session.commit()
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server, locale="fr-FR")
-        page = context.new_page()
-        page.goto(f"/auth/link/{token}")
-        page.get_by_role("button", name="Se connecter").click()
+        page = coordinator_signed_in(app, browser, live_server, point)
         page.goto("/admin/")
         expect(page.get_by_role("heading", name="À vérifier")).to_be_visible()
         for kind in KINDS:
@@ -69,4 +54,4 @@ def test_the_demo_dashboard_leads_a_coordinator_to_each_thing_to_check(app, brow
         follow("low-balances")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         expect(page.locator("main")).to_contain_text("€")
-        context.close()
+        page.context.close()

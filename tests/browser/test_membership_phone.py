@@ -8,13 +8,13 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Household, MembershipFee, NetworkSettings
 from sync import membership as rules
+from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist)
 from tests.browser.test_admin_pages import signed_in
 from tests.browser.test_member_screen import assert_no_swipe
 from tests.browser.test_volunteer_app import open_by_code, outbox, start_day
@@ -23,23 +23,6 @@ from tests.factories.volunteer_app import volunteer_app_world
 
 NO_WORDS = re.compile(r"\b(null|undefined|NaN|None)\b")
 TAKE = "Encaisser l’adhésion : 15,00 €"
-
-
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"
-
-
-@pytest.fixture
-def dist(tmp_path):
-    from tests.browser.shell import copy_built_pwa
-
-    return copy_built_pwa(tmp_path / "dist")
-
-
-@pytest.fixture
-def app_config(app_config, dist) -> dict:
-    return app_config | {"PWA_DIST": str(dist)}
 
 
 def with_fee(app, required: bool) -> World:

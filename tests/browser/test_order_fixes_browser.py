@@ -4,22 +4,17 @@ and a point's history table stays inside the page (it scrolls in its frame when 
 fixed day and the clock is moved to it, so the test never depends on the date it runs on."""
 
 import os
-from datetime import UTC, date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from server.demo.loader import load_demo_network
-from server.domain.links import create_sign_in_link
 from server.extensions import db
-from server.models import Conflict, Distribution, Order, SyncedEvent, User
+from server.models import Conflict, Distribution, Order, SyncedEvent
+from tests.browser.demo_admin import TODAY, coordinator_signed_in, demo_morning
 
-TODAY = date(2026, 12, 4)
-PARIS = ZoneInfo("Europe/Paris")
 SHOTS = Path(os.environ.get("COMPTOIR_SHOTS", "/tmp/shots/order-fixes"))
 
 
@@ -29,7 +24,7 @@ def backend() -> str:
 
 
 def test_the_double_handover_the_refused_order_and_the_history_read_right(app, browser, live_server):
-    with time_machine.travel(datetime.combine(TODAY, time(9), PARIS).astimezone(UTC), tick=True):
+    with demo_morning():
         with app.app_context():
             load_demo_network(TODAY)
             double = db.session.scalar(
@@ -45,17 +40,8 @@ def test_the_double_handover_the_refused_order_and_the_history_read_right(app, b
                 if event.payload.get("outcome") == "refused"
                 and db.session.get(Order, event.payload["order_id"]).distribution.point_id == point
             )
-            coordinator = next(
-                user
-                for user in db.session.scalars(select(User).where(User.role == "coordinator").order_by(User.email))
-                if point in user.point_ids
-            )
-            token = create_sign_in_link(coordinator, 15)
             db.session.commit()
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server, locale="fr-FR")
-        page = context.new_page()
-        page.goto(f"/auth/link/{token}")
-        page.get_by_role("button", name="Se connecter").click()
+        page = coordinator_signed_in(app, browser, live_server, point)
         SHOTS.mkdir(parents=True, exist_ok=True)
 
         page.goto(f"/admin/orders/{doubled}")
@@ -90,4 +76,4 @@ def test_the_double_handover_the_refused_order_and_the_history_read_right(app, b
             expect(header).to_be_visible()
             box = header.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, (name, box)
-        context.close()
+        page.context.close()
