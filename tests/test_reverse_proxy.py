@@ -9,18 +9,9 @@ an artifact of the test. A client's own ``X-Forwarded-For`` must change nothing.
 fails, never skips.
 """
 
-import http.client
 import os
 import re
-import shutil
-import signal
-import socket
-import ssl
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -32,117 +23,23 @@ from server.extensions import db
 from server.models import AuditEntry
 from tests.conftest import BACKENDS, POSTGRES_URL, missing
 from tests.helpers import csrf_token, make_sign_in_token
+from tests.proxy_harness import (
+    BASE_URL,
+    NGINX,
+    ROOT,
+    SERVE,
+    SITE,
+    Client,
+    app_environment,
+    free_port,
+    start_nginx,
+    start_serve,
+    stop,
+    wait_for_port,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVE = ROOT / "deploy" / "serve"
-SITE = ROOT / "deploy" / "nginx" / "comptoir.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-HOST = "comptoir.example.org"  # as in the committed configuration and docs/deployment.md
-BASE_URL = f"https://{HOST}"
 SECRET_KEY = "reverse-proxy-test"
 ADDRESS_LIMIT = "3 per minute"  # per client address, small enough to reach in a test
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{what} stopped ({process.returncode}):\n{log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{what} did not listen on {port}:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for HOST, made here with ``cryptography``: the clients below do not verify it."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
-def render_site(app_port: int, http_port: int, https_port: int, cert: Path, key: Path) -> str:
-    """The committed site configuration with this test's ports and certificate; each replaced line must be there
-    exactly once, so an edit of the file that this would no longer follow fails here instead of testing less."""
-    text = SITE.read_text()
-    replacements = {
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
-        "    listen 80;\n": f"    listen 127.0.0.1:{http_port};\n",
-        "    listen [::]:80;\n": "",  # IPv6 may not exist where tests run
-        "    listen 443 ssl http2;\n": f"    listen 127.0.0.1:{https_port} ssl http2;\n",
-        "    listen [::]:443 ssl http2;\n": "",
-        f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(cert),
-        f"/etc/letsencrypt/live/{HOST}/privkey.pem": str(key),
-    }
-    for old, new in replacements.items():
-        assert text.count(old) == 1, f"{SITE.name}: expected exactly one {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-def nginx_conf(folder: Path, site: Path) -> str:
-    """The main configuration around the site: everything under the test's own folder, nothing under /etc or /var."""
-    user = ""
-    if os.geteuid() == 0:  # workers would switch to "nobody", who cannot write the test's folder
-        import pwd
-
-        user = f"user {pwd.getpwuid(os.geteuid()).pw_name};"
-    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    return f"""{user}
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log info;
-events {{ worker_connections 128; }}
-http {{
-    access_log {folder}/access.log;
-    client_body_temp_path {temp["body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-    include {site};
-}}
-"""
 
 
 @dataclass
@@ -179,31 +76,17 @@ def deployment(request, tmp_path_factory) -> Deployment:
         db.drop_all()  # PostgreSQL: the run's schema, which other modules' tests use and empty after them
         db.create_all()
 
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COMPTOIR_")}
-    env |= {
-        "COMPTOIR_BASE_URL": BASE_URL,
-        "COMPTOIR_DATABASE_URL": database,
-        "COMPTOIR_INSTANCE_PATH": str(instance),
-        "COMPTOIR_SECRET_KEY": SECRET_KEY,
-        "COMPTOIR_AUTH_RATE_LIMIT": ADDRESS_LIMIT,
-        "COMPTOIR_LISTEN": f"127.0.0.1:{app_port}",
-        "WAITRESS_SERVE": str(Path(sys.executable).parent / "waitress-serve"),
-    }
+    env = app_environment(
+        BASE_URL=BASE_URL,
+        DATABASE_URL=database,
+        INSTANCE_PATH=str(instance),
+        SECRET_KEY=SECRET_KEY,
+        AUTH_RATE_LIMIT=ADDRESS_LIMIT,
+    )
     app_log = folder / "app.log"
-    with app_log.open("wb") as out:
-        server = subprocess.Popen([str(SERVE)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    cert, key = self_signed_certificate(folder)
-    site = folder / "comptoir.conf"
-    site.write_text(render_site(app_port, http_port, https_port, cert, key))
-    conf = folder / "nginx.conf"
-    conf.write_text(nginx_conf(folder, site))
+    server = start_serve(env, app_port, app_log)
+    proxy = start_nginx(folder, [app_port], http_port, https_port)
     nginx_log = folder / "nginx.out"
-    with nginx_log.open("wb") as out:
-        proxy = subprocess.Popen(
-            [NGINX, "-e", str(folder / "error.log"), "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     try:
         wait_for_port(app_port, server, "deploy/serve", app_log)
         wait_for_port(https_port, proxy, "nginx", nginx_log)
@@ -215,52 +98,6 @@ def deployment(request, tmp_path_factory) -> Deployment:
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-    def cookies(self) -> list[str]:
-        return self.headers.get_all("Set-Cookie") or []
-
-
-class Client:
-    """A browser-like client on its own loopback address, through the proxy; keeps its cookies."""
-
-    def __init__(self, deployment: Deployment, address: str):
-        self.deployment, self.address = deployment, address
-        self.jar: dict[str, str] = {}
-
-    def request(self, method: str, path: str, *, https: bool = True, body: str | None = None, headers=None) -> Answer:
-        if https:
-            context = ssl.create_default_context()
-            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the test's own certificate
-            connection = http.client.HTTPSConnection(
-                "127.0.0.1", self.deployment.https_port, source_address=(self.address, 0), context=context, timeout=10
-            )
-        else:
-            connection = http.client.HTTPConnection(
-                "127.0.0.1", self.deployment.http_port, source_address=(self.address, 0), timeout=10
-            )
-        sent = {"Host": HOST} | (headers or {})
-        if self.jar:
-            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.jar.items())
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            answer = Answer(response.status, response.headers, response.read().decode(errors="replace"))
-        finally:
-            connection.close()
-        for cookie in answer.cookies():
-            name, _, rest = cookie.partition("=")
-            self.jar[name] = rest.split(";", 1)[0]
-        return answer
-
-    def get(self, path: str, **kwargs) -> Answer:
-        return self.request("GET", path, **kwargs)
 
 
 def audit_addresses(app, action: str) -> list[str]:
