@@ -221,6 +221,20 @@ def access_log(folder: Path) -> list[Served]:
     ]
 
 
+def served_to(folder: Path, client: "Client") -> list[Served]:
+    """The access log's lines of every request ``client`` made. nginx writes a line once the answer has left, so a
+    client may read its answer before the line is there: wait for it, a few seconds at most."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [line for line in access_log(folder) if line.client == client.address]
+        if len(lines) >= client.requests or time.monotonic() > deadline:
+            assert len(lines) == client.requests, (
+                f"{client.requests} requests from {client.address}, {len(lines)} logged"
+            )
+            return lines
+        time.sleep(0.05)
+
+
 class Proxied(Protocol):
     http_port: int
     https_port: int
@@ -247,6 +261,7 @@ class Client:
     def __init__(self, deployment: Proxied, address: str):
         self.deployment, self.address = deployment, address
         self.jar: dict[str, str] = {}
+        self.requests = 0  # sent to the proxy: each has its line in the access log
 
     def request(
         self, method: str, path: str, *, https: bool = True, body: str | bytes | None = None, headers=None
@@ -255,15 +270,16 @@ class Client:
             context = ssl.create_default_context()
             context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the test's own certificate
             connection = http.client.HTTPSConnection(
-                "127.0.0.1", self.deployment.https_port, source_address=(self.address, 0), context=context, timeout=20
+                "127.0.0.1", self.deployment.https_port, source_address=(self.address, 0), context=context, timeout=60
             )
         else:
             connection = http.client.HTTPConnection(
-                "127.0.0.1", self.deployment.http_port, source_address=(self.address, 0), timeout=20
+                "127.0.0.1", self.deployment.http_port, source_address=(self.address, 0), timeout=60
             )
         sent = {"Host": HOST} | (headers or {})
         if self.jar:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.jar.items())
+        self.requests += 1
         try:
             connection.request(method, path, body=body, headers=sent)
             response = connection.getresponse()

@@ -177,14 +177,31 @@ def fenced_blocks(path: Path) -> list[str]:
     return [block.rstrip("\n") for block in FENCE.findall(path.read_text())]
 
 
+SHOWN_IN_FULL = [
+    "deploy/nginx/comptoir-upstreams.conf",
+    "deploy/comptoir.env.example",
+    "deploy/systemd/comptoir@.service",
+    "deploy/systemd/comptoir-push.service",
+    "deploy/systemd/comptoir-push.timer",
+    "deploy/systemd/comptoir-credits.service",
+    "deploy/systemd/comptoir-credits.timer",
+]
+
+
 def test_the_docs_show_the_deployment_that_is_tested():
-    """docs/deployment.md quotes deploy/serve's command and deploy/nginx/comptoir.conf as they are, and no other doc
-    shows another waitress command line for a deployment."""
+    """docs/deployment.md quotes deploy/serve's command, deploy/nginx/comptoir.conf and the files of SHOWN_IN_FULL as
+    they are, names every unit of deploy/systemd/, and no other doc shows another waitress command line for a
+    deployment."""
     serve = SERVE.read_text()
     command = serve[serve.index("exec ") :].rstrip("\n")
     deployment = fenced_blocks(ROOT / "docs" / "deployment.md")
     assert command in deployment, "docs/deployment.md must quote deploy/serve's waitress command as it is"
     assert SITE.read_text().rstrip("\n") in deployment, "docs/deployment.md must show deploy/nginx/comptoir.conf"
+    for shown in SHOWN_IN_FULL:
+        assert (ROOT / shown).read_text().rstrip("\n") in deployment, f"docs/deployment.md must show {shown} as it is"
+    text = (ROOT / "docs" / "deployment.md").read_text()
+    for unit in sorted((ROOT / "deploy" / "systemd").iterdir()):
+        assert unit.name in text, f"docs/deployment.md does not name {unit.name}"
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for block in fenced_blocks(doc):
             if "waitress-serve" in block:
