@@ -335,6 +335,15 @@ def test_the_puller_sees_every_event_of_the_other_phones_exactly_once(deployment
     assert deployment.upstreams(puller.client, path=f"/api/distributions/{distribution}/events") == set(
         deployment.servers
     )
+    # Each uploader pulls too, in pages of 7 from both servers: the other's events, each once, never its own.
+    first, second = uploaders
+    for enrolled, other in ((first, second), (second, first)):
+        pulled, since, more = [], "0", True
+        while more:
+            page = enrolled.api("GET", f"/api/distributions/{distribution}/events?since={since}&limit=7").json()
+            pulled += [event["id"] for event in page["events"]]
+            since, more = page["cursor"], page["more"]
+        assert pulled == [event["id"] for event in other.phone.sent]  # in its order: one batch after the other
 
 
 def qr_of(html: str) -> str:
