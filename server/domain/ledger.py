@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, any_, bindparam, select, text
+from sqlalchemy import JSON, ColumnElement, Text, any_, bindparam, cast, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.clock import utcnow
@@ -28,11 +28,15 @@ def _insert(table):
 
 
 def among(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN values``: on PostgreSQL one array parameter (``= ANY(…)``), so the statement is the same whatever
-    the count and neither SQLAlchemy nor psycopg prepares it again for each upload; ``IN (…)`` on SQLite, the values
-    bound as they are rather than coerced one by one."""
+    """``column IN values``, the same statement whatever the count (neither SQLAlchemy nor psycopg prepares it again
+    for each upload). On PostgreSQL the values travel as one JSON parameter, read once into an array (``= ANY(ARRAY(
+    SELECT … FROM json_array_elements_text(…)))``: an index lookup per value): psycopg dumps a text array value by
+    value, a regular expression each, a few milliseconds for a batch's ids. On SQLite ``IN (…)``, the values bound as
+    they are rather than coerced one by one."""
     if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        document = cast(bindparam(None, json.dumps(list(values)), type_=Text), JSON)
+        element = func.json_array_elements_text(document).column_valued("value")
+        return column == any_(func.array(select(cast(element, column.type)).scalar_subquery()))
     return column.in_(bindparam(None, list(values), expanding=True))
 
 

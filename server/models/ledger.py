@@ -76,7 +76,8 @@ class AccountMovement(db.Model):
     event_id: Mapped[str | None] = mapped_column(String(36))
     subject_event_id: Mapped[str | None] = mapped_column(String(36), index=True)
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("account_movements.id"))
-    distribution_id: Mapped[int | None] = mapped_column(ForeignKey("distributions.id"), index=True)
+    # Where the movement was taken (the packs read it through the account, never alone: no index of its own).
+    distribution_id: Mapped[int | None] = mapped_column(ForeignKey("distributions.id"))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     method: Mapped[str | None] = mapped_column(String(20))
