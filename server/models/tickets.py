@@ -24,7 +24,7 @@ class TicketKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The private key (PKCS#8 PEM) sealed with the secret key; deferred: only signing reads it. None until the key
+    # The private key (its raw 32 bytes) sealed with the secret key; deferred: only signing reads it. None until the key
     # file of a database older than 0018_sealed_keys is imported (server/ticket_keys.py).
     sealed_private_key: Mapped[str | None] = mapped_column(Text, deferred=True)
 
