@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from server.extensions import db
 from server.push_keys import KEY_FILE, import_vapid_key
 from server.ticket_keys import LEGACY_DIRECTORY, import_key_files, legacy_files_present
 
@@ -32,13 +33,19 @@ def _has_something_to_import(app: Flask) -> bool:
 
 
 def register(app: Flask) -> None:
-    """Import on the first request this process serves (again on the next one if it failed)."""
+    """Import on the first request this process serves. A failure is logged, not shown: the request goes on, and
+    a key still missing says so where it is used (server/ticket_keys.py ``private_key``)."""
 
     @app.before_request
     def import_once() -> None:
         if app.extensions.get("comptoir_keys_imported"):
             return
-        if _has_something_to_import(app):
+        app.extensions["comptoir_keys_imported"] = True
+        if not _has_something_to_import(app):
+            return
+        try:
             for line in import_instance_keys():
                 current_app.logger.info("imported into the database, sealed: %s", line)
-        app.extensions["comptoir_keys_imported"] = True
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("the key files of %s could not be imported", app.instance_path)

@@ -249,7 +249,8 @@ def _pem(key) -> bytes:
     return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
 
 
-def test_an_upgrade_imports_the_instance_files_and_old_tickets_still_verify(empty_app, tmp_path):
+@pytest.mark.parametrize("start", ["first request", "prepare"])
+def test_an_upgrade_imports_the_instance_files_and_old_tickets_still_verify(empty_app, tmp_path, start):
     from py_vapid import Vapid02
 
     from tests.push_service import public_key_b64
@@ -272,8 +273,13 @@ def test_an_upgrade_imports_the_instance_files_and_old_tickets_still_verify(empt
     (Path(holder.instance_path) / "vapid_private.pem").write_bytes(vapid.private_pem())
     old_ticket = tickets.sign(tickets.Ticket(key_id=1, member_id=7, serial=0, issued_on=ISSUED_ON), ticket_key)
 
-    upgraded = holder.test_cli_runner().invoke(args=["prepare", "--no-demo"])
-    assert upgraded.exit_code == 0, upgraded.output
+    if start == "prepare":
+        upgraded = holder.test_cli_runner().invoke(args=["prepare", "--no-demo"])
+        assert upgraded.exit_code == 0 and "Imported into the database, sealed: ticket key 1" in upgraded.output
+    else:
+        upgraded = holder.test_cli_runner().invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+        assert holder.test_client().get("/auth/sign-in").status_code == 200  # its first request imports the files
     config = {key: holder.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI")}
     config["SQLALCHEMY_ENGINE_OPTIONS"] = holder.config["SQLALCHEMY_ENGINE_OPTIONS"]
     other = _build(config, tmp_path / "other")  # a new server: no files at all
