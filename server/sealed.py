@@ -47,7 +47,7 @@ def _sealing_key(secret: str | bytes) -> bytes:
 
 
 def secrets_in_use() -> list[str | bytes]:
-    """The secret key, then its fallbacks (newest first, as Flask reads them)."""
+    """The secret key, then its fallbacks (COMPTOIR_SECRET_KEY_FALLBACKS, in their order)."""
     return [current_app.config["SECRET_KEY"], *(current_app.config.get("SECRET_KEY_FALLBACKS") or [])]
 
 
