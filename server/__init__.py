@@ -34,8 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_DATABASE_URI",
         app.config.get("DATABASE_URL") or f"sqlite:///{os.path.join(app.instance_path, 'comptoir.sqlite')}",
     )
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    _secret_keys(app)
     https = app.config["BASE_URL"].startswith("https://")
     app.config["SESSION_COOKIE_SECURE"] = https
     base = urlsplit(app.config["BASE_URL"])
@@ -83,6 +82,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(members_bp)
     errors.register(app)
+    from server import instance_keys
+
+    instance_keys.register(app)
     register_i18n(app)
     register_cli(app)
     register_filters(app)
@@ -103,6 +105,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     apply_rate_limits(app)  # last: it wraps views every blueprint above has registered
     return app
+
+
+def _secret_keys(app: Flask) -> None:
+    """The secret key every app server shares (COMPTOIR_SECRET_KEY): it signs sessions and CSRF tokens, derives the
+    decoy passkey ids and seals the private keys kept in the database (server/sealed.py). Without it, a single
+    server uses instance/secret_key, which only that server has. Fallbacks (older secrets, tried after it) may be a
+    JSON list or comma-separated."""
+    if app.config.get("SECRET_KEY"):
+        app.extensions["comptoir_secret_source"] = "COMPTOIR_SECRET_KEY"
+    else:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+        app.extensions["comptoir_secret_source"] = f"{app.instance_path}/secret_key, not COMPTOIR_SECRET_KEY"
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            app.logger.warning(
+                "COMPTOIR_SECRET_KEY is not set: this server's secret key is its own instance/secret_key; every "
+                "app server sharing this database needs the same COMPTOIR_SECRET_KEY (docs/deployment.md)"
+            )
+    fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or []
+    if not isinstance(fallbacks, list | tuple):  # a plain value from the environment
+        fallbacks = [part.strip() for part in str(fallbacks).split(",") if part.strip()]
+    app.config["SECRET_KEY_FALLBACKS"] = list(fallbacks)
 
 
 def _init_database(app: Flask) -> None:

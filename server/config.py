@@ -43,7 +43,8 @@ DEFAULTS = {
     # Per client address: a burst limit only (CGNAT: one address for a whole carrier); per target: stricter.
     "AUTH_RATE_LIMIT": "60 per minute",
     "AUTH_TARGET_RATE_LIMIT": "20 per minute;100 per hour",
-    # Web push (docs/push.md). VAPID_PRIVATE_KEY: PEM or base64url; unset, a key is created in the instance folder.
+    # Web push (docs/push.md). VAPID_PRIVATE_KEY: PEM or base64url; unset, the key sealed in the database (created
+    # on first use, server/push_keys.py).
     "VAPID_PRIVATE_KEY": "",
     "PUSH_CONTACT": "mailto:admin@localhost",  # the VAPID "sub": who push services write to about this server
     # Where subscriptions may point: push services' hosts (over https, subdomains included) or exact origins.
@@ -82,7 +83,8 @@ APP_SHELL_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY | {"script-src": ["'
 
 
 def instance_secret_key(instance_path: str) -> str:
-    """The session signing key, created once in the instance folder (mode 0600) unless configured."""
+    """The secret key of a single server not given COMPTOIR_SECRET_KEY: created once in the instance folder (mode
+    0600). Several app servers need the same COMPTOIR_SECRET_KEY instead (docs/deployment.md)."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

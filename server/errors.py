@@ -1,9 +1,11 @@
 """Error answers: JSON with a stable shape under ``/api/``, a plain page elsewhere; never a bare 500 page."""
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from server.sealed import SealedError
 
 
 def _default_description(code: int) -> str | None:
@@ -47,6 +49,20 @@ def register(app: Flask) -> None:
         if exc.description == type(exc).description:  # werkzeug's English text, not one of ours
             message = _default_description(exc.code or 500) or message
         return error_response(exc.code or 500, reason, message)
+
+    @app.errorhandler(SealedError)
+    def sealed_error(exc: SealedError):
+        """A server set up without the network's secret key: say so (and log the fix), rather than a bare 500."""
+        current_app.logger.error("%s", exc.message)
+        return error_response(
+            503,
+            "sealed_keys_unreadable",
+            _(
+                "This server cannot open the keys kept in the database: it was not given the same secret key "
+                "(COMPTOIR_SECRET_KEY) as the other servers. Please tell the administrator: the server log says "
+                "how to fix it."
+            ),
+        )
 
     @app.errorhandler(InternalServerError)
     def internal_error(exc: InternalServerError):

@@ -164,16 +164,15 @@ def count(app, model) -> int:
 # The key.
 
 
-def test_the_vapid_key_is_created_once_in_the_instance_folder_and_served(app, client):
+def test_the_vapid_key_is_created_once_sealed_in_the_database_and_served(app, client):
     served = client.get("/api/push/key").get_json()["public_key"]
-    path = os.path.join(app.instance_path, "vapid_private.pem")
-    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert not os.path.exists(os.path.join(app.instance_path, "vapid_private.pem"))
     assert len(served) == 87  # base64url of the 65-byte uncompressed P-256 point
-    app.extensions.pop("comptoir_vapid")  # another process, the same folder: the same key
+    app.extensions.pop("comptoir_vapid")  # another process: the same key, read from the database
     assert client.get("/api/push/key").get_json()["public_key"] == served
 
 
-def test_a_configured_key_is_used_rather_than_a_file(app_config):
+def test_a_configured_key_is_used_and_stored_for_the_servers_without_it(app, app_config, client):
     from py_vapid import Vapid02
 
     from server import create_app
@@ -181,9 +180,10 @@ def test_a_configured_key_is_used_rather_than_a_file(app_config):
 
     key = Vapid02()
     key.generate_keys()
-    app = create_app(app_config | {"VAPID_PRIVATE_KEY": key.private_pem().decode()})
-    assert app.test_client().get("/api/push/key").get_json()["public_key"] == public_key_b64(key.public_key)
+    configured = create_app(app_config | {"VAPID_PRIVATE_KEY": key.private_pem().decode()})
+    assert configured.test_client().get("/api/push/key").get_json()["public_key"] == public_key_b64(key.public_key)
     assert not os.path.exists(os.path.join(app.instance_path, "vapid_private.pem"))
+    assert client.get("/api/push/key").get_json()["public_key"] == public_key_b64(key.public_key)
 
 
 # Members.

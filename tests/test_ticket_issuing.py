@@ -1,14 +1,15 @@
 """Issuing, re-issuing and revoking tickets on the server; keys on disk; the revocation list."""
 
 import os
-import stat
 
 import pytest
+from sqlalchemy import select
 
 from server.domain.tickets import has_valid_ticket, issue_ticket, revocation_list, revoke_ticket, ticket_text
 from server.extensions import db
-from server.models import Household, Tier
-from server.ticket_keys import TicketKeyError, create_key, public_keys, withdraw_key
+from server.models import Household, TicketKey, Tier
+from server.sealed import SealedError
+from server.ticket_keys import TicketKeyError, create_key, private_key, public_keys, withdraw_key
 from sync import tickets
 
 
@@ -22,15 +23,25 @@ def household(app):
         yield member
 
 
-def test_first_ticket_creates_the_key_file_private_and_verifies(app, household):
+def test_first_ticket_creates_the_key_sealed_in_the_database_and_verifies(app, household):
     text = issue_ticket(household)
-    (key_file,) = os.listdir(os.path.join(app.instance_path, "ticket_keys"))
-    assert key_file.startswith("1-") and key_file.endswith(".pem")
-    assert stat.S_IMODE(os.stat(os.path.join(app.instance_path, "ticket_keys", key_file)).st_mode) == 0o600
+    assert not os.path.exists(os.path.join(app.instance_path, "ticket_keys"))  # nothing in this server's folder
+    sealed = db.session.scalar(select(TicketKey.sealed_private_key).where(TicketKey.id == 1))
+    assert sealed.startswith("v1.") and "PRIVATE" not in sealed
     ticket = tickets.verify(text, public_keys(), revocation_list())
     assert (ticket.member_id, ticket.serial, ticket.key_id) == (household.id, 0, 1)
     assert ticket_text(household) == text  # rendered again, the same QR code
     assert household.manual_code and household.page_token
+
+
+def test_a_sealed_key_moved_onto_another_row_does_not_open(app, household):
+    issue_ticket(household)
+    create_key()
+    first, second = (db.session.get(TicketKey, key_id) for key_id in (1, 2))
+    first.sealed_private_key = second.sealed_private_key
+    db.session.flush()
+    with pytest.raises(SealedError, match="the ticket key 1 in the database does not open"):
+        private_key(1)
 
 
 def test_a_key_file_left_by_another_database_is_kept_apart(app, household):
@@ -43,7 +54,7 @@ def test_a_key_file_left_by_another_database_is_kept_apart(app, household):
     assert tickets.verify(text, public_keys(), revocation_list()).key_id == 1
     with open(stale, "rb") as f:
         assert f.read() == b"left by an older database"
-    assert len(os.listdir(directory)) == 2
+    assert os.listdir(directory) == ["1-0000000000000000.pem"]
 
 
 def test_reissue_revokes_the_older_ticket(app, household):

@@ -1,5 +1,5 @@
 """Flask CLI commands: ``flask --app wsgi accounts credit-due``, ``admin link``, ``demo``, ``prepare``,
-``security matrix``, ``tickets``, ``push``, ``sync``."""
+``secrets``, ``security matrix``, ``tickets``, ``push``, ``sync``."""
 
 from flask import Flask
 
@@ -10,6 +10,7 @@ def register_cli(app: Flask) -> None:
     from server.cli.demo import demo_command
     from server.cli.prepare import prepare_command
     from server.cli.push import push_group
+    from server.cli.secrets import secrets_group
     from server.cli.security import security_group
     from server.cli.sync import sync_group
     from server.cli.tickets import tickets_group
@@ -19,6 +20,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(prepare_command)
     app.cli.add_command(push_group)
+    app.cli.add_command(secrets_group)
     app.cli.add_command(security_group)
     app.cli.add_command(sync_group)
     app.cli.add_command(tickets_group)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from server.cli.admin import admin_sign_in_url
 from server.extensions import db
+from server.instance_keys import import_instance_keys
 from server.models import Household
 from server.push_keys import application_server_key
 from server.urls import external_url
@@ -20,6 +21,8 @@ DEMO_ADMIN = "admin@comptoir.example"
 def prepare_command(demo: bool) -> None:
     """Apply migrations, load the demo network if the database is new, and print where to go."""
     upgrade()
+    for line in import_instance_keys():  # the key files of an older version, into the database (sealed)
+        click.echo(f"Imported into the database, sealed: {line}")
     application_server_key()  # the VAPID key pair, created on first start (server/push_keys.py)
     is_new = db.session.scalar(select(func.count(Household.id))) == 0
     if is_new and demo:

@@ -5,6 +5,7 @@ from server.models.audit import AuditEntry
 from server.models.checks import DistributionCheck
 from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
+from server.models.keys import SealedKey
 from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
 from server.models.network import NetworkSettings
@@ -38,6 +39,7 @@ __all__ = [
     "PushCheck",
     "PushDelivery",
     "PushSubscription",
+    "SealedKey",
     "Shift",
     "SignInLink",
     "SyncedEvent",

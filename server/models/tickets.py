@@ -1,8 +1,8 @@
-"""The network's ticket signing keys: public halves and their state; private halves live in the instance folder."""
+"""The network's ticket signing keys: public halves, their state, and the private halves sealed (server/sealed.py)."""
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary
+from sqlalchemy import Integer, LargeBinary, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.clock import utcnow
@@ -24,5 +24,8 @@ class TicketKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The private key (its raw 32 bytes) sealed with the secret key; deferred: only signing reads it. None until the key
+    # file of a database older than 0018_sealed_keys is imported (server/ticket_keys.py).
+    sealed_private_key: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     __table_args__ = (db.CheckConstraint("id >= 0 AND id <= 255", name="key_id_range"),)
