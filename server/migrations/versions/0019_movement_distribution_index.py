@@ -5,16 +5,16 @@ on the distribution there; no query, export or page reads movements by distribut
 never deleted (the foreign key stays: it needs no index on this side to check an insert). Each synced payment wrote
 this entry for nothing (docs/performance.md, "Posting synced events on the ledger").
 
-Revision ID: 0018_movement_distribution_index
-Revises: 0017_distribution_checks
+Revision ID: 0019_movement_distribution_index
+Revises: 0018_sealed_keys
 Create Date: 2026-12-05 00:00:00
 
 """
 
 from alembic import op
 
-revision = "0018_movement_distribution_index"
-down_revision = "0017_distribution_checks"
+revision = "0019_movement_distribution_index"
+down_revision = "0018_sealed_keys"
 branch_labels = None
 depends_on = None
 
