@@ -4,9 +4,10 @@ accounting."""
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, request, stream_with_context
 from flask_babel import gettext as _
@@ -64,36 +65,75 @@ def euros(cents: int) -> str:
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # the BOM: spreadsheet apps then read UTF-8, accents included
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([cell(value) for value in row] for row in rows)
-    response = Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv")
+    """The file as a streamed download: the BOM and the header go out at once, then the rows as ``rows`` yields
+    them, ``FLUSH_ROWS`` at a time. ``rows`` is read inside the request's context (``stream_with_context``), so
+    it may query the database; nothing holds the whole file."""
+
+    def lines() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        buffer.write("\ufeff")  # the BOM: spreadsheet apps then read UTF-8, accents included
+        writer.writerow(header)
+        yield _taken(buffer)  # the first byte before any row is read
+        for count, row in enumerate(rows, start=1):
+            writer.writerow([cell(value) for value in row])
+            if count % FLUSH_ROWS == 0:
+                yield _taken(buffer)
+        rest = _taken(buffer)
+        if rest:
+            yield rest
+
+    response = Response(stream_with_context(lines()), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"  # names and amounts: not for shared caches
     return response
 
 
-def local_text(value: datetime) -> str:
-    return value.astimezone(network_timezone()).strftime("%Y-%m-%d %H:%M:%S")
+FLUSH_ROWS = 200  # rows per piece sent: small pieces cost a write each, large ones memory and waiting
 
 
-def _context_columns(log: DistributionLog, entry: LogEntry, words: Words) -> list[Any]:
-    distribution, event = log.distribution, entry.event
-    household = log.household_of(event)
-    return [
-        distribution.starts_at.astimezone(network_timezone()).date().isoformat(),
-        distribution.point.name,
-        distribution.id,
-        event.id,
-        local_text(event.device_time),
-        words.device(event.device_id),
-        words.person(event.volunteer_id),
-        household.last_name if household is not None else "",
-        household.first_name if household is not None else "",
-        household.id if household is not None else "",
-    ]
+def _taken(buffer: io.StringIO) -> bytes:
+    """What ``buffer`` holds, encoded, and the buffer emptied."""
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+def local_text(value: datetime, timezone: ZoneInfo | None = None) -> str:
+    return value.astimezone(timezone or network_timezone()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def plain(labels: Mapping[str, Any]) -> dict[str, str]:
+    """``labels`` translated once: a lazy label looks the request's language up each time it is read, which an
+    export would do on every row."""
+    return {code: str(label) for code, label in labels.items()}
+
+
+class RowWords:
+    """What each row of one log's export repeats, worked out once for the log: the names (``Words``), the
+    timezone, the distribution's own columns."""
+
+    def __init__(self, log: DistributionLog):
+        self.log, self.words, self.timezone = log, Words(log), network_timezone()
+        distribution = log.distribution
+        day = distribution.starts_at.astimezone(self.timezone).date().isoformat()
+        self.distribution = [day, distribution.point.name, distribution.id]
+
+    def context(self, entry: LogEntry) -> list[Any]:
+        """The columns every export of a log starts with (``_context_header``)."""
+        event = entry.event
+        household = self.log.household_of(event)
+        return [
+            *self.distribution,
+            event.id,
+            local_text(event.device_time, self.timezone),
+            self.words.device(event.device_id),
+            self.words.person(event.volunteer_id),
+            household.last_name if household is not None else "",
+            household.first_name if household is not None else "",
+            household.id if household is not None else "",
+        ]
 
 
 def _context_header() -> list[str]:
@@ -111,27 +151,24 @@ def _context_header() -> list[str]:
     ]
 
 
-def handover_rows(log: DistributionLog) -> list[list[Any]]:
-    words = Words(log)
+def handover_rows(log: DistributionLog) -> Iterator[list[Any]]:
+    row = RowWords(log)
+    outcomes, statuses = plain(HANDOVER_OUTCOME_LABELS), plain(ORDER_STATUS_LABELS)
     status = {state.order_id: state.status for state in log.state.orders}
-    rows = []
     for entry in log.live(HandoverEvent):
         payload = entry.event.payload
         received = [(line.product_id, line.quantity_received) for line in payload.lines]
         order = log.orders.get(payload.order_id)
         if payload.outcome == "all" and order is not None:
             received = [(line.product_id, line.quantity) for line in order.lines]
-        rows.append(
-            [
-                *_context_columns(log, entry, words),
-                payload.order_id,
-                str(HANDOVER_OUTCOME_LABELS[payload.outcome]),
-                "; ".join(f"{quantity} × {words.product(product)}" for product, quantity in received),
-                payload.substitution_note or "",
-                str(ORDER_STATUS_LABELS[status[payload.order_id]]) if payload.order_id in status else "",
-            ]
-        )
-    return rows
+        yield [
+            *row.context(entry),
+            payload.order_id,
+            outcomes[payload.outcome],
+            "; ".join(f"{quantity} × {row.words.product(product)}" for product, quantity in received),
+            payload.substitution_note or "",
+            statuses[status[payload.order_id]] if payload.order_id in status else "",
+        ]
 
 
 def handover_header() -> list[str]:
@@ -153,27 +190,24 @@ def payment_parts(payment) -> list[tuple[str, int]]:
     return parts or [(payment.method, payment.amount_cents)]
 
 
-def payment_rows(log: DistributionLog) -> list[list[Any]]:
+def payment_rows(log: DistributionLog) -> Iterator[list[Any]]:
     """One row per part of a payment (``payment_parts``): 8,76 € in cash and 10,00 € from the allowance are two
     rows, so the amounts summed by method are the log's totals by method. The payment's total repeats on each of its
     rows (the event id groups them); its solidarity share is on its first row only, so that column sums too."""
-    words = Words(log)
-    rows = []
+    row = RowWords(log)
+    methods, purposes = plain(PAYMENT_METHOD_LABELS), plain(PAYMENT_PURPOSE_LABELS)
     for entry in log.live(PaymentEvent):
         p = entry.event.payload
         for number, (method, cents) in enumerate(payment_parts(p)):
             solidarity = p.solidarity_cents if number == 0 else 0
-            rows.append(
-                [
-                    *_context_columns(log, entry, words),
-                    p.order_id or "",
-                    str(PAYMENT_METHOD_LABELS[method]),
-                    (p.method_details or "") if method == p.method else "",
-                    *(value for amount in (cents, p.amount_cents, solidarity) for value in (euros(amount), amount)),
-                    str(PAYMENT_PURPOSE_LABELS[p.purpose]),  # what the money is for: last, so older columns stay put
-                ]
-            )
-    return rows
+            yield [
+                *row.context(entry),
+                p.order_id or "",
+                methods[method],
+                (p.method_details or "") if method == p.method else "",
+                *(value for amount in (cents, p.amount_cents, solidarity) for value in (euros(amount), amount)),
+                purposes[p.purpose],  # what the money is for: last, so older columns stay put
+            ]
 
 
 def payment_header() -> list[str]:
@@ -192,23 +226,20 @@ def payment_header() -> list[str]:
     ]
 
 
-def top_up_rows(log: DistributionLog) -> list[list[Any]]:
+def top_up_rows(log: DistributionLog) -> Iterator[list[Any]]:
     """The credits paid at the point (top-ups) not undone: one row each, the same context columns as payments."""
-    words = Words(log)
-    rows = []
+    row = RowWords(log)
+    accounts, methods = plain(ACCOUNT_KIND_LABELS), plain(PAYMENT_METHOD_LABELS)
     for entry in log.live(TopUpEvent):
         top_up = entry.event.payload
-        rows.append(
-            [
-                *_context_columns(log, entry, words),
-                str(ACCOUNT_KIND_LABELS[top_up.account]),
-                str(PAYMENT_METHOD_LABELS[top_up.method]),
-                top_up.method_details or "",
-                euros(top_up.amount_cents),
-                top_up.amount_cents,
-            ]
-        )
-    return rows
+        yield [
+            *row.context(entry),
+            accounts[top_up.account],
+            methods[top_up.method],
+            top_up.method_details or "",
+            euros(top_up.amount_cents),
+            top_up.amount_cents,
+        ]
 
 
 def top_up_header() -> list[str]:
@@ -222,6 +253,18 @@ def top_up_header() -> list[str]:
     ]
 
 
+RowsOf = Callable[[DistributionLog], Iterable[list[Any]]]
+
+
+def _log_rows(distribution_id: int, rows_of: RowsOf) -> Iterator[list[Any]]:
+    """The rows ``rows_of`` gives for a distribution's log, read once the response has started. The view's session
+    is closed by then (its request ended; ``stream_with_context`` pushes it again with a new session): the
+    distribution is read again here, as anything a generator needs from the database."""
+    query = select(Distribution).options(joinedload(Distribution.point)).where(Distribution.id == distribution_id)
+    distribution = db.session.scalars(query).one()
+    yield from rows_of(load_log(distribution))
+
+
 def _file_day(distribution: Distribution) -> str:
     return distribution.starts_at.astimezone(network_timezone()).date().isoformat()
 
@@ -230,27 +273,24 @@ def _file_day(distribution: Distribution) -> str:
 @staff_required
 def export_handovers(distribution_id: int):
     distribution = _distribution(distribution_id)
-    log = load_log(distribution)
     name = f"handovers-{_file_day(distribution)}-distribution-{distribution.id}.csv"
-    return csv_response(name, handover_header(), handover_rows(log))
+    return csv_response(name, handover_header(), _log_rows(distribution.id, handover_rows))
 
 
 @bp.get("/distributions/<id:distribution_id>/export/payments.csv")
 @staff_required
 def export_payments(distribution_id: int):
     distribution = _distribution(distribution_id)
-    log = load_log(distribution)
     name = f"payments-{_file_day(distribution)}-distribution-{distribution.id}.csv"
-    return csv_response(name, payment_header(), payment_rows(log))
+    return csv_response(name, payment_header(), _log_rows(distribution.id, payment_rows))
 
 
 @bp.get("/distributions/<id:distribution_id>/export/top-ups.csv")
 @staff_required
 def export_top_ups(distribution_id: int):
     distribution = _distribution(distribution_id)
-    log = load_log(distribution)
     name = f"top-ups-{_file_day(distribution)}-distribution-{distribution.id}.csv"
-    return csv_response(name, top_up_header(), top_up_rows(log))
+    return csv_response(name, top_up_header(), _log_rows(distribution.id, top_up_rows))
 
 
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -323,45 +363,52 @@ def _period_export(kind: str, header: list[str], rows_of) -> Response:
     if point_id is not None:
         require_points([db.get_or_404(Point, point_id).id])
     since, until = _start_of(first), _start_of(last + timedelta(days=1))
-    query = (
-        select(Distribution)
-        .options(joinedload(Distribution.point))
-        .where(Distribution.starts_at >= since, Distribution.starts_at < until, managed(Distribution.point_id, actor()))
-        .order_by(Distribution.starts_at, Distribution.id)
-    )
+    conditions = [
+        Distribution.starts_at >= since,
+        Distribution.starts_at < until,
+        managed(Distribution.point_id, actor()),
+    ]
     if point_id is not None:
-        query = query.where(Distribution.point_id == point_id)
-    rows = [row for distribution in db.session.scalars(query) for row in rows_of(load_log(distribution))]
+        conditions.append(Distribution.point_id == point_id)
     name = f"{kind}-{first.isoformat()}-{last.isoformat()}" + (f"-point-{point_id}" if point_id else "") + ".csv"
-    return csv_response(name, header, rows)
+    return csv_response(name, header, _period_rows(conditions, rows_of))
+
+
+DISTRIBUTIONS_CHUNK = 100  # distributions read at once: their ids and points, not their logs
+
+
+def _period_rows(conditions: list[Any], rows_of: RowsOf) -> Iterator[list[Any]]:
+    """The rows of each distribution meeting ``conditions``, in the order they were held: the distributions a chunk
+    at a time (keyset on ``starts_at``, id), each one's log read, written and let go before the next, so memory
+    holds one distribution's log whatever the period (a year of the whole network included)."""
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = (
+            select(Distribution)
+            .options(joinedload(Distribution.point))
+            .where(*conditions)
+            .order_by(Distribution.starts_at, Distribution.id)
+            .limit(DISTRIBUTIONS_CHUNK)
+        )
+        if after is not None:
+            query = query.where(
+                or_(
+                    Distribution.starts_at > after[0],
+                    and_(Distribution.starts_at == after[0], Distribution.id > after[1]),
+                )
+            )
+        chunk = db.session.scalars(query).all()
+        if not chunk:
+            return
+        after = (chunk[-1].starts_at, chunk[-1].id)
+        for distribution in chunk:
+            yield from rows_of(load_log(distribution, keep=False))  # the session's identity map holds no log
 
 
 # The ledger for an accountant (docs/accounts.md, "Accounting exports"): streamed a chunk at a time (keyset on
 # indexed columns), so no request holds the network's movements or accounts in memory.
 
 CHUNK = 1000
-
-
-def stream_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """``csv_response``'s conventions (BOM, ";", CSV injection defused), written as the rows come."""
-
-    def lines() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        buffer.write("\ufeff")
-        writer.writerow(header)
-        for count, row in enumerate(rows, start=1):
-            writer.writerow([cell(value) for value in row])
-            if count % 200 == 0:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue().encode("utf-8")
-
-    response = Response(stream_with_context(lines()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def movement_header() -> list[str]:
@@ -387,6 +434,7 @@ def movement_rows(since: datetime, until: datetime) -> Iterator[list[Any]]:
     """Movements with ``since <= occurred_at < until``, oldest first, a chunk at a time (``ix_account_movements_
     occurred_at_id``); each chunk's names (admins, phones, distributions) read at once."""
     after: tuple[datetime, int] | None = None
+    timezone, kinds = network_timezone(), plain(ACCOUNT_KIND_LABELS)
     while True:
         query = (
             select(AccountMovement, Account.kind, Household)
@@ -410,11 +458,11 @@ def movement_rows(since: datetime, until: datetime) -> Iterator[list[Any]]:
         for movement, kind, household in chunk:
             yield [
                 movement.id,
-                local_text(movement.occurred_at),
+                local_text(movement.occurred_at, timezone),
                 household.id,
                 household.last_name,
                 household.first_name,
-                str(ACCOUNT_KIND_LABELS[kind]),
+                kinds[kind],
                 words.what(movement),
                 euros(movement.amount_cents),
                 movement.amount_cents,
@@ -438,7 +486,7 @@ def export_movements():
     except BadQuery as bad:
         return error_response(400, "bad_request", str(bad))
     rows = movement_rows(_start_of(first), _start_of(last + timedelta(days=1)))
-    return stream_csv(f"account-movements-{first.isoformat()}-{last.isoformat()}.csv", movement_header(), rows)
+    return csv_response(f"account-movements-{first.isoformat()}-{last.isoformat()}.csv", movement_header(), rows)
 
 
 def balance_header() -> list[str]:
@@ -457,6 +505,7 @@ def balance_rows(until: datetime) -> Iterator[list[Any]]:
     through ``ix_account_movements_statement``); then the totals, which must agree: the sum of the balances, the
     sum of the movements (counted apart, in one query), the credits and the spending."""
     after, total = 0, 0
+    kinds = plain(ACCOUNT_KIND_LABELS)
     while True:
         accounts = db.session.execute(
             select(Account.id, Account.kind, Household.id, Household.last_name, Household.first_name)
@@ -481,7 +530,7 @@ def balance_rows(until: datetime) -> Iterator[list[Any]]:
             if account_id in sums:
                 cents = int(sums[account_id])
                 total += cents
-                yield [household_id, last_name, first_name, str(ACCOUNT_KIND_LABELS[kind]), euros(cents), cents]
+                yield [household_id, last_name, first_name, kinds[kind], euros(cents), cents]
         after = accounts[-1][0]
     amount = AccountMovement.amount_cents
     movements, credits, spending = (
@@ -513,7 +562,7 @@ def export_balances():
     except BadQuery as bad:
         return error_response(400, "bad_request", str(bad))
     rows = balance_rows(_start_of(day + timedelta(days=1)))
-    return stream_csv(f"balances-{day.isoformat()}.csv", balance_header(), rows)
+    return csv_response(f"balances-{day.isoformat()}.csv", balance_header(), rows)
 
 
 def membership_fee_header() -> list[str]:
@@ -559,6 +608,7 @@ def membership_fee_rows(first: date, last: date) -> Iterator[list[Any]]:
     volunteer = User.__table__.alias("volunteer")
     admin = User.__table__.alias("admin")
     after: tuple[date, int] | None = None
+    timezone, methods = network_timezone(), plain(PAYMENT_METHOD_LABELS)
     while True:
         query = (
             select(
@@ -593,7 +643,7 @@ def membership_fee_rows(first: date, last: date) -> Iterator[list[Any]]:
         season = _seasons_of(sorted({row[0].household_id for row in chunk}), last)
         for fee, last_name, first_name, point, starts_at, volunteer_name, admin_name in chunk:
             if fee.distribution_id is not None:
-                held = starts_at.astimezone(network_timezone()).date().isoformat() if starts_at else ""
+                held = starts_at.astimezone(timezone).date().isoformat() if starts_at else ""
                 where = _("At the distribution of %(day)s, %(point)s", day=held, point=point or "")
             else:
                 where = _("At the office")
@@ -605,7 +655,7 @@ def membership_fee_rows(first: date, last: date) -> Iterator[list[Any]]:
                 first_name,
                 euros(fee.amount_cents),
                 fee.amount_cents,
-                str(PAYMENT_METHOD_LABELS.get(fee.method, fee.method)),
+                methods.get(fee.method, fee.method),
                 fee.method_details or "",
                 season.get(fee.id, ""),
                 where,
@@ -627,4 +677,4 @@ def export_membership_fees():
     except BadQuery as bad:
         return error_response(400, "bad_request", str(bad))
     rows = membership_fee_rows(first, last)
-    return stream_csv(f"membership-fees-{first.isoformat()}-{last.isoformat()}.csv", membership_fee_header(), rows)
+    return csv_response(f"membership-fees-{first.isoformat()}-{last.isoformat()}.csv", membership_fee_header(), rows)

@@ -2,18 +2,19 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from server.admin import bp
 from server.admin.forms import managed
-from server.admin.views import folded, folded_pattern, id_arg, managed_points
+from server.admin.views import id_arg, managed_points
 from server.auth.access import require_points, staff_required
 from server.auth.session import current_user
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token, ticket_text
 from server.extensions import db
 from server.models import Household, Tier
 from server.qr import svg
+from server.search_text import name_matches
 from server.urls import MAX_ID, external_url
 from sync.manual_codes import display
 
@@ -112,13 +113,7 @@ def cards():
         point_id = None  # another point's id: the list stays the user's own points
     listed = _printable(user).options(joinedload(Household.point))
     if text:
-        full_name = Household.first_name + " " + Household.last_name
-        listed = listed.where(
-            or_(
-                folded(full_name).like(folded_pattern(text), escape="\\"),
-                folded(Household.last_name + " " + Household.first_name).like(folded_pattern(text), escape="\\"),
-            )
-        )
+        listed = listed.where(name_matches(Household.first_name, Household.last_name, text))
     if point_id:
         listed = listed.where(Household.point_id == point_id)
     if tier_id:

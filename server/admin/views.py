@@ -52,6 +52,7 @@ from server.models import (
     Tier,
     User,
 )
+from server.search_text import member_matches, search_pattern
 from server.statements import last_movements
 from server.urls import MAX_ID
 from sync.vocabulary import ACCOUNT_KINDS, HOUSEHOLD_STATUSES
@@ -162,28 +163,6 @@ def id_arg(name: str) -> int | None:
 
 def paginate(query):
     return db.paginate(query, page=id_arg("page") or 1, per_page=PER_PAGE, error_out=False)
-
-
-def search_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, with LIKE's own wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-ACCENTED = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖòóôõöÙÚÛÜùúûüÝýÿ"
-PLAIN = "aaaaaaaaaaaacceeeeeeeeiiiiiiiinnoooooooooouuuuuuuuyyy"
-
-
-def folded(column):
-    """``column`` in lower case without accents, in SQL: "João" matches a search for "joao" (``folded_pattern``).
-
-    ``translate`` is PostgreSQL's own; SQLite gets the same function at connect (server/__init__.py)."""
-    return func.translate(func.lower(column), ACCENTED, PLAIN)
-
-
-def folded_pattern(text: str) -> str:
-    """``search_pattern`` of ``text`` lower-cased without accents, to compare with ``folded`` columns."""
-    return search_pattern(text.lower().translate(str.maketrans(ACCENTED, PLAIN)))
 
 
 def managed_points() -> list[Point]:
@@ -319,15 +298,7 @@ def members():
         .where(managed(Household.point_id, actor()))
     )
     if text:
-        pattern = search_pattern(text)
-        full_name = Household.first_name + " " + Household.last_name
-        query = query.where(
-            or_(
-                folded(full_name).like(folded_pattern(text), escape="\\"),
-                folded(Household.last_name + " " + Household.first_name).like(folded_pattern(text), escape="\\"),
-                Household.email.ilike(pattern, escape="\\"),
-            )
-        )
+        query = query.where(member_matches(Household.first_name, Household.last_name, Household.email, text))
     if tier_id:
         query = query.where(Household.tier_id == tier_id)
     if point_id:

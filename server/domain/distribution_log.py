@@ -85,21 +85,23 @@ class DistributionLog:
         return self.households.get(household_id) if household_id is not None else None
 
 
-def load_log(distribution: Distribution) -> DistributionLog:
+def load_log(distribution: Distribution, keep: bool = True) -> DistributionLog:
     """The whole log of ``distribution`` in a fixed number of queries: its events read once and projected once,
     the orders read once (plain columns), the names behind the ids. Nothing is written (the conflicts are stored
-    where events arrive and decisions are made)."""
+    where events arrive and decisions are made). ``keep=False`` (an export reading many distributions once each)
+    leaves the process's kept events (``distribution_events``) as they were."""
     with collector_paused():
-        return _load_log(distribution)
+        return _load_log(distribution, keep)
 
 
-def _load_log(distribution: Distribution) -> DistributionLog:
+def _load_log(distribution: Distribution, keep: bool) -> DistributionLog:
     households = _members(
         select(Household.id, Household.first_name, Household.last_name).where(
             Household.id.in_(select(Order.household_id).where(Order.distribution_id == distribution.id))
         )
     )
-    return _built(distribution, distribution_events(distribution.id), projection_orders(distribution.id), households)
+    stored = distribution_events(distribution.id, keep=keep)
+    return _built(distribution, stored, projection_orders(distribution.id), households)
 
 
 def load_order_log(order: Order) -> DistributionLog:

@@ -216,19 +216,20 @@ _kept: OrderedDict[tuple[str, int], _Kept] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def distribution_events(distribution_id: int) -> list[StoredEvent]:
+def distribution_events(distribution_id: int, keep: bool = True) -> list[StoredEvent]:
     """Every stored event of a distribution, in the server's arrival order, as plain columns (no ORM objects).
 
     A distribution read before by this process is read again only from where that read stopped, once a query by
     index shows the part already read unchanged (the same number of events up to the same last event): a
-    20,000-event log opened again, or its next timeline page, costs the new events only."""
+    20,000-event log opened again, or its next timeline page, costs the new events only. ``keep=False`` uses what
+    was kept but keeps nothing new: a read of many distributions once each does not push out the ones in use."""
     key = (db.engine.url.render_as_string(hide_password=True), distribution_id)
     with _kept_lock:
         kept = _kept.get(key)
     if kept is None or not _unchanged(distribution_id, kept):
         kept = _Kept(0, "", ())
     read = _read_after(distribution_id, kept)
-    if read.events:
+    if read.events and keep:
         _keep(key, read)
     return list(read.events)
 

@@ -4,9 +4,26 @@ import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Enum, ForeignKey, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    event,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server import search_text
 from server.clock import utcnow
 from server.extensions import db
 from server.models.types import UTCDateTime
@@ -78,6 +95,30 @@ class Household(db.Model):
     def short_name(self) -> str:
         """First name and initial: all a device needs to greet a member (the pack's rule, ``sync.pack``)."""
         return pack.display_name(self.first_name, self.last_name)
+
+
+# Member search on PostgreSQL (``server/search_text.py``): a trigram index on each expression the search compares,
+# so a search among 200,000 households reads the index, not the table. The ``pg_trgm`` extension lives in the
+# ``public`` schema (the migration creates it there; see docs/architecture.md, "Member search"); SQLite has no such
+# index and scans.
+TRIGRAM_OPS = "public.gin_trgm_ops"
+TRIGRAM_EXTENSION = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+event.listen(Household.__table__, "before_create", TRIGRAM_EXTENSION.execute_if(dialect="postgresql"))
+
+
+def _trigram_index(name: str, expression: str) -> None:
+    """A GIN trigram index on ``expression``, written as PostgreSQL prints it back, so that Alembic's comparison of
+    the models with the database (tests/test_migrations.py) finds them equal."""
+    indexed = literal_column(expression)  # its key is its text: the key ``postgresql_ops`` looks up
+    index = Index(name, indexed, postgresql_using="gin", postgresql_ops={expression: TRIGRAM_OPS})
+    index.ddl_if(dialect="postgresql")
+    index._set_parent(Household.__table__)  # an expression alone does not name its table
+
+
+_FOLDED = f"translate(lower(({{}} || ' ') || {{}}), '{search_text.ACCENTED}', '{search_text.PLAIN}')"
+_trigram_index("ix_households_search_first_last", _FOLDED.format("first_name", "last_name"))
+_trigram_index("ix_households_search_last_first", _FOLDED.format("last_name", "first_name"))
+_trigram_index("ix_households_search_email", "email")
 
 
 user_points = Table(
