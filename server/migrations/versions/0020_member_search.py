@@ -6,16 +6,16 @@ runs ``CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public`` in the app's 
 "Member search"). The indexes are written with the expressions as ``server/models/people.py`` builds them, constants
 inline, so the planner matches the search's expressions to them.
 
-Revision ID: 0018_member_search
-Revises: 0017_distribution_checks
+Revision ID: 0020_member_search
+Revises: 0019_movement_distribution_index
 Create Date: 2026-12-05 03:00:00
 
 """
 
 from alembic import op
 
-revision = "0018_member_search"
-down_revision = "0017_distribution_checks"
+revision = "0020_member_search"
+down_revision = "0019_movement_distribution_index"
 branch_labels = None
 depends_on = None
 
