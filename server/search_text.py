@@ -2,7 +2,7 @@
 
 A search matches "first last", "last first" (both lower-cased, accents removed: ``folded``) or the e-mail
 (``ILIKE``) anywhere in the text. On PostgreSQL each of the three has a trigram index (``pg_trgm``, GIN; migration
-``0018_member_search``, ``server/models/people.py``), which serves ``LIKE '%…%'``: the planner uses it only when the
+``0020_member_search``, ``server/models/people.py``), which serves ``LIKE '%…%'``: the planner uses it only when the
 query's expression is the index's, character for character, so the expressions are built here once, with their
 constants written into the SQL (a bound parameter would not match the index). SQLite scans, which is fine at its
 sizes. See ``docs/architecture.md``, "Member search".

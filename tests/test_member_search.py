@@ -1,5 +1,5 @@
 """Searching members by name (``server/search_text.py``): what a search finds, on SQLite and PostgreSQL, and that
-PostgreSQL answers the members page's search from its trigram indexes (migration ``0018_member_search``) rather than
+PostgreSQL answers the members page's search from its trigram indexes (migration ``0020_member_search``) rather than
 by reading the whole households table."""
 
 import re
