@@ -75,6 +75,20 @@ def ticket_text(household: Household) -> str | None:
     return tickets.sign(_ticket(household), private_key(household.ticket_key_id))
 
 
+def ticket_texts(households: list[Household]) -> dict[int, str]:
+    """Household id → its current ticket's text, for members with a valid ticket: ``ticket_text`` for many, each
+    signing key read from its file once."""
+    keys = {}
+    texts = {}
+    for household in households:
+        if has_valid_ticket(household):
+            key_id = household.ticket_key_id
+            if key_id not in keys:
+                keys[key_id] = private_key(key_id)
+            texts[household.id] = tickets.sign(_ticket(household), keys[key_id])
+    return texts
+
+
 def has_valid_ticket(household: Household) -> bool:
     return household.ticket_serial is not None and household.ticket_serial >= household.ticket_min_serial
 
