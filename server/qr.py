@@ -1,6 +1,7 @@
 """QR codes as SVG (pages, printed cards) or PNG (downloads, the fake camera in tests)."""
 
 import io
+import itertools
 import xml.etree.ElementTree as ET
 
 import qrcode
@@ -14,11 +15,27 @@ _ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 SVG_NS = "http://www.w3.org/2000/svg"
 
 
-def _code(text: str, box_size: int = 10, border: int = 4) -> qrcode.QRCode:
-    """Ticket texts (base32, upper case) go in alphanumeric mode, which keeps them at version 7."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECTION, box_size=box_size, border=border)
+# The mask of the printed cards' codes, drawn by the hundred: choosing the best of the eight masks (the standard's
+# penalty rule) is nine tenths of a code's time. Mask 4 had the lowest penalties over random tickets (a mean within
+# 10 % of each ticket's best); any mask decodes the same (docs/tickets.md, "QR code").
+CARD_MASK = 4
+TICKET_VERSION = 7  # 119 alphanumeric characters at level Q: known, so not searched for each card
+
+
+def _code(
+    text: str, box_size: int = 10, border: int = 4, mask_pattern: int | None = None, qr_version: int | None = None
+) -> qrcode.QRCode:
+    """Ticket texts (base32, upper case) go in alphanumeric mode, which keeps them at version 7. ``mask_pattern``:
+    this mask rather than the best one; ``qr_version``: this size rather than the smallest that fits (both faster)."""
+    code = qrcode.QRCode(
+        version=qr_version,
+        error_correction=ERROR_CORRECTION,
+        box_size=box_size,
+        border=border,
+        mask_pattern=mask_pattern,
+    )
     code.add_data(QRData(text, mode=MODE_ALPHA_NUM) if set(text) <= _ALPHANUMERIC else text)
-    code.make(fit=True)
+    code.make(fit=qr_version is None)
     return code
 
 
@@ -26,14 +43,30 @@ def version(text: str) -> int:
     return _code(text).version
 
 
-def svg(text: str) -> str:
-    """An SVG document made of one path: no style attributes, so it renders under the strict CSP."""
-    return _code(text).make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+def svg(text: str, mask_pattern: int | None = None, qr_version: int | None = None) -> str:
+    """An SVG document made of one path, a subpath per run of dark modules in a row (a few KB), with no style
+    attributes, so it renders under the strict CSP. ``mask_pattern``, ``qr_version``: see ``_code`` (the cards give
+    ``CARD_MASK`` and ``TICKET_VERSION``)."""
+    matrix = _code(text, mask_pattern=mask_pattern, qr_version=qr_version).get_matrix()  # with the quiet zone
+    size, runs = len(matrix), []
+    for y, row in enumerate(matrix):
+        x = 0
+        for dark, modules in itertools.groupby(row):
+            width = sum(1 for _ in modules)
+            if dark:
+                runs.append(f"M{x},{y}h{width}v1h-{width}z")
+            x += width
+    return (
+        f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" xmlns="{SVG_NS}">'
+        f'<path d="{"".join(runs)}" fill="#000000" stroke="none"/></svg>'
+    )
 
 
-def png(text: str, box_size: int = 10, border: int = 4) -> bytes:
+def png(
+    text: str, box_size: int = 10, border: int = 4, mask_pattern: int | None = None, qr_version: int | None = None
+) -> bytes:
     buffer = io.BytesIO()
-    _code(text, box_size, border).make_image().save(buffer)
+    _code(text, box_size, border, mask_pattern, qr_version).make_image().save(buffer)
     return buffer.getvalue()
 
 

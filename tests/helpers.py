@@ -49,3 +49,25 @@ def sign_in_user(app: Flask, client: FlaskClient, user_id: int):
     response = submit_form(client, f"/auth/link/{token}", {})
     assert response.status_code == 302, response.status_code
     return response
+
+
+def statements_of(app: Flask, client: FlaskClient, url: str) -> int:
+    """How many SQL statements answering ``url`` takes (the page must answer 200)."""
+    from sqlalchemy import event
+
+    from server.extensions import db
+
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200, url
+    return len(seen)

@@ -180,6 +180,32 @@ def test_volunteers_may_not_open_the_devices_pages(app, world, client):
     assert client.get("/admin/devices/enrol").status_code == 403
 
 
+def test_the_list_of_phones_is_paginated(app, world, admin_client):
+    """25 phones a page, as every admin list, active ones first; a coordinator counts only their points' phones."""
+    from server.admin.views import PER_PAGE
+
+    for n in range(PER_PAGE + 5):
+        enrol(app, [world.north if n % 2 else world.south], f"Téléphone {n:02d}")
+    with app.app_context():
+        first = db.session.scalar(select(Device).where(Device.name == "Téléphone 00"))
+        first.revoked_at = utcnow()
+        db.session.commit()
+    rows = 'id="device-'
+    page_one = admin_client.get("/admin/devices/?lang=en").get_data(as_text=True)
+    assert page_one.count(rows) == PER_PAGE and f"{PER_PAGE + 5} results" in page_one
+    assert "Page 1 of 2" in page_one and 'rel="next"' in page_one and "Téléphone 00" not in page_one
+    page_two = admin_client.get("/admin/devices/?lang=en&page=2").get_data(as_text=True)
+    assert page_two.count(rows) == 5 and "Page 2 of 2" in page_two and 'rel="prev"' in page_two
+    assert page_two.index("Téléphone 29") < page_two.index("Téléphone 00")  # the revoked phone comes last
+    assert admin_client.get("/admin/devices/?page=abc").status_code == 200  # garbage: the first page
+    assert admin_client.get("/admin/devices/?page=99").get_data(as_text=True).count(rows) == 0
+
+    coordinator = app.test_client()
+    sign_in_user(app, coordinator, world.coordinator)
+    theirs = coordinator.get("/admin/devices/?lang=en").get_data(as_text=True)
+    assert theirs.count(rows) == 15 and "15 results" in theirs and 'rel="next"' not in theirs
+
+
 # Device credentials.
 
 

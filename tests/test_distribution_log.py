@@ -35,7 +35,7 @@ from sync.events import parse_event
 from sync.manual_codes import display
 from tests.factories.distribution_log import DistributionLogWorld as World
 from tests.factories.distribution_log import distribution_log_world
-from tests.helpers import csrf_token, sign_in_as_admin, sign_in_user
+from tests.helpers import csrf_token, sign_in_as_admin, sign_in_user, statements_of
 from tests.phones import Phone, enrol_phone
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -922,6 +922,75 @@ def test_the_history_counts_weeks(app, world, admin):
 
     other = staff_client(app, world.coordinator)
     assert other.get(f"/admin/points/{point_id}/history").status_code == 404
+
+
+def checked_weeks(app, world, phone: Phone, point_id: int, weeks: range, members: int) -> None:
+    """One distribution a week at the point, ``members`` orders in each, every one handed over and paid 15 € in
+    cash; its figures checked, as the cron does after an upload."""
+    from server.domain.events import refresh_conflicts
+
+    now = utcnow()
+    made = []
+    with app.app_context():
+        point = db.session.get(Point, point_id)
+        tier = db.session.scalar(select(Tier).where(Tier.share_percent == 100))
+        product = db.session.get(Product, world.products["LEG-M"])
+        for week in weeks:
+            starts = now - timedelta(weeks=week, hours=1)
+            distribution = Distribution(point=point, starts_at=starts, ends_at=starts + timedelta(minutes=30))
+            orders = []
+            for n in range(members):
+                household = Household(first_name=f"W{week}M{n}", last_name="Semaine", tier=tier, point=point)
+                order = Order(distribution=distribution, household=household, share_percent=100)
+                order.lines = [OrderLine(product=product, quantity=1, unit_price_cents=1500)]
+                orders.append(order)
+            db.session.add_all(orders)
+            db.session.flush()
+            made.append((distribution.id, starts, [order.id for order in orders]))
+        db.session.commit()
+    recorded = []
+    for distribution_id, starts, order_ids in made:
+        for order_id in order_ids:
+            recorded.append(
+                phone.record("handover", {"order_id": order_id, "outcome": "all"}, distribution_id, at=starts)
+            )
+            recorded.append(
+                phone.record(
+                    "payment",
+                    {"order_id": order_id, "amount_cents": 1500, "method": "cash"},
+                    distribution_id,
+                    at=starts,
+                )
+            )
+    store(app, phone, recorded)
+    with app.app_context():
+        for distribution_id, _starts, _orders in made:
+            refresh_conflicts(db.session.get(Distribution, distribution_id))
+        db.session.commit()
+
+
+def test_the_history_takes_the_same_statements_for_3_times_the_members_and_weeks(app, world, admin):
+    """The history reads each distribution's checked figures and counts orders in SQL: as many statements with
+    three times the members and the weeks, and the figures of the one projection."""
+    with app.app_context():
+        point = Point(name="Point H", town="Lognes")
+        helper = User(email="h@example.org", role="volunteer", points=[point])
+        db.session.add_all([point, helper])
+        db.session.commit()
+        point_id, helper_id = point.id, helper.id
+    phone = enrol_phone(app, [point_id], helper_id, "Phone H")
+    url = f"/admin/points/{point_id}/history?lang=en"
+    checked_weeks(app, world, phone, point_id, range(1, 3), members=2)
+    few = statements_of(app, admin, url)
+    checked_weeks(app, world, phone, point_id, range(3, 9), members=6)
+    many = statements_of(app, admin, url)
+    assert few == many, (few, many)
+    html = admin.get(url).get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-week="([0-9-]+)">(.*?)</tr>', html, re.S))
+    assert len(rows) == 12
+    full = [row for row in rows.values() if ">6<" in row]
+    assert len(full) == 6 and all("100 %" in row for row in full)
+    assert "€90.00" in html  # 6 × 15 € in a week, from the checked figures
 
 
 def test_links_lead_to_the_new_pages(app, world, admin):

@@ -17,7 +17,7 @@ from server.clock import utcnow
 from server.domain.devices import create_enrolment, redeem_enrolment
 from server.domain.packs import distribution_pack
 from server.domain.shifts import start_shift
-from server.domain.tickets import issue_ticket, revocation_list, ticket_text
+from server.domain.tickets import issue_ticket, revoke_ticket, ticket_text
 from server.extensions import db
 from server.models import (
     Account,
@@ -119,7 +119,7 @@ def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app
         "allowance_period": "month",
     }
     with app.app_context():
-        assert pack["tickets"] == trust_json(public_keys(), revocation_list())
+        assert pack["tickets"] == trust_json(public_keys(), {world.network.bruno: 1})
     assert pack["tickets"]["min_serials"] == {str(world.network.bruno): 1}  # the re-issued ticket
     assert list(pack["tickets"]["public_keys"]) == ["1"]
     # A phone checks tickets with the pack alone: Bruno's new card passes, his lost one is refused.
@@ -134,6 +134,83 @@ def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app
     assert tickets.verify(current, keys, min_serials).serial == 1
     with pytest.raises(tickets.TicketRefused, match="revoked"):
         tickets.verify(lost, keys, min_serials)
+
+
+def revoked_elsewhere(app, world: World, count: int) -> list[int]:
+    """``count`` members of the south point, each with a first ticket and then a new one (a lost card); ids."""
+    with app.app_context():
+        tier = db.session.get(Tier, world.network.full_tier)
+        south = db.session.get(Point, world.south)
+        households = [Household(first_name=f"Sud{i}", last_name="Loin", tier=tier, point=south) for i in range(count)]
+        db.session.add_all(households)
+        db.session.flush()
+        for household in households:
+            issue_ticket(household)
+            issue_ticket(household)
+        db.session.commit()
+        return [household.id for household in households]
+
+
+def trust_pages(client, headers: dict[str, str], since: str = "0", limit: int = 2000) -> tuple[dict, str, int]:
+    """Every page of ``/api/tickets/trust`` from ``since``: the revocations merged, the last cursor, the pages."""
+    merged, pages = {}, 0
+    while True:
+        answer = client.get(f"/api/tickets/trust?since={since}&limit={limit}", headers=headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        body = answer.get_json()
+        assert set(body) == {"public_keys", "min_serials", "cursor", "more"}
+        assert len(body["min_serials"]) <= limit
+        merged |= body["min_serials"]
+        since, pages = body["cursor"], pages + 1
+        if not body["more"]:
+            return merged, since, pages
+
+
+def test_a_pack_holds_the_revocations_a_phone_there_can_meet_the_trust_list_the_rest(
+    app, world, client, volunteer_phone
+):
+    """Dina (an order here, no point) and Chloé (of this point, no order here) lose their cards: their revocations
+    are in the pack; 40 members of another point lost theirs: not in the pack, whatever their number, but the
+    phone's own list (the trust endpoint, by pages) has them all."""
+    net = world.network
+    with app.app_context():
+        for member_id in (net.dina, net.chloe):
+            household = db.session.get(Household, member_id)
+            issue_ticket(household)
+            revoke_ticket(household)
+        db.session.commit()
+    elsewhere = revoked_elsewhere(app, world, 40)
+    pack = get_pack(client, world, volunteer_phone).get_json()
+    expected = {str(net.bruno): 1, str(net.dina): 1, str(net.chloe): 1}
+    assert pack["tickets"]["min_serials"] == expected
+    assert not set(map(str, elsewhere)) & set(pack["tickets"]["min_serials"])
+
+    merged, cursor, pages = trust_pages(client, volunteer_phone, limit=7)
+    assert merged == expected | {str(member_id): 1 for member_id in elsewhere}
+    assert pages == 7  # 43 revocations, 7 a page
+    with app.app_context():  # a phone that has them all asks only for what changed since
+        revoke_ticket(db.session.get(Household, net.alice))
+        db.session.commit()
+    changed, later, _pages = trust_pages(client, volunteer_phone, since=cursor)
+    assert changed == {str(net.alice): 1} and int(later) > int(cursor)
+    assert trust_pages(client, volunteer_phone, since=later)[0] == {}
+    # The pack's part stays the point's and the distribution's: 40 more elsewhere add nothing to it.
+    revoked_elsewhere(app, world, 40)
+    again = get_pack(client, world, volunteer_phone).get_json()["tickets"]["min_serials"]
+    assert again == expected | {str(net.alice): 1}
+
+
+def test_the_trust_endpoint_refuses_a_bad_or_unknown_cursor(app, world, client, volunteer_phone):
+    device_only = {"Authorization": volunteer_phone["Authorization"]}  # no volunteer needed
+    first = client.get("/api/tickets/trust", headers=device_only)
+    assert first.status_code == 200 and first.get_json()["min_serials"] == {str(world.network.bruno): 1}
+    cursor = first.get_json()["cursor"]
+    for query in ("since=-1", "since=abc", "since=²", "since=" + "9" * 19, "limit=0", "limit=5001", "limit=x"):
+        answer = client.get(f"/api/tickets/trust?{query}", headers=device_only)
+        assert (answer.status_code, reason(answer)) == (400, "invalid_field"), query
+    beyond = client.get(f"/api/tickets/trust?since={int(cursor) + 1}", headers=device_only)
+    assert (beyond.status_code, reason(beyond)) == (409, "cursor_unknown")
+    assert client.get("/api/tickets/trust").status_code == 401
 
 
 def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(app, world, client, volunteer_phone):
@@ -360,7 +437,8 @@ def test_the_pack_takes_the_same_few_queries_for_3_or_33_members(app, world):
             db.session.add_all([account, AccountMovement(account=account, amount_cents=500, reason="Versement")])
             make_order(world.network.distribution, household.id, {world.network.products["LEG-M"]: (2, 1500)})
     many = count_queries(app, world.network.distribution)
-    # point, settings, keys, revocation list, orders with lines, balances, the allowance period, contributions due
+    # point, settings, keys, revocations (the point's and the orders'), orders with lines, balances, the allowance
+    # period, contributions due
     assert few == many == 8, (few, many)
     with app.app_context():
         built = distribution_pack(db.session.get(Distribution, world.network.distribution))

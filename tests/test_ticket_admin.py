@@ -11,7 +11,7 @@ from server.ticket_keys import public_keys
 from sync import tickets
 from sync.manual_codes import display
 from tests.factories import make_network
-from tests.helpers import csrf_token, sign_in_user
+from tests.helpers import csrf_token, sign_in_user, statements_of
 
 CARD = re.compile(r'<div class="card">')
 SHEET = re.compile(r'<section class="sheet">')
@@ -190,3 +190,79 @@ def test_cards_search_ignores_accents_and_case(admin_client, network, many):
     for query in ("alice+martin", "ALICE", "martin+alice", "alicé"):
         assert "Alice Martin" in cards(admin_client, f"&q={query}"), query
     assert "Alice Martin" not in cards(admin_client, "&q=bruno")
+
+
+def test_the_cards_take_the_same_statements_for_3_times_the_members(app, admin_client, network):
+    """Cards of 10 or 30 members, ticked or by point: as many statements (no query per member), each card with its
+    member's QR code drawn with the cards' mask."""
+    from server.domain.tickets import issue_missing_tickets
+    from server.qr import CARD_MASK, TICKET_VERSION, svg
+
+    def point_of(count: int) -> tuple[int, list[int]]:
+        with app.app_context():
+            point = Point(name=f"Point de {count}", town="Torcy")
+            tier = db.session.get(Household, network.alice).tier
+            members = [
+                Household(first_name=f"P{i:02d}", last_name="Carte", tier=tier, point=point) for i in range(count)
+            ]
+            db.session.add_all([point, *members])
+            db.session.flush()
+            issue_missing_tickets()
+            db.session.commit()
+            return point.id, [member.id for member in members]
+
+    small, few = point_of(10)
+    large, more = point_of(30)
+    ticked = [
+        statements_of(app, admin_client, "/admin/cards/?" + "&".join(f"member={m}" for m in ids)) for ids in (few, more)
+    ]
+    listed = [statements_of(app, admin_client, f"/admin/cards/?point={point}") for point in (small, large)]
+    assert ticked[0] == ticked[1] and listed[0] == listed[1], (ticked, listed)
+    page = cards(admin_client, f"&point={large}")
+    assert len(CARD.findall(page)) == 30
+    with app.app_context():
+        member = db.session.get(Household, more[0])
+        assert svg(ticket_text(member), CARD_MASK, TICKET_VERSION) in page
+
+
+DECODE = """
+import { readFileSync } from 'node:fs';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+const wasm = readFileSync('node_modules/zxing-wasm/dist/reader/zxing_reader.wasm');
+const wasmBinary = wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength);
+prepareZXingModule({ overrides: { wasmBinary } });
+const texts = [];
+for (const path of process.argv.slice(1)) {
+  const [found] = await readBarcodes(new Uint8Array(readFileSync(path)), { formats: ['QRCode'] });
+  texts.push(found?.text ?? null);
+}
+console.log(JSON.stringify(texts));
+"""
+
+
+def test_the_cards_codes_decode_with_the_phones_reader(app, network, tmp_path):
+    """The cards' codes (one mask for all, ``CARD_MASK``) read back as the tickets with zxing, the reader the
+    phones use without a native BarcodeDetector (``pwa/src/qr-polyfill.js``)."""
+    import json
+    import subprocess
+    from pathlib import Path
+
+    from server.qr import CARD_MASK, TICKET_VERSION, png
+
+    root = Path(__file__).resolve().parent.parent
+    with app.app_context():
+        tier = db.session.get(Household, network.alice).tier
+        members = [Household(first_name=f"Q{i}", last_name="Lecture", tier=tier) for i in range(6)]
+        db.session.add_all(members)
+        db.session.flush()
+        texts = [issue_ticket(member) for member in members]
+        db.session.commit()
+    paths = []
+    for index, text in enumerate(texts):
+        path = tmp_path / f"card-{index}.png"
+        path.write_bytes(png(text, box_size=4, mask_pattern=CARD_MASK, qr_version=TICKET_VERSION))
+        paths.append(str(path))
+    decoded = subprocess.run(
+        ["node", "--input-type=module", "-e", DECODE, *paths], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert json.loads(decoded.stdout) == texts

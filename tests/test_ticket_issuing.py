@@ -93,3 +93,26 @@ def test_rotation_keeps_old_tickets_valid_and_withdrawal_ends_them(app, househol
     assert refused.value.reason == "unknown_key"
     with pytest.raises(TicketKeyError):
         withdraw_key(1)
+
+
+def test_each_rise_of_the_lowest_serial_takes_the_next_revision(app, household):
+    """Revisions order the revocations phones download (``revocations_since``); a first ticket, or a new ticket
+    after a revocation (the lowest serial does not rise), takes none."""
+    from server.domain.tickets import revocations_since
+
+    other = Household(first_name="Bruno", last_name="Martin", tier=household.tier)
+    db.session.add(other)
+    issue_ticket(household)
+    issue_ticket(other)
+    assert (household.ticket_revision, other.ticket_revision) == (None, None)
+    revoke_ticket(household)
+    issue_ticket(other)  # a re-issue revokes the older ticket
+    first, second = household.ticket_revision, other.ticket_revision
+    assert first is not None and second == first + 1
+    issue_ticket(household)  # after the revocation: the lowest serial is already this one
+    assert household.ticket_revision == first
+    db.session.commit()
+    assert revocations_since(0, 10) == ({household.id: 1, other.id: 1}, second, False)
+    assert revocations_since(0, 1) == ({household.id: 1}, first, True)
+    assert revocations_since(first, 10) == ({other.id: 1}, second, False)
+    assert revocations_since(second, 10) == ({}, second, False)

@@ -5,6 +5,7 @@
 import { NetworkError, refusal, send } from './api.js';
 import { database, dataChanged, getCurrentShift, onDataChange } from './store.js';
 import { importPublicKeys, verifyTicket } from './tickets.js';
+import { trustedMinSerial } from './trust.js';
 
 /** The pack format this app downloads (docs/packs.md, "Format"); a stored version 1 pack is still read. */
 export const PACK_FORMAT_VERSION = 2;
@@ -337,7 +338,7 @@ const indexes = new Map();
  * @property {(member: object) => {basket: boolean, number: boolean}|undefined} tell how to tell a namesake apart
  * @property {{public_keys: object, min_serials: object}} trust the pack's ticket keys and revocation list
  * @property {(text: string) => Promise<TicketCheck>} checkTicket verify a scanned or typed ticket offline against
- *   the pack's keys and revocation list, and find its member
+ *   the pack's keys, its revocations and the phone's (trust.js), and find its member
  *
  * @typedef {{ok: true, ticket: object, member: object} |
  *   {ok: false, reason: string, memberId?: number}} TicketCheck  `reason`: a ticket refusal reason
@@ -411,7 +412,10 @@ export function buildIndex(pack, etag = null) {
       const result = await verifyTicket(text, await keys, {});
       if (!result.ok) return result;
       const { memberId, serial } = result.ticket;
-      if (serial < (pack.tickets.min_serials[String(memberId)] ?? 0)) return { ok: false, reason: 'revoked', memberId };
+      // The pack lists the revocations of its point and expected members; the phone's own list (trust.js, the
+      // whole network, refreshed whenever online) covers a card from elsewhere, and any revocation since the pack.
+      const minimum = Math.max(pack.tickets.min_serials[String(memberId)] ?? 0, await trustedMinSerial(memberId));
+      if (serial < minimum) return { ok: false, reason: 'revoked', memberId };
       const member = byId.get(memberId);
       if (!member) return { ok: false, reason: 'unknown_member', memberId };
       return { ok: true, ticket: result.ticket, member };

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from server.admin import bp
+from server.admin.views import paginate
 from server.auth.access import manages_point, staff_required
 from server.auth.session import current_user
 from server.domain import DomainError
@@ -64,17 +65,18 @@ def enrolable_points() -> list[Point]:
 @bp.get("/devices/")
 @staff_required
 def devices():
+    """The phones the user may see, active ones first, ``PER_PAGE`` a page (as every admin list)."""
     user = current_user()
-    rows = db.session.scalars(
+    page = paginate(
         devices_visible_to(user)
         .options(selectinload(Device.points), selectinload(Device.last_user))
         .order_by(Device.revoked_at.is_not(None), Device.name, Device.id)
-    ).all()
+    )
     return render_template(
         "admin/devices.html",
-        devices=rows,
+        page=page,
         form=FlaskForm(),
-        manageable={device.id for device in rows if may_manage_device(user, device)},
+        manageable={device.id for device in page.items if may_manage_device(user, device)},
     )
 
 

@@ -101,9 +101,9 @@ def upload_events():
 def pull_events(distribution_id: int):
     distribution = require_distribution(distribution_id)
     since, limit = request.args.get("since", "0"), request.args.get("limit", "500")
-    if not _decimal(since, 18):  # str.isdigit alone takes "²", which int() refuses
+    if not decimal_text(since, 18):  # str.isdigit alone takes "²", which int() refuses
         raise ApiError("invalid_field", field="since")
-    if not _decimal(limit, 18) or not 1 <= int(limit) <= MAX_PULL:
+    if not decimal_text(limit, 18) or not 1 <= int(limit) <= MAX_PULL:
         raise ApiError("invalid_field", field="limit")
     if int(since) > latest_position():
         raise ApiError("cursor_unknown")
@@ -111,6 +111,6 @@ def pull_events(distribution_id: int):
     return jsonify(events=events, cursor=str(cursor), more=more)
 
 
-def _decimal(value: str, max_digits: int) -> bool:
+def decimal_text(value: str, max_digits: int) -> bool:
     """Plain ASCII decimal digits, at most ``max_digits`` of them."""
     return 0 < len(value) <= max_digits and value.isascii() and value.isdigit()

@@ -10,13 +10,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.domain.events import CHUNK, StoredEvent, distribution_events, projection_order, projection_orders
 from server.domain.order_events import order_events
 from server.extensions import db
 from server.memory import collector_paused
-from server.models import Conflict, Device, Distribution, Household, Order, Point, Product, User
+from server.models import (
+    Conflict,
+    Device,
+    Distribution,
+    DistributionCheck,
+    Household,
+    Order,
+    Point,
+    Product,
+    SyncedEvent,
+    User,
+)
 from sync import projection
 from sync.chain import sort_key
 from sync.events import Event, HandoverEvent, PaymentEvent, ScanRefusedEvent, TopUpEvent
@@ -203,31 +214,77 @@ def week_start(day: date) -> date:
 
 def point_history(point: Point, now: datetime, tz: ZoneInfo, weeks: int = HISTORY_WEEKS) -> list[Week]:
     """The last ``weeks`` weeks of ``point``, oldest first, the current week last; a distribution counts in the week
-    it starts (local time) once it has started."""
+    it starts (local time) once it has started.
+
+    The figures are each distribution's check figures (``distribution_checks``, kept from the one projection when
+    its conflicts are checked) and its orders counted in SQL: a few statements, whatever the number of members,
+    orders or events. Only a distribution whose latest events are not checked yet (``conflicts_stale``, or events
+    and no figures) is projected here, as the log does: the day's, at most, between the cron's runs."""
     first = week_start(now.astimezone(tz).date()) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, time(0), tz).astimezone(UTC)
-    distributions = db.session.scalars(
-        select(Distribution)
+    rows = db.session.execute(
+        select(Distribution.id, Distribution.starts_at, Distribution.conflicts_stale, DistributionCheck)
+        .outerjoin(DistributionCheck, DistributionCheck.distribution_id == Distribution.id)
         .where(Distribution.point_id == point.id, Distribution.starts_at >= since, Distribution.starts_at <= now)
         .order_by(Distribution.starts_at)
     ).all()
-    figures: dict[date, list[projection.Totals]] = {first + timedelta(weeks=n): [] for n in range(weeks)}
-    for distribution in distributions:
-        events = [item.event for item in distribution_events(distribution.id)]
-        totals = projection.project(projection_orders(distribution.id), events).totals
-        figures[week_start(distribution.starts_at.astimezone(tz).date())].append(totals)
+    ids = [row.id for row in rows]
+    orders = _order_counts(ids)
+    unchecked = [row.id for row in rows if row.conflicts_stale or row.DistributionCheck is None]
+    live = _projected_totals(_with_events(unchecked))
+    figures: dict[date, list[tuple[int, int, int, dict[str, int]]]] = {
+        first + timedelta(weeks=n): [] for n in range(weeks)
+    }
+    for row in rows:
+        check, totals = row.DistributionCheck, live.get(row.id)
+        if totals is not None:
+            done = (totals.collected, totals.partially_collected, dict(totals.by_method))
+        elif check is not None:
+            done = (check.collected, check.partially_collected, dict(check.by_method))
+        else:  # nothing from the phones: every order is not collected
+            done = (0, 0, {})
+        figures[week_start(row.starts_at.astimezone(tz).date())].append((orders.get(row.id, 0), *done))
     history = []
-    for start, totals in figures.items():
-        by_method = {method: sum(dict(t.by_method)[method] for t in totals) for method in PAYMENT_METHODS}
+    for start, days in figures.items():
+        by_method = {method: sum(paid.get(method, 0) for *_counts, paid in days) for method in PAYMENT_METHODS}
         history.append(
             Week(
                 start=start,
-                distributions=len(totals),
-                orders=sum(t.orders for t in totals),
-                collected=sum(t.collected for t in totals),
-                partially_collected=sum(t.partially_collected for t in totals),
+                distributions=len(days),
+                orders=sum(day[0] for day in days),
+                collected=sum(day[1] for day in days),
+                partially_collected=sum(day[2] for day in days),
                 by_method=tuple(by_method.items()),
                 paid_cents=sum(by_method.values()),
             )
         )
     return history
+
+
+def _order_counts(distribution_ids: list[int]) -> dict[int, int]:
+    """Distribution id → its number of orders: one grouped statement by ``orders.distribution_id``."""
+    if not distribution_ids:
+        return {}
+    query = (
+        select(Order.distribution_id, func.count(Order.id))
+        .where(Order.distribution_id.in_(distribution_ids))
+        .group_by(Order.distribution_id)
+    )
+    return {distribution_id: count for distribution_id, count in db.session.execute(query)}
+
+
+def _with_events(distribution_ids: list[int]) -> list[int]:
+    """Those of ``distribution_ids`` that have events (one statement, by ``events.distribution_id``)."""
+    if not distribution_ids:
+        return []
+    query = select(SyncedEvent.distribution_id).where(SyncedEvent.distribution_id.in_(distribution_ids)).distinct()
+    return sorted(db.session.scalars(query))
+
+
+def _projected_totals(distribution_ids: list[int]) -> dict[int, projection.Totals]:
+    """The projection's totals of distributions whose events are not checked yet, read here."""
+    found = {}
+    for distribution_id in distribution_ids:
+        events = [item.event for item in distribution_events(distribution_id)]
+        found[distribution_id] = projection.project(projection_orders(distribution_id), events).totals
+    return found

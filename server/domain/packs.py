@@ -2,9 +2,10 @@
 
 The pack's rules (display names, amounts due, the canonical bytes and ETag) are ``sync.pack``'s; this module only
 gathers plain data for it. Queries, for any number of members: the point, the network settings, the ticket keys,
-the revocation list, the orders with their households, tiers and lines (one statement, so lines and orders always
-agree), the balances of those households (one grouped statement), the allowance period and the SSA contributions
-still due (one statement, ``server.domain.contributions``). See ``docs/packs.md``.
+the revocations a phone there can meet (``revocations``), the orders with their households, tiers and lines (one
+statement, so lines and orders always agree), the balances of those households (one grouped statement), the
+allowance period and the SSA contributions still due (one statement, ``server.domain.contributions``).
+See ``docs/packs.md``.
 
 ``inputs_digests`` hashes those same reads, for many distributions at once and without building the packs: the
 "pack changed" notification (``server.domain.notifications``) builds a pack only when its inputs changed since the
@@ -17,13 +18,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Text, and_, cast, func, literal_column, select, tuple_
+from sqlalchemy import Select, Text, and_, cast, func, literal_column, select, tuple_, union
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
 from server.clock import utcnow
 from server.domain.contributions import due_by_distribution, period_kind
-from server.domain.tickets import revocation_list
 from server.extensions import db
 from server.models import (
     Account,
@@ -68,9 +68,33 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
             "allowance_period": period,
         },
         public_keys=public_keys(),
-        min_serials=revocation_list(),
+        min_serials=revocations([distribution.id]).get(distribution.id, {}),
         members=expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone), period),
     )
+
+
+def revocations(distribution_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """Distribution id → member id → lowest valid serial, for the members a phone at that distribution can meet whose
+    ticket was ever revoked or re-issued: those with an order there and those of its point. One statement, by
+    ``orders.distribution_id`` and the partial index of the revoked by point: a point's few, never the network's
+    (a ticket of anyone else is checked against the list the phone downloads, ``GET /api/tickets/trust``)."""
+    if not distribution_ids:
+        return {}
+    revoked = Household.ticket_min_serial > 0
+    of_point = (
+        select(Distribution.id, Household.id, Household.ticket_min_serial)
+        .join(Household, Household.point_id == Distribution.point_id)
+        .where(Distribution.id.in_(distribution_ids), revoked)
+    )
+    ordering = (
+        select(Order.distribution_id, Household.id, Household.ticket_min_serial)
+        .join(Household, Household.id == Order.household_id)
+        .where(Order.distribution_id.in_(distribution_ids), revoked)
+    )
+    found: dict[int, dict[int, int]] = defaultdict(dict)
+    for distribution_id, member_id, min_serial in db.session.execute(union(of_point, ordering)):
+        found[distribution_id][member_id] = min_serial
+    return found
 
 
 def _member_query(distribution_ids: Sequence[int]) -> Select:
@@ -190,8 +214,8 @@ def _balances(distribution_ids: Sequence[int]) -> dict[int, dict[int, dict[str, 
 
 def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
     """Distribution id → SHA-256 of everything its pack is built from, read as ``distribution_pack`` reads it (the
-    network, the ticket keys and revocation list once; the orders of all these distributions in one statement,
-    their balances in another), without building a pack: about a tenth of the time. Equal inputs give an equal
+    network and the ticket keys once; the revocations of all these distributions in one statement, their orders in
+    another, their balances in a third), without building a pack: about a tenth of the time. Equal inputs give an equal
     pack; a pack that changed has different inputs."""
     if not distribution_ids:
         return {}
@@ -212,7 +236,6 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
                 period,
             ),
             sorted(public_keys().items()),
-            sorted(revocation_list().items()),
         )
     )
     slots = (
@@ -227,6 +250,8 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
         parts[row[0]] = [shared, repr((row[0], row[1].isoformat(), row[2].isoformat(), *row[3:]))]
         days[row[0]] = _local_day(row[1], settings.timezone)
     ids = list(parts)
+    for distribution_id, revoked in revocations(ids).items():
+        parts[distribution_id].append(repr(sorted(revoked.items())))
     for distribution_id, due in due_by_distribution(days, period).items():  # few rows: the members who still owe one
         parts[distribution_id].append(repr(sorted(due.items())))
     if db.session.get_bind().dialect.name == "postgresql":

@@ -1,10 +1,15 @@
-"""Member tickets and personal pages: issue, re-issue, revoke, render; the revocation list packs carry."""
+"""Member tickets and personal pages: issue, re-issue, revoke, render; the revocations phones download.
+
+Every rise of a member's ``ticket_min_serial`` (a re-issue, a revocation) takes the next ``ticket_revision``, under
+a lock held until commit, so revisions become visible in order: a phone that downloaded the revocations up to a
+revision (``revocations_since``) never misses one committed later with a lower revision (docs/tickets.md).
+"""
 
 import secrets
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from server.audit import record
 from server.clock import today as today_in
@@ -44,7 +49,8 @@ def _issue(household: Household, key_id: int, today: date) -> None:
     if serial > 0xFFFF:
         raise ValueError("no ticket serial left for this member")
     household.ticket_serial = serial
-    household.ticket_min_serial = serial
+    if serial > household.ticket_min_serial:  # a re-issue: the older tickets are revoked
+        _raise_min_serial(household, serial)
     household.ticket_key_id = key_id
     household.ticket_issued_on = today
     household.manual_code = _unused_manual_code()
@@ -56,7 +62,7 @@ def revoke_ticket(household: Household) -> None:
     """No ticket of this member is valid any more (lost card) until a new one is issued."""
     if household.ticket_serial is None:
         return
-    household.ticket_min_serial = household.ticket_serial + 1
+    _raise_min_serial(household, household.ticket_serial + 1)
     household.manual_code = None
     db.session.flush()
     record("ticket.revoke", target=f"household:{household.id}", min_serial=household.ticket_min_serial)
@@ -67,6 +73,20 @@ def ticket_text(household: Household) -> str | None:
     if not has_valid_ticket(household):
         return None
     return tickets.sign(_ticket(household), private_key(household.ticket_key_id))
+
+
+def ticket_texts(households: list[Household]) -> dict[int, str]:
+    """Household id → its current ticket's text, for members with a valid ticket: ``ticket_text`` for many, each
+    signing key read from its file once."""
+    keys = {}
+    texts = {}
+    for household in households:
+        if has_valid_ticket(household):
+            key_id = household.ticket_key_id
+            if key_id not in keys:
+                keys[key_id] = private_key(key_id)
+            texts[household.id] = tickets.sign(_ticket(household), keys[key_id])
+    return texts
 
 
 def has_valid_ticket(household: Household) -> bool:
@@ -91,8 +111,45 @@ def member_by_page_token(token: str) -> Household | None:
     return household
 
 
+# Revocations: what phones download.
+
+# pg_advisory_xact_lock takes one 64-bit key, shared by the whole database: this one orders ticket revisions.
+REVISION_LOCK_KEY = 0x436F6D70_54724576  # "Comp" "TrEv"
+
+
+def _raise_min_serial(household: Household, min_serial: int) -> None:
+    """Revoke the member's tickets below ``min_serial`` and give the change the next revision (the caller commits,
+    which releases the lock)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REVISION_LOCK_KEY})
+    else:  # SQLite has one writer at a time: a write that changes nothing makes this transaction the writer
+        db.session.execute(text("UPDATE households SET ticket_revision = ticket_revision WHERE 0 = 1"))
+    latest = db.session.scalar(select(func.max(Household.ticket_revision)))  # the unique index's last entry
+    household.ticket_min_serial = min_serial
+    household.ticket_revision = (latest or 0) + 1
+
+
+def revocations_since(revision: int, limit: int) -> tuple[dict[int, int], int, bool]:
+    """The members whose lowest valid serial rose after ``revision``, oldest change first, at most ``limit``:
+    (member id → lowest valid serial, the revision to ask from next, whether there are more). One indexed read."""
+    rows = db.session.execute(
+        select(Household.id, Household.ticket_min_serial, Household.ticket_revision)
+        .where(Household.ticket_revision > revision)
+        .order_by(Household.ticket_revision)
+        .limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {member_id: min_serial for member_id, min_serial, _r in rows}, (rows[-1][2] if rows else revision), more
+
+
+def latest_revision() -> int:
+    return db.session.scalar(select(func.max(Household.ticket_revision))) or 0
+
+
 def revocation_list() -> dict[int, int]:
-    """Member id → lowest valid serial, for every member who ever had a ticket revoked or re-issued."""
+    """Member id → lowest valid serial, for every member who ever had a ticket revoked or re-issued: the whole
+    network, for the command line and tests only (requests read a page, ``revocations_since``, or a pack's part)."""
     rows = db.session.execute(select(Household.id, Household.ticket_min_serial).where(Household.ticket_min_serial > 0))
     return {member_id: min_serial for member_id, min_serial in rows}
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     event,
     literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,6 +75,9 @@ class Household(db.Model):
     ticket_min_serial: Mapped[int] = mapped_column(Integer, default=0)
     ticket_key_id: Mapped[int | None] = mapped_column(Integer)
     ticket_issued_on: Mapped[date | None] = mapped_column(Date)
+    # When ticket_min_serial last rose, in the network's order of such changes (``server.domain.tickets``): phones
+    # download the revocations after the revision they hold (``GET /api/tickets/trust?since=``, docs/tickets.md).
+    ticket_revision: Mapped[int | None] = mapped_column(BigInteger)
     manual_code: Mapped[str | None] = mapped_column(String(9), unique=True)
     # The member's personal page link (a bearer token the coordinator can copy, mail or print; rotatable).
     page_token: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -86,6 +90,24 @@ class Household(db.Model):
     tier: Mapped[Tier] = relationship(back_populates="households")
     point: Mapped["Point | None"] = relationship()  # home point, where they usually collect
     accounts: Mapped[list["Account"]] = relationship(back_populates="household")
+
+    __table_args__ = (
+        # The trust endpoint's pages, in revision order; each revision is handed out once.
+        db.Index(
+            "ix_households_ticket_revision",
+            "ticket_revision",
+            unique=True,
+            postgresql_where=text("ticket_revision IS NOT NULL"),
+            sqlite_where=text("ticket_revision IS NOT NULL"),
+        ),
+        # A pack's revocations of the point's members: the few revoked of a point, not all its members.
+        db.Index(
+            "ix_households_revoked_by_point",
+            "point_id",
+            postgresql_where=text("ticket_min_serial > 0"),
+            sqlite_where=text("ticket_min_serial > 0"),
+        ),
+    )
 
     @property
     def display_name(self) -> str:
