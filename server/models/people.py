@@ -4,7 +4,20 @@ import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Enum, ForeignKey, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
@@ -69,6 +82,9 @@ class Household(db.Model):
     tier: Mapped[Tier] = relationship(back_populates="households")
     point: Mapped["Point | None"] = relationship()  # home point, where they usually collect
     accounts: Mapped[list["Account"]] = relationship(back_populates="household")
+
+    # The members list, the cards to print and the membership list page through households in this order.
+    __table_args__ = (Index("ix_households_name", "last_name", "first_name", "id"),)
 
     @property
     def display_name(self) -> str:
