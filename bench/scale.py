@@ -55,6 +55,10 @@ UPLOAD_P99_TARGET_S = 3.0
 SECRET = "bench-scale"
 ADMIN_EMAIL = "scale-admin@example.org"
 
+# The point whose pages are opened: point 1 holds households 200, 400…, every one suspended and re-issued (1 in 100
+# and 1 in 200 of the network); point 2's are as most are.
+SUBJECT_POINT = 2
+
 Row = tuple[str, str, str, bool | None]  # figure, value, target, met (None: no target)
 
 
@@ -403,8 +407,8 @@ def timed(browser: requests.Session, bases: list[str], path: str, runs: int, **h
 
 
 def subjects(schema: str, folder: Path) -> dict:
-    """The ids the pages name: point 1, its last distribution held (with events), an order there paid from the
-    prepaid account, its household."""
+    """The ids the pages name: ``SUBJECT_POINT``, its last distribution held (with events), an order there paid from
+    the prepaid account, its household."""
     app = create_app(
         {
             "SECRET_KEY": SECRET,
@@ -419,14 +423,15 @@ def subjects(schema: str, folder: Path) -> dict:
                 text(
                     "SELECT d.id AS distribution, o.id AS order_id, o.household_id AS household, h.last_name, "
                     "h.page_token FROM distributions d JOIN orders o ON o.distribution_id = d.id "
-                    "JOIN households h ON h.id = o.household_id WHERE d.point_id = 1 AND d.ends_at < now() "
-                    "AND o.id % 20 < 5 AND o.id % 3 = 0 AND h.status = 'active' ORDER BY d.starts_at DESC, o.id LIMIT 1"
-                )
+                    "JOIN households h ON h.id = o.household_id WHERE d.point_id = :p AND d.ends_at < now() "
+                    "AND o.id % 20 < 5 AND o.id % 3 = 0 ORDER BY d.starts_at DESC, o.id LIMIT 1"
+                ),
+                {"p": SUBJECT_POINT},
             )
             .mappings()
             .one()
         )
-        return dict(row) | {"point": 1}
+        return dict(row) | {"point": SUBJECT_POINT}
 
 
 # Timed after everything else: at 200,000 households it answers a page of every subscription (40 MB, a minute), and
@@ -538,7 +543,7 @@ def send_due_figures(env: dict[str, str], built_at: datetime, times: int) -> lis
 class Phones:
     """The bench's phones, enrolled through the domain as the admin page and a volunteer's sign-in do: ``count``
     uploaders at the bench's own point, with a distribution open now of ``orders`` orders; a puller there; and a
-    phone at point 1 for its pack."""
+    phone at ``SUBJECT_POINT`` for its pack."""
 
     def __init__(self, schema: str, folder: Path, points: int, count: int, orders: int) -> None:
         from bench.sync import BenchPhone
@@ -584,10 +589,13 @@ class Phones:
                     self.puller = headers
                 else:
                     self.uploaders.append(BenchPhone(public_id, volunteer.id, headers, first_order=n * per_phone))
-            point_one_volunteer = db.session.get(User, 1000 + 5 * 1 + 1)
-            _id, self.pack_phone = enrol(f"Téléphone du banc {run}-pack", db.session.get(Point, 1), point_one_volunteer)
+            volunteer = db.session.get(User, 1000 + 5 * SUBJECT_POINT + 1)  # bench/push.py's volunteers of a point
+            _id, self.pack_phone = enrol(
+                f"Téléphone du banc {run}-pack", db.session.get(Point, SUBJECT_POINT), volunteer
+            )
             self.pack_distribution = db.session.scalar(
-                text("SELECT id FROM distributions WHERE point_id = 1 ORDER BY starts_at DESC LIMIT 1")
+                text("SELECT id FROM distributions WHERE point_id = :p ORDER BY starts_at DESC LIMIT 1"),
+                {"p": SUBJECT_POINT},
             )
             db.session.commit()
 
@@ -631,7 +639,7 @@ def pack_figures(phones: Phones, bases: list[str], runs: int) -> list[Row]:
     revoked = len(pack["tickets"]["min_serials"])
     value = f"{ms:,.0f} ms ({zipped / 1024:,.0f} KB gzipped, {len(pack['members'])} members, {revoked:,} revoked)"
     row: Row = (
-        "a phone's pack (GET …/pack, gzip), point 1's latest distribution",
+        f"a phone's pack (GET …/pack, gzip), point {SUBJECT_POINT}'s latest distribution",
         value,
         "(none set; `bench/sync.py`: build < 200 ms for 1,000 members)",
         None,
@@ -757,8 +765,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="build anew even if the schema holds this network")
     parser.add_argument("--drop", action="store_true", help="drop the schema and its folder at the end")
     args = parser.parse_args(argv)
-    if args.phones * args.batch // 2 > args.households * 10:
-        parser.error("too many events for so few households")
+    if args.points < SUBJECT_POINT:
+        parser.error(f"at least {SUBJECT_POINT} points: the pages open point {SUBJECT_POINT}'s")
 
     schema = args.schema or f"scale_{args.households}_{args.points}"
     folder = Path(tempfile.gettempdir()) / "comptoir-bench-scale" / schema
