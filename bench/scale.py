@@ -13,7 +13,8 @@ Then two waitress processes (``deploy/serve``) on the same database, with the sa
 folders, answer the requests in turn: a coordinator signed in through ``flask admin link`` (an administrator: the whole
 network on each page) opens every admin page; the member page, a phone's pack and the export are read; ``flask push
 send-due`` runs with nothing due; then 200 enrolled phones each POST a batch of events at once (threads) while another
-phone pulls with its cursor, and every accepted event must be pulled exactly once.
+phone pulls with its cursor, and every accepted event must be pulled exactly once; the notifications page comes last
+(``LAST_PAGES``). A server process that dies is started again, and the table says so.
 
 Run: .venv/bin/python bench/scale.py [--households 200000 --points 200] [--rebuild] [--drop]
 (PostgreSQL: COMPTOIR_TEST_POSTGRES_URL, default the local server; ports 5400 and 5401 unless --port.)
@@ -192,6 +193,18 @@ def schema_engine_options(schema: str, name: str = "comptoir-bench-scale") -> di
     return {"connect_args": {"options": f"-csearch_path={schema}", "application_name": name}}
 
 
+def bench_app(schema: str, folder: Path):
+    """The app in this process, on the bench's schema, with the network's keys (``folder/keys``)."""
+    return create_app(
+        {
+            "SECRET_KEY": SECRET,
+            "INSTANCE_PATH": str(folder / "keys"),
+            "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": schema_engine_options(schema),
+        }
+    )
+
+
 def built_network(schema: str) -> dict | None:
     """What the schema's marker says was built (None: nothing finished there)."""
     engine = create_engine(POSTGRES_URL)
@@ -225,14 +238,7 @@ def build_network(schema: str, folder: Path, households: int, points: int, weeks
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
     now = utcnow().replace(microsecond=0)
-    app = create_app(
-        {
-            "SECRET_KEY": SECRET,
-            "INSTANCE_PATH": str(folder / "keys"),
-            "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
-            "SQLALCHEMY_ENGINE_OPTIONS": schema_engine_options(schema),
-        }
-    )
+    app = bench_app(schema, folder)
     print(f"Building {households:,} households at {points} points in schema {schema} (PostgreSQL)…", flush=True)
     started = time.perf_counter()
     with app.app_context():
@@ -409,14 +415,7 @@ def timed(browser: requests.Session, bases: list[str], path: str, runs: int, **h
 def subjects(schema: str, folder: Path) -> dict:
     """The ids the pages name: ``SUBJECT_POINT``, its last distribution held (with events), an order there paid from
     the prepaid account, its household."""
-    app = create_app(
-        {
-            "SECRET_KEY": SECRET,
-            "INSTANCE_PATH": str(folder / "keys"),
-            "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
-            "SQLALCHEMY_ENGINE_OPTIONS": schema_engine_options(schema),
-        }
-    )
+    app = bench_app(schema, folder)
     with app.app_context():
         row = (
             db.session.execute(
@@ -551,14 +550,7 @@ class Phones:
         from server.domain.shifts import start_shift
         from server.models import Distribution, Point, User
 
-        app = create_app(
-            {
-                "SECRET_KEY": SECRET,
-                "INSTANCE_PATH": str(folder / "keys"),
-                "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
-                "SQLALCHEMY_ENGINE_OPTIONS": schema_engine_options(schema),
-            }
-        )
+        app = bench_app(schema, folder)
         run = uuid.uuid4().hex[:6]
         now = utcnow()
         with app.app_context():
