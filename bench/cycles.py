@@ -27,28 +27,20 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.bulk import PARIS, POSTGRES_URL, sql  # noqa: E402
 from server import create_app  # noqa: E402
 from server.clock import utcnow  # noqa: E402
 from server.extensions import db  # noqa: E402
 
-POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PARIS = ZoneInfo("Europe/Paris")
 POINTS_PER_200K = 400
 TARGET_S = 60.0
 APP_NAME = "comptoir-bench-cycles"
-
-
-def sql(statement: str, **params) -> int:
-    result = db.session.execute(text(statement), params)
-    db.session.commit()
-    return result.rowcount
 
 
 def build(households: int, this_month: date, now: datetime) -> None:

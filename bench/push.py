@@ -29,62 +29,45 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
+from bench.bulk import PARIS, POSTGRES_URL, spread, sql, step, uuid7_sql  # noqa: E402
 from server import create_app  # noqa: E402
 from server.clock import utcnow  # noqa: E402
 from server.extensions import db  # noqa: E402
 
-POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PARIS = ZoneInfo("Europe/Paris")
 POINTS_PER_200K = 400
 WEEKS_BACK, WEEKS_AHEAD = 8, 3
 NOTHING_DUE_TARGET_S = 5.0
 
 
-def step(label: str, started: list[float]) -> None:
-    now = time.perf_counter()
-    print(f"  {label}: {now - started[0]:.1f} s", flush=True)
-    started[0] = now
-
-
-def sql(statement: str, **params) -> int:
-    result = db.session.execute(text(statement), params)
-    db.session.commit()
-    return result.rowcount
-
-
-def spread(seed: str) -> str:
-    """A number from 0 to 2^28 - 1 drawn from ``seed`` in SQL (md5): who orders, who subscribes, evenly everywhere."""
-    return f"('x' || substr(md5({seed}), 1, 7))::bit(28)::int"
-
-
-def uuid7_sql(seed: str) -> str:
-    """A UUIDv7-shaped id (what ``sync.events`` accepts) from an md5 in SQL."""
-    h = f"md5({seed})"
-    return (
-        f"substr({h},1,8)||'-'||substr({h},9,4)||'-7'||substr({h},14,3)||'-8'||substr({h},18,3)||'-'||substr({h},21,12)"
-    )
-
-
 EVENT_ID = uuid7_sql("'e' || o.id")
-ORDERS = spread("h.id || ':' || d.id")  # 6 households in 10 order, at each distribution
+ORDERS = spread("h.id || ':' || d.id")  # who orders at each distribution (6 households in 10 here)
 SUBSCRIBED = spread("'s' || id")  # 1 household in 5 subscribes
 
 
-def build(households: int, now: datetime, push_base: str) -> dict:
-    """The network described above; returns what the scenarios need."""
+def build(
+    households: int,
+    now: datetime,
+    push_base: str,
+    *,
+    points: int | None = None,
+    weeks: tuple[int, int] = (WEEKS_BACK, WEEKS_AHEAD),
+    ordering_tenths: int = 6,
+    handed_over_twentieths: int = 17,
+) -> dict:
+    """The network described above (``bench/scale.py`` changes its proportions: points, weeks back and ahead, the
+    tenths of households ordering, the twentieths of past orders handed over); returns what the scenarios need."""
     from server.domain.packs import distribution_pack, inputs_digests
     from server.models import Distribution, NetworkSettings
     from server.ticket_keys import create_key
 
     clock = [time.perf_counter()]
-    points = max(1, households * POINTS_PER_200K // 200_000)
+    points = points or max(1, households * POINTS_PER_200K // 200_000)
     settings = NetworkSettings.current()
     settings.name = "Réseau de banc d'essai"
     create_key()
@@ -114,15 +97,15 @@ def build(households: int, now: datetime, push_base: str) -> dict:
     )
     sql("INSERT INTO accounts (household_id, kind) SELECT id, 'prepaid' FROM households")
     sql(
-        "INSERT INTO account_movements (account_id, amount_cents, reason, created_at) "
-        "SELECT id, 2000, 'Versement', :now FROM accounts WHERE id % 10 = 0",
+        "INSERT INTO account_movements (account_id, amount_cents, reason, occurred_at, created_at) "
+        "SELECT id, 2000, 'Versement', :now, :now FROM accounts WHERE id % 10 = 0",
         now=now,
     )
     step(f"{points} points, {households:,} households, accounts", clock)
 
     monday = now.astimezone(PARIS).date() - timedelta(days=now.astimezone(PARIS).weekday())
     rows = []
-    for week in range(-WEEKS_BACK, WEEKS_AHEAD + 1):
+    for week in range(-weeks[0], weeks[1] + 1):
         for point in range(1, points + 1):
             day = monday + timedelta(days=7 * week + point % 6)
             starts = datetime(day.year, day.month, day.day, 17, 30, tzinfo=PARIS).astimezone(UTC)
@@ -138,7 +121,8 @@ def build(households: int, now: datetime, push_base: str) -> dict:
         "INSERT INTO orders (distribution_id, household_id, share_percent, created_at) "
         "SELECT d.id, h.id, t.share_percent, d.starts_at - interval '5 days' FROM distributions d "
         "JOIN households h ON h.point_id = d.point_id JOIN tiers t ON t.id = h.tier_id "
-        f"WHERE {ORDERS} % 10 < 6"
+        f"WHERE {ORDERS} % 10 < :tenths",
+        tenths=ordering_tenths,
     )
     sql(
         "INSERT INTO order_lines (order_id, product_id, quantity, unit_price_cents) "
@@ -185,8 +169,9 @@ def build(households: int, now: datetime, push_base: str) -> dict:
         "d.starts_at + (o.id % 100) * interval '1 minute', d.starts_at + (o.id % 100) * interval '1 minute', "
         "json_build_object('order_id', o.id, 'outcome', 'all', 'lines', json_build_array(), "
         "'substitution_note', NULL) "
-        "FROM orders o JOIN distributions d ON d.id = o.distribution_id WHERE d.ends_at < :now AND o.id % 20 < 17",
+        "FROM orders o JOIN distributions d ON d.id = o.distribution_id WHERE d.ends_at < :now AND o.id % 20 < :handed",
         now=now,
+        handed=handed_over_twentieths,
     )
     sql(  # a conflict at one distribution in ten: resolved, except those of the last week
         "INSERT INTO conflicts (distribution_id, kind, key, event_ids, details, detected_at, status, comment) "
@@ -236,8 +221,9 @@ def build(households: int, now: datetime, push_base: str) -> dict:
         "sent_at) SELECT s.id, 'member_uncollected:' || o.id, 'member_uncollected', 'sent', 1, 201, "
         "d.ends_at + interval '1 hour', d.ends_at + interval '1 hour' FROM orders o "
         "JOIN distributions d ON d.id = o.distribution_id JOIN push_subscriptions s ON s.household_id = o.household_id "
-        "WHERE d.ends_at < :now AND o.id % 20 >= 17",
+        "WHERE d.ends_at < :now AND o.id % 20 >= :handed",
         now=now,
+        handed=handed_over_twentieths,
     )
     sql(
         "INSERT INTO push_checks (rule, subject_id, checked_at) "

@@ -92,6 +92,8 @@ class Household(db.Model):
     accounts: Mapped[list["Account"]] = relationship(back_populates="household")
 
     __table_args__ = (
+        # The members list, the cards to print and the membership list page through households in this order.
+        Index("ix_households_name", "last_name", "first_name", "id"),
         # The trust endpoint's pages, in revision order; each revision is handed out once.
         db.Index(
             "ix_households_ticket_revision",
