@@ -7,7 +7,7 @@ runs ``CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public`` in the app's 
 inline, so the planner matches the search's expressions to them.
 
 Revision ID: 0020_member_search
-Revises: 0019_movement_distribution_index
+Revises: 0019_movement_copies
 Create Date: 2026-12-05 03:00:00
 
 """
@@ -15,7 +15,7 @@ Create Date: 2026-12-05 03:00:00
 from alembic import op
 
 revision = "0020_member_search"
-down_revision = "0019_movement_distribution_index"
+down_revision = "0019_movement_copies"
 branch_labels = None
 depends_on = None
 
