@@ -41,7 +41,7 @@ from server.models import (
     User,
 )
 from server.push_keys import application_server_key
-from tests.helpers import csrf_token, sign_in_user, submit_form
+from tests.helpers import csrf_token, sign_in_user, statements_of, submit_form
 from tests.phones import enrol_phone
 from tests.push_service import PushService
 
@@ -560,6 +560,90 @@ def test_the_admin_lists_subscriptions_per_person_and_removes_one(app, client, s
         answer = client_.post(f"/admin/notifications/{member_sub}/delete", data={"csrf_token": token})
         assert answer.status_code == status
     assert count(app, PushSubscription) == 1
+
+
+def add_subscribers(app, network, n: int, deliveries: int = 3) -> list[int]:
+    """``n`` more members of the point, each subscribed, with ``deliveries`` past deliveries; the subscriptions' ids."""
+    with app.app_context():
+        point, tier = db.session.get(Point, network["point"]), db.session.scalar(select(Tier))
+        start = db.session.scalar(select(func.count()).select_from(Household))
+        subscriptions = []
+        for i in range(start, start + n):
+            household = Household(
+                first_name=f"Membre {i:04d}", last_name="Abel", tier=tier, point=point, page_token=f"page-token-{i:04d}"
+            )
+            subscription = PushSubscription(
+                endpoint_hash=f"{i:064d}", endpoint=f"https://push.example.org/{i}", p256dh="k", auth="a"
+            )
+            subscription.household = household
+            subscription.deliveries = [
+                PushDelivery(key=f"member_reminder:{i}:{d}", kind="member_reminder", status="sent")
+                for d in range(deliveries)
+            ]
+            subscriptions.append(subscription)
+        db.session.add_all(subscriptions)
+        db.session.commit()
+        return [s.id for s in subscriptions]
+
+
+def test_the_admin_list_is_paginated_and_its_statements_do_not_grow_with_the_subscriptions(app, network):
+    """30 then 90 subscriptions with 3 deliveries each: the page reads the same statements; 25 a page, by name."""
+    admin = app.test_client()
+    sign_in_user(app, admin, network["users"]["admin"])
+    add_subscribers(app, network, 30)
+    few = statements_of(app, admin, "/admin/notifications/")
+    first = admin.get("/admin/notifications/").get_data(as_text=True)
+    assert "30 résultats" in first and "Page 1 sur 2" in first
+    assert "Membre 0003 Abel" in first and "Membre 0027 Abel" in first and "Membre 0028 Abel" not in first
+    second = admin.get("/admin/notifications/?page=2").get_data(as_text=True)
+    assert "Membre 0028 Abel" in second and "Membre 0032 Abel" in second and "Membre 0027 Abel" not in second
+    add_subscribers(app, network, 60)
+    assert statements_of(app, admin, "/admin/notifications/") == few
+    assert "90 résultats" in admin.get("/admin/notifications/").get_data(as_text=True)
+    assert admin.get("/admin/notifications/?page=99").status_code == 200
+    assert admin.get("/admin/notifications/?page=bogus").status_code == 200
+
+
+def test_the_admin_list_shows_the_last_delivery_of_each_subscription(app, network):
+    """The last by creation, the later id first when two were created at the same moment."""
+    first, second = add_subscribers(app, network, 2, deliveries=0)
+    moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        db.session.add_all(
+            [
+                PushDelivery(subscription_id=first, key="a", kind="member_reminder", created_at=moment, status="sent"),
+                PushDelivery(
+                    subscription_id=first, key="b", kind="pack_changed", created_at=moment, status="failed"
+                ),  # same moment, later id: the last
+                PushDelivery(
+                    subscription_id=first,
+                    key="c",
+                    kind="conflict",
+                    created_at=moment - timedelta(days=1),  # written after, but created before
+                    status="sent",
+                ),
+                PushDelivery(
+                    subscription_id=second,
+                    key="d",
+                    kind="member_uncollected",
+                    created_at=moment + timedelta(days=3),
+                    status="sent",
+                ),
+                PushDelivery(subscription_id=second, key="e", kind="member_reminder", created_at=moment, status="sent"),
+            ]
+        )
+        db.session.commit()
+    admin = app.test_client()
+    sign_in_user(app, admin, network["users"]["admin"])
+    page = admin.get("/admin/notifications/").get_data(as_text=True)
+    names = ("Membre 0003", "Membre 0004")
+    sections = {name: page.split(f"{name} Abel</h2>")[1].split("</section>")[0] for name in names}
+    assert (
+        "Bénévole : distribution mise à jour · échec du service de notifications · 02/03/2026"
+        in sections["Membre 0003"]
+    )
+    assert "Adhérent : panier non récupéré · envoyée · 05/03/2026" in sections["Membre 0004"]
+    assert sections["Membre 0003"].count("<tr>") == sections["Membre 0004"].count("<tr>") == 2
 
 
 # Two runs at once.

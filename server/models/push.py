@@ -65,7 +65,11 @@ class PushDelivery(db.Model):
 
     subscription: Mapped[PushSubscription] = relationship(back_populates="deliveries")
 
-    __table_args__ = (UniqueConstraint("subscription_id", "key", name="once_per_subscription"),)
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "key", name="once_per_subscription"),
+        # The last delivery of a subscription (the admin's list): one index probe, not all its deliveries.
+        db.Index("ix_push_deliveries_last", "subscription_id", "created_at", "id"),
+    )
 
 
 class HeldPack(db.Model):
