@@ -43,7 +43,7 @@ from server.models import (
 from server.push_keys import application_server_key
 from tests.helpers import csrf_token, sign_in_user, statements_of, submit_form
 from tests.phones import enrol_phone
-from tests.push_service import PushService
+from tests.push_service import PushService, b64url_encode
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -303,6 +303,71 @@ def test_subscriptions_are_checked(app, client, service, network):
     assert client.post(f"/m/{token}/push", json={"subscription": good, "lang": "en"}).status_code == 201
     with app.app_context():
         assert db.session.scalars(select(PushSubscription.lang)).all() == ["en"]
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param(lambda good: {"p256dh": good["p256dh"][:-2]}, id="p256dh-64-bytes"),
+        pytest.param(lambda good: {"auth": good["auth"][:-2]}, id="auth-15-bytes"),
+        pytest.param(lambda good: {"auth": good["auth"] + "AAAA"}, id="auth-19-bytes"),
+        pytest.param(lambda good: {"p256dh": "*".join(good["p256dh"][:4]) + good["p256dh"][4:]}, id="not-base64url"),
+        pytest.param(lambda good: {"auth": good["auth"][:10] + " " + good["auth"][10:]}, id="space"),
+        pytest.param(lambda good: {"p256dh": b64url_encode(b"\x04" + b"\x01" * 64)}, id="not-a-p256-point"),
+        pytest.param(lambda good: {"p256dh": b64url_encode(b"\x05" + b"\x01" * 64)}, id="not-uncompressed"),
+    ],
+)
+def test_malformed_keys_are_refused_with_a_clear_400(app, client, service, network, keys):
+    """The keys are what pywebpush encrypts with: base64url (padding optional) of a P-256 point (65 bytes) and of
+    16 bytes. Anything else would only fail later, at every run of ``push send-due``."""
+    good = service.subscribe().as_json()
+    bad = good | {"keys": good["keys"] | keys(good["keys"])}
+    answer = client.post(f"/m/{network['tokens']['Élodie']}/push", json={"subscription": bad})
+    error = answer.get_json()["error"]
+    assert answer.status_code == 400 and error["reason"] == "subscription_keys_invalid"
+    assert error["message"] == "Les clés de l’abonnement ne sont pas valides."
+    answer = phone_subscribes(volunteer_phone(app, network), Keys(bad))
+    assert answer.status_code == 400 and answer.get_json()["error"]["reason"] == "subscription_keys_invalid"
+    assert count(app, PushSubscription) == 0
+    padded = good | {"keys": {"p256dh": good["keys"]["p256dh"] + "=", "auth": good["keys"]["auth"] + "=="}}
+    assert client.post(f"/m/{network['tokens']['Élodie']}/push", json={"subscription": padded}).status_code == 201
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A subscription as a browser's JSON, whatever it holds."""
+
+    json: dict
+
+    def as_json(self) -> dict:
+        return self.json
+
+
+def test_a_subscription_stored_with_malformed_keys_is_removed_and_the_run_goes_on(
+    app, client, runner, service, network, slot
+):
+    """Keys stored before they were checked (or by hand): pywebpush cannot encrypt to them, and never will. The
+    subscription is removed, as a gone one, and the others get their reminder."""
+    subscriptions = {name: service.subscribe(name) for name in ("Élodie", "Awa", "Bruno")}
+    for name, subscription in subscriptions.items():
+        assert member_subscribes(client, network["tokens"][name], subscription).status_code == 201
+    with app.app_context():
+        for name, p256dh in (("Élodie", "not base64!"), ("Awa", b64url_encode(b"\x04" + b"\x01" * 64))):
+            row = db.session.scalar(
+                select(PushSubscription).where(PushSubscription.endpoint == subscriptions[name].endpoint)
+            )
+            row.p256dh = p256dh
+        db.session.commit()
+    output = send_due(runner, slot.day_before)
+    assert "1 sent, 0 failed, 0 subscriptions gone, 0 already sent. 2 subscriptions with invalid keys removed." in (
+        output
+    )
+    assert output.count("invalid keys, subscription removed") == 2
+    assert [delivery.subscription_name for delivery in service.received] == ["Bruno"]
+    with app.app_context():
+        assert list(db.session.scalars(select(PushSubscription.endpoint))) == [subscriptions["Bruno"].endpoint]
+        assert db.session.scalar(select(func.count()).select_from(PushDelivery)) == 1
+    assert send_due(runner, slot.day_before).endswith("0 sent, 0 failed, 0 subscriptions gone, 0 already sent.\n")
 
 
 def test_at_closing_a_member_who_did_not_come_hears_their_basket_waits(app, client, runner, service, network):

@@ -38,6 +38,7 @@ def send_due_command(at: datetime | None) -> None:
     click.echo(
         f"{counts['sent']} sent, {counts['failed']} failed, {counts['gone']} subscriptions gone, "
         f"{counts['already']} already sent."
+        + (f" {counts['invalid']} subscriptions with invalid keys removed." if counts["invalid"] else "")
     )
 
 

@@ -9,7 +9,8 @@ out what was already sent, so a run with nothing new does no write at all.
 
 A push service that fails (5xx, 429, timeout, refused connection) leaves the row ``failed``; later runs retry it
 while the notice is still due, up to ``MAX_ATTEMPTS``. 404 and 410 mean the browser unsubscribed: the subscription
-is removed.
+is removed. So is one whose keys pywebpush cannot encrypt to (stored before they were checked on subscribing): it
+never could be sent to, and the run goes on for the others.
 """
 
 import json
@@ -28,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.clock import utcnow
 from server.domain.notifications import MAX_ATTEMPTS, Notice, Recipient, due_notices
+from server.domain.push_subscriptions import keys_valid
 from server.extensions import db
 from server.models import NetworkSettings, PushDelivery, PushSubscription
 from server.push_keys import vapid_key
@@ -49,7 +51,7 @@ class Report:
     def add(self, outcome: str, line: str) -> None:
         self.counts[outcome] += 1
         self.lines.append(line)
-        (log.warning if outcome in ("failed", "gone") else log.info)("push %s", line)
+        (log.warning if outcome in ("failed", "gone", "invalid") else log.info)("push %s", line)
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
@@ -154,11 +156,16 @@ def _push(
         return None, f"{type(exc).__name__}: {exc}"[:500]
 
 
+def _drop(subscription: Recipient) -> None:
+    """Remove a subscription that can never be sent to again, and its deliveries (the caller commits)."""
+    db.session.execute(delete(PushDelivery).where(PushDelivery.subscription_id == subscription.id))
+    db.session.execute(delete(PushSubscription).where(PushSubscription.id == subscription.id))
+
+
 def _finish(subscription: Recipient, notice: Notice, status: int | None, error: str | None, report: Report) -> None:
     where = f"{notice.key} → subscription {subscription.id}"
     if status in GONE:
-        db.session.execute(delete(PushDelivery).where(PushDelivery.subscription_id == subscription.id))
-        db.session.execute(delete(PushSubscription).where(PushSubscription.id == subscription.id))
+        _drop(subscription)
         report.add("gone", f"{where}: {status}, subscription removed")
     else:
         sent = error is None
@@ -186,11 +193,20 @@ def send_due(now: datetime | None = None) -> Report:
     settled = _settled(notices)
     db.session.commit()  # end the reads before the first claim
     removed: set[int] = set()
+    valid: set[int] = set()
     with requests.Session() as session:
         for notice in notices:
             for subscription in notice.subscriptions:
                 if subscription.id in removed:
                     continue
+                if subscription.id not in valid:
+                    if not keys_valid(subscription.p256dh, subscription.auth):
+                        _drop(subscription)
+                        db.session.commit()
+                        removed.add(subscription.id)
+                        report.add("invalid", f"subscription {subscription.id}: invalid keys, subscription removed")
+                        continue
+                    valid.add(subscription.id)
                 if (subscription.id, notice.key) in settled:
                     report.counts["already"] += 1
                 elif _claim(subscription, notice):

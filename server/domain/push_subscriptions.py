@@ -9,8 +9,10 @@ page token or a device must not make the server call arbitrary addresses.
 import base64
 import binascii
 import hashlib
+import re
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from sqlalchemy import select
 
@@ -28,12 +30,33 @@ class SubscriptionRefused(Exception):
         self.reason = reason
 
 
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _b64url(value: str, length: int) -> bytes | None:
+    """``value`` decoded if it is base64url (padding optional) of ``length`` bytes. Strict: Python's decoder would
+    skip characters out of the alphabet, so a key with stray ones could pass here and mean something else."""
+    bare = value.removesuffix("==").removesuffix("=")
+    if not _BASE64URL.fullmatch(bare):
+        return None
     try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        raw = base64.urlsafe_b64decode(bare + "=" * (-len(bare) % 4))
     except (binascii.Error, ValueError):
         return None
     return raw if len(raw) == length else None
+
+
+def keys_valid(p256dh: str, auth: str) -> bool:
+    """Whether pywebpush can encrypt to these keys: ``p256dh`` an uncompressed P-256 point (65 bytes), ``auth`` 16
+    bytes, both base64url. Checked on subscribing, and again before sending (keys stored before this check)."""
+    point = _b64url(p256dh, 65)
+    if point is None or _b64url(auth, 16) is None:
+        return False
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:  # not on the curve, or not an uncompressed point
+        return False
+    return True
 
 
 def known_push_service(endpoint: str) -> bool:
@@ -71,8 +94,7 @@ def subscribe(
     ``subscription_keys_invalid``, ``language_unknown``."""
     if not known_push_service(endpoint):
         raise SubscriptionRefused("push_service_unknown")
-    point = _b64url(p256dh, 65)
-    if point is None or point[0] != 4 or _b64url(auth, 16) is None:
+    if not keys_valid(p256dh, auth):
         raise SubscriptionRefused("subscription_keys_invalid")
     if lang not in LANGUAGES:
         raise SubscriptionRefused("language_unknown")
