@@ -15,14 +15,15 @@ from wtforms.validators import Length, Optional
 from server.admin import bp
 from server.admin.fields import MoneyField
 from server.admin.forms import AdminForm, managed
-from server.admin.views import actor, form_page, id_arg, managed_points, paginate
+from server.admin.views import PER_PAGE, actor, form_page, id_arg, managed_points
 from server.auth.access import require_points, staff_required
 from server.clock import today
 from server.domain import DomainError
-from server.domain.membership import ADMIN_METHODS, due_query, fees_of, record_fee, update_settings
+from server.domain.membership import ADMIN_METHODS, due_groups, fees_of, record_fee, update_settings
 from server.extensions import db
 from server.labels import LABELS
 from server.models import Household, NetworkSettings
+from server.paging import ChainedPagination
 from sync.membership import season_end
 
 
@@ -89,7 +90,8 @@ def membership():
         point_ids = [point_id]
     else:
         point_id = None
-    page = paginate(due_query(point_ids).where(managed(Household.point_id, user)))
+    groups = [group.where(managed(Household.point_id, user)) for group in due_groups(point_ids)]
+    page = ChainedPagination(groups, page=id_arg("page") or 1, per_page=PER_PAGE)
     day = today(ZoneInfo(settings.timezone))
     season_start = season_end(day).replace(year=season_end(day).year - 1) + timedelta(days=1)
     fees_export = (

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, or_, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload
 
 from server.audit import record
@@ -187,27 +187,27 @@ def _iso(day: date | None) -> str | None:
 # Who is due
 
 
-def due_query(point_ids: Sequence[int] | None = None) -> Select:
+def due_groups(point_ids: Sequence[int] | None = None) -> list[Select]:
     """Active households (never those suspended or who left the network) whose membership is due or ends within 30
-    days, with their point: the never paid, then the ended, then the ending soon, each group by last name then first
-    name. Reads the index on ``membership_paid_until``; paginate it (``db.paginate``). ``point_ids`` narrows to the
-    points a coordinator manages."""
+    days, with their point, as three queries shown one after the other (``server.paging.ChainedPagination``): the
+    never paid, then the ended, then the ending soon, each by last name then first name. Each is a range of the index
+    ``ix_households_membership_due`` (or a name-ordered walk of ``ix_households_name``), so no page sorts every
+    active household. ``point_ids`` narrows to the points a coordinator manages."""
     day = today(_network_tz())
     limit = day + timedelta(days=ENDING_WITHIN_DAYS)
     paid_until = Household.membership_paid_until
-    group = case((paid_until.is_(None), 0), (paid_until < day, 1), else_=2)
-    query = (
-        select(Household)
-        .options(joinedload(Household.point))
-        .where(
-            Household.status == "active",
-            or_(Household.membership_paid_until.is_(None), Household.membership_paid_until < limit),
+    groups = []
+    for condition in (paid_until.is_(None), paid_until < day, (paid_until >= day) & (paid_until < limit)):
+        query = (
+            select(Household)
+            .options(joinedload(Household.point))
+            .where(Household.status == "active", condition)
+            .order_by(Household.last_name, Household.first_name, Household.id)
         )
-        .order_by(group, Household.last_name, Household.first_name, Household.id)
-    )
-    if point_ids is not None:
-        query = query.where(Household.point_id.in_(point_ids))
-    return query
+        if point_ids is not None:
+            query = query.where(Household.point_id.in_(point_ids))
+        groups.append(query)
+    return groups
 
 
 def fees_of(household_id: int, limit: int = 20) -> list[MembershipFee]:

@@ -102,6 +102,17 @@ class Household(db.Model):
             postgresql_where=text("ticket_revision IS NOT NULL"),
             sqlite_where=text("ticket_revision IS NOT NULL"),
         ),
+        # Who is to renew (``server.domain.membership.due_query``): each group of active households (never paid, ended,
+        # ending soon) counted and paged by name from here.
+        db.Index(
+            "ix_households_membership_due",
+            "membership_paid_until",
+            "last_name",
+            "first_name",
+            "id",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
         # A pack's revocations of the point's members: the few revoked of a point, not all its members.
         db.Index(
             "ix_households_revoked_by_point",
@@ -119,6 +130,19 @@ class Household(db.Model):
     def short_name(self) -> str:
         """First name and initial: all a device needs to greet a member (the pack's rule, ``sync.pack``)."""
         return pack.display_name(self.first_name, self.last_name)
+
+
+# The cards to print: active members with a ticket not revoked, newest first then by name (``server/admin/tickets.py``):
+# a page read from this index rather than every active household sorted, and their count from this index alone.
+Index(
+    "ix_households_cards",
+    Household.ticket_issued_on.desc(),
+    Household.last_name,
+    Household.first_name,
+    Household.id,
+    postgresql_where=text("status = 'active' AND ticket_serial IS NOT NULL AND ticket_serial >= ticket_min_serial"),
+    sqlite_where=text("status = 'active' AND ticket_serial IS NOT NULL AND ticket_serial >= ticket_min_serial"),
+)
 
 
 # Member search on PostgreSQL (``server/search_text.py``): a trigram index on each expression the search compares,
