@@ -1,5 +1,5 @@
 """The cards to print and the membership list page through many households in their order without sorting them all
-(migration ``0023_list_orders``, ``server/paging.py``): the pages hold the same members in the same order as the whole
+(migration ``0024_list_orders``, ``server/paging.py``): the pages hold the same members in the same order as the whole
 list sorted in Python, on SQLite and PostgreSQL, and on PostgreSQL each statement can be answered from an index, with
 no Sort and no sequential scan of the table."""
 

@@ -4,8 +4,8 @@ The cards to print order active members with a ticket by ``ticket_issued_on DESC
 list shows the never paid, then the ended, then the ending soon, each by name: both sorted every active household to
 show one page (190–325 ms in ``bench/scale.py`` at 200,000 households). These two partial indexes hold those orders.
 
-Revision ID: 0023_list_orders
-Revises: 0022_household_name_index
+Revision ID: 0024_list_orders
+Revises: 0023_push_deliveries_last
 Create Date: 2026-12-05 00:00:00
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-12-05 00:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023_list_orders"
-down_revision = "0022_household_name_index"
+revision = "0024_list_orders"
+down_revision = "0023_push_deliveries_last"
 branch_labels = None
 depends_on = None
 
