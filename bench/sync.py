@@ -35,6 +35,7 @@ from flask import Flask  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
+from server.memory import freeze_start_up_heap  # noqa: E402
 
 Row = tuple[str, str, str]  # figure, value, target
 
@@ -245,6 +246,7 @@ def engine_app(folder: Path, backend: str) -> tuple[Flask, Callable[[], None]]:
     app = create_app(config)
     with app.app_context():
         db.create_all()
+    freeze_start_up_heap()  # as wsgi.py does once the app is built
     return app, drop
 
 

@@ -22,6 +22,7 @@ from server.domain.events import distribution_events, projection_orders
 from server.extensions import db
 from server.formatting import money
 from server.labels import PAYMENT_METHOD_LABELS
+from server.memory import collector_paused
 from server.models import Distribution, Household, NetworkSettings, Order, OrderLine
 from sync import membership, projection
 from sync.events import PaymentEvent
@@ -65,8 +66,9 @@ class FromPhones:
 def from_phones(distribution: Distribution) -> FromPhones:
     """The orders of ``distribution`` the synced events say were collected (in full or in part) and what was paid
     for them, by the one projection: undone events count for nothing."""
-    events = [item.event for item in distribution_events(distribution.id)]
-    state = projection.project(projection_orders(distribution.id), events)
+    with collector_paused():
+        events = [item.event for item in distribution_events(distribution.id)]
+        state = projection.project(projection_orders(distribution.id), events)
     by_id = {event.id: event for event in events}
     collected = {
         order.order_id: Collected(order.status, by_id[order.decided_by].device_time)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from server.domain.events import CHUNK, StoredEvent, distribution_events, projection_order, projection_orders
 from server.domain.order_events import order_events
 from server.extensions import db
+from server.memory import collector_paused
 from server.models import (
     Conflict,
     Device,
@@ -100,7 +101,8 @@ def load_log(distribution: Distribution, keep: bool = True) -> DistributionLog:
     the orders read once (plain columns), the names behind the ids. Nothing is written (the conflicts are stored
     where events arrive and decisions are made). ``keep=False`` (an export reading many distributions once each)
     leaves the process's kept events (``distribution_events``) as they were."""
-    return _load_log(distribution, keep)
+    with collector_paused():
+        return _load_log(distribution, keep)
 
 
 def _load_log(distribution: Distribution, keep: bool) -> DistributionLog:

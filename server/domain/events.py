@@ -21,6 +21,7 @@ from server.domain.event_order import lock_event_log
 from server.domain.ledger_events import post_synced_events
 from server.domain.shifts import may_work_at
 from server.extensions import db
+from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Order, OrderLine, Shift, SyncedEvent, User
 from sync import conflicts, projection
 from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, stored_event
@@ -365,10 +366,11 @@ def _context(distribution: Distribution, stored: Sequence[StoredEvent]) -> confl
 
 def distribution_state(distribution: Distribution) -> tuple[projection.DistributionState, list[conflicts.Conflict]]:
     """What the events of ``distribution`` make of its orders, and the conflicts they show (one read of each)."""
-    stored = distribution_events(distribution.id)
-    events = [item.event for item in stored]
-    orders = projection_orders(distribution.id)
-    return projection.project(orders, events), conflicts.detect(orders, events, _context(distribution, stored))
+    with collector_paused():
+        stored = distribution_events(distribution.id)
+        events = [item.event for item in stored]
+        orders = projection_orders(distribution.id)
+        return projection.project(orders, events), conflicts.detect(orders, events, _context(distribution, stored))
 
 
 def mark_conflicts_stale(distribution_ids: Iterable[int]) -> None:
@@ -437,12 +439,13 @@ def refresh_conflicts(distribution: Distribution) -> list[Conflict]:
     at a time), so they cannot store the same conflict twice; uploads never wait for a check."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(CONFLICT_CHECK_LOCK, distribution.id)))
-    stored_events = distribution_events(distribution.id)
-    events = [item.event for item in stored_events]
-    orders = projection_orders(distribution.id)
-    found = conflicts.detect(orders, events, _context(distribution, stored_events))
-    store_check(distribution.id, projection.project(orders, events))  # the dashboard's figures, same read
-    del stored_events, events, orders
+    with collector_paused():
+        stored_events = distribution_events(distribution.id)
+        events = [item.event for item in stored_events]
+        orders = projection_orders(distribution.id)
+        found = conflicts.detect(orders, events, _context(distribution, stored_events))
+        store_check(distribution.id, projection.project(orders, events))  # the dashboard's figures, same read
+        del stored_events, events, orders
     stored = {c.key: c for c in db.session.scalars(select(Conflict).where(Conflict.distribution_id == distribution.id))}
     for conflict in found:
         row = stored.get(conflict.key)
