@@ -5,8 +5,10 @@ fault in the regional bench (``docs/performance.md``, "A regional scheme"); a st
 crashed at this size (nor at 200,000 households), with or without the process-wide ``gc`` switches."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -35,3 +37,4 @@ def test_sixteen_clients_at_once_leave_the_server_alive():
         from bench.scale import drop_schema  # the bench module reads the PostgreSQL URL on import
 
         drop_schema(schema)
+        shutil.rmtree(Path(tempfile.gettempdir()) / "comptoir-bench-scale" / schema, ignore_errors=True)
