@@ -13,6 +13,13 @@ PORT ?= 5000
 COMPTOIR_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export COMPTOIR_TEST_POSTGRES_URL
 
+# Real processes behind nginx and a bench's network: run in the browser lane, after it, to keep both lanes short.
+SERVERS_TESTS := tests/test_two_app_servers.py tests/test_bench_scale.py
+# No date in what they check (the routes' access rules, the schema, the API's shape, the deployment files): not run
+# again a year ahead.
+DATELESS_TESTS := tests/test_authorization_matrix.py tests/test_migrations.py tests/test_openapi.py \
+	tests/test_reverse_proxy.py tests/test_deploy_units.py
+
 .PHONY: run test lint translations-update deps clean
 
 run: deps
@@ -28,14 +35,17 @@ test: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p build
-	@$(BIN)/pytest --ignore=tests/browser -p no:cacheprovider > build/api-tests.log 2>&1 & api=$$!; \
+	@$(BIN)/pytest --ignore=tests/browser $(SERVERS_TESTS:%=--ignore=%) -p no:cacheprovider > build/api-tests.log 2>&1 & api=$$!; \
 	$(BIN)/pytest tests/browser; browser=$$?; \
 	echo "The API and unit tests a year ahead, on SQLite:"; \
-	COMPTOIR_TEST_CLOCK_AHEAD_DAYS=366 $(BIN)/pytest --ignore=tests/browser -k "not postgresql" -q -p no:cacheprovider; \
+	COMPTOIR_TEST_CLOCK_AHEAD_DAYS=366 $(BIN)/pytest --ignore=tests/browser $(SERVERS_TESTS:%=--ignore=%) \
+		$(DATELESS_TESTS:%=--ignore=%) -k "not postgresql" -q -p no:cacheprovider; \
 	ahead=$$?; \
+	echo "Several app servers and the regional bench, on PostgreSQL:"; \
+	$(BIN)/pytest $(SERVERS_TESTS) -q -p no:cacheprovider; servers=$$?; \
 	wait $$api; api_status=$$?; \
 	echo "The API and unit tests:"; cat build/api-tests.log; \
-	test $$browser -eq 0 && test $$ahead -eq 0 && test $$api_status -eq 0
+	test $$browser -eq 0 && test $$ahead -eq 0 && test $$servers -eq 0 && test $$api_status -eq 0
 
 PWA_SOURCES := $(wildcard pwa/src/*.js pwa/src/**/*.js pwa/src/*.css) pwa/sw.js pwa/member/sw.js pwa/build-sw.mjs \
 	pwa/index.html
