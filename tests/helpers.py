@@ -1,6 +1,7 @@
 """Small actions tests repeat: reading a form's CSRF token, posting a form, signing in."""
 
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -51,23 +52,30 @@ def sign_in_user(app: Flask, client: FlaskClient, user_id: int):
     return response
 
 
-def statements_of(app: Flask, client: FlaskClient, url: str) -> int:
-    """How many SQL statements answering ``url`` takes (the page must answer 200)."""
+def statements_run(app: Flask, client: FlaskClient, url: str, keep=lambda statement: True) -> list[tuple[str, Any]]:
+    """The SQL statements (with their parameters) answering ``url`` runs, those ``keep`` accepts (the page must
+    answer 200)."""
     from sqlalchemy import event
 
     from server.extensions import db
 
-    seen: list[str] = []
+    seen: list[tuple[str, Any]] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
+    def note(_conn, _cursor, statement, parameters, *_args) -> None:
+        if keep(statement):
+            seen.append((statement, parameters))
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", note)
     try:
         response = client.get(url)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", note)
     assert response.status_code == 200, url
-    return len(seen)
+    return seen
+
+
+def statements_of(app: Flask, client: FlaskClient, url: str) -> int:
+    """How many SQL statements answering ``url`` takes (the page must answer 200)."""
+    return len(statements_run(app, client, url))

@@ -8,12 +8,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from server.extensions import db
 from server.models import Household, NetworkSettings, Point
 from tests.factories.primitives import full_tier
-from tests.helpers import sign_in_as_admin
+from tests.helpers import sign_in_as_admin, statements_run
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
@@ -131,20 +131,12 @@ def test_every_page_of_who_is_due_in_order_across_the_groups(app, admin, network
 
 def statements(app, client, url: str) -> list[tuple[str, dict]]:
     """The statements (with their parameters) a page runs on the households table."""
-    seen: list[tuple[str, dict]] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(_conn, _cursor, statement, parameters, *_args) -> None:
-        if re.search(r"FROM households\b", statement) and "households.status" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return seen
+    return statements_run(
+        app,
+        client,
+        url,
+        lambda statement: bool(re.search(r"FROM households\b", statement)) and "households.status" in statement,
+    )
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

@@ -6,13 +6,13 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from server.domain.tickets import issue_missing_tickets
 from server.extensions import db
 from server.models import Household, Point
 from tests.factories.primitives import full_tier
-from tests.helpers import sign_in_as_admin
+from tests.helpers import sign_in_as_admin, statements_run
 
 SEARCH_INDEXES = {"ix_households_search_first_last", "ix_households_search_last_first", "ix_households_search_email"}
 
@@ -100,20 +100,7 @@ def test_many_matches_ask_to_refine_the_search(app, admin, members):
 
 def search_statements(app, client, url: str) -> list[tuple[str, dict]]:
     """The statements (with their parameters) the members page runs that search by name."""
-    seen: list[tuple[str, dict]] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(_conn, _cursor, statement, parameters, *_args) -> None:
-        if "translate(" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return seen
+    return statements_run(app, client, url, lambda statement: "translate(" in statement)
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has no such index: it scans
