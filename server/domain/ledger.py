@@ -9,9 +9,9 @@ move in the same statement or transaction as the movement. Callers flush or comm
 """
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Text, any_, bindparam, cast, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,24 +20,50 @@ from server.clock import utcnow
 from server.extensions import db
 from server.models import Account, AccountMovement, User
 
+T = TypeVar("T")
+
 
 def _insert(table):
     """An INSERT … ON CONFLICT DO NOTHING for the engine in use (SQLite and PostgreSQL say it the same way)."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if _postgresql() else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def among(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN values``, the same statement whatever the count (neither SQLAlchemy nor psycopg prepares it again
-    for each upload). On PostgreSQL the values travel as one JSON parameter, read once into an array (``= ANY(ARRAY(
-    SELECT … FROM json_array_elements_text(…)))``: an index lookup per value): psycopg dumps a text array value by
-    value, a regular expression each, a few milliseconds for a batch's ids. On SQLite ``IN (…)``, the values bound as
-    they are rather than coerced one by one."""
-    if db.engine.dialect.name == "postgresql":
-        document = cast(bindparam(None, json.dumps(list(values)), type_=Text), JSON)
+def among(column: Any, name: str) -> ColumnElement[bool]:
+    """``column IN :name``, the values bound later with ``listed``: the same statement whatever the count, so it can
+    be built once and neither SQLAlchemy nor psycopg prepares it again for each upload. On PostgreSQL the values
+    travel as one JSON parameter, read once into an array (``= ANY(ARRAY(SELECT … FROM json_array_elements_text(…)))``:
+    an index lookup per value): psycopg dumps a text array value by value, a regular expression each, a few
+    milliseconds for a batch's ids. On SQLite ``IN (…)``, the values bound as they are rather than coerced one by
+    one."""
+    if _postgresql():
+        document = cast(bindparam(name, type_=Text), JSON)
         element = func.json_array_elements_text(document).column_valued("value")
         return column == any_(func.array(select(cast(element, column.type)).scalar_subquery()))
-    return column.in_(bindparam(None, list(values), expanding=True))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def listed(values: Sequence[Any]) -> Any:
+    """What ``among`` binds for ``values``."""
+    return json.dumps(list(values)) if _postgresql() else list(values)
+
+
+def _postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def built(make: Callable[[], T]) -> Callable[[], T]:
+    """``make``'s statement built once per database engine kind (``among`` says it differently on each), for the
+    hot paths of an upload: building and keying a statement costs about a millisecond."""
+    made: dict[str, T] = {}
+
+    def statement() -> T:
+        dialect = db.engine.dialect.name
+        if dialect not in made:
+            made[dialect] = make()
+        return made[dialect]
+
+    return statement
 
 
 def accounts_for(household_ids: Iterable[int], kind: str) -> dict[int, int]:
@@ -61,9 +87,15 @@ def _account_ids(household_ids: list[int], kind: str) -> dict[int, int]:
     found: dict[int, int] = {}
     for start in range(0, len(household_ids), 500):
         chunk = household_ids[start : start + 500]
-        query = select(Account.household_id, Account.id).where(Account.kind == kind, among(Account.household_id, chunk))
-        found.update(db.session.execute(query).tuples().all())
+        found.update(db.session.execute(_accounts_of_kind(), {"kind": kind, "ids": listed(chunk)}).tuples().all())
     return found
+
+
+_accounts_of_kind = built(
+    lambda: select(Account.household_id, Account.id).where(
+        Account.kind == bindparam("kind"), among(Account.household_id, "ids")
+    )
+)
 
 
 def account_for(household_id: int, kind: str) -> Account:
@@ -142,10 +174,7 @@ def post_on_accounts(rows: list[dict[str, Any]]) -> list[Posted]:
         return []
     now = utcnow()
     values = [{"created_at": now, "occurred_at": now} | row for row in rows]
-    if db.engine.dialect.name == "postgresql":
-        posted = _insert_and_move_postgresql(values)
-    else:
-        posted = _insert_and_move_sqlite(values)
+    posted = _insert_and_move_postgresql(values) if _postgresql() else _insert_and_move_sqlite(values)
     moved = {row.account_id for row in posted}
     for account in db.session.identity_map.values():
         if isinstance(account, Account) and account.id in moved:
@@ -176,12 +205,17 @@ def _insert_and_move_postgresql(rows: list[dict[str, Any]]) -> list[Posted]:
     ``json.dumps`` where arrays of text would be escaped value by value), the balances updated from what the insert
     returned (the rows skipped by ``ON CONFLICT`` move nothing; the accounts found by primary key whatever the
     tables' statistics say) and returned with it."""
+    return [Posted(*row) for row in db.session.execute(_movements_and_balances(), {"rows": _json_rows(rows)})]
+
+
+@built
+def _movements_and_balances() -> Any:
     table = AccountMovement.__table__
     columns = [column for column in table.c if column.name != "id"]
     names = ", ".join(column.name for column in columns)
     record = ", ".join(f"{column.name} {column.type.compile(dialect=db.engine.dialect)}" for column in columns)
     accounts = Account.__table__.name
-    statement = text(
+    return text(
         f"WITH inserted AS (INSERT INTO {table.name} ({names}) SELECT {names} "
         f"FROM json_to_recordset(CAST(:rows AS json)) AS r({record}) "
         "ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents), "
@@ -192,7 +226,6 @@ def _insert_and_move_postgresql(rows: list[dict[str, Any]]) -> list[Posted]:
         "SELECT inserted.id, account_id, amount_cents, moved.balance_cents "
         "FROM inserted JOIN moved ON moved.id = inserted.account_id"
     )
-    return [Posted(*row) for row in db.session.execute(statement, {"rows": _json_rows(rows)})]
 
 
 def _insert_and_move_sqlite(rows: list[dict[str, Any]]) -> list[Posted]:

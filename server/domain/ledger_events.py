@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import null, select, union_all
 
-from server.domain.ledger import Posted, accounts_for, among, post_on_accounts
+from server.domain.ledger import Posted, accounts_for, among, built, listed, post_on_accounts
 from server.extensions import db
 from server.models import Account, AccountMovement, Conflict, Device, Household, NetworkSettings, Order, SyncedEvent
 from sync.chain import sort_key
@@ -60,6 +60,32 @@ class _Root:
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
+
+
+# The statements of a posting, built once (``built``); each reads by the ids bound as ``ids`` (``listed``).
+_NODE = (SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id)
+_events_named = built(lambda: select(*_NODE).where(among(SyncedEvent.event_id, "ids")))
+_voids_below = built(lambda: select(*_NODE).where(among(SyncedEvent.target_event_id, "ids")))
+_roots_named = built(
+    lambda: (
+        select(SyncedEvent, Device.public_id)
+        .outerjoin(Device, SyncedEvent.device_id == Device.id)
+        .where(among(SyncedEvent.event_id, "ids"), SyncedEvent.target_event_id.is_(None))
+    )
+)
+_orders_named = built(
+    lambda: select(Order.id, Order.household_id, *_account_ids(Order.household_id)).where(among(Order.id, "ids"))
+)
+_households_named = built(lambda: select(Household.id, *_account_ids(Household.id)).where(among(Household.id, "ids")))
+_voids_and_postings_below = built(
+    lambda: union_all(
+        select(*_NODE, null(), null()).where(among(SyncedEvent.target_event_id, "ids")),
+        select(AccountMovement.event_id, AccountMovement.subject_event_id, null(), Account.kind)
+        .add_columns(AccountMovement.amount_cents)
+        .join(Account, Account.id == AccountMovement.account_id)
+        .where(among(AccountMovement.subject_event_id, "ids")),
+    )
+)
 
 
 def post_synced_events(arrived: Sequence[Event], device_pk: int | None) -> None:
@@ -103,10 +129,7 @@ def _walk_up(known: dict[str, _Node]) -> None:
     while wanted:
         found = []
         for chunk in _chunks(sorted(wanted)):
-            query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
-                among(SyncedEvent.event_id, chunk)
-            )
-            found += db.session.execute(query).tuples().all()
+            found += db.session.execute(_events_named(), {"ids": listed(chunk)}).tuples().all()
         for event_id, target, distribution_id in found:
             known[event_id] = _Node(event_id, target, distribution_id)
         wanted = {target for _id, target, _d in found if target is not None} - set(known)
@@ -135,11 +158,7 @@ def _load_roots(
     events = {root_id: arriving[root_id] for root_id in root_ids if root_id in arriving}
     missing = sorted(root_ids - set(events))
     for chunk in _chunks(missing):
-        rows = db.session.execute(
-            select(SyncedEvent, Device.public_id)
-            .outerjoin(Device, SyncedEvent.device_id == Device.id)
-            .where(among(SyncedEvent.event_id, chunk), SyncedEvent.target_event_id.is_(None))
-        ).all()
+        rows = db.session.execute(_roots_named(), {"ids": listed(chunk)}).all()
         for row, public_id in rows:
             events[row.event_id] = stored_event(
                 {
@@ -164,8 +183,7 @@ def _load_roots(
     order_ids = sorted({getattr(e.payload, "order_id", None) for e in events.values()} - {None})
     order_households: dict[int, int] = {}
     for chunk in _chunks(order_ids):
-        query = select(Order.id, Order.household_id, *_account_ids(Order.household_id)).where(among(Order.id, chunk))
-        for order_id, household_id, *ids in db.session.execute(query):
+        for order_id, household_id, *ids in db.session.execute(_orders_named(), {"ids": listed(chunk)}):
             order_households[order_id] = household_id
             accounts |= _known(household_id, ids)
     households = {event_id: effect_household(event, order_households) for event_id, event in events.items()}
@@ -173,8 +191,7 @@ def _load_roots(
     existing = set(order_households.values())
     named = sorted({household for household in households.values() if household is not None} - existing)
     for chunk in _chunks(named):
-        query = select(Household.id, *_account_ids(Household.id)).where(among(Household.id, chunk))
-        for household_id, *ids in db.session.execute(query):
+        for household_id, *ids in db.session.execute(_households_named(), {"ids": listed(chunk)}):
             existing.add(household_id)
             accounts |= _known(household_id, ids)
     roots = {
@@ -217,16 +234,8 @@ def _walk_down(roots: dict[str, _Root], known: dict[str, _Node]) -> dict[str, _P
     posted: dict[str, _Posted] = defaultdict(_Posted)
     found = []
     for chunk in _chunks(sorted(roots)):
-        voids = select(
-            SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id, null(), null()
-        ).where(among(SyncedEvent.target_event_id, chunk))
-        postings = (
-            select(AccountMovement.event_id, AccountMovement.subject_event_id, null(), Account.kind)
-            .add_columns(AccountMovement.amount_cents)
-            .join(Account, Account.id == AccountMovement.account_id)
-            .where(among(AccountMovement.subject_event_id, chunk))
-        )
-        for event_id, target, distribution_id, account_kind, cents in db.session.execute(union_all(voids, postings)):
+        below = db.session.execute(_voids_and_postings_below(), {"ids": listed(chunk)})
+        for event_id, target, distribution_id, account_kind, cents in below:
             if account_kind is None:
                 found.append((event_id, target, distribution_id))
             else:
@@ -243,10 +252,7 @@ def _walk_down(roots: dict[str, _Root], known: dict[str, _Node]) -> dict[str, _P
             frontier.append(event_id)
         found = []
         for chunk in _chunks(frontier):
-            query = select(SyncedEvent.event_id, SyncedEvent.target_event_id, SyncedEvent.distribution_id).where(
-                among(SyncedEvent.target_event_id, chunk)
-            )
-            found += db.session.execute(query).tuples().all()
+            found += db.session.execute(_voids_below(), {"ids": listed(chunk)}).tuples().all()
     return posted
 
 
