@@ -41,6 +41,13 @@ def load(app, today: date = TODAY, seed: int = 2026) -> str:
     return summary
 
 
+@pytest.fixture(scope="module")
+def loaded(module_app):
+    """The demo loaded once for the module's tests that only read it."""
+    load(module_app)
+    return module_app
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -69,8 +76,8 @@ def test_refuses_a_database_with_points(app):
         assert db.session.get(NetworkSettings, 1) is None
 
 
-def test_network_points_and_distributions(app):
-    load(app)
+def test_network_points_and_distributions(loaded):
+    app = loaded
     with app.app_context():
         settings = db.session.get(NetworkSettings, 1)
         assert settings.name == "Comptoirs Coopératifs de Paris-Vallée de la Marne"
@@ -102,8 +109,8 @@ def test_network_points_and_distributions(app):
         assert statuses["open"] + statuses["planned"] == 4 * len(points)
 
 
-def test_households_tiers_and_people(app):
-    load(app)
+def test_households_tiers_and_people(loaded):
+    app = loaded
     with app.app_context():
         households = db.session.scalars(select(Household).options(selectinload(Household.tier))).all()
         assert 480 <= len(households) <= 520
@@ -133,8 +140,8 @@ def test_households_tiers_and_people(app):
         assert set(volunteers) == point_ids and all(2 <= n <= 3 for n in volunteers.values())
 
 
-def test_orders_and_the_pricing_rule(app):
-    load(app)
+def test_orders_and_the_pricing_rule(loaded):
+    app = loaded
     with app.app_context():
         assert 10 <= count(Product) <= 15
         per_distribution = Counter(db.session.scalars(select(Order.distribution_id)))
@@ -180,8 +187,8 @@ def test_orders_and_the_pricing_rule(app):
         assert baskets / len(orders) > 0.9
 
 
-def test_accounts(app):
-    load(app)
+def test_accounts(loaded):
+    app = loaded
     with app.app_context():
         households = count(Household)
         kinds = Counter(db.session.scalars(select(Account.kind)))

@@ -1,13 +1,15 @@
 """The demo's past: closed distributions played by simulated phones through the phones' ingest.
 
 The logs, ledger and conflicts the loader leaves are counted against the plan it followed (``DayPlan``), so a phone
-event refused, lost or written around the ingest shows. Runs on SQLite and PostgreSQL (the ``backend`` fixture).
+event refused, lost or written around the ingest shows. Runs on SQLite and PostgreSQL; the demo is loaded once per
+database for the tests that only read it (``loaded``).
 """
 
 from collections import Counter
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from server.demo import data
@@ -39,14 +41,20 @@ def load(app, seed: int = 2026):
     return loaded.past
 
 
+@pytest.fixture(scope="module")
+def loaded(module_app):
+    """The demo loaded once for the module's tests that only read it: the app and the loader's plans."""
+    return module_app, load(module_app)
+
+
 def event_key(kind: str, payload: dict) -> str:
     """The plan's name for an event: its type, with the outcome, method or count kind that tells it apart."""
     detail = payload.get("outcome") or payload.get("method") or payload.get("kind")
     return f"{kind}:{detail}" if detail and kind != "top_up" else kind
 
 
-def test_the_logs_match_the_plan_the_phones_followed(app):
-    plans = load(app)
+def test_the_logs_match_the_plan_the_phones_followed(loaded):
+    app, plans = loaded
     assert len(plans) == 32  # four past weeks at eight points
     with app.app_context():
         stored: dict[int, Counter] = {plan.distribution_id: Counter() for plan in plans}
@@ -93,10 +101,10 @@ def cash_boxes(distribution_id: int):
     return state.cash
 
 
-def test_the_rough_days_second_phone_holds_its_pack_and_actions_it_never_sent(app):
+def test_the_rough_days_second_phone_holds_its_pack_and_actions_it_never_sent(loaded):
     """What the dashboard calls a phone not synced comes from the phone itself: it holds last week's pack and said
     at its last call how many actions wait; none of them reached the server."""
-    plans = load(app)
+    app, plans = loaded
     (rough,) = [plan for plan in plans if plan.rough]
     assert rough.unsent == data.ROUGH_DAY_UNSENT
     with app.app_context():
@@ -111,8 +119,8 @@ def test_the_rough_days_second_phone_holds_its_pack_and_actions_it_never_sent(ap
         assert stored and not any(payload.get("text") == "À revoir" for payload in stored)  # the unsent notes
 
 
-def test_events_came_from_enrolled_phones_within_the_distribution_hours(app):
-    plans = load(app)
+def test_events_came_from_enrolled_phones_within_the_distribution_hours(loaded):
+    app, plans = loaded
     with app.app_context():
         devices = db.session.scalars(select(Device)).all()
         assert len(devices) == 12  # two phones at the four larger points, one elsewhere
@@ -149,8 +157,8 @@ def test_events_came_from_enrolled_phones_within_the_distribution_hours(app):
             assert held == assigned
 
 
-def test_double_handovers_are_open_on_the_latest_week_and_resolved_before(app):
-    plans = load(app)
+def test_double_handovers_are_open_on_the_latest_week_and_resolved_before(loaded):
+    app, plans = loaded
     doubles = [plan for plan in plans if plan.double_handover]
     assert sorted(plan.week for plan in doubles) == [-4, -3, -1]
     with app.app_context():
@@ -171,8 +179,8 @@ def test_double_handovers_are_open_on_the_latest_week_and_resolved_before(app):
         assert not db.session.scalar(select(func.count(Distribution.id)).where(Distribution.conflicts_stale))
 
 
-def test_accounts_moved_by_the_phones_balance_and_never_overdraw(app):
-    load(app)
+def test_accounts_moved_by_the_phones_balance_and_never_overdraw(loaded):
+    app, _plans = loaded
     with app.app_context():
         sums = dict(
             db.session.execute(
@@ -193,8 +201,8 @@ def test_accounts_moved_by_the_phones_balance_and_never_overdraw(app):
         assert posted == sum(n for (_, kind), n in kinds.items() if kind in {"payment", "void", "point_top_up"})
 
 
-def test_today_is_open_untouched_until_late_and_every_distribution_has_volunteers(app):
-    load(app)
+def test_today_is_open_untouched_until_late_and_every_distribution_has_volunteers(loaded):
+    app, _plans = loaded
     with app.app_context():
         today = db.session.scalars(select(Distribution).where(Distribution.status == "open")).one()
         assert today.starts_at.astimezone(PARIS).date() == TODAY

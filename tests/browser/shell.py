@@ -103,3 +103,9 @@ def wait_for(page, expression: str, timeout: float = 10.0) -> None:
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
         page.wait_for_timeout(50)
+
+
+def wait_for_worker(page) -> None:
+    """Wait until the service worker controls the page: installing it downloads and caches the app's files first,
+    which takes more than ten seconds on a CI machine running two test lanes."""
+    wait_for(page, "navigator.serviceWorker.controller !== null", timeout=30.0)

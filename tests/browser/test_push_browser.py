@@ -32,7 +32,7 @@ from server.models import Device, Distribution, Household, PushSubscription, Use
 from server.push_keys import application_server_key
 from tests.browser import test_volunteer_app as screens
 from tests.browser.conftest import PHONE
-from tests.browser.shell import copy_built_pwa, wait_for
+from tests.browser.shell import copy_built_pwa, wait_for, wait_for_worker
 from tests.browser.test_member_pages import make_members
 from tests.browser.test_volunteer_app import POINT, World, assert_made_for_one_hand, open_by_code, start_day
 
@@ -497,7 +497,7 @@ def test_the_app_worker_shows_pushes_and_opens_their_page(browser, live_server):
     page = context.new_page()
     page.goto("/app/")
     expect(page.get_by_role("heading", name="Téléphone non enregistré")).to_be_visible()
-    wait_for(page, "navigator.serviceWorker.controller !== null")
+    wait_for_worker(page)
     scope = f"{live_server}/app/"
     cdp, registration = worker_registration(context, page, scope)
 
@@ -564,7 +564,7 @@ def test_the_member_worker_shows_pushes_and_opens_their_page(app, browser, live_
     page = context.new_page()
     page.goto(f"/m/{member['token']}")
     expect(page.get_by_role("heading", name="Awa Diallo")).to_be_visible()
-    wait_for(page, "navigator.serviceWorker.controller !== null")
+    wait_for_worker(page)
     scope = f"{live_server}/m/"
     cdp, registration = worker_registration(context, page, scope)
     url = f"{live_server}/m/{member['token']}"
@@ -619,7 +619,7 @@ def test_the_member_worker_opens_the_page_when_no_window_is_open(app, browser, l
     context.grant_permissions(["notifications"])
     page = context.new_page()
     page.goto(f"/m/{member['token']}")
-    wait_for(page, "navigator.serviceWorker.controller !== null")
+    wait_for_worker(page)
     page.reload()  # through the worker, which keeps a copy of the page
     scope = f"{live_server}/m/"
     cdp, registration = worker_registration(context, page, scope)

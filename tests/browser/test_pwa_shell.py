@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from server.pwa import THEME_COLOR
 from tests.browser.conftest import PHONE
-from tests.browser.shell import ROOT, copy_built_pwa, precache, qr_image, wait_for
+from tests.browser.shell import ROOT, copy_built_pwa, precache, qr_image, wait_for, wait_for_worker
 
 HEADING = "Téléphone non enregistré"  # the unenrolled screen: the shell and app.js ran
 
@@ -53,7 +53,7 @@ def install(page, live_server: str) -> str:
     page.goto("/app/")
     expect(page.get_by_role("heading", name=HEADING)).to_be_visible()
     assert page.evaluate(REGISTER) == f"{live_server}/app/"
-    wait_for(page, "navigator.serviceWorker.controller !== null")
+    wait_for_worker(page)
     return page.evaluate(VERSION)
 
 

@@ -27,7 +27,7 @@ from sync import manual_codes
 from sync.chain import check_chain, event_hash
 from sync.events import parse_event
 from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist, world)
-from tests.browser.shell import ROOT, camera_phone, precache, qr_image, wait_for, write_y4m
+from tests.browser.shell import ROOT, camera_phone, precache, qr_image, wait_for, wait_for_worker, write_y4m
 from tests.browser.webauthn import add_virtual_authenticator, register_passkey
 from tests.factories.volunteer_app import POINT
 from tests.factories.volunteer_app import VolunteerAppWorld as World
@@ -581,7 +581,7 @@ def test_language_switch_and_storage_status(app, phone, world):
 
 def test_a_new_version_waits_for_the_member_on_screen(app, phone, world, dist):
     start_day(app, phone, world)
-    wait_for(phone, "navigator.serviceWorker.controller !== null")
+    wait_for_worker(phone)
     open_by_code(phone, world.codes["Awa D."])
     expect(phone.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
 
