@@ -1,4 +1,5 @@
-"""Pages of a list made of several ordered queries one after another (``ChainedPagination``).
+"""Pages of the admin lists: the page a request may open (``within_pages``), and pages of a list made of several
+ordered queries one after another (``ChainedPagination``).
 
 A list ordered by a computed group first (the membership list: never paid, then ended, then ending soon, each by
 name) makes PostgreSQL sort every matching row to show one page: no index holds a ``CASE``. Each group alone is one
@@ -9,11 +10,28 @@ two groups it spans (``LIMIT``/``OFFSET`` on each): the same rows in the same or
 from collections.abc import Sequence
 from typing import Any
 
+from flask import abort, redirect, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import lazyload
 
 from server.extensions import db
+
+
+def within_pages(pagination: Pagination) -> Pagination:
+    """``pagination`` if the ``page`` asked for exists; otherwise a redirect (raised) to the nearest page that does:
+    past the end, the last (a link made before the list shrank must not show an empty list that says there is
+    nothing); a ``page`` that is no page number, the first. The list's other arguments are kept."""
+    asked = request.args.get("page")
+    if asked is None:
+        return pagination
+    last = max(pagination.pages, 1)
+    if asked == str(pagination.page) and pagination.page <= last:
+        return pagination
+    arguments = request.args.to_dict() | {"page": last if asked == str(pagination.page) else 1}
+    if arguments["page"] == 1:
+        del arguments["page"]
+    abort(redirect(url_for(request.endpoint, **(request.view_args or {}), **arguments)))
 
 
 class ChainedPagination(Pagination):

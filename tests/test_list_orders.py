@@ -115,7 +115,7 @@ def test_every_page_of_the_cards_list_in_order(app, admin, network):
     pages = -(-len(expected) // CARDS_PER_LIST_PAGE)
     seen = [i for page in range(1, pages + 1) for i in listed(admin, f"/admin/cards/?page={page}", CARD)]
     assert seen == expected
-    assert listed(admin, f"/admin/cards/?page={pages + 1}", CARD) == []
+    assert admin.get(f"/admin/cards/?page={pages + 1}").location == f"/admin/cards/?page={pages}"
     assert f"{len(expected)} " in admin.get("/admin/cards/").get_data(as_text=True)
 
 
@@ -125,7 +125,7 @@ def test_every_page_of_who_is_due_in_order_across_the_groups(app, admin, network
     pages = -(-len(expected) // PER_PAGE)
     seen = [i for page in range(1, pages + 1) for i in listed(admin, f"/admin/membership/?page={page}", DUE)]
     assert seen == expected  # a page spanning two groups takes the end of one and the start of the next
-    assert listed(admin, f"/admin/membership/?page={pages + 1}", DUE) == []
+    assert admin.get(f"/admin/membership/?page={pages + 1}").location == f"/admin/membership/?page={pages}"
     assert f"{len(expected)} results" in admin.get("/admin/membership/").get_data(as_text=True)
 
 

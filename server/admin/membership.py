@@ -23,7 +23,7 @@ from server.domain.membership import ADMIN_METHODS, due_groups, fees_of, record_
 from server.extensions import db
 from server.labels import LABELS
 from server.models import Household, NetworkSettings
-from server.paging import ChainedPagination
+from server.paging import ChainedPagination, within_pages
 from sync.membership import season_end
 
 
@@ -91,7 +91,7 @@ def membership():
     else:
         point_id = None
     groups = [group.where(managed(Household.point_id, user)) for group in due_groups(point_ids)]
-    page = ChainedPagination(groups, page=id_arg("page") or 1, per_page=PER_PAGE)
+    page = within_pages(ChainedPagination(groups, page=id_arg("page") or 1, per_page=PER_PAGE))
     day = today(ZoneInfo(settings.timezone))
     season_start = season_end(day).replace(year=season_end(day).year - 1) + timedelta(days=1)
     fees_export = (

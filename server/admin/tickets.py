@@ -13,6 +13,7 @@ from server.auth.session import current_user
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token, ticket_text, ticket_texts
 from server.extensions import db
 from server.models import Household, Tier
+from server.paging import within_pages
 from server.qr import CARD_MASK, TICKET_VERSION, svg
 from server.search_text import name_matches
 from server.urls import MAX_ID, external_url
@@ -126,11 +127,13 @@ def cards():
         listed = listed.where(Household.point_id == point_id)
     if tier_id:
         listed = listed.where(Household.tier_id == tier_id)
-    page = db.paginate(
-        listed.order_by(Household.ticket_issued_on.desc(), Household.last_name, Household.first_name, Household.id),
-        page=id_arg("page") or 1,
-        per_page=CARDS_LIST_PAGE,
-        error_out=False,
+    page = within_pages(
+        db.paginate(
+            listed.order_by(Household.ticket_issued_on.desc(), Household.last_name, Household.first_name, Household.id),
+            page=id_arg("page") or 1,
+            per_page=CARDS_LIST_PAGE,
+            error_out=False,
+        )
     )
     ticked = _ticked_ids()
     filtered = any(name in request.args for name in ("q", "point", "tier"))  # ``lang`` alone is not a choice

@@ -52,6 +52,7 @@ from server.models import (
     Tier,
     User,
 )
+from server.paging import within_pages
 from server.search_text import member_matches, search_pattern
 from server.statements import last_movements
 from server.urls import MAX_ID
@@ -162,7 +163,7 @@ def id_arg(name: str) -> int | None:
 
 
 def paginate(query):
-    return db.paginate(query, page=id_arg("page") or 1, per_page=PER_PAGE, error_out=False)
+    return within_pages(db.paginate(query, page=id_arg("page") or 1, per_page=PER_PAGE, error_out=False))
 
 
 def managed_points() -> list[Point]:
