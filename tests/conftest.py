@@ -9,8 +9,10 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -149,35 +151,43 @@ def empty_tables() -> None:
             connection.exec_driver_sql("SELECT " + ", ".join(restarts))
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def module_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator:
-    """An app on a database of its own for one test module (a new SQLite file, or a new PostgreSQL schema that the
-    per-test ``app`` never empties): for modules whose tests only read what one costly load wrote."""
-    folder = tmp_path_factory.mktemp("module")
-    config = {"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(folder)}
-    schema = None
-    if request.param == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{folder / 'module.sqlite'}"
-    else:
-        if not POSTGRES_URL:
-            missing("PostgreSQL (COMPTOIR_TEST_POSTGRES_URL)")
-        schema = f"mod_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with create_engine(POSTGRES_URL).begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        config["SQLALCHEMY_DATABASE_URI"] = POSTGRES_URL
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    made = create_app(config)
-    with made.app_context():
-        db.create_all()
-    yield made
-    with made.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if schema is not None:
-        engine = create_engine(POSTGRES_URL)
+@contextmanager
+def own_database(backend: str, folder: Path, **extra: Any) -> Iterator[dict]:
+    """The config of an app on a database nobody else uses (a new SQLite file in ``folder``, or a new PostgreSQL
+    schema dropped afterwards: dispose of the app's engine first). ``extra`` adds to or overrides the config."""
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(folder), **extra}
+    if backend == "sqlite":
+        yield config | {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'own.sqlite'}"}
+        return
+    if not POSTGRES_URL:
+        missing("PostgreSQL (COMPTOIR_TEST_POSTGRES_URL)")
+    schema = f"own_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield config | {
+            "SQLALCHEMY_DATABASE_URI": POSTGRES_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+        }
+    finally:
         with engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator:
+    """An app on a database of its own for one test module (one the per-test ``app`` never empties): for modules
+    whose tests only read what one costly load wrote."""
+    with own_database(request.param, tmp_path_factory.mktemp("module")) as config:
+        made = create_app(config)
+        with made.app_context():
+            db.create_all()
+        yield made
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -199,26 +209,11 @@ def admin_client(app, client):
     return client
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def empty_app(request, tmp_path):
     """An app on a database nobody has touched: a new SQLite file, or a new PostgreSQL schema."""
-    config = {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)}
-    if request.param == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-        yield create_app(config)
-        return
-    if not POSTGRES_URL:
-        missing("PostgreSQL (COMPTOIR_TEST_POSTGRES_URL)")
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    config["SQLALCHEMY_DATABASE_URI"] = POSTGRES_URL
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with own_database(request.param, tmp_path, SECRET_KEY="x") as config:
+        app = create_app(config)
+        yield app
+        with app.app_context():
+            db.engine.dispose()

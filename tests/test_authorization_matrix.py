@@ -10,18 +10,17 @@ table back as it was, so the cells stay independent of their order.
 """
 
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, delete, insert, select, text
+from sqlalchemy import delete, insert, select
 
 from server import create_app
 from server.cli import security
 from server.extensions import db
-from tests.conftest import BACKENDS, POSTGRES_URL, missing
+from tests.conftest import BACKENDS, own_database
 from tests.factories.authorization import Samples, authorization_samples
 from tests.helpers import csrf_token
 
@@ -135,40 +134,20 @@ def restore(snapshot: dict[str, list[dict[str, Any]]]) -> None:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request, tmp_path_factory) -> Iterator[World]:
-    tmp = tmp_path_factory.mktemp(f"matrix-{request.param}")
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "matrix",
-        "INSTANCE_PATH": str(tmp),
-        "RATELIMIT_ENABLED": False,  # the limits have their own tests; here every role calls every route
-    }
-    schema, admin_engine = None, None
-    if request.param == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp / 'matrix.sqlite'}"
-    else:
-        if not POSTGRES_URL:
-            missing("PostgreSQL (COMPTOIR_TEST_POSTGRES_URL)")
-        schema = f"mx_{uuid.uuid4().hex[:12]}"
-        admin_engine = create_engine(POSTGRES_URL)
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        config["SQLALCHEMY_DATABASE_URI"] = POSTGRES_URL
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        samples = authorization_samples()
-    found = callers(app, samples)
-    with app.app_context():
-        snapshot = take_snapshot()
-    yield World(app=app, samples=samples, callers=found, snapshot=snapshot)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if admin_engine is not None:
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin_engine.dispose()
+    folder = tmp_path_factory.mktemp(f"matrix-{request.param}")
+    # The limits have their own tests; here every role calls every route.
+    with own_database(request.param, folder, SECRET_KEY="matrix", RATELIMIT_ENABLED=False) as config:
+        app = create_app(config)
+        with app.app_context():
+            db.create_all()
+            samples = authorization_samples()
+        found = callers(app, samples)
+        with app.app_context():
+            snapshot = take_snapshot()
+        yield World(app=app, samples=samples, callers=found, snapshot=snapshot)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 # The matrix.
