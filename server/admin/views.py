@@ -351,14 +351,14 @@ MEMBER_SORTS = {
 
 def with_money(query, sort: str, filters: dict[str, bool]):
     """The members list's money filters and sort, in SQL: each household joined to its two accounts (unique per
-    household and kind, ``ix_accounts_kind_balance`` for the sort by balance); membership due is
+    household and kind; no index on balances, see migration ``0025_balances_unindexed``); membership due is
     ``membership_paid_until`` missing or past (indexed)."""
     if filters["allowance"]:
         query = query.where(ALLOWANCE.id.is_not(None))
     if filters["negative"]:
         below_zero = select(Account.household_id).where(
             Account.kind.in_(ACCOUNT_KINDS), Account.balance_cents < 0
-        )  # a range on ix_accounts_kind_balance: few rows, not an OR over two joins
+        )  # one pass over the accounts, not an OR over two joins
         query = query.where(Household.id.in_(below_zero))
     if filters["due"]:
         query = query.where(

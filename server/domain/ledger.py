@@ -11,6 +11,7 @@ move in the same statement or transaction as the movement. Callers flush or comm
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Text, any_, bindparam, cast, func, select, text
@@ -34,18 +35,18 @@ def among(column: Any, name: str) -> ColumnElement[bool]:
     be built once and neither SQLAlchemy nor psycopg prepares it again for each upload. On PostgreSQL the values
     travel as one JSON parameter, read once into an array (``= ANY(ARRAY(SELECT … FROM json_array_elements_text(…)))``:
     an index lookup per value): psycopg dumps a text array value by value, a regular expression each, a few
-    milliseconds for a batch's ids. On SQLite ``IN (…)``, the values bound as they are rather than coerced one by
-    one."""
+    milliseconds for a batch's ids. On SQLite ``IN (SELECT value FROM json_each(…))``, likewise one parameter (an
+    expanding ``IN (…)`` was rendered and prepared again for each batch: a parameter per value)."""
     if _postgresql():
         document = cast(bindparam(name, type_=Text), JSON)
         element = func.json_array_elements_text(document).column_valued("value")
         return column == any_(func.array(select(cast(element, column.type)).scalar_subquery()))
-    return column.in_(bindparam(name, expanding=True))
+    return column.in_(select(func.json_each(bindparam(name, type_=Text)).table_valued("value").c.value))
 
 
-def listed(values: Sequence[Any]) -> Any:
-    """What ``among`` binds for ``values``."""
-    return json.dumps(list(values)) if _postgresql() else list(values)
+def listed(values: Sequence[Any]) -> str:
+    """What ``among`` binds for ``values``: one JSON array."""
+    return json.dumps(list(values))
 
 
 def _postgresql() -> bool:
@@ -236,9 +237,17 @@ def _insert_and_move_sqlite(rows: list[dict[str, Any]]) -> list[Posted]:
     table = AccountMovement.__table__
     dialect = db.engine.dialect
     columns = [column for column in table.c if column.name != "id"]
-    defaults = [column.default.arg if _scalar_default(column) else None for column in columns]
-    processors = [(i, p) for i, column in enumerate(columns) if (p := column.type.bind_processor(dialect)) is not None]
-    head = f"INSERT INTO {table.name} ({', '.join(column.name for column in columns)}) VALUES "
+    names = [column.name for column in columns]
+    blank = dict.fromkeys(names) | {column.name: column.default.arg for column in columns if _scalar_default(column)}
+    pick = itemgetter(*names)
+    # Each column's type makes a value what the ORM stores; a batch repeats its values (one time of posting, a few
+    # kinds and event times), so each distinct one is made once.
+    processors = [
+        (i, processor, {})
+        for i, column in enumerate(columns)
+        if (processor := column.type.bind_processor(dialect)) is not None
+    ]
+    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
     one = "(" + ", ".join("?" * len(columns)) + ")"
     connection = db.session.connection()
     inserted = []
@@ -246,9 +255,12 @@ def _insert_and_move_sqlite(rows: list[dict[str, Any]]) -> list[Posted]:
         chunk = rows[start : start + 1000]
         values: list[Any] = []
         for row in chunk:
-            row_values = [row.get(column.name, default) for column, default in zip(columns, defaults, strict=True)]
-            for i, processor in processors:
-                row_values[i] = processor(row_values[i])
+            row_values = list(pick(blank | row))
+            for i, processor, made in processors:
+                value = row_values[i]
+                if value not in made:
+                    made[value] = processor(value)
+                row_values[i] = made[value]
             values += row_values
         statement = (
             head + ", ".join([one] * len(chunk)) + " ON CONFLICT DO NOTHING RETURNING id, account_id, amount_cents"

@@ -110,8 +110,13 @@ def post_synced_events(arrived: Sequence[Event], device_pk: int | None) -> None:
         return
     posted = _walk_down(roots, known)
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for root in roots.values():
-        for event, cents_by_kind in _differences(root, arriving, posted[root.event.id]):
+    for root_id, root in roots.items():
+        if len(root.nodes) == 1 and root_id not in posted:  # most payments: no void, nothing posted yet
+            if root_id in arriving:
+                for account_kind, cents in root.effects.items():
+                    rows[account_kind].append(_movement(root, root.event, cents, device_pk))
+            continue
+        for event, cents_by_kind in _differences(root, arriving, posted[root_id]):
             for account_kind, cents in cents_by_kind.items():
                 rows[account_kind].append(_movement(root, event, cents, device_pk))
     for account_kind, kind_rows in rows.items():
@@ -260,11 +265,8 @@ def _differences(root: _Root, arriving: dict[str, Event], posted: _Posted):
     """(arriving event, account kind → cents to post) for each arriving event of ``root`` that changes what the
     root should have posted, taken in canonical order: each one posts the step from what is posted to the effect
     after it. An arriving event that already posted for this root (a re-run) is counted as known, not stepped
-    again; every other step is a new key, so the root ends with exactly its effect posted, whatever came before."""
-    if len(root.nodes) == 1 and not posted.by:  # most payments: no void, nothing posted yet
-        if root.event.id in arriving:
-            yield root.event, {kind: cents for kind, cents in root.effects.items() if cents}
-        return
+    again; every other step is a new key, so the root ends with exactly its effect posted, whatever came before.
+    (A root alone with nothing posted posts its own effect: ``post_synced_events`` does that without coming here.)"""
     mine = sorted(
         (arriving[node_id] for node_id in root.nodes if node_id in arriving and node_id not in posted.by),
         key=sort_key,
@@ -341,7 +343,9 @@ def _raise_overdrafts(
     raised: dict[str, Conflict] = {}
     for account_id, movements in by_account.items():
         balance = after[account_id] - sums[account_id]
-        for row in sorted(movements, key=lambda row: sort_key(arriving[row["event_id"]])):
+        if len(movements) > 1:
+            movements.sort(key=lambda row: sort_key(arriving[row["event_id"]]))
+        for row in movements:
             balance += row["amount_cents"]
             if row["amount_cents"] >= 0 or balance >= floor:
                 continue

@@ -9,7 +9,20 @@ names what it corrects. See ``docs/accounts.md``.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, event, func, select, text, update
+from sqlalchemy import (
+    DDL,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from server.clock import utcnow
@@ -34,10 +47,9 @@ class Account(db.Model):
     household: Mapped[Household] = relationship(back_populates="accounts")
     movements: Mapped[list["AccountMovement"]] = relationship(back_populates="account", order_by="AccountMovement.id")
 
-    __table_args__ = (
-        UniqueConstraint("household_id", "kind"),
-        Index("ix_accounts_kind_balance", "kind", "balance_cents"),  # the members list sorted by balance
-    )
+    # No index holds the balance: posting then moves it in place (on PostgreSQL a heap-only update, given room on
+    # the row's page: the fill factor below), migration 0025_balances_unindexed.
+    __table_args__ = (UniqueConstraint("household_id", "kind"),)
 
     def movements_sum_cents(self) -> int:
         """The sum of the movements, read from the database: what ``balance_cents`` must equal."""
@@ -46,6 +58,10 @@ class Account(db.Model):
                 AccountMovement.account_id == self.id
             )
         )
+
+
+ROOM_FOR_BALANCES = DDL("ALTER TABLE accounts SET (fillfactor = 80)").execute_if(dialect="postgresql")
+event.listen(Account.__table__, "after_create", ROOM_FOR_BALANCES)
 
 
 def _where(condition: str) -> dict[str, Any]:
