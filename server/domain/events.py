@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from server.clock import utcnow
@@ -19,6 +19,7 @@ from server.domain import contributions, membership
 from server.domain.checks import store_check
 from server.domain.event_order import lock_event_log
 from server.domain.ledger_events import post_synced_events
+from server.domain.purpose_payments import insert_once
 from server.domain.shifts import may_work_at
 from server.extensions import db
 from server.memory import collector_paused
@@ -111,26 +112,35 @@ def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
 def store_upload(device: Device, items: Sequence[Any]) -> Upload:
     """Classify and store one upload from ``device``; the caller commits before it answers.
 
-    The batch is validated, hashed and authorised first, without the event-log lock; then, holding it until the
-    commit (``server.domain.event_order``), what is still new is inserted. An id stored meanwhile by another
-    connection (the same batch sent twice at once) is not inserted again: it becomes ``duplicate`` (or ``id_reused``)
-    here, so each event is ``accepted`` in exactly one answer. Few statements run under the lock: it orders all
-    uploads."""
+    Everything that does not need the event-log lock happens before it: the batch is validated, hashed and
+    authorised, its rows built, and the device's last sync noted. Then, holding the lock until the commit
+    (``server.domain.event_order``), one statement inserts what is still new and says which rows went in and at which
+    positions (``ON CONFLICT (event_id) DO NOTHING RETURNING``): an id stored meanwhile by another connection (the
+    same batch sent twice at once) is skipped there and becomes ``duplicate`` (or ``id_reused``), so each event is
+    ``accepted`` in exactly one answer. The lock orders all uploads, so the fewer round trips under it the better:
+    in the common case the insert is the only statement between the lock and the caller's flag and commit."""
     ids = [item.get("id") for item in items if isinstance(item, dict)]
     plan = plan_batch(items, _stored_hashes(ids), _authoriser(device, items))
-    if plan.accepted or plan.reused:
-        lock_event_log()
+    rows = [_row(event, digest, device.id) for event, digest in plan.accepted]
     if plan.accepted:
-        # Under the lock nobody else inserts: what was stored meanwhile (the same batch on another connection) is
-        # found by one more lookup, and the rest goes in by one plain executemany (no RETURNING: psycopg would
-        # rewrite a statement of thousands of parameters for each upload).
-        plan = recheck(plan, _stored_hashes(event.id for event, _digest in plan.accepted))
-    if plan.accepted:
-        db.session.execute(insert(SyncedEvent), [_row(event, digest, device.id) for event, digest in plan.accepted])
-        post_synced_events([event for event, _digest in plan.accepted], device.id)
         device.last_sync_at = utcnow()
         device.last_user_id = plan.accepted[-1][0].volunteer_id
+        db.session.flush()  # before the lock: this row's lock is held by no one waiting for the event log
+    if plan.accepted or plan.reused:
+        lock_event_log()
+    positions: list[int] = []
+    if plan.accepted:
+        returned = db.session.execute(
+            insert_once(SyncedEvent.__table__).returning(SyncedEvent.event_id, SyncedEvent.position), rows
+        ).all()
+        inserted = {event_id for event_id, _position in returned}
+        positions = [position for _event_id, position in returned]
+        late = [event.id for event, _digest in plan.accepted if event.id not in inserted]
+        if late:  # stored meanwhile (under the lock nobody else inserts: these were committed before it)
+            plan = recheck(plan, _stored_hashes(late))
+    if plan.accepted:
         stored = [event for event, _digest in plan.accepted]
+        post_synced_events(stored, device.id)
         membership.after_ingest(stored)  # fees paid at the point
         contributions.after_ingest(stored)  # SSA contributions paid at the point
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
@@ -142,7 +152,8 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
             db.session.add(
                 Conflict(distribution_id=first, kind="id_reuse", key=key, event_ids=[reuse.event.id], details=details)
             )
-    cursor = latest_position()  # under the lock: the highest position stored, this upload's last if it inserted any
+    # Under the lock: the highest position stored, this upload's last if it inserted any (then known already).
+    cursor = max(positions) if plan.accepted and positions else latest_position()
     touched = frozenset(event.distribution_id for event, _digest in plan.accepted)
     return Upload(plan, cursor, touched)
 
