@@ -2,7 +2,8 @@
 fault that ``docs/performance.md`` ("A quiet run, and what the crashes are not") tracks, in half a minute instead of
 the whole bench.
 
-Run: .venv/bin/python bench/replay_pages.py [--pages 0,1] [--times 7]   (after ``bench/scale.py`` built its schema)
+Run: .venv/bin/python bench/replay_pages.py [--pages 0,1] [--times 7] [--orders-only]   (after ``bench/scale.py``
+built its schema)
 
 ``--pages`` picks, by position, the pages opened before a distribution's orders, log, sign-off, an order and the users
 list; each page is asked ``--times`` times, alternating between the servers, as the bench does. Prints the first
@@ -27,6 +28,9 @@ def main() -> int:
     parser.add_argument("--pages", default="0,1", help="positions in the bench's page list, before the orders page")
     parser.add_argument("--times", type=int, default=7)
     parser.add_argument("--schema", default="scale_200000_200")
+    parser.add_argument(
+        "--orders-only", action="store_true", help="only the orders page, on server 1 (it dies at the 4th)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.gettempdir()) / "comptoir-bench-scale" / args.schema
     ids = scale.subjects(args.schema, folder)
@@ -37,6 +41,15 @@ def main() -> int:
     then = [f"/admin/distributions/{d}/orders", f"/admin/distributions/{d}/log", f"/admin/orders/{o}", "/admin/users/"]
     with scale.two_servers(args.schema, folder, (scale.free_port(), scale.free_port())) as bases:
         browser = scale.sign_in(scale.server_env(args.schema, folder / "keys"), bases[0])
+        if args.orders_only:  # the smallest reproduction: one server, one thread will do, that served no sign-in
+            for number in range(args.times):
+                try:
+                    browser.get(bases[1] + then[0], allow_redirects=False, timeout=300)
+                except requests.ConnectionError:
+                    print(f"no answer: server 1, {then[0]}, request {number + 1} (see {folder}/server-*.log)")
+                    return 1
+            print("every request answered")
+            return 0
         for path in chosen + then:
             for number in range(args.times):
                 try:
