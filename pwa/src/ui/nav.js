@@ -46,13 +46,19 @@ async function goNow(name, options) {
  * register `redraw: false` and are left alone), or with `force` after a change of language.
  */
 export function redraw({ force = false } = {}) {
-  const name = currentScreen();
-  const handlers = screens.get(name);
-  if (!handlers?.render || (handlers.redraw === false && !force)) {
-    markTabs(name);
-    return Promise.resolve();
-  }
-  return go(name, { ...handlers.lastOptions, focus: false, redraw: true });
+  // The screen on show once the changes queued before are done, not now: a redraw asked while the volunteer's tap
+  // on another tab is still drawing must not bring the old screen back over it.
+  const run = going.then(() => {
+    const name = currentScreen();
+    const handlers = screens.get(name);
+    if (!handlers?.render || (handlers.redraw === false && !force)) {
+      markTabs(name);
+      return undefined;
+    }
+    return goNow(name, { ...handlers.lastOptions, focus: false, redraw: true });
+  });
+  going = run.catch((error) => console.error('Comptoir: screen failed', error));
+  return run;
 }
 
 /** The tab bar: shown on the app's working screens once a distribution is open; the current tab marked. */
