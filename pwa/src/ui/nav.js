@@ -20,11 +20,16 @@ export function registerScreen(name, handlers) {
 
 let going = Promise.resolve();
 
+/** Run a change of screen after those queued before it: one at a time. */
+function queued(change) {
+  const run = going.then(change);
+  going = run.catch((error) => console.error('Comptoir: screen failed', error));
+  return run;
+}
+
 /** Draw and show a screen; one change at a time (a second tap waits for the first screen to be drawn). */
 export function go(name, options = {}) {
-  const run = going.then(() => goNow(name, options));
-  going = run.catch((error) => console.error('Comptoir: screen failed', name, error));
-  return run;
+  return queued(() => goNow(name, options));
 }
 
 async function goNow(name, options) {
@@ -48,7 +53,7 @@ async function goNow(name, options) {
 export function redraw({ force = false } = {}) {
   // The screen on show once the changes queued before are done, not now: a redraw asked while the volunteer's tap
   // on another tab is still drawing must not bring the old screen back over it.
-  const run = going.then(() => {
+  return queued(() => {
     const name = currentScreen();
     const handlers = screens.get(name);
     if (!handlers?.render || (handlers.redraw === false && !force)) {
@@ -57,8 +62,6 @@ export function redraw({ force = false } = {}) {
     }
     return goNow(name, { ...handlers.lastOptions, focus: false, redraw: true });
   });
-  going = run.catch((error) => console.error('Comptoir: screen failed', error));
-  return run;
 }
 
 /** The tab bar: shown on the app's working screens once a distribution is open; the current tab marked. */
