@@ -77,8 +77,8 @@ def build(
         "(1, 'Tarif plein', 100, ''), (2, 'Solidaire', 70, ''), (3, 'Très solidaire', 40, '')"
     )
     sql(
-        "INSERT INTO products (id, code, name, unit, producer, unit_price_cents, active) "
-        "SELECT n, 'P' || n, 'Produit ' || n, '', '', 100 + 37 * n, true FROM generate_series(1, 20) n"
+        "INSERT INTO products (id, code, name, unit, sold_by, unit_price_cents, allowance_eligible, active) "
+        "SELECT n, 'P' || n, 'Produit ' || n, '', 'piece', 100 + 37 * n, true, true FROM generate_series(1, 20) n"
     )
     sql(
         "INSERT INTO points (id, name, town, address, ephemeral, active, notes) "

@@ -92,7 +92,6 @@ def make_distribution(app: Flask, members: int = MEMBERS, seed: int = SEED) -> i
                 code=spec.code,
                 name=spec.name,
                 unit=spec.unit,
-                producer=spec.producer,
                 unit_price_cents=spec.price_cents,
             )
             for spec in data.PRODUCTS

@@ -14,6 +14,12 @@ HOUSEHOLD_STATUS_LABELS = {
     "left": _l("Left the network"),
 }
 
+SOLD_BY_LABELS = {
+    "piece": _l("By the piece"),
+    "kg": _l("By weight (per kg)"),
+    "litre": _l("By the litre"),
+}
+
 ACCOUNT_KIND_LABELS = {
     "prepaid": _l("Prepaid balance"),
     "allowance": _l("Solidarity allowance"),
@@ -184,6 +190,7 @@ PUSH_STATUS_LABELS = {
 LABELS = {
     "distribution_status": DISTRIBUTION_STATUS_LABELS,
     "household_status": HOUSEHOLD_STATUS_LABELS,
+    "sold_by": SOLD_BY_LABELS,
     "account_kind": ACCOUNT_KIND_LABELS,
     "payment_method": PAYMENT_METHOD_LABELS,
     "payment_purpose": PAYMENT_PURPOSE_LABELS,

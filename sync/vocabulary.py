@@ -23,6 +23,10 @@ PAYMENT_METHODS: Final = (
 # docs/accounts.md "Credit paid at the point"): every payment method but the accounts themselves.
 TOP_UP_METHODS: Final = ("cash", "cheque", "card", "transfer", "local_currency")
 
+# How a product is counted (docs/producers.md): by the piece (a basket, a box of eggs), by weight (its order line
+# holds grams and its price is per kg; the volunteer weighs it at the hand-over), or by the litre.
+SOLD_BY: Final = ("piece", "kg", "litre")
+
 DISTRIBUTION_STATUSES: Final = ("planned", "open", "closed")
 HOUSEHOLD_STATUSES: Final = ("active", "suspended", "left")
 ACCOUNT_KINDS: Final = ("prepaid", "allowance")

@@ -123,7 +123,8 @@ def valid(entity: str, ids: dict[str, int]) -> dict[str, str]:
             "code": "OEUFS-12",
             "name": "Œufs",
             "unit": "douzaine",
-            "producer": "Ferme du Buisson",
+            "producer_id": "",
+            "sold_by": "kg",
             "unit_price_cents": "4,20",
             "active": "y",
         },
@@ -404,7 +405,7 @@ def test_create_and_edit_product(app, admin, ids):
     assert submit_form(admin, "/admin/products/new", valid("product", ids)).status_code == 302
     with app.app_context():
         product = db.session.scalar(select(Product).where(Product.code == "OEUFS-12"))
-        assert (product.unit_price_cents, product.producer, product.active) == (420, "Ferme du Buisson", True)
+        assert (product.unit_price_cents, product.producer, product.sold_by, product.active) == (420, None, "kg", True)
         product_id = product.id
     url = f"/admin/products/{product_id}/edit"
     assert 'value="4,20"' in text(admin.get(url))

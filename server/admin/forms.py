@@ -24,10 +24,10 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from server.admin.fields import MoneyField
 from server.extensions import db
-from server.labels import DISTRIBUTION_STATUS_LABELS, HOUSEHOLD_STATUS_LABELS
-from server.models import Distribution, Household, Point, Tier, User
+from server.labels import DISTRIBUTION_STATUS_LABELS, HOUSEHOLD_STATUS_LABELS, SOLD_BY_LABELS
+from server.models import Distribution, Household, Point, Producer, Tier, User
 from server.models.people import user_points
-from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES
+from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, SOLD_BY
 
 NOTES_MAX = 2000
 CHOOSE = _l("Choose an option from the list.")
@@ -234,11 +234,32 @@ class ProductForm(AdminForm):
     )
     name = StringField(_l("Name"), [DataRequired(_l("Give the product a name.")), Length(max=120)], filters=[_strip])
     unit = StringField(_l("Unit"), [Length(max=40)], filters=[_strip], description=_l("Such as: 1 kg, a dozen."))
-    producer = StringField(_l("Producer"), [Length(max=120)], filters=[_strip])
+    producer_id = SelectField(
+        _l("Producer"), coerce=_optional_id, invalid_value_message=CHOOSE, invalid_choice_message=CHOOSE
+    )
+    sold_by = SelectField(
+        _l("Sold by"),
+        choices=[SelectChoice(code, SOLD_BY_LABELS[code]) for code in SOLD_BY],
+        default="piece",
+        invalid_choice_message=CHOOSE,
+        description=_l("By weight: the price is per kg, orders give an estimated weight, the volunteer weighs it."),
+    )
     unit_price_cents = MoneyField(
         _l("Full price (€)"),
         [InputRequired(_l("Give the full price of the product, in euros."))],
-        description=_l("The price at the full rate (tarif plein); each household pays its tier's share of it."),
+        description=_l(
+            "The price at the full rate (tarif plein), per piece, per kg or per litre; each household pays its "
+            "tier's share of it."
+        ),
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
+    allowance_eligible = BooleanField(_l("Can be paid from an allowance (SSA)"), default=True)
     active = BooleanField(_l("Active (can be ordered)"), default=True)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        producers = db.session.scalars(select(Producer).order_by(Producer.name))
+        self.producer_id.choices = [
+            SelectChoice("", _l("No producer")),
+            *(SelectChoice(str(p.id), p.name) for p in producers),
+        ]

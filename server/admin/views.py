@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from server.account_words import MovementWords
 from server.admin import bp
@@ -48,6 +48,7 @@ from server.models import (
     NetworkSettings,
     Order,
     Point,
+    Producer,
     Product,
     Tier,
     User,
@@ -484,14 +485,14 @@ def tier_delete(tier_id: int):
 def products():
     text = request.args.get("q", "").strip()[:100]
     show = request.args.get("show", "active")
-    query = select(Product)
+    query = select(Product).outerjoin(Product.producer).options(contains_eager(Product.producer))
     if text:
         pattern = search_pattern(text)
         query = query.where(
             or_(
                 Product.code.ilike(pattern, escape="\\"),
                 Product.name.ilike(pattern, escape="\\"),
-                Product.producer.ilike(pattern, escape="\\"),
+                Producer.name.ilike(pattern, escape="\\"),
             )
         )
     if show == "inactive":

@@ -163,6 +163,13 @@ class ProductSpec:
     price_cents: int
 
 
+@dataclass(frozen=True)
+class ProducerSpec:
+    name: str
+    contact: str
+    cheque_payee: str
+
+
 _VEGETABLES = "Les Jardins du Morbras (Roissy-en-Brie)"
 _EGGS = "Ferme de la Brosse (Ferrières-en-Brie)"
 _BAKER = "Fournil de la Marne (Lagny-sur-Marne)"
@@ -170,6 +177,16 @@ _DAIRY = "Ferme laitière du Petit Morin (Coulommiers)"
 _MEAT = "Élevage des Prés de Brie (Tournan-en-Brie)"
 _ORCHARD = "Vergers de la Brie (Doue)"
 _HONEY = "Rucher du Val Maubuée (Lognes)"
+
+PRODUCERS = (
+    ProducerSpec(_VEGETABLES, "Camille Roussel", "EARL Les Jardins du Morbras"),
+    ProducerSpec(_EGGS, "Julien Brossard", "GAEC de la Brosse"),
+    ProducerSpec(_BAKER, "Inès Marchand", "Fournil de la Marne"),
+    ProducerSpec(_DAIRY, "Paul et Odile Vasseur", "GAEC du Petit Morin"),
+    ProducerSpec(_MEAT, "Thierry Lambert", "EARL des Prés de Brie"),
+    ProducerSpec(_ORCHARD, "Hélène Caron", "Vergers de la Brie"),
+    ProducerSpec(_HONEY, "Nadia Benali", "Nadia Benali"),
+)
 
 PRODUCTS = (
     ProductSpec("PANIER-S", "Panier de légumes S", "panier d'environ 3 kg", _VEGETABLES, 1000),

@@ -32,6 +32,7 @@ from server.models import (
     Order,
     OrderLine,
     Point,
+    Producer,
     Product,
     Tier,
     User,
@@ -154,8 +155,20 @@ def _load_tiers() -> dict[str, Tier]:
     return tiers
 
 
+def _load_producers() -> dict[str, Producer]:
+    """The producers, reusing any already there under the same name."""
+    producers = {producer.name: producer for producer in db.session.scalars(select(Producer))}
+    for spec in data.PRODUCERS:
+        if spec.name not in producers:
+            producers[spec.name] = Producer(name=spec.name, contact=spec.contact, cheque_payee=spec.cheque_payee)
+            db.session.add(producers[spec.name])
+    db.session.flush()
+    return producers
+
+
 def _load_products() -> dict[str, Product]:
     """The catalogue, reusing any product already there under the same code (its price then wins)."""
+    producers = _load_producers()
     products = {product.code: product for product in db.session.scalars(select(Product))}
     for spec in data.PRODUCTS:
         if spec.code not in products:
@@ -163,7 +176,7 @@ def _load_products() -> dict[str, Product]:
                 code=spec.code,
                 name=spec.name,
                 unit=spec.unit,
-                producer=spec.producer,
+                producer=producers[spec.producer],
                 unit_price_cents=spec.price_cents,
             )
             db.session.add(products[spec.code])

@@ -13,9 +13,10 @@ from server.audit import record
 from server.domain import DomainError, apply_changes, clean, is_taken, require_text
 from server.domain.points import require_admin
 from server.extensions import db
-from server.models import Product, User
+from server.models import Producer, Product, User
+from sync.vocabulary import SOLD_BY
 
-PRODUCT_FIELDS = ("code", "name", "unit", "producer", "unit_price_cents", "active")
+PRODUCT_FIELDS = ("code", "name", "unit", "producer_id", "sold_by", "unit_price_cents", "allowance_eligible", "active")
 
 
 def create_product(data: Mapping[str, Any], *, actor: User | None = None) -> Product:
@@ -52,6 +53,10 @@ def _checked(data: Mapping[str, Any], product: Product | None) -> dict[str, Any]
     require_text(values, "name", _l("Give the product a name."))
     if "code" in values and is_taken(Product, Product.code, values["code"], product):
         raise DomainError(_l("Another product already has this code."), field="code")
+    if values.get("producer_id") is not None and db.session.get(Producer, values["producer_id"]) is None:
+        raise DomainError(_l("Choose a producer from the list."), field="producer_id")
+    if "sold_by" in values and values["sold_by"] not in SOLD_BY:
+        raise DomainError(_l("Choose how the product is sold."), field="sold_by")
     if "unit_price_cents" in values:
         price = values["unit_price_cents"]
         if not isinstance(price, int) or isinstance(price, bool) or price < 0:

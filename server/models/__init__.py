@@ -10,6 +10,7 @@ from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
 from server.models.network import NetworkSettings
 from server.models.people import Household, Passkey, SignInLink, Tier, User, WebAuthnChallenge
+from server.models.producers import Producer
 from server.models.push import HeldPack, PushCheck, PushDelivery, PushSubscription
 from server.models.sync import Conflict, Device, DeviceEnrolment, Shift, SyncedEvent
 from server.models.tickets import TicketKey
@@ -35,6 +36,7 @@ __all__ = [
     "OrderLine",
     "Passkey",
     "Point",
+    "Producer",
     "Product",
     "PushCheck",
     "PushDelivery",

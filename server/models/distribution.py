@@ -16,15 +16,17 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
 from server.extensions import db
 from server.models.people import Household, User
+from server.models.producers import Producer
 from server.models.types import UTCDateTime
 from sync import pricing
-from sync.vocabulary import DISTRIBUTION_STATUSES
+from sync.vocabulary import DISTRIBUTION_STATUSES, SOLD_BY
 
 
 class Point(db.Model):
@@ -86,7 +88,11 @@ class Distribution(db.Model):
 
 
 class Product(db.Model):
-    """Something members order: a basket, a dozen eggs, a loaf…; priced in cents at tarif plein."""
+    """Something members order: a basket, a dozen eggs, a loaf…; priced in cents at tarif plein.
+
+    ``unit_price_cents`` is the price of one piece or litre, or of one kilogram for a product ``sold_by`` weight
+    (``sync.pricing``: its order lines count grams). ``unit`` is the words for one piece ("boîte de 6").
+    """
 
     __tablename__ = "products"
 
@@ -94,9 +100,18 @@ class Product(db.Model):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     unit: Mapped[str] = mapped_column(String(40), default="")
-    producer: Mapped[str] = mapped_column(String(120), default="")
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"), index=True)
+    sold_by: Mapped[str] = mapped_column(
+        Enum(*SOLD_BY, name="product_sold_by", native_enum=False, create_constraint=True),
+        default="piece",
+        server_default="piece",
+    )
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    # An SSA allowance may pay for it (the network's list of agreed products; the phone enforces it).
+    allowance_eligible: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     active: Mapped[bool] = mapped_column(default=True)
+
+    producer: Mapped[Producer | None] = relationship()
 
     __table_args__ = (CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),)
 
