@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from server.extensions import db
 
@@ -64,3 +64,36 @@ def test_prepare_migrates_loads_the_demo_once_and_prints_a_sign_in_link(empty_ap
     assert submit_form(client, link.removeprefix("http://localhost:5000"), {}).status_code == 302
     assert client.get(member_page.removeprefix("http://localhost:5000")).status_code == 200
     assert client.get("/admin/").status_code == 200
+
+
+def test_producer_texts_become_producer_records(empty_app):
+    """0026 turns each distinct producer text of the catalogue into one producer its products point at, and back."""
+    rows = [("LEG", " Ferme du Buisson "), ("OEUFS", "Ferme du Buisson"), ("MIEL", "Rucher"), ("PAIN", "")]
+    with empty_app.app_context():
+        upgrade(revision="0025_balances_unindexed")
+        with db.engine.begin() as conn:
+            for code, producer in rows:
+                conn.execute(
+                    text(
+                        "INSERT INTO products (code, name, unit, producer, unit_price_cents, active) "
+                        "VALUES (:code, :code, '', :producer, 100, true)"
+                    ),
+                    {"code": code, "producer": producer},
+                )
+        upgrade(revision="0026_producers")
+        with db.engine.connect() as conn:
+            moved = dict(
+                conn.execute(
+                    text(
+                        "SELECT products.code, producers.name FROM products "
+                        "LEFT JOIN producers ON producers.id = products.producer_id"
+                    )
+                ).all()
+            )
+            producers = conn.execute(text("SELECT count(*) FROM producers")).scalar()
+        downgrade(revision="0025_balances_unindexed")
+        with db.engine.connect() as conn:
+            back = dict(conn.execute(text("SELECT code, producer FROM products")).all())
+    assert moved == {"LEG": "Ferme du Buisson", "OEUFS": "Ferme du Buisson", "MIEL": "Rucher", "PAIN": None}
+    assert producers == 2
+    assert back == {"LEG": "Ferme du Buisson", "OEUFS": "Ferme du Buisson", "MIEL": "Rucher", "PAIN": ""}
