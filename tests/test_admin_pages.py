@@ -18,6 +18,8 @@ from server.models import (
     AuditEntry,
     Distribution,
     Household,
+    Order,
+    OrderLine,
     Point,
     Product,
     Tier,
@@ -481,6 +483,22 @@ def test_distribution_refused_at_inactive_point(app, admin, ids):
     url = f"/admin/distributions/{ids['distribution']}/edit"
     form = {**valid("distribution", ids), "date": "2030-07-09", "notes": "Moved indoors"}
     assert submit_form(admin, url, form).status_code == 302
+
+
+def test_how_an_ordered_product_is_sold_cannot_change(app, admin, ids):
+    """Its order lines count pieces: read as grams they would be worth a thousandth. A new product is the way."""
+    with app.app_context():
+        order = Order(distribution_id=ids["distribution"], household_id=ids["household"], share_percent=100)
+        order.lines.append(OrderLine(product_id=ids["product"], quantity=2, unit_price_cents=450))
+        db.session.add(order)
+        db.session.commit()
+    before = snapshot(app)
+    url = f"/admin/products/{ids['product']}/edit"
+    response = submit_form(admin, url, {**valid("product", ids), "code": "PAIN-1", "sold_by": "kg"})
+    assert response.status_code == 400
+    assert "how it is sold cannot change" in text(response)
+    assert snapshot(app) == before
+    assert submit_form(admin, url, {**valid("product", ids), "code": "PAIN-1", "sold_by": "piece"}).status_code == 302
 
 
 def test_new_member_needs_a_tier(app, admin):

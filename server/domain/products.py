@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from server.audit import record
 from server.domain import DomainError, apply_changes, clean, is_taken, require_text
 from server.domain.points import require_admin
 from server.extensions import db
-from server.models import Producer, Product, User
+from server.models import OrderLine, Producer, Product, User
 from sync.vocabulary import SOLD_BY
 
 PRODUCT_FIELDS = ("code", "name", "unit", "producer_id", "sold_by", "unit_price_cents", "allowance_eligible", "active")
@@ -43,6 +44,10 @@ def update_product(product: Product, data: Mapping[str, Any], *, actor: User | N
     return product
 
 
+def _ordered(product: Product) -> bool:
+    return db.session.scalar(select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)) is not None
+
+
 def _checked(data: Mapping[str, Any], product: Product | None) -> dict[str, Any]:
     values = clean(Product, data, PRODUCT_FIELDS)
     if product is None:
@@ -57,6 +62,12 @@ def _checked(data: Mapping[str, Any], product: Product | None) -> dict[str, Any]
         raise DomainError(_l("Choose a producer from the list."), field="producer_id")
     if "sold_by" in values and values["sold_by"] not in SOLD_BY:
         raise DomainError(_l("Choose how the product is sold."), field="sold_by")
+    if product is not None and values.get("sold_by", product.sold_by) != product.sold_by and _ordered(product):
+        # An order line counts pieces, or grams for a product sold by weight: changing the unit would change them.
+        raise DomainError(
+            _l("This product has been ordered already, so how it is sold cannot change: create a new product."),
+            field="sold_by",
+        )
     if "unit_price_cents" in values:
         price = values["unit_price_cents"]
         if not isinstance(price, int) or isinstance(price, bool) or price < 0:
