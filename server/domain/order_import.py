@@ -125,11 +125,8 @@ MESSAGES: dict[str, Callable[..., str]] = {
     "value_too_long": lambda **p: _("This value is too long: at most %(max)d characters.", **p),
 }
 REASONS = tuple(MESSAGES)
-# Rows an export writes that are no order line: skipped, and said so in the result.
-SKIPPED: dict[str, Callable[[], str]] = {
-    "total_row": lambda: _("A total row written by the software that exported the file: skipped."),
-    "heading_row": lambda: _("A heading row written by the software that exported the file: skipped."),
-}
+# Rows an export writes that are no order line, skipped and listed by line in the result.
+SKIPPED_REASONS = ("total_row", "heading_row")
 CLOSED = _l("This distribution is closed: its orders can no longer be changed.")
 FRENCH_COLUMN_NAMES = {
     "member": "adhérent",
@@ -164,12 +161,8 @@ class SkippedRow:
     """A row that is no order line (an export's total or heading), left out of the import and shown to people."""
 
     line: int
-    reason: str
+    reason: str  # one of SKIPPED_REASONS
     value: str
-
-    @property
-    def message(self) -> str:
-        return SKIPPED[self.reason]()
 
 
 @dataclass(frozen=True)
@@ -688,7 +681,9 @@ def apply_import(
     ]
     db.session.execute(insert(OrderLine), lines)
     _forget_orders(distribution, set(order_ids.values()))
-    summary = ImportSummary(created=len(new), replaced=len(plan.orders) - len(new), lines=len(lines))
+    summary = ImportSummary(
+        created=len(new), replaced=len(plan.orders) - len(new), lines=len(lines), skipped=len(plan.skipped)
+    )
     record(
         "orders.import",
         target=f"distribution:{distribution.id}",
@@ -696,6 +691,7 @@ def apply_import(
         created=summary.created,
         replaced=summary.replaced,
         lines=summary.lines,
+        skipped=summary.skipped,
         filename=filename,
         sha256=plan.sha256,
         encoding=plan.encoding,

@@ -73,7 +73,7 @@ def _exact(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "×": "x"})
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # CAMAP's product names end with the product's size: "Tomme 1 Kg.", "Panier 1 pièce", "Jus 0,75 L."
