@@ -17,7 +17,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 @pytest.fixture
 def net(app):
-    with app.test_request_context():  # a request for the messages' language; the import itself needs none
+    with app.test_request_context(headers={"Accept-Language": "en"}):  # the messages read here are the English ones
         yield make_network()
 
 
@@ -146,6 +146,26 @@ def test_unknown_suspended_and_ambiguous_names_are_row_errors(app, net):
     assert errors[0].message == "2 active members have this name: write their number or e-mail instead."
     plan = plan_of("userName;userEmail;Référence;Quantité\nMARTIN Alice;alice2@example.org;LEG-S;1\n")
     assert list(plan.orders) == [twin.id]  # the e-mail settles it
+
+
+def test_a_coordinator_finds_by_name_only_the_members_of_their_points(app, net):
+    from server.models import User
+
+    elsewhere = Point(name="Gymnase", town="Torcy")
+    coordinator = User(
+        email="coord@example.org", role="coordinator", points=[db.session.get(Household, net.alice).point]
+    )
+    far = Household(first_name="Paul", last_name="Durand", tier=db.session.get(Tier, net.full_tier), point=elsewhere)
+    db.session.add_all([elsewhere, coordinator, far])
+    db.session.commit()
+    text = b"nom;produit;quantite\nMARTIN Alice;LEG-S;1\nDURAND Paul;LEG-S;1\n"
+    (error,) = parse_orders_csv(text, actor=coordinator)
+    assert (error.line, error.reason, error.message) == (
+        3,
+        "unknown_member",
+        "No active member of your points has this name.",
+    )
+    assert isinstance(parse_orders_csv(text), ImportPlan)  # an admin finds him
 
 
 def test_names_with_like_wildcards_match_only_themselves(net):
@@ -316,3 +336,34 @@ def test_the_skipped_rows_are_counted_in_the_audit(app, net):
     assert (summary.lines, summary.skipped) == (1, 1)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "orders.import"))
     assert entry.details["skipped"] == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has no trigram index: it scans
+def test_names_are_looked_up_through_the_trigram_indexes(app, net):
+    """A file naming members reads the households through the members search's indexes, never the whole table
+    (sequential scans set off for the explanation: a test table is cheaper to scan than 200,000 households)."""
+    from sqlalchemy import event, insert, text
+
+    tier = net.full_tier
+    rows = [{"first_name": f"Prénom{n}", "last_name": f"Nom{n:05d}", "tier_id": tier} for n in range(2000)]
+    db.session.execute(insert(Household), rows)
+    db.session.execute(text("ANALYZE households"))
+    db.session.commit()
+    statements: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "translate(" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        plan_of("nom;produit;quantité\nMARTIN Alice;LEG-S;1\nNom00042 Prénom42;LEG-S;1\n")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert len(statements) == 1
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        statement, parameters = statements[0]
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "ix_households_search_first_last" in plan and "ix_households_search_last_first" in plan, plan
+    assert "Seq Scan on households" not in plan, plan

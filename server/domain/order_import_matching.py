@@ -41,14 +41,14 @@ class MembersByName:
     def __init__(self, values: Iterable[str], point_ids: set[int] | None = None):
         names = sorted({name for value in values if (name := person_name(value))})
         self.found: dict[str, list[Household]] = {}
-        households = select(Household).where(Household.status == "active")
+        households = select(Household)  # the active ones kept below: the name alone picks the index
         if point_ids is not None:
             households = households.where(Household.point_id.in_(sorted(point_ids)))
         forward = first_last(Household.first_name, Household.last_name)
         backward = last_first(Household.first_name, Household.last_name)
         for start in range(0, len(names), NAMES_PER_QUERY):
-            chunk = names[start : start + NAMES_PER_QUERY]
-            patterns = [_exact(name) for name in chunk]
+            chunk = set(names[start : start + NAMES_PER_QUERY])
+            patterns = [_exact(name) for name in sorted(chunk)]
             query = households.where(
                 or_(
                     *(forward.like(p, escape="\\") for p in patterns),
@@ -56,6 +56,8 @@ class MembersByName:
                 )
             )
             for household in db.session.scalars(query):
+                if household.status != "active":
+                    continue
                 for name in {
                     person_name(f"{household.first_name} {household.last_name}"),
                     person_name(f"{household.last_name} {household.first_name}"),
