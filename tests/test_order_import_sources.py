@@ -313,6 +313,31 @@ def test_total_and_heading_rows_are_skipped_and_listed(net):
     ]
 
 
+def test_the_rows_an_export_writes_above_its_header_are_skipped(net):
+    """OFN's "metadata rows" (a CSV option): the report's title, its dates and when it was printed, then a blank row."""
+    plan = plan_of(
+        "Report Title,Orders And Fulfillment - Order Cycle Customer Totals\n"
+        "Date Range,2026-03-02 00:00 - 2026-03-10 00:00\n"
+        "Printed,2026-03-09 07:58:02 UTC\n"
+        "\n"
+        "Hub,Customer,Email,Product,Variant,Quantity\n"
+        "Luzard,Alice Martin,alice@example.org,Panier de légumes S,,1\n"
+    )
+    assert codes_of(plan) == {net.alice: [("LEG-S", 1, 1000)]}
+    assert [(s.line, s.reason, s.value) for s in plan.skipped] == [
+        (1, "heading_row", "Report Title"),
+        (2, "heading_row", "Date Range"),
+        (3, "heading_row", "Printed"),
+    ]
+    # with no header among the first rows, the first row is the header, and says what it lacks
+    errors = errors_of("Report Title,Customer Totals\nCustomer,Product\nAlice Martin,LEG-S\n")
+    assert reasons(errors) == [
+        (1, "member", "missing_column"),
+        (1, "product", "missing_column"),
+        (1, "quantity", "missing_column"),
+    ]
+
+
 def test_a_row_with_a_product_is_never_taken_for_a_total(net):
     errors = errors_of("nom;produit;quantité\nTotal;LEG-S;1\nMARTIN Alice;LEG-M;total\n")
     assert reasons(errors) == [(2, "nom", "unknown_member"), (3, "quantité", "bad_quantity")]

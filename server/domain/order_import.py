@@ -228,15 +228,31 @@ def parse_orders_csv(data: bytes, *, actor: User | None = None) -> ImportPlan | 
         return [RowError(records.last_number + 1, "", "", "bad_csv", {"detail": str(exc)})]
     if not rows:
         return [RowError(0, "", "", "empty_file")]
-    header_line, header = rows[0]
+    start = _header_index(rows)
+    header_line, header = rows[start]
     columns = _columns(header_line, header)
     if isinstance(columns, list):
         return columns
-    if len(rows) == 1:
+    if len(rows) == start + 1:
         return [RowError(header_line, "", "", "no_rows")]
     point_ids = None if actor is None or actor.role == "admin" else actor.point_ids
     sha256 = hashlib.sha256(data).hexdigest()
-    return _check_rows(header_line, rows[1:], header, columns, encoding, separator, sha256, point_ids)
+    above = [
+        SkippedRow(line, "heading_row", _shown(next(c for c in cells if c.strip()).strip()))
+        for line, cells in rows[:start]
+    ]
+    return _check_rows(header_line, rows[start + 1 :], header, columns, encoding, separator, sha256, point_ids, above)
+
+
+HEADER_SEARCH = 10  # rows an export may write above its header (OFN's "metadata rows": title, dates, printed at)
+
+
+def _header_index(rows: list[tuple[int, list[str]]]) -> int:
+    """The first row, among the first few, whose cells name every required column; the first row if none does."""
+    for index, (line, cells) in enumerate(rows[:HEADER_SEARCH]):
+        if not isinstance(_columns(line, cells), list):
+            return index
+    return 0
 
 
 def _decode(data: bytes) -> tuple[str, str] | RowError:
@@ -370,12 +386,14 @@ def _check_rows(
     separator: str,
     sha256: str,
     point_ids: set[int] | None,
+    above: list[SkippedRow],
 ) -> ImportPlan | list[RowError]:
+    """Check every row below the header; ``above`` are the rows an export wrote above it, skipped."""
     labels = {column: header[index].strip() for column, index in columns.items()}
     parsed = [
         _Row(line, {column: _cell(cells, index) for column, index in columns.items()}, labels) for line, cells in rows
     ]
-    skipped: list[SkippedRow] = []
+    skipped = list(above)
     kept: list[tuple[tuple[int, list[str]], _Row]] = []
     for (line, cells), row in zip(rows, parsed, strict=True):
         skip = _skipped(row, cells, set(columns.values()))
