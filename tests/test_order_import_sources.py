@@ -100,6 +100,19 @@ def test_the_camap_and_ofn_samples_import_into_the_demo_network(app):
         assert lines[by_email["zineb.mebarki@example.org"]] == [("PANIER-M", 1, 1500), ("YAOURTS", 2, 340)]
         assert (len(ofn.orders), ofn.line_count) == (4, 9)
 
+        # the docs' examples: two active "Julie Ménard" (Torcy), and "Œufs plein air" naming two boxes
+        errors = errors_of(
+            "userName;productName;Quantité\nMÉNARD Julie;Panier de légumes M 1 pièce;1\n"
+            "DEMIR Elif;Œufs plein air 6 pièces;1\n"
+        )
+        assert [(e.line, e.reason, e.params.get("count")) for e in errors] == [
+            (2, "ambiguous_member", 2),
+            (3, "ambiguous_product", 2),
+        ]
+        assert (
+            plan_of("userEmail;productName;Quantité\njulie.menard2@example.org;Panier de légumes M;1\n").line_count == 1
+        )
+
         for plan, name in ((camap, "camap"), (per_member, "camap-member"), (ofn, "ofn")):
             apply_import(distribution, plan, filename=f"orders-{name}-sample.csv")
         db.session.commit()
@@ -284,6 +297,25 @@ def test_a_product_sold_by_weight_takes_grams_on_its_order_line(app, net):
         (5, "quantité", "bad_quantity"),  # a product sold by the piece takes whole pieces
     ]
     assert errors[2].message == "The weight must be at most 99 kg."
+
+
+def test_an_ofn_count_of_a_weighed_variant_is_that_many_times_its_weight(app, net):
+    db.session.add(Product(code="TOMME", name="Tomme de Brie", sold_by="kg", unit_price_cents=2400))
+    db.session.commit()
+    plan = plan_of(
+        "Customer,Email,Product,Variant,Quantity\n"
+        "Alice Martin,alice@example.org,Tomme de Brie,500g,2\n"  # two pieces of 500 g
+        "Bruno Diallo,bruno@example.org,Tomme de Brie,Affinée (1 kg),1\n"
+        "Chloé Nguyen,,Tomme de Brie,,0.75\n"  # no weight in the variant: kilograms
+    )
+    assert codes_of(plan) == {
+        net.alice: [("TOMME", 1000, 2400)],
+        net.bruno: [("TOMME", 1000, 2400)],
+        net.chloe: [("TOMME", 750, 2400)],
+    }
+    # a quantity that says its unit is the weight itself, whatever the variant
+    (line,) = plan_of("Email,Product,Variant,Quantity\nalice@example.org,TOMME,500g,450 g\n").orders[net.alice]
+    assert line.quantity == 450
 
 
 def test_a_whole_count_written_as_a_decimal_number_is_a_count(net):

@@ -29,7 +29,14 @@ from sqlalchemy import delete, func, insert, select, update
 
 from server.audit import record
 from server.domain import DomainError
-from server.domain.order_import_matching import MAX_GRAMS, MembersByName, ProductNames, parse_grams, words
+from server.domain.order_import_matching import (
+    MAX_GRAMS,
+    MembersByName,
+    ProductNames,
+    counted_grams,
+    parse_grams,
+    words,
+)
 from server.domain.points import require_manager
 from server.extensions import db
 from server.models import Distribution, Household, Order, OrderLine, Product, Tier, User
@@ -551,7 +558,9 @@ def _check_quantity(row: _Row, product: Product | None, errors: list[RowError]) 
     if value is None:
         return None
     if product is not None and product.sold_by == "kg":
-        grams = parse_grams(value)
+        grams = counted_grams(value, row.value("variant"))
+        if grams is None:
+            grams = parse_grams(value)
         if grams is None or grams < 1:
             errors.append(_error(row, "quantity", "bad_weight"))
             return None

@@ -129,3 +129,19 @@ def parse_grams(value: str) -> int | None:
     if unit == "g":
         return None if decimals.strip("0") else int(units)
     return int(units) * 1000 + int(decimals.ljust(3, "0"))
+
+
+_VARIANT_WEIGHT = re.compile(r"(?P<weight>\d+(?:[.,]\d{1,3})?\s*(?:kg|g))\)?$", re.IGNORECASE)
+_COUNT = re.compile(r"^[0-9]{1,3}$")
+
+
+def counted_grams(quantity: str, variant: str) -> int | None:
+    """Open Food Network counts a weighed variant ("Tomme – 500g", 2): the grams of that many, None if not that.
+
+    Only a whole count with a variant whose name ends with a weight ("500g", "Affinée (1 kg)") is read so.
+    """
+    match = _VARIANT_WEIGHT.search(variant.strip())
+    if match is None or not _COUNT.match(quantity.strip()):
+        return None
+    each = parse_grams(match.group("weight"))
+    return None if each is None else int(quantity) * each
