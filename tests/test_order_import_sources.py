@@ -145,6 +145,11 @@ def test_a_number_or_an_email_wins_over_the_name_beside_it(net):
     assert list(plan.orders) == [net.bruno]
 
 
+def test_digits_in_an_email_column_are_no_household_number(net):
+    errors = errors_of(f"Email;Product;Quantity\n{net.alice};LEG-S;1\n")
+    assert reasons(errors) == [(2, "Email", "unknown_member")]
+
+
 def test_unknown_suspended_and_ambiguous_names_are_row_errors(app, net):
     errors = errors_of("userName;Référence;Quantité\nDURAND Paul;LEG-S;1\nFERREIRA Dina;LEG-S;1\n")
     assert reasons(errors) == [(2, "userName", "unknown_member"), (3, "userName", "unknown_member")]

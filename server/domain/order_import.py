@@ -1,5 +1,9 @@
 """Importing a distribution's orders from a CSV file: one row per order line, all or nothing.
 
+The file is Comptoir's own format or an export of CAMAP/Cagette or Open Food Network as it comes out: their headers
+are aliases of ours, their members and products may be named rather than numbered and coded
+(``server.domain.order_import_matching``), their total and heading rows are skipped and listed in the plan.
+
 ``parse_orders_csv`` reads and checks the whole file against the database and returns either an ``ImportPlan`` or
 the list of every problem found (``RowError``, each with a stable ``reason`` code). ``apply_import`` then creates or
 replaces the orders of the members named in the plan, flushes and writes one audit entry; the caller commits.
@@ -502,8 +506,8 @@ def _check_member(row: _Row, members: "_Members", names: MembersByName, errors: 
             return None
         household = found[0] if found else None
         params["by"] = "name"
-    else:
-        household = members.find(value)
+    else:  # an e-mail column holds e-mails only: digits there are no household number
+        household = members.find(value) if column == "member" or "@" in value else None
     if household is None:
         errors.append(_error(row, column, "unknown_member", **params))
         return None
