@@ -188,7 +188,8 @@ def test_error_keeps_the_value_and_the_header_as_written(net):
         (codecs.BOM_UTF8, [(0, "", "empty_file")]),
         (b"member;product;quantity\n", [(1, "", "no_rows")]),
         (b"member;product\n1;LEG-S\n", [(1, "quantity", "missing_column")]),
-        (b"nom;prenom\nMartin;Alice\n", [(1, c, "missing_column") for c in ("member", "product", "quantity")]),
+        (b"prenom;ville\nAlice;Noisiel\n", [(1, c, "missing_column") for c in ("member", "product", "quantity")]),
+        (b"nom;prenom\nMartin;Alice\n", [(1, c, "missing_column") for c in ("product", "quantity")]),  # a name
         (b"member;adherent;product;quantity\n1;1;LEG-S;1\n", [(1, "adherent", "duplicate_column")]),
         (b'member;product;quantity\n1;"LEG-S;1\n', [(2, "", "bad_csv")]),
         (b"\x00\x01\x02\xff\xfe garbage \x00", [(0, "", "not_text")]),

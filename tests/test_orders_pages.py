@@ -153,6 +153,26 @@ def test_import_creates_and_replaces_orders(app, admin_client, net):
         assert entry.user.email == "admin@example.org" and entry.details["filename"] == "commandes.csv"
 
 
+def test_an_open_food_network_report_imports_and_its_total_rows_are_said_skipped(app, admin_client, net):
+    admin_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    content = (
+        "Hub,Customer,Email,Product,Variant,Quantity,Item (€)\n"
+        "Luzard,Alice Martin,alice@example.org,Panier de légumes S,3kg,1,10.00\n"
+        "Luzard,Alice Martin,,,,TOTAL,10.00\n"
+        "Luzard,Chloé Nguyen,,Pain au levain,500g,2,7.00\n"
+        "Luzard,Chloé Nguyen,,,,TOTAL,7.00\n"
+    ).encode()
+    response = upload(admin_client, import_url(net.distribution), content, filename="customer_totals.csv")
+    assert response.status_code == 302
+    page = text_of(admin_client.get(response.location))
+    assert "Commandes importées. Créées : 2. Remplacées : 0. Lignes : 2." in page
+    assert "2 lignes sans commande (des totaux ou titres de l'export) ont été ignorées : lignes 3, 5." in page
+    with app.app_context():
+        orders = {o.household_id: o for o in db.session.scalars(select(Order))}
+        assert [(line.product.code, line.quantity) for line in orders[net.alice].lines] == [("LEG-S", 1)]
+        assert [(line.product.code, line.quantity) for line in orders[net.chloe].lines] == [("PAIN-500", 2)]
+
+
 def test_bad_file_imports_nothing_and_lists_every_problem(app, admin_client, net):
     p = net.products
     with app.app_context():
@@ -190,7 +210,8 @@ def test_bad_file_imports_nothing_and_lists_every_problem(app, admin_client, net
         (b"", "The file is empty."),
         (b"\x00\x9f\x92\x96\xff" * 50, "This is not a text file"),
         (b"PK\x03\x04" + bytes(range(256)), "This is a spreadsheet, not a CSV file"),
-        (b"nom;prenom\nMartin;Alice\n", "The header has no “member” column"),
+        (b"prenom;ville\nAlice;Noisiel\n", "The header has no “member” column"),
+        (b"nom;prenom\nMartin;Alice\n", "The header has no “product” column"),  # "nom" names a member
     ],
 )
 def test_unreadable_files_get_clear_errors(app, admin_client, net, content, words):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
@@ -29,6 +30,7 @@ from server.domain.order_import import (
     MAX_QUANTITY,
     MAX_ROWS,
     RowError,
+    SkippedRow,
     apply_import,
     parse_orders_csv,
 )
@@ -188,7 +190,23 @@ def orders_import(distribution_id: int):
         ),
         "success",
     )
+    if result.skipped:
+        flash(skipped_sentence(result.skipped), "success")
     return redirect(url_for("admin.distribution_orders", distribution_id=distribution.id))
+
+
+SHOWN_SKIPPED = 20
+
+
+def skipped_sentence(skipped: list[SkippedRow]) -> str:
+    """The rows an import left out (an export's totals and headings), by line: people check none was an order."""
+    lines = ", ".join(str(row.line) for row in skipped[:SHOWN_SKIPPED]) + ("…" if len(skipped) > SHOWN_SKIPPED else "")
+    return ngettext(
+        "Skipped %(num)d row that is no order line (an export's total or heading): line %(lines)s.",
+        "Skipped %(num)d rows that are no order lines (an export's totals or headings): lines %(lines)s.",
+        len(skipped),
+        lines=lines,
+    )
 
 
 def render_import(

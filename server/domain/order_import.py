@@ -1,5 +1,9 @@
 """Importing a distribution's orders from a CSV file: one row per order line, all or nothing.
 
+The file is Comptoir's own format or an export of CAMAP/Cagette or Open Food Network as it comes out: their headers
+are aliases of ours, their members and products may be named rather than numbered and coded
+(``server.domain.order_import_matching``), their total and heading rows are skipped and listed in the plan.
+
 ``parse_orders_csv`` reads and checks the whole file against the database and returns either an ``ImportPlan`` or
 the list of every problem found (``RowError``, each with a stable ``reason`` code). ``apply_import`` then creates or
 replaces the orders of the members named in the plan, flushes and writes one audit entry; the caller commits.
@@ -29,6 +33,14 @@ from sqlalchemy import delete, func, insert, select, update
 
 from server.audit import record
 from server.domain import DomainError
+from server.domain.order_import_matching import (
+    MAX_GRAMS,
+    MembersByName,
+    ProductNames,
+    counted_grams,
+    parse_grams,
+    words,
+)
 from server.domain.points import require_manager
 from server.extensions import db
 from server.models import Distribution, Household, Order, OrderLine, Product, Tier, User
@@ -46,14 +58,29 @@ SHOWN_VALUE_CHARS = 60
 # 4,300-digit limit on reading integers.
 MAX_CELL_CHARS = 1_000
 
-# Canonical column → the header names accepted for it, normalised (lower case, no accents, ``_`` for spaces).
+# Canonical column → the header names accepted for it, normalised (lower case, no accents, ``_`` for spaces). The
+# exports of CAMAP/Cagette and Open Food Network are read as they come (docs/orders-import.md): their headers are
+# here in English and in French, and the columns that would mislead are left out (CAMAP's ``userId`` is CAMAP's
+# number, not Comptoir's; OFN's "Item (€)" and CAMAP's ``total`` are line totals, not unit prices).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "member": ("member", "adherent", "household", "foyer"),
+    "email": ("email", "e_mail", "courriel", "useremail", "customer_email", "e_mail_acheteur"),
+    "name": ("name", "nom", "username", "customer", "client", "customer_name", "nom_acheteur"),
     "product": ("product", "produit", "product_code", "code_produit"),
+    "code": ("ref", "reference", "sku", "reference_produit"),
+    "product_name": ("productname", "product_name", "nom_produit", "pname"),
+    "variant": ("variant", "variante"),
     "quantity": ("quantity", "quantite", "qty", "qte"),
-    "unit_price": ("unit_price", "prix_unitaire", "price", "prix"),
+    "unit_price": ("unit_price", "prix_unitaire", "price", "prix", "prix_ttc"),
 }
-REQUIRED_COLUMNS = ("member", "product", "quantity")
+# Each of these needs one of its columns: a member is named by number, e-mail or name; a product by code or name.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "member": ("member", "email", "name"),
+    "product": ("product", "code", "product_name"),
+    "quantity": ("quantity",),
+}
+MEMBER_COLUMNS = REQUIRED_COLUMNS["member"]
+PRODUCT_COLUMNS = ("product", "code", "product_name", "variant")
 SEPARATORS = (";", ",", "\t")
 
 # Every reason a file or a row is refused: stable codes for tests and machines, messages for people.
@@ -74,26 +101,51 @@ MESSAGES: dict[str, Callable[..., str]] = {
     ),
     "missing_value": lambda **p: _("This value is required."),
     "unknown_member": lambda **p: (
-        _("No member of your points has this number or e-mail.")
+        (
+            _("No active member of your points has this name.")
+            if p.get("scoped")
+            else _("No active member has this name.")
+        )
+        if p.get("by") == "name"
+        else _("No member of your points has this number or e-mail.")
         if p.get("scoped")
         else _("No member has this number or e-mail.")
+    ),
+    "ambiguous_member": lambda **p: _(
+        "%(count)d active members have this name: write their number or e-mail instead.", count=p.get("count", 2)
     ),
     "member_not_active": lambda **p: (
         _("This member has left the network.") if p.get("status") == "left" else _("This member is suspended.")
     ),
-    "unknown_product": lambda **p: _("No product has this code."),
+    "unknown_product": lambda **p: (
+        _("No product has this code or name.") if p.get("by") == "name" else _("No product has this code.")
+    ),
+    "ambiguous_product": lambda **p: _(
+        "%(count)d products have this name: write the product code instead.", count=p.get("count", 2)
+    ),
     "inactive_product": lambda **p: _("This product is no longer offered (inactive)."),
     "bad_quantity": lambda **p: _("The quantity must be a whole number of at least 1."),
     "quantity_too_large": lambda **p: _("The quantity must be at most %(max)d.", **p),
+    "bad_weight": lambda **p: _(
+        "This product is sold by weight: write kilograms (0,450) or a weight with its unit (450 g, 0,45 kg)."
+    ),
+    "weight_too_large": lambda **p: _("The weight must be at most %(max)d kg.", **p),
     "bad_price": lambda **p: _("Not a price in euros, such as 12,50 or 12.50."),
     "price_too_large": lambda **p: _("The unit price must be at most %(max)s €.", **p),
     "duplicate_line": lambda **p: _("The same member and product are already on line %(first)d.", **p),
     "value_too_long": lambda **p: _("This value is too long: at most %(max)d characters.", **p),
 }
 REASONS = tuple(MESSAGES)
+# Rows an export writes that are no order line, skipped and listed by line in the result.
+SKIPPED_REASONS = ("total_row", "heading_row")
 CLOSED = _l("This distribution is closed: its orders can no longer be changed.")
 FRENCH_COLUMN_NAMES = {
     "member": "adhérent",
+    "email": "e-mail",
+    "name": "nom",
+    "code": "référence",
+    "product_name": "nom_produit",
+    "variant": "variante",
     "product": "produit",
     "quantity": "quantité",
     "unit_price": "prix_unitaire",
@@ -116,6 +168,15 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class SkippedRow:
+    """A row that is no order line (an export's total or heading), left out of the import and shown to people."""
+
+    line: int
+    reason: str  # one of SKIPPED_REASONS
+    value: str
+
+
+@dataclass(frozen=True)
 class PlannedLine:
     line: int
     product_id: int
@@ -131,6 +192,7 @@ class ImportPlan:
     encoding: str
     separator: str
     sha256: str
+    skipped: list[SkippedRow] = field(default_factory=list)
 
     @property
     def line_count(self) -> int:
@@ -142,6 +204,7 @@ class ImportSummary:
     created: int
     replaced: int
     lines: int
+    skipped: int = 0
 
 
 class ImportRefused(DomainError):
@@ -176,15 +239,31 @@ def parse_orders_csv(data: bytes, *, actor: User | None = None) -> ImportPlan | 
         return [RowError(records.last_number + 1, "", "", "bad_csv", {"detail": str(exc)})]
     if not rows:
         return [RowError(0, "", "", "empty_file")]
-    header_line, header = rows[0]
+    start = _header_index(rows)
+    header_line, header = rows[start]
     columns = _columns(header_line, header)
     if isinstance(columns, list):
         return columns
-    if len(rows) == 1:
+    if len(rows) == start + 1:
         return [RowError(header_line, "", "", "no_rows")]
     point_ids = None if actor is None or actor.role == "admin" else actor.point_ids
     sha256 = hashlib.sha256(data).hexdigest()
-    return _check_rows(rows[1:], header, columns, encoding, separator, sha256, point_ids)
+    above = [
+        SkippedRow(line, "heading_row", _shown(next(c for c in cells if c.strip()).strip()))
+        for line, cells in rows[:start]
+    ]
+    return _check_rows(header_line, rows[start + 1 :], header, columns, encoding, separator, sha256, point_ids, above)
+
+
+HEADER_SEARCH = 10  # rows an export may write above its header (OFN's "metadata rows": title, dates, printed at)
+
+
+def _header_index(rows: list[tuple[int, list[str]]]) -> int:
+    """The first row, among the first few, whose cells name every required column; the first row if none does."""
+    for index, (line, cells) in enumerate(rows[:HEADER_SEARCH]):
+        if not isinstance(_columns(line, cells), list):
+            return index
+    return 0
 
 
 def _decode(data: bytes) -> tuple[str, str] | RowError:
@@ -279,8 +358,8 @@ def _columns(line: int, header: list[str]) -> dict[str, int] | list[RowError]:
             errors.append(RowError(line, label.strip(), label.strip(), "duplicate_column", {"column": column}))
         else:
             found[column] = index
-    for column in REQUIRED_COLUMNS:
-        if column not in found:
+    for column, alternatives in REQUIRED_COLUMNS.items():
+        if not any(alternative in found for alternative in alternatives):
             params = {"column": column, "french": FRENCH_COLUMN_NAMES[column]}
             errors.append(RowError(line, column, "", "missing_column", params))
     return errors or found
@@ -295,8 +374,22 @@ class _Row:
     cells: dict[str, str]
     labels: dict[str, str]
 
+    def value(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+    @property
+    def member_column(self) -> str:
+        """The column that names this row's member: its number or e-mail, else its e-mail, else its name."""
+        given = [column for column in MEMBER_COLUMNS if column in self.cells]
+        return next((column for column in given if self.cells[column]), given[0])
+
+    def used(self, column: str) -> bool:
+        """Whether the row's check reads this column (a name beside a member number is only there for people)."""
+        return column not in MEMBER_COLUMNS or column == self.member_column
+
 
 def _check_rows(
+    header_line: int,
     rows: list[tuple[int, list[str]]],
     header: list[str],
     columns: dict[str, int],
@@ -304,40 +397,80 @@ def _check_rows(
     separator: str,
     sha256: str,
     point_ids: set[int] | None,
+    above: list[SkippedRow],
 ) -> ImportPlan | list[RowError]:
+    """Check every row below the header; ``above`` are the rows an export wrote above it, skipped."""
     labels = {column: header[index].strip() for column, index in columns.items()}
     parsed = [
         _Row(line, {column: _cell(cells, index) for column, index in columns.items()}, labels) for line, cells in rows
     ]
-    members = _Members([row.cells["member"] for row in parsed], point_ids)
+    skipped = list(above)
+    kept: list[tuple[tuple[int, list[str]], _Row]] = []
+    for (line, cells), row in zip(rows, parsed, strict=True):
+        skip = _skipped(row, cells, set(columns.values()))
+        if skip is None:
+            kept.append(((line, cells), row))
+        else:
+            skipped.append(skip)
+    if not kept:
+        return [RowError(header_line, "", "", "no_rows")]
+    members = _Members([row.value(row.member_column) for _, row in kept if row.member_column != "name"], point_ids)
+    names = MembersByName(
+        [
+            row.cells["name"]
+            for _, row in kept
+            if row.member_column == "name" and len(row.cells["name"]) <= MAX_CELL_CHARS
+        ],
+        point_ids,
+    )
     products = _Products()
     errors: list[RowError] = []
     orders: dict[int, list[PlannedLine]] = {}
     seen: dict[tuple[int, int], int] = {}
-    for (line, cells), row in zip(rows, parsed, strict=True):
+    for (line, cells), row in kept:
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
             errors.append(RowError(line, "", _shown(separator.join(cells[len(header) :])), "extra_values"))
             continue
-        too_long = [column for column, value in row.cells.items() if len(value) > MAX_CELL_CHARS]
+        too_long = [c for c, value in row.cells.items() if len(value) > MAX_CELL_CHARS and row.used(c)]
         if too_long:
             errors.extend(_error(row, column, "value_too_long", max=MAX_CELL_CHARS) for column in too_long)
             continue
         row_errors: list[RowError] = []
-        household = _check_member(row, members, row_errors)
+        household = _check_member(row, members, names, row_errors)
         product = _check_product(row, products, row_errors)
-        quantity = _check_quantity(row, row_errors)
+        quantity = _check_quantity(row, product, row_errors)
         price = _check_price(row, product, row_errors)
         if household is not None and product is not None:
             first = seen.setdefault((household.id, product.id), line)
             if first != line:
-                row_errors.append(_error(row, "product", "duplicate_line", first=first))
+                row_errors.append(_error(row, _product_column(row), "duplicate_line", first=first))
         if row_errors:
             errors.extend(row_errors)
         elif household is not None and product is not None and quantity is not None and price is not None:
             orders.setdefault(household.id, []).append(PlannedLine(line, product.id, quantity, price))
     if errors:
         return errors
-    return ImportPlan(orders=orders, encoding=encoding, separator=separator, sha256=sha256)
+    return ImportPlan(orders=orders, encoding=encoding, separator=separator, sha256=sha256, skipped=skipped)
+
+
+_TOTAL_WORDS = ("total", "totaux", "sous total", "subtotal", "grand total")
+
+
+def _skipped(row: _Row, cells: list[str], read: set[int]) -> SkippedRow | None:
+    """An export's total row (no product, a cell saying "TOTAL") or heading row (one cell, in a column not read).
+
+    Open Food Network's reports write both around each customer's lines when they are kept in a spreadsheet.
+    """
+    if any(row.value(column) for column in PRODUCT_COLUMNS):
+        return None
+    filled = [(index, cell.strip()) for index, cell in enumerate(cells) if cell.strip()]
+    for _index, cell in filled:
+        said = words(cell)
+        if any(said == word or said.startswith(word + " ") for word in _TOTAL_WORDS):
+            return SkippedRow(row.line, "total_row", _shown(cell))
+    if len(filled) == 1 and filled[0][0] not in read:
+        return SkippedRow(row.line, "heading_row", _shown(filled[0][1]))
+    return None
 
 
 def _cell(cells: list[str], index: int) -> str:
@@ -360,46 +493,97 @@ def _required(row: _Row, column: str, errors: list[RowError]) -> str | None:
     return value
 
 
-def _check_member(row: _Row, members: "_Members", errors: list[RowError]) -> Household | None:
-    value = _required(row, "member", errors)
+def _check_member(row: _Row, members: "_Members", names: MembersByName, errors: list[RowError]) -> Household | None:
+    column = row.member_column
+    value = _required(row, column, errors)
     if value is None:
         return None
-    household = members.find(value)
+    params: dict[str, Any] = {"scoped": True} if members.scoped else {}
+    if column == "name":
+        found = names.find(value)
+        if len(found) > 1:
+            errors.append(_error(row, column, "ambiguous_member", count=len(found)))
+            return None
+        household = found[0] if found else None
+        params["by"] = "name"
+    else:  # an e-mail column holds e-mails only: digits there are no household number
+        household = members.find(value) if column == "member" or "@" in value else None
     if household is None:
-        params = {"scoped": True} if members.scoped else {}
-        errors.append(_error(row, "member", "unknown_member", **params))
+        errors.append(_error(row, column, "unknown_member", **params))
         return None
     if household.status != "active":
-        errors.append(_error(row, "member", "member_not_active", status=household.status))
+        errors.append(_error(row, column, "member_not_active", status=household.status))
         return None
     return household
 
 
+def _product_column(row: _Row) -> str:
+    """The column that names this row's product, for its messages: the first given of product, name and code."""
+    given = [column for column in ("product", "product_name", "code") if column in row.cells]
+    return next((column for column in given if row.cells[column]), given[0])
+
+
 def _check_product(row: _Row, products: "_Products", errors: list[RowError]) -> Product | None:
-    value = _required(row, "product", errors)
-    if value is None:
+    """By code (``ref``, ``sku`` or the product column), else by an unambiguous name (and OFN variant)."""
+    column = _product_column(row)
+    if _required(row, column, errors) is None:
         return None
-    product = products.find(value)
+    product = products.find(row.value("code")) or products.find(row.value("product"))
+    by_name = product is None and (
+        bool(row.value("product_name")) or bool(row.value("variant")) or not _looks_like_code(row.value("product"))
+    )
     if product is None:
-        errors.append(_error(row, "product", "unknown_product"))
+        name = row.value("product_name") or row.value("product")
+        found = products.names.find(name, row.value("variant")) if name else []
+        if len(found) > 1:
+            errors.append(_error(row, column, "ambiguous_product", count=len(found)))
+            return None
+        product = found[0] if found else None
+    if product is None:
+        errors.append(_error(row, column, "unknown_product", **({"by": "name"} if by_name else {})))
         return None
     if not product.active:
-        errors.append(_error(row, "product", "inactive_product"))
+        errors.append(_error(row, column, "inactive_product"))
         return None
     return product
 
 
-def _check_quantity(row: _Row, errors: list[RowError]) -> int | None:
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _looks_like_code(value: str) -> bool:
+    """A product code as networks write them ("PANIER-M"): one word, no spaces; else the cell is read as a name."""
+    return bool(_CODE.match(value))
+
+
+def _check_quantity(row: _Row, product: Product | None, errors: list[RowError]) -> int | None:
+    """A whole number of pieces (or litres); for a product sold by weight, grams from kilograms or a unit."""
     value = _required(row, "quantity", errors)
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+    if product is not None and product.sold_by == "kg":
+        grams = counted_grams(value, row.value("variant"))
+        if grams is None:
+            grams = parse_grams(value)
+        if grams is None or grams < 1:
+            errors.append(_error(row, "quantity", "bad_weight"))
+            return None
+        if grams > MAX_GRAMS:
+            errors.append(_error(row, "quantity", "weight_too_large", max=MAX_GRAMS // 1000))
+            return None
+        return grams
+    whole = _WHOLE.match(value)
+    if whole is None or int(whole.group(1)) < 1:
         errors.append(_error(row, "quantity", "bad_quantity"))
         return None
-    if int(value) > MAX_QUANTITY:  # at most MAX_CELL_CHARS digits: int() reads them
+    if int(whole.group(1)) > MAX_QUANTITY:  # at most MAX_CELL_CHARS digits: int() reads them
         errors.append(_error(row, "quantity", "quantity_too_large", max=MAX_QUANTITY))
         return None
-    return int(value)
+    return int(whole.group(1))
+
+
+# A whole number, also as exports write a count kept as a decimal number: "2", "2,0", "2.00".
+_WHOLE = re.compile(r"^([0-9]+)(?:[.,]0+)?$", re.ASCII)
 
 
 def _check_price(row: _Row, product: Product | None, errors: list[RowError]) -> int | None:
@@ -466,16 +650,20 @@ def _member_number(value: str) -> int | None:
 
 
 class _Products:
-    """Every product by code (a network has tens to hundreds): exact code first, then ignoring case."""
+    """Every product by code (a network has tens to hundreds): exact code first, then ignoring case; and by name."""
 
     def __init__(self) -> None:
         self.by_code: dict[str, Product] = {}
         self.by_folded: dict[str, list[Product]] = {}
-        for product in db.session.scalars(select(Product)):
+        products = db.session.scalars(select(Product)).all()
+        for product in products:
             self.by_code[product.code] = product
             self.by_folded.setdefault(product.code.casefold(), []).append(product)
+        self.names = ProductNames(products)
 
     def find(self, code: str) -> Product | None:
+        if not code:
+            return None
         if code in self.by_code:
             return self.by_code[code]
         matches = self.by_folded.get(code.casefold(), [])
@@ -524,7 +712,9 @@ def apply_import(
     ]
     db.session.execute(insert(OrderLine), lines)
     _forget_orders(distribution, set(order_ids.values()))
-    summary = ImportSummary(created=len(new), replaced=len(plan.orders) - len(new), lines=len(lines))
+    summary = ImportSummary(
+        created=len(new), replaced=len(plan.orders) - len(new), lines=len(lines), skipped=len(plan.skipped)
+    )
     record(
         "orders.import",
         target=f"distribution:{distribution.id}",
@@ -532,6 +722,7 @@ def apply_import(
         created=summary.created,
         replaced=summary.replaced,
         lines=summary.lines,
+        skipped=summary.skipped,
         filename=filename,
         sha256=plan.sha256,
         encoding=plan.encoding,
