@@ -15,6 +15,7 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     membership,
     notifications,
     orders,
+    producers,
     settings,
     sign_off,
     tickets,
