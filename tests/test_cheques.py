@@ -105,3 +105,106 @@ def test_a_credit_paid_by_cheque_is_a_cheque_to_the_network(app, world):
     top_up = {"household_id": world["awa"], "amount_cents": 5000, "method": "cheque", "method_details": "0004567"}
     phone.push([phone.record("top_up", top_up, world["distribution"])])
     assert cheques(app) == [("0004567", None, world["awa"], 5000, "received", False)]
+
+
+# The admin's page.
+
+
+@pytest.fixture
+def taken(app, world):
+    """Three cheques taken at the point: two to the farm (12 € and 15 €), one to the bakery (4.50 €)."""
+    phone = world["phone"]
+    events = [
+        cheque(phone, world, "awa_order", 1200, "0007712", "farm"),
+        cheque(phone, world, "awa_order", 450, "0007713", "bakery"),
+        cheque(phone, world, "bruno_order", 1500, "0009001", "farm"),
+    ]
+    assert phone.push(events).status_code == 200
+    with app.app_context():
+        return {c.number: c.id for c in db.session.scalars(select(Cheque))}
+
+
+@pytest.fixture
+def admin(world, admin_client):
+    """The admin, signed in once the clock is on the distribution's day."""
+    assert admin_client.get("/admin/?lang=en").status_code == 200
+    return admin_client
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_page_lists_the_cheques_with_totals_by_producer(admin, world, taken):
+    page = text(admin.get("/admin/cheques/"))
+    assert all(number in page for number in taken)
+    assert "EARL du Luzard" in page and "€27.00" in page and "€4.50" in page  # totals by producer
+    only_farm = text(admin.get(f"/admin/cheques/?producer={world['farm']}"))
+    assert "0007712" in only_farm and "0007713" not in only_farm
+    earlier = text(admin.get("/admin/cheques/?from=2026-10-01&to=2026-10-31"))
+    assert "No cheque matches" in earlier
+    by_day = text(admin.get(f"/admin/cheques/?distribution={world['distribution']}&from=2020-01-01&to=2020-01-02"))
+    assert "0009001" in by_day  # a distribution's cheques, whatever the period
+    assert (
+        admin.get("/admin/cheques/?from=nonsense&state=odd&producer=x&page=abc", follow_redirects=True).status_code
+        == 200
+    )
+
+
+def mark(client, ids: list[int], state: str, on: str, **extra):
+    page = text(client.get("/admin/cheques/"))
+    form = {"csrf_token": csrf_token(page), "cheque_ids": [str(i) for i in ids], "state": state, "on": on, **extra}
+    return client.post("/admin/cheques/mark", data=form)
+
+
+def test_marking_several_as_handed_over_with_their_date(app, admin, world, taken):
+    farm = [taken["0007712"], taken["0009001"]]
+    response = mark(admin, farm, "handed_over", "2026-12-10", producer=str(world["farm"]))
+    assert response.status_code == 303 and f"producer={world['farm']}" in response.location
+    assert "Cheques marked: 2." in text(admin.get(response.location))
+    with app.app_context():
+        rows = db.session.scalars(select(Cheque).where(Cheque.id.in_(farm))).all()
+        assert {(c.state, c.state_on) for c in rows} == {("handed_over", date(2026, 12, 10))}
+        assert db.session.get(Cheque, taken["0007713"]).state == "received"
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "cheques.mark")) is not None
+    # Marked already: refused, nothing changes.
+    again = mark(admin, [taken["0007712"], taken["0007713"]], "deposited", "2026-12-11")
+    assert "Only received cheques" in text(admin.get(again.location))
+    with app.app_context():
+        assert db.session.get(Cheque, taken["0007713"]).state == "received"
+
+
+@pytest.mark.parametrize(
+    ("ids", "state", "on", "message"),
+    [
+        ([], "deposited", "2026-12-10", "Tick the cheques to mark."),
+        (["0007713"], "lost", "2026-12-10", "Choose what was done with the cheques."),
+        (["0007713"], "deposited", "10/12", "Give the date as day, month and year."),
+        ([999_999], "deposited", "2026-12-10", "do not exist or are not yours"),
+    ],
+)
+def test_marking_refuses_bad_input_with_a_message(app, admin, taken, ids, state, on, message):
+    response = mark(admin, [taken.get(i, i) for i in ids], state, on)
+    assert response.status_code == 303
+    assert message in text(admin.get(response.location))
+    with app.app_context():
+        assert {c.state for c in db.session.scalars(select(Cheque))} == {"received"}
+
+
+def test_a_coordinator_sees_and_marks_only_their_points_cheques(app, client, world, taken):
+    sign_in_user(app, client, world["coordinator"])  # coordinator of another point
+    client.get("/admin/?lang=en")
+    assert "0007712" not in text(client.get("/admin/cheques/"))
+    response = mark(client, [taken["0007712"]], "deposited", "2026-12-10")
+    assert "not yours" in text(client.get(response.location))
+
+
+def test_the_export_streams_the_selection(admin, world, taken):
+    response = admin.get(f"/admin/cheques/export.csv?producer={world['farm']}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:4] == ["Date", "Point", "Distribution", "Producer"]
+    assert sorted((r[3], r[4], r[8], r[9], r[10], r[11]) for r in rows[1:]) == [
+        ("Ferme du Luzard", "EARL du Luzard", "0007712", "12,00", "1200", "Received"),
+        ("Ferme du Luzard", "EARL du Luzard", "0009001", "15,00", "1500", "Received"),
+    ]
