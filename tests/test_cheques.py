@@ -151,16 +151,19 @@ def test_the_page_lists_the_cheques_with_totals_by_producer(admin, world, taken)
     )
 
 
-def mark(client, ids: list[int], state: str, on: str, **extra):
+def mark(client, ids: list[int], to_state: str, on: str, **extra):
+    """Tick ``ids`` and mark them ``to_state`` on ``on``; ``extra``: the selection the page was showing."""
     page = text(client.get("/admin/cheques/"))
-    form = {"csrf_token": csrf_token(page), "cheque_ids": [str(i) for i in ids], "state": state, "on": on, **extra}
+    form = {"csrf_token": csrf_token(page), "cheque_ids": [str(i) for i in ids], "to_state": to_state, "on": on}
+    form |= extra
     return client.post("/admin/cheques/mark", data=form)
 
 
 def test_marking_several_as_handed_over_with_their_date(app, admin, world, taken):
     farm = [taken["0007712"], taken["0009001"]]
-    response = mark(admin, farm, "handed_over", "2026-12-10", producer=str(world["farm"]))
+    response = mark(admin, farm, "handed_over", "2026-12-10", producer=str(world["farm"]), state="received")
     assert response.status_code == 303 and f"producer={world['farm']}" in response.location
+    assert "state=received" in response.location  # back to the same selection
     assert "Cheques marked: 2." in text(admin.get(response.location))
     with app.app_context():
         rows = db.session.scalars(select(Cheque).where(Cheque.id.in_(farm))).all()

@@ -152,7 +152,7 @@ def cheques_mark():
         flash(_("Give the date as day, month and year."), "error")
         return redirect(back, 303)
     try:
-        count = mark_cheques(ids, request.form.get("state", ""), on, actor=actor())
+        count = mark_cheques(ids, request.form.get("to_state", ""), on, actor=actor())
         db.session.commit()
     except DomainError as refused:
         db.session.rollback()
