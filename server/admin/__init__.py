@@ -16,6 +16,7 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     membership,
     notifications,
     orders,
+    producer_reports,
     producers,
     settings,
     sign_off,
