@@ -101,7 +101,7 @@ def _figures_header() -> list[str]:
         _("Ordered"),
         _("Handed over"),
         _("Refused or left"),
-        _("Not collected"),
+        _("Not collected yet"),
         _("Ordered (€)"),
         _("Due to the producer (€)"),
         _("Due to the producer (cents)"),

@@ -129,4 +129,11 @@ def test_a_member_pays_one_cheque_per_producer_offline(app, phone, world, produc
     expect(admin.locator("#cheques tbody tr")).to_have_count(3)  # back to the same selection
     expect(admin.locator("#cheques")).to_contain_text("Remis au producteur")
     shot(admin, "admin-cheques-marked")
+
+    # The distribution's producers: what each was to deliver and is owed (Awa's and Élodie's baskets and eggs).
+    admin.goto(f"/admin/distributions/{world.distribution}/producers")
+    farm = admin.locator("section.producer-report").filter(has_text="Ferme du Luzard")
+    expect(farm.locator("tfoot")).to_contain_text("30,00")  # two baskets handed over, at full price
+    assert admin.get_by_text(WORDS).count() == 0
+    shot(admin, "admin-distribution-producers")
     admin.context.close()
