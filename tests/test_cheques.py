@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from server.extensions import db
 from server.models import AuditEntry, Cheque, Distribution, Household, Order, Point, Producer, Tier, User
@@ -211,3 +212,25 @@ def test_the_export_streams_the_selection(admin, world, taken):
         ("Ferme du Luzard", "EARL du Luzard", "0007712", "12,00", "1200", "Received"),
         ("Ferme du Luzard", "EARL du Luzard", "0009001", "15,00", "1500", "Received"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("where", "index"),
+    [
+        ("received_on BETWEEN '2026-11-01' AND '2026-12-08'", "ix_cheques_received"),
+        ("payee_producer_id = 1 AND received_on BETWEEN '2026-11-01' AND '2026-12-08'", "ix_cheques_payee_received"),
+        ("state = 'received' AND received_on BETWEEN '2026-11-01' AND '2026-12-08'", "ix_cheques_state_received"),
+    ],
+)
+def test_a_page_of_cheques_is_read_from_an_index_in_order(app, backend, where, index):
+    """The cheques page (newest first, 25 a page) walks an index and stops after a page: no sort of the period."""
+    page = f"SELECT id FROM cheques WHERE {where} ORDER BY received_on DESC, id DESC LIMIT 25"
+    with app.app_context():
+        if backend == "postgresql":
+            db.session.execute(sql("SET LOCAL enable_seqscan = off"))  # an empty table: else a scan is cheaper
+            plan = "\n".join(db.session.scalars(sql(f"EXPLAIN {page}")))
+        else:
+            plan = "\n".join(row[3] for row in db.session.execute(sql(f"EXPLAIN QUERY PLAN {page}")))
+        # SQLite takes the index made for the filter; PostgreSQL, on an empty table, any of them in order
+        assert (index if backend == "sqlite" else "ix_cheques_") in plan, plan
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
