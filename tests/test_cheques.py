@@ -142,6 +142,9 @@ def test_the_page_lists_the_cheques_with_totals_by_producer(admin, world, taken)
     assert "EARL du Luzard" in page and "€27.00" in page and "€4.50" in page  # totals by producer
     only_farm = text(admin.get(f"/admin/cheques/?producer={world['farm']}"))
     assert "0007712" in only_farm and "0007713" not in only_farm
+    year = text(admin.get("/admin/cheques/?from=2026-01-01&to=2026-12-31"))
+    assert "0007712" in year and "Choose a producer, a distribution or at most a month" in year  # no totals
+    assert "€27.00" in text(admin.get(f"/admin/cheques/?from=2026-01-01&to=2026-12-31&producer={world['farm']}"))
     earlier = text(admin.get("/admin/cheques/?from=2026-10-01&to=2026-10-31"))
     assert "No cheque matches" in earlier
     by_day = text(admin.get(f"/admin/cheques/?distribution={world['distribution']}&from=2020-01-01&to=2020-01-02"))

@@ -112,13 +112,20 @@ def cheques():
         joinedload(Cheque.distribution).joinedload(Distribution.point),
     )
     page = paginate(query.order_by(Cheque.received_on.desc(), Cheque.id.desc()))
-    totals = db.session.execute(
-        filters.where(
-            select(Cheque.payee_producer_id, func.count(Cheque.id), func.sum(Cheque.amount_cents)).where(
-                Cheque.voided.is_(False)
-            )
-        ).group_by(Cheque.payee_producer_id)
-    ).all()
+    # The totals read every cheque of the selection: bounded to a distribution, a producer or a month.
+    summed = filters.distribution is not None or filters.producer is not None
+    summed = summed or (filters.end - filters.start).days < DEFAULT_DAYS
+    totals = (
+        []
+        if not summed
+        else db.session.execute(
+            filters.where(
+                select(Cheque.payee_producer_id, func.count(Cheque.id), func.sum(Cheque.amount_cents)).where(
+                    Cheque.voided.is_(False)
+                )
+            ).group_by(Cheque.payee_producer_id)
+        ).all()
+    )
     payees = {
         p.id: p for p in db.session.scalars(select(Producer).where(Producer.id.in_([t[0] for t in totals if t[0]])))
     }
@@ -131,6 +138,7 @@ def cheques():
         page=page,
         filters=filters,
         by_payee=by_payee,
+        summed=summed,
         producers=db.session.scalars(select(Producer).order_by(Producer.name)).all(),
         states=CHEQUE_STATE_LABELS,
         settled_states=SETTLED_STATES,
