@@ -20,6 +20,13 @@ SOLD_BY_LABELS = {
     "litre": _l("By the litre"),
 }
 
+CHEQUE_STATE_LABELS = {
+    "expected": _l("Expected"),
+    "received": _l("Received"),
+    "handed_over": _l("Handed to the producer"),
+    "deposited": _l("Deposited at the bank"),
+}
+
 ACCOUNT_KIND_LABELS = {
     "prepaid": _l("Prepaid balance"),
     "allowance": _l("Solidarity allowance"),
@@ -191,6 +198,7 @@ LABELS = {
     "distribution_status": DISTRIBUTION_STATUS_LABELS,
     "household_status": HOUSEHOLD_STATUS_LABELS,
     "sold_by": SOLD_BY_LABELS,
+    "cheque_state": CHEQUE_STATE_LABELS,
     "account_kind": ACCOUNT_KIND_LABELS,
     "payment_method": PAYMENT_METHOD_LABELS,
     "payment_purpose": PAYMENT_PURPOSE_LABELS,

@@ -187,6 +187,9 @@ class Payment(_Model):
     household and no order, ``membership`` (the yearly fee) or ``contribution`` (a member's contribution to a
     solidarity scheme). The default is left out of the written form (``_without_default_purpose``), so an event
     recorded before the field existed keeps its canonical encoding and hash.
+
+    ``payee_producer_id`` names the producer a cheque is made out to ("one cheque per producer"); only a cheque names
+    one. Like ``purpose``, it is left out of the written form when it is null, so older events keep their hash.
     """
 
     order_id: Id | None = None
@@ -198,6 +201,7 @@ class Payment(_Model):
     from_allowance_cents: Cents = 0
     solidarity_cents: Cents = 0
     purpose: PaymentPurpose = "order"
+    payee_producer_id: Id | None = None
 
     @property
     def rest_cents(self) -> int:
@@ -223,6 +227,8 @@ class Payment(_Model):
             )
         if self.purpose != "order" and self.solidarity_cents:
             raise PydanticCustomError("payment_purpose", "only a payment for an order carries a solidarity share")
+        if self.payee_producer_id is not None and self.method != "cheque":
+            raise PydanticCustomError("payment_payee", "only a payment by cheque names a payee producer")
         return self
 
     @model_serializer(mode="wrap")
@@ -230,6 +236,8 @@ class Payment(_Model):
         data = handler(self)
         if data.get("purpose") == "order":
             del data["purpose"]
+        if data.get("payee_producer_id", 0) is None:
+            del data["payee_producer_id"]
         return data
 
 

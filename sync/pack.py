@@ -103,6 +103,10 @@ class PackLine(_Model):
     quantity: int = Field(gt=0)
     unit_price_cents: NonNegativeInt = Field(description="full price of one unit, agreed when the order was taken")
     due_cents: NonNegativeInt = Field(description="what the member owes for the line at the order's share")
+    producer_id: int | None = Field(
+        default=None,
+        description="the producer of the product (``Pack.producers``): a cheque for it is made out to them",
+    )
 
 
 class PackOrder(_Model):
@@ -147,6 +151,14 @@ class PackMember(_Model):
     )
 
 
+class PackProducer(_Model):
+    """A producer of the products in the pack's orders: who a cheque paying for them is made out to."""
+
+    id: int
+    name: str
+    payee: str = Field(description="the name to write on the cheque (the producer's name when none is set)")
+
+
 class Pack(_Model):
     """Everything a phone needs to run one distribution offline (docs/packs.md)."""
 
@@ -156,6 +168,9 @@ class Pack(_Model):
     network: PackNetwork
     tickets: PackTickets
     members: list[PackMember] = Field(description="every household with an order in the distribution, by id")
+    producers: list[PackProducer] = Field(
+        default_factory=list, description="the producers of the products in the orders, by id"
+    )
 
 
 # What the server passes in.
@@ -167,6 +182,14 @@ class LineData:
     product_name: str
     quantity: int
     unit_price_cents: int
+    producer_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerData:
+    id: int
+    name: str
+    payee: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +267,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "quantity": line.quantity,
                     "unit_price_cents": line.unit_price_cents,
                     "due_cents": pricing.line_due_cents(line.quantity, line.unit_price_cents, share),
+                    "producer_id": line.producer_id,
                 }
                 for line in lines
             ],
@@ -277,13 +301,15 @@ def build_pack(
     public_keys: Mapping[int, bytes],
     min_serials: Mapping[int, int],
     members: Iterable[MemberData],
+    producers: Iterable[ProducerData] = (),
 ) -> BuiltPack:
     """The pack of one distribution: its canonical JSON bytes and strong ETag.
 
     ``distribution`` has ``id, starts_at, ends_at, status``; ``point`` ``id, name, town, address``; ``network``
     ``name, currency, timezone, payment_methods``; ``public_keys`` and ``min_serials`` are what
-    ``sync.tickets.trust_json`` takes. Everything is checked against the schema before it is written: a missing,
-    mistyped or extra field (``extra="forbid"``: nothing personal slips in by accident) raises ``ValidationError``.
+    ``sync.tickets.trust_json`` takes; ``producers`` those of the lines' products. Everything is checked against the
+    schema before it is written: a missing, mistyped or extra field (``extra="forbid"``: nothing personal slips in
+    by accident) raises ``ValidationError``.
 
     The members, the bulk of a pack, are built as plain data and checked in strict mode (no conversion, so the
     bytes are exactly what was checked) rather than built as models and dumped: a third of the time for 1,000
@@ -303,6 +329,10 @@ def build_pack(
             "network": checked_network.model_dump(mode="json"),
             "tickets": PackTickets.model_validate(trust_json(public_keys, min_serials)).model_dump(mode="json"),
             "members": member_data,
+            "producers": [
+                PackProducer(id=p.id, name=p.name, payee=p.payee).model_dump(mode="json")
+                for p in sorted(producers, key=lambda p: p.id)
+            ],
         }
     )
     return BuiltPack(body=body, etag=strong_etag(body))

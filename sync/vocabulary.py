@@ -27,6 +27,10 @@ TOP_UP_METHODS: Final = ("cash", "cheque", "card", "transfer", "local_currency")
 # holds grams and its price is per kg; the volunteer weighs it at the hand-over), or by the litre.
 SOLD_BY: Final = ("piece", "kg", "litre")
 
+# A cheque's life (docs/producers.md): expected (a season's cheque not given yet, from a contract), received (at the
+# point or by the treasurer), then handed to its payee producer or deposited at the network's bank.
+CHEQUE_STATES: Final = ("expected", "received", "handed_over", "deposited")
+
 DISTRIBUTION_STATUSES: Final = ("planned", "open", "closed")
 HOUSEHOLD_STATUSES: Final = ("active", "suspended", "left")
 ACCOUNT_KINDS: Final = ("prepaid", "allowance")

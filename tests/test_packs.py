@@ -28,6 +28,8 @@ from server.models import (
     NetworkSettings,
     OrderLine,
     Point,
+    Producer,
+    Product,
     Tier,
     User,
 )
@@ -244,6 +246,7 @@ def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(
                 "quantity": 1,
                 "unit_price_cents": 1000,
                 "due_cents": 700,
+                "producer_id": None,
             },
             {
                 "product_id": products["PAIN-500"],
@@ -251,6 +254,7 @@ def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(
                 "quantity": 3,
                 "unit_price_cents": 350,
                 "due_cents": 735,
+                "producer_id": None,
             },
         ],
         "total_due_cents": 1435,
@@ -259,6 +263,35 @@ def test_every_expected_member_with_amounts_due_at_the_order_share_and_balances(
     assert alice["order"]["total_due_cents"] == 1500 + 540 and alice["order"]["solidarity_share_cents"] == 0
     assert bruno["balances"] == {"prepaid_cents": 1500, "allowance_cents": 3000}
     assert alice["balances"] == {"prepaid_cents": 0, "allowance_cents": 0}
+
+
+def test_each_line_names_its_producer_and_the_pack_carries_those_producers(app, world, client, volunteer_phone):
+    """The phone proposes one cheque per producer: each line names its product's producer, and the pack carries the
+    producers of its lines (name, payee), not the network's others."""
+    products = world.network.products
+    with app.app_context():
+        farm = Producer(name="Ferme du Luzard", cheque_payee="EARL du Luzard")
+        bakery = Producer(name="Fournil de Torcy")
+        db.session.add_all([farm, bakery, Producer(name="Chèvrerie sans commande")])
+        db.session.flush()
+        db.session.get(Product, products["LEG-S"]).producer_id = farm.id
+        db.session.get(Product, products["PAIN-500"]).producer_id = bakery.id
+        db.session.commit()
+        farm_id, bakery_id = farm.id, bakery.id
+    pack = get_pack(client, world, volunteer_phone).get_json()
+    bruno = next(m for m in pack["members"] if m["id"] == world.network.bruno)
+    assert [(line["product_name"], line["producer_id"]) for line in bruno["order"]["lines"]] == [
+        ("Panier de légumes S", farm_id),
+        ("Pain au levain 500 g", bakery_id),
+    ]
+    assert pack["producers"] == sorted(
+        [
+            {"id": farm_id, "name": "Ferme du Luzard", "payee": "EARL du Luzard"},
+            {"id": bakery_id, "name": "Fournil de Torcy", "payee": "Fournil de Torcy"},
+        ],
+        key=lambda p: p["id"],
+    )
+    assert packs.parse_pack(json.dumps(pack)).producers[0].id == min(farm_id, bakery_id)
 
 
 def test_nothing_personal_travels_beyond_the_names_of_the_members_expected(app, world, client, volunteer_phone):

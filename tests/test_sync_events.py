@@ -303,6 +303,20 @@ INVALID = [
         "payment_split",
     ),
     (
+        "a payee producer on a cash payment (only a cheque is made out to a producer)",
+        envelope("payment", {**PAYMENT, "payee_producer_id": 3}),
+        "malformed",
+        ("payload",),
+        "payment_payee",
+    ),
+    (
+        "a payee producer that is no id",
+        envelope("payment", {**PAYMENT, "method": "cheque", "payee_producer_id": 0}),
+        "malformed",
+        ("payload", "payee_producer_id"),
+        "greater_than_equal",
+    ),
+    (
         "long method details",
         envelope("payment", {**PAYMENT, "method_details": "x" * 201}),
         "malformed",

@@ -31,7 +31,8 @@ const PAYLOADS = {
     },
     // Written only when it is not the default (sync.events.Payment `purpose`): 'order' is left out, so an event
     // recorded before the field existed keeps its hash. 'membership' (the yearly fee) or 'contribution' (SSA).
-    omitted: { purpose: 'order' },
+    // `payee_producer_id` (the producer a cheque is made out to) likewise: written only when a cheque names one.
+    omitted: { purpose: 'order', payee_producer_id: null },
   },
   void: { required: ['event_id'], defaults: { reason: '' } },
   cash_count: { required: ['kind', 'total_cents'], defaults: { denominations: null } },

@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__)
 from server.admin import (  # noqa: E402,F401  (they register their routes on bp)
     allowance,
     audit,
+    cheques,
     devices,
     exports,
     history,
@@ -15,6 +16,8 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     membership,
     notifications,
     orders,
+    producer_reports,
+    producers,
     settings,
     sign_off,
     tickets,

@@ -24,6 +24,7 @@ from server.extensions import db
 from server.formatting import money
 from server.labels import (
     ACCOUNT_KIND_LABELS,
+    CHEQUE_STATE_LABELS,
     CONFLICT_KIND_LABELS,
     PAYMENT_METHOD_LABELS,
     decision_labels,
@@ -292,7 +293,22 @@ def _correction(words: AuditWords, entry: AuditEntry, d: dict, v: dict) -> Marku
     )
 
 
+def _cheques_marked(words: AuditWords, entry: AuditEntry, d: dict, v: dict) -> Markup:
+    ids = d.get("cheque_ids")
+    state = CHEQUE_STATE_LABELS.get(d.get("state", ""), d.get("state", ""))
+    return fmt(
+        _l("%(who)s marked %(count)s cheques as “%(state)s” on %(on)s."),
+        count=len(ids) if isinstance(ids, list) else "?",
+        state=str(state),
+        on=d.get("on", ""),
+        **v,
+    )
+
+
 SENTENCES: dict[str, Writer] = {
+    "producer.create": _named(_l("%(who)s created the producer “%(name)s”."), "name"),
+    "producer.update": _changed(_l("%(who)s changed a producer")),
+    "cheques.mark": _cheques_marked,
     "account.top_up": _money_action(
         _l("%(who)s credited %(amount)s to the prepaid balance of %(target)s (%(method)s).")
     ),

@@ -22,7 +22,7 @@ from server.demo.phones import DemoPhone
 from server.domain.conflicts import KEEP_FIRST, resolve_conflict
 from server.domain.events import check_conflicts
 from server.extensions import db
-from server.models import Account, AccountMovement, Distribution, Order, OrderLine, Point, User
+from server.models import Account, AccountMovement, Distribution, Order, OrderLine, Point, Product, User
 from server.models.distribution import distribution_volunteers
 from sync import pricing
 
@@ -93,6 +93,8 @@ class PastPlayer:
         self.users = self._users()
         self.orders = self._orders([slot[0] for slot in self.past])
         self.balances = _Balances()
+        # product id → its producer: a cheque is made out to the producer of the lines it pays
+        self.producer_of = dict(db.session.execute(select(Product.id, Product.producer_id)).tuples().all())
         self.phones: dict[int, list[DemoPhone]] = {}
         self.plans: list[DayPlan] = []
 
@@ -314,12 +316,14 @@ class _Day:
             payload["substitution_note"] = rng.choice(data.SHORTAGE_NOTES)
         handover = self.add(phone, at, "handover", payload)
         self.plan.collected += 1
-        self.pay(phone, order, [(quantity, price) for _, quantity, price in lines], at + 20 * timedelta(seconds=1))
+        self.pay(phone, order, lines, at + 20 * timedelta(seconds=1))
         return handover
 
-    def pay(self, phone: int, order: _Order, received: list[tuple[int, int]], at: datetime) -> None:
-        """The app's split: the allowance first, then the prepaid account, the rest by one method."""
+    def pay(self, phone: int, order: _Order, lines: list[tuple[int, int, int]], at: datetime) -> None:
+        """The app's split: the allowance first, then the prepaid account, the rest by one method; by cheque, one
+        cheque per producer when the accounts gave nothing, as the phone proposes (``docs/producers.md``)."""
         rng, balances, household = self.rng, self.player.balances, order.household_id
+        received = [(quantity, price) for _, quantity, price in lines]
         due = pricing.order_due_cents(received, order.share_percent)
         solidarity = pricing.solidarity_share_cents(received, order.share_percent)
         if due <= 0 or rng.random() < data.UNPAID_RATE:
@@ -340,7 +344,25 @@ class _Day:
             return
         method = rng.choices([m for m, _ in data.METHOD_WEIGHTS], weights=[w for _, w in data.METHOD_WEIGHTS])[0]
         if method == "cheque":
-            payload["method_details"] = f"n° {rng.randint(1_000_000, 9_999_999)}"
+            number = rng.randint(1_000_000, 9_999_999)
+            payload["method_details"] = f"n° {number}"
+            groups: dict[int | None, list[tuple[int, int]]] = {}
+            for product, quantity, price in lines:
+                if quantity:
+                    groups.setdefault(self.player.producer_of.get(product), []).append((quantity, price))
+            if len(groups) == 1 and None not in groups:
+                payload["payee_producer_id"] = next(iter(groups))
+            elif len(groups) > 1 and not prepaid and not allowance:
+                for i, (producer, pairs) in enumerate(groups.items()):  # the first carries the solidarity share
+                    cheque = {"order_id": order.id, "method": "cheque", "method_details": f"n° {number + i}"}
+                    cheque |= {"amount_cents": pricing.order_due_cents(pairs, order.share_percent)}
+                    if producer is not None:
+                        cheque["payee_producer_id"] = producer
+                    if i == 0 and solidarity:
+                        cheque["solidarity_cents"] = solidarity
+                    if cheque["amount_cents"]:
+                        self.add(phone, at, "payment", cheque)
+                return
         if method == "cash" and rng.random() < data.CORRECTED_RATE:  # a wrong amount typed, undone, typed again
             wrong = self.add(phone, at, "payment", payload | {"amount_cents": due + 1000, "method": method})
             self.add(phone, at + 30 * timedelta(seconds=1), "void", {"event_id": "", "reason": "Montant erroné"}, wrong)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.clock import utcnow
-from server.domain import DomainError, contributions, membership
+from server.domain import DomainError, cheques, contributions, membership
 from server.domain.event_order import lock_event_log
 from server.domain.events import refresh_conflicts
 from server.domain.ledger_events import OVERDRAWN, post_synced_events
@@ -143,6 +143,7 @@ def resolve_conflict(
     db.session.flush()
     membership.after_ingest(decisions)  # a voided fee no longer counts
     contributions.after_ingest(decisions)  # nor a voided contribution
+    cheques.after_ingest(decisions)  # nor a voided cheque
     refresh_conflicts(distribution)  # the decision is an event too: the stored conflicts follow it
     record(
         "conflict.resolve",

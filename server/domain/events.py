@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from server.clock import utcnow
-from server.domain import contributions, membership
+from server.domain import cheques, contributions, membership
 from server.domain.checks import store_check
 from server.domain.event_order import lock_event_log
 from server.domain.ledger_events import post_synced_events
@@ -147,6 +147,7 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
         post_synced_events(stored, device.id)
         membership.after_ingest(stored)  # fees paid at the point
         contributions.after_ingest(stored)  # SSA contributions paid at the point
+        cheques.after_ingest(stored)  # cheques, each with its payee producer
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
         key = f"id_reuse:{reuse.event.id}:{reuse.hash[:16]}"
         if db.session.scalar(select(Conflict.id).where(Conflict.key == key)) is None:

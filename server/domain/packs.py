@@ -36,11 +36,12 @@ from server.models import (
     Order,
     OrderLine,
     Point,
+    Producer,
     Product,
     Tier,
 )
 from server.ticket_keys import public_keys
-from sync.pack import FORMAT_VERSION, BuiltPack, LineData, MemberData, build_pack
+from sync.pack import FORMAT_VERSION, BuiltPack, LineData, MemberData, ProducerData, build_pack
 
 
 def distribution_pack(distribution: Distribution) -> BuiltPack:
@@ -48,6 +49,7 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
     point = distribution.point
     settings = NetworkSettings.current()
     period = period_kind()
+    members = expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone), period)
     return build_pack(
         distribution={
             "id": distribution.id,
@@ -69,8 +71,17 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
         },
         public_keys=public_keys(),
         min_serials=revocations([distribution.id]).get(distribution.id, {}),
-        members=expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone), period),
+        members=members,
+        producers=pack_producers({line.producer_id for m in members for line in m.lines} - {None}),
     )
+
+
+def pack_producers(producer_ids: set[int]) -> list[ProducerData]:
+    """The producers of a pack's lines (a few, by primary key): who the phone proposes as a cheque's payee."""
+    if not producer_ids:
+        return []
+    rows = db.session.scalars(select(Producer).where(Producer.id.in_(sorted(producer_ids))))
+    return [ProducerData(p.id, p.name, p.payee) for p in rows]
 
 
 def revocations(distribution_ids: Sequence[int]) -> dict[int, dict[int, int]]:
@@ -117,6 +128,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             Product.name.label("product_name"),
             OrderLine.quantity,
             OrderLine.unit_price_cents,
+            Product.producer_id,
         )
         .join(Household, Household.id == Order.household_id)
         .join(Tier, Tier.id == Household.tier_id)
@@ -147,7 +159,9 @@ def expected_members(distribution_id: int, day: date, period: str | None = None)
     for row in rows:
         first_rows.setdefault(row.member_id, row)
         if row.product_id is not None:  # an order without lines still expects its member
-            lines[row.member_id].append(LineData(row.product_id, row.product_name, row.quantity, row.unit_price_cents))
+            lines[row.member_id].append(
+                LineData(row.product_id, row.product_name, row.quantity, row.unit_price_cents, row.producer_id)
+            )
     return [
         MemberData(
             id=row.member_id,

@@ -3,6 +3,7 @@
 from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
 from server.models.checks import DistributionCheck
+from server.models.cheques import Cheque
 from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.keys import SealedKey
@@ -21,6 +22,7 @@ __all__ = [
     "AllowanceCycle",
     "AllowanceRule",
     "AuditEntry",
+    "Cheque",
     "Conflict",
     "Contribution",
     "ContributionBand",

@@ -259,6 +259,29 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
         "payment",
         {"order_id": 9005, "amount_cents": 990, "method": "card", "purpose": "order"},
     ),
+    (
+        "cheque made out to a producer: payee_producer_id written (one cheque per producer)",
+        PHONE,
+        43,
+        "2026-12-04T16:43:00.000Z",
+        "payment",
+        {
+            "order_id": 9006,
+            "household_id": 4246,
+            "amount_cents": 1200,
+            "method": "cheque",
+            "method_details": "0007712",
+            "payee_producer_id": 3,
+        },
+    ),
+    (
+        "payee_producer_id null: left out of the canonical encoding (the hash of an older event)",
+        PHONE,
+        43,
+        "2026-12-04T16:44:00.000Z",
+        "payment",
+        {"order_id": 9006, "amount_cents": 450, "method": "cheque", "payee_producer_id": None},
+    ),
 ]
 
 

@@ -9,7 +9,7 @@ from server.domain.ledger import post
 from server.domain.links import create_sign_in_link
 from server.domain.shifts import start_shift
 from server.extensions import db
-from server.models import Conflict, ContributionBand, Passkey, Point, PushSubscription, User
+from server.models import Conflict, ContributionBand, Passkey, Point, Producer, PushSubscription, User
 from tests.factories.primitives import (
     DAY,
     HOUR,
@@ -31,6 +31,7 @@ class Samples:
     tier: int = 0
     band: int = 0
     product: int = 0
+    producer: int = 0
     point_a: int = 0
     point_b: int = 0
     household: int = 0
@@ -55,7 +56,9 @@ def authorization_samples() -> Samples:
     tier = full_tier()
     point_a = Point(name="Point A", town="Torcy")
     point_b = Point(name="Point B", town="Lognes")
+    producer = Producer(name="Ferme A")
     product = basket("Panier M")
+    product.producer = producer
     band = ContributionBand(code="T1", label="Tranche 1")
     users = {
         "admin": User(email="admin@example.org", role="admin"),
@@ -67,7 +70,9 @@ def authorization_samples() -> Samples:
     [household] = households(point_a, [("Alice", "Martin", tier)])
     coming = distribution(point_a, now_to_the_second(), starts_in=2 * DAY, lasting=2 * HOUR)
     ordered = order(coming, household, [(product, 1)])
-    db.session.add_all([tier, band, point_a, point_b, product, *users.values(), link_user, household, coming, ordered])
+    db.session.add_all(
+        [tier, band, point_a, point_b, producer, product, *users.values(), link_user, household, coming, ordered]
+    )
     db.session.flush()
     conflict = Conflict(distribution_id=coming.id, kind="unknown_void", key="unknown_void:sample", event_ids=[])
     db.session.add(conflict)
@@ -99,6 +104,7 @@ def authorization_samples() -> Samples:
         tier=tier.id,
         band=band.id,
         product=product.id,
+        producer=producer.id,
         point_a=point_a.id,
         point_b=point_b.id,
         household=household.id,

@@ -2,7 +2,7 @@
 // payments), what should be in the box, the closing count and the difference. Each count is a `cash_count` event,
 // as a total or coin by coin (denominations that add up to the total).
 import { record } from '../events.js';
-import { lang, t } from '../i18n.js';
+import { lang, t, tn } from '../i18n.js';
 import { fullName } from '../packs.js';
 import { distributionView } from '../projection.js';
 import { $, busy, h, say } from '../ui/dom.js';
@@ -10,6 +10,7 @@ import { centsForInput, formatCents, formatDenomination, parseCents } from '../u
 import { registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { renderUndo } from '../ui/undo.js';
+import { chequesToHandOver } from './payment.js';
 
 /** Euro notes and coins, in cents, largest first. */
 const DENOMINATIONS = [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1];
@@ -135,8 +136,10 @@ async function render({ redraw = false } = {}) {
     root.replaceChildren(h('p', {}, t('lists.no_distribution')));
     return;
   }
-  const { cash, cancelledCash } = await distributionView(state.distributionId);
-  const figures = h('div', { id: 'cash-figures', dataset: { lang } }, ...cashFigures(cash, cancelledCash));
+  const view = await distributionView(state.distributionId);
+  const { cash, cancelledCash } = view;
+  const cheques = chequesToHandOver(view, state.index.pack.producers ?? []);
+  const figures = h('div', { id: 'cash-figures', dataset: { lang } }, ...cashFigures(cash, cancelledCash), chequesList(cheques));
   const shown = $('cash-figures');
   if (redraw && shown?.dataset.lang === lang && root.dataset.distribution === String(state.distributionId)) {
     if (shown.textContent !== figures.textContent) shown.replaceWith(figures);
@@ -189,6 +192,41 @@ function cashFigures(cash, cancelledCash = []) {
     ),
     topUpsLine(cash),
   ];
+}
+
+/**
+ * The cheques this phone took, to hand over with the box: one line per payee ("EARL du Luzard : 2 chèques,
+ * 27,00 €"), the numbers under it, so the treasurer can check them and give each producer theirs.
+ * @param {ReturnType<typeof chequesToHandOver>} cheques
+ */
+function chequesList(cheques) {
+  if (!cheques.length) return '';
+  return h(
+    'section',
+    { id: 'cash-cheques', 'aria-labelledby': 'cash-cheques-title' },
+    h('h2', { id: 'cash-cheques-title' }, t('cash.cheques_title')),
+    h(
+      'ul',
+      { class: 'cheque-groups' },
+      ...cheques.map((group) =>
+        h(
+          'li',
+          { dataset: { payee: group.producerId ?? '' } },
+          h(
+            'strong',
+            {},
+            t('cash.cheques_line', {
+              payee: group.payee ?? t('pay.payee_network'),
+              count: tn('cash.cheques_count', group.count),
+              amount: money(group.cents),
+            }),
+          ),
+          group.numbers.length ? h('br') : '',
+          group.numbers.length ? h('small', {}, t('cash.cheques_numbers', { numbers: group.numbers.join(', ') })) : '',
+        ),
+      ),
+    ),
+  );
 }
 
 /** The cash of the credits paid at the point is in the box too: said once, under the figures. */

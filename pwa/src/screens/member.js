@@ -25,7 +25,7 @@ import { orderEvents, voidEvents } from '../ui/undo.js';
 import { lastClosing } from './cash.js';
 import { contributionBlock, contributionStatus } from './contribution.js';
 import { membershipBlock, membershipRefusal, membershipStatus } from './membership.js';
-import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, paymentPayloads } from './payment.js';
+import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, chequeGroups, paymentPayloads } from './payment.js';
 import { topUpSection } from './top-up.js';
 
 let session = null;
@@ -363,6 +363,14 @@ function handoverForm(member, { paidCents, available, showTier }) {
   const form = h('form', { id: 'handover-form', novalidate: true });
   const error = h('p', { id: 'member-error', class: 'message message-error', role: 'alert', hidden: true });
   const owedAll = Math.max(0, order.total_due_cents - paidCents);
+  // "One cheque per producer": who each cheque is made out to, and for how much (the producer's lines' due). Once
+  // part of the order is paid, the split is the volunteer's (one cheque, or "Autre paiement").
+  const producers = state.index.pack.producers ?? [];
+  const groups = chequeGroups(order, producers);
+  const splitCheques = !paidCents && groups.length > 1 ? groups : null;
+  const onePayee = groups.length === 1 ? groups[0].producerId : null;
+  const payeeName = (producerId) =>
+    producers.find((producer) => producer.id === producerId)?.payee ?? t('pay.payee_network');
 
   // The common cases: everything handed over, paid at once.
   const quick = h('section', { class: 'quick', 'aria-labelledby': 'to-collect-label' });
@@ -382,6 +390,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
   let quickGiven = null;
   let quickChange = null;
   let quickCheque = null;
+  let quickCheques = [];
   const accounts = ACCOUNT_METHODS.filter((method) => methods.includes(method));
   const covered = accounts.reduce((sum, method) => sum + available[method], 0);
   if (!owedAll) {
@@ -426,7 +435,27 @@ function handoverForm(member, { paidCents, available, showTier }) {
         quickChange.textContent = typed && !problem && given > owedAll ? t('pay.change', { amount: money(given - owedAll) }) : '';
       });
     }
-    if (methods.includes('cheque')) {
+    if (methods.includes('cheque') && splitCheques) {
+      // One number field per producer, then one tap records one payment per cheque.
+      const fields = splitCheques.map((group, i) => {
+        const input = h('input', {
+          id: `quick-cheque-${i + 1}`,
+          type: 'text',
+          inputmode: 'numeric',
+          autocomplete: 'off',
+          maxlength: MAX_DETAILS,
+          dataset: { payee: group.producerId ?? '', cents: group.cents },
+        });
+        quickCheques.push(input);
+        return field(t('member.quick_cheque_for', { payee: payeeName(group.producerId), amount: money(group.cents) }), input);
+      });
+      const button = h('button', { type: 'button', class: 'quick-button' }, t('member.quick_cheques', { n: splitCheques.length }));
+      button.addEventListener('click', () => quickRecord(button, { method: 'cheques' }));
+      quick.append(
+        h('fieldset', { class: 'quick-cheques' }, h('legend', {}, t('member.quick_cheques_legend')), ...fields),
+        button,
+      );
+    } else if (methods.includes('cheque')) {
       quickCheque = h('input', {
         id: 'quick-cheque',
         type: 'text',
@@ -441,7 +470,11 @@ function handoverForm(member, { paidCents, available, showTier }) {
           h(
             'div',
             { class: 'quick-field' },
-            h('label', { for: quickCheque.id }, t('member.quick_cheque_number')),
+            h(
+              'label',
+              { for: quickCheque.id },
+              onePayee !== null ? t('member.quick_cheque_number_to', { payee: payeeName(onePayee) }) : t('member.quick_cheque_number'),
+            ),
             quickCheque,
           ),
           quickButton('member.quick_cheque', (button) => quickRecord(button, { method: 'cheque' })),
@@ -527,6 +560,9 @@ function handoverForm(member, { paidCents, available, showTier }) {
       const others = readRows().filter((read) => read.row !== row);
       let left = toPay() - others.reduce((sum, read) => sum + (read.cents ?? 0), 0);
       if (ACCOUNT_METHODS.includes(method)) left = Math.min(left, available[method]);
+      const payee = row.querySelector('.payee-input');
+      const group = splitCheques && payee ? splitCheques.find((g) => String(g.producerId ?? '') === payee.value) : null;
+      if (group) left = Math.min(left, group.cents);
       input.value = left > 0 ? centsForInput(left) : '';
       update();
       (row.querySelector('.details-field:not([hidden]) input') ?? input).focus();
@@ -558,6 +594,17 @@ function handoverForm(member, { paidCents, available, showTier }) {
       const detailsLabel = number > 1 ? t('pay.cheque_n.details', { n: number }) : t(`pay.${method}.details`);
       row.append(field(detailsLabel, details, { details: true }));
     }
+    if (method === 'cheque' && producers.length) {
+      // Made out to: the producer of the lines this cheque pays (the n-th producer for the n-th cheque), changeable.
+      const proposed = groups[number - 1]?.producerId ?? onePayee;
+      const payee = h(
+        'select',
+        { id: fieldId('payee'), class: 'payee-input' },
+        ...producers.map((producer) => h('option', { value: producer.id, selected: producer.id === proposed }, producer.payee)),
+        h('option', { value: '', selected: proposed === null }, t('pay.payee_network')),
+      );
+      row.append(field(t('pay.cheque.payee'), payee, { details: true }));
+    }
     if (method === 'cheque' && number === 1) {
       const another = h('button', { type: 'button', class: 'secondary outline' }, t('pay.cheque_another'));
       another.addEventListener('click', () => {
@@ -573,6 +620,10 @@ function handoverForm(member, { paidCents, available, showTier }) {
   const buildRows = () => {
     if (rows.childElementCount) return;
     for (const method of methods) append(rows, addRow(method));
+    // One cheque row per producer, each proposing its payee.
+    const firstCheque = rows.querySelector('.method[data-method="cheque"]');
+    const another = firstCheque?.querySelector('button:not(.rest)');
+    for (let i = 1; splitCheques && i < splitCheques.length; i += 1) another.before(addRow('cheque'));
   };
 
   // The confirm bar, above the tab bar: the detailed confirmation (once a disclosure is in use) and the way out.
@@ -608,6 +659,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
         cents: parseCents(input.value),
         details: row.querySelector('.details-input')?.value.trim() ?? '',
         detailsInput: row.querySelector('.details-input'),
+        payee: row.querySelector('.payee-input')?.value ? Number(row.querySelector('.payee-input').value) : null,
       };
     });
   }
@@ -696,7 +748,14 @@ function handoverForm(member, { paidCents, available, showTier }) {
     } else if (method === 'cheque') {
       const number = quickCheque.value.trim();
       if (!number) fieldError(quickCheque, t('pay.cheque.details_missing'), quickCheque.closest('.quick-row'));
-      parts.push({ method: 'cheque', cents: owed, details: number });
+      parts.push({ method: 'cheque', cents: owed, details: number, payee: onePayee });
+    } else if (method === 'cheques') {
+      for (const input of quickCheques) {
+        const number = input.value.trim();
+        if (!number) fieldError(input, t('pay.cheque.details_missing'));
+        const payee = input.dataset.payee ? Number(input.dataset.payee) : null;
+        parts.push({ method: 'cheque', cents: Number(input.dataset.cents), details: number, payee });
+      }
     } else if (method === 'account') {
       accounts = accountSplit(owed, available);
     }
@@ -829,7 +888,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
           fieldError(read.detailsInput, t(`pay.${read.method}.details_missing`));
         }
         if (read.method === 'cash') cashCents += read.cents;
-        parts.push({ method: read.method, cents: read.cents, details: read.details || null });
+        parts.push({ method: read.method, cents: read.cents, details: read.details || null, payee: read.payee });
       }
       const givenInput = form.querySelector('#pay-given');
       const given = givenInput ? parseCents(givenInput.value) : 0;
