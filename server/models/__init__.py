@@ -5,6 +5,7 @@ from server.models.audit import AuditEntry
 from server.models.checks import DistributionCheck
 from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
+from server.models.extras import Extra
 from server.models.keys import SealedKey
 from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
@@ -28,6 +29,7 @@ __all__ = [
     "DeviceEnrolment",
     "Distribution",
     "DistributionCheck",
+    "Extra",
     "HeldPack",
     "Household",
     "MembershipFee",
