@@ -25,7 +25,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from sync import membership, pricing
 from sync.tickets import trust_json
-from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS
+from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS, SOLD_BY
 
 FORMAT_VERSION = 2  # 2: members carry first_name and last_name (docs/packs.md, "Versions")
 
@@ -103,6 +103,11 @@ class PackLine(_Model):
     quantity: int = Field(gt=0)
     unit_price_cents: NonNegativeInt = Field(description="full price of one unit, agreed when the order was taken")
     due_cents: NonNegativeInt = Field(description="what the member owes for the line at the order's share")
+    allowance_eligible: bool = Field(
+        default=True,
+        description="an SSA allowance may pay for the product (written only when false: the phone caps the "
+        "allowance's part at the eligible lines' due)",
+    )
 
 
 class PackOrder(_Model):
@@ -147,6 +152,19 @@ class PackMember(_Model):
     )
 
 
+class PackExtra(_Model):
+    """A product the point sells without a pre-order (docs/extras.md), at its full price."""
+
+    product_id: int
+    name: str
+    unit: str = Field(description="the words for one piece, e.g. 'pot de 500 g'; may be empty")
+    sold_by: Literal[SOLD_BY]  # type: ignore[valid-type]
+    unit_price_cents: NonNegativeInt = Field(description="full price of one piece (members pay their tier's share)")
+    stock: NonNegativeInt | None = Field(description="pieces to sell at the distribution; null: no limit")
+    allowance_eligible: bool = Field(description="an SSA allowance may pay for it")
+    producer_id: int | None
+
+
 class Pack(_Model):
     """Everything a phone needs to run one distribution offline (docs/packs.md)."""
 
@@ -156,6 +174,9 @@ class Pack(_Model):
     network: PackNetwork
     tickets: PackTickets
     members: list[PackMember] = Field(description="every household with an order in the distribution, by id")
+    extras: list[PackExtra] = Field(
+        default_factory=list, description="the catalogue of extras sold at the point, by product id"
+    )
 
 
 # What the server passes in.
@@ -167,6 +188,21 @@ class LineData:
     product_name: str
     quantity: int
     unit_price_cents: int
+    allowance_eligible: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraData:
+    """A product of the distribution's catalogue of extras, as read from the database."""
+
+    product_id: int
+    name: str
+    unit: str
+    sold_by: str
+    unit_price_cents: int
+    stock: int | None
+    allowance_eligible: bool
+    producer_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +280,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "quantity": line.quantity,
                     "unit_price_cents": line.unit_price_cents,
                     "due_cents": pricing.line_due_cents(line.quantity, line.unit_price_cents, share),
+                    **({} if line.allowance_eligible else {"allowance_eligible": False}),
                 }
                 for line in lines
             ],
@@ -277,6 +314,7 @@ def build_pack(
     public_keys: Mapping[int, bytes],
     min_serials: Mapping[int, int],
     members: Iterable[MemberData],
+    extras: Iterable[ExtraData] = (),
 ) -> BuiltPack:
     """The pack of one distribution: its canonical JSON bytes and strong ETag.
 
@@ -295,6 +333,19 @@ def build_pack(
     fee = checked_network.membership_fee_cents
     member_data = [member(data, day, fee) for data in sorted(members, key=lambda m: m.id)]
     _MEMBERS.validate_python(member_data, strict=True)
+    extra_data = [
+        PackExtra(
+            product_id=extra.product_id,
+            name=clean_name(extra.name),
+            unit=extra.unit,
+            sold_by=extra.sold_by,
+            unit_price_cents=extra.unit_price_cents,
+            stock=extra.stock,
+            allowance_eligible=extra.allowance_eligible,
+            producer_id=extra.producer_id,
+        ).model_dump(mode="json")
+        for extra in sorted(extras, key=lambda extra: extra.product_id)
+    ]
     body = canonical_json(
         {
             "format_version": FORMAT_VERSION,
@@ -303,6 +354,7 @@ def build_pack(
             "network": checked_network.model_dump(mode="json"),
             "tickets": PackTickets.model_validate(trust_json(public_keys, min_serials)).model_dump(mode="json"),
             "members": member_data,
+            "extras": extra_data,
         }
     )
     return BuiltPack(body=body, etag=strong_etag(body))

@@ -74,7 +74,7 @@ def limited_stock(distribution_id: int) -> dict[int, int]:
     rows = db.session.execute(
         select(Extra.product_id, Extra.stock).where(Extra.distribution_id == distribution_id, Extra.stock.is_not(None))
     ).tuples()
-    return dict(rows)
+    return {product_id: stock for product_id, stock in rows}
 
 
 def not_allowance_eligible(distribution_id: int, events: Iterable[Event]) -> frozenset[int]:

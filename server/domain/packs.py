@@ -30,6 +30,7 @@ from server.models import (
     AccountMovement,
     Device,
     Distribution,
+    Extra,
     HeldPack,
     Household,
     NetworkSettings,
@@ -40,7 +41,7 @@ from server.models import (
     Tier,
 )
 from server.ticket_keys import public_keys
-from sync.pack import FORMAT_VERSION, BuiltPack, LineData, MemberData, build_pack
+from sync.pack import FORMAT_VERSION, BuiltPack, ExtraData, LineData, MemberData, build_pack
 
 
 def distribution_pack(distribution: Distribution) -> BuiltPack:
@@ -70,7 +71,28 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
         public_keys=public_keys(),
         min_serials=revocations([distribution.id]).get(distribution.id, {}),
         members=expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone), period),
+        extras=catalogue(distribution.id),
     )
+
+
+def catalogue(distribution_id: int) -> list[ExtraData]:
+    """The distribution's extras as the pack carries them: the product's price, eligibility and producer today."""
+    rows = db.session.execute(
+        select(
+            Product.id,
+            Product.name,
+            Product.unit,
+            Product.sold_by,
+            Product.unit_price_cents,
+            Extra.stock,
+            Product.allowance_eligible,
+            Product.producer_id,
+        )
+        .join(Product, Product.id == Extra.product_id)
+        .where(Extra.distribution_id == distribution_id)
+        .order_by(Product.id)
+    ).tuples()
+    return [ExtraData(*row) for row in rows]
 
 
 def revocations(distribution_ids: Sequence[int]) -> dict[int, dict[int, int]]:
@@ -117,6 +139,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             Product.name.label("product_name"),
             OrderLine.quantity,
             OrderLine.unit_price_cents,
+            Product.allowance_eligible,
         )
         .join(Household, Household.id == Order.household_id)
         .join(Tier, Tier.id == Household.tier_id)
@@ -147,7 +170,9 @@ def expected_members(distribution_id: int, day: date, period: str | None = None)
     for row in rows:
         first_rows.setdefault(row.member_id, row)
         if row.product_id is not None:  # an order without lines still expects its member
-            lines[row.member_id].append(LineData(row.product_id, row.product_name, row.quantity, row.unit_price_cents))
+            lines[row.member_id].append(
+                LineData(row.product_id, row.product_name, row.quantity, row.unit_price_cents, row.allowance_eligible)
+            )
     return [
         MemberData(
             id=row.member_id,
