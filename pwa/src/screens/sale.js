@@ -10,7 +10,7 @@ import { fullName } from '../packs.js';
 import { lineDueCents } from '../pricing.js';
 import { distributionView } from '../projection.js';
 import { ask, busy, h } from '../ui/dom.js';
-import { clearErrors, fieldError } from '../ui/field-error.js';
+import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
 import { centsForInput, formatCents, parseCents } from '../ui/format.js';
 import { recordingShift, state } from '../ui/state.js';
 import { DETAILS, MAX_DETAILS } from './payment.js';
@@ -134,12 +134,30 @@ export async function saleSection(member, { available, recorded }) {
         return { extra, input, remaining, quantity, due, eligible: extra.allowance_eligible };
       });
   }
+  /** What is wrong with a line's quantity, or null. */
+  function quantityProblem(line) {
+    if (line.quantity === null) return t('sale.bad_quantity');
+    if (line.remaining !== null && line.quantity > line.remaining) return t('sale.beyond_stock', { count: line.remaining });
+    return null;
+  }
+  /** What is wrong with the allowance's part (`cents`, null: unreadable), or null. */
+  function allowanceProblem(cents, eligible) {
+    if (cents === null) return t('pay.bad_amount', { label: t('sale.from_allowance') });
+    if (cents > eligible) return t('sale.allowance_not_eligible', { amount: money(eligible) });
+    if (cents > available.allowance) return t('sale.allowance_short', { amount: money(available.allowance) });
+    return null;
+  }
   function update() {
     const lines = basket();
     const due = lines.reduce((sum, line) => sum + line.due, 0);
     total.textContent = money(due);
     const cap = Math.min(eligibleCents(lines), available.allowance);
     allowanceHint.textContent = t('sale.allowance_cap', { amount: money(cap) });
+    // A mistake is said under its field as it is typed, and goes as soon as it is mended.
+    for (const line of lines) liveFieldError(line.input, quantityProblem(line));
+    if (allowanceOn && allowance.value.trim()) {
+      liveFieldError(allowance, allowanceProblem(parseCents(allowance.value), eligibleCents(lines)));
+    } else if (allowanceOn) liveFieldError(allowance, null);
     const chosen = method();
     detailsField.hidden = !DETAILS[chosen];
     if (DETAILS[chosen]) detailsLabel.textContent = t(`pay.${chosen}.details`);
@@ -154,10 +172,8 @@ export async function saleSection(member, { available, recorded }) {
     error.hidden = true;
     const lines = basket();
     for (const line of lines) {
-      if (line.quantity === null) fieldError(line.input, t('sale.bad_quantity'));
-      else if (line.remaining !== null && line.quantity > line.remaining) {
-        fieldError(line.input, t('sale.beyond_stock', { count: line.remaining }));
-      }
+      const problem = quantityProblem(line);
+      if (problem) fieldError(line.input, problem);
     }
     const chosenLines = lines.filter((line) => line.quantity);
     const due = chosenLines.reduce((sum, line) => sum + line.due, 0);
@@ -165,12 +181,8 @@ export async function saleSection(member, { available, recorded }) {
     let fromAllowance = 0;
     if (allowanceOn) {
       fromAllowance = parseCents(allowance.value);
-      if (fromAllowance === null) fieldError(allowance, t('pay.bad_amount', { label: t('sale.from_allowance') }));
-      else if (fromAllowance > eligible) {
-        fieldError(allowance, t('sale.allowance_not_eligible', { amount: money(eligible) }));
-      } else if (fromAllowance > available.allowance) {
-        fieldError(allowance, t('sale.allowance_short', { amount: money(available.allowance) }));
-      }
+      const problem = allowanceProblem(fromAllowance, eligible);
+      if (problem) fieldError(allowance, problem);
     }
     const rest = due - (fromAllowance ?? 0);
     const chosen = method();
