@@ -171,6 +171,7 @@ PAYMENT_PURPOSE_LABELS = {
     "order": _l("Order"),
     "membership": _l("Membership"),
     "contribution": _l("Contribution"),
+    "sale": _l("Sale of extras"),  # a sale's payment in the payments export (docs/extras.md)
 }
 
 # How a fee was paid, after its amount ("15,00 € en espèces"): the log's membership lines.

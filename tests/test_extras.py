@@ -156,6 +156,24 @@ def test_an_anonymous_buyer_pays_the_full_price_on_the_spot(app, world):
     assert result["status"] == "rejected" and [error["type"] for error in result["errors"]] == ["sale_anonymous"]
 
 
+def test_a_sale_is_in_the_payments_export_and_the_cash_box(app, world, admin_client):
+    found, products = world
+    phone = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
+    member = found.households[0]
+    # 3 loaves at 70 %: 3 × 1,25 € × 70 % = 2,63 €; 1,00 € from the allowance, 1,63 € in cash.
+    sent(phone, [sale(phone, found, [(products[BREAD], 3, 125)], member, from_allowance_cents=100)])
+    csv = admin_client.get(f"/admin/distributions/{found.distribution}/export/payments.csv").get_data(as_text=True)
+    rows = [line for line in csv.splitlines() if "Vente d'extras" in line]
+    assert len(rows) == 2, csv  # the cash part and the allowance part, as a payment's
+    assert any(";163;" in row or ",163," in row for row in rows), rows
+    with app.app_context():
+        from server.domain.distribution_log import load_log
+
+        log = load_log(db.session.get(Distribution, found.distribution), keep=False)
+        (box,) = log.state.cash
+        assert box.cash_payments_cents == 163 and log.state.totals.allowance_cents == 100
+
+
 def test_two_phones_selling_the_last_units_make_an_oversold_conflict_with_a_clear_sentence(app, world, admin_client):
     found, products = world
     first = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
