@@ -525,6 +525,8 @@ export const STRINGS = {
     'topup.recorded_change': 'Enregistré : {what} — monnaie à rendre : {amount}.',
     // Extras sold at the point (screens/sale.js, docs/extras.md).
     'sale.open': 'Vendre des extras',
+    'sale.open_anonymous': 'Vente d’extras sans adhérent',
+    'sale.what_anonymous': 'Vente d’extras de {amount} à un acheteur anonyme, au prix plein',
     'sale.price': '{amount} pièce',
     'sale.no_limit': 'sans limite',
     'sale.left': 'reste {count}',
@@ -533,6 +535,7 @@ export const STRINGS = {
     'sale.from_allowance': 'Depuis l’allocation',
     'sale.allowance_cap': 'Au plus {amount} : l’allocation ne paie que les produits agréés.',
     'sale.rest_by': 'Le reste payé par',
+    'sale.paid_by': 'Payé par',
     'sale.method.cash': 'Espèces',
     'sale.method.cheque': 'Chèque',
     'sale.method.card': 'Carte',
@@ -1063,6 +1066,8 @@ export const STRINGS = {
     'topup.recorded_change': 'Recorded: {what} — change to give: {amount}.',
     // Extras sold at the point (screens/sale.js, docs/extras.md).
     'sale.open': 'Sell extras',
+    'sale.open_anonymous': 'Sell extras to someone who is not a member',
+    'sale.what_anonymous': 'Sale of extras of {amount} to an anonymous buyer, at the full price',
     'sale.price': '{amount} each',
     'sale.no_limit': 'no limit',
     'sale.left': '{count} left',
@@ -1071,6 +1076,7 @@ export const STRINGS = {
     'sale.from_allowance': 'From the allowance',
     'sale.allowance_cap': 'At most {amount}: the allowance pays only for agreed products.',
     'sale.rest_by': 'The rest paid by',
+    'sale.paid_by': 'Paid by',
     'sale.method.cash': 'Cash',
     'sale.method.cheque': 'Cheque',
     'sale.method.card': 'Card',

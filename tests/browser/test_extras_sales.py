@@ -48,7 +48,7 @@ def catalogue(app, world) -> dict[str, int]:
 
 
 def quantity(page: Page, name: str, value: str) -> None:
-    page.get_by_label(re.compile(f"^{name}")).fill(value)
+    page.locator("#sale").get_by_label(re.compile(f"^{name}")).fill(value)
 
 
 def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agreed_products(
@@ -79,7 +79,7 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
     # Three jars is more than the stock this phone sees.
     quantity(phone, "Miel de fleurs", "3")
     phone.get_by_role("button", name="Enregistrer la vente").click()
-    honey = phone.get_by_label(re.compile("^Miel de fleurs"))
+    honey = phone.locator("#sale").get_by_label(re.compile("^Miel de fleurs"))
     expect(phone.locator(f"#{honey.get_attribute('aria-describedby')}")).to_contain_text(
         "Il n’en reste que 2 : vendez-en 2 au plus."
     )
@@ -94,7 +94,7 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
         "Au plus 4,00 € : l’allocation ne paie que les produits agréés."
     )
     assert_made_for_one_hand(phone)
-    assert phone.get_by_text(WORDS).count() == 0
+    assert phone.get_by_text(WORDS).count() == 0, phone.get_by_text(WORDS).all_inner_texts()
     shot(phone, "extras-sale-form")
     phone.get_by_role("button", name="Enregistrer la vente").click()
     dialog = phone.get_by_role("dialog", name="Enregistrer la vente ?")
@@ -120,6 +120,28 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
     phone.get_by_text("Vendre des extras", exact=True).click()
     expect(phone.locator(f"#sale-about-{products['honey']}")).to_have_text("4,55 € pièce · reste 0")
     shot(phone, "extras-after-sale")
+
+    # Someone who is not a member buys a bottle of wine from the scan screen: the full price, in cash.
+    phone.locator("#member-close").click()
+    phone.get_by_role("button", name="Scanner", exact=True).click()
+    phone.get_by_text("Vente d’extras sans adhérent", exact=True).click()
+    expect(phone.locator(f"#anon-sale-about-{products['honey']}")).to_have_text("6,50 € pièce · reste 0")
+    expect(phone.locator("#anon-sale-allowance")).to_have_count(0)  # no account, no allowance
+    phone.locator(f"#anon-sale-qty-{products['wine']}").fill("1")
+    expect(phone.locator("#anon-sale-total")).to_have_text("8,00 €")
+    assert phone.get_by_text(WORDS).count() == 0, phone.get_by_text(WORDS).all_inner_texts()
+    shot(phone, "extras-anonymous-sale")
+    phone.locator("#anon-sale-confirm").click()
+    dialog = phone.get_by_role("dialog", name="Enregistrer la vente ?")
+    expect(dialog).to_contain_text("Vente d’extras de 8,00 € à un acheteur anonyme, au prix plein.")
+    dialog.get_by_role("button", name="Oui, enregistrer").click()
+    expect(phone.locator("#message")).to_contain_text("Enregistré : Vente d’extras de 8,00 € à un acheteur anonyme")
+    _, anonymous_wine = outbox(phone)
+    assert anonymous_wine["payload"]["household_id"] is None and anonymous_wine["payload"]["amount_cents"] == 800
+    phone.get_by_text("Vente d’extras sans adhérent", exact=True).click()
+    expect(phone.locator(f"#anon-sale-about-{products['wine']}")).to_have_text(
+        "8,00 € pièce · reste 3 · hors allocation"
+    )
 
     # Another phone of the point, offline too, sold a jar of the same honey to an anonymous buyer, and sent it.
     with app.app_context():

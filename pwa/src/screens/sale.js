@@ -47,8 +47,9 @@ export function eligibleCents(lines) {
 }
 
 /**
- * The sale disclosure of the member screen, or null when the pack has no extras.
- * @param {object} member the pack's member
+ * The sale disclosure of the member screen (or, for `member` null, of the scan screen: an anonymous buyer, who pays
+ * the full price on the spot, from no account), or null when the pack has no extras.
+ * @param {object|null} member the pack's member, or null for an anonymous buyer
  * @param {{available: {prepaid: number, allowance: number}, recorded: (message: string) => Promise<void>}} options
  * @returns {Promise<HTMLElement|null>}
  */
@@ -57,16 +58,17 @@ export async function saleSection(member, { available, recorded }) {
   if (!extras.length) return null;
   const network = state.index.pack.network;
   const enabled = network.payment_methods ?? [];
-  const methods = REST_METHODS.filter((method) => enabled.includes(method));
-  const allowanceOn = enabled.includes('allowance') && available.allowance > 0;
-  const share = member.tier.share_percent;
+  const methods = REST_METHODS.filter((method) => enabled.includes(method) && (member || method !== 'prepaid'));
+  const allowanceOn = Boolean(member) && enabled.includes('allowance') && available.allowance > 0;
+  const share = member ? member.tier.share_percent : 100;
+  const id = member ? 'sale' : 'anon-sale'; // both screens are in the page at once: their ids differ
   const sold = soldByProduct(await distributionView(state.distributionId));
   const left = (extra) => (extra.stock === null ? null : Math.max(0, extra.stock - (sold.get(extra.product_id) ?? 0)));
 
-  const form = h('form', { id: 'sale-form', novalidate: true });
+  const form = h('form', { id: `${id}-form`, novalidate: true });
   const rows = extras.map((extra) => {
     const input = h('input', {
-      id: `sale-qty-${extra.product_id}`,
+      id: `${id}-qty-${extra.product_id}`,
       type: 'text',
       inputmode: 'numeric',
       autocomplete: 'off',
@@ -83,20 +85,20 @@ export async function saleSection(member, { available, recorded }) {
       'div',
       { class: 'field sale-line' },
       h('label', { for: input.id }, extra.unit ? `${extra.name} (${extra.unit})` : extra.name),
-      h('small', { id: `sale-about-${extra.product_id}`, class: 'muted' }, about.join(' · ')),
+      h('small', { id: `${id}-about-${extra.product_id}`, class: 'muted' }, about.join(' · ')),
       input,
     );
     return { extra, input, row, remaining };
   });
-  const total = h('output', { id: 'sale-total', class: 'amount', 'aria-live': 'polite' });
+  const total = h('output', { id: `${id}-total`, class: 'amount', 'aria-live': 'polite' });
   const allowance = h('input', {
-    id: 'sale-allowance',
+    id: `${id}-allowance`,
     type: 'text',
     inputmode: 'decimal',
     autocomplete: 'off',
     placeholder: centsForInput(0),
   });
-  const allowanceHint = h('small', { id: 'sale-allowance-hint', class: 'muted' });
+  const allowanceHint = h('small', { id: `${id}-allowance-hint`, class: 'muted' });
   const allowanceField = allowanceOn
     ? h('div', { class: 'field' }, h('label', { for: allowance.id }, t('sale.from_allowance')), allowance, allowanceHint)
     : null;
@@ -104,27 +106,30 @@ export async function saleSection(member, { available, recorded }) {
     h(
       'label',
       { class: 'choice' },
-      h('input', { type: 'radio', name: 'sale-method', value: method, checked: method === methods[0] }),
+      h('input', { type: 'radio', name: `${id}-method`, value: method, checked: method === methods[0] }),
       t(`sale.method.${method}`),
     ),
   );
-  const details = h('input', { id: 'sale-details', type: 'text', autocomplete: 'off', maxlength: MAX_DETAILS });
+  const details = h('input', { id: `${id}-details`, type: 'text', autocomplete: 'off', maxlength: MAX_DETAILS });
   const detailsLabel = h('label', { for: details.id });
   const detailsField = h('div', { class: 'field' }, detailsLabel, details);
-  const error = h('p', { id: 'sale-error', class: 'message message-error', role: 'alert', hidden: true });
-  const confirm = h('button', { type: 'submit', id: 'sale-confirm' }, t('sale.confirm'));
+  const error = h('p', { id: `${id}-error`, class: 'message message-error', role: 'alert', hidden: true });
+  const confirm = h('button', { type: 'submit', id: `${id}-confirm` }, t('sale.confirm'));
   form.append(
-    ...rows.map(({ row }) => row),
-    h('p', { class: 'to-collect' }, h('span', {}, t('sale.total')), ' ', total),
-    allowanceField,
-    h('fieldset', {}, h('legend', {}, t('sale.rest_by')), choices),
-    detailsField,
-    error,
-    confirm,
+    ...[
+      ...rows.map(({ row }) => row),
+      h('p', { class: 'to-collect' }, h('span', {}, t('sale.total')), ' ', total),
+      allowanceField,
+      h('fieldset', {}, h('legend', {}, t(member ? 'sale.rest_by' : 'sale.paid_by')), choices),
+      detailsField,
+      error,
+      confirm,
+    ].filter(Boolean), // no allowance field for an anonymous buyer (append would write "null")
   );
-  const section = h('details', { id: 'sale', class: 'disclosure' }, h('summary', {}, t('sale.open')), form);
+  const summary = h('summary', {}, t(member ? 'sale.open' : 'sale.open_anonymous'));
+  const section = h('details', { id, class: 'disclosure' }, summary, form);
 
-  const method = () => form.querySelector('input[name=sale-method]:checked')?.value ?? methods[0];
+  const method = () => form.querySelector(`input[name=${id}-method]:checked`)?.value ?? methods[0];
   function basket() {
     return rows
       .map(({ extra, input, remaining }) => {
@@ -207,12 +212,13 @@ export async function saleSection(member, { available, recorded }) {
       error.hidden = false;
       return;
     }
-    const name = fullName(member);
-    const what = t('sale.what', { amount: money(due), name });
+    const what = member
+      ? t('sale.what', { amount: money(due), name: fullName(member) })
+      : t('sale.what_anonymous', { amount: money(due) });
     if (!(await ask({ title: t('sale.question'), text: `${what}.`, yes: t('sale.yes') }))) return;
     const fromPrepaid = chosen === 'prepaid' ? rest : 0;
     const payload = {
-      household_id: member.id,
+      household_id: member ? member.id : null,
       lines: chosenLines
         .map((line) => ({
           product_id: line.extra.product_id,
