@@ -276,7 +276,7 @@ async function renderMember(root, current) {
     fee.top,
     basket(order, { prices: showTier }),
     capNote,
-    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, showTier }),
+    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, balances, showTier }),
     sale,
     topUp,
     fee.bottom,
@@ -380,7 +380,7 @@ function amountInput(label) {
   });
 }
 
-function handoverForm(member, { paidCents, available, showTier }) {
+function handoverForm(member, { paidCents, available, balances = available, showTier }) {
   const order = member.order;
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
@@ -802,7 +802,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
       if (what.paid < what.owed) words.push(t('member.recorded_left', { left: money(what.owed - what.paid) }));
       for (const kind of ['allowance', 'prepaid']) {
         // What the account keeps, said where the volunteer reads the confirmation ("reste 108,40 € sur l'allocation").
-        if (what.accounts?.[kind]) words.push(t(`member.recorded_${kind}_left`, { amount: money(available[kind] - what.accounts[kind]) }));
+        if (what.accounts?.[kind]) words.push(t(`member.recorded_${kind}_left`, { amount: money(balances[kind] - what.accounts[kind]) })); // what the account holds, not the basket's cap
       }
       const change = what.givenCents - what.cashCents;
       if (what.givenCents && change > 0) words.push(t('member.recorded_change', { amount: money(change) }));
