@@ -51,6 +51,7 @@ EVENT_TYPE_LABELS = {
     "note": _l("Note"),
     "conflict_resolved": _l("Conflict resolved"),
     "top_up": _l("Top-up"),
+    "sale": _l("Sale of extras"),
 }
 
 # How money was handed over for a credit paid at the point, as the sentence of a top-up says it ("Top-up of 20,00 €
@@ -121,6 +122,8 @@ CONFLICT_KIND_LABELS = {
     "chain_break": _l("Events missing or altered"),
     "id_reuse": _l("One event sent with two contents"),
     "account_overdrawn": _l("Paid beyond what the account held"),
+    "oversold": _l("Extras sold beyond the stock"),
+    "allowance_ineligible": _l("Allowance spent on products it may not pay for"),
 }
 
 CONFLICT_STATUS_LABELS = {
@@ -175,6 +178,7 @@ PAYMENT_PURPOSE_LABELS = {
     "order": _l("Order"),
     "membership": _l("Membership"),
     "contribution": _l("Contribution"),
+    "sale": _l("Sale of extras"),  # a sale's payment in the payments export (docs/extras.md)
 }
 
 # How a fee was paid, after its amount ("15,00 € en espèces"): the log's membership lines.

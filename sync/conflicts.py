@@ -22,6 +22,7 @@ from sync.events import (
     Event,
     HandoverEvent,
     PaymentEvent,
+    SaleEvent,
     ScanRefusedEvent,
     TopUpEvent,
     format_time,
@@ -40,6 +41,8 @@ KINDS: Final = (
     "clock_skew",  # a device's clock is far off
     "chain_break",  # a gap, a duplicate or an altered link in a device's hash chain
     "id_reuse",  # one event id with two different contents
+    "oversold",  # the phones sold more of an extra than its stock at the distribution
+    "allowance_ineligible",  # an allowance paid more than the products it may pay for (docs/extras.md)
 )
 
 LATE_AFTER: Final = timedelta(hours=6)
@@ -59,6 +62,8 @@ class Context:
     late_after: timedelta = LATE_AFTER  # after closed_at, an event is late
     early_before: timedelta = LATE_AFTER  # before opens_at, a device's clock is off
     clock_tolerance: timedelta = CLOCK_TOLERANCE
+    stock: Mapping[int, int] = field(default_factory=dict)  # product id → stock of the extras with a limited stock
+    not_allowance_eligible: frozenset[int] = frozenset()  # product ids an allowance may not pay for
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ def detect(orders: Iterable[Order], events: Iterable[Event], context: Context | 
         *_late_events(facts, context),
         *_clock_skew(ordered, context),
         *_chain_breaks(ordered, context.hashes),
+        *_oversold(facts, context.stock),
+        *_allowance_ineligible(by_order, facts, context.not_allowance_eligible),
     ]
     resolutions = _resolutions(ordered)
     return sorted((replace(c, resolution=resolutions.get(c.key)) for c in found), key=lambda c: c.key)
@@ -260,6 +267,10 @@ def _unknown_references(by_order: Mapping[int, Order], known_ids: set[str], fact
             if order_id is not None and order_id not in by_order:
                 details = {"order_id": order_id}
                 conflicts.append(Conflict(f"unknown_order:{event.id}", "unknown_order", (event.id,), details))
+        sale_buyer = event.payload.household_id if isinstance(event, SaleEvent) else None
+        if sale_buyer is not None and sale_buyer not in households:
+            details = {"household_id": sale_buyer}  # a member not expected here bought extras
+            conflicts.append(Conflict(f"unknown_member:{event.id}", "unknown_member", (event.id,), details))
         if isinstance(event, TopUpEvent) and event.payload.household_id not in households:
             details = {"household_id": event.payload.household_id}  # a credit for a member not expected here
             conflicts.append(Conflict(f"unknown_member:{event.id}", "unknown_member", (event.id,), details))
@@ -279,6 +290,76 @@ def _unknown_references(by_order: Mapping[int, Order], known_ids: set[str], fact
             details = {"target_event_id": target}
             conflicts.append(Conflict(f"unknown_void:{event.id}", "unknown_void", (event.id,), details))
     return conflicts
+
+
+def _oversold(facts: list[Event], stock: Mapping[int, int]) -> list[Conflict]:
+    """One conflict per extra the phones sold beyond its stock, naming every sale of it: each phone saw the stock
+    its pack and the pulled sales left, so two offline phones can sell the last units twice. The key names the sales,
+    so a later sale of the product makes a new conflict (as an overpayment does)."""
+    sales: dict[int, list[SaleEvent]] = defaultdict(list)
+    sold: dict[int, int] = defaultdict(int)
+    for event in facts:
+        if isinstance(event, SaleEvent):
+            for line in event.payload.lines:
+                if line.product_id in stock:
+                    sales[line.product_id].append(event)
+                    sold[line.product_id] += line.quantity
+    conflicts = []
+    for product_id, events in sales.items():
+        if sold[product_id] > stock[product_id]:
+            ids = tuple(sorted(event.id for event in events))
+            details = {
+                "product_id": product_id,
+                "stock": stock[product_id],
+                "sold": sold[product_id],
+                "excess": sold[product_id] - stock[product_id],
+            }
+            conflicts.append(Conflict(f"oversold:{product_id}:{_digest(ids)}", "oversold", ids, details))
+    return conflicts
+
+
+def _allowance_ineligible(
+    by_order: Mapping[int, Order], facts: list[Event], ineligible: frozenset[int]
+) -> list[Conflict]:
+    """A sale, or an order's payments together, that took more from the allowance than the lines it may pay for
+    were due (the phone caps it; an older phone or a wrong pack may not have)."""
+    if not ineligible:
+        return []
+    conflicts = []
+    from_allowance: dict[int, list[PaymentEvent]] = defaultdict(list)
+    for event in facts:
+        if isinstance(event, SaleEvent) and event.payload.from_allowance_cents:
+            sale = event.payload
+            eligible = sum(sale.line_due(line) for line in sale.lines if line.product_id not in ineligible)
+            if sale.from_allowance_cents > eligible:
+                details = _ineligible_figures(eligible, sale.from_allowance_cents, sale.household_id)
+                key = f"allowance_ineligible:{event.id}"
+                conflicts.append(Conflict(key, "allowance_ineligible", (event.id,), details))
+        elif (
+            isinstance(event, PaymentEvent)
+            and event.payload.order_id in by_order
+            and event.payload.from_allowance_cents
+        ):
+            from_allowance[event.payload.order_id].append(event)
+    for order_id, events in from_allowance.items():
+        order = by_order[order_id]
+        eligible = sum(line.due_cents for line in order.lines if line.product_id not in ineligible)
+        taken = sum(event.payload.from_allowance_cents for event in events)
+        if taken > eligible:
+            ids = tuple(sorted(event.id for event in events))
+            details = {"order_id": order_id, **_ineligible_figures(eligible, taken, order.household_id)}
+            key = f"allowance_ineligible:{order_id}:{_digest(ids)}"
+            conflicts.append(Conflict(key, "allowance_ineligible", ids, details))
+    return conflicts
+
+
+def _ineligible_figures(eligible: int, taken: int, household_id: int | None) -> dict[str, Any]:
+    return {
+        "household_id": household_id,
+        "eligible_cents": eligible,
+        "allowance_cents": taken,
+        "excess_cents": taken - eligible,
+    }
 
 
 def _late_events(facts: list[Event], context: Context) -> list[Conflict]:

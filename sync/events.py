@@ -36,6 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sync.pricing import line_due_cents, line_full_cents
 from sync.tickets import REASONS as TICKET_REFUSAL_REASONS
 from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
@@ -241,6 +242,87 @@ class Payment(_Model):
         return data
 
 
+class SaleLine(_Model):
+    """One product of the catalogue of extras sold: ``quantity`` pieces at ``unit_price_cents`` (the full price the
+    pack gave)."""
+
+    product_id: Id
+    quantity: Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
+    unit_price_cents: Cents
+
+
+class Sale(_Model):
+    """Extras sold at the point without a pre-order (docs/extras.md), and their payment, in one event.
+
+    ``household_id`` names the member who buys, or is left out for an anonymous buyer. A member pays their tier's
+    ``share_percent`` of each line (``sync.pricing``, the one rule); an anonymous buyer pays the full price (100) on
+    the spot, from no account. ``amount_cents`` is what the lines are due, and it is split as a payment's is: the parts
+    ``from_prepaid_cents`` and ``from_allowance_cents`` come out of the member's accounts, the rest was paid by
+    ``method`` (an account method is named only when there is no rest). A sale due nothing names a method that is no
+    account. Selling more than the stock, or paying from the allowance for products it may not pay, is a fact at the
+    point: a conflict (``sync.conflicts``), never a refusal.
+    """
+
+    household_id: Id | None = None
+    lines: list[SaleLine] = Field(min_length=1, max_length=MAX_LINES)
+    share_percent: Annotated[int, Strict(), Field(ge=0, le=100)] = 100
+    amount_cents: Cents
+    method: PaymentMethod
+    method_details: Detail | None = None
+    from_prepaid_cents: Cents = 0
+    from_allowance_cents: Cents = 0
+
+    # The same names as a payment's, so what sums payments (the projection, the ledger) reads a sale alike.
+    @property
+    def order_id(self) -> None:
+        return None
+
+    @property
+    def purpose(self) -> str:
+        return "sale"
+
+    @property
+    def rest_cents(self) -> int:
+        return self.amount_cents - self.from_prepaid_cents - self.from_allowance_cents
+
+    @property
+    def full_cents(self) -> int:
+        return sum(line_full_cents(line.quantity, line.unit_price_cents) for line in self.lines)
+
+    @property
+    def solidarity_cents(self) -> int:
+        """The part of the full price the network carries (a member's tier)."""
+        return self.full_cents - self.amount_cents
+
+    def line_due(self, line: SaleLine) -> int:
+        return line_due_cents(line.quantity, line.unit_price_cents, self.share_percent)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Sale":
+        products = [line.product_id for line in self.lines]
+        if len(set(products)) != len(products):
+            raise PydanticCustomError("duplicate_product", "each product appears once in a sale")
+        if self.amount_cents != sum(self.line_due(line) for line in self.lines):
+            raise PydanticCustomError("sale_amount", "amount_cents is the sum of the lines due at share_percent")
+        if self.household_id is None and (
+            self.share_percent != 100 or self.from_prepaid_cents or self.from_allowance_cents
+        ):
+            raise PydanticCustomError(
+                "sale_anonymous", "an anonymous buyer pays the full price on the spot, from no account"
+            )
+        if self.rest_cents < 0:
+            raise PydanticCustomError("payment_split", "the amounts from the accounts exceed amount_cents")
+        if self.method in ACCOUNT_METHODS:
+            share = self.from_prepaid_cents if self.method == "prepaid" else self.from_allowance_cents
+            if self.rest_cents or not share:
+                raise PydanticCustomError(
+                    "payment_split", "an account method is named only when the accounts cover the whole amount"
+                )
+        elif not self.rest_cents and self.amount_cents:
+            raise PydanticCustomError("payment_split", "nothing is left to pay by this method")
+        return self
+
+
 class TopUp(_Model):
     """A credit paid at the point (versement): the member hands ``amount_cents`` over by ``method`` and it is
     credited to their prepaid account. A cheque names its number in ``method_details``; a card terminal's or a
@@ -352,6 +434,11 @@ class TopUpEvent(_Envelope):
     payload: TopUp
 
 
+class SaleEvent(_Envelope):
+    type: Literal["sale"]
+    payload: Sale
+
+
 class VoidEvent(_Envelope):
     type: Literal["void"]
     payload: Void
@@ -385,7 +472,8 @@ Event = Annotated[
     | ScanRefusedEvent
     | NoteEvent
     | ConflictResolvedEvent
-    | TopUpEvent,
+    | TopUpEvent
+    | SaleEvent,
     Field(discriminator="type"),
 ]
 MODELS: Final[dict[str, type[_Envelope]]] = {
@@ -397,6 +485,7 @@ MODELS: Final[dict[str, type[_Envelope]]] = {
     "note": NoteEvent,
     "conflict_resolved": ConflictResolvedEvent,
     "top_up": TopUpEvent,
+    "sale": SaleEvent,
 }
 EVENT_TYPES: Final = tuple(MODELS)
 EVENT_ADAPTER: Final = TypeAdapter(Event)

@@ -10,7 +10,7 @@ from sync.events import Event
 
 def account_effects(event: Event) -> dict[str, int]:
     """Account kind → cents the event moves (only the kinds it touches)."""
-    if event.type == "payment":
+    if event.type in ("payment", "sale"):  # a sale's payment is split as a payment's is
         payment = event.payload
         moved = {"prepaid": -payment.from_prepaid_cents, "allowance": -payment.from_allowance_cents}
         return {kind: cents for kind, cents in moved.items() if cents}

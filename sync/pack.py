@@ -25,7 +25,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from sync import membership, pricing
 from sync.tickets import trust_json
-from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS
+from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS, SOLD_BY
 
 FORMAT_VERSION = 2  # 2: members carry first_name and last_name (docs/packs.md, "Versions")
 
@@ -107,6 +107,11 @@ class PackLine(_Model):
         default=None,
         description="the producer of the product (``Pack.producers``): a cheque for it is made out to them",
     )
+    allowance_eligible: bool = Field(
+        default=True,
+        description="an SSA allowance may pay for the product (written only when false: the phone caps the "
+        "allowance's part at the eligible lines' due)",
+    )
 
 
 class PackOrder(_Model):
@@ -159,6 +164,19 @@ class PackProducer(_Model):
     payee: str = Field(description="the name to write on the cheque (the producer's name when none is set)")
 
 
+class PackExtra(_Model):
+    """A product the point sells without a pre-order (docs/extras.md), at its full price."""
+
+    product_id: int
+    name: str
+    unit: str = Field(description="the words for one piece, e.g. 'pot de 500 g'; may be empty")
+    sold_by: Literal[SOLD_BY]  # type: ignore[valid-type]
+    unit_price_cents: NonNegativeInt = Field(description="full price of one piece (members pay their tier's share)")
+    stock: NonNegativeInt | None = Field(description="pieces to sell at the distribution; null: no limit")
+    allowance_eligible: bool = Field(description="an SSA allowance may pay for it")
+    producer_id: int | None
+
+
 class Pack(_Model):
     """Everything a phone needs to run one distribution offline (docs/packs.md)."""
 
@@ -170,6 +188,9 @@ class Pack(_Model):
     members: list[PackMember] = Field(description="every household with an order in the distribution, by id")
     producers: list[PackProducer] = Field(
         default_factory=list, description="the producers of the products in the orders, by id"
+    )
+    extras: list[PackExtra] = Field(
+        default_factory=list, description="the catalogue of extras sold at the point, by product id"
     )
 
 
@@ -183,6 +204,7 @@ class LineData:
     quantity: int
     unit_price_cents: int
     producer_id: int | None = None
+    allowance_eligible: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +212,20 @@ class ProducerData:
     id: int
     name: str
     payee: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraData:
+    """A product of the distribution's catalogue of extras, as read from the database."""
+
+    product_id: int
+    name: str
+    unit: str
+    sold_by: str
+    unit_price_cents: int
+    stock: int | None
+    allowance_eligible: bool
+    producer_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +304,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "unit_price_cents": line.unit_price_cents,
                     "due_cents": pricing.line_due_cents(line.quantity, line.unit_price_cents, share),
                     "producer_id": line.producer_id,
+                    **({} if line.allowance_eligible else {"allowance_eligible": False}),
                 }
                 for line in lines
             ],
@@ -302,6 +339,7 @@ def build_pack(
     min_serials: Mapping[int, int],
     members: Iterable[MemberData],
     producers: Iterable[ProducerData] = (),
+    extras: Iterable[ExtraData] = (),
 ) -> BuiltPack:
     """The pack of one distribution: its canonical JSON bytes and strong ETag.
 
@@ -321,6 +359,19 @@ def build_pack(
     fee = checked_network.membership_fee_cents
     member_data = [member(data, day, fee) for data in sorted(members, key=lambda m: m.id)]
     _MEMBERS.validate_python(member_data, strict=True)
+    extra_data = [
+        PackExtra(
+            product_id=extra.product_id,
+            name=clean_name(extra.name),
+            unit=extra.unit,
+            sold_by=extra.sold_by,
+            unit_price_cents=extra.unit_price_cents,
+            stock=extra.stock,
+            allowance_eligible=extra.allowance_eligible,
+            producer_id=extra.producer_id,
+        ).model_dump(mode="json")
+        for extra in sorted(extras, key=lambda extra: extra.product_id)
+    ]
     body = canonical_json(
         {
             "format_version": FORMAT_VERSION,
@@ -333,6 +384,7 @@ def build_pack(
                 PackProducer(id=p.id, name=p.name, payee=p.payee).model_dump(mode="json")
                 for p in sorted(producers, key=lambda p: p.id)
             ],
+            "extras": extra_data,
         }
     )
     return BuiltPack(body=body, etag=strong_etag(body))

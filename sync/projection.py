@@ -17,6 +17,7 @@ from sync.events import (
     Event,
     HandoverEvent,
     PaymentEvent,
+    SaleEvent,
     ScanRefusedEvent,
     TopUpEvent,
     VoidEvent,
@@ -269,7 +270,7 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
             current = deciders.get(order_id)
             if current is None or _OUTCOME_RANK[event.payload.outcome] > _OUTCOME_RANK[current.payload.outcome]:
                 deciders[order_id] = event
-        elif isinstance(event, PaymentEvent):
+        elif isinstance(event, PaymentEvent | SaleEvent):  # a sale of extras is paid as a payment is, no order
             payment = event.payload
             order = by_order.get(payment.order_id) if payment.order_id is not None else None
             if order is not None:

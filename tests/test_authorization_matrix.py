@@ -50,6 +50,7 @@ SAMPLES: dict[str, Callable[["Samples", str], Any]] = {
     "band_id": lambda s, role: s.band,
     "product_id": lambda s, role: s.product,
     "producer_id": lambda s, role: s.producer,
+    "extra_id": lambda s, role: s.extra,  # an extra of the distribution at point A
     "movement_id": lambda s, role: s.movement,  # a top-up of the household at point A
     "subscription_id": lambda s, role: s.subscription,  # a push subscription of the member at point A
     "passkey_id": lambda s, role: s.passkeys.get(role, s.passkeys["volunteer"]),  # the caller's own passkey

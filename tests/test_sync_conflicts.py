@@ -227,7 +227,7 @@ def test_one_id_with_two_contents():
 
 
 def test_every_kind_is_listed():
-    assert len(set(KINDS)) == len(KINDS) == 11
+    assert len(set(KINDS)) == len(KINDS) == 13
 
 
 @given(st.data())

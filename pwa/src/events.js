@@ -40,6 +40,17 @@ const PAYLOADS = {
   note: { required: ['text'], defaults: {} },
   conflict_resolved: { required: ['conflict_key', 'action', 'comment'], defaults: { event_id: null } },
   top_up: { required: ['household_id', 'amount_cents', 'method'], defaults: { method_details: null, account: 'prepaid' } },
+  // Extras sold at the point (docs/extras.md): no household for an anonymous buyer, who pays the full price (100).
+  sale: {
+    required: ['lines', 'amount_cents', 'method'],
+    defaults: {
+      household_id: null,
+      share_percent: 100,
+      method_details: null,
+      from_prepaid_cents: 0,
+      from_allowance_cents: 0,
+    },
+  },
 };
 
 /** Every event type (sync.events.EVENT_TYPES). */

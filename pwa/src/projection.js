@@ -274,7 +274,8 @@ export function project(entries) {
   for (const known of events) {
     const { event } = known;
     if (voided.has(event.id)) {
-      if (known.own && event.type === 'payment' && event.payload.method === 'cash' && byDecision.has(event.id)) {
+      const paid = event.type === 'payment' || event.type === 'sale';
+      if (known.own && paid && event.payload.method === 'cash' && byDecision.has(event.id)) {
         const { payload } = event;
         const cents = payload.amount_cents - payload.from_prepaid_cents - payload.from_allowance_cents;
         cancelled.push({ orderId: payload.order_id ?? null, householdId: payload.household_id ?? null, cents });
@@ -289,7 +290,8 @@ export function project(entries) {
       if (!current || OUTCOME_RANK[payload.outcome] > OUTCOME_RANK[current.event.payload.outcome]) {
         deciders.set(payload.order_id, known);
       }
-    } else if (event.type === 'payment') {
+    } else if (event.type === 'payment' || event.type === 'sale') {
+      // A sale of extras is paid as a payment is, for no order (sync/projection.py).
       if (payload.order_id !== null && payload.order_id !== undefined) {
         const state = order(payload.order_id);
         state.paymentIds.push(event.id);

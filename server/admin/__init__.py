@@ -10,6 +10,7 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     cheques,
     devices,
     exports,
+    extras,
     history,
     households,
     log,

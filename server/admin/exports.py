@@ -36,6 +36,7 @@ from sync import membership as seasons
 from sync.events import (
     HandoverEvent,
     PaymentEvent,
+    SaleEvent,
     TopUpEvent,
 )
 
@@ -191,12 +192,13 @@ def payment_parts(payment) -> list[tuple[str, int]]:
 
 
 def payment_rows(log: DistributionLog) -> Iterator[list[Any]]:
-    """One row per part of a payment (``payment_parts``): 8,76 € in cash and 10,00 € from the allowance are two
-    rows, so the amounts summed by method are the log's totals by method. The payment's total repeats on each of its
-    rows (the event id groups them); its solidarity share is on its first row only, so that column sums too."""
+    """One row per part of a payment or a sale of extras (``payment_parts``): 8,76 € in cash and 10,00 € from the
+    allowance are two rows, so the amounts summed by method are the log's totals by method. The payment's total
+    repeats on each of its rows (the event id groups them); its solidarity share is on its first row only, so that
+    column sums too."""
     row = RowWords(log)
     methods, purposes = plain(PAYMENT_METHOD_LABELS), plain(PAYMENT_PURPOSE_LABELS)
-    for entry in log.live(PaymentEvent):
+    for entry in log.live(PaymentEvent | SaleEvent):  # a sale of extras is paid as a payment is, for no order
         p = entry.event.payload
         for number, (method, cents) in enumerate(payment_parts(p)):
             solidarity = p.solidarity_cents if number == 0 else 0

@@ -59,6 +59,7 @@ from sync.events import (
     HandoverEvent,
     NoteEvent,
     PaymentEvent,
+    SaleEvent,
     ScanRefusedEvent,
     TopUp,
     TopUpEvent,
@@ -205,12 +206,22 @@ class Words:
             parts = [text if len(text) <= NOTE_SHOWN else text[: NOTE_SHOWN - 1] + "…"]
         elif isinstance(event, TopUpEvent):
             parts = self.top_up(payload)
+        elif isinstance(event, SaleEvent):
+            parts = [
+                self.buyer(payload.household_id),
+                self.lines((line.product_id, line.quantity) for line in payload.lines),
+            ]
+            parts += [money(payload.amount_cents), *self.payment_parts(payload)]
         elif isinstance(event, ConflictResolvedEvent):
             if payload.action == "void_event" and payload.event_id:
                 parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id)), payload.comment]
             else:
                 parts = [str(RESOLUTION_ACTION_LABELS[payload.action]), payload.comment]
         return SEPARATOR.join(parts)
+
+    def buyer(self, household_id: int | None) -> str:
+        """Who bought extras: a member, or an anonymous buyer."""
+        return self.member(household_id) if household_id is not None else _("Anonymous buyer")
 
     def payer(self, payment, event: PaymentEvent | None = None) -> str:
         if payment.order_id is not None:
@@ -311,6 +322,27 @@ class Words:
             return [_("An event was sent again with a different content; the first one received is kept.")]
         if kind == "account_overdrawn":
             return self.overdrawn(d)
+        if kind == "oversold":
+            return [
+                _(
+                    "%(product)s: %(sold)d sold by the phones for a stock of %(stock)d, %(excess)d too many.",
+                    product=self.product(d.get("product_id", 0)),
+                    sold=d.get("sold", 0),
+                    stock=d.get("stock", 0),
+                    excess=d.get("excess", 0),
+                )
+            ]
+        if kind == "allowance_ineligible":
+            return [
+                _(
+                    "%(member)s paid %(taken)s from the allowance, but only %(eligible)s was for products it may pay "
+                    "for: %(excess)s too much.",
+                    member=self.order(d["order_id"]) if d.get("order_id") else self.buyer(d.get("household_id")),
+                    taken=money(d.get("allowance_cents", 0)),
+                    eligible=money(d.get("eligible_cents", 0)),
+                    excess=money(d.get("excess_cents", 0)),
+                )
+            ]
         return [f"{key}: {value}" for key, value in sorted(d.items())]
 
     def overdrawn(self, d: dict) -> list[str]:

@@ -37,6 +37,7 @@ SCOPED_ARGUMENTS: dict[str, str] = {
     "household_id": "its home point",
     "order_id": "its distribution's point",
     "conflict_id": "its distribution's point",
+    "extra_id": "its distribution's point",
     "user_id": "the user's points",
     "device_id": "the device's points",
     "subscription_id": "its member's point or its user's points",

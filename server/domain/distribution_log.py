@@ -30,7 +30,7 @@ from server.models import (
 )
 from sync import projection
 from sync.chain import sort_key
-from sync.events import Event, HandoverEvent, PaymentEvent, ScanRefusedEvent, TopUpEvent
+from sync.events import Event, HandoverEvent, PaymentEvent, SaleEvent, ScanRefusedEvent, TopUpEvent
 from sync.vocabulary import PAYMENT_METHODS
 
 HISTORY_WEEKS = 12
@@ -152,6 +152,7 @@ def _built(
         line.product_id for event in events if isinstance(event, HandoverEvent) for line in event.payload.lines
     }
     product_ids |= {line.product_id for order in orders for line in order.lines}
+    product_ids |= {line.product_id for event in events if isinstance(event, SaleEvent) for line in event.payload.lines}
     products = _by_id(Product, product_ids)
     by_order = {order.order_id: order for order in orders}
     return DistributionLog(distribution, state, entries, by_order, households, devices, users, products)
@@ -162,7 +163,7 @@ def _members(query) -> dict[int, Member]:
 
 
 def _named_household(event: Event) -> int | None:
-    if isinstance(event, PaymentEvent | TopUpEvent):
+    if isinstance(event, PaymentEvent | TopUpEvent | SaleEvent):
         return event.payload.household_id
     if isinstance(event, ScanRefusedEvent):
         return event.payload.member_id

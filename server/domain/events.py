@@ -18,6 +18,7 @@ from server.clock import utcnow
 from server.domain import cheques, contributions, membership
 from server.domain.checks import store_check
 from server.domain.event_order import lock_event_log
+from server.domain.extras import limited_stock, not_allowance_eligible
 from server.domain.ledger_events import post_synced_events
 from server.domain.purpose_payments import insert_once
 from server.domain.shifts import may_work_at
@@ -377,6 +378,8 @@ def _context(distribution: Distribution, stored: Sequence[StoredEvent]) -> confl
         closed_at=distribution.ends_at,
         received_at={item.event.id: item.received_at for item in stored},
         hashes={item.event.id: item.hash for item in stored},
+        stock=limited_stock(distribution.id),
+        not_allowance_eligible=not_allowance_eligible(distribution.id, [item.event for item in stored]),
     )
 
 

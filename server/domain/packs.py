@@ -30,6 +30,7 @@ from server.models import (
     AccountMovement,
     Device,
     Distribution,
+    Extra,
     HeldPack,
     Household,
     NetworkSettings,
@@ -41,7 +42,7 @@ from server.models import (
     Tier,
 )
 from server.ticket_keys import public_keys
-from sync.pack import FORMAT_VERSION, BuiltPack, LineData, MemberData, ProducerData, build_pack
+from sync.pack import FORMAT_VERSION, BuiltPack, ExtraData, LineData, MemberData, ProducerData, build_pack
 
 
 def distribution_pack(distribution: Distribution) -> BuiltPack:
@@ -73,6 +74,7 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
         min_serials=revocations([distribution.id]).get(distribution.id, {}),
         members=members,
         producers=pack_producers({line.producer_id for m in members for line in m.lines} - {None}),
+        extras=catalogue(distribution.id),
     )
 
 
@@ -82,6 +84,26 @@ def pack_producers(producer_ids: set[int]) -> list[ProducerData]:
         return []
     rows = db.session.scalars(select(Producer).where(Producer.id.in_(sorted(producer_ids))))
     return [ProducerData(p.id, p.name, p.payee) for p in rows]
+
+
+def catalogue(distribution_id: int) -> list[ExtraData]:
+    """The distribution's extras as the pack carries them: the product's price, eligibility and producer today."""
+    rows = db.session.execute(
+        select(
+            Product.id,
+            Product.name,
+            Product.unit,
+            Product.sold_by,
+            Product.unit_price_cents,
+            Extra.stock,
+            Product.allowance_eligible,
+            Product.producer_id,
+        )
+        .join(Product, Product.id == Extra.product_id)
+        .where(Extra.distribution_id == distribution_id)
+        .order_by(Product.id)
+    ).tuples()
+    return [ExtraData(*row) for row in rows]
 
 
 def revocations(distribution_ids: Sequence[int]) -> dict[int, dict[int, int]]:
@@ -129,6 +151,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             OrderLine.quantity,
             OrderLine.unit_price_cents,
             Product.producer_id,
+            Product.allowance_eligible,
         )
         .join(Household, Household.id == Order.household_id)
         .join(Tier, Tier.id == Household.tier_id)
@@ -160,7 +183,14 @@ def expected_members(distribution_id: int, day: date, period: str | None = None)
         first_rows.setdefault(row.member_id, row)
         if row.product_id is not None:  # an order without lines still expects its member
             lines[row.member_id].append(
-                LineData(row.product_id, row.product_name, row.quantity, row.unit_price_cents, row.producer_id)
+                LineData(
+                    row.product_id,
+                    row.product_name,
+                    row.quantity,
+                    row.unit_price_cents,
+                    producer_id=row.producer_id,
+                    allowance_eligible=row.allowance_eligible,
+                )
             )
     return [
         MemberData(

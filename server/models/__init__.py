@@ -6,6 +6,7 @@ from server.models.checks import DistributionCheck
 from server.models.cheques import Cheque
 from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
+from server.models.extras import Extra
 from server.models.keys import SealedKey
 from server.models.ledger import Account, AccountMovement
 from server.models.membership import MembershipFee
@@ -30,6 +31,7 @@ __all__ = [
     "DeviceEnrolment",
     "Distribution",
     "DistributionCheck",
+    "Extra",
     "HeldPack",
     "Household",
     "MembershipFee",

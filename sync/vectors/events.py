@@ -282,6 +282,34 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
         "payment",
         {"order_id": 9006, "amount_cents": 450, "method": "cheque", "payee_producer_id": None},
     ),
+    (
+        "sale of extras to an anonymous buyer, paid in cash: optional fields left out (full price, no account)",
+        PHONE,
+        43,
+        "2026-12-04T16:50:00.000Z",
+        "sale",
+        {"lines": [{"product_id": 31, "quantity": 2, "unit_price_cents": 350}], "amount_cents": 700, "method": "cash"},
+    ),
+    (
+        "sale of extras to a member at 70 %: the eligible line from the allowance, the rest by cheque, every field",
+        PHONE,
+        43,
+        "2026-12-04T16:51:00.000Z",
+        "sale",
+        {
+            "household_id": 4245,
+            "lines": [
+                {"product_id": 31, "quantity": 1, "unit_price_cents": 350},
+                {"product_id": 32, "quantity": 3, "unit_price_cents": 125},
+            ],
+            "share_percent": 70,
+            "amount_cents": 508,
+            "method": "cheque",
+            "method_details": "Chèque n° 0004322",
+            "from_prepaid_cents": 0,
+            "from_allowance_cents": 245,
+        },
+    ),
 ]
 
 

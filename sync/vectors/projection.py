@@ -407,7 +407,42 @@ def membership_fees() -> tuple[str, list[Order], list[Event]]:
     return description, orders, day.events
 
 
-CASES = [quiet_day, split_payments, voids, two_phones, after_the_count, busy_day, top_ups, membership_fees]
+def extras_sales() -> tuple[str, list[Order], list[Event]]:
+    orders = [_order(9601, 4601, 70, [(BASKET, 1)])]
+    day = Day(8)
+    day.add(PHONE, "16:00:00.000", "cash_count", {"kind": "opening", "total_cents": 1000})
+    # An anonymous buyer: two jars of honey at the full price, in cash (in the box, in no order's payments).
+    jars = [{"product_id": 31, "quantity": 2, "unit_price_cents": 650}]
+    day.add(PHONE, "16:10:00.000", "sale", {"lines": jars, "amount_cents": 1300, "method": "cash"})
+    # A member at 70 %: 3 × 1.25 € of bread is 2.63 €, from the allowance 1.00 €, the rest in cash.
+    bread = [{"product_id": 32, "quantity": 3, "unit_price_cents": 125}]
+    member = {"household_id": 4601, "lines": bread, "share_percent": 70, "amount_cents": 263}
+    day.add(PHONE, "16:12:00.000", "sale", {**member, "method": "cash", "from_allowance_cents": 100})
+    # Another phone sells one jar by card; a sale recorded by mistake is voided.
+    day.add(
+        OTHER_PHONE,
+        "16:15:00.000",
+        "sale",
+        {"lines": [{**jars[0], "quantity": 1}], "amount_cents": 650, "method": "card"},
+    )
+    wrong = day.add(PHONE, "16:20:00.000", "sale", {"lines": jars, "amount_cents": 1300, "method": "cash"})
+    day.add(PHONE, "16:21:00.000", "void", {"event_id": wrong, "reason": "Vendu deux fois"})
+    day.add(PHONE, "18:30:00.000", "cash_count", {"kind": "closing", "total_cents": 1000 + 1300 + 163})
+    description = "sales of extras: anonymous and member buyers, cash in the box, an allowance part, a voided sale"
+    return description, orders, day.events
+
+
+CASES = [
+    quiet_day,
+    split_payments,
+    voids,
+    two_phones,
+    after_the_count,
+    busy_day,
+    top_ups,
+    membership_fees,
+    extras_sales,
+]
 
 
 def _as_sent(event: Event) -> dict[str, Any]:

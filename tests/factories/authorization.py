@@ -9,7 +9,7 @@ from server.domain.ledger import post
 from server.domain.links import create_sign_in_link
 from server.domain.shifts import start_shift
 from server.extensions import db
-from server.models import Conflict, ContributionBand, Passkey, Point, Producer, PushSubscription, User
+from server.models import Conflict, ContributionBand, Extra, Passkey, Point, Producer, PushSubscription, User
 from tests.factories.primitives import (
     DAY,
     HOUR,
@@ -41,6 +41,7 @@ class Samples:
     device: int = 0
     subscription: int = 0
     movement: int = 0  # a top-up on the household's prepaid balance (it has a receipt)
+    extra: int = 0  # the product offered as an extra at the distribution
     link_token: str = ""
     page_token: str = ""
     users: dict[str, int] = field(default_factory=dict)  # role → user id
@@ -75,7 +76,8 @@ def authorization_samples() -> Samples:
     )
     db.session.flush()
     conflict = Conflict(distribution_id=coming.id, kind="unknown_void", key="unknown_void:sample", event_ids=[])
-    db.session.add(conflict)
+    extra = Extra(distribution_id=coming.id, product_id=product.id, stock=10)
+    db.session.add_all([conflict, extra])
     passkeys = {
         role: Passkey(user=user, credential_id=uuid.uuid4().bytes, public_key=b"sample", name="Sample")
         for role, user in users.items()
@@ -114,6 +116,7 @@ def authorization_samples() -> Samples:
         device=devices["device"].id,
         subscription=subscription.id,
         movement=movement,
+        extra=extra.id,
         link_token=link_token,
         page_token=household.page_token,
         users={role: user.id for role, user in users.items()},

@@ -26,6 +26,7 @@ import { lastClosing } from './cash.js';
 import { contributionBlock, contributionStatus } from './contribution.js';
 import { membershipBlock, membershipRefusal, membershipStatus } from './membership.js';
 import { ACCOUNT_METHODS, DETAILS, MAX_DETAILS, METHODS, accountSplit, chequeGroups, paymentPayloads } from './payment.js';
+import { saleSection } from './sale.js';
 import { topUpSection } from './top-up.js';
 
 let session = null;
@@ -157,15 +158,27 @@ async function renderRefusal(root, current) {
 
 // A member.
 
-function accountUse(view, orderId) {
-  const used = { prepaid: 0, allowance: 0 };
+function accountUse(view, orderId, memberId) {
+  const used = { prepaid: 0, allowance: 0, orderAllowance: 0 };
   for (const known of view.events) {
     const { event } = known;
-    if (event.type !== 'payment' || view.voided.has(event.id) || event.payload.order_id !== orderId) continue;
-    used.prepaid += event.payload.from_prepaid_cents;
-    used.allowance += event.payload.from_allowance_cents;
+    if (view.voided.has(event.id)) continue;
+    const forOrder = event.type === 'payment' && event.payload.order_id === orderId;
+    // Extras this member bought here came out of the same accounts (screens/sale.js).
+    const sale = event.type === 'sale' && event.payload.household_id === memberId;
+    if (!forOrder && !sale) continue;
+    used.prepaid += event.payload.from_prepaid_cents ?? 0;
+    used.allowance += event.payload.from_allowance_cents ?? 0;
+    if (forOrder) used.orderAllowance += event.payload.from_allowance_cents ?? 0;
   }
   return used;
+}
+
+/** What the allowance may still pay of the order: the due of its lines of eligible products (the pack marks the
+ * others `allowance_eligible: false`), less what the allowance already paid for it. */
+function allowanceCap(order, used) {
+  const eligible = order.lines.reduce((sum, line) => (line.allowance_eligible === false ? sum : sum + line.due_cents), 0);
+  return { eligible, left: Math.max(0, eligible - used.orderAllowance), capped: eligible < order.total_due_cents };
 }
 
 function revokedToday(view, memberId) {
@@ -186,16 +199,23 @@ async function renderMember(root, current) {
   const view = await keptView(state.distributionId);
   const status = view.orders.get(order.id) ?? null;
   const paidCents = status?.paidCents ?? 0;
-  const used = accountUse(view, order.id);
+  const used = accountUse(view, order.id, member.id);
   // The pack's balances are those before this distribution (docs/packs.md): what this phone and the phones it
   // pulled from took here comes off them, what was credited here (top-ups) is added. A prepaid account may go down to
   // the network's floor; an allowance to 0.
   const credited = view.topUps.households.get(member.id) ?? 0;
   const prepaidFloor = Math.max(0, network.prepaid_floor_cents ?? 0);
-  const available = {
+  const balances = {
     prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) + prepaidFloor - used.prepaid + credited),
     allowance: Math.max(0, (member.balances?.allowance_cents ?? 0) - used.allowance),
   };
+  // The allowance pays only for the products the network marked eligible: for the basket, at most their due.
+  const cap = allowanceCap(order, used);
+  const available = { ...balances, allowance: Math.min(balances.allowance, cap.left) };
+  const capNote =
+    cap.capped && balances.allowance > 0
+      ? h('p', { id: 'allowance-cap', class: 'message' }, t('member.allowance_cap', { amount: money(cap.eligible) }))
+      : null;
   const collected = status && (status.outcome === 'all' || status.outcome === 'partial');
   // An account below zero (a double spend, a correction): said, so the volunteer can tell the member (the minus
   // sign U+2212, as the server's pages write it).
@@ -233,6 +253,7 @@ async function renderMember(root, current) {
     overdrawn,
   );
   const topUp = topUpSection(member, { available: available.prepaid, recorded: (message) => toppedUp(current, message) });
+  const sale = await saleSection(member, { available: balances, recorded: (message) => toppedUp(current, message) });
   // Membership: a warning and the fee in one tap; no hand-over while a required membership is due. Once the basket
   // is handed over, the fee can still be taken (the member may pay it after their basket).
   const handedOver = collected && !current.again;
@@ -243,7 +264,7 @@ async function renderMember(root, current) {
   });
   if (handedOver) {
     renderCollected(root, current, status);
-    append(root, fee.top, topUp, fee.bottom, contribution);
+    append(root, fee.top, sale, topUp, fee.bottom, contribution);
     return;
   }
   append(
@@ -254,7 +275,9 @@ async function renderMember(root, current) {
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
     fee.top,
     basket(order, { prices: showTier }),
-    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, showTier }),
+    capNote,
+    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, balances, showTier }),
+    sale,
     topUp,
     fee.bottom,
     contribution,
@@ -357,7 +380,7 @@ function amountInput(label) {
   });
 }
 
-function handoverForm(member, { paidCents, available, showTier }) {
+function handoverForm(member, { paidCents, available, balances = available, showTier }) {
   const order = member.order;
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
@@ -838,7 +861,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
       if (what.paid < what.owed) words.push(t('member.recorded_left', { left: money(what.owed - what.paid) }));
       for (const kind of ['allowance', 'prepaid']) {
         // What the account keeps, said where the volunteer reads the confirmation ("reste 108,40 € sur l'allocation").
-        if (what.accounts?.[kind]) words.push(t(`member.recorded_${kind}_left`, { amount: money(available[kind] - what.accounts[kind]) }));
+        if (what.accounts?.[kind]) words.push(t(`member.recorded_${kind}_left`, { amount: money(balances[kind] - what.accounts[kind]) })); // what the account holds, not the basket's cap
       }
       const change = what.givenCents - what.cashCents;
       if (what.givenCents && change > 0) words.push(t('member.recorded_change', { amount: money(change) }));

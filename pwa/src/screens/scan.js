@@ -7,7 +7,7 @@ import { t, tn } from '../i18n.js';
 import { normaliseManualCode } from '../packs.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback, startScanner } from '../scanner.js';
-import { $, busy, h, onScreen } from '../ui/dom.js';
+import { $, busy, h, onScreen, say } from '../ui/dom.js';
 import { formatCents, formatSlot } from '../ui/format.js';
 import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
@@ -16,6 +16,7 @@ import { renderUndo } from '../ui/undo.js';
 import { contributionStatus } from './contribution.js';
 import { membershipStatus } from './membership.js';
 import { openMember, openRefused, whenFree } from './member.js';
+import { saleSection } from './sale.js';
 
 /**
  * What happens to a ticket's text, from the camera (or any other reader): check it against the open pack, then the
@@ -226,7 +227,23 @@ async function render() {
   if (state.scanner && !state.scanner.scanning) state.scanner.resume();
   showCamera();
   await search();
+  await renderAnonymousSale();
   await renderUndo();
+}
+
+/** Extras sold to someone who is not a member (screens/sale.js): drawn again unless a sale is being typed. */
+async function renderAnonymousSale() {
+  const holder = $('anonymous-sale');
+  if (holder.querySelector('details[open]')) return;
+  const section = state.index ? await saleSection(null, { available: { prepaid: 0, allowance: 0 }, recorded: sold }) : null;
+  holder.replaceChildren(...(section ? [section] : []));
+}
+
+async function sold(message) {
+  $('anonymous-sale').replaceChildren();
+  await renderAnonymousSale();
+  await renderUndo();
+  say(message);
 }
 
 /** Away from the scan and member screens the camera goes off; reads still queued are kept (paused), not lost. */

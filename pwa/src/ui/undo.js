@@ -59,6 +59,9 @@ export function describe(events) {
     const name = member ? fullName(member) : t('undo.someone');
     return t('undo.top_up', { name, amount: formatCents(newest.payload.amount_cents, currency), at });
   }
+  if (newest.type === 'sale') {
+    return t('undo.sale', { amount: formatCents(newest.payload.amount_cents, currency), at });
+  }
   if (newest.type === 'scan_refused') {
     return t('undo.scan_refused', { reason: t(`ticket.${newest.payload.reason}`), at });
   }

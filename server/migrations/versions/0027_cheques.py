@@ -1,7 +1,7 @@
 """Cheques: each cheque a member gave, its payee producer and its state (received, handed over, deposited), from the
 synced payments by cheque; room for a season's expected cheques
 
-Revision ID: 0028_cheques
+Revision ID: 0027_cheques
 Revises: 0026_producers
 Create Date: 2026-12-05 12:00:00
 
@@ -10,7 +10,7 @@ Create Date: 2026-12-05 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028_cheques"
+revision = "0027_cheques"
 down_revision = "0026_producers"
 branch_labels = None
 depends_on = None
