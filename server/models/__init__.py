@@ -3,6 +3,14 @@
 from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionBand
 from server.models.audit import AuditEntry
 from server.models.checks import DistributionCheck
+from server.models.contracts import (
+    Absence,
+    Contract,
+    ContractProduct,
+    Subscription,
+    SubscriptionQuantity,
+    contract_dates,
+)
 from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.keys import SealedKey
@@ -16,12 +24,15 @@ from server.models.sync import Conflict, Device, DeviceEnrolment, Shift, SyncedE
 from server.models.tickets import TicketKey
 
 __all__ = [
+    "Absence",
     "Account",
     "AccountMovement",
     "AllowanceCycle",
     "AllowanceRule",
     "AuditEntry",
     "Conflict",
+    "Contract",
+    "ContractProduct",
     "Contribution",
     "ContributionBand",
     "Device",
@@ -44,10 +55,13 @@ __all__ = [
     "SealedKey",
     "Shift",
     "SignInLink",
+    "Subscription",
+    "SubscriptionQuantity",
     "SyncedEvent",
     "TicketKey",
     "Tier",
     "User",
     "WebAuthnChallenge",
+    "contract_dates",
     "distribution_volunteers",
 ]
