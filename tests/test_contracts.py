@@ -178,9 +178,11 @@ def test_an_absence_is_refused_once_the_distribution_started(app, world):
         contract = vegetables(world)
         mine, _ = subscribe(contract, household(0, world))
         first = db.session.get(Distribution, world.distributions[0])
-        with time_machine.travel(first.starts_at + timedelta(minutes=5), tick=False):
-            with pytest.raises(DomainError, match="too late"):
-                mark_absence(mine, first, "skip")
+        with (
+            time_machine.travel(first.starts_at + timedelta(minutes=5), tick=False),
+            pytest.raises(DomainError, match="too late"),
+        ):
+            mark_absence(mine, first, "skip")
 
 
 def test_a_handed_over_order_is_never_changed_and_imported_lines_stay(app, world):
@@ -237,7 +239,7 @@ def test_an_imported_line_of_the_same_product_wins(app, world):
 def test_a_product_delivered_by_two_contracts_at_once_is_refused(app, world):
     with app.app_context():
         vegetables(world)
-        starts_on, ends_on = season(world)
+        _, ends_on = season(world)
         other = create_contract(
             db.session.get(Point, world.point),
             {"name": "Légumes bis", "producer_id": world.farmer, "starts_on": ends_on, "ends_on": ends_on},

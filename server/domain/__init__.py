@@ -1,7 +1,7 @@
 """Domain operations: verb functions that check the network's rules, change state, flush and audit; callers commit."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
