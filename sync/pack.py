@@ -103,6 +103,10 @@ class PackLine(_Model):
     quantity: int = Field(gt=0)
     unit_price_cents: NonNegativeInt = Field(description="full price of one unit, agreed when the order was taken")
     due_cents: NonNegativeInt = Field(description="what the member owes for the line at the order's share")
+    paid_in_advance: bool = Field(
+        default=False,
+        description="paid before the day (a season contract paid by cheques): due 0 at the point; left out when false",
+    )
 
 
 class PackOrder(_Model):
@@ -167,6 +171,7 @@ class LineData:
     product_name: str
     quantity: int
     unit_price_cents: int
+    paid_in_advance: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +230,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
     distribution's local date, ``fee_cents`` the network's membership fee (whether the membership is due)."""
     share = data.order_share_percent
     lines = sorted(data.lines, key=lambda line: line.product_id)
-    pairs = [(line.quantity, line.unit_price_cents) for line in lines]
+    pairs = [(line.quantity, line.unit_price_cents, line.paid_in_advance) for line in lines]
     return {
         "id": data.id,
         "manual_code": data.manual_code,
@@ -243,7 +248,10 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "product_name": line.product_name,
                     "quantity": line.quantity,
                     "unit_price_cents": line.unit_price_cents,
-                    "due_cents": pricing.line_due_cents(line.quantity, line.unit_price_cents, share),
+                    "due_cents": pricing.line_due_cents(
+                        line.quantity, line.unit_price_cents, share, line.paid_in_advance
+                    ),
+                    **({"paid_in_advance": True} if line.paid_in_advance else {}),
                 }
                 for line in lines
             ],
