@@ -257,18 +257,18 @@ def contract_subscribe(contract_id: int):
     return _done(contract, run)
 
 
-def _subscription(contract: Contract, subscription_id: int) -> Subscription:
-    subscription = db.get_or_404(Subscription, subscription_id)
+def _subscription(contract: Contract, subscriber_id: int) -> Subscription:
+    subscription = db.get_or_404(Subscription, subscriber_id)
     if subscription.contract_id != contract.id:
         abort(404)
     return subscription
 
 
-@bp.post("/contracts/<id:contract_id>/subscribers/<id:subscription_id>")
+@bp.post("/contracts/<id:contract_id>/subscribers/<id:subscriber_id>")
 @staff_required
-def contract_subscription(contract_id: int, subscription_id: int):
+def contract_subscription(contract_id: int, subscriber_id: int):
     contract = _contract(contract_id)
-    subscription = _subscription(contract, subscription_id)
+    subscription = _subscription(contract, subscriber_id)
     action = request.form.get("action")
     if action == "remove":
         return _done(contract, lambda: unsubscribe(subscription, actor=actor()))
@@ -282,11 +282,11 @@ def contract_subscription(contract_id: int, subscription_id: int):
     return _done(contract, run)
 
 
-@bp.post("/contracts/<id:contract_id>/subscribers/<id:subscription_id>/absences")
+@bp.post("/contracts/<id:contract_id>/subscribers/<id:subscriber_id>/absences")
 @staff_required
-def contract_absence(contract_id: int, subscription_id: int):
+def contract_absence(contract_id: int, subscriber_id: int):
     contract = _contract(contract_id)
-    subscription = _subscription(contract, subscription_id)
+    subscription = _subscription(contract, subscriber_id)
 
     def run():
         distribution = db.session.get(Distribution, request.form.get("distribution", type=int) or 0)
