@@ -120,8 +120,11 @@ def deliveries(contract: Contract) -> list[Distribution]:
 # One distribution ------------------------------------------------------------------------------------------------
 
 
-def generate_distribution(distribution: Distribution) -> Generated:
-    """Make the contract lines of this distribution's orders what its contracts say (idempotent); flushes."""
+def generate_distribution(distribution: Distribution, seasons: dict[int, list[int]] | None = None) -> Generated:
+    """Make the contract lines of this distribution's orders what its contracts say (idempotent); flushes.
+
+    ``seasons`` keeps each contract's deliveries (distribution ids, in order) across the distributions of one run,
+    so a season's generation reads the season once per contract, not once per distribution."""
     done = Generated()
     if distribution.status == "closed":
         return done
@@ -144,7 +147,7 @@ def generate_distribution(distribution: Distribution) -> Generated:
     considered = {contract.id for contract in covering} | with_lines
     if not considered:
         return done
-    wanted = _wanted(distribution, covering)
+    wanted = _wanted(distribution, covering, {} if seasons is None else seasons)
     orders = {
         order.household_id: order
         for order in db.session.scalars(
@@ -182,14 +185,18 @@ def generate_distribution(distribution: Distribution) -> Generated:
     return done
 
 
-def _wanted(distribution: Distribution, covering: list[Contract]) -> dict[int, dict[int, Wanted]]:
+def _wanted(
+    distribution: Distribution, covering: list[Contract], seasons: dict[int, list[int]]
+) -> dict[int, dict[int, Wanted]]:
     """Household id → product id → the line the contracts want at this distribution."""
     wanted: dict[int, dict[int, Wanted]] = defaultdict(dict)
     for contract in sorted(covering, key=lambda c: c.id):
-        delivered = deliveries(contract)
-        position = next((i for i, d in enumerate(delivered) if d.id == distribution.id), None)
-        if position is None:
+        if contract.id not in seasons:
+            seasons[contract.id] = [d.id for d in deliveries(contract)]
+        delivered = seasons[contract.id]
+        if distribution.id not in delivered:
             continue
+        position = delivered.index(distribution.id)
         subscriptions = list(
             db.session.scalars(
                 select(Subscription)
@@ -375,8 +382,9 @@ def regenerate_calendar(point_id: int, days: Iterable[date]) -> Generated:
 
 def _generate_all(distribution_ids: Iterable[int]) -> Generated:
     done = Generated()
+    seasons: dict[int, list[int]] = {}
     for distribution_id in sorted(distribution_ids):
         distribution = db.session.get(Distribution, distribution_id)
         if distribution is not None:
-            done.add(generate_distribution(distribution))
+            done.add(generate_distribution(distribution, seasons))
     return done
