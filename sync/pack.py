@@ -112,6 +112,10 @@ class PackLine(_Model):
         description="an SSA allowance may pay for the product (written only when false: the phone caps the "
         "allowance's part at the eligible lines' due)",
     )
+    paid_in_advance: bool = Field(
+        default=False,
+        description="paid before the day (a season contract paid by cheques): due 0 at the point; left out when false",
+    )
 
 
 class PackOrder(_Model):
@@ -205,6 +209,7 @@ class LineData:
     unit_price_cents: int
     producer_id: int | None = None
     allowance_eligible: bool = True
+    paid_in_advance: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +289,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
     distribution's local date, ``fee_cents`` the network's membership fee (whether the membership is due)."""
     share = data.order_share_percent
     lines = sorted(data.lines, key=lambda line: line.product_id)
-    pairs = [(line.quantity, line.unit_price_cents) for line in lines]
+    pairs = [(line.quantity, line.unit_price_cents, line.paid_in_advance) for line in lines]
     return {
         "id": data.id,
         "manual_code": data.manual_code,
@@ -302,9 +307,12 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "product_name": line.product_name,
                     "quantity": line.quantity,
                     "unit_price_cents": line.unit_price_cents,
-                    "due_cents": pricing.line_due_cents(line.quantity, line.unit_price_cents, share),
+                    "due_cents": pricing.line_due_cents(
+                        line.quantity, line.unit_price_cents, share, line.paid_in_advance
+                    ),
                     "producer_id": line.producer_id,
                     **({} if line.allowance_eligible else {"allowance_eligible": False}),
+                    **({"paid_in_advance": True} if line.paid_in_advance else {}),
                 }
                 for line in lines
             ],

@@ -45,11 +45,14 @@ class OrderLine:
     due_cents: int  # at the member's tier (``sync.pricing.line_due_cents``)
     unit_price_cents: int | None = None  # with ``share_percent``: what part of the line costs (a partial hand-over)
     share_percent: int | None = None
+    paid_in_advance: bool = False  # due 0 at the point, whatever is taken (``sync.pricing``)
 
     def due_for(self, taken: int) -> int:
         """What ``taken`` of the line costs: the pricing rule when the line says its price, else its share of the
         line's due (rounded down: never more than the phone asked)."""
         taken = max(0, min(taken, self.quantity))
+        if self.paid_in_advance:
+            return 0
         if taken == self.quantity:
             return self.due_cents
         if self.unit_price_cents is not None and self.share_percent is not None:

@@ -51,3 +51,10 @@ MOVEMENT_KINDS: Final = (
 )
 USER_ROLES: Final = ("admin", "coordinator", "volunteer")
 CONFLICT_STATUSES: Final = ("open", "resolved")
+
+# Season contracts (docs/contracts.md): how often a contract delivers, how its baskets are paid, what an absence does
+# with the basket, and where a subscription stands.
+CONTRACT_FREQUENCIES: Final = ("every", "fortnightly", "chosen")  # every distribution, every two weeks, chosen dates
+CONTRACT_PAYMENTS: Final = ("per_delivery", "cheques", "prepaid")  # at the point; in advance by cheques; prepaid
+ABSENCE_KINDS: Final = ("skip", "given", "offered")  # not due; given to a named household; to the waiting list
+SUBSCRIPTION_STATUSES: Final = ("active", "waiting")  # a subscriber, or on the contract's waiting list

@@ -57,6 +57,10 @@ SAMPLES: dict[str, Callable[["Samples", str], Any]] = {
     "token": lambda s, role: s.link_token,  # a real one-time sign-in link (other tokens: public routes anyway)
     # The member holds their own page link; anyone else can only guess a token of the same shape.
     "page_token": lambda s, role: s.page_token if role == "member" else "x" * len(s.page_token),
+    "contract_id": lambda s, role: s.contract,  # a season contract at point A the member subscribes to
+    "offered_id": lambda s, role: s.offered,
+    "subscriber_id": lambda s, role: s.subscriber,
+    "absence_id": lambda s, role: s.absence,
     "filename": lambda s, role: "admin.css",
     "name": lambda s, role: "pico.min.css",
 }

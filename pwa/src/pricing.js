@@ -1,5 +1,6 @@
 // What a member owes: the phone's side of sync/pricing.py, for the one case the pack does not price, a partial
-// hand-over (the pack gives each whole line's due and the order's total). Pure functions, no DOM, no storage.
+// hand-over (the pack gives each whole line's due and the order's total). A line `paid_in_advance` (a season
+// contract paid by cheques) is due 0 at the point. Pure functions, no DOM, no storage.
 // Held to the same vectors as Python, sync/vectors/pricing.json (tests/browser/test_pwa_data.py runs them here).
 
 /**
@@ -31,7 +32,7 @@ export function dueFor(order, outcome, received = new Map()) {
   let fullCents = 0;
   for (const line of order.lines) {
     const quantity = received.get(line.product_id) ?? 0;
-    if (quantity <= 0) continue;
+    if (quantity <= 0 || line.paid_in_advance) continue; // paid before the day: due 0 here, no solidarity share
     dueCents +=
       quantity === line.quantity ? line.due_cents : lineDueCents(quantity, line.unit_price_cents, order.share_percent);
     fullCents += quantity * line.unit_price_cents;

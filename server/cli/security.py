@@ -41,6 +41,7 @@ SCOPED_ARGUMENTS: dict[str, str] = {
     "user_id": "the user's points",
     "device_id": "the device's points",
     "subscription_id": "its member's point or its user's points",
+    "contract_id": "the contract's point",
 }
 
 PAGE_ACCESS = ("user", "staff", "admin")

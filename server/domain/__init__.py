@@ -1,7 +1,7 @@
 """Domain operations: verb functions that check the network's rules, change state, flush and audit; callers commit."""
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -66,9 +66,9 @@ def apply_changes(obj: db.Model, values: Mapping[str, Any]) -> dict[str, list[An
 
 
 def audit_value(value: Any) -> Any:
-    """A value as the audit log's JSON keeps it: rows by id, times in ISO 8601."""
+    """A value as the audit log's JSON keeps it: rows by id, times and dates in ISO 8601."""
     if isinstance(value, db.Model):
         return value.id
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     return value

@@ -1,5 +1,6 @@
 """Distributions: dated openings of a point. Times are aware UTC; people type them in the network's timezone.
 
+A new or moved distribution takes the orders of the season contracts it falls in (``server.domain.contract_orders``).
 A coordinator plans, edits, opens and closes the distributions of the points they manage, and cannot move one to
 a point they do not manage (``actor``: see ``server.domain.points``).
 """
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.domain import DomainError, apply_changes, audit_value, clean
+from server.domain.contract_orders import local_day, regenerate_calendar
 from server.domain.points import require_manager
 from server.extensions import db
 from server.models import Distribution, Point, User
@@ -40,6 +42,7 @@ def create_distribution(point: Point, data: Mapping[str, Any], *, actor: User | 
         ends_at=audit_value(distribution.ends_at),
         status=distribution.status,
     )
+    regenerate_calendar(point.id, [local_day(distribution)])
     return distribution
 
 
@@ -51,10 +54,14 @@ def update_distribution(
     if "point" in values:
         require_manager(actor, values["point"].id if values["point"] is not None else None)
     _check(values, distribution)
+    before = (distribution.point_id, local_day(distribution))
     changes = apply_changes(distribution, values)
     if changes:
         db.session.flush()
         record("distribution.update", target=f"distribution:{distribution.id}", changes=changes)
+    if "point" in changes or "starts_at" in changes:  # the season contracts' orders follow the calendar
+        regenerate_calendar(before[0], [before[1]])
+        regenerate_calendar(distribution.point_id, [local_day(distribution)])
     return distribution
 
 

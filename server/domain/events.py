@@ -338,9 +338,10 @@ def projection_order(order: Order) -> projection.Order:
         projection.OrderLine(
             line.product_id,
             line.quantity,
-            line_due_cents(line.quantity, line.unit_price_cents, order.share_percent),
+            line_due_cents(line.quantity, line.unit_price_cents, order.share_percent, line.paid_in_advance),
             line.unit_price_cents,
             order.share_percent,
+            line.paid_in_advance,
         )
         for line in order.lines
     )
@@ -357,14 +358,20 @@ def projection_orders(distribution_id: int) -> list[projection.Order]:
     lines: dict[int, list[projection.OrderLine]] = {order_id: [] for order_id, _household, _share in orders}
     share = {order_id: percent for order_id, _household, percent in orders}
     rows = db.session.execute(
-        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity, OrderLine.unit_price_cents)
+        select(
+            OrderLine.order_id,
+            OrderLine.product_id,
+            OrderLine.quantity,
+            OrderLine.unit_price_cents,
+            OrderLine.paid_in_advance,
+        )
         .join(Order, OrderLine.order_id == Order.id)
         .where(Order.distribution_id == distribution_id)
         .order_by(OrderLine.order_id, OrderLine.id)
     ).tuples()
-    for order_id, product_id, quantity, unit_price_cents in rows:
-        due = line_due_cents(quantity, unit_price_cents, share[order_id])
-        lines[order_id].append(projection.OrderLine(product_id, quantity, due, unit_price_cents, share[order_id]))
+    for order_id, product_id, quantity, unit_price_cents, paid in rows:
+        due = line_due_cents(quantity, unit_price_cents, share[order_id], paid)
+        lines[order_id].append(projection.OrderLine(product_id, quantity, due, unit_price_cents, share[order_id], paid))
     found = []
     for order_id, household_id, _share in orders:
         mine = tuple(lines[order_id])

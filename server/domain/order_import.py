@@ -33,6 +33,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from server.audit import record
 from server.domain import DomainError
+from server.domain.contract_orders import generate_distribution
 from server.domain.order_import_matching import (
     MAX_GRAMS,
     MembersByName,
@@ -680,9 +681,10 @@ def apply_import(
 
     ``plan`` must come from ``parse_orders_csv`` with the same ``actor`` (which kept a coordinator to their members).
 
-    A replaced order keeps its id (devices and events may already refer to it); only its lines change. Rows are
-    written with bulk statements (a network-wide file is thousands of orders), then the session forgets what it
-    held about these orders so it reads them back as they now are.
+    A replaced order keeps its id (devices and events may already refer to it); only its lines change, and the
+    season contracts' lines are generated again (``server.domain.contract_orders``: a product the file names wins).
+    Rows are written with bulk statements (a network-wide file is thousands of orders), then the session forgets
+    what it held about these orders so it reads them back as they now are.
     """
     require_manager(actor, distribution.point_id, field=None)
     if distribution.status == "closed":
@@ -712,6 +714,7 @@ def apply_import(
     ]
     db.session.execute(insert(OrderLine), lines)
     _forget_orders(distribution, set(order_ids.values()))
+    generate_distribution(distribution)  # the season contracts' lines come back, except a product the file names
     summary = ImportSummary(
         created=len(new), replaced=len(plan.orders) - len(new), lines=len(lines), skipped=len(plan.skipped)
     )

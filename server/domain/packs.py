@@ -152,6 +152,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             OrderLine.unit_price_cents,
             Product.producer_id,
             Product.allowance_eligible,
+            OrderLine.paid_in_advance,
         )
         .join(Household, Household.id == Order.household_id)
         .join(Tier, Tier.id == Household.tier_id)
@@ -190,6 +191,7 @@ def expected_members(distribution_id: int, day: date, period: str | None = None)
                     row.unit_price_cents,
                     producer_id=row.producer_id,
                     allowance_eligible=row.allowance_eligible,
+                    paid_in_advance=row.paid_in_advance,
                 )
             )
     return [

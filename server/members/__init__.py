@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("members", __name__)
 
-from server.members import views  # noqa: E402,F401
+from server.members import contracts, views  # noqa: E402,F401

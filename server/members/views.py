@@ -19,6 +19,7 @@ from server.domain.tickets import ticket_text
 from server.extensions import csrf, db
 from server.labels import ACCOUNT_KIND_LABELS
 from server.members import bp
+from server.members.contracts import has_contracts
 from server.members.summary import summarise
 from server.members.words import (
     collected_sentence,
@@ -82,6 +83,7 @@ def page(household: Household):
             words=MovementWords.for_movements(m for ms in summary.movements.values() for m in ms),
             movement_line=movement_line,
             has_receipt=has_receipt,
+            has_contracts=has_contracts(household),
         )
     )
     # The page is the member's: never kept by a shared cache, always revalidated (the service worker keeps a copy).

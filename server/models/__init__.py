@@ -4,6 +4,14 @@ from server.models.allowance import AllowanceCycle, AllowanceRule, ContributionB
 from server.models.audit import AuditEntry
 from server.models.checks import DistributionCheck
 from server.models.cheques import Cheque
+from server.models.contracts import (
+    Absence,
+    Contract,
+    ContractProduct,
+    Subscription,
+    SubscriptionQuantity,
+    contract_dates,
+)
 from server.models.contribution import Contribution
 from server.models.distribution import Distribution, Order, OrderLine, Point, Product, distribution_volunteers
 from server.models.extras import Extra
@@ -18,6 +26,7 @@ from server.models.sync import Conflict, Device, DeviceEnrolment, Shift, SyncedE
 from server.models.tickets import TicketKey
 
 __all__ = [
+    "Absence",
     "Account",
     "AccountMovement",
     "AllowanceCycle",
@@ -25,6 +34,8 @@ __all__ = [
     "AuditEntry",
     "Cheque",
     "Conflict",
+    "Contract",
+    "ContractProduct",
     "Contribution",
     "ContributionBand",
     "Device",
@@ -48,10 +59,13 @@ __all__ = [
     "SealedKey",
     "Shift",
     "SignInLink",
+    "Subscription",
+    "SubscriptionQuantity",
     "SyncedEvent",
     "TicketKey",
     "Tier",
     "User",
     "WebAuthnChallenge",
+    "contract_dates",
     "distribution_volunteers",
 ]

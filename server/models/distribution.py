@@ -140,12 +140,12 @@ class Order(db.Model):
         CheckConstraint("share_percent >= 0 AND share_percent <= 100", name="share_percent_range"),
     )
 
-    def _pairs(self) -> list[tuple[int, int]]:
-        return [(line.quantity, line.unit_price_cents) for line in self.lines]
+    def _pairs(self) -> list[tuple[int, int, bool]]:
+        return [(line.quantity, line.unit_price_cents, line.paid_in_advance) for line in self.lines]
 
     @property
     def full_cents(self) -> int:
-        return sum(pricing.line_full_cents(q, p) for q, p in self._pairs())
+        return sum(pricing.line_full_cents(q, p) for q, p, _paid in self._pairs())
 
     @property
     def due_cents(self) -> int:
@@ -163,6 +163,10 @@ class OrderLine(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    # The season contract that generated the line (``server.domain.contract_orders``); None for an imported line.
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
+    # Paid before the day (a contract paid by cheques over the season): due 0 at the point (``sync.pricing``).
+    paid_in_advance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()

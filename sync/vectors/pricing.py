@@ -5,7 +5,8 @@ a line at ``share_percent`` of its full price, rounded half up to the cent. ``li
 prices and shares that lands on every rounding case (exact, just under, just over and exactly half a cent) plus the
 largest line an order import accepts; ``handovers`` are orders as the pack writes them with what a member received
 (all, refused, partial in several ways) and what they owe for it: ``order_due_cents`` and ``solidarity_share_cents``
-over the (quantity received, unit price) pairs.
+over the (quantity received, unit price) pairs. A line may be paid in advance (a season contract paid by cheques):
+the pack marks it ``paid_in_advance`` and it is due 0 at the point, however much of it is received.
 """
 
 from itertools import product
@@ -19,8 +20,9 @@ SHARES = (0, 1, 33, 40, 49, 50, 51, 67, 70, 99, 100)
 # The largest line of an order import (server/domain/order_import.py: 99 units of at most 10 000 €).
 LARGEST = [(99, 1_000_000, share) for share in (1, 33, 70, 99)]
 
-# (description, share_percent, [(product_id, quantity, unit_price_cents)], [(outcome, {product_id: received})])
-ORDERS: list[tuple[str, int, list[tuple[int, int, int]], list[tuple[str, dict[int, int]]]]] = [
+# (description, share_percent, [(product_id, quantity, unit_price_cents[, paid_in_advance])],
+#  [(outcome, {product_id: received})])
+ORDERS: list[tuple[str, int, list[tuple], list[tuple[str, dict[int, int]]]]] = [
     (
         "solidarity tier at 70 %: a basket and two boxes of eggs (the pack's own example)",
         70,
@@ -63,37 +65,47 @@ ORDERS: list[tuple[str, int, list[tuple[int, int, int]], list[tuple[str, dict[in
         [(5, 99, 1_000_000), (6, 1, 1)],
         [("all", {}), ("partial", {5: 98, 6: 1})],
     ),
+    (
+        "a season basket paid in advance by cheques, and eggs paid at the point, at 70 %",
+        70,
+        [(31, 1, 1500, True), (32, 3, 270)],
+        [("all", {}), ("partial", {31: 1, 32: 1}), ("partial", {31: 1}), ("refused", {})],
+    ),
 ]
 
 
-def _pack_order(order_id: int, share: int, lines: list[tuple[int, int, int]]) -> dict[str, Any]:
+def _paid(line: tuple) -> bool:
+    return len(line) > 3 and line[3]
+
+
+def _pack_order(order_id: int, share: int, lines: list[tuple]) -> dict[str, Any]:
     """The order as ``sync.pack.member`` writes it (the fields the phone's pricing reads)."""
-    pairs = [(quantity, price) for _product, quantity, price in lines]
+    pairs = [(line[1], line[2], _paid(line)) for line in lines]
     return {
         "id": order_id,
         "share_percent": share,
         "lines": [
             {
-                "product_id": product_id,
-                "quantity": quantity,
-                "unit_price_cents": price,
-                "due_cents": line_due_cents(quantity, price, share),
+                "product_id": line[0],
+                "quantity": line[1],
+                "unit_price_cents": line[2],
+                "due_cents": line_due_cents(line[1], line[2], share, _paid(line)),
+                **({"paid_in_advance": True} if _paid(line) else {}),
             }
-            for product_id, quantity, price in lines
+            for line in lines
         ],
         "total_due_cents": order_due_cents(pairs, share),
         "solidarity_share_cents": solidarity_share_cents(pairs, share),
     }
 
 
-def _owed(outcome: str, share: int, lines: list[tuple[int, int, int]], received: dict[int, int]) -> dict[str, int]:
+def _owed(outcome: str, share: int, lines: list[tuple], received: dict[int, int]) -> dict[str, int]:
     if outcome == "refused":
         return {"due_cents": 0, "solidarity_cents": 0}
-    prices = {product_id: price for product_id, _quantity, price in lines}
     if outcome == "all":
-        pairs = [(quantity, price) for _product, quantity, price in lines]
+        pairs = [(line[1], line[2], _paid(line)) for line in lines]
     else:
-        pairs = [(received[product_id], prices[product_id]) for product_id in prices if received.get(product_id)]
+        pairs = [(received[line[0]], line[2], _paid(line)) for line in lines if received.get(line[0])]
     return {"due_cents": order_due_cents(pairs, share), "solidarity_cents": solidarity_share_cents(pairs, share)}
 
 

@@ -9,7 +9,21 @@ from server.domain.ledger import post
 from server.domain.links import create_sign_in_link
 from server.domain.shifts import start_shift
 from server.extensions import db
-from server.models import Conflict, ContributionBand, Extra, Passkey, Point, Producer, PushSubscription, User
+from server.models import (
+    Absence,
+    Conflict,
+    Contract,
+    ContractProduct,
+    ContributionBand,
+    Extra,
+    Passkey,
+    Point,
+    Producer,
+    PushSubscription,
+    Subscription,
+    SubscriptionQuantity,
+    User,
+)
 from tests.factories.primitives import (
     DAY,
     HOUR,
@@ -42,6 +56,10 @@ class Samples:
     subscription: int = 0
     movement: int = 0  # a top-up on the household's prepaid balance (it has a receipt)
     extra: int = 0  # the product offered as an extra at the distribution
+    contract: int = 0  # a season contract at A, open to subscription, the household subscribed
+    offered: int = 0  # its product
+    subscriber: int = 0  # the household's subscription to it
+    absence: int = 0  # the household's absence at the coming distribution
     link_token: str = ""
     page_token: str = ""
     users: dict[str, int] = field(default_factory=dict)  # role → user id
@@ -101,6 +119,22 @@ def authorization_samples() -> Samples:
     )
     db.session.add(subscription)
     movement = post(household.id, "prepaid", 2000, "top_up", method="cash", actor=users["admin"])
+    day = coming.starts_at.date()
+    contract = Contract(
+        producer=Producer(name="Ferme A"),
+        point=point_a,
+        name="Légumes A",
+        starts_on=day - DAY,
+        ends_on=day + 30 * DAY,
+        subscriptions_open=True,
+        absence_cap=2,
+    )
+    offered = ContractProduct(contract=contract, product=product, unit_price_cents=1500)
+    subscriber = Subscription(contract=contract, household=household)
+    subscriber.quantities = [SubscriptionQuantity(contract_product=offered, quantity=1)]
+    absence = Absence(subscription=subscriber, distribution=coming, kind="skip")
+    db.session.add_all([contract, offered, subscriber, absence])
+    db.session.flush()
     db.session.commit()
     return Samples(
         tier=tier.id,
@@ -117,6 +151,10 @@ def authorization_samples() -> Samples:
         subscription=subscription.id,
         movement=movement,
         extra=extra.id,
+        contract=contract.id,
+        offered=offered.id,
+        subscriber=subscriber.id,
+        absence=absence.id,
         link_token=link_token,
         page_token=household.page_token,
         users={role: user.id for role, user in users.items()},

@@ -335,7 +335,8 @@ function basket(order, { prices }) {
       'li',
       {},
       h('span', {}, t('member.line', { quantity: line.quantity, product: line.product_name })),
-      prices ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
+      line.paid_in_advance ? h('span', { class: 'paid-ahead' }, t('member.paid_in_advance')) : null,
+      prices && !line.paid_in_advance ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
     ),
   );
   return h(

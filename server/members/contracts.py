@@ -1,0 +1,173 @@
+"""The member's season contracts (``/m/<page_token>/contracts``): what they subscribe to, the coming deliveries,
+their absences within the contract's cap (the basket not due, given to a household of the point they name by
+e-mail, or offered to the waiting list), and the contracts of their point open to subscription.
+
+Online only: the member page's service worker keeps ``/m/<page_token>`` alone. The rules are the domain's
+(``server.domain.contracts``, acting for the member: ``actor=None``, ``by_member``); this view checks that the
+subscription is the member's own.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from server.auth.access import member_link
+from server.clock import utcnow
+from server.domain import DomainError
+from server.domain.contract_orders import Generated, deliveries
+from server.domain.contracts import absences_left, mark_absence, remove_absence, subscribe
+from server.extensions import db
+from server.members import bp
+from server.models import Absence, Contract, Distribution, Household, Subscription
+
+MAX_QUANTITY = 99
+
+
+def has_contracts(household: Household) -> bool:
+    """Whether the member has a subscription or their point offers an open contract (the page links here)."""
+    mine = select(Subscription.id).where(Subscription.household_id == household.id).limit(1)
+    open_here = select(Contract.id).where(
+        Contract.point_id == household.point_id, Contract.subscriptions_open.is_(True)
+    )
+    return db.session.scalar(mine) is not None or db.session.scalar(open_here.limit(1)) is not None
+
+
+@bp.get("/m/<page_token>/contracts")
+@member_link
+def contracts(household: Household):
+    subscriptions = db.session.scalars(
+        select(Subscription)
+        .options(
+            joinedload(Subscription.contract).joinedload(Contract.producer),
+            selectinload(Subscription.quantities),
+            selectinload(Subscription.absences).joinedload(Absence.given_to),
+        )
+        .where(Subscription.household_id == household.id)
+        .order_by(Subscription.id)
+    ).all()
+    now = utcnow()
+    coming = {
+        s.id: [d for d in deliveries(s.contract) if d.starts_at > now and d.status != "closed"] for s in subscriptions
+    }
+    absences = {s.id: {a.distribution_id: a for a in s.absences} for s in subscriptions}
+    subscribed = {s.contract_id for s in subscriptions}
+    open_contracts = [
+        c
+        for c in db.session.scalars(
+            select(Contract)
+            .options(joinedload(Contract.producer), selectinload(Contract.products))
+            .where(
+                Contract.point_id == household.point_id,
+                Contract.subscriptions_open.is_(True),
+            )
+            .order_by(Contract.starts_on, Contract.id)
+        ).unique()
+        if c.id not in subscribed
+    ]
+    shared = db.session.scalars(
+        select(Subscription)
+        .options(joinedload(Subscription.contract), joinedload(Subscription.household))
+        .where(Subscription.partner_id == household.id)
+    ).all()
+    response = render_template(
+        "members/contracts.html",
+        token=household.page_token,
+        household=household,
+        subscriptions=subscriptions,
+        coming=coming,
+        absences=absences,
+        left={s.id: absences_left(s) for s in subscriptions},
+        open_contracts=open_contracts,
+        shared=shared,
+    )
+    return response, 200, {"Cache-Control": "private, no-cache"}
+
+
+def _mine(household: Household, contract_id: int) -> Subscription:
+    subscription = db.session.scalar(
+        select(Subscription).where(Subscription.contract_id == contract_id, Subscription.household_id == household.id)
+    )
+    if subscription is None:
+        abort(404)
+    return subscription
+
+
+def _done(household: Household, run, saved: str):
+    try:
+        run()
+        db.session.commit()
+    except DomainError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        flash(saved, "success")
+    return redirect(url_for("members.contracts", page_token=household.page_token))
+
+
+def _distribution(subscription: Subscription) -> Distribution:
+    distribution = db.session.get(Distribution, request.form.get("distribution", type=int) or 0)
+    if distribution is None or distribution.point_id != subscription.contract.point_id:
+        raise DomainError(_("Choose a date from the list."))
+    return distribution
+
+
+@bp.post("/m/<page_token>/contracts/<id:contract_id>/absence")
+@member_link
+def contract_absence(household: Household, contract_id: int):
+    subscription = _mine(household, contract_id)
+
+    def run() -> Generated:
+        distribution = _distribution(subscription)
+        kind = request.form.get("kind", "skip")
+        given_to = None
+        if kind == "given":
+            email = (request.form.get("given_to") or "").strip().lower()
+            given_to = db.session.scalar(
+                select(Household)
+                .where(
+                    func.lower(Household.email) == email,
+                    Household.point_id == household.point_id,
+                    Household.status == "active",
+                )
+                .limit(1)
+            )
+            if not email or given_to is None:
+                raise DomainError(_("No member of your point has this e-mail."))
+        return mark_absence(subscription, distribution, kind, given_to=given_to)
+
+    return _done(household, run, _("Your absence is recorded."))
+
+
+@bp.post("/m/<page_token>/contracts/<id:contract_id>/present")
+@member_link
+def contract_present(household: Household, contract_id: int):
+    subscription = _mine(household, contract_id)
+
+    def run() -> Generated:
+        distribution = _distribution(subscription)
+        absence = next((a for a in subscription.absences if a.distribution_id == distribution.id), None)
+        if absence is None:
+            raise DomainError(_("Choose a date from the list."))
+        return remove_absence(absence)
+
+    return _done(household, run, _("Your absence is removed: your basket is back."))
+
+
+@bp.post("/m/<page_token>/contracts/<id:contract_id>/subscribe")
+@member_link
+def contract_subscribe(household: Household, contract_id: int):
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or contract.point_id != household.point_id:
+        abort(404)
+
+    def run() -> None:
+        quantities = {}
+        for offered in contract.products:
+            text = (request.form.get(f"quantity_{offered.id}") or "0").strip()
+            if not text.isdigit() or int(text) > MAX_QUANTITY:
+                raise DomainError(_("The quantity must be a whole number from 0 to 99."))
+            quantities[offered.id] = int(text)
+        subscribe(contract, household, quantities, by_member=True)
+
+    return _done(household, run, _("You are subscribed: your baskets are in your next orders."))
