@@ -155,13 +155,26 @@ class HandoverLine(_Model):
     quantity_received: Quantity
 
 
+class WeighedLine(_Model):
+    """The weight handed over of a line sold by weight (``sold_by`` "kg"), in grams."""
+
+    product_id: Id
+    grams: Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
+
+
 class Handover(_Model):
-    """A member received all of an order, part of it (``lines`` say what), or refused it."""
+    """A member received all of an order, part of it (``lines`` say what), or refused it.
+
+    ``weighed`` gives the grams weighed at the hand-over for lines sold by weight: what the member received of
+    that line, priced by ``sync.pricing`` in place of the order's estimate. It is left out of the written form when
+    empty (``_without_empty_weighed``), so a hand-over recorded before the field existed keeps its hash.
+    """
 
     order_id: Id
     outcome: HandoverOutcome
     lines: list[HandoverLine] = Field(default_factory=list, max_length=MAX_LINES)
     substitution_note: Text500 | None = None
+    weighed: list[WeighedLine] = Field(default_factory=list, max_length=MAX_LINES)
 
     @model_validator(mode="after")
     def _lines_match_outcome(self) -> "Handover":
@@ -172,7 +185,26 @@ class Handover(_Model):
         products = [line.product_id for line in self.lines]
         if len(set(products)) != len(products):
             raise PydanticCustomError("duplicate_product", "each product appears once in a hand-over")
+        weighed = [line.product_id for line in self.weighed]
+        if len(set(weighed)) != len(weighed):
+            raise PydanticCustomError("duplicate_product", "each product is weighed once in a hand-over")
+        if self.outcome == "refused" and self.weighed:
+            raise PydanticCustomError("weighed_refused", "a refused hand-over weighs nothing")
+        taken = {line.product_id: line.quantity_received for line in self.lines}
+        if self.outcome == "partial" and any(not taken.get(product) for product in weighed):
+            raise PydanticCustomError("weighed_not_received", "a weighed product is among the lines received")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_weighed(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if not data.get("weighed"):
+            data.pop("weighed", None)
+        return data
+
+    def weights(self) -> dict[int, int]:
+        """Product id → grams weighed."""
+        return {line.product_id: line.grams for line in self.weighed}
 
 
 class Payment(_Model):

@@ -25,7 +25,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from sync import membership, pricing
 from sync.tickets import trust_json
-from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS
+from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS, SOLD_BY
 
 FORMAT_VERSION = 2  # 2: members carry first_name and last_name (docs/packs.md, "Versions")
 
@@ -101,8 +101,15 @@ class PackLine(_Model):
     product_id: int
     product_name: str
     quantity: int = Field(gt=0)
-    unit_price_cents: NonNegativeInt = Field(description="full price of one unit, agreed when the order was taken")
+    unit_price_cents: NonNegativeInt = Field(
+        description="full price of one unit (of one kg when sold_by is kg), agreed when the order was taken"
+    )
     due_cents: NonNegativeInt = Field(description="what the member owes for the line at the order's share")
+    sold_by: Literal[SOLD_BY] = Field(  # type: ignore[valid-type]
+        default="piece",
+        description="piece, kg or litre; kg: quantity is an estimate in grams, weighed at the hand-over (left out "
+        "when piece)",
+    )
 
 
 class PackOrder(_Model):
@@ -167,6 +174,7 @@ class LineData:
     product_name: str
     quantity: int
     unit_price_cents: int
+    sold_by: str = "piece"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +233,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
     distribution's local date, ``fee_cents`` the network's membership fee (whether the membership is due)."""
     share = data.order_share_percent
     lines = sorted(data.lines, key=lambda line: line.product_id)
-    pairs = [(line.quantity, line.unit_price_cents) for line in lines]
+    pairs = [(line.quantity, line.unit_price_cents, line.sold_by) for line in lines]
     return {
         "id": data.id,
         "manual_code": data.manual_code,
@@ -243,7 +251,8 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "product_name": line.product_name,
                     "quantity": line.quantity,
                     "unit_price_cents": line.unit_price_cents,
-                    "due_cents": pricing.line_due_cents(line.quantity, line.unit_price_cents, share),
+                    "due_cents": pricing.line_due_cents(line.quantity, line.unit_price_cents, share, line.sold_by),
+                    **({"sold_by": line.sold_by} if line.sold_by != "piece" else {}),
                 }
                 for line in lines
             ],

@@ -21,7 +21,7 @@ from sync.events import (
     TopUpEvent,
     VoidEvent,
 )
-from sync.pricing import line_due_cents
+from sync.pricing import WEIGHED, line_due_cents
 from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 COLLECTED: Final = "collected"
@@ -44,15 +44,21 @@ class OrderLine:
     due_cents: int  # at the member's tier (``sync.pricing.line_due_cents``)
     unit_price_cents: int | None = None  # with ``share_percent``: what part of the line costs (a partial hand-over)
     share_percent: int | None = None
+    sold_by: str = "piece"  # "kg": ``quantity`` is an estimate in grams, the hand-over's weight says what was taken
+
+    @property
+    def weighed(self) -> bool:
+        return self.sold_by == WEIGHED
 
     def due_for(self, taken: int) -> int:
         """What ``taken`` of the line costs: the pricing rule when the line says its price, else its share of the
-        line's due (rounded down: never more than the phone asked)."""
-        taken = max(0, min(taken, self.quantity))
+        line's due (rounded down: never more than the phone asked). A weighed line may weigh more than its
+        estimate: its weight is priced as it is."""
+        taken = max(0, taken if self.weighed else min(taken, self.quantity))
         if taken == self.quantity:
             return self.due_cents
         if self.unit_price_cents is not None and self.share_percent is not None:
-            return line_due_cents(taken, self.unit_price_cents, self.share_percent)
+            return line_due_cents(taken, self.unit_price_cents, self.share_percent, self.sold_by)
         return self.due_cents * taken // self.quantity if self.quantity else 0
 
 
@@ -364,6 +370,29 @@ def _households(moves: dict[int, list[int]], topped_up: dict[int, int]) -> tuple
     )
 
 
+def handover_received(order: Order, handover: HandoverEvent | None) -> tuple[tuple[int, int], ...]:
+    """What a hand-over gave of ``order``, as (product id, quantity) pairs by product: every line for "all", the
+    listed lines for "partial", nothing for a refusal or no hand-over; a weighed line counts the grams weighed."""
+    outcome = handover.payload.outcome if handover is not None else None
+    if outcome == "all":
+        received = {line.product_id: line.quantity for line in order.lines}
+    elif outcome == "partial":
+        received = {line.product_id: line.quantity_received for line in handover.payload.lines}
+    else:
+        return ()
+    weighed = {line.product_id for line in order.lines if line.weighed}
+    for product_id, grams in handover.payload.weights().items():
+        if product_id in weighed and product_id in received:
+            received[product_id] = grams
+    return tuple(sorted(received.items()))
+
+
+def handover_due_cents(order: Order, handover: HandoverEvent | None) -> int:
+    """What ``order`` costs after ``handover`` (None: nobody came yet, the whole order): the rule of ``_due``."""
+    outcome = handover.payload.outcome if handover is not None else None
+    return _due(order, outcome, handover_received(order, handover))
+
+
 def _order_state(
     order: Order,
     decider: HandoverEvent | None,
@@ -372,12 +401,7 @@ def _order_state(
     paid: dict[int, int],
 ) -> OrderState:
     outcome = decider.payload.outcome if decider is not None else None
-    if outcome == "all":
-        received = tuple(sorted((line.product_id, line.quantity) for line in order.lines))
-    elif outcome == "partial":
-        received = tuple(sorted((line.product_id, line.quantity_received) for line in decider.payload.lines))
-    else:
-        received = ()
+    received = handover_received(order, decider)
     return OrderState(
         order_id=order.order_id,
         household_id=order.household_id,
@@ -393,10 +417,12 @@ def _order_state(
 
 
 def _due(order: Order, outcome: str | None, received: tuple[tuple[int, int], ...]) -> int:
-    """What the order costs: all of it, but for a partial hand-over only what was handed over (``sync.pricing``)."""
-    if outcome != "partial":
-        return order.total_due_cents
+    """What the order costs: all of it, but for a partial hand-over only what was handed over, and for a weighed
+    line the weight handed over (``sync.pricing``)."""
     taken = dict(received)
+    whole = all(taken.get(line.product_id) == line.quantity for line in order.lines)
+    if outcome not in ("all", "partial") or (outcome == "all" and whole):
+        return order.total_due_cents
     return sum(line.due_for(taken.get(line.product_id, 0)) for line in order.lines)
 
 

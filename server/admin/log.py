@@ -34,7 +34,7 @@ from server.domain.distribution_log import DistributionLog, LogEntry, Member, lo
 from server.domain.events import check_conflicts, stored_conflicts
 from server.domain.membership import fee_lines, fee_season
 from server.extensions import db
-from server.formatting import elide, money
+from server.formatting import elide, line_text, money
 from server.labels import (
     ACCOUNT_KIND_LABELS,
     CASH_COUNT_KIND_LABELS,
@@ -165,8 +165,12 @@ class Words:
         product = self.log.products.get(product_id)
         return product.name if product is not None else _("product %(id)d", id=product_id)
 
+    def line(self, product_id: int, quantity: int) -> str:
+        product = self.log.products.get(product_id)
+        return line_text(quantity, self.product(product_id), product.sold_by if product is not None else "piece")
+
     def lines(self, pairs: Iterable[tuple[int, int]]) -> str:
-        return ", ".join(f"{quantity} × {self.product(product_id)}" for product_id, quantity in pairs)
+        return ", ".join(self.line(product_id, quantity) for product_id, quantity in pairs)
 
     def event_ref(self, event_id: str) -> str:
         """Another event, named by its time, device and type."""
@@ -182,7 +186,15 @@ class Words:
         if isinstance(event, HandoverEvent):
             parts = [self.order(payload.order_id), str(HANDOVER_OUTCOME_LABELS[payload.outcome])]
             if payload.lines:
-                parts.append(self.lines((line.product_id, line.quantity_received) for line in payload.lines))
+                weights = payload.weights()
+                parts.append(
+                    self.lines(
+                        (line.product_id, weights.get(line.product_id, line.quantity_received))
+                        for line in payload.lines
+                    )
+                )
+            elif payload.weighed:
+                parts.append(_("weighed: %(lines)s", lines=self.lines(payload.weights().items())))
             if payload.substitution_note:
                 parts.append(_("Substitution: %(note)s", note=payload.substitution_note))
         elif isinstance(event, PaymentEvent):

@@ -63,8 +63,8 @@ def order_amounts(order: Order) -> Amounts:
 
 def line_amounts(line: OrderLine, share_percent: int) -> Amounts:
     return Amounts(
-        pricing.line_full_cents(line.quantity, line.unit_price_cents),
-        pricing.line_due_cents(line.quantity, line.unit_price_cents, share_percent),
+        pricing.line_full_cents(line.quantity, line.unit_price_cents, line.product.sold_by),
+        pricing.line_due_cents(line.quantity, line.unit_price_cents, share_percent, line.product.sold_by),
     )
 
 

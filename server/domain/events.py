@@ -23,7 +23,7 @@ from server.domain.purpose_payments import insert_once
 from server.domain.shifts import may_work_at
 from server.extensions import db
 from server.memory import collector_paused
-from server.models import Conflict, Device, Distribution, Order, OrderLine, Shift, SyncedEvent, User
+from server.models import Conflict, Device, Distribution, Order, OrderLine, Product, Shift, SyncedEvent, User
 from sync import conflicts, projection
 from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, stored_event
 from sync.ingest import Plan, plan_batch, recheck
@@ -336,9 +336,10 @@ def projection_order(order: Order) -> projection.Order:
         projection.OrderLine(
             line.product_id,
             line.quantity,
-            line_due_cents(line.quantity, line.unit_price_cents, order.share_percent),
+            line_due_cents(line.quantity, line.unit_price_cents, order.share_percent, line.product.sold_by),
             line.unit_price_cents,
             order.share_percent,
+            line.product.sold_by,
         )
         for line in order.lines
     )
@@ -355,14 +356,19 @@ def projection_orders(distribution_id: int) -> list[projection.Order]:
     lines: dict[int, list[projection.OrderLine]] = {order_id: [] for order_id, _household, _share in orders}
     share = {order_id: percent for order_id, _household, percent in orders}
     rows = db.session.execute(
-        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity, OrderLine.unit_price_cents)
+        select(
+            OrderLine.order_id, OrderLine.product_id, OrderLine.quantity, OrderLine.unit_price_cents, Product.sold_by
+        )
         .join(Order, OrderLine.order_id == Order.id)
+        .join(Product, OrderLine.product_id == Product.id)
         .where(Order.distribution_id == distribution_id)
         .order_by(OrderLine.order_id, OrderLine.id)
     ).tuples()
-    for order_id, product_id, quantity, unit_price_cents in rows:
-        due = line_due_cents(quantity, unit_price_cents, share[order_id])
-        lines[order_id].append(projection.OrderLine(product_id, quantity, due, unit_price_cents, share[order_id]))
+    for order_id, product_id, quantity, unit_price_cents, sold_by in rows:
+        due = line_due_cents(quantity, unit_price_cents, share[order_id], sold_by)
+        lines[order_id].append(
+            projection.OrderLine(product_id, quantity, due, unit_price_cents, share[order_id], sold_by)
+        )
     found = []
     for order_id, household_id, _share in orders:
         mine = tuple(lines[order_id])

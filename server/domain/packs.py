@@ -117,6 +117,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             Product.name.label("product_name"),
             OrderLine.quantity,
             OrderLine.unit_price_cents,
+            Product.sold_by,
         )
         .join(Household, Household.id == Order.household_id)
         .join(Tier, Tier.id == Household.tier_id)
@@ -147,7 +148,9 @@ def expected_members(distribution_id: int, day: date, period: str | None = None)
     for row in rows:
         first_rows.setdefault(row.member_id, row)
         if row.product_id is not None:  # an order without lines still expects its member
-            lines[row.member_id].append(LineData(row.product_id, row.product_name, row.quantity, row.unit_price_cents))
+            lines[row.member_id].append(
+                LineData(row.product_id, row.product_name, row.quantity, row.unit_price_cents, row.sold_by)
+            )
     return [
         MemberData(
             id=row.member_id,

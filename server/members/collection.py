@@ -17,6 +17,7 @@ from flask_babel import get_timezone
 
 from server.domain.events import projection_order
 from server.domain.order_events import order_events
+from server.formatting import line_text
 from server.models import Order
 from sync import membership as rules
 from sync import projection
@@ -31,6 +32,11 @@ PICKUP_STATUSES: Final = ("collected", "partial", "refused", "not_collected", "p
 class Line:
     name: str
     quantity: int
+    sold_by: str = "piece"
+
+    @property
+    def text(self) -> str:
+        return line_text(self.quantity, self.name, self.sold_by)
 
 
 @dataclass(frozen=True)
@@ -95,13 +101,21 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
     by_id = {event.id: event for event in events}
     decider = by_id.get(order_state.decided_by) if order_state.decided_by else None
 
-    names = {line.product_id: line.product.name for line in order.lines}
+    products = {line.product_id: line.product for line in order.lines}
     received = dict(order_state.received)
-    taken = tuple(Line(names.get(product, "?"), quantity) for product, quantity in received.items() if quantity > 0)
+    taken = tuple(
+        Line(products[product].name, quantity, products[product].sold_by)
+        if product in products
+        else Line("?", quantity)
+        for product, quantity in received.items()
+        if quantity > 0
+    )
+    # A weighed line taken is taken, whatever its weight against the estimate.
     left = tuple(
-        Line(line.product.name, line.quantity - received.get(line.product_id, 0))
+        Line(line.product.name, line.quantity - received.get(line.product_id, 0), line.product.sold_by)
         for line in order.lines
         if line.quantity > received.get(line.product_id, 0)
+        and not (line.product.sold_by == "kg" and received.get(line.product_id, 0) > 0)
     )
     due = order_state.due_cents if order_state.outcome in ("all", "partial") else 0
 

@@ -140,12 +140,12 @@ class Order(db.Model):
         CheckConstraint("share_percent >= 0 AND share_percent <= 100", name="share_percent_range"),
     )
 
-    def _pairs(self) -> list[tuple[int, int]]:
-        return [(line.quantity, line.unit_price_cents) for line in self.lines]
+    def _pairs(self) -> list[tuple[int, int, str]]:
+        return [(line.quantity, line.unit_price_cents, line.product.sold_by) for line in self.lines]
 
     @property
     def full_cents(self) -> int:
-        return sum(pricing.line_full_cents(q, p) for q, p in self._pairs())
+        return pricing.order_full_cents(self._pairs())
 
     @property
     def due_cents(self) -> int:

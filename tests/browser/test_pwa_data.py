@@ -223,20 +223,24 @@ def test_projection_js_agrees_with_the_python_projection(page):
 
 
 def test_pricing_js_agrees_with_sync_pricing(page):
-    """Every line of sync/vectors/pricing.json through ``lineDueCents``, every hand-over through ``dueFor``
-    (pwa/src/pricing.js)."""
+    """Every line of sync/vectors/pricing.json through ``lineDueCents`` (weighed lines too), every hand-over
+    through ``dueFor`` (pwa/src/pricing.js)."""
     results = page.evaluate(
         """async (vectors) => {
             const { lineDueCents, dueFor } = await import('/assets/pricing.js');
             return {
                 lines: vectors.lines.map(([quantity, price, share]) => lineDueCents(quantity, price, share)),
+                weighed: vectors.weighed_lines.map(([grams, price, share]) => lineDueCents(grams, price, share, 'kg')),
                 orders: vectors.orders.map(({ order, handovers }) =>
-                    handovers.map(({ outcome, received }) => dueFor(order, outcome, new Map(received)))),
+                    handovers.map(({ outcome, received, weighed }) =>
+                        dueFor(order, outcome, new Map(received), new Map(weighed ?? [])))),
             };
         }""",
         PRICING,
     )
     wrong = [(line, due) for line, due in zip(PRICING["lines"], results["lines"], strict=True) if line[4] != due]
+    assert wrong == []
+    wrong = [(line, due) for line, due in zip(PRICING["weighed_lines"], results["weighed"], strict=True) if line[4] != due]
     assert wrong == []
     for vector, owed in zip(PRICING["orders"], results["orders"], strict=True):
         assert owed == [
