@@ -73,6 +73,11 @@ class Collection:
     fees: tuple[Fee, ...] = ()  # the household's payments at this distribution for something else than the basket
 
     @property
+    def weighed(self) -> bool:
+        """A line sold by weight was weighed: what is due is no longer the order's estimate."""
+        return any(line.sold_by == "kg" for line in self.received)
+
+    @property
     def handed_over(self) -> bool:
         return self.outcome in ("all", "partial")
 
