@@ -13,12 +13,12 @@
 import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
-import { dueFor } from '../pricing.js';
+import { dueFor, parseGrams } from '../pricing.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
 import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
-import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from '../ui/format.js';
+import { centsForInput, formatCents, formatClock, formatGrams, formatSlot, parseCents } from '../ui/format.js';
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
 import { orderEvents, voidEvents } from '../ui/undo.js';
@@ -305,13 +305,23 @@ function renderCollected(root, current, status) {
   );
 }
 
+/** A line in words: "2 × Pain", or for a line sold by weight its estimate and price per kg, "Comté ≈ 500 g · 24,50 €/kg". */
+function lineWords(line) {
+  if (line.sold_by !== 'kg') return t('member.line', { quantity: line.quantity, product: line.product_name });
+  return t('member.line_weighed', {
+    product: line.product_name,
+    weight: formatGrams(line.quantity),
+    price: money(line.unit_price_cents),
+  });
+}
+
 /** What to hand over; with the line prices only where the network shows tiers (they tell the tier). */
 function basket(order, { prices }) {
   const lines = order.lines.map((line) =>
     h(
       'li',
       {},
-      h('span', {}, t('member.line', { quantity: line.quantity, product: line.product_name })),
+      h('span', {}, lineWords(line)),
       prices ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
     ),
   );
@@ -362,7 +372,54 @@ function handoverForm(member, { paidCents, available, showTier }) {
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
   const error = h('p', { id: 'member-error', class: 'message message-error', role: 'alert', hidden: true });
-  const owedAll = Math.max(0, order.total_due_cents - paidCents);
+  // Lines sold by weight are weighed first: what is owed follows the weights typed (pricing.js `dueFor`).
+  const weighedLines = order.lines.filter((line) => line.sold_by === 'kg');
+  const weightInputs = weighedLines.map((line) =>
+    h('input', {
+      id: fieldId('weight'),
+      type: 'text',
+      inputmode: 'decimal',
+      autocomplete: 'off',
+      class: 'weight-input',
+      placeholder: t('weight.placeholder'),
+      dataset: { product: line.product_id },
+    }),
+  );
+  const weights = weighedLines.length
+    ? h(
+        'section',
+        { id: 'weights', class: 'weights', 'aria-labelledby': 'weights-title' },
+        h('h2', { id: 'weights-title' }, t('weight.title')),
+        weightInputs.map((input, index) =>
+          field(t('weight.label', { product: weighedLines[index].product_name, weight: formatGrams(weighedLines[index].quantity) }), input),
+        ),
+      )
+    : null;
+  // A weight that reads as one takes its error away at once (a wrong one is said on confirming).
+  for (const input of weightInputs) {
+    input.addEventListener('input', () => {
+      if (!input.value.trim() || parseGrams(input.value) !== null) liveFieldError(input, null);
+    });
+  }
+  /** Product id → grams, for the weights typed that read as a weight. */
+  function weighed() {
+    const map = new Map();
+    for (const input of weightInputs) {
+      const grams = parseGrams(input.value);
+      if (grams !== null) map.set(Number(input.dataset.product), grams);
+    }
+    return map;
+  }
+  /** Mark the weights that are missing (`required`: every weighed line is handed over) or are no weight. */
+  function checkWeights(required) {
+    weightInputs.forEach((input, index) => {
+      const typed = input.value.trim();
+      const product = weighedLines[index].product_name;
+      if (!typed && required) fieldError(input, t('weight.missing', { product }));
+      else if (typed && parseGrams(typed) === null) fieldError(input, t('weight.bad', { product }));
+    });
+  }
+  const owedAll = () => Math.max(0, dueFor(order, 'all', undefined, weighed()).dueCents - paidCents);
 
   // The common cases: everything handed over, paid at once.
   const quick = h('section', { class: 'quick', 'aria-labelledby': 'to-collect-label' });
@@ -370,8 +427,8 @@ function handoverForm(member, { paidCents, available, showTier }) {
     h(
       'p',
       { class: 'to-collect' },
-      h('span', { id: 'to-collect-label' }, t(owedAll ? 'member.to_collect' : 'member.nothing_to_collect')),
-      owedAll ? h('strong', { id: 'to-collect', class: 'amount' }, money(owedAll)) : null,
+      h('span', { id: 'to-collect-label' }, t(owedAll() ? 'member.to_collect' : 'member.nothing_to_collect')),
+      owedAll() ? h('strong', { id: 'to-collect', class: 'amount' }, money(owedAll())) : null,
     ),
   );
   const quickButton = (key, run) => {
@@ -384,13 +441,13 @@ function handoverForm(member, { paidCents, available, showTier }) {
   let quickCheque = null;
   const accounts = ACCOUNT_METHODS.filter((method) => methods.includes(method));
   const covered = accounts.reduce((sum, method) => sum + available[method], 0);
-  if (!owedAll) {
+  if (!owedAll()) {
     quick.append(quickButton('member.quick_free', (button) => quickRecord(button, { method: null })));
   } else {
     // The accounts first when they cover it all: the household's money is already there.
-    if (accounts.length && covered >= owedAll) {
+    if (accounts.length && covered >= owedAll()) {
       // The button names the account it takes from (the allowance first, as accountSplit does).
-      const split = accountSplit(owedAll, available);
+      const split = accountSplit(owedAll(), available);
       const key = split.prepaid && split.allowance ? 'member.quick_both' : split.allowance ? 'member.quick_allowance' : 'member.quick_prepaid';
       quick.append(quickButton(key, (button) => quickRecord(button, { method: 'account' })));
     }
@@ -419,11 +476,11 @@ function handoverForm(member, { paidCents, available, showTier }) {
           ? null
           : given === null
             ? t('pay.bad_amount', { label: t('member.quick_given') })
-            : given < owedAll
+            : given < owedAll()
               ? t('member.quick_given_short')
               : null;
         liveFieldError(quickGiven, problem, quickGiven.closest('.quick-row'));
-        quickChange.textContent = typed && !problem && given > owedAll ? t('pay.change', { amount: money(given - owedAll) }) : '';
+        quickChange.textContent = typed && !problem && given > owedAll() ? t('pay.change', { amount: money(given - owedAll()) }) : '';
       });
     }
     if (methods.includes('cheque')) {
@@ -449,7 +506,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
       );
     }
     const balances = balancesText(available);
-    if (balances && covered < owedAll) quick.append(h('p', { class: 'muted balances' }, balances));
+    if (balances && covered < owedAll()) quick.append(h('p', { class: 'muted balances' }, balances));
   }
 
   // The hand-over's other outcomes.
@@ -461,7 +518,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
       t(`handover.${outcome}`),
     ),
   );
-  const quantities = order.lines.map((line) => {
+  const quantities = order.lines.filter((line) => line.sold_by !== 'kg').map((line) => {
     const input = h('input', {
       id: fieldId('quantity'),
       type: 'number',
@@ -475,7 +532,12 @@ function handoverForm(member, { paidCents, available, showTier }) {
     });
     return field(t('handover.quantity_label', { product: line.product_name, quantity: line.quantity }), input);
   });
-  const partial = h('div', { id: 'partial-lines', class: 'partial-lines', hidden: true }, quantities);
+  const partial = h(
+    'div',
+    { id: 'partial-lines', class: 'partial-lines', hidden: true },
+    quantities,
+    weighedLines.length ? h('p', { class: 'muted' }, t('weight.partial')) : null,
+  );
   const note = h('textarea', { id: fieldId('note'), name: 'note', rows: 2, maxlength: 500 });
   const otherHandover = h(
     'details',
@@ -580,19 +642,21 @@ function handoverForm(member, { paidCents, available, showTier }) {
   // "Payé · reste à payer" rides in the bar, in sight while the list of methods scrolls under it.
   const bar = h('div', { class: 'confirm-bar' }, error, summary, confirm);
 
-  form.append(quick, h('div', { class: 'disclosures' }, otherHandover, otherPayment), bar);
+  form.append(weights ?? '', quick, h('div', { class: 'disclosures' }, otherHandover, otherPayment), bar);
 
   // Reading what is typed.
   function outcome() {
     return form.querySelector('input[name=outcome]:checked')?.value ?? 'all';
   }
+  /** Partial: product id → quantity received; a weighed line is received when it is weighed (its grams). */
   function received() {
     const map = new Map();
     for (const input of partial.querySelectorAll('input')) map.set(Number(input.dataset.product), Number(input.value));
+    for (const [product, grams] of weighed()) map.set(product, grams);
     return map;
   }
   function due() {
-    return dueFor(order, outcome(), outcome() === 'partial' ? received() : undefined);
+    return dueFor(order, outcome(), outcome() === 'partial' ? received() : undefined, weighed());
   }
   function toPay() {
     return Math.max(0, due().dueCents - paidCents);
@@ -629,6 +693,9 @@ function handoverForm(member, { paidCents, available, showTier }) {
     const { solidarityCents } = due();
     const owed = toPay();
     dueAmount.textContent = money(owed);
+    const toCollect = form.querySelector('#to-collect');
+    if (toCollect) toCollect.textContent = money(owedAll());
+    if (weights) weights.hidden = current === 'refused';
     solidarity.textContent = solidarityCents ? t('pay.solidarity', { amount: money(solidarityCents) }) : '';
     const read = readRows();
     // What goes with an amount (the cash handed over, a cheque's number, a terminal reference) shows once it is typed.
@@ -683,7 +750,8 @@ function handoverForm(member, { paidCents, available, showTier }) {
   async function quickRecord(button, { method }) {
     clearErrors(form);
     error.hidden = true;
-    const owed = owedAll;
+    checkWeights(true);
+    const owed = owedAll();
     const parts = [];
     let accounts = { prepaid: 0, allowance: 0 };
     let givenCents = 0;
@@ -699,17 +767,22 @@ function handoverForm(member, { paidCents, available, showTier }) {
       parts.push({ method: 'cheque', cents: owed, details: number });
     } else if (method === 'account') {
       accounts = accountSplit(owed, available);
+      if (accounts.prepaid + accounts.allowance < owed && !form.querySelector('[aria-invalid=true]')) {
+        showErrors([t('weight.accounts_short', { amount: money(owed) })]);
+        return;
+      }
     }
     if (form.querySelector('[aria-invalid=true]')) {
       showErrors([]);
       return;
     }
     const what = { outcome: 'all', owed, paid: owed, cashCents: method === 'cash' ? owed : 0, givenCents, accounts };
-    await commit(button, { handover: handoverPayload('all', new Map()), parts, accounts, solidarity: due().solidarityCents, what });
+    await commit(button, { handover: handoverPayload('all', received()), parts, accounts, solidarity: due().solidarityCents, what });
   }
 
   function handoverPayload(chosen, quantities) {
     const text = note.value.trim();
+    const grams = chosen === 'refused' ? new Map() : weighed();
     return {
       order_id: order.id,
       outcome: chosen,
@@ -720,6 +793,9 @@ function handoverForm(member, { paidCents, available, showTier }) {
               .map((line) => ({ product_id: line.product_id, quantity_received: quantities.get(line.product_id) }))
           : [],
       substitution_note: text ? text.slice(0, 500) : null,
+      weighed: weighedLines
+        .filter((line) => grams.has(line.product_id))
+        .map((line) => ({ product_id: line.product_id, grams: grams.get(line.product_id) })),
     };
   }
 
@@ -794,8 +870,10 @@ function handoverForm(member, { paidCents, available, showTier }) {
     error.hidden = true;
     const chosen = outcome();
     const quantities = chosen === 'partial' ? received() : new Map();
+    if (chosen !== 'refused') checkWeights(chosen === 'all');
     if (chosen === 'partial') {
       for (const line of order.lines) {
+        if (line.sold_by === 'kg') continue; // weighed: a weight typed is what was received
         const quantity = quantities.get(line.product_id);
         if (!Number.isInteger(quantity) || quantity < 0 || quantity > line.quantity) {
           const input = partial.querySelector(`input[data-product="${line.product_id}"]`);
@@ -803,7 +881,7 @@ function handoverForm(member, { paidCents, available, showTier }) {
         }
       }
       if (!form.querySelector('[aria-invalid=true]') && ![...quantities.values()].some((quantity) => quantity > 0)) {
-        fieldError(partial.querySelector('input'), t('handover.nothing'));
+        fieldError(partial.querySelector('input') ?? weightInputs[0], t('handover.nothing'));
       }
     }
     const { solidarityCents } = chosen === 'refused' ? { solidarityCents: 0 } : due();

@@ -1,0 +1,104 @@
+"""Adjustments at the point, in real Chromium at 360×640 against the real server (docs/point-adjustments.md):
+offline, the volunteer weighs Élodie's Comté (ordered ≈ 500 g at 24,50 €/kg, 480 g on the scale), the amount to
+collect follows the weight by the one rule (pwa/src/pricing.js = sync/pricing.py) and is taken from her accounts;
+once sent, the admin's log and the order page say the weight and her prepaid balance is down by what the weight
+cost, not the estimate."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from server.domain.ledger import post
+from server.extensions import db
+from server.models import Account, Order, OrderLine, Product
+from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist)
+from tests.browser.test_volunteer_app import assert_made_for_one_hand, open_by_code, outbox, start_day
+from tests.factories.volunteer_app import VolunteerAppWorld, volunteer_app_world
+from tests.helpers import make_sign_in_token
+
+ADMIN = {"viewport": {"width": 1280, "height": 800}}
+WORDS = re.compile(r"null|undefined|NaN|None|weight\.|member\.")
+
+
+def shot(page: Page, name: str) -> None:
+    if folder := os.environ.get("COMPTOIR_SHOTS"):
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def world(app) -> VolunteerAppWorld:
+    """The four-member distribution; Élodie (tarif solidaire, 70 %) also ordered about 500 g of Comté at
+    24,50 €/kg and has 50,00 € on her prepaid account (4,00 € of allowance)."""
+    with app.app_context():
+        found = volunteer_app_world()
+        cheese = Product(code="COMTE", name="Comté", unit_price_cents=2450, sold_by="kg")
+        order = db.session.get(Order, found.orders["Élodie M."])
+        order.lines.append(OrderLine(product=cheese, quantity=500, unit_price_cents=2450))
+        post(found.members["Élodie M."], "prepaid", 4500, "opening")
+        db.session.commit()
+        return found
+
+
+def prepaid(app, household_id: int) -> int:
+    with app.app_context():
+        return db.session.query(Account).filter_by(household_id=household_id, kind="prepaid").one().balance_cents
+
+
+def test_a_weighed_hand_over_offline(app, phone, world, browser, live_server):
+    start_day(app, phone, world)
+    phone.context.set_offline(True)  # at the point
+
+    open_by_code(phone, world.codes["Élodie M."])
+    expect(phone.get_by_role("heading", name="Élodie Martin", level=1)).to_be_visible()
+    expect(phone.locator(".to-hand-over")).to_contain_text("Comté ≈ 500 g · 24,50 €/kg")
+    # At the estimate: 10,50 € + 3,78 € + 8,58 € (12,25 € at 70 %).
+    expect(phone.locator("#to-collect")).to_have_text("22,86 €")
+    weight = phone.get_by_label("Poids de « Comté » (commandé ≈ 500 g)")
+    quick = phone.get_by_role("button", name="Tout remis · sur l’allocation solidaire et le compte prépayé")
+
+    # Not weighed, or not a weight: said under the field, nothing recorded.
+    quick.click()
+    expect(phone.get_by_text("Pesez « Comté » et tapez son poids (ex. 480 g ou 0,48 kg).")).to_be_visible()
+    weight.fill("quatre cents")
+    quick.click()
+    expect(phone.get_by_text(re.compile("^Poids de « Comté » : un nombre de grammes"))).to_be_visible()
+    assert outbox(phone) == []
+
+    # 480 g: 11,76 € full, 8,23 € at 70 %; 22,51 € in all.
+    weight.fill("0,48 kg")
+    expect(phone.locator("#to-collect")).to_have_text("22,51 €")
+    assert phone.get_by_text(WORDS).count() == 0
+    assert_made_for_one_hand(phone)
+    shot(phone, "weighed-form")
+    quick.click()
+    expect(phone.locator("#message")).to_have_text(
+        "Enregistré : Élodie Martin — tout remis, payé : 22,51 €, reste 0,00 € sur l’allocation, "
+        "reste 31,49 € sur le compte prépayé."
+    )
+    handover, payment = outbox(phone)
+    cheese = next(line["product_id"] for line in handover["payload"]["weighed"])
+    assert handover["payload"]["weighed"] == [{"product_id": cheese, "grams": 480}]
+    assert payment["payload"]["amount_cents"] == 2251
+    assert (payment["payload"]["from_allowance_cents"], payment["payload"]["from_prepaid_cents"]) == (400, 1851)
+
+    # Sent: the log and the order page say the weight; the prepaid account paid what the weight cost.
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    assert prepaid(app, world.members["Élodie M."]) == 5000 - 1851
+    admin = browser.new_context(**ADMIN, base_url=live_server, locale="fr-FR").new_page()
+    admin.goto(f"/auth/link/{make_sign_in_token(app, 'coordination@example.org')}")
+    admin.get_by_role("button", name="Se connecter").click()
+    admin.goto(f"/admin/distributions/{world.distribution}/log")
+    expect(admin.locator("table.timeline")).to_contain_text("pesé : Comté (480 g)")
+    shot(admin, "weighed-log")
+    admin.goto(f"/admin/orders/{world.orders['Élodie M.']}")
+    expect(admin.locator("main")).to_contain_text("Comté (480 g)")
+    expect(admin.locator("main")).to_contain_text("22,51 €")
+    expect(admin.locator("main")).to_contain_text("≈ 500 g × 24,50 €/kg")
+    assert admin.get_by_text(re.compile(r"null|undefined|None")).count() == 0
+    shot(admin, "weighed-order")
+    admin.context.close()
