@@ -387,6 +387,37 @@ def handover_received(order: Order, handover: HandoverEvent | None) -> tuple[tup
     return tuple(sorted(received.items()))
 
 
+@dataclass(frozen=True)
+class LineOutcome:
+    """One line of an order after the distribution: ``ordered`` (grams for a weighed line: the estimate),
+    ``received`` (grams weighed for a weighed line) and what the member owes for it at the order's share."""
+
+    product_id: int
+    ordered: int
+    received: int
+    due_cents: int
+    sold_by: str = "piece"
+
+
+def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, ...]:
+    """What each line of ``order`` gave and costs after the distribution's ``events`` (any order, any repeats;
+    events of other orders are ignored), by the projection's rules: the deciding hand-over (none, a refusal: nothing
+    received, nothing due), partial quantities and weights. The reports per producer read this."""
+    (state,) = project([order], events).orders
+    decider = next((e for e in unique(events) if e.id == state.decided_by), None)
+    received = dict(handover_received(order, decider if isinstance(decider, HandoverEvent) else None))
+    return tuple(
+        LineOutcome(
+            line.product_id,
+            line.quantity,
+            received.get(line.product_id, 0),
+            line.due_for(received[line.product_id]) if received.get(line.product_id) else 0,
+            line.sold_by,
+        )
+        for line in order.lines
+    )
+
+
 def handover_due_cents(order: Order, handover: HandoverEvent | None) -> int:
     """What ``order`` costs after ``handover`` (None: nobody came yet, the whole order): the rule of ``_due``."""
     outcome = handover.payload.outcome if handover is not None else None

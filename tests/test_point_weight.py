@@ -185,3 +185,40 @@ def test_a_weighed_hand_over_is_owed_by_its_weight_everywhere(app, client, world
     assert member.status_code == 200
     words = text_of(member)
     assert "Pesé : Comté (480 g)" in words and "Montant dû pour ce qui a été remis : 18,73 €" in words, words
+
+
+def test_line_outcomes_give_each_line_received_and_due():
+    """``sync.projection.line_outcomes``, what the reports per producer read: the weight received and its due."""
+    from datetime import UTC, datetime
+
+    from sync.events import format_time, new_event_id, parse_event
+    from sync.projection import LineOutcome, Order, OrderLine, line_outcomes
+
+    order = Order(
+        7,
+        3,
+        (
+            OrderLine(1, 1, 1050, 1500, 70),
+            OrderLine(2, 500, 858, 2450, 70, "kg"),
+        ),
+        1908,
+    )
+    handover = parse_event(
+        {
+            "id": new_event_id(),
+            "type": "handover",
+            "schema_version": 1,
+            "device_id": "phone-1",
+            "volunteer_id": 1,
+            "distribution_id": 1,
+            "device_time": format_time(datetime(2026, 12, 4, 17, 0, tzinfo=UTC)),
+            "seq": 1,
+            "prev_hash": None,
+            "payload": {"order_id": 7, "outcome": "all", "weighed": [{"product_id": 2, "grams": 480}]},
+        }
+    )
+    assert line_outcomes(order, []) == (LineOutcome(1, 1, 0, 0), LineOutcome(2, 500, 0, 0, "kg"))
+    assert line_outcomes(order, [handover, handover]) == (
+        LineOutcome(1, 1, 1, 1050),
+        LineOutcome(2, 500, 480, 823, "kg"),
+    )
