@@ -27,6 +27,7 @@ from sync.events import (
     format_time,
 )
 from sync.projection import Order, handover_due_cents, void_target, voided_ids
+from sync.shortages import shortages, shorted
 
 KINDS: Final = (
     "double_handover",  # one order handed over twice (two devices, or one device twice), with the overpayment it made
@@ -195,7 +196,13 @@ def _payments_with(facts: list[Event], order_ids: set[int]) -> dict[str, list[Pa
 
 
 def _overpaid(by_order: Mapping[int, Order], facts: list[Event]) -> dict[int, tuple[list[PaymentEvent], dict]]:
-    """Order id → its payments and what they overpaid, for the orders paid more than due."""
+    """Order id → its payments and what they overpaid, for the orders paid more than due: their total after the
+    shortages (``sync.shortages``), or what a weighed hand-over made them cost when that is more."""
+    shorts = shortages(by_order.values(), facts)
+    by_order = {
+        order_id: shorted(order, shorts[order_id]) if order_id in shorts else order
+        for order_id, order in by_order.items()
+    }
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
     weighed: dict[int, int] = {}  # the most a weighed hand-over made the order cost
     for event in facts:

@@ -283,6 +283,15 @@ class TopUp(_Model):
         return self
 
 
+class Shortage(_Model):
+    """A product delivered short (or not at all) for the whole distribution: ``delivered`` is what is there for the
+    orders not handed over yet (pieces, or grams for a product sold by weight; 0: none). ``sync.shortages`` shares
+    it among them; a later shortage of the same product replaces it, a void undoes it."""
+
+    product_id: Id
+    delivered: Quantity = 0
+
+
 class Void(_Model):
     """Undo an event (a mistake on the phone). A void can itself be voided, which restores the event."""
 
@@ -376,6 +385,11 @@ class TopUpEvent(_Envelope):
     payload: TopUp
 
 
+class ShortageEvent(_Envelope):
+    type: Literal["shortage"]
+    payload: Shortage
+
+
 class VoidEvent(_Envelope):
     type: Literal["void"]
     payload: Void
@@ -409,7 +423,8 @@ Event = Annotated[
     | ScanRefusedEvent
     | NoteEvent
     | ConflictResolvedEvent
-    | TopUpEvent,
+    | TopUpEvent
+    | ShortageEvent,
     Field(discriminator="type"),
 ]
 MODELS: Final[dict[str, type[_Envelope]]] = {
@@ -421,6 +436,7 @@ MODELS: Final[dict[str, type[_Envelope]]] = {
     "note": NoteEvent,
     "conflict_resolved": ConflictResolvedEvent,
     "top_up": TopUpEvent,
+    "shortage": ShortageEvent,
 }
 EVENT_TYPES: Final = tuple(MODELS)
 EVENT_ADAPTER: Final = TypeAdapter(Event)

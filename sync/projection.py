@@ -22,6 +22,7 @@ from sync.events import (
     VoidEvent,
 )
 from sync.pricing import WEIGHED, line_due_cents
+from sync.shortages import Short, shortages, shorted
 from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 COLLECTED: Final = "collected"
@@ -88,6 +89,7 @@ class OrderState:
     paid_cents: int
     handover_ids: tuple[str, ...]
     payment_ids: tuple[str, ...]
+    shortages: tuple[Short, ...] = ()  # what shortages left it of each product short (``sync.shortages``)
 
 
 @dataclass(frozen=True)
@@ -307,8 +309,16 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
         elif isinstance(event, TopUpEvent):
             top_ups.add(event, recorded)
 
+    shorts = shortages(by_order.values(), live)
     order_states = tuple(
-        _order_state(order, deciders.get(order.order_id), handovers, payments, paid)
+        _order_state(
+            shorted(order, shorts[order.order_id]) if order.order_id in shorts else order,
+            deciders.get(order.order_id),
+            handovers,
+            payments,
+            paid,
+            shorts.get(order.order_id, ()),
+        )
         for order in sorted(by_order.values(), key=lambda order: order.order_id)
     )
     cash = tuple(
@@ -397,22 +407,28 @@ class LineOutcome:
     received: int
     due_cents: int
     sold_by: str = "piece"
+    short_to: int | None = None  # a shortage left the order this much of the product (None: no shortage)
 
 
 def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, ...]:
     """What each line of ``order`` gave and costs after the distribution's ``events`` (any order, any repeats;
-    events of other orders are ignored), by the projection's rules: the deciding hand-over (none, a refusal: nothing
-    received, nothing due), partial quantities and weights. The reports per producer read this."""
+    events of other orders are ignored), by the projection's rules: shortages, the deciding hand-over (none, a
+    refusal: nothing received, nothing due), partial quantities and weights. The reports per producer read this."""
+    events = unique(events)
     (state,) = project([order], events).orders
-    decider = next((e for e in unique(events) if e.id == state.decided_by), None)
-    received = dict(handover_received(order, decider if isinstance(decider, HandoverEvent) else None))
+    decider = next((e for e in events if e.id == state.decided_by), None)
+    adjusted = shorted(order, state.shortages) if state.shortages else order
+    received = dict(handover_received(adjusted, decider if isinstance(decider, HandoverEvent) else None))
+    priced = {line.product_id: line for line in adjusted.lines}
+    short = {item.product_id: item.receives for item in state.shortages}
     return tuple(
         LineOutcome(
             line.product_id,
             line.quantity,
             received.get(line.product_id, 0),
-            line.due_for(received[line.product_id]) if received.get(line.product_id) else 0,
+            priced.get(line.product_id, line).due_for(received.get(line.product_id, 0)),
             line.sold_by,
+            short.get(line.product_id),
         )
         for line in order.lines
     )
@@ -430,7 +446,9 @@ def _order_state(
     handovers: dict[int, list[str]],
     payments: dict[int, list[str]],
     paid: dict[int, int],
+    shorts: tuple[Short, ...] = (),
 ) -> OrderState:
+    """The state of ``order`` (with what shortages left it, ``shorts``) after its deciding hand-over."""
     outcome = decider.payload.outcome if decider is not None else None
     received = handover_received(order, decider)
     return OrderState(
@@ -444,6 +462,7 @@ def _order_state(
         paid_cents=paid.get(order.order_id, 0),
         handover_ids=tuple(handovers.get(order.order_id, ())),
         payment_ids=tuple(payments.get(order.order_id, ())),
+        shortages=shorts,
     )
 
 

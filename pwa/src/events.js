@@ -45,6 +45,8 @@ const PAYLOADS = {
   note: { required: ['text'], defaults: {} },
   conflict_resolved: { required: ['conflict_key', 'action', 'comment'], defaults: { event_id: null } },
   top_up: { required: ['household_id', 'amount_cents', 'method'], defaults: { method_details: null, account: 'prepaid' } },
+  // A product delivered short for the whole distribution (sync.events.Shortage): `delivered` 0 is none at all.
+  shortage: { required: ['product_id'], defaults: { delivered: 0 } },
 };
 
 /** Every event type (sync.events.EVENT_TYPES). */

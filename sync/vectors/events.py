@@ -288,6 +288,22 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
         "handover",
         {"order_id": 9008, "outcome": "all", "lines": [], "weighed": []},
     ),
+    (
+        "shortage: no Comté delivered at all, delivered left out",
+        PHONE,
+        43,
+        "2026-12-04T16:30:00.000Z",
+        "shortage",
+        {"product_id": 31},
+    ),
+    (
+        "shortage: three loaves delivered for the orders not handed over yet",
+        OTHER_PHONE,
+        43,
+        "2026-12-04T16:31:00.000Z",
+        "shortage",
+        {"product_id": 40, "delivered": 3},
+    ),
 ]
 
 

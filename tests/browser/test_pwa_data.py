@@ -38,6 +38,7 @@ VECTOR_DIR = Path(__file__).resolve().parents[2] / "sync/vectors"
 VECTORS = json.loads((VECTOR_DIR / "events.json").read_text())
 PROJECTION = json.loads((VECTOR_DIR / "projection.json").read_text())
 PRICING = json.loads((VECTOR_DIR / "pricing.json").read_text())
+SHORTAGES = json.loads((VECTOR_DIR / "shortages.json").read_text())
 BLANK = "/__data__"
 MODULES = "const [store, events, packs, sync] = await Promise.all("
 MODULES += "['store', 'events', 'packs', 'sync'].map((name) => import(`/assets/${name}.js`)));"
@@ -247,6 +248,33 @@ def test_pricing_js_agrees_with_sync_pricing(page):
             {"dueCents": handover["due_cents"], "solidarityCents": handover["solidarity_cents"]}
             for handover in vector["handovers"]
         ], vector["description"]
+
+
+def test_shortages_js_agrees_with_sync_shortages(page):
+    """Every case of sync/vectors/shortages.json through ``shortages`` and ``shorted`` (pwa/src/shortages.js)."""
+    results = page.evaluate(
+        """async (cases) => {
+            const { shortages, shorted } = await import('/assets/shortages.js');
+            const { voidedIds } = await import('/assets/projection.js');
+            return cases.map(({ orders, events }) => {
+                const voided = voidedIds(events);
+                const seen = new Set();
+                const live = events.filter((e) => !voided.has(e.id) && !seen.has(e.id) && seen.add(e.id));
+                const shorts = shortages(orders, live);
+                return Object.fromEntries(orders.map((order) => {
+                    const adjusted = shorted(order, shorts.get(order.id) ?? []);
+                    return [String(order.id), {
+                        lines: adjusted.lines.map((line) => [line.product_id, line.quantity, line.due_cents]),
+                        total_due_cents: adjusted.total_due_cents,
+                        shorts: (shorts.get(order.id) ?? []).map((s) => [s.productId, s.ordered, s.receives]),
+                    }];
+                }));
+            });
+        }""",
+        SHORTAGES["cases"],
+    )
+    for case, result in zip(SHORTAGES["cases"], results, strict=True):
+        assert result == case["expected"], case["description"]
 
 
 def test_manual_codes_and_names_fold_like_python(page):
