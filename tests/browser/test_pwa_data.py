@@ -241,7 +241,8 @@ def test_pricing_js_agrees_with_sync_pricing(page):
     )
     wrong = [(line, due) for line, due in zip(PRICING["lines"], results["lines"], strict=True) if line[4] != due]
     assert wrong == []
-    wrong = [(line, due) for line, due in zip(PRICING["weighed_lines"], results["weighed"], strict=True) if line[4] != due]
+    weighed = zip(PRICING["weighed_lines"], results["weighed"], strict=True)
+    wrong = [(line, due) for line, due in weighed if line[4] != due]
     assert wrong == []
     for vector, owed in zip(PRICING["orders"], results["orders"], strict=True):
         assert owed == [
