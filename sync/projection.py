@@ -247,8 +247,9 @@ def voided_among(targets: Mapping[str, str]) -> frozenset[str]:
     return frozenset(voided)
 
 
-def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionState:
-    """The state of a distribution with ``orders`` after ``events`` (any order, any repeats)."""
+def project(orders: Iterable[Order], events: Iterable[Event], others: Iterable[Order] = ()) -> DistributionState:
+    """The state of a distribution with ``orders`` after ``events`` (any order, any repeats). ``others``: orders of
+    the distribution that are not projected but that its shortages are shared among too (one order's page)."""
     by_order = {order.order_id: order for order in orders}
     ordered = unique(events)
     voided = voided_ids(ordered)
@@ -309,7 +310,7 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
         elif isinstance(event, TopUpEvent):
             top_ups.add(event, recorded)
 
-    shorts = shortages(by_order.values(), live)
+    shorts = shortages([*by_order.values(), *(o for o in others if o.order_id not in by_order)], live)
     order_states = tuple(
         _order_state(
             shorted(order, shorts[order.order_id]) if order.order_id in shorts else order,

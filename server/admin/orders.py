@@ -142,6 +142,7 @@ def order_detail(order_id: int):
         conflicts=conflicts_naming(order.distribution_id, {entry.event.id for entry in log.entries}),
         decided=timeline_row(decider, words) if decider is not None else None,
         taken=words.lines(state.received),  # the log's names: a product handed over instead is named too
+        shortages=[words.shortage(short) for short in state.shortages],
         payments=payments,
         events=[timeline_row(entry, words) for entry in log.entries],
     )

@@ -6,7 +6,7 @@ table, where they stay until someone resolves them. See ``docs/sync-protocol.md`
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -346,11 +346,13 @@ def projection_order(order: Order) -> projection.Order:
     return projection.Order(order.id, order.household_id, lines, sum(line.due_cents for line in lines))
 
 
-def projection_orders(distribution_id: int) -> list[projection.Order]:
-    """The distribution's orders as the projection reads them, by id, in two queries of plain columns."""
+def projection_orders(distribution_id: int, only: Collection[int] | None = None) -> list[projection.Order]:
+    """The distribution's orders as the projection reads them, by id, in two queries of plain columns (``only``:
+    those of these ids)."""
+    chosen = (Order.id.in_(sorted(only)),) if only is not None else ()
     orders = db.session.execute(
         select(Order.id, Order.household_id, Order.share_percent)
-        .where(Order.distribution_id == distribution_id)
+        .where(Order.distribution_id == distribution_id, *chosen)
         .order_by(Order.id)
     ).all()
     lines: dict[int, list[projection.OrderLine]] = {order_id: [] for order_id, _household, _share in orders}
@@ -361,7 +363,7 @@ def projection_orders(distribution_id: int) -> list[projection.Order]:
         )
         .join(Order, OrderLine.order_id == Order.id)
         .join(Product, OrderLine.product_id == Product.id)
-        .where(Order.distribution_id == distribution_id)
+        .where(Order.distribution_id == distribution_id, *chosen)
         .order_by(OrderLine.order_id, OrderLine.id)
     ).tuples()
     for order_id, product_id, quantity, unit_price_cents, sold_by in rows:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_timezone
 
 from server.domain.events import projection_order
-from server.domain.order_events import order_events
+from server.domain.order_events import order_events, shortage_context
 from server.formatting import line_text
 from server.models import Order
 from sync import membership as rules
@@ -100,7 +100,8 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
     ``events``: those ``member_events`` gives, when the caller has read them already."""
     if events is None:
         events = member_events(order)
-    state = projection.project([projection_order(order)], events)
+    others, context = shortage_context(order, events)
+    state = projection.project([projection_order(order)], [*events, *context], others)
     (order_state,) = state.orders
     voided = set(state.voided)
     by_id = {event.id: event for event in events}
@@ -108,6 +109,10 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
 
     products = {line.product_id: line.product for line in order.lines}
     received = dict(order_state.received)
+    # A shortage left the order less of a product: what it did not leave is not "still to collect".
+    expected = {line.product_id: line.quantity for line in order.lines} | {
+        short.product_id: short.receives for short in order_state.shortages
+    }
     taken = tuple(
         Line(products[product].name, quantity, products[product].sold_by)
         if product in products
@@ -117,9 +122,9 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
     )
     # A weighed line taken is taken, whatever its weight against the estimate.
     left = tuple(
-        Line(line.product.name, line.quantity - received.get(line.product_id, 0), line.product.sold_by)
+        Line(line.product.name, expected[line.product_id] - received.get(line.product_id, 0), line.product.sold_by)
         for line in order.lines
-        if line.quantity > received.get(line.product_id, 0)
+        if expected[line.product_id] > received.get(line.product_id, 0)
         and not (line.product.sold_by == "kg" and received.get(line.product_id, 0) > 0)
     )
     due = order_state.due_cents if order_state.outcome in ("all", "partial") else 0

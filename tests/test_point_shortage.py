@@ -1,0 +1,159 @@
+"""Shortages (docs/point-adjustments.md): a volunteer records once that a product was delivered short; the rule in
+``sync.shortages`` decides what every order not handed over yet receives and owes. Unit tests of the rule, then
+phones through the real API on SQLite and PostgreSQL: the log, the order page, the prepaid balances after a
+re-upload, and the overpayment a phone that did not know of the shortage leaves for a coordinator."""
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.domain.distribution_log import load_log
+from server.domain.events import check_conflicts, stored_conflicts
+from server.domain.ledger import post
+from server.extensions import db
+from server.models import Account, Distribution, Household, Point, Product
+from sync.shortages import share
+from tests.factories.primitives import distribution, full_tier, member_of, now_to_the_second, order, solidarity_tier
+from tests.helpers import sign_in_as_admin
+from tests.phones import enrol_phone
+from tests.test_distribution_log import pushed, text_of
+
+
+def test_share_in_proportion_largest_remainders_first():
+    assert share(3, {2: 3, 3: 1, 4: 2}) == {2: 2, 3: 0, 4: 1}  # 1,5 / 0,5 / 1: the tie goes to order 2
+    assert share(0, {1: 2, 2: 5}) == {1: 0, 2: 0}
+    assert share(9, {1: 2, 2: 5}) == {1: 2, 2: 5}  # enough for everyone
+    assert share(1000, {1: 500, 2: 1000}) == {1: 333, 2: 667}  # grams
+
+
+@given(st.integers(0, 50), st.dictionaries(st.integers(1, 30), st.integers(1, 20), min_size=1, max_size=8))
+def test_share_gives_what_was_delivered_never_more_than_ordered(delivered, ordered):
+    given_out = share(delivered, ordered)
+    assert sum(given_out.values()) == min(delivered, sum(ordered.values()))
+    assert all(0 <= given_out[o] <= ordered[o] for o in ordered)
+
+
+@dataclass(frozen=True)
+class World:
+    point: int
+    distribution: int
+    orders: dict[str, int]
+    households: dict[str, int]
+    bread: int
+    volunteers: tuple[int, int]
+
+
+@pytest.fixture
+def world(app) -> World:
+    """Alice (full price) ordered 2 loaves at 3,50 €, Bruno (70 %, 50,00 € prepaid) 3, Chloé (full price, 20,00 €
+    prepaid) 1: 6 loaves; the baker brings 4."""
+    with app.app_context():
+        point = Point(name="Maison du Luzard", town="Noisiel")
+        bread = Product(code="PAIN", name="Pain", unit_price_cents=350)
+        main = distribution(point, now_to_the_second())
+        full, solidarity = full_tier(), solidarity_tier()
+        people = {
+            "Alice": Household(first_name="Alice", last_name="Martin", tier=full, point=point),
+            "Bruno": Household(first_name="Bruno", last_name="Diallo", tier=solidarity, point=point),
+            "Chloé": Household(first_name="Chloé", last_name="Nguyen", tier=full, point=point),
+        }
+        quantities = {"Alice": 2, "Bruno": 3, "Chloé": 1}
+        orders = {name: order(main, people[name], [(bread, quantities[name])]) for name in people}
+        volunteers = (
+            member_of(point, "volunteer", "valerie@example.org", "Valérie"),
+            member_of(point, "volunteer", "omar@example.org", "Omar"),
+        )
+        db.session.add_all([*orders.values(), *volunteers])
+        db.session.flush()
+        post(people["Bruno"].id, "prepaid", 5000, "opening")
+        post(people["Chloé"].id, "prepaid", 2000, "opening")
+        db.session.commit()
+        return World(
+            point.id,
+            main.id,
+            {name: made.id for name, made in orders.items()},
+            {name: household.id for name, household in people.items()},
+            bread.id,
+            (volunteers[0].id, volunteers[1].id),
+        )
+
+
+def prepaid(app, household_id: int) -> int:
+    with app.app_context():
+        return db.session.query(Account).filter_by(household_id=household_id, kind="prepaid").one().balance_cents
+
+
+def test_a_shortage_changes_what_the_orders_not_collected_yet_owe(app, client, world):
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    two = enrol_phone(app, [world.point], world.volunteers[1], "Phone 2")
+    d, o = world.distribution, world.orders
+    # Alice collected her 2 loaves before the shortage: untouched. 2 loaves are left for Bruno (3) and Chloé (1):
+    # 1,5 and 0,5, the tie to Bruno's order (the smaller id): Bruno 2 (4,90 € at 70 %), Chloé none.
+    alice = one.record("handover", {"order_id": o["Alice"], "outcome": "all"}, d)
+    alice_pay = one.record("payment", {"order_id": o["Alice"], "amount_cents": 700, "method": "cash"}, d)
+    short = one.record("shortage", {"product_id": world.bread, "delivered": 2}, d)
+    bruno = one.record("handover", {"order_id": o["Bruno"], "outcome": "all"}, d)
+    bruno_pay = one.record(
+        "payment",
+        {
+            "order_id": o["Bruno"],
+            "amount_cents": 490,
+            "method": "prepaid",
+            "from_prepaid_cents": 490,
+            "solidarity_cents": 210,
+        },
+        d,
+    )
+    pushed(one, [alice, alice_pay, short, bruno, bruno_pay])
+    # The other phone did not know: it handed Chloé "her" loaf and took 3,50 € from her prepaid account.
+    chloe = two.record("handover", {"order_id": o["Chloé"], "outcome": "all"}, d)
+    chloe_pay = two.record(
+        "payment", {"order_id": o["Chloé"], "amount_cents": 350, "method": "prepaid", "from_prepaid_cents": 350}, d
+    )
+    pushed(two, [chloe, chloe_pay])
+    again = one.push([alice, alice_pay, short, bruno, bruno_pay])
+    assert {result["status"] for result in again.get_json()["results"]} == {"duplicate"}
+    assert prepaid(app, world.households["Bruno"]) == 5000 - 490
+    assert prepaid(app, world.households["Chloé"]) == 2000 - 350
+
+    with app.app_context():
+        state = load_log(db.session.get(Distribution, d)).state
+        due = {s.order_id: s.due_cents for s in state.orders}
+        assert due == {o["Alice"]: 700, o["Bruno"]: 490, o["Chloé"]: 0}
+        shorts = {s.order_id: [(x.ordered, x.receives) for x in s.shortages] for s in state.orders}
+        assert shorts == {o["Alice"]: [], o["Bruno"]: [(3, 2)], o["Chloé"]: [(1, 0)]}
+        check_conflicts(db.session.get(Distribution, d))
+        db.session.commit()
+        conflicts = stored_conflicts(d)
+        # Chloé paid 3,50 € for nothing: an overpayment for a coordinator to refund; Bruno paid what he owed.
+        assert [(c.kind, c.details["order_id"], c.details["excess_cents"]) for c in conflicts] == [
+            ("overpayment", o["Chloé"], 350)
+        ]
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign_in_as_admin(app, client, "admin@example.org")
+    log = text_of(client.get(f"/admin/distributions/{d}/log"))
+    assert "Manquant" in log and "Pain · 2 livré(s) pour les commandes pas encore remises" in log
+    page = text_of(client.get(f"/admin/orders/{o['Bruno']}"))
+    assert "Manquant : Pain, 2 sur 3" in page and "Pris : 2 × Pain" in page
+    assert "Dû pour ce qui a été pris : 4,90 €" in page and "Pas pris" not in page
+    alice_page = text_of(client.get(f"/admin/orders/{o['Alice']}"))
+    assert "Manquant : Pain" not in alice_page and "Pris : 2 × Pain" in alice_page  # collected before it
+
+
+def test_a_voided_shortage_gives_the_orders_back(app, world):
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    d = world.distribution
+    short = one.record("shortage", {"product_id": world.bread}, d)
+    undo = one.record("void", {"event_id": short["id"], "reason": "le boulanger est passé"}, d)
+    pushed(one, [short, undo])
+    with app.app_context():
+        state = load_log(db.session.get(Distribution, d)).state
+        assert {s.order_id: s.due_cents for s in state.orders} == {
+            world.orders["Alice"]: 700,
+            world.orders["Bruno"]: 735,
+            world.orders["Chloé"]: 350,
+        }
+        assert all(not s.shortages for s in state.orders)
