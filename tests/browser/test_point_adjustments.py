@@ -78,11 +78,43 @@ def test_a_weighed_hand_over_offline(app, phone, world, browser, live_server):
         "Enregistré : Élodie Martin — tout remis, payé : 22,51 €, reste 0,00 € sur l’allocation, "
         "reste 31,49 € sur le compte prépayé."
     )
-    handover, payment = outbox(phone)
+    handover, payment = outbox(phone)[:2]
     cheese = next(line["product_id"] for line in handover["payload"]["weighed"])
     assert handover["payload"]["weighed"] == [{"product_id": cheese, "grams": 480}]
     assert payment["payload"]["amount_cents"] == 2251
     assert (payment["payload"]["from_allowance_cents"], payment["payload"]["from_prepaid_cents"]) == (400, 1851)
+
+    # The baker's eggs: 3 boxes came for the 6 the three others ordered (Élodie collected hers before): one each.
+    phone.get_by_role("button", name="Listes", exact=True).click()
+    phone.get_by_text("Manquants (livraison incomplète)", exact=True).click()
+    phone.get_by_role("button", name="Enregistrer le manquant").click()
+    expect(phone.get_by_text("Choisissez le produit manquant.")).to_be_visible()
+    phone.get_by_label("Produit manquant").select_option(label="Œufs plein air ×6")
+    delivered = phone.get_by_label("Quantité livrée pour ceux qui n’ont pas encore récupéré (0 : rien)")
+    delivered.fill("trois")
+    phone.get_by_role("button", name="Enregistrer le manquant").click()
+    expect(phone.get_by_text("Quantité livrée : un nombre entier, 0 si rien n’est arrivé.")).to_be_visible()
+    delivered.fill("3")
+    shot(phone, "shortage-form")
+    phone.get_by_role("button", name="Enregistrer le manquant").click()
+    dialog = phone.get_by_role("dialog", name="Manquant : Œufs plein air ×6 ?")
+    expect(dialog).to_contain_text("3 livré(s), partagé(s) entre les adhérents qui n’ont pas encore récupéré")
+    dialog.get_by_role("button", name="Oui, enregistrer").click()
+    expect(phone.locator("#message")).to_have_text("Manquant enregistré : Œufs plein air ×6.")
+    expect(phone.get_by_role("list", name="Manquants enregistrés")).to_contain_text(
+        "Œufs plein air ×6 : 3 livré(s) pour ceux qui n’ont pas encore récupéré"
+    )
+    # Awa (full price) receives one box of two: 15,00 € + 2,70 €.
+    open_by_code(phone, world.codes["Awa D."])
+    expect(phone.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 1 sur 2 commandé(s).")
+    expect(phone.locator(".to-hand-over")).to_contain_text("1 × Œufs plein air ×6")
+    expect(phone.locator("#to-collect")).to_have_text("17,70 €")
+    assert phone.get_by_text(WORDS).count() == 0
+    shot(phone, "shortage-member")
+    phone.get_by_role("button", name="Tout remis · payé en espèces").click()
+    expect(phone.locator("#message")).to_contain_text("Enregistré : Awa Diallo — tout remis, payé : 17,70 €")
+    shortage = next(event for event in outbox(phone) if event["type"] == "shortage")
+    assert shortage["payload"] == {"product_id": world.eggs, "delivered": 3}
 
     # Sent: the log and the order page say the weight; the prepaid account paid what the weight cost.
     phone.context.set_offline(False)
@@ -99,6 +131,11 @@ def test_a_weighed_hand_over_offline(app, phone, world, browser, live_server):
     expect(admin.locator("main")).to_contain_text("Comté (480 g)")
     expect(admin.locator("main")).to_contain_text("22,51 €")
     expect(admin.locator("main")).to_contain_text("≈ 500 g × 24,50 €/kg")
+    expect(admin.locator("main")).not_to_contain_text("Manquant :")  # collected before the shortage
     assert admin.get_by_text(re.compile(r"null|undefined|None")).count() == 0
     shot(admin, "weighed-order")
+    admin.goto(f"/admin/orders/{world.orders['Awa D.']}")
+    expect(admin.locator("main")).to_contain_text("Manquant : Œufs plein air ×6, 1 sur 2")
+    expect(admin.locator("main")).to_contain_text("Dû pour ce qui a été pris : 17,70 €")
+    shot(admin, "shortage-order")
     admin.context.close()

@@ -14,6 +14,7 @@ import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
 import { dueFor, parseGrams } from '../pricing.js';
+import { shortages, shorted } from '../shortages.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
@@ -21,7 +22,7 @@ import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
 import { centsForInput, formatCents, formatClock, formatGrams, formatSlot, parseCents } from '../ui/format.js';
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
-import { orderEvents, voidEvents } from '../ui/undo.js';
+import { orderEvents, productName, voidEvents } from '../ui/undo.js';
 import { lastClosing } from './cash.js';
 import { contributionBlock, contributionStatus } from './contribution.js';
 import { membershipBlock, membershipRefusal, membershipStatus } from './membership.js';
@@ -182,8 +183,10 @@ async function renderMember(root, current) {
   const { member } = current;
   const network = state.index.pack.network;
   const showTier = network.show_tier_at_counter === true;
-  const order = member.order;
   const view = await keptView(state.distributionId);
+  // A shortage recorded for the day leaves the order less (shortages.js): what is to hand over and owe follows.
+  const live = view.events.map((known) => known.event).filter((event) => !view.voided.has(event.id));
+  const order = shorted(member.order, shortages(state.index.pack.members.map((m) => m.order), live).get(member.order.id));
   const status = view.orders.get(order.id) ?? null;
   const paidCents = status?.paidCents ?? 0;
   const used = accountUse(view, order.id);
@@ -254,7 +257,7 @@ async function renderMember(root, current) {
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
     fee.top,
     basket(order, { prices: showTier }),
-    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, showTier }),
+    membership.required ? membershipRefusal() : handoverForm(member, order, { paidCents, available, showTier }),
     topUp,
     fee.bottom,
     contribution,
@@ -325,11 +328,26 @@ function basket(order, { prices }) {
       prices ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
     ),
   );
+  const shorts = (order.shorts ?? []).map((short) => {
+    const line = order.lines.find((item) => item.product_id === short.productId);
+    const name = line?.product_name ?? productName(short.productId);
+    const kg = line?.sold_by === 'kg';
+    return h(
+      'p',
+      { class: 'message shortage', role: 'note' },
+      t('member.short', {
+        product: name,
+        receives: kg ? formatGrams(short.receives) : short.receives,
+        ordered: kg ? formatGrams(short.ordered) : short.ordered,
+      }),
+    );
+  });
   return h(
     'section',
     { 'aria-labelledby': 'basket-title', class: 'to-hand-over' },
     h('h2', { id: 'basket-title' }, t('member.to_hand_over')),
     lines.length ? h('ul', { class: 'basket' }, lines) : h('p', {}, t('member.empty_order')),
+    shorts,
   );
 }
 
@@ -367,8 +385,7 @@ function amountInput(label) {
   });
 }
 
-function handoverForm(member, { paidCents, available, showTier }) {
-  const order = member.order;
+function handoverForm(member, order, { paidCents, available, showTier }) {
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
   const error = h('p', { id: 'member-error', class: 'message message-error', role: 'alert', hidden: true });
