@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from server.domain.distribution_log import load_log
 from server.domain.events import check_conflicts, stored_conflicts
 from server.domain.ledger import post
+from server.domain.tickets import issue_ticket
 from server.extensions import db
 from server.models import Account, Distribution, Household, Point, Product
 from sync.shortages import share
@@ -157,3 +158,16 @@ def test_a_voided_shortage_gives_the_orders_back(app, world):
             world.orders["Chloé"]: 350,
         }
         assert all(not s.shortages for s in state.orders)
+
+
+def test_the_member_page_says_the_shortage_before_the_pick_up(app, client, world):
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    pushed(one, [one.record("shortage", {"product_id": world.bread, "delivered": 2}, world.distribution)])
+    with app.app_context():
+        household = db.session.get(Household, world.households["Alice"])
+        issue_ticket(household)
+        db.session.commit()
+        token = household.page_token
+    # 2 loaves for 6 ordered: Alice's 2 → 0,67 → 0 r4, Bruno's 3 → 1 r0, Chloé's 1 → 0 r2: Alice gets the one left.
+    words = text_of(client.get(f"/m/{token}", headers={"Accept-Language": "fr"}))
+    assert "Manquant : Pain, 1 sur 2" in words and "Montant dû : 3,50 €" in words, words

@@ -17,7 +17,7 @@ from flask_babel import get_timezone
 
 from server.domain.events import projection_order
 from server.domain.order_events import order_events, shortage_context
-from server.formatting import line_text
+from server.formatting import line_text, weight
 from server.models import Order
 from sync import membership as rules
 from sync import projection
@@ -37,6 +37,23 @@ class Line:
     @property
     def text(self) -> str:
         return line_text(self.quantity, self.name, self.sold_by)
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    """What a shortage left the order of a product."""
+
+    name: str
+    ordered: int
+    receives: int
+    sold_by: str = "piece"
+
+    @property
+    def amounts(self) -> tuple[str, str]:
+        """(receives, ordered) in words: "2", "3", or weights."""
+        if self.sold_by == "kg":
+            return weight(self.receives), weight(self.ordered)
+        return str(self.receives), str(self.ordered)
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,8 @@ class Collection:
     due_cents: int  # for what was taken (all of it, or the part taken)
     credited: tuple[Paid, ...] = ()  # credited to the prepaid account at this distribution, by method (top-ups)
     fees: tuple[Fee, ...] = ()  # the household's payments at this distribution for something else than the basket
+    shortages: tuple[ShortLine, ...] = ()  # products a shortage left the order less of (``sync.shortages``)
+    expected_due_cents: int = 0  # what the order owes now, before any hand-over: after its shortages
 
     @property
     def weighed(self) -> bool:
@@ -152,6 +171,12 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
         due_cents=due,
         credited=_credited(events, voided, order.household_id),
         fees=_fees(events, voided, order.household_id),
+        shortages=tuple(
+            ShortLine(products[s.product_id].name, s.ordered, s.receives, products[s.product_id].sold_by)
+            for s in order_state.shortages
+            if s.product_id in products
+        ),
+        expected_due_cents=order_state.due_cents,
     )
 
 
