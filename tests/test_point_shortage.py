@@ -171,3 +171,56 @@ def test_the_member_page_says_the_shortage_before_the_pick_up(app, client, world
     # 2 loaves for 6 ordered: Alice's 2 → 0,67 → 0 r4, Bruno's 3 → 1 r0, Chloé's 1 → 0 r2: Alice gets the one left.
     words = text_of(client.get(f"/m/{token}", headers={"Accept-Language": "fr"}))
     assert "Manquant : Pain, 1 sur 2" in words and "Montant dû : 3,50 €" in words, words
+
+
+def _event(number: int, device: str, minute: int, kind: str, payload: dict):
+    from sync.events import parse_event
+
+    return parse_event(
+        {
+            "id": f"01956a3a-1c00-7000-8000-{number:012x}",
+            "type": kind,
+            "schema_version": 1,
+            "device_id": device,
+            "volunteer_id": 1,
+            "distribution_id": 1,
+            "device_time": f"2026-12-04T17:{minute:02d}:00.000Z",
+            "seq": number,
+            "prev_hash": None if number == 1 else "0" * 64,
+            "payload": payload,
+        }
+    )
+
+
+@given(
+    st.lists(st.integers(1, 4), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.sampled_from(["handover", "shortage"]), st.integers(0, 59), st.integers(0, 7), st.booleans()),
+        max_size=10,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_the_rule_reads_the_set_of_events_not_their_order(quantities, actions, rng):
+    """Any orders of one product, any hand-overs and shortages from two phones: the same set of events in any order,
+    some twice, gives the same dues and the same shortages."""
+    from sync.projection import Order, OrderLine, project
+
+    orders = [
+        Order(n, 100 + n, (OrderLine(40, q, q * 350, 350, 100), OrderLine(12, 1, 1500, 1500, 100)), q * 350 + 1500)
+        for n, q in enumerate(quantities, start=1)
+    ]
+    events = []
+    for number, (kind, minute, value, other) in enumerate(actions, start=1):
+        device = "phone-2" if other else "phone-1"
+        if kind == "handover":
+            payload = {"order_id": value % len(orders) + 1, "outcome": "all"}
+        else:
+            payload = {"product_id": 40, "delivered": value}
+        events.append(_event(number, device, minute, kind, payload))
+    shuffled = events + events[: len(events) // 2]
+    rng.shuffle(shuffled)
+    first, second = project(orders, events), project(orders, shuffled)
+    assert [(s.due_cents, s.shortages) for s in first.orders] == [(s.due_cents, s.shortages) for s in second.orders]
+    for state in first.orders:
+        assert all(short.receives < short.ordered for short in state.shortages)
+        assert state.due_cents <= orders[state.order_id - 1].total_due_cents
