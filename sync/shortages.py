@@ -11,6 +11,10 @@ One pure rule, the same on the phone (``pwa/src/shortages.js``) and the server, 
    nobody is short.
 4. A touched order's line is then the quantity it receives, priced by ``sync.pricing`` like a partial line; a line
    that receives nothing leaves the order. The order's total follows.
+5. Credit-back (``credit_back``): what live payments of a touched order recorded before the last shortage touching it
+   took from the household's accounts comes back to them, up to what they paid beyond the total after the shortages,
+   account by account in ``ACCOUNT_KINDS`` order (prepaid, then allowance). What is beyond that was paid otherwise
+   (cash, cheque…) and stays an overpayment for a coordinator to give back.
 
 Deterministic and order-free: it reads only the set of events, through the canonical order.
 """
@@ -19,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sync.chain import sort_key
-from sync.events import Event, HandoverEvent, ShortageEvent
+from sync.events import Event, HandoverEvent, PaymentEvent, ShortageEvent
+from sync.vocabulary import ACCOUNT_KINDS
 
 
 @dataclass(frozen=True)
@@ -88,3 +93,35 @@ def shorted(order, shorts: tuple[Short, ...]):
             quantity = receives[line.product_id]
             lines.append(replace(line, quantity=quantity, due_cents=line.due_for(quantity)))
     return replace(order, lines=tuple(lines), total_due_cents=sum(line.due_cents for line in lines))
+
+
+def credit_back(order_id: int, shorts: tuple[Short, ...], total_after_cents: int, live: list[Event]) -> dict[str, int]:
+    """Account kind → cents the shortages give back to the accounts of the order ``order_id`` (only kinds with
+    something): the live payments for it recorded before the last shortage that touches it paid ``before`` in all,
+    ``taken[kind]`` of it from the accounts; ``before − total_after_cents`` (when positive) is more than it owes now,
+    given back to the accounts in ``ACCOUNT_KINDS`` order, never more than each gave. ``live``: the events not
+    voided, any order; ``shorts``: what ``shortages`` found for the order."""
+    if not shorts:
+        return {}
+    by_id = {event.id: event for event in live if isinstance(event, ShortageEvent)}
+    cuts = [sort_key(by_id[short.shortage_id]) for short in shorts if short.shortage_id in by_id]
+    if not cuts:
+        return {}
+    cut = max(cuts)
+    before = 0
+    taken = dict.fromkeys(ACCOUNT_KINDS, 0)
+    for event in {event.id: event for event in live}.values():
+        if not isinstance(event, PaymentEvent) or event.payload.order_id != order_id or sort_key(event) >= cut:
+            continue
+        payment = event.payload
+        before += payment.amount_cents
+        taken["prepaid"] += payment.from_prepaid_cents
+        taken["allowance"] += payment.from_allowance_cents
+    excess = before - total_after_cents
+    credits = {}
+    for kind in ACCOUNT_KINDS:
+        cents = min(max(excess, 0), taken[kind])
+        if cents > 0:
+            credits[kind] = cents
+            excess -= cents
+    return credits

@@ -96,3 +96,43 @@ export function shorted(order, shorts = []) {
   };
 }
 
+
+/**
+ * What the shortages give back to the accounts that paid the order before them (sync.shortages.credit_back):
+ * the live payments for the order recorded before the last shortage touching it paid `before` in all, some of it
+ * from the accounts; what is beyond the total after the shortages comes back, prepaid first, then the allowance,
+ * never more than each gave. The rest (cash, cheque…) stays an overpayment.
+ * @param {number} orderId
+ * @param {Array<{shortageId: string}>} shorts what `shortages` found for the order
+ * @param {number} totalAfterCents the order's total once shorted
+ * @param {object[]} live the events not voided, any order
+ * @returns {{prepaid?: number, allowance?: number}}
+ */
+export function creditBack(orderId, shorts, totalAfterCents, live) {
+  const credits = {};
+  if (!shorts?.length) return credits;
+  const byId = new Map(live.filter((e) => e.type === 'shortage').map((e) => [e.id, e]));
+  const cuts = shorts.map((short) => byId.get(short.shortageId)).filter(Boolean).sort(compareEvents);
+  if (!cuts.length) return credits;
+  const cut = cuts[cuts.length - 1];
+  let before = 0;
+  const taken = { prepaid: 0, allowance: 0 };
+  const seen = new Set();
+  for (const event of live) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    if (event.type !== 'payment' || event.payload.order_id !== orderId || compareEvents(event, cut) >= 0) continue;
+    before += event.payload.amount_cents;
+    taken.prepaid += event.payload.from_prepaid_cents ?? 0;
+    taken.allowance += event.payload.from_allowance_cents ?? 0;
+  }
+  let excess = before - totalAfterCents;
+  for (const kind of ['prepaid', 'allowance']) {
+    const cents = Math.min(Math.max(excess, 0), taken[kind]);
+    if (cents > 0) {
+      credits[kind] = cents;
+      excess -= cents;
+    }
+  }
+  return credits;
+}

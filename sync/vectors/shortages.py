@@ -12,7 +12,7 @@ from sync.chain import unique
 from sync.events import Event, format_time
 from sync.pricing import line_due_cents, order_due_cents, solidarity_share_cents
 from sync.projection import Order, OrderLine
-from sync.shortages import shortages, shorted
+from sync.shortages import credit_back, shortages, shorted
 from sync.vectors.projection import OTHER_PHONE, PHONE, Day
 
 BASKET, EGGS, CHEESE, BREAD = 12, 17, 31, 40
@@ -114,6 +114,38 @@ def _cases() -> list[tuple[str, list[Order], list[Event]]]:
     cases.append(
         ("a weighed product short in grams; a shortage with enough for everyone changes nothing", orders, day.events)
     )
+    # 5. Paid before the shortage: the accounts get back what the order no longer owes (prepaid first).
+    day = Day(105)
+    orders = [
+        _order(1, 100, [(BASKET, 1), (EGGS, 2)]),
+        _order(2, 100, [(EGGS, 2)]),
+        _order(3, 100, [(EGGS, 1)]),
+        _order(4, 100, [(EGGS, 1)]),
+        _order(5, 100, [(EGGS, 1)]),
+    ]
+    prepaid = {"method": "prepaid"}
+    day.add(
+        PHONE, "17:20:00.000", "payment", {"order_id": 1, "amount_cents": 2040, **prepaid, "from_prepaid_cents": 2040}
+    )
+    mixed = {"order_id": 2, "amount_cents": 540, "method": "cash", "from_prepaid_cents": 100}
+    day.add(PHONE, "17:21:00.000", "payment", {**mixed, "from_allowance_cents": 300})
+    voided = day.add(
+        PHONE, "17:22:00.000", "payment", {"order_id": 4, "amount_cents": 270, **prepaid, "from_prepaid_cents": 270}
+    )
+    day.add(PHONE, "17:23:00.000", "void", {"event_id": voided, "reason": "erreur"})
+    day.add(OTHER_PHONE, "17:30:00.000", "shortage", {"product_id": EGGS, "delivered": 0})
+    day.add(
+        PHONE, "17:40:00.000", "payment", {"order_id": 3, "amount_cents": 270, **prepaid, "from_prepaid_cents": 270}
+    )
+    day.add(PHONE, "17:41:00.000", "handover", {"order_id": 1, "outcome": "all"})
+    cases.append(
+        (
+            "paid from the accounts before the shortage: credited back, prepaid first, never more than each gave; "
+            "paid after it or voided: nothing",
+            orders,
+            day.events,
+        )
+    )
     return cases
 
 
@@ -131,6 +163,7 @@ def _expected(orders: list[Order], events: list[Event]) -> dict[str, Any]:
             "lines": [[line.product_id, line.quantity, line.due_cents] for line in adjusted.lines],
             "total_due_cents": adjusted.total_due_cents,
             "shorts": [[s.product_id, s.ordered, s.receives] for s in shorts.get(order.order_id, ())],
+            "credits": credit_back(order.order_id, shorts.get(order.order_id, ()), adjusted.total_due_cents, live),
         }
     return result
 
@@ -153,7 +186,8 @@ def build() -> dict[str, Any]:
     return {
         "description": (
             "Comptoir shortage test vectors (sync/shortages.py): orders as the pack writes them, events as a phone "
-            "gathers them, and what each order is to receive and owe once the shortages apply; see "
+            "gathers them, what each order is to receive and owe once the shortages apply, and what comes back to the "
+            "accounts that paid it before (credits); see "
             "docs/point-adjustments.md, 'Shortage'."
         ),
         "cases": cases,

@@ -255,7 +255,7 @@ def test_shortages_js_agrees_with_sync_shortages(page):
     """Every case of sync/vectors/shortages.json through ``shortages`` and ``shorted`` (pwa/src/shortages.js)."""
     results = page.evaluate(
         """async (cases) => {
-            const { shortages, shorted } = await import('/assets/shortages.js');
+            const { creditBack, shortages, shorted } = await import('/assets/shortages.js');
             const { voidedIds } = await import('/assets/projection.js');
             return cases.map(({ orders, events }) => {
                 const voided = voidedIds(events);
@@ -268,6 +268,7 @@ def test_shortages_js_agrees_with_sync_shortages(page):
                         lines: adjusted.lines.map((line) => [line.product_id, line.quantity, line.due_cents]),
                         total_due_cents: adjusted.total_due_cents,
                         shorts: (shorts.get(order.id) ?? []).map((s) => [s.productId, s.ordered, s.receives]),
+                        credits: creditBack(order.id, shorts.get(order.id), adjusted.total_due_cents, live),
                     }];
                 }));
             });
