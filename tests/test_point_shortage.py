@@ -1,20 +1,25 @@
 """Shortages (docs/point-adjustments.md): a volunteer records once that a product was delivered short; the rule in
 ``sync.shortages`` decides what every order not handed over yet receives and owes. Unit tests of the rule, then
 phones through the real API on SQLite and PostgreSQL: the log, the order page, the prepaid balances after a
-re-upload, and the overpayment a phone that did not know of the shortage leaves for a coordinator."""
+re-upload, and the overpayment a phone that did not know of the shortage leaves for a coordinator; the credit-back
+of what was paid from the accounts before the shortage (once, any arrival order, undone by a void of the shortage or
+of the payment)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from server.clock import utcnow
 from server.domain.distribution_log import load_log
 from server.domain.events import check_conflicts, stored_conflicts
 from server.domain.ledger import post
 from server.domain.tickets import issue_ticket
 from server.extensions import db
-from server.models import Account, Distribution, Household, Point, Product
+from server.models import Account, AccountMovement, Distribution, Household, Point, Product
 from sync.shortages import share
 from tests.factories.primitives import distribution, full_tier, member_of, now_to_the_second, order, solidarity_tier
 from tests.helpers import sign_in_as_admin
@@ -224,3 +229,132 @@ def test_the_rule_reads_the_set_of_events_not_their_order(quantities, actions, r
     for state in first.orders:
         assert all(short.receives < short.ordered for short in state.shortages)
         assert state.due_cents <= orders[state.order_id - 1].total_due_cents
+
+
+def at(second: int):
+    """A device time inside the volunteers' shift (started a minute ago), ``second`` seconds after its start."""
+    return utcnow() - timedelta(seconds=55) + timedelta(seconds=second)
+
+
+def paid_before_the_shortage(app, world: World):
+    """Bruno (70 %) paid his 3 loaves, 7,35 €, and Chloé her loaf, 3,50 €, from their prepaid accounts; then the
+    baker brought 2 loaves for the 6 ordered (Alice collected before: untouched): Bruno gets 2 (4,90 €), Chloé none."""
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    two = enrol_phone(app, [world.point], world.volunteers[1], "Phone 2")
+    d, o = world.distribution, world.orders
+    prepaid_payment = {"method": "prepaid"}
+    events = {
+        "alice": one.record("handover", {"order_id": o["Alice"], "outcome": "all"}, d, at(1)),
+        "bruno_pay": one.record(
+            "payment",
+            {
+                "order_id": o["Bruno"],
+                "amount_cents": 735,
+                **prepaid_payment,
+                "from_prepaid_cents": 735,
+                "solidarity_cents": 315,
+            },
+            d,
+            at(2),
+        ),
+        "chloe_pay": one.record(
+            "payment",
+            {"order_id": o["Chloé"], "amount_cents": 350, **prepaid_payment, "from_prepaid_cents": 350},
+            d,
+            at(3),
+        ),
+        "short": two.record("shortage", {"product_id": world.bread, "delivered": 2}, d, at(10)),
+    }
+    return one, two, events
+
+
+def credits(app, household_id: int) -> list[tuple[int, str | None]]:
+    with app.app_context():
+        return list(
+            db.session.execute(
+                select(AccountMovement.amount_cents, AccountMovement.subject_event_id)
+                .join(Account, Account.id == AccountMovement.account_id)
+                .where(Account.household_id == household_id, AccountMovement.kind == "shortage_credit")
+                .order_by(AccountMovement.id)
+            ).tuples()
+        )
+
+
+def test_what_the_shortage_removes_comes_back_to_the_prepaid_accounts_once(app, world):
+    one, two, e = paid_before_the_shortage(app, world)
+    h = world.households
+    # The shortage's phone uploads first: nothing was paid yet as far as the server knows.
+    pushed(two, [e["short"]])
+    assert prepaid(app, h["Bruno"]) == 5000 and prepaid(app, h["Chloé"]) == 2000
+    pushed(one, [e["alice"], e["bruno_pay"], e["chloe_pay"]])
+    # 7,35 € taken, 2,45 € back (4,90 € due for 2 loaves); 3,50 € taken, all back.
+    assert prepaid(app, h["Bruno"]) == 5000 - 735 + 245
+    assert prepaid(app, h["Chloé"]) == 2000
+    assert credits(app, h["Bruno"]) == [(245, e["short"]["id"])]
+    # Re-uploads post nothing more.
+    for phone, sent in ((one, [e["alice"], e["bruno_pay"], e["chloe_pay"]]), (two, [e["short"]])):
+        again = phone.push(sent)
+        assert {result["status"] for result in again.get_json()["results"]} == {"duplicate"}
+    assert prepaid(app, h["Bruno"]) == 4510 and prepaid(app, h["Chloé"]) == 2000
+    assert len(credits(app, h["Chloé"])) == 1
+    # The accounts got it back: no overpayment left for a coordinator.
+    with app.app_context():
+        check_conflicts(db.session.get(Distribution, world.distribution))
+        db.session.commit()
+        assert [c.kind for c in stored_conflicts(world.distribution)] == []
+
+
+def test_the_other_arrival_order_gives_the_same_balances(app, world):
+    one, two, e = paid_before_the_shortage(app, world)
+    pushed(one, [e["alice"], e["bruno_pay"], e["chloe_pay"]])
+    assert prepaid(app, world.households["Bruno"]) == 5000 - 735
+    pushed(two, [e["short"]])
+    assert prepaid(app, world.households["Bruno"]) == 4510
+    assert prepaid(app, world.households["Chloé"]) == 2000
+
+
+def test_a_voided_shortage_takes_its_credit_back_and_a_void_of_the_void_gives_it_again(app, world):
+    one, two, e = paid_before_the_shortage(app, world)
+    h = world.households
+    pushed(one, [e["alice"], e["bruno_pay"], e["chloe_pay"]])
+    pushed(two, [e["short"]])
+    undo = two.record("void", {"event_id": e["short"]["id"], "reason": "le boulanger est revenu"}, world.distribution)
+    pushed(two, [undo])
+    assert prepaid(app, h["Bruno"]) == 5000 - 735 and prepaid(app, h["Chloé"]) == 2000 - 350
+    assert credits(app, h["Chloé"]) == [(350, e["short"]["id"]), (-350, e["short"]["id"])]
+    redo = two.record("void", {"event_id": undo["id"], "reason": "non, il n’est pas revenu"}, world.distribution)
+    pushed(two, [redo])
+    assert prepaid(app, h["Bruno"]) == 4510 and prepaid(app, h["Chloé"]) == 2000
+
+
+def test_a_voided_payment_leaves_nothing_to_give_back(app, world):
+    one, two, e = paid_before_the_shortage(app, world)
+    h = world.households
+    pushed(one, [e["alice"], e["bruno_pay"], e["chloe_pay"]])
+    pushed(two, [e["short"]])
+    undo = one.record("void", {"event_id": e["chloe_pay"]["id"], "reason": "erreur"}, world.distribution)
+    pushed(one, [undo])
+    # The payment's 3,50 € come back by its void; the credit of 3,50 € goes: she is where she started, once.
+    assert prepaid(app, h["Chloé"]) == 2000
+    assert sum(cents for cents, _subject in credits(app, h["Chloé"])) == 0
+    assert prepaid(app, h["Bruno"]) == 4510
+
+
+def test_a_payment_recorded_after_the_shortage_is_not_credited(app, world):
+    """A phone that did not know of the shortage took a full loaf's price after it: that stays an overpayment for a
+    coordinator (as before), not a credit: the rule gives back only what was paid before the shortage."""
+    one = enrol_phone(app, [world.point], world.volunteers[0], "Phone 1")
+    d, o = world.distribution, world.orders
+    short = one.record("shortage", {"product_id": world.bread, "delivered": 2}, d, at(1))
+    late = one.record(
+        "payment",
+        {"order_id": o["Chloé"], "amount_cents": 350, "method": "prepaid", "from_prepaid_cents": 350},
+        d,
+        at(5),
+    )
+    pushed(one, [short, late])
+    assert prepaid(app, world.households["Chloé"]) == 2000 - 350
+    with app.app_context():
+        check_conflicts(db.session.get(Distribution, d))
+        db.session.commit()
+        assert [(c.kind, c.details["excess_cents"]) for c in stored_conflicts(d)] == [("overpayment", 350)]

@@ -147,6 +147,9 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
         post_synced_events(stored, device.id)
         membership.after_ingest(stored)  # fees paid at the point
         contributions.after_ingest(stored)  # SSA contributions paid at the point
+        from server.domain import shortage_credits  # late: it reads the log through this module
+
+        shortage_credits.after_ingest(stored)  # what a shortage gives back to the accounts that paid before it
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
         key = f"id_reuse:{reuse.event.id}:{reuse.hash[:16]}"
         if db.session.scalar(select(Conflict.id).where(Conflict.key == key)) is None:

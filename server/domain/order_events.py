@@ -34,10 +34,10 @@ def order_events(order: Order) -> list[StoredEvent]:
             (SyncedEvent.type == "shortage") & payload["product_id"].as_integer().in_(products),
         ),
     )
-    return _with_undos(found, in_distribution)
+    return with_undos(found, in_distribution)
 
 
-def _with_undos(found: list[StoredEvent], in_distribution) -> list[StoredEvent]:
+def with_undos(found: list[StoredEvent], in_distribution) -> list[StoredEvent]:
     """``found`` and the undos that name them, and the undos of those."""
     known = {item.event.id for item in found}
     named = sorted(known)
@@ -78,5 +78,5 @@ def shortage_context(order: Order, events: list[Event]) -> tuple[list[projection
         SyncedEvent.type == "handover",
         SyncedEvent.payload["order_id"].as_integer().in_(sorted(ids)),
     )
-    stored = _with_undos(handovers, in_distribution)
+    stored = with_undos(handovers, in_distribution)
     return projection_orders(order.distribution_id, ids), [item.event for item in stored]

@@ -1,0 +1,46 @@
+"""Shortage credit-back: a movement kind for what a shortage gives back to the accounts that paid an order before it
+
+Revision ID: 0029_point
+Revises: 0026_producers
+Create Date: 2026-12-05 12:40:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0029_point"
+down_revision = "0026_producers"
+branch_labels = None
+depends_on = None
+
+BEFORE = (
+    "payment",
+    "void",
+    "resolution",
+    "point_top_up",
+    "top_up",
+    "refund",
+    "correction",
+    "cycle_credit",
+    "cycle_expiry",
+    "opening",
+)
+AFTER = (*BEFORE, "shortage_credit")
+
+
+def _kinds(kinds: tuple[str, ...]) -> str:
+    return "kind IN (" + ", ".join(f"'{kind}'" for kind in kinds) + ")"
+
+
+def upgrade():
+    with op.batch_alter_table("account_movements", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_account_movements_movement_kind"), type_="check")
+        batch_op.create_check_constraint(batch_op.f("ck_account_movements_movement_kind"), sa.text(_kinds(AFTER)))
+
+
+def downgrade():
+    op.execute(sa.text("DELETE FROM account_movements WHERE kind = 'shortage_credit'"))
+    with op.batch_alter_table("account_movements", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_account_movements_movement_kind"), type_="check")
+        batch_op.create_check_constraint(batch_op.f("ck_account_movements_movement_kind"), sa.text(_kinds(BEFORE)))
