@@ -358,3 +358,21 @@ def test_a_payment_recorded_after_the_shortage_is_not_credited(app, world):
         check_conflicts(db.session.get(Distribution, d))
         db.session.commit()
         assert [(c.kind, c.details["excess_cents"]) for c in stored_conflicts(d)] == [("overpayment", 350)]
+
+
+def test_the_member_page_and_the_statement_say_the_credit(app, client, world):
+    one, two, e = paid_before_the_shortage(app, world)
+    pushed(one, [e["alice"], e["bruno_pay"], e["chloe_pay"]])
+    pushed(two, [e["short"]])
+    with app.app_context():
+        household = db.session.get(Household, world.households["Bruno"])
+        issue_ticket(household)
+        db.session.commit()
+        token = household.page_token
+        town = db.session.get(Point, world.point).town
+    member = text_of(client.get(f"/m/{token}", headers={"Accept-Language": "fr"}))
+    assert "+2,45 € produit manquant le " in member and f"à {town} : payé avant, rendu sur le compte" in member, member
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign_in_as_admin(app, client, "admin@example.org")
+    statement = text_of(client.get(f"/admin/members/{world.households['Bruno']}/accounts"))
+    assert f"à {town} : payé avant, rendu sur le compte" in statement and "2,45" in statement, statement
