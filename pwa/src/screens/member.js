@@ -14,7 +14,7 @@ import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
 import { dueFor, parseGrams } from '../pricing.js';
-import { shortages, shorted } from '../shortages.js';
+import { creditBack, shortages, shorted } from '../shortages.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
@@ -186,10 +186,17 @@ async function renderMember(root, current) {
   const view = await keptView(state.distributionId);
   // A shortage recorded for the day leaves the order less (shortages.js): what is to hand over and owe follows.
   const live = view.events.map((known) => known.event).filter((event) => !view.voided.has(event.id));
-  const order = shorted(member.order, shortages(state.index.pack.members.map((m) => m.order), live).get(member.order.id));
+  const shorts = shortages(state.index.pack.members.map((m) => m.order), live).get(member.order.id);
+  const order = shorted(member.order, shorts);
   const status = view.orders.get(order.id) ?? null;
-  const paidCents = status?.paidCents ?? 0;
+  // What was paid from the accounts before a shortage and is no longer owed comes back to them (creditBack, the
+  // server's sync.shortages.credit_back): it is neither paid nor taken any more.
+  const back = creditBack(order.id, shorts, order.total_due_cents, live);
+  const backCents = (back.prepaid ?? 0) + (back.allowance ?? 0);
+  const paidCents = (status?.paidCents ?? 0) - backCents;
   const used = accountUse(view, order.id);
+  used.prepaid -= back.prepaid ?? 0;
+  used.allowance -= back.allowance ?? 0;
   // The pack's balances are those before this distribution (docs/packs.md): what this phone and the phones it
   // pulled from took here comes off them, what was credited here (top-ups) is added. A prepaid account may go down to
   // the network's floor; an allowance to 0.
@@ -255,6 +262,7 @@ async function renderMember(root, current) {
       ? h('p', { class: 'message' }, t('member.refused_earlier', { at: formatClock(status.at) }))
       : null,
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
+    backCents ? h('p', { class: 'message' }, t('member.credited_back', { amount: money(backCents) })) : null,
     fee.top,
     basket(order, { prices: showTier }),
     membership.required ? membershipRefusal() : handoverForm(member, order, { paidCents, available, showTier }),
