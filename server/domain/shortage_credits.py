@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from server.domain.events import projection_orders, stored_events_where
+from server.domain.events import StoredEvent, projection_orders, stored_events_where
 from server.domain.ledger import accounts_for, post_on_accounts
 from server.domain.order_events import with_undos
 from server.extensions import db
@@ -39,13 +39,10 @@ def after_ingest(events: Sequence[Event]) -> None:
         settle(distribution_id)
 
 
-def wanted_credits(distribution_id: int) -> dict[tuple[int, str], tuple[int, Event]]:
+def wanted_credits(distribution_id: int, found: list[StoredEvent]) -> dict[tuple[int, str], tuple[int, Event]]:
     """(household id, account kind) → (cents the log gives back to that account at this distribution, the shortage
-    it is for: the last one touching the order)."""
+    it is for: the last one touching the order), given the distribution's stored shortages ``found``."""
     in_distribution = SyncedEvent.distribution_id == distribution_id
-    found = stored_events_where(in_distribution, SyncedEvent.type == "shortage")
-    if not found:
-        return {}
     products = sorted({item.event.payload.product_id for item in found})
     ids = sorted(
         set(
@@ -99,9 +96,13 @@ def _posted(distribution_id: int) -> dict[tuple[int, str], tuple[int, str | None
 
 def settle(distribution_id: int) -> None:
     """Post, on each account, the step from the credits already posted at the distribution to those the log gives
-    now (nothing when they agree)."""
+    now (nothing when they agree). A distribution without a shortage (voided ones included) has no credit: one
+    read by index, and nothing more."""
+    found = stored_events_where(SyncedEvent.distribution_id == distribution_id, SyncedEvent.type == "shortage")
+    if not found:
+        return
     posted = _posted(distribution_id)
-    wanted = wanted_credits(distribution_id)
+    wanted = wanted_credits(distribution_id, found)
     rows: dict[str, list[dict[str, Any]]] = {}
     for key in sorted(set(posted) | set(wanted)):
         household_id, account_kind = key
