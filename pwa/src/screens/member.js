@@ -252,7 +252,7 @@ async function renderMember(root, current) {
     recorded: () => render({ session: current }),
   });
   if (handedOver) {
-    renderCollected(root, current, status);
+    renderCollected(root, current, { ...status, paidCents });
     append(root, fee.top, topUp, fee.bottom, contribution);
     return;
   }
