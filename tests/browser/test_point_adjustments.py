@@ -13,11 +13,13 @@ from playwright.sync_api import Page, expect
 
 from server.domain.ledger import post
 from server.extensions import db
-from server.models import Account, Order, OrderLine, Product
+from server.models import Account, Order, OrderLine, Point, Product
 from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist)
-from tests.browser.test_volunteer_app import assert_made_for_one_hand, open_by_code, outbox, start_day
+from tests.browser.test_volunteer_app import assert_made_for_one_hand, open_by_code, outbox, point_id, start_day
+from tests.factories.primitives import member_of
 from tests.factories.volunteer_app import VolunteerAppWorld, volunteer_app_world
 from tests.helpers import make_sign_in_token
+from tests.phones import enrol_phone
 
 ADMIN = {"viewport": {"width": 1280, "height": 800}}
 WORDS = re.compile(r"null|undefined|NaN|None|weight\.|member\.")
@@ -139,3 +141,47 @@ def test_a_weighed_hand_over_offline(app, phone, world, browser, live_server):
     expect(admin.locator("main")).to_contain_text("Dû pour ce qui a été pris : 17,70 €")
     shot(admin, "shortage-order")
     admin.context.close()
+
+
+def test_paid_before_the_shortage_comes_back_on_the_phone_and_the_server(app, phone, world, live_server):
+    """Awa (full price, 50,00 € prepaid) paid her whole order, 20,40 €, from her prepaid account on the other phone
+    before the baker called; offline, no eggs came: her order owes 15,00 €, and the 5,40 € of eggs come back, on
+    this phone at once and on the server once sent."""
+    with app.app_context():
+        post(world.members["Awa D."], "prepaid", 5000, "opening")
+        point = db.session.get(Point, point_id(app))
+        omar = member_of(point, "volunteer", "omar@example.org", "Omar")
+        db.session.add(omar)
+        db.session.commit()
+        omar_id = omar.id
+    other = enrol_phone(app, [point_id(app)], omar_id, "Téléphone d’Omar")
+    paid = other.record(
+        "payment",
+        {"order_id": world.orders["Awa D."], "amount_cents": 2040, "method": "prepaid", "from_prepaid_cents": 2040},
+        world.distribution,
+    )
+    assert other.push([paid]).status_code == 200
+    assert prepaid(app, world.members["Awa D."]) == 5000 - 2040
+    start_day(app, phone, world)  # the pack, and the other phone's payment pulled with it
+    phone.context.set_offline(True)
+
+    phone.get_by_role("button", name="Listes", exact=True).click()
+    phone.get_by_text("Manquants (livraison incomplète)", exact=True).click()
+    phone.get_by_label("Produit manquant").select_option(label="Œufs plein air ×6")
+    phone.get_by_label("Quantité livrée pour ceux qui n’ont pas encore récupéré (0 : rien)").fill("0")
+    phone.get_by_role("button", name="Enregistrer le manquant").click()
+    phone.get_by_role("dialog").get_by_role("button", name="Oui, enregistrer").click()
+    expect(phone.locator("#message")).to_have_text("Manquant enregistré : Œufs plein air ×6.")
+
+    open_by_code(phone, world.codes["Awa D."])
+    expect(
+        phone.get_by_text("Produit manquant : 5,40 € payés avant reviennent sur les comptes du foyer.")
+    ).to_be_visible()
+    expect(phone.get_by_text("Déjà payé pour cette commande : 15,00 €.")).to_be_visible()
+    assert phone.get_by_text(WORDS).count() == 0
+    shot(phone, "shortage-credit-member")
+
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    assert prepaid(app, world.members["Awa D."]) == 5000 - 2040 + 540
