@@ -98,9 +98,22 @@ class MovementWords:
                 return elide(_("Allowance of %(month)s", month=self.month(movement.period)))
             case "cycle_expiry":
                 return elide(_("Unspent allowance of %(month)s expired", month=self.month(movement.period)))
+            case "shortage_credit":
+                return self.shortage_words(movement, where)
             case _:
                 text = _("Opening balance")
                 return _("%(text)s: %(reason)s", text=text, reason=movement.reason) if movement.reason else text
+
+    @staticmethod
+    def shortage_words(movement: AccountMovement, where: dict[str, str] | None) -> str:
+        """What a shortage gave back to the account that paid before it, or took back when it was undone."""
+        if movement.amount_cents >= 0:
+            if where:
+                return _("Product short on %(day)s at %(town)s: paid beforehand, given back", **where)
+            return _("Product short: paid beforehand, given back")
+        if where:
+            return _("Product short on %(day)s at %(town)s: given back, then undone", **where)
+        return _("Product short: given back, then undone")
 
     @staticmethod
     def top_up_words(method: str | None, reference: str) -> str:

@@ -104,7 +104,23 @@ def elide(text: str) -> str:
     return Markup(elided) if isinstance(text, Markup) else elided  # a page's markup stays markup, escaped once
 
 
+def weight(grams: int) -> str:
+    """Grams as people read a weight: "480 g" under a kilogram, "1,25 kg" from one."""
+    if grams < 1000:
+        return f"{format_number(grams)} g"
+    return f"{format_number(Decimal(grams) / 1000)} kg"
+
+
+def line_text(quantity: int, name: str, sold_by: str = "piece") -> str:
+    """One line of an order or of what was taken: "3 × Pain", or for a product sold by weight "Comté (480 g)"."""
+    if sold_by == "kg":
+        return f"{name} ({weight(quantity)})"
+    return f"{quantity} × {name}"
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_filter(weight, "weight")
+    app.add_template_global(line_text, "line_text")
     app.add_template_filter(money, "money")
     app.add_template_filter(signed_money, "signed_money")
     app.add_template_filter(local_datetime, "local_datetime")

@@ -156,13 +156,26 @@ class HandoverLine(_Model):
     quantity_received: Quantity
 
 
+class WeighedLine(_Model):
+    """The weight handed over of a line sold by weight (``sold_by`` "kg"), in grams."""
+
+    product_id: Id
+    grams: Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
+
+
 class Handover(_Model):
-    """A member received all of an order, part of it (``lines`` say what), or refused it."""
+    """A member received all of an order, part of it (``lines`` say what), or refused it.
+
+    ``weighed`` gives the grams weighed at the hand-over for lines sold by weight: what the member received of
+    that line, priced by ``sync.pricing`` in place of the order's estimate. It is left out of the written form when
+    empty (``_without_empty_weighed``), so a hand-over recorded before the field existed keeps its hash.
+    """
 
     order_id: Id
     outcome: HandoverOutcome
     lines: list[HandoverLine] = Field(default_factory=list, max_length=MAX_LINES)
     substitution_note: Text500 | None = None
+    weighed: list[WeighedLine] = Field(default_factory=list, max_length=MAX_LINES)
 
     @model_validator(mode="after")
     def _lines_match_outcome(self) -> "Handover":
@@ -173,7 +186,26 @@ class Handover(_Model):
         products = [line.product_id for line in self.lines]
         if len(set(products)) != len(products):
             raise PydanticCustomError("duplicate_product", "each product appears once in a hand-over")
+        weighed = [line.product_id for line in self.weighed]
+        if len(set(weighed)) != len(weighed):
+            raise PydanticCustomError("duplicate_product", "each product is weighed once in a hand-over")
+        if self.outcome == "refused" and self.weighed:
+            raise PydanticCustomError("weighed_refused", "a refused hand-over weighs nothing")
+        taken = {line.product_id: line.quantity_received for line in self.lines}
+        if self.outcome == "partial" and any(not taken.get(product) for product in weighed):
+            raise PydanticCustomError("weighed_not_received", "a weighed product is among the lines received")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_weighed(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if not data.get("weighed"):
+            data.pop("weighed", None)
+        return data
+
+    def weights(self) -> dict[int, int]:
+        """Product id → grams weighed."""
+        return {line.product_id: line.grams for line in self.weighed}
 
 
 class Payment(_Model):
@@ -341,6 +373,15 @@ class TopUp(_Model):
         return self
 
 
+class Shortage(_Model):
+    """A product delivered short (or not at all) for the whole distribution: ``delivered`` is what is there for the
+    orders not handed over yet (pieces, or grams for a product sold by weight; 0: none). ``sync.shortages`` shares
+    it among them; a later shortage of the same product replaces it, a void undoes it."""
+
+    product_id: Id
+    delivered: Quantity = 0
+
+
 class Void(_Model):
     """Undo an event (a mistake on the phone). A void can itself be voided, which restores the event."""
 
@@ -439,6 +480,11 @@ class SaleEvent(_Envelope):
     payload: Sale
 
 
+class ShortageEvent(_Envelope):
+    type: Literal["shortage"]
+    payload: Shortage
+
+
 class VoidEvent(_Envelope):
     type: Literal["void"]
     payload: Void
@@ -473,7 +519,8 @@ Event = Annotated[
     | NoteEvent
     | ConflictResolvedEvent
     | TopUpEvent
-    | SaleEvent,
+    | SaleEvent
+    | ShortageEvent,
     Field(discriminator="type"),
 ]
 MODELS: Final[dict[str, type[_Envelope]]] = {
@@ -486,6 +533,7 @@ MODELS: Final[dict[str, type[_Envelope]]] = {
     "conflict_resolved": ConflictResolvedEvent,
     "top_up": TopUpEvent,
     "sale": SaleEvent,
+    "shortage": ShortageEvent,
 }
 EVENT_TYPES: Final = tuple(MODELS)
 EVENT_ADAPTER: Final = TypeAdapter(Event)

@@ -101,7 +101,9 @@ class PackLine(_Model):
     product_id: int
     product_name: str
     quantity: int = Field(gt=0)
-    unit_price_cents: NonNegativeInt = Field(description="full price of one unit, agreed when the order was taken")
+    unit_price_cents: NonNegativeInt = Field(
+        description="full price of one unit (of one kg when sold_by is kg), agreed when the order was taken"
+    )
     due_cents: NonNegativeInt = Field(description="what the member owes for the line at the order's share")
     producer_id: int | None = Field(
         default=None,
@@ -115,6 +117,11 @@ class PackLine(_Model):
     paid_in_advance: bool = Field(
         default=False,
         description="paid before the day (a season contract paid by cheques): due 0 at the point; left out when false",
+    )
+    sold_by: Literal[SOLD_BY] = Field(  # type: ignore[valid-type]
+        default="piece",
+        description="piece, kg or litre; kg: quantity is an estimate in grams, weighed at the hand-over (left out "
+        "when piece)",
     )
 
 
@@ -210,6 +217,7 @@ class LineData:
     producer_id: int | None = None
     allowance_eligible: bool = True
     paid_in_advance: bool = False
+    sold_by: str = "piece"
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +297,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
     distribution's local date, ``fee_cents`` the network's membership fee (whether the membership is due)."""
     share = data.order_share_percent
     lines = sorted(data.lines, key=lambda line: line.product_id)
-    pairs = [(line.quantity, line.unit_price_cents, line.paid_in_advance) for line in lines]
+    pairs = [(line.quantity, line.unit_price_cents, line.sold_by, line.paid_in_advance) for line in lines]
     return {
         "id": data.id,
         "manual_code": data.manual_code,
@@ -308,11 +316,12 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "quantity": line.quantity,
                     "unit_price_cents": line.unit_price_cents,
                     "due_cents": pricing.line_due_cents(
-                        line.quantity, line.unit_price_cents, share, line.paid_in_advance
+                        line.quantity, line.unit_price_cents, share, line.sold_by, line.paid_in_advance
                     ),
                     "producer_id": line.producer_id,
                     **({} if line.allowance_eligible else {"allowance_eligible": False}),
                     **({"paid_in_advance": True} if line.paid_in_advance else {}),
+                    **({"sold_by": line.sold_by} if line.sold_by != "piece" else {}),
                 }
                 for line in lines
             ],

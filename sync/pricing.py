@@ -4,44 +4,61 @@ A tier pays ``share_percent`` of the full price (100 = tarif plein, 70 or 40 = t
 the solidarity share, carried by the network. The share applies line by line and each line rounds half up to
 the cent, so every amount on a receipt can be recomputed from its line alone.
 
+A line of a product sold by weight (``sold_by`` "kg") counts grams and its price is per kg: its full price is
+grams × price per kg / 1000, rounded half up to the cent, before the share (``docs/point-adjustments.md``). Any
+other line (a piece, a litre) is quantity × unit price.
+
 A line paid in advance (a season contract paid by cheques, docs/contracts.md) is due 0 at the point and carries no
-solidarity share there: what it cost was settled before the day. An order's lines are ``(quantity,
-unit_price_cents)`` pairs or ``(quantity, unit_price_cents, paid_in_advance)`` triples.
+solidarity share there: what it cost was settled before the day.
+
+An order's lines are tuples ``(quantity, unit_price_cents[, sold_by[, paid_in_advance]])``: a pair is a line sold by
+the piece and paid at the point.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
-Line = tuple[int, int] | tuple[int, int, bool]
+WEIGHED = "kg"
+
+Line = tuple[int, int] | tuple[int, int, str] | tuple[int, int, str, bool]
 
 
-def line_full_cents(quantity: int, unit_price_cents: int) -> int:
-    """Full price of an order line."""
+def line_full_cents(quantity: int, unit_price_cents: int, sold_by: str = "piece") -> int:
+    """Full price of an order line: ``quantity`` grams at a price per kg when ``sold_by`` is "kg"."""
     if quantity < 0 or unit_price_cents < 0:
         raise ValueError("quantity and unit price must not be negative")
+    if sold_by == WEIGHED:
+        return (quantity * unit_price_cents + 500) // 1000
     return quantity * unit_price_cents
 
 
-def line_due_cents(quantity: int, unit_price_cents: int, share_percent: int, paid_in_advance: bool = False) -> int:
+def line_due_cents(
+    quantity: int, unit_price_cents: int, share_percent: int, sold_by: str = "piece", paid_in_advance: bool = False
+) -> int:
     """What a member of a tier paying ``share_percent`` owes for a line at the point, rounded half up to the cent
     (0 for a line paid in advance)."""
     if not 0 <= share_percent <= 100:
         raise ValueError("share_percent must be between 0 and 100")
-    full = line_full_cents(quantity, unit_price_cents)
+    full = line_full_cents(quantity, unit_price_cents, sold_by)
     return 0 if paid_in_advance else (full * share_percent + 50) // 100
 
 
-def _parts(line: Line) -> tuple[int, int, bool]:
-    quantity, price, *paid = line
-    return quantity, price, bool(paid and paid[0])
+def _parts(line: Line) -> tuple[int, int, str, bool]:
+    quantity, price, *rest = line
+    sold_by = rest[0] if rest else "piece"
+    return quantity, price, sold_by, bool(rest[1:] and rest[1])
 
 
-def order_due_cents(lines: Sequence[Line], share_percent: int) -> int:
+def order_due_cents(lines: Iterable[Line], share_percent: int) -> int:
     """Sum of the lines' dues at the point."""
-    return sum(line_due_cents(q, price, share_percent, paid) for q, price, paid in map(_parts, lines))
+    return sum(line_due_cents(q, price, share_percent, sold_by, paid) for q, price, sold_by, paid in map(_parts, lines))
 
 
-def solidarity_share_cents(lines: Sequence[Line], share_percent: int) -> int:
+def order_full_cents(lines: Iterable[Line]) -> int:
+    """Sum of the lines' full prices (lines paid in advance included: the producer is owed them all the same)."""
+    return sum(line_full_cents(q, price, sold_by) for q, price, sold_by, _paid in map(_parts, lines))
+
+
+def solidarity_share_cents(lines: Iterable[Line], share_percent: int) -> int:
     """The part of the full price the network covers for this member at the point (lines paid in advance aside)."""
-    at_point = [(q, price) for q, price, paid in map(_parts, lines) if not paid]
-    full = sum(line_full_cents(q, price) for q, price in at_point)
-    return full - order_due_cents(at_point, share_percent)
+    at_point = [(q, price, sold_by) for q, price, sold_by, paid in map(_parts, lines) if not paid]
+    return order_full_cents(at_point) - order_due_cents(at_point, share_percent)

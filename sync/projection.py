@@ -22,7 +22,8 @@ from sync.events import (
     TopUpEvent,
     VoidEvent,
 )
-from sync.pricing import line_due_cents
+from sync.pricing import WEIGHED, line_due_cents
+from sync.shortages import Short, shortages, shorted
 from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 COLLECTED: Final = "collected"
@@ -45,18 +46,24 @@ class OrderLine:
     due_cents: int  # at the member's tier (``sync.pricing.line_due_cents``)
     unit_price_cents: int | None = None  # with ``share_percent``: what part of the line costs (a partial hand-over)
     share_percent: int | None = None
+    sold_by: str = "piece"  # "kg": ``quantity`` is an estimate in grams, the hand-over's weight says what was taken
     paid_in_advance: bool = False  # due 0 at the point, whatever is taken (``sync.pricing``)
+
+    @property
+    def weighed(self) -> bool:
+        return self.sold_by == WEIGHED
 
     def due_for(self, taken: int) -> int:
         """What ``taken`` of the line costs: the pricing rule when the line says its price, else its share of the
-        line's due (rounded down: never more than the phone asked)."""
-        taken = max(0, min(taken, self.quantity))
+        line's due (rounded down: never more than the phone asked). A weighed line may weigh more than its
+        estimate: its weight is priced as it is."""
+        taken = max(0, taken if self.weighed else min(taken, self.quantity))
         if self.paid_in_advance:
             return 0
         if taken == self.quantity:
             return self.due_cents
         if self.unit_price_cents is not None and self.share_percent is not None:
-            return line_due_cents(taken, self.unit_price_cents, self.share_percent)
+            return line_due_cents(taken, self.unit_price_cents, self.share_percent, self.sold_by)
         return self.due_cents * taken // self.quantity if self.quantity else 0
 
 
@@ -86,6 +93,7 @@ class OrderState:
     paid_cents: int
     handover_ids: tuple[str, ...]
     payment_ids: tuple[str, ...]
+    shortages: tuple[Short, ...] = ()  # what shortages left it of each product short (``sync.shortages``)
 
 
 @dataclass(frozen=True)
@@ -243,8 +251,9 @@ def voided_among(targets: Mapping[str, str]) -> frozenset[str]:
     return frozenset(voided)
 
 
-def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionState:
-    """The state of a distribution with ``orders`` after ``events`` (any order, any repeats)."""
+def project(orders: Iterable[Order], events: Iterable[Event], others: Iterable[Order] = ()) -> DistributionState:
+    """The state of a distribution with ``orders`` after ``events`` (any order, any repeats). ``others``: orders of
+    the distribution that are not projected but that its shortages are shared among too (one order's page)."""
     by_order = {order.order_id: order for order in orders}
     ordered = unique(events)
     voided = voided_ids(ordered)
@@ -305,8 +314,16 @@ def project(orders: Iterable[Order], events: Iterable[Event]) -> DistributionSta
         elif isinstance(event, TopUpEvent):
             top_ups.add(event, recorded)
 
+    shorts = shortages([*by_order.values(), *(o for o in others if o.order_id not in by_order)], live)
     order_states = tuple(
-        _order_state(order, deciders.get(order.order_id), handovers, payments, paid)
+        _order_state(
+            shorted(order, shorts[order.order_id]) if order.order_id in shorts else order,
+            deciders.get(order.order_id),
+            handovers,
+            payments,
+            paid,
+            shorts.get(order.order_id, ()),
+        )
         for order in sorted(by_order.values(), key=lambda order: order.order_id)
     )
     cash = tuple(
@@ -368,20 +385,77 @@ def _households(moves: dict[int, list[int]], topped_up: dict[int, int]) -> tuple
     )
 
 
+def handover_received(order: Order, handover: HandoverEvent | None) -> tuple[tuple[int, int], ...]:
+    """What a hand-over gave of ``order``, as (product id, quantity) pairs by product: every line for "all", the
+    listed lines for "partial", nothing for a refusal or no hand-over; a weighed line counts the grams weighed."""
+    outcome = handover.payload.outcome if handover is not None else None
+    if outcome == "all":
+        received = {line.product_id: line.quantity for line in order.lines}
+    elif outcome == "partial":
+        received = {line.product_id: line.quantity_received for line in handover.payload.lines}
+    else:
+        return ()
+    weighed = {line.product_id for line in order.lines if line.weighed}
+    for product_id, grams in handover.payload.weights().items():
+        if product_id in weighed and product_id in received:
+            received[product_id] = grams
+    return tuple(sorted(received.items()))
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """One line of an order after the distribution: ``ordered`` (grams for a weighed line: the estimate),
+    ``received`` (grams weighed for a weighed line) and what the member owes for it at the order's share."""
+
+    product_id: int
+    ordered: int
+    received: int
+    due_cents: int
+    sold_by: str = "piece"
+    short_to: int | None = None  # a shortage left the order this much of the product (None: no shortage)
+
+
+def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, ...]:
+    """What each line of ``order`` gave and costs after the distribution's ``events`` (any order, any repeats;
+    events of other orders are ignored), by the projection's rules: shortages, the deciding hand-over (none, a
+    refusal: nothing received, nothing due), partial quantities and weights. The reports per producer read this."""
+    events = unique(events)
+    (state,) = project([order], events).orders
+    decider = next((e for e in events if e.id == state.decided_by), None)
+    adjusted = shorted(order, state.shortages) if state.shortages else order
+    received = dict(handover_received(adjusted, decider if isinstance(decider, HandoverEvent) else None))
+    priced = {line.product_id: line for line in adjusted.lines}
+    short = {item.product_id: item.receives for item in state.shortages}
+    return tuple(
+        LineOutcome(
+            line.product_id,
+            line.quantity,
+            received.get(line.product_id, 0),
+            priced.get(line.product_id, line).due_for(received.get(line.product_id, 0)),
+            line.sold_by,
+            short.get(line.product_id),
+        )
+        for line in order.lines
+    )
+
+
+def handover_due_cents(order: Order, handover: HandoverEvent | None) -> int:
+    """What ``order`` costs after ``handover`` (None: nobody came yet, the whole order): the rule of ``_due``."""
+    outcome = handover.payload.outcome if handover is not None else None
+    return _due(order, outcome, handover_received(order, handover))
+
+
 def _order_state(
     order: Order,
     decider: HandoverEvent | None,
     handovers: dict[int, list[str]],
     payments: dict[int, list[str]],
     paid: dict[int, int],
+    shorts: tuple[Short, ...] = (),
 ) -> OrderState:
+    """The state of ``order`` (with what shortages left it, ``shorts``) after its deciding hand-over."""
     outcome = decider.payload.outcome if decider is not None else None
-    if outcome == "all":
-        received = tuple(sorted((line.product_id, line.quantity) for line in order.lines))
-    elif outcome == "partial":
-        received = tuple(sorted((line.product_id, line.quantity_received) for line in decider.payload.lines))
-    else:
-        received = ()
+    received = handover_received(order, decider)
     return OrderState(
         order_id=order.order_id,
         household_id=order.household_id,
@@ -393,14 +467,17 @@ def _order_state(
         paid_cents=paid.get(order.order_id, 0),
         handover_ids=tuple(handovers.get(order.order_id, ())),
         payment_ids=tuple(payments.get(order.order_id, ())),
+        shortages=shorts,
     )
 
 
 def _due(order: Order, outcome: str | None, received: tuple[tuple[int, int], ...]) -> int:
-    """What the order costs: all of it, but for a partial hand-over only what was handed over (``sync.pricing``)."""
-    if outcome != "partial":
-        return order.total_due_cents
+    """What the order costs: all of it, but for a partial hand-over only what was handed over, and for a weighed
+    line the weight handed over (``sync.pricing``)."""
     taken = dict(received)
+    whole = all(taken.get(line.product_id) == line.quantity for line in order.lines)
+    if outcome not in ("all", "partial") or (outcome == "all" and whole):
+        return order.total_due_cents
     return sum(line.due_for(taken.get(line.product_id, 0)) for line in order.lines)
 
 

@@ -36,7 +36,8 @@ HOUSEHOLD_STATUSES: Final = ("active", "suspended", "left")
 ACCOUNT_KINDS: Final = ("prepaid", "allowance")
 # What put a movement on an account (docs/accounts.md): a synced event (a payment, its void, a conflict's
 # resolution, a credit paid at the point), an admin's action (a top-up, a refund, a correction), a scheduled credit or
-# expiry of an allowance cycle, or an opening balance brought from elsewhere.
+# expiry of an allowance cycle, an opening balance brought from elsewhere, or what a shortage gives back to the accounts
+# that paid an order before it (docs/point-adjustments.md).
 MOVEMENT_KINDS: Final = (
     "payment",
     "void",
@@ -48,6 +49,7 @@ MOVEMENT_KINDS: Final = (
     "cycle_credit",
     "cycle_expiry",
     "opening",
+    "shortage_credit",
 )
 USER_ROLES: Final = ("admin", "coordinator", "volunteer")
 CONFLICT_STATUSES: Final = ("open", "resolved")

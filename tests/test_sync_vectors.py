@@ -12,6 +12,7 @@ from sync.chain import canonical_json, check_chain, event_hash
 from sync.events import EVENT_TYPES, MODELS, parse_event
 from sync.vectors import pricing as pricing_vectors
 from sync.vectors import projection as projection_vectors
+from sync.vectors import shortages as shortage_vectors
 from sync.vectors.events import build
 
 VECTORS = json.loads((Path(__file__).resolve().parent.parent / "sync/vectors/events.json").read_text())
@@ -71,11 +72,18 @@ def test_vector_chains_are_unbroken():
 VECTOR_DIR = Path(__file__).resolve().parent.parent / "sync/vectors"
 PROJECTION = json.loads((VECTOR_DIR / "projection.json").read_text())
 PRICING = json.loads((VECTOR_DIR / "pricing.json").read_text())
+SHORTAGES = json.loads((VECTOR_DIR / "shortages.json").read_text())
 
 
 def test_projection_and_pricing_vectors_are_current():
     assert projection_vectors.build() == PROJECTION, "run: .venv/bin/python -m sync.vectors"
     assert pricing_vectors.build() == PRICING, "run: .venv/bin/python -m sync.vectors"
+    assert shortage_vectors.build() == SHORTAGES, "run: .venv/bin/python -m sync.vectors"
+
+
+def test_shortage_vectors_credit_back_what_was_paid_from_the_accounts():
+    credits = [order["credits"] for case in SHORTAGES["cases"] for order in case["expected"].values()]
+    assert {"prepaid": 100, "allowance": 300} in credits and {"prepaid": 540} in credits
 
 
 def test_projection_vectors_cover_a_real_day():

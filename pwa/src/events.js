@@ -18,7 +18,13 @@ export const SCHEMA_VERSION = 1;
  * give another hash than the server's: the vectors cover every type with every optional field left out.
  */
 const PAYLOADS = {
-  handover: { required: ['order_id', 'outcome'], defaults: { lines: () => [], substitution_note: null } },
+  handover: {
+    required: ['order_id', 'outcome'],
+    defaults: { lines: () => [], substitution_note: null },
+    // The grams weighed of lines sold by weight (sync.events.Handover `weighed`): left out when empty, so a
+    // hand-over recorded before the field existed keeps its hash.
+    omitted: { weighed: [] },
+  },
   payment: {
     required: ['amount_cents', 'method'],
     defaults: {
@@ -51,6 +57,8 @@ const PAYLOADS = {
       from_allowance_cents: 0,
     },
   },
+  // A product delivered short for the whole distribution (sync.events.Shortage): `delivered` 0 is none at all.
+  shortage: { required: ['product_id'], defaults: { delivered: 0 } },
 };
 
 /** Every event type (sync.events.EVENT_TYPES). */
@@ -125,7 +133,8 @@ export function withDefaults(event) {
     if (payload[field] === undefined) payload[field] = clone(value);
   }
   for (const [field, value] of Object.entries(spec.omitted ?? {})) {
-    if (payload[field] === value) delete payload[field];
+    const empty = Array.isArray(value) && Array.isArray(payload[field]) && payload[field].length === 0;
+    if (payload[field] === value || empty) delete payload[field];
   }
   const known = [...spec.required, ...Object.keys(spec.defaults), ...Object.keys(spec.omitted ?? {})];
   const extra = Object.keys(payload).filter((field) => !known.includes(field));

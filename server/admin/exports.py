@@ -162,11 +162,13 @@ def handover_rows(log: DistributionLog) -> Iterator[list[Any]]:
         order = log.orders.get(payload.order_id)
         if payload.outcome == "all" and order is not None:
             received = [(line.product_id, line.quantity) for line in order.lines]
+        weights = payload.weights()
+        received = [(product, weights.get(product, quantity)) for product, quantity in received]
         yield [
             *row.context(entry),
             payload.order_id,
             outcomes[payload.outcome],
-            "; ".join(f"{quantity} × {row.words.product(product)}" for product, quantity in received),
+            "; ".join(row.words.line(product, quantity) for product, quantity in received),
             payload.substitution_note or "",
             statuses[status[payload.order_id]] if payload.order_id in status else "",
         ]

@@ -34,7 +34,7 @@ from server.domain.distribution_log import DistributionLog, LogEntry, Member, lo
 from server.domain.events import check_conflicts, stored_conflicts
 from server.domain.membership import fee_lines, fee_season
 from server.extensions import db
-from server.formatting import elide, money
+from server.formatting import elide, line_text, money, weight
 from server.labels import (
     ACCOUNT_KIND_LABELS,
     CASH_COUNT_KIND_LABELS,
@@ -61,11 +61,13 @@ from sync.events import (
     PaymentEvent,
     SaleEvent,
     ScanRefusedEvent,
+    ShortageEvent,
     TopUp,
     TopUpEvent,
     VoidEvent,
 )
 from sync.projection import NOT_COLLECTED, CashBox
+from sync.shortages import Short
 
 NOTE_SHOWN = 300  # characters of a note in the timeline's one line
 SEPARATOR = " · "
@@ -166,8 +168,32 @@ class Words:
         product = self.log.products.get(product_id)
         return product.name if product is not None else _("product %(id)d", id=product_id)
 
+    def line(self, product_id: int, quantity: int) -> str:
+        product = self.log.products.get(product_id)
+        return line_text(quantity, self.product(product_id), product.sold_by if product is not None else "piece")
+
     def lines(self, pairs: Iterable[tuple[int, int]]) -> str:
-        return ", ".join(f"{quantity} × {self.product(product_id)}" for product_id, quantity in pairs)
+        return ", ".join(self.line(product_id, quantity) for product_id, quantity in pairs)
+
+    def delivered(self, product_id: int, quantity: int) -> str:
+        """What a shortage says was delivered: "none delivered", "3 delivered", "1 kg delivered"."""
+        if not quantity:
+            return _("none delivered")
+        product = self.log.products.get(product_id)
+        amount = weight(quantity) if product is not None and product.sold_by == "kg" else str(quantity)
+        return _("%(quantity)s delivered for the orders not handed over yet", quantity=amount)
+
+    def shortage(self, short: Short) -> str:
+        """What a shortage left an order: "Shortage: Œufs, 0 of 2"."""
+        product = self.log.products.get(short.product_id)
+        kg = product is not None and product.sold_by == "kg"
+        receives, ordered = (weight(short.receives), weight(short.ordered)) if kg else (short.receives, short.ordered)
+        return _(
+            "Shortage: %(product)s, %(receives)s of %(ordered)s",
+            product=self.product(short.product_id),
+            receives=receives,
+            ordered=ordered,
+        )
 
     def event_ref(self, event_id: str) -> str:
         """Another event, named by its time, device and type."""
@@ -183,7 +209,15 @@ class Words:
         if isinstance(event, HandoverEvent):
             parts = [self.order(payload.order_id), str(HANDOVER_OUTCOME_LABELS[payload.outcome])]
             if payload.lines:
-                parts.append(self.lines((line.product_id, line.quantity_received) for line in payload.lines))
+                weights = payload.weights()
+                parts.append(
+                    self.lines(
+                        (line.product_id, weights.get(line.product_id, line.quantity_received))
+                        for line in payload.lines
+                    )
+                )
+            elif payload.weighed:
+                parts.append(_("weighed: %(lines)s", lines=self.lines(payload.weights().items())))
             if payload.substitution_note:
                 parts.append(_("Substitution: %(note)s", note=payload.substitution_note))
         elif isinstance(event, PaymentEvent):
@@ -212,6 +246,8 @@ class Words:
                 self.lines((line.product_id, line.quantity) for line in payload.lines),
             ]
             parts += [money(payload.amount_cents), *self.payment_parts(payload)]
+        elif isinstance(event, ShortageEvent):
+            parts = [self.product(payload.product_id), self.delivered(payload.product_id, payload.delivered)]
         elif isinstance(event, ConflictResolvedEvent):
             if payload.action == "void_event" and payload.event_id:
                 parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id)), payload.comment]

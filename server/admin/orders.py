@@ -65,8 +65,10 @@ def order_amounts(order: Order) -> Amounts:
 
 def line_amounts(line: OrderLine, share_percent: int) -> Amounts:
     return Amounts(
-        pricing.line_full_cents(line.quantity, line.unit_price_cents),
-        pricing.line_due_cents(line.quantity, line.unit_price_cents, share_percent, line.paid_in_advance),
+        pricing.line_full_cents(line.quantity, line.unit_price_cents, line.product.sold_by),
+        pricing.line_due_cents(
+            line.quantity, line.unit_price_cents, share_percent, line.product.sold_by, line.paid_in_advance
+        ),
     )
 
 
@@ -144,6 +146,7 @@ def order_detail(order_id: int):
         conflicts=conflicts_naming(order.distribution_id, {entry.event.id for entry in log.entries}),
         decided=timeline_row(decider, words) if decider is not None else None,
         taken=words.lines(state.received),  # the log's names: a product handed over instead is named too
+        shortages=[words.shortage(short) for short in state.shortages],
         payments=payments,
         events=[timeline_row(entry, words) for entry in log.entries],
     )

@@ -5,7 +5,7 @@ Everything here only reads. The figures come from the one projection, so the log
 always agree with each other and with what the devices were told.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from server.domain.events import CHUNK, StoredEvent, distribution_events, projection_order, projection_orders
-from server.domain.order_events import order_events
+from server.domain.order_events import order_events, shortage_context
 from server.extensions import db
 from server.memory import collector_paused
 from server.models import (
@@ -30,7 +30,7 @@ from server.models import (
 )
 from sync import projection
 from sync.chain import sort_key
-from sync.events import Event, HandoverEvent, PaymentEvent, SaleEvent, ScanRefusedEvent, TopUpEvent
+from sync.events import Event, HandoverEvent, PaymentEvent, SaleEvent, ScanRefusedEvent, ShortageEvent, TopUpEvent
 from sync.vocabulary import PAYMENT_METHODS
 
 HISTORY_WEEKS = 12
@@ -121,7 +121,9 @@ def load_order_log(order: Order) -> DistributionLog:
     Its entries read as the distribution log words them (``server/admin/log.py`` ``Words``)."""
     household = order.household
     households = {household.id: Member(household.id, household.first_name, household.last_name)}
-    return _built(order.distribution, order_events(order), [projection_order(order)], households)
+    stored = order_events(order)
+    others, context = shortage_context(order, [item.event for item in stored])
+    return _built(order.distribution, stored, [projection_order(order)], households, others, context)
 
 
 def _built(
@@ -129,11 +131,14 @@ def _built(
     stored: list[StoredEvent],
     orders: list[projection.Order],
     households: dict[int, Member],
+    others: Sequence[projection.Order] = (),
+    context: Sequence[Event] = (),
 ) -> DistributionLog:
     """A log of ``stored`` (some or all of the distribution's events) and ``orders``, with the names behind the ids
-    (``households`` holds the orders' members already)."""
+    (``households`` holds the orders' members already); ``others`` and ``context``: the other orders and their
+    hand-overs a shortage is shared among (``shortage_context``), projected but not entries of the log."""
     events = [item.event for item in stored]
-    state = projection.project(orders, events)
+    state = projection.project(orders, [*events, *context], others)
     voided = set(state.voided)
     entries = sorted(
         (LogEntry(item.event, item, item.event.id in voided) for item in stored),
@@ -153,6 +158,7 @@ def _built(
     }
     product_ids |= {line.product_id for order in orders for line in order.lines}
     product_ids |= {line.product_id for event in events if isinstance(event, SaleEvent) for line in event.payload.lines}
+    product_ids |= {event.payload.product_id for event in events if isinstance(event, ShortageEvent)}
     products = _by_id(Product, product_ids)
     by_order = {order.order_id: order for order in orders}
     return DistributionLog(distribution, state, entries, by_order, households, devices, users, products)

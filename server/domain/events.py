@@ -6,7 +6,7 @@ table, where they stay until someone resolves them. See ``docs/sync-protocol.md`
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from server.domain.purpose_payments import insert_once
 from server.domain.shifts import may_work_at
 from server.extensions import db
 from server.memory import collector_paused
-from server.models import Conflict, Device, Distribution, Order, OrderLine, Shift, SyncedEvent, User
+from server.models import Conflict, Device, Distribution, Order, OrderLine, Product, Shift, SyncedEvent, User
 from sync import conflicts, projection
 from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, stored_event
 from sync.ingest import Plan, plan_batch, recheck
@@ -149,6 +149,9 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
         membership.after_ingest(stored)  # fees paid at the point
         contributions.after_ingest(stored)  # SSA contributions paid at the point
         cheques.after_ingest(stored)  # cheques, each with its payee producer
+        from server.domain import shortage_credits  # late: it reads the log through this module
+
+        shortage_credits.after_ingest(stored)  # what a shortage gives back to the accounts that paid before it
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
         key = f"id_reuse:{reuse.event.id}:{reuse.hash[:16]}"
         if db.session.scalar(select(Conflict.id).where(Conflict.key == key)) is None:
@@ -338,9 +341,12 @@ def projection_order(order: Order) -> projection.Order:
         projection.OrderLine(
             line.product_id,
             line.quantity,
-            line_due_cents(line.quantity, line.unit_price_cents, order.share_percent, line.paid_in_advance),
+            line_due_cents(
+                line.quantity, line.unit_price_cents, order.share_percent, line.product.sold_by, line.paid_in_advance
+            ),
             line.unit_price_cents,
             order.share_percent,
+            line.product.sold_by,
             line.paid_in_advance,
         )
         for line in order.lines
@@ -348,11 +354,13 @@ def projection_order(order: Order) -> projection.Order:
     return projection.Order(order.id, order.household_id, lines, sum(line.due_cents for line in lines))
 
 
-def projection_orders(distribution_id: int) -> list[projection.Order]:
-    """The distribution's orders as the projection reads them, by id, in two queries of plain columns."""
+def projection_orders(distribution_id: int, only: Collection[int] | None = None) -> list[projection.Order]:
+    """The distribution's orders as the projection reads them, by id, in two queries of plain columns (``only``:
+    those of these ids)."""
+    chosen = (Order.id.in_(sorted(only)),) if only is not None else ()
     orders = db.session.execute(
         select(Order.id, Order.household_id, Order.share_percent)
-        .where(Order.distribution_id == distribution_id)
+        .where(Order.distribution_id == distribution_id, *chosen)
         .order_by(Order.id)
     ).all()
     lines: dict[int, list[projection.OrderLine]] = {order_id: [] for order_id, _household, _share in orders}
@@ -363,15 +371,19 @@ def projection_orders(distribution_id: int) -> list[projection.Order]:
             OrderLine.product_id,
             OrderLine.quantity,
             OrderLine.unit_price_cents,
+            Product.sold_by,
             OrderLine.paid_in_advance,
         )
         .join(Order, OrderLine.order_id == Order.id)
-        .where(Order.distribution_id == distribution_id)
+        .join(Product, OrderLine.product_id == Product.id)
+        .where(Order.distribution_id == distribution_id, *chosen)
         .order_by(OrderLine.order_id, OrderLine.id)
     ).tuples()
-    for order_id, product_id, quantity, unit_price_cents, paid in rows:
-        due = line_due_cents(quantity, unit_price_cents, share[order_id], paid)
-        lines[order_id].append(projection.OrderLine(product_id, quantity, due, unit_price_cents, share[order_id], paid))
+    for order_id, product_id, quantity, unit_price_cents, sold_by, paid in rows:
+        due = line_due_cents(quantity, unit_price_cents, share[order_id], sold_by, paid)
+        lines[order_id].append(
+            projection.OrderLine(product_id, quantity, due, unit_price_cents, share[order_id], sold_by, paid)
+        )
     found = []
     for order_id, household_id, _share in orders:
         mine = tuple(lines[order_id])

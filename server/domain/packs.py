@@ -153,6 +153,7 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             Product.producer_id,
             Product.allowance_eligible,
             OrderLine.paid_in_advance,
+            Product.sold_by,
         )
         .join(Household, Household.id == Order.household_id)
         .join(Tier, Tier.id == Household.tier_id)
@@ -192,6 +193,7 @@ def expected_members(distribution_id: int, day: date, period: str | None = None)
                     producer_id=row.producer_id,
                     allowance_eligible=row.allowance_eligible,
                     paid_in_advance=row.paid_in_advance,
+                    sold_by=row.sold_by,
                 )
             )
     return [

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_timezone
 
 from server.domain.events import projection_order
-from server.domain.order_events import order_events
+from server.domain.order_events import order_events, shortage_context
+from server.formatting import line_text, weight
 from server.models import Order
 from sync import membership as rules
 from sync import projection
@@ -31,6 +32,28 @@ PICKUP_STATUSES: Final = ("collected", "partial", "refused", "not_collected", "p
 class Line:
     name: str
     quantity: int
+    sold_by: str = "piece"
+
+    @property
+    def text(self) -> str:
+        return line_text(self.quantity, self.name, self.sold_by)
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    """What a shortage left the order of a product."""
+
+    name: str
+    ordered: int
+    receives: int
+    sold_by: str = "piece"
+
+    @property
+    def amounts(self) -> tuple[str, str]:
+        """(receives, ordered) in words: "2", "3", or weights."""
+        if self.sold_by == "kg":
+            return weight(self.receives), weight(self.ordered)
+        return str(self.receives), str(self.ordered)
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,13 @@ class Collection:
     due_cents: int  # for what was taken (all of it, or the part taken)
     credited: tuple[Paid, ...] = ()  # credited to the prepaid account at this distribution, by method (top-ups)
     fees: tuple[Fee, ...] = ()  # the household's payments at this distribution for something else than the basket
+    shortages: tuple[ShortLine, ...] = ()  # products a shortage left the order less of (``sync.shortages``)
+    expected_due_cents: int = 0  # what the order owes now, before any hand-over: after its shortages
+
+    @property
+    def weighed(self) -> bool:
+        """A line sold by weight was weighed: what is due is no longer the order's estimate."""
+        return any(line.sold_by == "kg" for line in self.received)
 
     @property
     def handed_over(self) -> bool:
@@ -89,19 +119,32 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
     ``events``: those ``member_events`` gives, when the caller has read them already."""
     if events is None:
         events = member_events(order)
-    state = projection.project([projection_order(order)], events)
+    others, context = shortage_context(order, events)
+    state = projection.project([projection_order(order)], [*events, *context], others)
     (order_state,) = state.orders
     voided = set(state.voided)
     by_id = {event.id: event for event in events}
     decider = by_id.get(order_state.decided_by) if order_state.decided_by else None
 
-    names = {line.product_id: line.product.name for line in order.lines}
+    products = {line.product_id: line.product for line in order.lines}
     received = dict(order_state.received)
-    taken = tuple(Line(names.get(product, "?"), quantity) for product, quantity in received.items() if quantity > 0)
+    # A shortage left the order less of a product: what it did not leave is not "still to collect".
+    expected = {line.product_id: line.quantity for line in order.lines} | {
+        short.product_id: short.receives for short in order_state.shortages
+    }
+    taken = tuple(
+        Line(products[product].name, quantity, products[product].sold_by)
+        if product in products
+        else Line("?", quantity)
+        for product, quantity in received.items()
+        if quantity > 0
+    )
+    # A weighed line taken is taken, whatever its weight against the estimate.
     left = tuple(
-        Line(line.product.name, line.quantity - received.get(line.product_id, 0))
+        Line(line.product.name, expected[line.product_id] - received.get(line.product_id, 0), line.product.sold_by)
         for line in order.lines
-        if line.quantity > received.get(line.product_id, 0)
+        if expected[line.product_id] > received.get(line.product_id, 0)
+        and not (line.product.sold_by == "kg" and received.get(line.product_id, 0) > 0)
     )
     due = order_state.due_cents if order_state.outcome in ("all", "partial") else 0
 
@@ -128,6 +171,12 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
         due_cents=due,
         credited=_credited(events, voided, order.household_id),
         fees=_fees(events, voided, order.household_id),
+        shortages=tuple(
+            ShortLine(products[s.product_id].name, s.ordered, s.receives, products[s.product_id].sold_by)
+            for s in order_state.shortages
+            if s.product_id in products
+        ),
+        expected_due_cents=order_state.due_cents,
     )
 
 

@@ -140,12 +140,14 @@ class Order(db.Model):
         CheckConstraint("share_percent >= 0 AND share_percent <= 100", name="share_percent_range"),
     )
 
-    def _pairs(self) -> list[tuple[int, int, bool]]:
-        return [(line.quantity, line.unit_price_cents, line.paid_in_advance) for line in self.lines]
+    def _pairs(self) -> list[tuple[int, int, str, bool]]:
+        return [
+            (line.quantity, line.unit_price_cents, line.product.sold_by, line.paid_in_advance) for line in self.lines
+        ]
 
     @property
     def full_cents(self) -> int:
-        return sum(pricing.line_full_cents(q, p) for q, p, _paid in self._pairs())
+        return pricing.order_full_cents(self._pairs())
 
     @property
     def due_cents(self) -> int:

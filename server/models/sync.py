@@ -123,6 +123,9 @@ class SyncedEvent(db.Model):
 
     device: Mapped[Device | None] = relationship()
 
+    # A distribution's events of one type (its shortages, read after each upload: server/domain/shortage_credits.py).
+    __table_args__ = (Index("ix_events_distribution_id_type", "distribution_id", "type"),)
+
 
 class Conflict(db.Model):
     """Synced events that cannot all be true; kept and shown until an admin or coordinator resolves it."""

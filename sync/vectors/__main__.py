@@ -5,7 +5,7 @@ projection makes of them) and ``pricing.json`` (what a member owes)."""
 import json
 from pathlib import Path
 
-from sync.vectors import events, pricing, projection, tickets
+from sync.vectors import events, pricing, projection, shortages, tickets
 
 HERE = Path(__file__).parent
 FILES = {
@@ -13,6 +13,7 @@ FILES = {
     "events.json": events.build,
     "projection.json": projection.build,
     "pricing.json": pricing.build,
+    "shortages.json": shortages.build,
 }
 
 

@@ -310,6 +310,51 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
             "from_allowance_cents": 245,
         },
     ),
+    (
+        "hand-over of the whole order with a weighed line: 480 g of cheese for an estimate of 500 g",
+        PHONE,
+        43,
+        "2026-12-04T16:43:00.000Z",
+        "handover",
+        {"order_id": 9006, "outcome": "all", "weighed": [{"product_id": 31, "grams": 480}]},
+    ),
+    (
+        "partial hand-over weighing one of its lines",
+        PHONE,
+        43,
+        "2026-12-04T16:44:00.000Z",
+        "handover",
+        {
+            "order_id": 9007,
+            "outcome": "partial",
+            "lines": [{"product_id": 31, "quantity_received": 500}, {"product_id": 12, "quantity_received": 0}],
+            "weighed": [{"product_id": 31, "grams": 1250}],
+        },
+    ),
+    (
+        "weighed written empty: left out of the canonical encoding (the hash of an older event)",
+        PHONE,
+        43,
+        "2026-12-04T16:45:00.000Z",
+        "handover",
+        {"order_id": 9008, "outcome": "all", "lines": [], "weighed": []},
+    ),
+    (
+        "shortage: no Comté delivered at all, delivered left out",
+        PHONE,
+        43,
+        "2026-12-04T16:30:00.000Z",
+        "shortage",
+        {"product_id": 31},
+    ),
+    (
+        "shortage: three loaves delivered for the orders not handed over yet",
+        OTHER_PHONE,
+        43,
+        "2026-12-04T16:31:00.000Z",
+        "shortage",
+        {"product_id": 40, "delivered": 3},
+    ),
 ]
 
 

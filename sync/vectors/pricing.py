@@ -7,6 +7,10 @@ largest line an order import accepts; ``handovers`` are orders as the pack write
 (all, refused, partial in several ways) and what they owe for it: ``order_due_cents`` and ``solidarity_share_cents``
 over the (quantity received, unit price) pairs. A line may be paid in advance (a season contract paid by cheques):
 the pack marks it ``paid_in_advance`` and it is due 0 at the point, however much of it is received.
+
+Lines sold by weight (``sold_by`` "kg") count grams at a price per kg: ``weighed_lines`` is their grid, and the
+orders holding one give, for some hand-overs, the grams ``weighed`` (product id → grams), which replace the
+estimate of those lines (``sync.projection.handover_received``).
 """
 
 from itertools import product
@@ -19,10 +23,14 @@ UNIT_PRICES = (1, 5, 99, 135, 249, 270, 333, 1499, 1500)
 SHARES = (0, 1, 33, 40, 49, 50, 51, 67, 70, 99, 100)
 # The largest line of an order import (server/domain/order_import.py: 99 units of at most 10 000 €).
 LARGEST = [(99, 1_000_000, share) for share in (1, 33, 70, 99)]
+# Weighed lines: grams (a few, half a cent, a round kilo, the most an event holds) at prices per kg.
+GRAMS = (0, 1, 5, 125, 480, 500, 999, 1000, 1250, 2345, 1_000_000)
+PRICES_PER_KG = (1, 250, 1200, 1999, 2450, 3333)
+WEIGHED_SHARES = (0, 40, 50, 70, 100)
 
-# (description, share_percent, [(product_id, quantity, unit_price_cents[, paid_in_advance])],
-#  [(outcome, {product_id: received})])
-ORDERS: list[tuple[str, int, list[tuple], list[tuple[str, dict[int, int]]]]] = [
+# (description, share_percent, [(product_id, quantity, unit_price_cents[, sold_by[, paid_in_advance]])],
+#  [(outcome, {product_id: received}[, {product_id: grams weighed}])])
+ORDERS: list[tuple[str, int, list[tuple], list[tuple]]] = [
     (
         "solidarity tier at 70 %: a basket and two boxes of eggs (the pack's own example)",
         70,
@@ -68,19 +76,42 @@ ORDERS: list[tuple[str, int, list[tuple], list[tuple[str, dict[int, int]]]]] = [
     (
         "a season basket paid in advance by cheques, and eggs paid at the point, at 70 %",
         70,
-        [(31, 1, 1500, True), (32, 3, 270)],
+        [(31, 1, 1500, "piece", True), (32, 3, 270)],
         [("all", {}), ("partial", {31: 1, 32: 1}), ("partial", {31: 1}), ("refused", {})],
+    ),
+    (
+        "tier at 70 %: a basket and about 500 g of cheese at 24,50 €/kg, weighed at the hand-over",
+        70,
+        [(12, 1, 1500), (31, 500, 2450, "kg")],
+        [
+            ("all", {}),  # not weighed: the estimate
+            ("all", {}, {31: 480}),  # lighter than the estimate
+            ("all", {}, {31: 535}),  # heavier: priced as weighed
+            ("partial", {31: 500}, {31: 1250}),  # only the cheese, a big piece
+            ("partial", {12: 1}),
+            ("refused", {}),
+        ],
+    ),
+    (
+        "full price: two weighed lines, half cents on the kg price",
+        100,
+        [(31, 333, 1999, "kg"), (32, 1000, 250, "kg"), (7, 2, 99)],
+        [("all", {}), ("all", {}, {31: 999, 32: 2}), ("partial", {7: 1, 32: 1000}, {32: 1001})],
     ),
 ]
 
 
+def _sold_by(line: tuple) -> str:
+    return line[3] if len(line) > 3 else "piece"
+
+
 def _paid(line: tuple) -> bool:
-    return len(line) > 3 and line[3]
+    return len(line) > 4 and line[4]
 
 
 def _pack_order(order_id: int, share: int, lines: list[tuple]) -> dict[str, Any]:
     """The order as ``sync.pack.member`` writes it (the fields the phone's pricing reads)."""
-    pairs = [(line[1], line[2], _paid(line)) for line in lines]
+    parts = [(line[1], line[2], _sold_by(line), _paid(line)) for line in lines]
     return {
         "id": order_id,
         "share_percent": share,
@@ -89,24 +120,27 @@ def _pack_order(order_id: int, share: int, lines: list[tuple]) -> dict[str, Any]
                 "product_id": line[0],
                 "quantity": line[1],
                 "unit_price_cents": line[2],
-                "due_cents": line_due_cents(line[1], line[2], share, _paid(line)),
+                "due_cents": line_due_cents(line[1], line[2], share, _sold_by(line), _paid(line)),
+                **({"sold_by": _sold_by(line)} if _sold_by(line) != "piece" else {}),
                 **({"paid_in_advance": True} if _paid(line) else {}),
             }
             for line in lines
         ],
-        "total_due_cents": order_due_cents(pairs, share),
-        "solidarity_share_cents": solidarity_share_cents(pairs, share),
+        "total_due_cents": order_due_cents(parts, share),
+        "solidarity_share_cents": solidarity_share_cents(parts, share),
     }
 
 
-def _owed(outcome: str, share: int, lines: list[tuple], received: dict[int, int]) -> dict[str, int]:
+def _owed(outcome: str, share: int, lines: list[tuple], received: dict[int, int], weighed: dict[int, int]) -> dict:
+    """What the projection makes of the hand-over (``handover_due_cents``), and the solidarity share of it."""
     if outcome == "refused":
         return {"due_cents": 0, "solidarity_cents": 0}
-    if outcome == "all":
-        pairs = [(line[1], line[2], _paid(line)) for line in lines]
-    else:
-        pairs = [(received[line[0]], line[2], _paid(line)) for line in lines if received.get(line[0])]
-    return {"due_cents": order_due_cents(pairs, share), "solidarity_cents": solidarity_share_cents(pairs, share)}
+    taken = {line[0]: line[1] for line in lines} if outcome == "all" else dict(received)
+    for product_id, grams in weighed.items():
+        if taken.get(product_id):
+            taken[product_id] = grams
+    parts = [(taken[line[0]], line[2], _sold_by(line), _paid(line)) for line in lines if taken.get(line[0])]
+    return {"due_cents": order_due_cents(parts, share), "solidarity_cents": solidarity_share_cents(parts, share)}
 
 
 def build() -> dict[str, Any]:
@@ -122,20 +156,27 @@ def build() -> dict[str, Any]:
                 "order": _pack_order(9000 + number, share, order_lines),
                 "handovers": [
                     {
-                        "outcome": outcome,
-                        "received": [[product_id, quantity] for product_id, quantity in received.items()],
-                        **_owed(outcome, share, order_lines, received),
+                        "outcome": handover[0],
+                        "received": [[product_id, quantity] for product_id, quantity in handover[1].items()],
+                        **({"weighed": [[p, g] for p, g in handover[2].items()]} if len(handover) > 2 else {}),
+                        **_owed(handover[0], share, order_lines, handover[1], handover[2] if len(handover) > 2 else {}),
                     }
-                    for outcome, received in handovers
+                    for handover in handovers
                 ],
             }
         )
+    weighed_lines = [
+        [grams, price, share, line_full_cents(grams, price, "kg"), line_due_cents(grams, price, share, "kg")]
+        for grams, price, share in product(GRAMS, PRICES_PER_KG, WEIGHED_SHARES)
+    ]
     return {
         "description": (
             "Comptoir pricing test vectors (sync/pricing.py): lines as [quantity, unit_price_cents, share_percent, "
-            "full_cents, due_cents], and orders as the pack writes them with what a member owes for what they "
-            "received; see docs/sync-protocol.md, 'Pricing'."
+            "full_cents, due_cents], weighed_lines as [grams, price_per_kg_cents, share_percent, full_cents, "
+            "due_cents], and orders as the pack writes them with what a member owes for what they received (and "
+            "weighed); see docs/sync-protocol.md, 'Pricing'."
         ),
         "lines": lines,
+        "weighed_lines": weighed_lines,
         "orders": orders,
     }

@@ -38,6 +38,7 @@ VECTOR_DIR = Path(__file__).resolve().parents[2] / "sync/vectors"
 VECTORS = json.loads((VECTOR_DIR / "events.json").read_text())
 PROJECTION = json.loads((VECTOR_DIR / "projection.json").read_text())
 PRICING = json.loads((VECTOR_DIR / "pricing.json").read_text())
+SHORTAGES = json.loads((VECTOR_DIR / "shortages.json").read_text())
 BLANK = "/__data__"
 MODULES = "const [store, events, packs, sync] = await Promise.all("
 MODULES += "['store', 'events', 'packs', 'sync'].map((name) => import(`/assets/${name}.js`)));"
@@ -223,26 +224,59 @@ def test_projection_js_agrees_with_the_python_projection(page):
 
 
 def test_pricing_js_agrees_with_sync_pricing(page):
-    """Every line of sync/vectors/pricing.json through ``lineDueCents``, every hand-over through ``dueFor``
-    (pwa/src/pricing.js)."""
+    """Every line of sync/vectors/pricing.json through ``lineDueCents`` (weighed lines too), every hand-over
+    through ``dueFor`` (pwa/src/pricing.js)."""
     results = page.evaluate(
         """async (vectors) => {
             const { lineDueCents, dueFor } = await import('/assets/pricing.js');
             return {
                 lines: vectors.lines.map(([quantity, price, share]) => lineDueCents(quantity, price, share)),
+                weighed: vectors.weighed_lines.map(([grams, price, share]) => lineDueCents(grams, price, share, 'kg')),
                 orders: vectors.orders.map(({ order, handovers }) =>
-                    handovers.map(({ outcome, received }) => dueFor(order, outcome, new Map(received)))),
+                    handovers.map(({ outcome, received, weighed }) =>
+                        dueFor(order, outcome, new Map(received), new Map(weighed ?? [])))),
             };
         }""",
         PRICING,
     )
     wrong = [(line, due) for line, due in zip(PRICING["lines"], results["lines"], strict=True) if line[4] != due]
     assert wrong == []
+    weighed = zip(PRICING["weighed_lines"], results["weighed"], strict=True)
+    wrong = [(line, due) for line, due in weighed if line[4] != due]
+    assert wrong == []
     for vector, owed in zip(PRICING["orders"], results["orders"], strict=True):
         assert owed == [
             {"dueCents": handover["due_cents"], "solidarityCents": handover["solidarity_cents"]}
             for handover in vector["handovers"]
         ], vector["description"]
+
+
+def test_shortages_js_agrees_with_sync_shortages(page):
+    """Every case of sync/vectors/shortages.json through ``shortages`` and ``shorted`` (pwa/src/shortages.js)."""
+    results = page.evaluate(
+        """async (cases) => {
+            const { creditBack, shortages, shorted } = await import('/assets/shortages.js');
+            const { voidedIds } = await import('/assets/projection.js');
+            return cases.map(({ orders, events }) => {
+                const voided = voidedIds(events);
+                const seen = new Set();
+                const live = events.filter((e) => !voided.has(e.id) && !seen.has(e.id) && seen.add(e.id));
+                const shorts = shortages(orders, live);
+                return Object.fromEntries(orders.map((order) => {
+                    const adjusted = shorted(order, shorts.get(order.id) ?? []);
+                    return [String(order.id), {
+                        lines: adjusted.lines.map((line) => [line.product_id, line.quantity, line.due_cents]),
+                        total_due_cents: adjusted.total_due_cents,
+                        shorts: (shorts.get(order.id) ?? []).map((s) => [s.productId, s.ordered, s.receives]),
+                        credits: creditBack(order.id, shorts.get(order.id), adjusted.total_due_cents, live),
+                    }];
+                }));
+            });
+        }""",
+        SHORTAGES["cases"],
+    )
+    for case, result in zip(SHORTAGES["cases"], results, strict=True):
+        assert result == case["expected"], case["description"]
 
 
 def test_manual_codes_and_names_fold_like_python(page):

@@ -13,15 +13,16 @@
 import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
-import { dueFor } from '../pricing.js';
+import { dueFor, parseGrams } from '../pricing.js';
+import { creditBack, shortages, shorted } from '../shortages.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
 import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
-import { centsForInput, formatCents, formatClock, formatSlot, parseCents } from '../ui/format.js';
+import { centsForInput, formatCents, formatClock, formatGrams, formatSlot, parseCents } from '../ui/format.js';
 import { go, registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
-import { orderEvents, voidEvents } from '../ui/undo.js';
+import { orderEvents, productName, voidEvents } from '../ui/undo.js';
 import { lastClosing } from './cash.js';
 import { contributionBlock, contributionStatus } from './contribution.js';
 import { membershipBlock, membershipRefusal, membershipStatus } from './membership.js';
@@ -195,11 +196,20 @@ async function renderMember(root, current) {
   const { member } = current;
   const network = state.index.pack.network;
   const showTier = network.show_tier_at_counter === true;
-  const order = member.order;
   const view = await keptView(state.distributionId);
+  // A shortage recorded for the day leaves the order less (shortages.js): what is to hand over and owe follows.
+  const live = view.events.map((known) => known.event).filter((event) => !view.voided.has(event.id));
+  const shorts = shortages(state.index.pack.members.map((m) => m.order), live).get(member.order.id);
+  const order = shorted(member.order, shorts);
   const status = view.orders.get(order.id) ?? null;
-  const paidCents = status?.paidCents ?? 0;
+  // What was paid from the accounts before a shortage and is no longer owed comes back to them (creditBack, the
+  // server's sync.shortages.credit_back): it is neither paid nor taken any more.
+  const back = creditBack(order.id, shorts, order.total_due_cents, live);
+  const backCents = (back.prepaid ?? 0) + (back.allowance ?? 0);
+  const paidCents = (status?.paidCents ?? 0) - backCents;
   const used = accountUse(view, order.id, member.id);
+  used.prepaid -= back.prepaid ?? 0;
+  used.allowance -= back.allowance ?? 0;
   // The pack's balances are those before this distribution (docs/packs.md): what this phone and the phones it
   // pulled from took here comes off them, what was credited here (top-ups) is added. A prepaid account may go down to
   // the network's floor; an allowance to 0.
@@ -263,7 +273,7 @@ async function renderMember(root, current) {
     recorded: () => render({ session: current }),
   });
   if (handedOver) {
-    renderCollected(root, current, status);
+    renderCollected(root, current, { ...status, paidCents });
     append(root, fee.top, sale, topUp, fee.bottom, contribution);
     return;
   }
@@ -273,10 +283,13 @@ async function renderMember(root, current) {
       ? h('p', { class: 'message' }, t('member.refused_earlier', { at: formatClock(status.at) }))
       : null,
     paidCents ? h('p', { class: 'message' }, t('member.paid_already', { paid: money(paidCents) })) : null,
+    backCents ? h('p', { class: 'message' }, t('member.credited_back', { amount: money(backCents) })) : null,
     fee.top,
     basket(order, { prices: showTier }),
     capNote,
-    membership.required ? membershipRefusal() : handoverForm(member, { paidCents, available, balances, showTier }),
+    membership.required
+      ? membershipRefusal()
+      : handoverForm(member, order, { paidCents, available, balances, showTier }),
     sale,
     topUp,
     fee.bottom,
@@ -328,22 +341,47 @@ function renderCollected(root, current, status) {
   );
 }
 
+/** A line in words: "2 × Pain", or for a line sold by weight its estimate and price per kg, "Comté ≈ 500 g · 24,50 €/kg". */
+function lineWords(line) {
+  if (line.sold_by !== 'kg') return t('member.line', { quantity: line.quantity, product: line.product_name });
+  return t('member.line_weighed', {
+    product: line.product_name,
+    weight: formatGrams(line.quantity),
+    price: money(line.unit_price_cents),
+  });
+}
+
 /** What to hand over; with the line prices only where the network shows tiers (they tell the tier). */
 function basket(order, { prices }) {
   const lines = order.lines.map((line) =>
     h(
       'li',
       {},
-      h('span', {}, t('member.line', { quantity: line.quantity, product: line.product_name })),
+      h('span', {}, lineWords(line)),
       line.paid_in_advance ? h('span', { class: 'paid-ahead' }, t('member.paid_in_advance')) : null,
       prices && !line.paid_in_advance ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
     ),
   );
+  const shorts = (order.shorts ?? []).map((short) => {
+    const line = order.lines.find((item) => item.product_id === short.productId);
+    const name = line?.product_name ?? productName(short.productId);
+    const kg = line?.sold_by === 'kg';
+    return h(
+      'p',
+      { class: 'message shortage', role: 'note' },
+      t('member.short', {
+        product: name,
+        receives: kg ? formatGrams(short.receives) : short.receives,
+        ordered: kg ? formatGrams(short.ordered) : short.ordered,
+      }),
+    );
+  });
   return h(
     'section',
     { 'aria-labelledby': 'basket-title', class: 'to-hand-over' },
     h('h2', { id: 'basket-title' }, t('member.to_hand_over')),
     lines.length ? h('ul', { class: 'basket' }, lines) : h('p', {}, t('member.empty_order')),
+    shorts,
   );
 }
 
@@ -381,12 +419,10 @@ function amountInput(label) {
   });
 }
 
-function handoverForm(member, { paidCents, available, balances = available, showTier }) {
-  const order = member.order;
+function handoverForm(member, order, { paidCents, available, balances = available, showTier }) {
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
   const error = h('p', { id: 'member-error', class: 'message message-error', role: 'alert', hidden: true });
-  const owedAll = Math.max(0, order.total_due_cents - paidCents);
   // "One cheque per producer": who each cheque is made out to, and for how much (the producer's lines' due). Once
   // part of the order is paid, the split is the volunteer's (one cheque, or "Autre paiement").
   const producers = state.index.pack.producers ?? [];
@@ -395,6 +431,54 @@ function handoverForm(member, { paidCents, available, balances = available, show
   const onePayee = groups.length === 1 ? groups[0].producerId : null;
   const payeeName = (producerId) =>
     producers.find((producer) => producer.id === producerId)?.payee ?? t('pay.payee_network');
+  // Lines sold by weight are weighed first: what is owed follows the weights typed (pricing.js `dueFor`).
+  const weighedLines = order.lines.filter((line) => line.sold_by === 'kg');
+  const weightInputs = weighedLines.map((line) =>
+    h('input', {
+      id: fieldId('weight'),
+      type: 'text',
+      inputmode: 'decimal',
+      autocomplete: 'off',
+      class: 'weight-input',
+      placeholder: t('weight.placeholder'),
+      dataset: { product: line.product_id },
+    }),
+  );
+  const weights = weighedLines.length
+    ? h(
+        'section',
+        { id: 'weights', class: 'weights', 'aria-labelledby': 'weights-title' },
+        h('h2', { id: 'weights-title' }, t('weight.title')),
+        weightInputs.map((input, index) =>
+          field(t('weight.label', { product: weighedLines[index].product_name, weight: formatGrams(weighedLines[index].quantity) }), input),
+        ),
+      )
+    : null;
+  // A weight that reads as one takes its error away at once (a wrong one is said on confirming).
+  for (const input of weightInputs) {
+    input.addEventListener('input', () => {
+      if (!input.value.trim() || parseGrams(input.value) !== null) liveFieldError(input, null);
+    });
+  }
+  /** Product id → grams, for the weights typed that read as a weight. */
+  function weighed() {
+    const map = new Map();
+    for (const input of weightInputs) {
+      const grams = parseGrams(input.value);
+      if (grams !== null) map.set(Number(input.dataset.product), grams);
+    }
+    return map;
+  }
+  /** Mark the weights that are missing (`required`: every weighed line is handed over) or are no weight. */
+  function checkWeights(required) {
+    weightInputs.forEach((input, index) => {
+      const typed = input.value.trim();
+      const product = weighedLines[index].product_name;
+      if (!typed && required) fieldError(input, t('weight.missing', { product }));
+      else if (typed && parseGrams(typed) === null) fieldError(input, t('weight.bad', { product }));
+    });
+  }
+  const owedAll = () => Math.max(0, dueFor(order, 'all', undefined, weighed()).dueCents - paidCents);
 
   // The common cases: everything handed over, paid at once.
   const quick = h('section', { class: 'quick', 'aria-labelledby': 'to-collect-label' });
@@ -402,8 +486,8 @@ function handoverForm(member, { paidCents, available, balances = available, show
     h(
       'p',
       { class: 'to-collect' },
-      h('span', { id: 'to-collect-label' }, t(owedAll ? 'member.to_collect' : 'member.nothing_to_collect')),
-      owedAll ? h('strong', { id: 'to-collect', class: 'amount' }, money(owedAll)) : null,
+      h('span', { id: 'to-collect-label' }, t(owedAll() ? 'member.to_collect' : 'member.nothing_to_collect')),
+      owedAll() ? h('strong', { id: 'to-collect', class: 'amount' }, money(owedAll())) : null,
     ),
   );
   const quickButton = (key, run) => {
@@ -417,13 +501,13 @@ function handoverForm(member, { paidCents, available, balances = available, show
   let quickCheques = [];
   const accounts = ACCOUNT_METHODS.filter((method) => methods.includes(method));
   const covered = accounts.reduce((sum, method) => sum + available[method], 0);
-  if (!owedAll) {
+  if (!owedAll()) {
     quick.append(quickButton('member.quick_free', (button) => quickRecord(button, { method: null })));
   } else {
     // The accounts first when they cover it all: the household's money is already there.
-    if (accounts.length && covered >= owedAll) {
+    if (accounts.length && covered >= owedAll()) {
       // The button names the account it takes from (the allowance first, as accountSplit does).
-      const split = accountSplit(owedAll, available);
+      const split = accountSplit(owedAll(), available);
       const key = split.prepaid && split.allowance ? 'member.quick_both' : split.allowance ? 'member.quick_allowance' : 'member.quick_prepaid';
       quick.append(quickButton(key, (button) => quickRecord(button, { method: 'account' })));
     }
@@ -452,11 +536,11 @@ function handoverForm(member, { paidCents, available, balances = available, show
           ? null
           : given === null
             ? t('pay.bad_amount', { label: t('member.quick_given') })
-            : given < owedAll
+            : given < owedAll()
               ? t('member.quick_given_short')
               : null;
         liveFieldError(quickGiven, problem, quickGiven.closest('.quick-row'));
-        quickChange.textContent = typed && !problem && given > owedAll ? t('pay.change', { amount: money(given - owedAll) }) : '';
+        quickChange.textContent = typed && !problem && given > owedAll() ? t('pay.change', { amount: money(given - owedAll()) }) : '';
       });
     }
     if (methods.includes('cheque') && splitCheques) {
@@ -506,7 +590,7 @@ function handoverForm(member, { paidCents, available, balances = available, show
       );
     }
     const balances = balancesText(available);
-    if (balances && covered < owedAll) quick.append(h('p', { class: 'muted balances' }, balances));
+    if (balances && covered < owedAll()) quick.append(h('p', { class: 'muted balances' }, balances));
   }
 
   // The hand-over's other outcomes.
@@ -518,7 +602,7 @@ function handoverForm(member, { paidCents, available, balances = available, show
       t(`handover.${outcome}`),
     ),
   );
-  const quantities = order.lines.map((line) => {
+  const quantities = order.lines.filter((line) => line.sold_by !== 'kg').map((line) => {
     const input = h('input', {
       id: fieldId('quantity'),
       type: 'number',
@@ -532,7 +616,12 @@ function handoverForm(member, { paidCents, available, balances = available, show
     });
     return field(t('handover.quantity_label', { product: line.product_name, quantity: line.quantity }), input);
   });
-  const partial = h('div', { id: 'partial-lines', class: 'partial-lines', hidden: true }, quantities);
+  const partial = h(
+    'div',
+    { id: 'partial-lines', class: 'partial-lines', hidden: true },
+    quantities,
+    weighedLines.length ? h('p', { class: 'muted' }, t('weight.partial')) : null,
+  );
   const note = h('textarea', { id: fieldId('note'), name: 'note', rows: 2, maxlength: 500 });
   const otherHandover = h(
     'details',
@@ -655,19 +744,21 @@ function handoverForm(member, { paidCents, available, balances = available, show
   // "Payé · reste à payer" rides in the bar, in sight while the list of methods scrolls under it.
   const bar = h('div', { class: 'confirm-bar' }, error, summary, confirm);
 
-  form.append(quick, h('div', { class: 'disclosures' }, otherHandover, otherPayment), bar);
+  form.append(weights ?? '', quick, h('div', { class: 'disclosures' }, otherHandover, otherPayment), bar);
 
   // Reading what is typed.
   function outcome() {
     return form.querySelector('input[name=outcome]:checked')?.value ?? 'all';
   }
+  /** Partial: product id → quantity received; a weighed line is received when it is weighed (its grams). */
   function received() {
     const map = new Map();
     for (const input of partial.querySelectorAll('input')) map.set(Number(input.dataset.product), Number(input.value));
+    for (const [product, grams] of weighed()) map.set(product, grams);
     return map;
   }
   function due() {
-    return dueFor(order, outcome(), outcome() === 'partial' ? received() : undefined);
+    return dueFor(order, outcome(), outcome() === 'partial' ? received() : undefined, weighed());
   }
   function toPay() {
     return Math.max(0, due().dueCents - paidCents);
@@ -705,6 +796,9 @@ function handoverForm(member, { paidCents, available, balances = available, show
     const { solidarityCents } = due();
     const owed = toPay();
     dueAmount.textContent = money(owed);
+    const toCollect = form.querySelector('#to-collect');
+    if (toCollect) toCollect.textContent = money(owedAll());
+    if (weights) weights.hidden = current === 'refused';
     solidarity.textContent = solidarityCents ? t('pay.solidarity', { amount: money(solidarityCents) }) : '';
     const read = readRows();
     // What goes with an amount (the cash handed over, a cheque's number, a terminal reference) shows once it is typed.
@@ -759,7 +853,8 @@ function handoverForm(member, { paidCents, available, balances = available, show
   async function quickRecord(button, { method }) {
     clearErrors(form);
     error.hidden = true;
-    const owed = owedAll;
+    checkWeights(true);
+    const owed = owedAll();
     const parts = [];
     let accounts = { prepaid: 0, allowance: 0 };
     let givenCents = 0;
@@ -782,17 +877,22 @@ function handoverForm(member, { paidCents, available, balances = available, show
       }
     } else if (method === 'account') {
       accounts = accountSplit(owed, available);
+      if (accounts.prepaid + accounts.allowance < owed && !form.querySelector('[aria-invalid=true]')) {
+        showErrors([t('weight.accounts_short', { amount: money(owed) })]);
+        return;
+      }
     }
     if (form.querySelector('[aria-invalid=true]')) {
       showErrors([]);
       return;
     }
     const what = { outcome: 'all', owed, paid: owed, cashCents: method === 'cash' ? owed : 0, givenCents, accounts };
-    await commit(button, { handover: handoverPayload('all', new Map()), parts, accounts, solidarity: due().solidarityCents, what });
+    await commit(button, { handover: handoverPayload('all', received()), parts, accounts, solidarity: due().solidarityCents, what });
   }
 
   function handoverPayload(chosen, quantities) {
     const text = note.value.trim();
+    const grams = chosen === 'refused' ? new Map() : weighed();
     return {
       order_id: order.id,
       outcome: chosen,
@@ -803,6 +903,9 @@ function handoverForm(member, { paidCents, available, balances = available, show
               .map((line) => ({ product_id: line.product_id, quantity_received: quantities.get(line.product_id) }))
           : [],
       substitution_note: text ? text.slice(0, 500) : null,
+      weighed: weighedLines
+        .filter((line) => grams.has(line.product_id))
+        .map((line) => ({ product_id: line.product_id, grams: grams.get(line.product_id) })),
     };
   }
 
@@ -877,8 +980,10 @@ function handoverForm(member, { paidCents, available, balances = available, show
     error.hidden = true;
     const chosen = outcome();
     const quantities = chosen === 'partial' ? received() : new Map();
+    if (chosen !== 'refused') checkWeights(chosen === 'all');
     if (chosen === 'partial') {
       for (const line of order.lines) {
+        if (line.sold_by === 'kg') continue; // weighed: a weight typed is what was received
         const quantity = quantities.get(line.product_id);
         if (!Number.isInteger(quantity) || quantity < 0 || quantity > line.quantity) {
           const input = partial.querySelector(`input[data-product="${line.product_id}"]`);
@@ -886,7 +991,7 @@ function handoverForm(member, { paidCents, available, balances = available, show
         }
       }
       if (!form.querySelector('[aria-invalid=true]') && ![...quantities.values()].some((quantity) => quantity > 0)) {
-        fieldError(partial.querySelector('input'), t('handover.nothing'));
+        fieldError(partial.querySelector('input') ?? weightInputs[0], t('handover.nothing'));
       }
     }
     const { solidarityCents } = chosen === 'refused' ? { solidarityCents: 0 } : due();

@@ -11,6 +11,12 @@ export function formatCents(cents, currency = 'EUR') {
   return money.get(key).format(cents / 100);
 }
 
+/** A weight in grams: `480` → `480 g`, `1250` → `1,25 kg` (French) or `1.25 kg` (English). */
+export function formatGrams(grams) {
+  if (grams < 1000) return `${new Intl.NumberFormat(lang).format(grams)} g`;
+  return `${new Intl.NumberFormat(lang, { maximumFractionDigits: 3 }).format(grams / 1000)} kg`;
+}
+
 /** A coin or note: `5000` → `50 €`, `50` → `0,50 €`. */
 export function formatDenomination(cents, currency = 'EUR') {
   const digits = cents % 100 === 0 ? 0 : 2;

@@ -34,6 +34,15 @@ function memberName(orderId) {
   return member ? fullName(member) : t('undo.someone');
 }
 
+/** A product's name as the pack's orders give it. */
+export function productName(productId) {
+  for (const member of state.index?.pack.members ?? []) {
+    const line = member.order.lines.find((item) => item.product_id === productId);
+    if (line) return line.product_name;
+  }
+  return t('undo.product', { id: productId });
+}
+
 /** In words: `Remise à Élodie Martin (tout remis), 14,28 € payés, à 17:42`. */
 export function describe(events) {
   const currency = state.index?.pack.network.currency ?? 'EUR';
@@ -61,6 +70,9 @@ export function describe(events) {
   }
   if (newest.type === 'sale') {
     return t('undo.sale', { amount: formatCents(newest.payload.amount_cents, currency), at });
+  }
+  if (newest.type === 'shortage') {
+    return t('undo.shortage', { product: productName(newest.payload.product_id), at });
   }
   if (newest.type === 'scan_refused') {
     return t('undo.scan_refused', { reason: t(`ticket.${newest.payload.reason}`), at });
