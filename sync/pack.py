@@ -27,7 +27,7 @@ from sync import membership, pricing
 from sync.tickets import trust_json
 from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS, SOLD_BY
 
-FORMAT_VERSION = 2  # 2: members carry first_name and last_name (docs/packs.md, "Versions")
+FORMAT_VERSION = 3  # 3: lines sold by weight count grams, lines paid in advance are due 0 (docs/packs.md, "Versions")
 
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 
@@ -191,7 +191,7 @@ class PackExtra(_Model):
 class Pack(_Model):
     """Everything a phone needs to run one distribution offline (docs/packs.md)."""
 
-    format_version: Literal[2]
+    format_version: Literal[3]
     distribution: PackDistribution
     point: PackPoint
     network: PackNetwork

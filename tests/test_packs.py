@@ -96,7 +96,7 @@ def test_the_pack_holds_the_distribution_its_point_the_network_and_the_trust(app
     assert packs.parse_pack(body)  # the schema reads it back
     pack = json.loads(body)
     assert body == packs.canonical_json(pack)  # canonical: sorted keys, no spaces
-    assert pack["format_version"] == 2
+    assert pack["format_version"] == 3
     assert pack["distribution"] == {
         "id": world.network.distribution,
         "starts_at": "2026-03-10T16:30:00Z",

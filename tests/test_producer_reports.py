@@ -118,6 +118,34 @@ def test_after_the_day_what_was_handed_over_refused_and_owed(app, world):
     assert figures(app, world)[world["farm"]] == [("Panier de légumes", 3, 4500, 1, 0, 2, 1500, 450)]
 
 
+def test_a_shortage_and_a_weighed_line_in_the_producer_report(app, world):
+    """The hens delivered no eggs: the three boxes are "not delivered", neither waiting nor owed. Chloé's cheese, about
+    500 g at 24,50 €/kg, weighed 480 g: the producer is owed 11,76 € and nothing of it counts as left."""
+    with app.app_context():
+        cheese = Product(code="TOMME", name="Tomme", unit_price_cents=2450, sold_by="kg", producer_id=world["hens"])
+        db.session.add(cheese)
+        db.session.flush()
+        db.session.add(OrderLine(order_id=world["chloe"], product_id=cheese.id, quantity=500, unit_price_cents=2450))
+        db.session.commit()
+        cheese_id = cheese.id
+    phone = world["phone"]
+    no_eggs = phone.record("shortage", {"product_id": world["eggs"], "delivered": 0}, world["today"])
+    chloe = phone.record(
+        "handover",
+        {"order_id": world["chloe"], "outcome": "all", "weighed": [{"product_id": cheese_id, "grams": 480}]},
+        world["today"],
+    )
+    assert phone.push([no_eggs, chloe]).status_code == 200
+    hens = dict((row[0], row[1:]) for row in figures(app, world)[world["hens"]])
+    # (ordered, ordered cents, handed over, refused, waiting, due, solidarity)
+    assert hens["Œufs ×6"] == (3, 810, 0, 0, 0, 0, 0)
+    assert hens["Tomme"] == (500, 1225, 480, 0, 0, 1176, 0)
+    with app.app_context():
+        report = distribution_report(db.session.get(Distribution, world["today"]))
+        shorts = {row.name: row.short for row in report.producers[world["hens"]].rows()}
+    assert shorts == {"Œufs ×6": 3, "Tomme": 0}
+
+
 @pytest.fixture
 def admin(world, admin_client):
     assert admin_client.get("/admin/?lang=en").status_code == 200
@@ -134,9 +162,9 @@ def test_the_distribution_page_and_csv(admin, world):
     response = admin.get(f"/admin/distributions/{world['today']}/producers.csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][3:6] == ["Producer", "Code", "Product"]
-    assert [(r[3], r[5], r[7], r[8], r[9], r[10], r[13], r[15]) for r in rows[1:]] == [
-        ("Ferme du Luzard", "Panier de légumes", "3", "2", "0", "1", "3000", "450"),
-        ("Les Œufs de Brou", "Œufs ×6", "3", "2", "1", "0", "540", "0"),
+    assert [(r[3], r[5], r[7], r[8], r[9], r[10], r[11], r[14], r[16]) for r in rows[1:]] == [
+        ("Ferme du Luzard", "Panier de légumes", "3", "2", "0", "0", "1", "3000", "450"),
+        ("Les Œufs de Brou", "Œufs ×6", "3", "2", "0", "1", "0", "540", "0"),
     ]
 
 
@@ -147,7 +175,7 @@ def test_the_period_report_reads_each_distribution(admin, world):
     assert "€45.00" in page  # 3 baskets handed over over the period (1 last week, 2 today)
     response = admin.get(f"/admin/producers/{world['farm']}/report.csv?from=2026-11-25&to=2026-12-08")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
-    assert [(r[0], r[8], r[13]) for r in rows[1:]] == [("2026-12-01", "1", "1500"), ("2026-12-08", "2", "3000")]
+    assert [(r[0], r[8], r[14]) for r in rows[1:]] == [("2026-12-01", "1", "1500"), ("2026-12-08", "2", "3000")]
     empty = admin.get(f"/admin/producers/{world['farm']}/report?from=2026-10-01&to=2026-10-31")
     assert "No order of this producer" in empty.get_data(as_text=True)
     assert admin.get(f"/admin/producers/{world['farm']}/report?from=junk&to=2026-13-45").status_code == 200

@@ -8,7 +8,7 @@ import { importPublicKeys, verifyTicket } from './tickets.js';
 import { trustedMinSerial } from './trust.js';
 
 /** The pack format this app downloads (docs/packs.md, "Format"); a stored version 1 pack is still read. */
-export const PACK_FORMAT_VERSION = 2;
+export const PACK_FORMAT_VERSION = 3;
 
 /**
  * Download the pack of a distribution and keep it. Sends the stored pack's ETag as `If-None-Match`: on `304` the

@@ -38,13 +38,23 @@ class ProductFigures:
     ordered: int = 0
     ordered_cents: int = 0  # the full price of what was ordered: the "bon de commande"'s amount
     handed_over: int = 0
+    short: int = 0  # not delivered by the producer (a shortage recorded at the point): neither handed nor owed
     refused: int = 0  # refused at the point, or left in a partial hand-over
     waiting: int = 0  # no hand-over recorded (yet): not collected
     due_cents: int = 0  # owed to the producer: the full price of what was handed over
     solidarity_cents: int = 0  # the part of that full price the network paid for its members
 
     def add(self, other: "ProductFigures") -> None:
-        for name in ("ordered", "ordered_cents", "handed_over", "refused", "waiting", "due_cents", "solidarity_cents"):
+        for name in (
+            "ordered",
+            "ordered_cents",
+            "handed_over",
+            "short",
+            "refused",
+            "waiting",
+            "due_cents",
+            "solidarity_cents",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -97,6 +107,7 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
     for order_state in state.orders:
         order = by_order[order_state.order_id]
         received = dict(order_state.received)
+        shorts = {item.product_id: item.receives for item in order_state.shortages}
         shares = {line.share_percent for line in order.lines if line.share_percent is not None}
         share = shares.pop() if len(shares) == 1 else 100
         for line in order.lines:
@@ -107,25 +118,35 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
                 else products[line.product_id].unit_price_cents
             )
             row.ordered += line.quantity
-            row.ordered_cents += line_full_cents(line.quantity, price)
+            row.ordered_cents += line_full_cents(line.quantity, price, line.sold_by)
+            expected = shorts.get(line.product_id, line.quantity)  # what the producer delivered for this order
+            row.short += line.quantity - expected
             if order_state.decided_by is None:
-                row.waiting += line.quantity
+                row.waiting += expected
                 continue
             taken = received.get(line.product_id, 0)
-            _handed(row, taken, price, line.share_percent if line.share_percent is not None else share)
-            row.refused += max(0, line.quantity - taken)
+            line_share = line.share_percent if line.share_percent is not None else share
+            _handed(row, taken, price, line_share, line.sold_by, line.paid_in_advance)
+            # A weighed line handed over is not "left" for weighing less than its estimate.
+            row.refused += (0 if taken else expected) if line.sold_by == "kg" else max(0, expected - taken)
         ordered_ids = {line.product_id for line in order.lines}
         for product_id, taken in received.items():  # a product given in place of another (a substitution)
             if product_id not in ordered_ids and product_id in products:
-                _handed(figures(product_id), taken, products[product_id].unit_price_cents, share)
+                product = products[product_id]
+                _handed(figures(product_id), taken, product.unit_price_cents, share, product.sold_by)
     return DistributionReport(distribution, reports, len(orders))
 
 
-def _handed(row: ProductFigures, quantity: int, price: int, share: int) -> None:
-    full = line_full_cents(quantity, price)
+def _handed(
+    row: ProductFigures, quantity: int, price: int, share: int, sold_by: str = "piece", paid_in_advance: bool = False
+) -> None:
+    """What was handed over is owed to the producer at its full price (a weighed line by its weight); the network's
+    solidarity share is what the member did not pay of it at the point (none on a line paid in advance)."""
+    full = line_full_cents(quantity, price, sold_by)
     row.handed_over += quantity
     row.due_cents += full
-    row.solidarity_cents += full - line_due_cents(quantity, price, share)
+    if not paid_in_advance:
+        row.solidarity_cents += full - line_due_cents(quantity, price, share, sold_by)
 
 
 @dataclass
