@@ -292,7 +292,8 @@ class Sale(_Model):
     ``from_prepaid_cents`` and ``from_allowance_cents`` come out of the member's accounts, the rest was paid by
     ``method`` (an account method is named only when there is no rest). A sale due nothing names a method that is no
     account. Selling more than the stock, or paying from the allowance for products it may not pay, is a fact at the
-    point: a conflict (``sync.conflicts``), never a refusal.
+    point: a conflict (``sync.conflicts``), never a refusal. A cheque names its payee producer as a payment's does
+    (``payee_producer_id``, left out of the written form when null).
     """
 
     household_id: Id | None = None
@@ -303,6 +304,7 @@ class Sale(_Model):
     method_details: Detail | None = None
     from_prepaid_cents: Cents = 0
     from_allowance_cents: Cents = 0
+    payee_producer_id: Id | None = None
 
     # The same names as a payment's, so what sums payments (the projection, the ledger) reads a sale alike.
     @property
@@ -352,7 +354,16 @@ class Sale(_Model):
                 )
         elif not self.rest_cents and self.amount_cents:
             raise PydanticCustomError("payment_split", "nothing is left to pay by this method")
+        if self.payee_producer_id is not None and self.method != "cheque":
+            raise PydanticCustomError("payment_payee", "only a payment by cheque names a payee producer")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_null_payee(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("payee_producer_id", 0) is None:
+            del data["payee_producer_id"]
+        return data
 
 
 class TopUp(_Model):

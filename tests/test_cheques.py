@@ -108,6 +108,27 @@ def test_a_credit_paid_by_cheque_is_a_cheque_to_the_network(app, world):
     assert cheques(app) == [("0004567", None, world["awa"], 5000, "received", False)]
 
 
+def test_extras_sold_by_cheque_are_cheques_to_their_producer(app, world):
+    """Honey sold to Awa (9 €, 2 € of it from her prepaid account) and to an anonymous buyer, both by cheque to the
+    beekeeper: two cheques of 7 € and 9 €; voiding the first sale cancels its cheque."""
+    phone = world["phone"]
+    honey = [{"product_id": 41, "quantity": 1, "unit_price_cents": 900}]
+    to_bees = {"method": "cheque", "payee_producer_id": world["bakery"], "lines": honey, "amount_cents": 900}
+    awa = phone.record(
+        "sale",
+        to_bees | {"household_id": world["awa"], "method_details": "0005001", "from_prepaid_cents": 200},
+        world["distribution"],
+    )
+    someone = phone.record("sale", to_bees | {"method_details": "0005002"}, world["distribution"])
+    assert phone.push([awa, someone]).status_code == 200
+    assert cheques(app) == [
+        ("0005001", world["bakery"], world["awa"], 700, "received", False),
+        ("0005002", world["bakery"], None, 900, "received", False),
+    ]
+    phone.push([phone.record("void", {"event_id": awa["id"]}, world["distribution"])])
+    assert [row[-1] for row in cheques(app)] == [True, False]
+
+
 # The admin's page.
 
 

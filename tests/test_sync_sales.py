@@ -53,6 +53,7 @@ def test_a_member_pays_the_share_and_the_amount_must_be_the_lines_due():
         ({"lines": [JAR], "amount_cents": 1300, "method": "cash", "from_prepaid_cents": 100}, "sale_anonymous"),
         ({"lines": [JAR], "share_percent": 70, "amount_cents": 910, "method": "cash"}, "sale_anonymous"),
         ({"lines": [JAR, JAR], "amount_cents": 2600, "method": "cash"}, "duplicate_product"),
+        ({"lines": [JAR], "amount_cents": 1300, "method": "cash", "payee_producer_id": 3}, "payment_payee"),
         ({"lines": [], "amount_cents": 0, "method": "cash"}, "too_short"),
         ({"household_id": 4, "lines": [JAR], "amount_cents": 1300, "method": "prepaid"}, "payment_split"),
         (

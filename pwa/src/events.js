@@ -56,6 +56,8 @@ const PAYLOADS = {
       from_prepaid_cents: 0,
       from_allowance_cents: 0,
     },
+    // A cheque's payee, as a payment's: written only when a cheque names one.
+    omitted: { payee_producer_id: null },
   },
   // A product delivered short for the whole distribution (sync.events.Shortage): `delivered` 0 is none at all.
   shortage: { required: ['product_id'], defaults: { delivered: 0 } },

@@ -1,7 +1,7 @@
 """Cheques: kept from the synced payments by cheque, then handed to their payee producer or deposited.
 
 ``after_ingest`` runs in the transaction that stores an upload (``server.domain.events.store_upload``, next to the
-ledger's posting) and in a conflict's resolution: each payment (or credit paid at the point) whose rest is paid by
+ledger's posting) and in a conflict's resolution: each payment (a sale of extras, a credit paid at the point) whose rest is paid by
 cheque becomes one ``Cheque`` row, keyed by its event id so a repeated upload adds nothing; a void of that event
 marks it voided, a void of the void restores it (``server.domain.purpose_payments.settle_voids``, in any arrival
 order). The amount is what the cheque paid: the payment's ``rest_cents`` (a part taken from the prepaid account is
@@ -21,7 +21,7 @@ from server.domain.points import manages_point
 from server.domain.purpose_payments import insert_once, settle_voids
 from server.extensions import db
 from server.models import Cheque, Distribution, Household, NetworkSettings, Order, Producer, User
-from sync.events import Event, PaymentEvent, TopUpEvent
+from sync.events import Event, PaymentEvent, SaleEvent, TopUpEvent
 from sync.projection import void_target
 
 # What a treasurer does with a received cheque: hands it to the producer it is made out to, or deposits it.
@@ -30,13 +30,13 @@ MAX_MARKED = 500  # cheques marked at once: a month of a producer's cheques at a
 
 
 def _is_cheque(event: Event) -> bool:
-    if isinstance(event, PaymentEvent):
+    if isinstance(event, PaymentEvent | SaleEvent):
         return event.payload.method == "cheque" and event.payload.rest_cents > 0
     return isinstance(event, TopUpEvent) and event.payload.method == "cheque"
 
 
 def _cheque_cents(event: Event) -> int:
-    return event.payload.rest_cents if isinstance(event, PaymentEvent) else event.payload.amount_cents
+    return event.payload.rest_cents if isinstance(event, PaymentEvent | SaleEvent) else event.payload.amount_cents
 
 
 def after_ingest(events: Sequence[Event]) -> None:

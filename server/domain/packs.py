@@ -51,6 +51,7 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
     settings = NetworkSettings.current()
     period = period_kind()
     members = expected_members(distribution.id, _local_day(distribution.starts_at, settings.timezone), period)
+    extras = catalogue(distribution.id)
     return build_pack(
         distribution={
             "id": distribution.id,
@@ -73,13 +74,17 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
         public_keys=public_keys(),
         min_serials=revocations([distribution.id]).get(distribution.id, {}),
         members=members,
-        producers=pack_producers({line.producer_id for m in members for line in m.lines} - {None}),
-        extras=catalogue(distribution.id),
+        producers=pack_producers(
+            {line.producer_id for m in members for line in m.lines} | {extra.producer_id for extra in extras}
+        ),
+        extras=extras,
     )
 
 
-def pack_producers(producer_ids: set[int]) -> list[ProducerData]:
-    """The producers of a pack's lines (a few, by primary key): who the phone proposes as a cheque's payee."""
+def pack_producers(producer_ids: set[int | None]) -> list[ProducerData]:
+    """The producers of a pack's lines and extras (a few, by primary key): who the phone proposes as a cheque's
+    payee."""
+    producer_ids = producer_ids - {None}
     if not producer_ids:
         return []
     rows = db.session.scalars(select(Producer).where(Producer.id.in_(sorted(producer_ids))))

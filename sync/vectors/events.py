@@ -308,6 +308,7 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
             "method_details": "Chèque n° 0004322",
             "from_prepaid_cents": 0,
             "from_allowance_cents": 245,
+            "payee_producer_id": 7,
         },
     ),
     (

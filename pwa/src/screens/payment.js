@@ -101,7 +101,7 @@ export function chequesToHandOver(view, producers = []) {
   const byId = new Map(producers.map((producer) => [producer.id, producer]));
   const groups = new Map();
   for (const { event, own } of view.events) {
-    if (!own || view.voided.has(event.id) || !['payment', 'top_up'].includes(event.type)) continue;
+    if (!own || view.voided.has(event.id) || !['payment', 'top_up', 'sale'].includes(event.type)) continue;
     const p = event.payload;
     if (p.method !== 'cheque') continue;
     const cents = p.amount_cents - (p.from_prepaid_cents ?? 0) - (p.from_allowance_cents ?? 0);

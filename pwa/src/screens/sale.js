@@ -112,7 +112,15 @@ export async function saleSection(member, { available, recorded }) {
   );
   const details = h('input', { id: `${id}-details`, type: 'text', autocomplete: 'off', maxlength: MAX_DETAILS });
   const detailsLabel = h('label', { for: details.id });
-  const detailsField = h('div', { class: 'field' }, detailsLabel, details);
+  // A cheque is made out to the producer of what it pays when they are one (pack `producers`), else to the network.
+  const payeeHint = h('small', { id: `${id}-payee`, class: 'muted' });
+  const detailsField = h('div', { class: 'field' }, detailsLabel, details, payeeHint);
+  const producers = new Map((state.index.pack.producers ?? []).map((producer) => [producer.id, producer]));
+  function payee(lines) {
+    const ids = new Set(lines.filter((line) => line.quantity).map((line) => line.extra.producer_id ?? null));
+    const [only] = ids;
+    return ids.size === 1 && producers.has(only) ? only : null;
+  }
   const error = h('p', { id: `${id}-error`, class: 'message message-error', role: 'alert', hidden: true });
   const confirm = h('button', { type: 'submit', id: `${id}-confirm` }, t('sale.confirm'));
   form.append(
@@ -166,6 +174,11 @@ export async function saleSection(member, { available, recorded }) {
     const chosen = method();
     detailsField.hidden = !DETAILS[chosen];
     if (DETAILS[chosen]) detailsLabel.textContent = t(`pay.${chosen}.details`);
+    const payeeId = chosen === 'cheque' ? payee(lines) : null;
+    payeeHint.hidden = chosen !== 'cheque';
+    payeeHint.textContent = t('sale.cheque_to', {
+      payee: payeeId === null ? t('pay.payee_network') : producers.get(payeeId).payee,
+    });
   }
   form.addEventListener('input', update);
   form.addEventListener('change', update);
@@ -233,6 +246,7 @@ export async function saleSection(member, { available, recorded }) {
       method_details: reference ? reference.slice(0, MAX_DETAILS) : null,
       from_prepaid_cents: fromPrepaid,
       from_allowance_cents: fromAllowance,
+      payee_producer_id: rest > 0 && chosen === 'cheque' ? payee(chosenLines) : null,
     };
     if (payload.method === 'prepaid' && !fromPrepaid) payload.method = 'cash';
     try {
