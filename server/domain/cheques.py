@@ -1,11 +1,11 @@
 """Cheques: kept from the synced payments by cheque, then handed to their payee producer or deposited.
 
-``after_ingest`` runs in the transaction that stores an upload (``server.domain.events.store_upload``, next to the
-ledger's posting) and in a conflict's resolution: each payment (a sale of extras, a credit paid at the point) whose rest is paid by
-cheque becomes one ``Cheque`` row, keyed by its event id so a repeated upload adds nothing; a void of that event
-marks it voided, a void of the void restores it (``server.domain.purpose_payments.settle_voids``, in any arrival
-order). The amount is what the cheque paid: the payment's ``rest_cents`` (a part taken from the prepaid account is
-no cheque). See ``docs/producers.md``, "Cheques".
+``after_ingest`` runs in the transaction that stores an upload (``server.domain.events.store_upload``, next to
+the ledger's posting) and in a conflict's resolution: each payment (a sale of extras, a credit paid at the point)
+whose rest is paid by cheque becomes one ``Cheque`` row, keyed by its event id so a repeated upload adds nothing; a
+void of that event marks it voided, a void of the void restores it (``server.domain.purpose_payments.settle_voids``,
+in any arrival order). The amount is what the cheque paid: the payment's ``rest_cents`` (a part taken from the
+prepaid account is no cheque). See ``docs/producers.md``, "Cheques".
 """
 
 from collections.abc import Iterable, Sequence
