@@ -121,7 +121,7 @@ def authorization_samples() -> Samples:
     movement = post(household.id, "prepaid", 2000, "top_up", method="cash", actor=users["admin"])
     day = coming.starts_at.date()
     contract = Contract(
-        producer=Producer(name="Ferme A"),
+        producer=producer,
         point=point_a,
         name="Légumes A",
         starts_on=day - DAY,
