@@ -250,6 +250,7 @@ class ContractSpec:
     cheque_count: int
     absence_cap: int
     share: float  # the share of the point's active households that subscribe
+    subscriptions_open: bool = False  # members may subscribe from their page
 
 
 CONTRACTS = (
@@ -260,7 +261,16 @@ CONTRACTS = (
         "Œufs — une semaine sur deux", _EGGS, (0, 1), ("OEUFS-6", "OEUFS-12"), "fortnightly", "cheques", 4, 2, 0.3
     ),
     ContractSpec(
-        "Pain du Fournil — chaque semaine", _BAKER, (0,), ("PAIN-500", "PAIN-1000"), "every", "per_delivery", 0, 3, 0.25
+        "Pain du Fournil — chaque semaine",
+        _BAKER,
+        (0,),
+        ("PAIN-500", "PAIN-1000"),
+        "every",
+        "per_delivery",
+        0,
+        3,
+        0.25,
+        True,
     ),
 )
 CONTRACT_WEEKS = (-6, 11)  # the season: from six weeks before this week's distribution to eleven after
@@ -271,6 +281,7 @@ CONTRACT_NOTES = "Contrat de saison signé à l'adhésion ; panier à retirer pe
 EXTRA_POINTS = (0, 1, 3)  # the points that sell extras without a pre-order
 EXTRA_STOCK = (("MIEL", 12), ("JUS-POMME", 24))
 SALES_PER_DAY = (1, 3)  # sales of extras at a past distribution of an extras point
+CHEQUES_HANDED_WEEKS = (-4, -3)  # the coordinators handed these weeks' cheques to the producers a week later
 SHORTAGES = (  # (week, point, product code, share delivered): one not delivered at all, one delivered short
     (-2, 1, "POMMES", 0.0),
     (-1, 0, "PAIN-1000", 0.6),

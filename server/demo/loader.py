@@ -433,6 +433,7 @@ def _load_contracts(
                     "payment": spec.payment,
                     "cheque_count": spec.cheque_count,
                     "absence_cap": spec.absence_cap,
+                    "subscriptions_open": spec.subscriptions_open,
                     "notes": data.CONTRACT_NOTES,
                 },
             )
@@ -444,17 +445,17 @@ def _load_contracts(
             here = [m for m in members if m.point == index and m.status == "active"]
             chosen = sorted(rng.sample(here, round(spec.share * len(here))), key=lambda m: m.id)
             first = number == 0 and index == spec.points[0]
-            partners = chosen[-2:] if first else []  # two neighbours alternating one basket
-            for member in chosen[:-2] if first else chosen:
+            partner = chosen.pop() if first else None  # a neighbour alternating one basket with the first subscriber
+            for member in chosen:
                 code = _contracted_code(member, spec.codes)
-                partner = db.session.get(Household, partners[1].id) if member is chosen[0] and partners else None
                 household = db.session.get(Household, member.id)
-                subscription, _ = subscribe(contract, household, {offered[code].id: 1}, partner=partner)
+                shared = db.session.get(Household, partner.id) if partner and member is chosen[0] else None
+                subscription, _ = subscribe(contract, household, {offered[code].id: 1}, partner=shared)
                 subscription.created_at = signed_at
                 member.contracted |= set(spec.codes)
-            if partners:
-                partners[1].contracted |= set(spec.codes)
-                others = [m for m in here if m not in chosen]
+            if partner is not None:
+                partner.contracted |= set(spec.codes)
+                others = [m for m in here if m not in chosen and m is not partner]
                 for member in sorted(rng.sample(others, data.CONTRACT_WAITING), key=lambda m: m.id):
                     waiting, _ = subscribe(contract, db.session.get(Household, member.id), waiting=True)
                     waiting.created_at = signed_at

@@ -19,10 +19,11 @@ from sqlalchemy import insert, select
 
 from server.demo import data
 from server.demo.phones import DemoPhone
+from server.domain.cheques import mark_cheques
 from server.domain.conflicts import KEEP_FIRST, resolve_conflict
 from server.domain.events import check_conflicts
 from server.extensions import db
-from server.models import Account, AccountMovement, Distribution, Order, OrderLine, Point, Product, User
+from server.models import Account, AccountMovement, Cheque, Distribution, Order, OrderLine, Point, Product, User
 from server.models.distribution import distribution_volunteers
 from sync import pricing, shortages
 
@@ -239,6 +240,23 @@ class PastPlayer:
                     resolve_conflict(conflict, KEEP_FIRST, data.DOUBLE_HANDOVER_COMMENT, coordinator, now=decided)
                     plan.resolved = True
                     plan.events["conflict_resolved"] += 1 + len((conflict.details or {}).get("second_payments", []))
+        self._hand_cheques_over(distributions)
+
+    def _hand_cheques_over(self, distributions: dict[int, Distribution]) -> None:
+        """The coordinator hands the older weeks' cheques to their producers a week later (``mark_cheques``): the
+        cheques page then shows each state (received, handed over)."""
+        for plan in self.plans:
+            coordinator, _ = self.users[plan.point]
+            if plan.week not in data.CHEQUES_HANDED_WEEKS or coordinator is None:
+                continue
+            ids = db.session.scalars(
+                select(Cheque.id).where(
+                    Cheque.distribution_id == plan.distribution_id, Cheque.state == "received", Cheque.voided.is_(False)
+                )
+            ).all()
+            if ids:
+                on = (distributions[plan.distribution_id].starts_at + timedelta(days=7)).date()
+                mark_cheques(ids, "handed_over", on, actor=coordinator)
 
 
 @dataclass
