@@ -7,14 +7,17 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from server.demo import DemoRefused, load_demo
+from server.domain.contract_orders import generate_distribution
 from server.extensions import db
 from server.models import (
     Account,
     AccountMovement,
+    Contract,
     Distribution,
     Household,
     NetworkSettings,
@@ -22,9 +25,11 @@ from server.models import (
     OrderLine,
     Point,
     Product,
+    Subscription,
     Tier,
     User,
 )
+from server.models.contracts import Absence
 from sync import pricing
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -156,16 +161,20 @@ def test_orders_and_the_pricing_rule(loaded):
                 OrderLine.unit_price_cents,
                 Product.unit_price_cents,
                 Tier.share_percent,
+                Product.sold_by,
+                OrderLine.paid_in_advance,
             )
             .join(OrderLine, OrderLine.order_id == Order.id)
             .join(Product, Product.id == OrderLine.product_id)
             .join(Household, Household.id == Order.household_id)
             .join(Tier, Tier.id == Household.tier_id)
         ).all()
-        assert all(line_price == product_price for _, _, line_price, product_price, _ in rows)
+        assert all(line_price == product_price for _, _, line_price, product_price, *_ in rows)
         expected = defaultdict(int)
-        for order_id, quantity, price, _, share in rows:
-            expected[order_id] += pricing.line_due_cents(quantity, price, share)
+        for order_id, quantity, price, _, share, sold_by, in_advance in rows:
+            expected[order_id] += pricing.line_due_cents(quantity, price, share, sold_by, in_advance)
+        weighed = [quantity for _, quantity, _, _, _, sold_by, _ in rows if sold_by == "kg"]
+        assert weighed and set(weighed) == {500}  # the Tomme de Brie: about 500 g ordered
 
         orders = db.session.scalars(
             select(Order).options(
@@ -181,7 +190,8 @@ def test_orders_and_the_pricing_rule(loaded):
             assert order.created_at <= min(order.distribution.starts_at, LOADED_AT)
             share = order.share_percent
             assert share == order.household.tier.share_percent
-            assert (order.due_cents < order.full_cents) == (share < 100)
+            if not any(line.paid_in_advance for line in order.lines):  # eggs paid by cheques: due 0 at the point
+                assert (order.due_cents < order.full_cents) == (share < 100)
 
         baskets = db.session.scalar(select(func.count(OrderLine.id)).join(Product).where(Product.code.like("PANIER-%")))
         assert baskets / len(orders) > 0.9
@@ -311,3 +321,64 @@ def test_flask_demo_documents_and_takes_its_seed_and_day(app, runner):
 
     wrong = runner.invoke(args=["demo", "--today", "24/03/2026"])
     assert wrong.exit_code != 0 and "Invalid value" in wrong.output
+
+
+def test_season_contracts_generate_the_orders_of_their_points(loaded):
+    """Contracts made through the domain: baskets weekly at five points, eggs fortnightly paid by cheques in advance,
+    bread weekly; a shared basket and a waiting list. Their orders are what generation makes (running it again
+    changes nothing), and a subscriber orders nothing apart of what its contracts deliver."""
+    with loaded.app_context():
+        contracts = db.session.scalars(select(Contract).order_by(Contract.id)).all()
+        assert [(c.name.split(" — ")[0], c.frequency, c.payment) for c in contracts] == (
+            [("Panier de légumes", "every", "per_delivery")] * 5
+            + [("Œufs", "fortnightly", "cheques")] * 2
+            + [("Pain du Fournil", "every", "per_delivery")]
+        )
+        subscriptions = db.session.scalars(select(Subscription)).all()
+        assert Counter(s.status for s in subscriptions) == {"active": 271, "waiting": 2}
+        shared = [s for s in subscriptions if s.partner_id]
+        assert len(shared) == 1 and shared[0].contract_id == contracts[0].id
+        for distribution in db.session.scalars(select(Distribution).where(Distribution.status != "closed")):
+            assert not generate_distribution(distribution).touched
+        lines = db.session.execute(
+            select(Order.household_id, Order.distribution_id, OrderLine.product_id, OrderLine.contract_id)
+            .join(OrderLine.order)
+            .join(Order.distribution)
+        ).all()
+        by_contract = Counter(contract_id for *_, contract_id in lines if contract_id)
+        assert all(by_contract[c.id] for c in contracts)
+        eggs = {c.id for c in contracts if c.payment == "cheques"}
+        paid = db.session.execute(select(OrderLine.contract_id, OrderLine.paid_in_advance)).all()
+        assert all(in_advance == (contract_id in eggs) for contract_id, in_advance in paid)
+        # A subscriber's basket comes from its contract only, at every distribution past and coming.
+        offered = {(c.point_id, p.product_id): c.id for c in contracts for p in c.products}
+        points = dict(db.session.execute(select(Distribution.id, Distribution.point_id)).tuples().all())
+        subscribers = {(s.household_id, s.contract_id) for s in subscriptions if s.status == "active"}
+        subscribers |= {(s.partner_id, s.contract_id) for s in shared}
+        for household, distribution, product, contract_id in lines:
+            contract = offered.get((points[distribution], product))
+            if contract is not None and (household, contract) in subscribers:
+                assert contract_id == contract, (household, distribution, product)
+
+
+def test_absences_given_and_skipped_when_loaded_for_today(app):
+    """Loaded on its day (``make run``), the demo marks next week's absences at the first contract's point: one
+    basket given to a named neighbour, one skipped; the orders follow."""
+    with time_machine.travel(LOADED_AT, tick=True):
+        load(app)
+    with app.app_context():
+        absences = db.session.scalars(select(Absence).order_by(Absence.id)).all()
+        assert [a.kind for a in absences] == ["given", "skip"]
+        given, skipped = absences
+        assert given.given_to_id and given.given_to_id != given.subscription.household_id
+        assert given.distribution_id == skipped.distribution_id
+        contract_id = given.subscription.contract_id
+        at = (
+            select(Order.household_id)
+            .join(OrderLine.order)
+            .where(Order.distribution_id == given.distribution_id, OrderLine.contract_id == contract_id)
+        )
+        receivers = set(db.session.scalars(at))
+        assert given.given_to_id in receivers
+        assert given.subscription.household_id not in receivers
+        assert skipped.subscription.household_id not in receivers

@@ -160,7 +160,9 @@ class ProductSpec:
     name: str
     unit: str
     producer: str
-    price_cents: int
+    price_cents: int  # per kg for a product sold by weight
+    sold_by: str = "piece"  # "kg": ordered and weighed in grams (docs/point-adjustments.md)
+    allowance_eligible: bool = True  # False: the solidarity allowance may not pay it (docs/extras.md)
 
 
 @dataclass(frozen=True)
@@ -198,10 +200,11 @@ PRODUCTS = (
     ProductSpec("PAIN-1000", "Pain de campagne au levain", "1 kg", _BAKER, 620),
     ProductSpec("YAOURTS", "Yaourts nature au lait entier", "pack de 4 × 125 g", _DAIRY, 340),
     ProductSpec("BRIE", "Brie de Meaux fermier", "part de 300 g", _DAIRY, 720),
+    ProductSpec("TOMME", "Tomme de Brie", "au poids, prix au kg", _DAIRY, 2450, sold_by="kg"),
     ProductSpec("COLIS-BOEUF", "Colis de bœuf et veau", "colis de 5 kg", _MEAT, 8900),
     ProductSpec("POMMES", "Pommes de saison", "sac de 2 kg", _ORCHARD, 560),
-    ProductSpec("JUS-POMME", "Jus de pomme", "bouteille de 1 L", _ORCHARD, 380),
-    ProductSpec("MIEL", "Miel de fleurs", "pot de 500 g", _HONEY, 1050),
+    ProductSpec("JUS-POMME", "Jus de pomme", "bouteille de 1 L", _ORCHARD, 380, allowance_eligible=False),
+    ProductSpec("MIEL", "Miel de fleurs", "pot de 500 g", _HONEY, 1050, allowance_eligible=False),
 )
 
 BASKETS = ("PANIER-S", "PANIER-M", "PANIER-L")
@@ -226,8 +229,62 @@ EXTRAS = (
     Extra(("JUS-POMME",), 0.15, max_quantity=3),
     Extra(("MIEL",), 0.04),
     Extra(("YAOURTS",), 0.35, max_quantity=2, every_weeks=2),
-    Extra(("BRIE",), 0.25, every_weeks=2),
+    Extra(("BRIE", "TOMME"), 0.25, every_weeks=2),
     Extra(("COLIS-BOEUF",), 0.08, every_weeks=4),
+)
+
+WEIGHED_ESTIMATE_GRAMS = 500  # what an order of a product sold by weight asks for, per unit
+WEIGHED_SPREAD_GRAMS = 60  # the scale at the point gives the estimate, give or take this
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """A season contract offered at some points: its products (codes) at their catalogue price per delivery."""
+
+    name: str
+    producer: str
+    points: tuple[int, ...]  # indexes into ``POINTS``
+    codes: tuple[str, ...]
+    frequency: str  # sync.vocabulary.CONTRACT_FREQUENCIES
+    payment: str  # sync.vocabulary.CONTRACT_PAYMENTS
+    cheque_count: int
+    absence_cap: int
+    share: float  # the share of the point's active households that subscribe
+    subscriptions_open: bool = False  # members may subscribe from their page
+
+
+CONTRACTS = (
+    ContractSpec(
+        "Panier de légumes — saison d'hiver", _VEGETABLES, (0, 1, 2, 3, 5), BASKETS, "every", "per_delivery", 0, 4, 0.6
+    ),
+    ContractSpec(
+        "Œufs — une semaine sur deux", _EGGS, (0, 1), ("OEUFS-6", "OEUFS-12"), "fortnightly", "cheques", 4, 2, 0.3
+    ),
+    ContractSpec(
+        "Pain du Fournil — chaque semaine",
+        _BAKER,
+        (0,),
+        ("PAIN-500", "PAIN-1000"),
+        "every",
+        "per_delivery",
+        0,
+        3,
+        0.25,
+        True,
+    ),
+)
+CONTRACT_WEEKS = (-6, 11)  # the season: from six weeks before this week's distribution to eleven after
+CONTRACT_WAITING = 2  # households on the waiting list of the first contract at its first point
+CONTRACT_NOTES = "Contrat de saison signé à l'adhésion ; panier à retirer pendant la distribution."
+
+# The network's week at the point: extras with stock, sales, shortages (docs/demo.md)
+EXTRA_POINTS = (0, 1, 3)  # the points that sell extras without a pre-order
+EXTRA_STOCK = (("MIEL", 12), ("JUS-POMME", 24))
+SALES_PER_DAY = (1, 3)  # sales of extras at a past distribution of an extras point
+CHEQUES_HANDED_WEEKS = (-4, -3)  # the coordinators handed these weeks' cheques to the producers a week later
+SHORTAGES = (  # (week, point, product code, share delivered): one not delivered at all, one delivered short
+    (-2, 1, "POMMES", 0.0),
+    (-1, 0, "PAIN-1000", 0.6),
 )
 
 ORDER_RATE = (0.78, 0.96)  # each active household orders most weeks, at its own steady rate

@@ -15,17 +15,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text, update
 
 from server.clock import today as today_in
+from server.clock import utcnow
 from server.demo import data
 from server.demo.past import DayPlan, PastPlayer, phone_count
 from server.domain.allowance_cycles import credit_due
+from server.domain.contract_orders import deliveries, generate_distribution
+from server.domain.contracts import create_contract, mark_absence, set_contract_product, subscribe
+from server.domain.extras import set_extra
 from server.domain.ledger import accounts_for, post_many
 from server.domain.tickets import issue_missing_tickets
 from server.extensions import db
 from server.models import (
     AllowanceRule,
+    Contract,
     Distribution,
     Household,
     NetworkSettings,
@@ -34,6 +39,7 @@ from server.models import (
     Point,
     Producer,
     Product,
+    Subscription,
     Tier,
     User,
 )
@@ -74,6 +80,7 @@ class _Member:
     basket: str
     favourites: tuple[str, ...]  # one product code per ``data.EXTRAS`` entry
     id: int = 0
+    contracted: frozenset[str] = frozenset()  # product codes its season contracts deliver (not ordered apart)
 
 
 @dataclass(frozen=True)
@@ -98,19 +105,33 @@ def load_demo_network(today: date | None = None, seed: int = 2026) -> LoadedDemo
     tiers = _load_tiers()
     products = _load_products()
     points = _load_points()
-    slots = _load_distributions(points, today)
     members = _load_households(random.Random(f"{seed}:households"), points, tiers, today)
+    contracts = _load_contracts(random.Random(f"{seed}:contracts"), points, members, products, today)
+    slots = _load_distributions(points, today)
     shares = {name: tier.share_percent for name, tier in tiers.items()}
+    generated = _generate_contract_orders(contracts, today)
     orders, lines = _load_orders(random.Random(f"{seed}:orders"), members, slots, products, shares, loaded_at)
+    orders += generated
+    _offer_extras(points, slots, products)
+    _close_past(slots)
+    absences = _mark_absences(random.Random(f"{seed}:absences"), contracts, members, slots)
     prepaid, allowances, movements = _load_accounts(random.Random(f"{seed}:accounts"), members, today)
     users = _load_users(random.Random(f"{seed}:users"), points, members, today)
     db.session.flush()
     ticket_count = issue_missing_tickets(today)
+    _analyze()
     past = [(s.id, s.point, s.week, s.starts_at, s.ends_at) for s in slots if s.status == "closed"]
     plans = PastPlayer(random.Random(f"{seed}:past"), points, past).play()
     _assign_coming(random.Random(f"{seed}:assignments"), points, [s for s in slots if s.status != "closed"])
     counts = users + Counter(
-        orders=orders, lines=lines, prepaid=prepaid, allowance=allowances, movements=movements, tickets=ticket_count
+        orders=orders,
+        lines=lines,
+        contracts=len(contracts),
+        absences=absences,
+        prepaid=prepaid,
+        allowance=allowances,
+        movements=movements,
+        tickets=ticket_count,
     )
     return LoadedDemo(_summary(points, slots, members, products, counts, plans), plans)
 
@@ -178,6 +199,8 @@ def _load_products() -> dict[str, Product]:
                 unit=spec.unit,
                 producer=producers[spec.producer],
                 unit_price_cents=spec.price_cents,
+                sold_by=spec.sold_by,
+                allowance_eligible=spec.allowance_eligible,
             )
             db.session.add(products[spec.code])
     db.session.flush()
@@ -209,7 +232,9 @@ def _slot_note(spec: data.PointSpec) -> str:
 
 
 def _load_distributions(points: list[Point], today: date) -> list[_Slot]:
-    """Eight weekly distributions per point around ``today``: closed before it, open on it, planned after."""
+    """Eight weekly distributions per point around ``today``: closed before it, open on it, planned after. The past
+    ones go in as planned and are closed by ``_close_past`` once their contract orders and extras are in (the
+    domain generates and offers only at distributions not closed yet)."""
     rows = []
     for index, spec in enumerate(data.POINTS):
         this_week = today + timedelta(days=(spec.weekday - today.weekday()) % 7)
@@ -222,15 +247,16 @@ def _load_distributions(points: list[Point], today: date) -> list[_Slot]:
                     "point_id": points[index].id,
                     "starts_at": _local(day, spec.opens),
                     "ends_at": _local(day, closes),
-                    "status": status,
+                    "status": "planned" if status == "closed" else status,
                     "notes": data.TODAY_NOTE if status == "open" else "",
                     "_point": index,
                     "_week": week,
+                    "_status": status,
                 }
             )
     ids = _insert_returning_ids(Distribution, rows)
     return [
-        _Slot(id_, row["_point"], row["_week"], row["starts_at"], row["ends_at"], row["status"])
+        _Slot(id_, row["_point"], row["_week"], row["starts_at"], row["ends_at"], row["_status"])
         for id_, row in zip(ids, rows, strict=True)
     ]
 
@@ -322,15 +348,28 @@ def _load_orders(
     shares: dict[str, int],
     loaded_at: datetime,
 ) -> tuple[int, int]:
-    """Each active household orders most weeks at its home point; returns (orders, lines) counts."""
+    """Each active household orders most weeks at its home point, in its contract order when generation made one
+    (the lines go into it); returns (new orders, lines) counts."""
+    generated = {
+        (distribution_id, household_id): order_id
+        for distribution_id, household_id, order_id in db.session.execute(
+            select(Order.distribution_id, Order.household_id, Order.id)
+        )
+    }
     by_point: dict[int, list[_Member]] = {}
     for member in members:
         if member.status == "active":
             by_point.setdefault(member.point, []).append(member)
-    order_rows, basket_lines = [], []
+    order_rows, basket_lines, added_lines = [], [], []
     for slot in slots:
         for member in by_point.get(slot.point, []):
             if rng.random() >= member.order_rate:
+                continue
+            basket = _basket(rng, member, slot.week)
+            if not basket:
+                continue  # all it takes comes from its contracts
+            if (slot.id, member.id) in generated:
+                added_lines.append((generated[slot.id, member.id], basket))
                 continue
             taken_at = _daytime(rng, slot.starts_at.date() - timedelta(days=rng.randint(2, 9)))
             order_rows.append(
@@ -341,7 +380,7 @@ def _load_orders(
                     "created_at": min(taken_at, loaded_at),
                 }
             )
-            basket_lines.append(_basket(rng, member, slot.week))
+            basket_lines.append(basket)
     order_ids = _insert_returning_ids(Order, order_rows)
     line_rows = [
         {
@@ -350,7 +389,7 @@ def _load_orders(
             "quantity": quantity,
             "unit_price_cents": products[code].unit_price_cents,
         }
-        for order_id, lines in zip(order_ids, basket_lines, strict=True)
+        for order_id, lines in [*zip(order_ids, basket_lines, strict=True), *added_lines]
         for code, quantity in lines
     ]
     _insert(OrderLine, line_rows)
@@ -358,18 +397,157 @@ def _load_orders(
 
 
 def _basket(rng: random.Random, member: _Member, week: int) -> list[tuple[str, int]]:
-    """(product code, quantity) pairs: a vegetable basket almost always, plus a few of the household's extras."""
+    """(product code, quantity) pairs: a vegetable basket almost always, plus a few of the household's extras; grams
+    for a product sold by weight. What the household's season contracts deliver is left out (they generate it); a
+    household with contracts may order nothing more."""
     lines = [(member.basket, 1)] if rng.random() < data.BASKET_RATE else []
     for extra, favourite in zip(data.EXTRAS, member.favourites, strict=True):
         if week % extra.every_weeks == 0 and rng.random() < extra.rate:
-            lines.append((favourite, _quantity(rng, extra.max_quantity)))
+            quantity = _quantity(rng, extra.max_quantity)
+            lines.append((favourite, quantity * data.WEIGHED_ESTIMATE_GRAMS if favourite in _WEIGHED else quantity))
+    lines = [(code, quantity) for code, quantity in lines if code not in member.contracted]
+    if member.contracted:
+        return lines
     return lines or [(member.basket, 1)]
+
+
+_WEIGHED = {spec.code for spec in data.PRODUCTS if spec.sold_by == "kg"}
 
 
 def _quantity(rng: random.Random, most: int) -> int:
     """1 usually, more now and then: each extra unit is half as likely as the one before."""
     choices = range(1, most + 1)
     return rng.choices(choices, weights=[2 ** (most - q) for q in choices])[0]
+
+
+def _load_contracts(
+    rng: random.Random, points: list[Point], members: list[_Member], products: dict[str, Product], today: date
+) -> list[Contract]:
+    """The season contracts of ``data.CONTRACTS``, made and subscribed through the domain (``server.domain.contracts``)
+    before the distributions exist, so each subscription does not regenerate the season: the orders are generated
+    once, by ``_generate_contract_orders``. Each subscriber takes its usual size (its basket, its favourite eggs or
+    bread); the first contract at its first point has a shared basket and a waiting list."""
+    producers = {producer.name: producer for producer in db.session.scalars(select(Producer))}
+    starts_on = today + timedelta(weeks=data.CONTRACT_WEEKS[0], days=-today.weekday())
+    ends_on = today + timedelta(weeks=data.CONTRACT_WEEKS[1], days=6 - today.weekday())
+    signed_at = _local(starts_on - timedelta(days=14), time(19))
+    contracts = []
+    for number, spec in enumerate(data.CONTRACTS):
+        for index in spec.points:
+            contract = create_contract(
+                points[index],
+                {
+                    "name": spec.name,
+                    "producer_id": producers[spec.producer].id,
+                    "starts_on": starts_on,
+                    "ends_on": ends_on,
+                    "frequency": spec.frequency,
+                    "payment": spec.payment,
+                    "cheque_count": spec.cheque_count,
+                    "absence_cap": spec.absence_cap,
+                    "subscriptions_open": spec.subscriptions_open,
+                    "notes": data.CONTRACT_NOTES,
+                },
+            )
+            contract.created_at = signed_at
+            offered = {}
+            for code in spec.codes:
+                set_contract_product(contract, products[code], products[code].unit_price_cents)
+                offered[code] = next(p for p in contract.products if p.product_id == products[code].id)
+            here = [m for m in members if m.point == index and m.status == "active"]
+            chosen = sorted(rng.sample(here, round(spec.share * len(here))), key=lambda m: m.id)
+            first = number == 0 and index == spec.points[0]
+            partner = chosen.pop() if first else None  # a neighbour alternating one basket with the first subscriber
+            for member in chosen:
+                code = _contracted_code(member, spec.codes)
+                household = db.session.get(Household, member.id)
+                shared = db.session.get(Household, partner.id) if partner and member is chosen[0] else None
+                subscription, _ = subscribe(contract, household, {offered[code].id: 1}, partner=shared)
+                subscription.created_at = signed_at
+                member.contracted |= set(spec.codes)
+            if partner is not None:
+                partner.contracted |= set(spec.codes)
+                others = [m for m in here if m not in chosen and m is not partner]
+                for member in sorted(rng.sample(others, data.CONTRACT_WAITING), key=lambda m: m.id):
+                    waiting, _ = subscribe(contract, db.session.get(Household, member.id), waiting=True)
+                    waiting.created_at = signed_at
+            contracts.append(contract)
+    db.session.flush()
+    return contracts
+
+
+def _contracted_code(member: _Member, codes: tuple[str, ...]) -> str:
+    """The size a subscriber takes: its usual basket, or its favourite among the contract's products."""
+    for code in (member.basket, *member.favourites):
+        if code in codes:
+            return code
+    return codes[0]
+
+
+def _generate_contract_orders(contracts: list[Contract], today: date) -> int:
+    """Generate the contracts' orders over their season once the distributions exist (what
+    ``regenerate_contract`` does, each distribution once however many contracts it has), before the households'
+    other orders, which then add their lines to them (generating into orders already there flushes order by order:
+    three times slower). Returns the orders it created; their ``created_at`` is the day the contract was signed, as
+    if generated then."""
+    seasons: dict[int, list[int]] = {}  # each contract's deliveries, read once for all its distributions
+    distribution_ids = sorted({d.id for contract in contracts for d in deliveries(contract)})
+    created = 0
+    for distribution_id in distribution_ids:
+        created += generate_distribution(db.session.get(Distribution, distribution_id), seasons).created
+    db.session.flush()
+    signed = {contract.id: contract.created_at for contract in contracts}
+    for contract_id, at in signed.items():
+        db.session.execute(
+            update(Order)
+            .where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.contract_id == contract_id)))
+            .where(Order.created_at > at)
+            .values(created_at=at)
+        )
+    return created
+
+
+def _offer_extras(points: list[Point], slots: list[_Slot], products: dict[str, Product]) -> None:
+    """Extras sold without a pre-order (``data.EXTRA_STOCK``) at the points of ``data.EXTRA_POINTS``, this week and
+    the past weeks (``server.domain.extras.set_extra``)."""
+    for slot in slots:
+        if slot.point in data.EXTRA_POINTS and slot.week <= 0:
+            distribution = db.session.get(Distribution, slot.id)
+            for code, stock in data.EXTRA_STOCK:
+                set_extra(distribution, products[code].id, stock, actor=None)
+
+
+def _close_past(slots: list[_Slot]) -> None:
+    closed = [slot.id for slot in slots if slot.status == "closed"]
+    if closed:
+        db.session.execute(update(Distribution).where(Distribution.id.in_(closed)).values(status="closed"))
+        db.session.expire_all()
+
+
+def _mark_absences(rng: random.Random, contracts: list[Contract], members: list[_Member], slots: list[_Slot]) -> int:
+    """Next week, at the first contract's first point: one subscriber gives its basket to a named neighbour, one
+    skips it (``mark_absence``, within the contract's cap). Only at distributions not started yet by the clock: a
+    demo loaded for a past day has none."""
+    if not contracts:
+        return 0
+    contract = contracts[0]
+    point = data.CONTRACTS[0].points[0]
+    coming = [slot for slot in slots if slot.week == 1 and slot.point == point and slot.starts_at > utcnow()]
+    if not coming:
+        return 0
+    distribution = db.session.get(Distribution, coming[0].id)
+    subscriptions = db.session.scalars(
+        select(Subscription).where(Subscription.contract_id == contract.id).order_by(Subscription.id)
+    ).all()
+    subscribers = [s for s in subscriptions if s.status == "active" and s.partner_id is None]
+    giver, skipper = rng.sample(subscribers, 2)
+    subscribed = {s.household_id for s in subscriptions} | {s.partner_id for s in subscriptions}
+    neighbours = sorted(
+        m.id for m in members if m.status == "active" and m.id not in subscribed and m.point == coming[0].point
+    )
+    mark_absence(giver, distribution, "given", given_to=db.session.get(Household, rng.choice(neighbours)))
+    mark_absence(skipper, distribution, "skip")
+    return 2
 
 
 def _load_accounts(rng: random.Random, members: list[_Member], today: date) -> tuple[int, int, int]:
@@ -471,6 +649,18 @@ def _assign_coming(rng: random.Random, points: list[Point], slots: list[_Slot]) 
         ]
     if rows:
         db.session.execute(insert(distribution_volunteers), rows)
+
+
+_FILLED = ("households", "distributions", "orders", "order_lines", "products", "accounts", "account_movements")
+
+
+def _analyze() -> None:
+    """On PostgreSQL, refresh the planner's statistics of the tables just filled, before the phones' ingest queries
+    them: statistics taken while they were empty (autovacuum, or none yet) make it join thousands of lines by nested
+    loops, and the load then takes minutes. Only the current schema's tables, by name."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for table in _FILLED:
+            db.session.execute(text(f"ANALYZE {table}"))
 
 
 def _insert_returning_ids(model: type[db.Model], rows: list[dict]) -> list[int]:

@@ -12,19 +12,20 @@ count the logs against it.
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
 from server.demo import data
 from server.demo.phones import DemoPhone
+from server.domain.cheques import mark_cheques
 from server.domain.conflicts import KEEP_FIRST, resolve_conflict
 from server.domain.events import check_conflicts
 from server.extensions import db
-from server.models import Account, AccountMovement, Distribution, Order, OrderLine, Point, Product, User
+from server.models import Account, AccountMovement, Cheque, Distribution, Order, OrderLine, Point, Product, User
 from server.models.distribution import distribution_volunteers
-from sync import pricing
+from sync import pricing, shortages
 
 MINUTE = timedelta(minutes=1)
 
@@ -55,7 +56,16 @@ class _Order:
     id: int
     household_id: int
     share_percent: int
-    lines: tuple[tuple[int, int, int], ...]  # (product id, quantity, unit price)
+    lines: tuple["_Line", ...]
+
+
+# (product id, quantity — grams for a product sold by weight —, unit price, sold_by, paid in advance)
+_Line = tuple[int, int, int, str, bool]
+
+
+def _priced(lines) -> list[tuple[int, int, str, bool]]:
+    """The lines as ``sync.pricing`` reads them."""
+    return [(quantity, price, sold_by, paid) for _, quantity, price, sold_by, paid in lines]
 
 
 class _Balances:
@@ -95,6 +105,10 @@ class PastPlayer:
         self.balances = _Balances()
         # product id → its producer: a cheque is made out to the producer of the lines it pays
         self.producer_of = dict(db.session.execute(select(Product.id, Product.producer_id)).tuples().all())
+        self.ineligible = set(db.session.scalars(select(Product.id).where(Product.allowance_eligible.is_(False))))
+        by_code = {p.code: p for p in db.session.scalars(select(Product))}
+        self.product_ids = {code: product.id for code, product in by_code.items()}
+        self.extras = [(by_code[code].id, by_code[code].unit_price_cents) for code, _ in data.EXTRA_STOCK]
         self.phones: dict[int, list[DemoPhone]] = {}
         self.plans: list[DayPlan] = []
 
@@ -119,16 +133,19 @@ class PastPlayer:
                 OrderLine.product_id,
                 OrderLine.quantity,
                 OrderLine.unit_price_cents,
+                Product.sold_by,
+                OrderLine.paid_in_advance,
             )
             .join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
             .where(Order.distribution_id.in_(distribution_ids))
             .order_by(Order.id, OrderLine.id)
         ).all()
         lines: dict[int, list] = {}
         heads: dict[int, tuple] = {}
-        for distribution_id, order_id, household_id, share, product_id, quantity, price in rows:
+        for distribution_id, order_id, household_id, share, product_id, quantity, price, sold_by, paid in rows:
             heads[order_id] = (distribution_id, household_id, share)
-            lines.setdefault(order_id, []).append((product_id, quantity, price))
+            lines.setdefault(order_id, []).append((product_id, quantity, price, sold_by, paid))
         orders: dict[int, list[_Order]] = {distribution_id: [] for distribution_id in distribution_ids}
         for order_id, (distribution_id, household_id, share) in heads.items():
             orders[distribution_id].append(_Order(order_id, household_id, share, tuple(lines[order_id])))
@@ -223,6 +240,23 @@ class PastPlayer:
                     resolve_conflict(conflict, KEEP_FIRST, data.DOUBLE_HANDOVER_COMMENT, coordinator, now=decided)
                     plan.resolved = True
                     plan.events["conflict_resolved"] += 1 + len((conflict.details or {}).get("second_payments", []))
+        self._hand_cheques_over(distributions)
+
+    def _hand_cheques_over(self, distributions: dict[int, Distribution]) -> None:
+        """The coordinator hands the older weeks' cheques to their producers a week later (``mark_cheques``): the
+        cheques page then shows each state (received, handed over)."""
+        for plan in self.plans:
+            coordinator, _ = self.users[plan.point]
+            if plan.week not in data.CHEQUES_HANDED_WEEKS or coordinator is None:
+                continue
+            ids = db.session.scalars(
+                select(Cheque.id).where(
+                    Cheque.distribution_id == plan.distribution_id, Cheque.state == "received", Cheque.voided.is_(False)
+                )
+            ).all()
+            if ids:
+                on = (distributions[plan.distribution_id].starts_at + timedelta(days=7)).date()
+                mark_cheques(ids, "handed_over", on, actor=coordinator)
 
 
 @dataclass
@@ -268,13 +302,13 @@ class _Day:
                 "cash_count",
                 {"kind": "opening", "total_cents": cents},
             )
-        orders = self.player.orders[plan.distribution_id]
+        orders = self.shortages(self.player.orders[plan.distribution_id])
         plan.orders = len(orders)
         absent = set(rng.sample(range(len(orders)), round(rng.uniform(*data.ABSENT_RATE) * len(orders))))
         handed: list[tuple[int, _Order, _Step | None]] = []
         for number, order in enumerate(orders):
-            if number in absent:
-                continue
+            if number in absent or not any(quantity for _, quantity, *_ in order.lines):
+                continue  # away, or the shortage left it nothing to collect
             phone = rng.randrange(len(self.phones))
             paid = self.serve(phone, order)
             if paid is not None:
@@ -288,6 +322,7 @@ class _Day:
         if rng.random() < data.NOTE_RATE:
             self.add(0, self.moment(), "note", {"text": rng.choice(data.DAY_NOTES)})
         self.top_ups(orders)
+        self.sales(orders)
         for phone, cents in enumerate(floats):
             gap = rng.choice(data.CASH_GAPS) if rng.random() < data.CASH_GAP_RATE else 0
             if plan.rough and phone == 0:
@@ -301,34 +336,51 @@ class _Day:
         """Hand ``order`` over (in full, in part or refused) and take its payment; the hand-over step if goods went."""
         rng, at = self.rng, self.moment()
         outcome = rng.choices(("all", "partial", "refused"), weights=data.OUTCOME_WEIGHTS)[0]
-        lines = [(product, quantity, price) for product, quantity, price in order.lines]
-        if outcome == "partial" and (len(lines) < 2 and lines[0][1] < 2):
-            outcome = "all"  # one item only: nothing to hand over in part
+        lines = [line for line in order.lines if line[1]]
+        by_piece = [n for n, line in enumerate(lines) if line[3] != pricing.WEIGHED]
+        if outcome == "partial" and (sum(lines[n][1] for n in by_piece) < 2 or order.id in self.shorted):
+            outcome = "all"  # one item only (or a shortage already cut it): nothing to hand over in part
         payload: dict = {"order_id": order.id, "outcome": outcome}
         if outcome == "refused":
             self.add(phone, at, "handover", payload)
             return None
         if outcome == "partial":
-            short = rng.randrange(len(lines))
-            product, quantity, price = lines[short]
-            lines[short] = (product, quantity - 1, price)
-            payload["lines"] = [{"product_id": p, "quantity_received": q} for p, q, _ in lines]
+            short = rng.choice([n for n in by_piece if lines[n][1]])
+            product, quantity, *rest = lines[short]
+            lines[short] = (product, quantity - 1, *rest)
+            payload["lines"] = [{"product_id": p, "quantity_received": q} for p, q, *_ in lines]
             payload["substitution_note"] = rng.choice(data.SHORTAGE_NOTES)
+        weighed = []
+        for n, (product, grams, price, sold_by, paid) in enumerate(lines):
+            if sold_by == pricing.WEIGHED and grams:  # the scale gives the estimate, give or take a little
+                grams = max(1, grams + rng.randint(-data.WEIGHED_SPREAD_GRAMS, data.WEIGHED_SPREAD_GRAMS))
+                lines[n] = (product, grams, price, sold_by, paid)
+                weighed.append({"product_id": product, "grams": grams})
+        if weighed:
+            payload["weighed"] = weighed
         handover = self.add(phone, at, "handover", payload)
         self.plan.collected += 1
         self.pay(phone, order, lines, at + 20 * timedelta(seconds=1))
         return handover
 
-    def pay(self, phone: int, order: _Order, lines: list[tuple[int, int, int]], at: datetime) -> None:
-        """The app's split: the allowance first, then the prepaid account, the rest by one method; by cheque, one
-        cheque per producer when the accounts gave nothing, as the phone proposes (``docs/producers.md``)."""
+    def pay(self, phone: int, order: _Order, lines: list[_Line], at: datetime) -> None:
+        """The app's split: the allowance first (for the products it may pay), then the prepaid account, the rest by
+        one method; by cheque, one cheque per producer when the accounts gave nothing, as the phone proposes
+        (``docs/producers.md``). Lines paid in advance are due nothing; weighed lines are priced by their weight."""
         rng, balances, household = self.rng, self.player.balances, order.household_id
-        received = [(quantity, price) for _, quantity, price in lines]
+        received = _priced(lines)
         due = pricing.order_due_cents(received, order.share_percent)
         solidarity = pricing.solidarity_share_cents(received, order.share_percent)
         if due <= 0 or rng.random() < data.UNPAID_RATE:
             return
-        allowance = min(due, balances.available(household, "allowance", at))
+        ineligible = self.player.ineligible
+        eligible = min(
+            pricing.order_due_cents(_priced(line for line in lines if line[0] not in ineligible), order.share_percent),
+            pricing.order_due_cents(
+                _priced(line for line in order.lines if line[0] not in ineligible), order.share_percent
+            ),
+        )
+        allowance = min(eligible, balances.available(household, "allowance", at))
         prepaid = 0
         if balances.has(household, "prepaid") and rng.random() < data.PREPAID_USE_RATE:
             prepaid = min(due - allowance, balances.available(household, "prepaid", at))
@@ -346,10 +398,10 @@ class _Day:
         if method == "cheque":
             number = rng.randint(1_000_000, 9_999_999)
             payload["method_details"] = f"n° {number}"
-            groups: dict[int | None, list[tuple[int, int]]] = {}
-            for product, quantity, price in lines:
-                if quantity:
-                    groups.setdefault(self.player.producer_of.get(product), []).append((quantity, price))
+            groups: dict[int | None, list[tuple[int, int, str, bool]]] = {}
+            for product, quantity, price, sold_by, paid in lines:
+                if quantity and not paid:
+                    groups.setdefault(self.player.producer_of.get(product), []).append((quantity, price, sold_by, paid))
             if len(groups) == 1 and None not in groups:
                 payload["payee_producer_id"] = next(iter(groups))
             elif len(groups) > 1 and not prepaid and not allowance:
@@ -373,15 +425,24 @@ class _Day:
 
     def hand_over_twice(self, handed: list[tuple[int, _Order, _Step | None]]) -> None:
         """The other phone hands the same basket over again a few minutes later and takes its payment in cash."""
-        candidates = [(phone, order, step) for phone, order, step in handed if step.payload["outcome"] == "all"]
+        candidates = [
+            (phone, order, step)
+            for phone, order, step in handed
+            if step.payload["outcome"] == "all" and order.id not in self.shorted
+        ]
         if not candidates:
             self.plan.double_handover = False
             return
         phone, order, first = self.rng.choice(candidates)
         other = 1 - phone
         at = first.at + self.rng.randint(3, 9) * MINUTE
-        self.add(other, at, "handover", {"order_id": order.id, "outcome": "all"})
-        due = pricing.order_due_cents([(q, p) for _, q, p in order.lines], order.share_percent)
+        handover = {"order_id": order.id, "outcome": "all"}
+        if "weighed" in first.payload:
+            handover["weighed"] = first.payload["weighed"]
+        self.add(other, at, "handover", handover)
+        weights = {line["product_id"]: line["grams"] for line in first.payload.get("weighed", ())}
+        lines = [(p, weights.get(p, q), *rest) for p, q, *rest in order.lines]
+        due = pricing.order_due_cents(_priced(lines), order.share_percent)
         self.add(
             other,
             at + 15 * timedelta(seconds=1),
@@ -389,6 +450,63 @@ class _Day:
             {"order_id": order.id, "amount_cents": due, "method": "cash"},
         )
         self.cash[other] += due
+
+    def shortages(self, orders: list[_Order]) -> list[_Order]:
+        """``data.SHORTAGES`` of this day: a phone records, before the doors open, what the producer delivered of the
+        product for the whole distribution; ``sync.shortages.share`` gives what each order then receives (the one
+        rule the phones and the server apply), and the day plays the orders so cut."""
+        self.shorted: set[int] = set()
+        for week, point, code, delivered_share in data.SHORTAGES:
+            if (week, point) != (self.plan.week, self.plan.point):
+                continue
+            product = self.player.product_ids[code]
+            ordered = {o.id: q for o in orders for p, q, *_ in o.lines if p == product}
+            delivered = int(sum(ordered.values()) * delivered_share)
+            at = self.starts_at - self.rng.randint(5, 15) * MINUTE
+            self.add(0, at, "shortage", {"product_id": product, "delivered": delivered})
+            receives = shortages.share(delivered, ordered)
+            self.shorted |= {order_id for order_id, quantity in receives.items() if quantity < ordered[order_id]}
+            orders = [
+                replace(
+                    o, lines=tuple((p, receives.get(o.id, q) if p == product else q, *rest) for p, q, *rest in o.lines)
+                )
+                for o in orders
+            ]
+        return orders
+
+    def sales(self, orders: list[_Order]) -> None:
+        """At a point selling extras (``data.EXTRA_POINTS``): a member pays a pot of honey or a juice from their prepaid
+        account, the others are anonymous buyers paying cash (full price); a sale a phone records builds the basket
+        and takes the payment in one event (docs/extras.md)."""
+        if self.plan.point not in data.EXTRA_POINTS:
+            return
+        rng, balances = self.rng, self.player.balances
+        for number in range(rng.randint(*data.SALES_PER_DAY)):
+            product, price = rng.choice(self.player.extras)
+            quantity = rng.randint(1, 2)
+            phone, at = rng.randrange(len(self.phones)), self.moment()
+            line = {"product_id": product, "quantity": quantity, "unit_price_cents": price}
+            savers = [o for o in orders if balances.has(o.household_id, "prepaid")]
+            if number == 0 and savers:
+                buyer = rng.choice(savers)
+                due = pricing.line_due_cents(quantity, price, buyer.share_percent)
+                if 0 < due <= balances.available(buyer.household_id, "prepaid", at):
+                    balances.spent[buyer.household_id, "prepaid"] += due
+                    payload = {
+                        "household_id": buyer.household_id,
+                        "lines": [line],
+                        "share_percent": buyer.share_percent,
+                    }
+                    self.add(
+                        phone,
+                        at,
+                        "sale",
+                        payload | {"amount_cents": due, "method": "prepaid", "from_prepaid_cents": due},
+                    )
+                    continue
+            due = pricing.line_due_cents(quantity, price, 100)
+            self.add(phone, at, "sale", {"lines": [line], "amount_cents": due, "method": "cash"})
+            self.cash[phone] += due
 
     def top_ups(self, orders: list[_Order]) -> None:
         """Now and then a member credits their prepaid account at the point, by cheque."""
