@@ -674,7 +674,7 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
       let left = toPay() - others.reduce((sum, read) => sum + (read.cents ?? 0), 0);
       if (ACCOUNT_METHODS.includes(method)) left = Math.min(left, available[method]);
       const payee = row.querySelector('.payee-input');
-      const group = splitCheques && payee ? splitCheques.find((g) => String(g.producerId ?? '') === payee.value) : null;
+      const group = splitCheques && payee ? chequeGroups(order, producers, weighed()).find((g) => String(g.producerId ?? '') === payee.value) : null;
       if (group) left = Math.min(left, group.cents);
       input.value = left > 0 ? centsForInput(left) : '';
       update();
@@ -798,6 +798,17 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
     dueAmount.textContent = money(owed);
     const toCollect = form.querySelector('#to-collect');
     if (toCollect) toCollect.textContent = money(owedAll());
+    // Each producer's cheque follows the weights typed, as the amount to collect does.
+    if (quickCheques.length) {
+      const now = chequeGroups(order, producers, weighed());
+      for (const input of quickCheques) {
+        const group = now.find((g) => String(g.producerId ?? '') === input.dataset.payee);
+        const cents = group ? group.cents : 0;
+        input.dataset.cents = cents;
+        const label = form.querySelector(`label[for="${input.id}"]`);
+        if (label) label.textContent = t('member.quick_cheque_for', { payee: payeeName(group?.producerId ?? null), amount: money(cents) });
+      }
+    }
     if (weights) weights.hidden = current === 'refused';
     solidarity.textContent = solidarityCents ? t('pay.solidarity', { amount: money(solidarityCents) }) : '';
     const read = readRows();
