@@ -531,6 +531,10 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     page.get_by_role("button", name="Tout remis · rien à encaisser").click()
     expect(page.get_by_role("status").filter(has_text="Enregistré")).to_contain_text("Elouan Bréhat — tout remis")
     open_by_code(page, world.codes["Elouan B."])
+    # Handed over: his basket as the shortage left it, no eggs.
+    expect(page.get_by_role("heading", name="Déjà remis par ce téléphone")).to_be_visible()
+    expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur 2 commandé(s).")
+    expect(page.locator(".to-hand-over li")).to_have_text(["1 × Panier de légumes M"])
     page.get_by_text("Vendre des extras", exact=True).click()
     page.locator("#sale").get_by_label(re.compile("^Miel de fleurs")).fill("2")
     page.locator("#sale").get_by_role("radio", name="Compte prépayé").check()

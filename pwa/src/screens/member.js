@@ -273,7 +273,7 @@ async function renderMember(root, current) {
     recorded: () => render({ session: current }),
   });
   if (handedOver) {
-    renderCollected(root, current, { ...status, paidCents });
+    renderCollected(root, current, { ...status, paidCents }, order);
     append(root, fee.top, sale, topUp, fee.bottom, contribution);
     return;
   }
@@ -303,8 +303,9 @@ async function toppedUp(current, message) {
   say(message);
 }
 
-/** Already handed over (by this phone or another): one state, what happened and what was paid; no form. */
-function renderCollected(root, current, status) {
+/** Already handed over (by this phone or another): one state, what happened and what was paid; no form. Its lines
+ * as the day's shortages left them (`order`, shorted): a product that did not come is not said handed over. */
+function renderCollected(root, current, status, order) {
   const { member } = current;
   const title = t(`member.state_${status.by}_${status.outcome}`);
   const reopen = h('button', { type: 'button', class: 'secondary' }, t(`member.${status.by === 'this_device' ? 'correct' : 'again'}`));
@@ -336,7 +337,7 @@ function renderCollected(root, current, status) {
       h('p', { role: 'alert' }, t('member.state_when', { at: formatClock(status.at), outcome: t(`outcome.${status.outcome}`) })),
       h('p', {}, status.paidCents ? t('member.state_paid', { paid: money(status.paidCents) }) : t('member.state_unpaid')),
     ),
-    basket(member.order, { prices: false }),
+    basket(order, { prices: false }),
     h('div', { class: 'actions' }, done, reopen),
   );
 }
