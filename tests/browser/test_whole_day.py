@@ -483,6 +483,7 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_admin_checks(
     app, browser, live_server, world
 ):
