@@ -587,8 +587,8 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     for words in [
         "Manquant\tŒufs plein air ×6 · rien livré",
         "Awa Diallo · Tout · pesé : Comté (480 g) · la commande",
-        "Awa Diallo · 15,00 € · Chèque (0001234) · la commande",
-        f"Awa Diallo · {money_fr(cheese_cents)} · Chèque (0005678) · la commande",
+        "Awa Diallo · 15,00 € · Chèque (0001234) · ordre : EARL du Luzard · la commande",
+        f"Awa Diallo · {money_fr(cheese_cents)} · Chèque (0005678) · ordre : Fromagerie des Monts · la commande",
         "Elouan Bréhat · Tout · la commande",
         f"Vente d'extras\tElouan Bréhat · 2 × Miel de fleurs · {money_fr(2 * honey_cents)} · Solde prépayé",
         f"Vente d'extras\tAcheteur anonyme · 1 × Miel de fleurs · {money_fr(honey_cents)} · Espèces",
