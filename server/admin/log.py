@@ -291,6 +291,9 @@ class Words:
             if method == payment.method and payment.method_details:
                 text = f"{text} ({payment.method_details})"
             parts.append(text)
+        payee = self.log.producers.get(getattr(payment, "payee_producer_id", None) or 0)
+        if payee is not None:  # one cheque per producer: whom this one is made out to
+            parts.append(_("payable to %(payee)s", payee=payee.payee))
         if payment.solidarity_cents:
             parts.append(_("Solidarity share: %(amount)s", amount=money(payment.solidarity_cents)))
         return parts

@@ -103,7 +103,7 @@ def _figures_header() -> list[str]:
         _("Handed over"),
         _("Not delivered (shortage)"),
         _("Refused or left"),
-        _("Not collected yet"),
+        _("Not yet collected"),
         _("Ordered (€)"),
         _("Due to the producer (€)"),
         _("Due to the producer (cents)"),

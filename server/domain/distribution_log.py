@@ -24,6 +24,7 @@ from server.models import (
     Household,
     Order,
     Point,
+    Producer,
     Product,
     SyncedEvent,
     User,
@@ -69,6 +70,7 @@ class DistributionLog:
     devices: dict[str, Device]  # by public id
     users: dict[int, User]
     products: dict[int, Product]
+    producers: dict[int, Producer] = field(default_factory=dict)  # the payees the cheques name
     by_id: dict[str, LogEntry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -160,8 +162,11 @@ def _built(
     product_ids |= {line.product_id for event in events if isinstance(event, SaleEvent) for line in event.payload.lines}
     product_ids |= {event.payload.product_id for event in events if isinstance(event, ShortageEvent)}
     products = _by_id(Product, product_ids)
+    payees = {event.payload.payee_producer_id for event in events if isinstance(event, PaymentEvent)} - {None}
     by_order = {order.order_id: order for order in orders}
-    return DistributionLog(distribution, state, entries, by_order, households, devices, users, products)
+    return DistributionLog(
+        distribution, state, entries, by_order, households, devices, users, products, _by_id(Producer, payees)
+    )
 
 
 def _members(query) -> dict[int, Member]:

@@ -1,11 +1,17 @@
 """A whole distribution day, end to end: real Chromium (the Debian package) at phone size, the real server behind
 waitress on 127.0.0.1, the real database (SQLite, and PostgreSQL where a test says so), real tickets the server
 issued read through Chromium's fake camera, a virtual passkey authenticator. Then what the admin's distribution log
-shows of it, two phones handing over the same order without a network, and the server going down during a sync.
+shows of it, two phones handing over the same order without a network, the server going down during a sync, and the
+network's week at the point (issue 15): a shortage recorded before members come, a line weighed at the hand-over, one
+cheque per producer, extras sold to a member from his prepaid account and to an anonymous buyer in cash, then the
+admin's log, producers' report (page and CSV), cheques by producer and prepaid account read after the sync.
 
 The screens' own tests are ``test_volunteer_app.py``; this file reuses its distribution (``world``: four households
 with the same order, Élodie with account balances, Jean-Luc's first ticket revoked) and its helpers."""
 
+import csv
+import io
+import os
 import re
 import time
 from pathlib import Path
@@ -14,8 +20,22 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
+from server.domain.extras import set_extra
+from server.domain.ledger import account_for, post
 from server.extensions import db
-from server.models import Account, AccountMovement, Conflict, Household, SyncedEvent
+from server.models import (
+    Account,
+    AccountMovement,
+    Conflict,
+    Distribution,
+    Household,
+    Order,
+    OrderLine,
+    Producer,
+    Product,
+    SyncedEvent,
+    User,
+)
 from tests.browser import test_volunteer_app as screens
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, PORT
 from tests.browser.shell import copy_built_pwa, qr_image, write_y4m
@@ -37,8 +57,11 @@ from tests.browser.volunteer import (
     show_ticket,
     stored_outbox,
 )
-from tests.helpers import sign_in_as_admin
+from tests.helpers import make_sign_in_token, sign_in_as_admin
+from tests.phones import enrol_phone
 
+SCREEN_WORDS = re.compile(r"null|undefined|NaN|None")
+ADMIN = {"viewport": {"width": 1280, "height": 800}}
 world = screens.world  # the screens' tests' distribution (a fixture), today at the Maison de quartier du Luzard
 
 
@@ -406,3 +429,218 @@ def test_the_server_helper_really_stops(app, server):
     fresh = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
     fresh.request("GET", "/app/")
     assert fresh.getresponse().status == 200
+
+
+# 4. The network's week at the point: a shortage, a weight, extras, one cheque per producer.
+
+
+def week_at_the_point(app, world: World) -> dict[str, int]:
+    """Set before the phone downloads the day: the basket is the Ferme du Luzard's (cheques to "EARL du Luzard"),
+    the eggs and the honey Les Œufs de Brou's, the Comté the Fromagerie des Monts'; Awa also ordered about 500 g of
+    Comté at 24,50 €/kg; three jars of honey (6,50 €) are on sale as extras; Elouan put 50,00 € on his prepaid account
+    and paid his whole order from it (20,40 €) the day before, from another phone."""
+    with app.app_context():
+        farm = Producer(name="Ferme du Luzard", cheque_payee="EARL du Luzard")
+        hens = Producer(name="Les Œufs de Brou")
+        dairy = Producer(name="Fromagerie des Monts")
+        db.session.add_all([farm, hens, dairy])
+        db.session.flush()
+        db.session.get(Product, world.basket).producer_id = farm.id
+        db.session.get(Product, world.eggs).producer_id = hens.id
+        cheese = Product(code="COMTE", name="Comté", unit_price_cents=2450, sold_by="kg", producer_id=dairy.id)
+        honey = Product(code="MIEL", name="Miel de fleurs", unit="pot", unit_price_cents=650, producer_id=hens.id)
+        db.session.add_all([cheese, honey])
+        db.session.flush()
+        awa = db.session.get(Order, world.orders["Awa D."])
+        awa.lines.append(OrderLine(product=cheese, quantity=500, unit_price_cents=2450))
+        set_extra(db.session.get(Distribution, world.distribution), honey.id, 3, actor=None)
+        post(world.members["Elouan B."], "prepaid", 5000, "opening")
+        victor = db.session.scalar(select(User.id).where(User.email == "victor@example.org"))
+        db.session.commit()
+        ids = {"farm": farm.id, "hens": hens.id, "dairy": dairy.id, "cheese": cheese.id, "honey": honey.id}
+    other = enrol_phone(app, [point_id(app)], victor, name="Téléphone de Sami")
+    paid = other.record(
+        "payment",
+        {"order_id": world.orders["Elouan B."], "amount_cents": 2040, "method": "prepaid", "from_prepaid_cents": 2040},
+        world.distribution,
+    )
+    assert other.push([paid]).status_code == 200
+    return ids
+
+
+def money_fr(cents: int) -> str:
+    """An amount as the French screens write it: "26,76 €"."""
+    return f"{cents // 100},{cents % 100:02d} €"
+
+
+def balance(app, household_id: int, kind: str) -> int:
+    with app.app_context():
+        return account_for(household_id, kind).balance_cents
+
+
+def shot(page: Page, name: str) -> None:
+    if folder := os.environ.get("COMPTOIR_SHOTS"):
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_admin_checks(
+    app, browser, live_server, world
+):
+    """Offline at the point, then the admin checks every figure against what the rules give, computed here in cents
+    from the data. Substitution (one product priced in place of another, issue 15) is not built yet: it is not part
+    of this day; add it here once the phone records it."""
+    ids = week_at_the_point(app, world)
+    with app.app_context():
+        basket_cents, eggs_cents, honey_cents = (
+            db.session.get(Product, product).unit_price_cents for product in (world.basket, world.eggs, ids["honey"])
+        )
+    page = browser.new_context(**PHONE, base_url=live_server, locale="fr-FR").new_page()
+    start_day(app, page, world)
+    page.context.set_offline(True)  # at the point
+
+    # Before members come: the hen house called, no eggs today.
+    tab(page, "Listes")
+    page.get_by_text("Manquants (livraison incomplète)", exact=True).click()
+    page.get_by_label("Produit manquant").select_option(label="Œufs plein air ×6")
+    page.get_by_label("Quantité livrée pour ceux qui n’ont pas encore récupéré (0 : rien)").fill("0")
+    page.get_by_role("button", name="Enregistrer le manquant").click()
+    page.get_by_role("dialog").get_by_role("button", name="Oui, enregistrer").click()
+    expect(page.locator("#message")).to_have_text("Manquant enregistré : Œufs plein air ×6.")
+    shot(page, "week-shortage")
+
+    # Awa (full price): her basket, 15,00 €, and her Comté weighed, 480 g × 24,50 €/kg = 11,76 €; no eggs. Two
+    # cheques, one per producer.
+    cheese_cents = (480 * 2450 + 500) // 1000  # sync.pricing: grams × price per kg, to the nearest cent
+    open_by_code(page, world.codes["Awa D."])
+    expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
+    expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur 2 commandé(s).")
+    page.get_by_label("Poids de « Comté » (commandé ≈ 500 g)").fill("480")
+    expect(page.locator("#to-collect")).to_have_text(money_fr(1500 + cheese_cents))
+    shot(page, "week-awa-weighed")
+    page.get_by_label(re.compile("^N° du chèque à l’ordre d’EARL du Luzard : 15,00\\s€$")).fill("0001234")
+    page.get_by_label(re.compile("^N° du chèque à l’ordre de Fromagerie des Monts : 11,76\\s€$")).fill("0005678")
+    shot(page, "week-awa")
+    page.get_by_role("button", name="Tout remis · payé par 2 chèques").click()
+    expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
+        f"Enregistré : Awa Diallo — tout remis, payé : {money_fr(1500 + cheese_cents)}."
+    )
+
+    # Elouan paid 20,40 € yesterday: the eggs' 5,40 € come back to his prepaid account; nothing to collect. He buys
+    # two jars of honey from his prepaid account.
+    open_by_code(page, world.codes["Elouan B."])
+    expect(page.get_by_role("heading", name="Elouan Bréhat", level=1)).to_be_visible()
+    expect(
+        page.get_by_text("Produit manquant : 5,40 € payés avant reviennent sur les comptes du foyer.")
+    ).to_be_visible()
+    shot(page, "week-elouan")
+    page.get_by_role("button", name="Tout remis · rien à encaisser").click()
+    expect(page.get_by_role("status").filter(has_text="Enregistré")).to_contain_text("Elouan Bréhat — tout remis")
+    open_by_code(page, world.codes["Elouan B."])
+    # Handed over: his basket as the shortage left it, no eggs.
+    expect(page.get_by_role("heading", name="Déjà remis par ce téléphone")).to_be_visible()
+    expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur 2 commandé(s).")
+    expect(page.locator(".to-hand-over li")).to_have_text(["1 × Panier de légumes M"])
+    page.get_by_text("Vendre des extras", exact=True).click()
+    page.locator("#sale").get_by_label(re.compile("^Miel de fleurs")).fill("2")
+    page.locator("#sale").get_by_role("radio", name="Compte prépayé").check()
+    expect(page.locator("#sale-total")).to_have_text("13,00 €")
+    shot(page, "week-elouan-sale")
+    page.get_by_role("button", name="Enregistrer la vente").click()
+    page.get_by_role("dialog", name="Enregistrer la vente ?").get_by_role("button", name="Oui, enregistrer").click()
+    expect(page.locator("#message")).to_have_text("Enregistré : Vente d’extras de 13,00 € à Elouan Bréhat.")
+
+    # Someone passing by buys the last jar, in cash.
+    shot(page, "week-after-sale")
+    tab(page, "Scanner")
+    page.get_by_text("Vente d’extras sans adhérent", exact=True).click()
+    expect(page.locator(f"#anon-sale-about-{ids['honey']}")).to_have_text("6,50 € pièce · reste 1")
+    page.locator(f"#anon-sale-qty-{ids['honey']}").fill("1")
+    page.locator("#anon-sale-confirm").click()
+    page.get_by_role("dialog", name="Enregistrer la vente ?").get_by_role("button", name="Oui, enregistrer").click()
+    expect(page.locator("#message")).to_contain_text("Enregistré : Vente d’extras de 6,50 € à un acheteur anonyme")
+
+    recorded = stored_outbox(page)
+    assert [event["type"] for event in recorded] == [
+        "shortage",
+        "handover",
+        "payment",
+        "payment",
+        "handover",
+        "sale",
+        "sale",
+    ]
+
+    # Back in the network.
+    page.context.set_offline(False)
+    sync_now(page)
+    expect(page.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    assert [row.event_id for row in synced(app, world)][-len(recorded) :] == [event["id"] for event in recorded]
+
+    # The admin, at 1280×800.
+    admin = page.context.browser.new_context(**ADMIN, base_url=live_server, locale="fr-FR").new_page()
+    admin.goto(f"/auth/link/{make_sign_in_token(app, 'coordination@example.org')}")
+    admin.get_by_role("button", name="Se connecter").click()
+    # The log says each event in words.
+    admin.goto(f"/admin/distributions/{world.distribution}/log")
+    timeline = admin.locator("table.timeline").inner_text().replace("\xa0", " ")  # "15,00 €": a no-break space
+    for words in [
+        "Manquant\tŒufs plein air ×6 · rien livré",
+        "Awa Diallo · Tout · pesé : Comté (480 g) · la commande",
+        "Awa Diallo · 15,00 € · Chèque (0001234) · ordre : EARL du Luzard · la commande",
+        f"Awa Diallo · {money_fr(cheese_cents)} · Chèque (0005678) · ordre : Fromagerie des Monts · la commande",
+        "Elouan Bréhat · Tout · la commande",
+        f"Vente d'extras\tElouan Bréhat · 2 × Miel de fleurs · {money_fr(2 * honey_cents)} · Solde prépayé",
+        f"Vente d'extras\tAcheteur anonyme · 1 × Miel de fleurs · {money_fr(honey_cents)} · Espèces",
+    ]:
+        assert words in timeline, words
+    assert set(logged_event_ids(admin.content())) >= {event["id"] for event in recorded}
+    assert admin.get_by_text(SCREEN_WORDS).count() == 0
+    shot(admin, "week-log")
+
+    # The producers' report: the shortage, the weight's amount, what each producer is owed (the full price of what
+    # was handed over: Awa and Elouan pay the full price, no solidarity share).
+    admin.goto(f"/admin/distributions/{world.distribution}/producers")
+    expected = {
+        "Ferme du Luzard": ["4", "2", "0", "0", "2", money_fr(2 * basket_cents), "0,00 €"],
+        "Fromagerie des Monts": ["0,5 kg", "0,48 kg", "0 kg", "0 kg", "0 kg", money_fr(cheese_cents), "0,00 €"],
+        "Les Œufs de Brou": ["8", "0", "8", "0", "0", "0,00 €", "0,00 €"],  # none came, none owed
+    }
+    for producer, cells in expected.items():
+        report = admin.locator("section.producer-report").filter(has_text=producer)
+        expect(report.locator("tbody tr td.num")).to_have_text(cells)
+    assert admin.get_by_text(SCREEN_WORDS).count() == 0
+    shot(admin, "week-producers")
+    answer = admin.context.request.get(f"/admin/distributions/{world.distribution}/producers.csv")
+    assert answer.ok
+    rows = list(csv.reader(io.StringIO(answer.text().lstrip("\ufeff")), delimiter=";"))
+    assert [[*row[3:12], row[14]] for row in rows[1:]] == [
+        ["Ferme du Luzard", "LEG-M", "Panier de légumes M", "piece", "4", "2", "0", "0", "2", str(2 * basket_cents)],
+        ["Fromagerie des Monts", "COMTE", "Comté", "kg", "500", "480", "0", "0", "0", str(cheese_cents)],
+        ["Les Œufs de Brou", "OEUF-6", "Œufs plein air ×6", "piece", "8", "0", "8", "0", "0", "0"],
+    ]
+
+    # The cheques, by producer.
+    admin.goto("/admin/cheques/")
+    by_producer = admin.locator("#cheques-by-producer tbody tr")
+    expect(by_producer).to_have_count(2)
+    expect(by_producer.nth(0)).to_have_text(re.compile(r"Ferme du Luzard\s+EARL du Luzard\s+1\s+15,00\s€"))
+    expect(by_producer.nth(1)).to_have_text(
+        re.compile(rf"Fromagerie des Monts\s+Fromagerie des Monts\s+1\s+{money_fr(cheese_cents)[:-2]}\s€")
+    )
+    expect(admin.locator("#cheques tbody tr")).to_have_count(2)
+    shot(admin, "week-cheques")
+
+    # Elouan's prepaid account: 50,00 € put in, his order paid the day before, the eggs that did not come given back,
+    # the honey: exactly that, on the server and on his page.
+    prepaid = 5000 - (basket_cents + 2 * eggs_cents) + 2 * eggs_cents - 2 * honey_cents
+    assert balance(app, world.members["Elouan B."], "prepaid") == prepaid == 2200
+    admin.goto(f"/admin/members/{world.members['Elouan B.']}/accounts")
+    expect(admin.locator("main")).to_contain_text(f"Solde prépayé : {money_fr(prepaid)}")
+    expect(admin.locator("main")).to_contain_text(
+        "Produit manquant le 5 décembre à Noisiel : payé avant, rendu sur le compte"
+    )
+    assert admin.get_by_text(SCREEN_WORDS).count() == 0
+    shot(admin, "week-member")
+    admin.context.close()
+    page.context.close()

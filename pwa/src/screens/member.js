@@ -273,7 +273,7 @@ async function renderMember(root, current) {
     recorded: () => render({ session: current }),
   });
   if (handedOver) {
-    renderCollected(root, current, { ...status, paidCents });
+    renderCollected(root, current, { ...status, paidCents }, order);
     append(root, fee.top, sale, topUp, fee.bottom, contribution);
     return;
   }
@@ -303,8 +303,9 @@ async function toppedUp(current, message) {
   say(message);
 }
 
-/** Already handed over (by this phone or another): one state, what happened and what was paid; no form. */
-function renderCollected(root, current, status) {
+/** Already handed over (by this phone or another): one state, what happened and what was paid; no form. Its lines
+ * as the day's shortages left them (`order`, shorted): a product that did not come is not said handed over. */
+function renderCollected(root, current, status, order) {
   const { member } = current;
   const title = t(`member.state_${status.by}_${status.outcome}`);
   const reopen = h('button', { type: 'button', class: 'secondary' }, t(`member.${status.by === 'this_device' ? 'correct' : 'again'}`));
@@ -336,7 +337,7 @@ function renderCollected(root, current, status) {
       h('p', { role: 'alert' }, t('member.state_when', { at: formatClock(status.at), outcome: t(`outcome.${status.outcome}`) })),
       h('p', {}, status.paidCents ? t('member.state_paid', { paid: money(status.paidCents) }) : t('member.state_unpaid')),
     ),
-    basket(member.order, { prices: false }),
+    basket(order, { prices: false }),
     h('div', { class: 'actions' }, done, reopen),
   );
 }
@@ -674,7 +675,7 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
       let left = toPay() - others.reduce((sum, read) => sum + (read.cents ?? 0), 0);
       if (ACCOUNT_METHODS.includes(method)) left = Math.min(left, available[method]);
       const payee = row.querySelector('.payee-input');
-      const group = splitCheques && payee ? splitCheques.find((g) => String(g.producerId ?? '') === payee.value) : null;
+      const group = splitCheques && payee ? chequeGroups(order, producers, weighed()).find((g) => String(g.producerId ?? '') === payee.value) : null;
       if (group) left = Math.min(left, group.cents);
       input.value = left > 0 ? centsForInput(left) : '';
       update();
@@ -798,6 +799,17 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
     dueAmount.textContent = money(owed);
     const toCollect = form.querySelector('#to-collect');
     if (toCollect) toCollect.textContent = money(owedAll());
+    // Each producer's cheque follows the weights typed, as the amount to collect does.
+    if (quickCheques.length) {
+      const now = chequeGroups(order, producers, weighed());
+      for (const input of quickCheques) {
+        const group = now.find((g) => String(g.producerId ?? '') === input.dataset.payee);
+        const cents = group ? group.cents : 0;
+        input.dataset.cents = cents;
+        const label = form.querySelector(`label[for="${input.id}"]`);
+        if (label) label.textContent = t('member.quick_cheque_for', { payee: payeeName(group?.producerId ?? null), amount: money(cents) });
+      }
+    }
     if (weights) weights.hidden = current === 'refused';
     solidarity.textContent = solidarityCents ? t('pay.solidarity', { amount: money(solidarityCents) }) : '';
     const read = readRows();

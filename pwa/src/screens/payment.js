@@ -7,6 +7,8 @@
 // accounts pay everything, the one event names the account method. The network's solidarity share for what was
 // handed over goes on the first event only, so that it is counted once. What is owed is pricing.js's `dueFor`.
 
+import { lineDueCents } from '../pricing.js';
+
 /** Account methods: their amount comes out of the household's balance. */
 export const ACCOUNT_METHODS = ['prepaid', 'allowance'];
 /** The methods the app knows how to take, in the protocol's order (sync.vocabulary.PAYMENT_METHODS). */
@@ -73,18 +75,22 @@ export function accountSplit(cents, available) {
 /**
  * "One cheque per producer": what each producer of the order's lines is owed, in the order of the lines (by product
  * id), lines without a producer last (a cheque to the network). The amounts add up to the order's total due: each
- * is the sum of its lines' `due_cents`, as the order's total is.
- * @param {{lines: Array<{producer_id?: number|null, due_cents: number}>}} order a pack order
+ * is the sum of its lines' `due_cents`, as the order's total is; a line sold by weight and weighed counts its weight
+ * at the order's share (pricing.js `lineDueCents`, as `dueFor` does), not its estimate.
+ * @param {{lines: Array<{producer_id?: number|null, due_cents: number}>, share_percent?: number}} order a pack order
  * @param {Array<{id: number, name: string, payee: string}>} [producers] the pack's producers
+ * @param {Map<number, number>} [weighed] product id → grams weighed
  * @returns {Array<{producerId: number|null, payee: string|null, cents: number}>} nothing owed: no group
  */
-export function chequeGroups(order, producers = []) {
+export function chequeGroups(order, producers = [], weighed = new Map()) {
   const byId = new Map(producers.map((producer) => [producer.id, producer]));
   const groups = new Map();
   for (const line of order.lines) {
     const id = byId.has(line.producer_id) ? line.producer_id : null;
     if (!groups.has(id)) groups.set(id, { producerId: id, payee: id === null ? null : byId.get(id).payee, cents: 0 });
-    groups.get(id).cents += line.due_cents;
+    const grams = line.sold_by === 'kg' && !line.paid_in_advance ? weighed.get(line.product_id) : undefined;
+    groups.get(id).cents +=
+      grams === undefined ? line.due_cents : lineDueCents(grams, line.unit_price_cents, order.share_percent, 'kg');
   }
   const found = [...groups.values()].filter((group) => group.cents > 0);
   return [...found.filter((g) => g.producerId !== null), ...found.filter((g) => g.producerId === null)];
