@@ -23,7 +23,7 @@ from sync.events import (
     VoidEvent,
 )
 from sync.pricing import WEIGHED, line_due_cents
-from sync.shortages import Short, shortages, shorted
+from sync.shortages import Short, credit_back, shortages, shorted
 from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 COLLECTED: Final = "collected"
@@ -315,6 +315,21 @@ def project(orders: Iterable[Order], events: Iterable[Event], others: Iterable[O
             top_ups.add(event, recorded)
 
     shorts = shortages([*by_order.values(), *(o for o in others if o.order_id not in by_order)], live)
+    # What a shortage gave back to the accounts that had paid for it is no longer paid, from them or at all.
+    for order_id, mine in shorts.items():
+        if order_id not in by_order:
+            continue
+        order = by_order[order_id]
+        back = credit_back(order_id, mine, shorted(order, mine).total_due_cents, live)
+        if not back:
+            continue
+        row = moves[order.household_id]
+        for column, kind in ((1, "prepaid"), (2, "allowance")):
+            cents = back.get(kind, 0)
+            by_method[kind] -= cents
+            paid[order_id] -= cents
+            row[0] -= cents
+            row[column] -= cents
     order_states = tuple(
         _order_state(
             shorted(order, shorts[order.order_id]) if order.order_id in shorts else order,

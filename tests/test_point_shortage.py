@@ -304,6 +304,23 @@ def test_what_the_shortage_removes_comes_back_to_the_prepaid_accounts_once(app, 
         assert [c.kind for c in stored_conflicts(world.distribution)] == []
 
 
+def test_the_log_counts_what_came_back_as_paid_no_more(app, world):
+    """The log's takings, each household's moves and each order's paid amount follow the ledger: 10,85 € taken from
+    the prepaid accounts, 5,95 € given back, 4,90 € paid (Bruno's 2 loaves); Chloé paid nothing in the end."""
+    one, two, e = paid_before_the_shortage(app, world)
+    pushed(one, [e["alice"], e["bruno_pay"], e["chloe_pay"]])
+    pushed(two, [e["short"]])
+    h, o = world.households, world.orders
+    with app.app_context():
+        state = load_log(db.session.get(Distribution, world.distribution)).state
+    assert (state.totals.prepaid_cents, state.totals.paid_cents) == (490, 490)
+    moves = {m.household_id: (m.paid_cents, m.prepaid_cents) for m in state.households}
+    assert moves[h["Bruno"]] == (490, 490) and moves[h["Chloé"]] == (0, 0)
+    paid = {s.order_id: s.paid_cents for s in state.orders}
+    assert (paid[o["Bruno"]], paid[o["Chloé"]]) == (490, 0)
+    assert prepaid(app, h["Bruno"]) == 5000 - 490 and prepaid(app, h["Chloé"]) == 2000
+
+
 def test_the_other_arrival_order_gives_the_same_balances(app, world):
     one, two, e = paid_before_the_shortage(app, world)
     pushed(one, [e["alice"], e["bruno_pay"], e["chloe_pay"]])
