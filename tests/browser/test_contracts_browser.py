@@ -80,7 +80,7 @@ def test_an_admin_creates_a_contract_and_a_member_marks_an_absence(app, browser,
     phone.goto(f"/m/{token}")
     phone.get_by_role("link", name="Mes contrats : abonnements et absences").click()
     expect(phone.get_by_role("heading", name="Légumes été")).to_be_visible()
-    phone.get_by_text("Je serai absent").first.click()
+    phone.get_by_text("Je ne viendrai pas").first.click()
     phone.get_by_role("button", name="M’inscrire absent").first.click()
     expect(phone.get_by_text("Votre absence est enregistrée.")).to_be_visible()
     expect(phone.get_by_text("absent : panier non dû")).to_be_visible()
