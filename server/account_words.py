@@ -52,14 +52,17 @@ class MovementWords:
         }
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(sorted(wanted["users"]))))}
         devices = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(sorted(wanted["devices"]))))}
-        subjects = {m.subject_event_id for m in movements if m.subject_event_id and m.kind in ("payment", "void")}
+        # A sale of extras is worded as such: its subject event, looked up by its unique id within its distribution.
+        paid = [m for m in movements if m.subject_event_id and m.distribution_id and m.kind in ("payment", "void")]
         sales = frozenset(
             db.session.scalars(
                 select(SyncedEvent.event_id).where(
-                    SyncedEvent.event_id.in_(sorted(subjects)), SyncedEvent.type == "sale"
+                    SyncedEvent.event_id.in_(sorted({m.subject_event_id for m in paid})),
+                    SyncedEvent.distribution_id.in_(sorted({m.distribution_id for m in paid})),
+                    SyncedEvent.type == "sale",
                 )
             )
-            if subjects
+            if paid
             else ()
         )
         return cls(distributions, users, devices, sales)
