@@ -1,6 +1,7 @@
 """Account movements in words, for the admin's statement, the member page and the exports: "Retrait du 4 décembre à
-Lognes", "Allocation de décembre", "Versement par chèque n° 123", "Correction : …"; and who made each one (an
-admin, a phone, the scheduled credit). ``MovementWords.for_movements`` reads the names one page needs at once."""
+Lognes", "Extras achetés le 5 décembre à Noisiel", "Allocation de décembre", "Versement par chèque n° 123",
+"Correction : …"; and who made each one (an admin, a phone, the scheduled credit). ``MovementWords.for_movements``
+reads the names one page needs at once."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from server.extensions import db
 from server.formatting import elide
 from server.labels import PAYMENT_METHOD_LABELS
-from server.models import AccountMovement, Device, Distribution, User
+from server.models import AccountMovement, Device, Distribution, SyncedEvent, User
 
 
 def receipt_number(movement: AccountMovement) -> str:
@@ -31,6 +32,7 @@ class MovementWords:
     distributions: dict[int, Distribution]
     users: dict[int, User]
     devices: dict[int, Device]
+    sales: frozenset[str] = frozenset()  # the subject events that are sales of extras (not an order's payment)
 
     @classmethod
     def for_movements(cls, movements: Iterable[AccountMovement]) -> "MovementWords":
@@ -50,7 +52,20 @@ class MovementWords:
         }
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(sorted(wanted["users"]))))}
         devices = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(sorted(wanted["devices"]))))}
-        return cls(distributions, users, devices)
+        # A sale of extras is worded as such: its subject event, looked up by its unique id within its distribution.
+        paid = [m for m in movements if m.subject_event_id and m.distribution_id and m.kind in ("payment", "void")]
+        sales = frozenset(
+            db.session.scalars(
+                select(SyncedEvent.event_id).where(
+                    SyncedEvent.event_id.in_(sorted({m.subject_event_id for m in paid})),
+                    SyncedEvent.distribution_id.in_(sorted({m.distribution_id for m in paid})),
+                    SyncedEvent.type == "sale",
+                )
+            )
+            if paid
+            else ()
+        )
+        return cls(distributions, users, devices, sales)
 
     def _where(self, movement: AccountMovement) -> dict[str, str] | None:
         distribution = self.distributions.get(movement.distribution_id) if movement.distribution_id else None
@@ -63,7 +78,16 @@ class MovementWords:
         """What made the movement, in a short sentence starting with a capital."""
         where = self._where(movement)
         reference = movement.method_details or ""
+        sale = movement.subject_event_id in self.sales
         match movement.kind:
+            case "payment" if sale:
+                if where:
+                    return _("Extras bought on %(day)s at %(town)s", **where)
+                return _("Extras bought at a distribution")
+            case "void" if sale:
+                if where:
+                    return _("Extras bought on %(day)s at %(town)s undone", **where)
+                return _("Extras bought undone")
             case "payment":
                 if where:
                     return _("Withdrawal of %(day)s at %(town)s", **where)

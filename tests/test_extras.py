@@ -4,6 +4,7 @@ conflict, never a refusal) and an allowance spent on products it may not pay for
 
 import html
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from server.domain.events import refresh_conflicts
 from server.domain.extras import set_extra
 from server.domain.ledger import account_for, post
 from server.domain.packs import distribution_pack
+from server.domain.tickets import issue_ticket
 from server.extensions import db
 from server.models import Conflict, Distribution, Extra, Household, Point, Product, User
 from tests.factories.primitives import member_of
@@ -139,6 +141,36 @@ def test_a_member_sale_takes_from_the_accounts_once_and_its_void_gives_back(app,
     undo = phone.record("void", {"event_id": bought["id"], "reason": "erreur"}, found.distribution)
     sent(phone, [undo])
     assert balance(app, member, "prepaid") == 2000
+
+
+def test_a_sale_paid_from_the_prepaid_account_reads_as_extras_bought_on_the_statements(app, world, admin_client):
+    """Not a generic "Retrait du …": the admin's statement and the member page name the extras, and their void."""
+    found, products = world
+    phone = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
+    member = found.households[0]
+    with app.app_context():
+        issue_ticket(db.session.get(Household, member))
+        db.session.commit()
+        token = db.session.get(Household, member).page_token
+    # 1 honey at 70 %: 4,55 €, all from the prepaid account.
+    bought = sale(phone, found, [(products[HONEY], 1, 650)], member, from_prepaid_cents=455)
+    sent(phone, [bought])
+    bought_words = re.compile(r"Extras achetés le \d+\u00a0décembre à Noisiel")
+    statement = html.unescape(admin_client.get(f"/admin/members/{member}/accounts").get_data(as_text=True))
+    assert bought_words.search(statement) and "Retrait du" not in statement
+    page = html.unescape(client_page(app, token))
+    assert re.search(r"−4,55\u00a0€ extras achetés le \d+\u00a0décembre à Noisiel", page), page
+    english = html.unescape(admin_client.get(f"/admin/members/{member}/accounts?lang=en").get_data(as_text=True))
+    assert re.search(r"Extras bought on \d+\u00a0December at Noisiel", english)
+    sent(phone, [phone.record("void", {"event_id": bought["id"], "reason": "erreur"}, found.distribution)])
+    statement = html.unescape(admin_client.get(f"/admin/members/{member}/accounts?lang=fr").get_data(as_text=True))
+    assert re.search(r"Extras achetés le \d+\u00a0décembre à Noisiel annulés", statement)
+    assert "Retrait du" not in statement
+
+
+def client_page(app, token: str) -> str:
+    """The member's own page, read by another browser than the admin's."""
+    return app.test_client().get(f"/m/{token}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
 
 
 def test_an_anonymous_buyer_pays_the_full_price_on_the_spot(app, world):

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from server.domain.extras import set_extra
 from server.domain.producer_reports import distribution_report
 from server.extensions import db
 from server.models import Distribution, Household, Order, OrderLine, Point, Producer, Product, Tier, User
+from sync.pricing import line_due_cents
 from tests.helpers import sign_in_user
 from tests.phones import enrol_phone
 
@@ -57,11 +59,13 @@ def world(app, time_machine):
         ids = {name: o.id for name, o in orders.items()}
         ids |= {"point": point.id, "today": today.id, "before": before.id, "farm": farm.id, "hens": hens.id}
         ids |= {"basket": basket.id, "eggs": eggs.id, "volunteer": volunteer.id, "coordinator": coordinator.id}
+        ids |= {"bruno_household": bruno.id}
     # Last week, Awa took her basket (a phone at that day).
     time_machine.move_to(NOW - timedelta(days=7), tick=False)
     last_week = enrol_phone(app, [ids["point"]], ids["volunteer"], name="Last week")
     taken = last_week.record("handover", {"order_id": ids["awa_before"], "outcome": "all"}, ids["before"])
     assert last_week.push([taken]).status_code == 200
+    ids["last_week_phone"] = last_week
     time_machine.move_to(NOW, tick=False)
     ids["phone"] = enrol_phone(app, [ids["point"]], ids["volunteer"])
     return ids
@@ -146,6 +150,56 @@ def test_a_shortage_and_a_weighed_line_in_the_producer_report(app, world):
     assert shorts == {"Œufs ×6": 3, "Tomme": 0}
 
 
+def sold(app, world) -> None:
+    """The farm's honey (6,50 € a jar) sold as an extra: 2 jars to Bruno at 70 % (9,10 €), 1 to someone passing by
+    (6,50 €), and 1 more to someone passing by, voided at the point. Bruno also bought a box of eggs (1,89 €)."""
+    with app.app_context():
+        honey = Product(code="MIEL", name="Miel de fleurs", unit_price_cents=650, producer_id=world["farm"])
+        db.session.add(honey)
+        db.session.flush()
+        distribution = db.session.get(Distribution, world["today"])
+        set_extra(distribution, honey.id, 5, actor=None)
+        set_extra(distribution, world["eggs"], None, actor=None)
+        db.session.commit()
+        world["honey"] = honey.id
+    phone = world["phone"]
+
+    def sale(lines, household=None, share=100):
+        amount = sum(line_due_cents(q, price, share) for _p, q, price in lines)
+        payload = {
+            "lines": [{"product_id": p, "quantity": q, "unit_price_cents": price} for p, q, price in lines],
+            "amount_cents": amount,
+            "method": "cash",
+        }
+        if household is not None:
+            payload |= {"household_id": household, "share_percent": share}
+        return phone.record("sale", payload, world["today"])
+
+    bruno = sale([(world["honey"], 2, 650), (world["eggs"], 1, 270)], world["bruno_household"], 70)
+    passing = sale([(world["honey"], 1, 650)])
+    mistake = sale([(world["honey"], 1, 650)])
+    undo = phone.record("void", {"event_id": mistake["id"], "reason": "erreur"}, world["today"])
+    assert phone.push([bruno, passing, mistake, undo]).status_code == 200
+
+
+def test_extras_sold_at_the_point_are_owed_to_their_producer(app, world):
+    """3 jars of honey sold (the voided one not counted): 19,50 € owed to the farm, of which the network pays Bruno's
+    30 % of 13,00 € = 3,90 €; his box of eggs: 2,70 € owed to the hens, 0,81 € by the network."""
+    handed(world)
+    sold(app, world)
+    assert figures(app, world) == {
+        world["farm"]: [
+            ("Miel de fleurs", 0, 0, 0, 0, 0, 1950, 390),
+            ("Panier de légumes", 3, 4500, 2, 0, 1, 3000, 450),
+        ],
+        world["hens"]: [("Œufs ×6", 3, 810, 2, 1, 0, 540 + 270, 81)],
+    }
+    with app.app_context():
+        report = distribution_report(db.session.get(Distribution, world["today"]))
+        extras = {row.name: row.sold_extra for figures in report.producers.values() for row in figures.rows()}
+    assert extras == {"Miel de fleurs": 3, "Panier de légumes": 0, "Œufs ×6": 1}
+
+
 @pytest.fixture
 def admin(world, admin_client):
     assert admin_client.get("/admin/?lang=en").status_code == 200
@@ -162,9 +216,9 @@ def test_the_distribution_page_and_csv(admin, world):
     response = admin.get(f"/admin/distributions/{world['today']}/producers.csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][3:6] == ["Producer", "Code", "Product"]
-    assert [(r[3], r[5], r[7], r[8], r[9], r[10], r[11], r[14], r[16]) for r in rows[1:]] == [
-        ("Ferme du Luzard", "Panier de légumes", "3", "2", "0", "0", "1", "3000", "450"),
-        ("Les Œufs de Brou", "Œufs ×6", "3", "2", "0", "1", "0", "540", "0"),
+    assert [(r[3], r[5], r[7], r[8], r[9], r[10], r[11], r[12], r[15], r[17]) for r in rows[1:]] == [
+        ("Ferme du Luzard", "Panier de légumes", "3", "2", "0", "0", "1", "0", "3000", "450"),
+        ("Les Œufs de Brou", "Œufs ×6", "3", "2", "0", "1", "0", "0", "540", "0"),
     ]
 
 
@@ -175,10 +229,50 @@ def test_the_period_report_reads_each_distribution(admin, world):
     assert "€45.00" in page  # 3 baskets handed over over the period (1 last week, 2 today)
     response = admin.get(f"/admin/producers/{world['farm']}/report.csv?from=2026-11-25&to=2026-12-08")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
-    assert [(r[0], r[8], r[14]) for r in rows[1:]] == [("2026-12-01", "1", "1500"), ("2026-12-08", "2", "3000")]
+    assert [(r[0], r[8], r[15]) for r in rows[1:]] == [("2026-12-01", "1", "1500"), ("2026-12-08", "2", "3000")]
     empty = admin.get(f"/admin/producers/{world['farm']}/report?from=2026-10-01&to=2026-10-31")
     assert "No order of this producer" in empty.get_data(as_text=True)
     assert admin.get(f"/admin/producers/{world['farm']}/report?from=junk&to=2026-13-45").status_code == 200
+
+
+def test_the_extras_in_the_pages_and_csv_files(app, admin, world):
+    handed(world)
+    sold(app, world)
+    page = admin.get(f"/admin/distributions/{world['today']}/producers").get_data(as_text=True)
+    assert "Sold as extras" in page and "€19.50" in page and "€49.50" in page  # honey, and the farm's total
+    response = admin.get(f"/admin/distributions/{world['today']}/producers.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][12] == "Sold as extras"
+    assert [(r[5], r[7], r[8], r[12], r[15], r[17]) for r in rows[1:]] == [
+        ("Miel de fleurs", "0", "0", "3", "1950", "390"),
+        ("Panier de légumes", "3", "2", "0", "3000", "450"),
+        ("Œufs ×6", "3", "2", "1", "810", "81"),
+    ]
+    period = admin.get(f"/admin/producers/{world['farm']}/report.csv?from=2026-11-25&to=2026-12-08")
+    rows = list(csv.reader(io.StringIO(period.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert [(r[0], r[5], r[12], r[15], r[17]) for r in rows[1:]] == [
+        ("2026-12-01", "Panier de légumes", "0", "1500", "0"),
+        ("2026-12-08", "Miel de fleurs", "3", "1950", "390"),
+        ("2026-12-08", "Panier de légumes", "0", "3000", "450"),
+    ]
+    french = admin.get(f"/admin/producers/{world['farm']}/report?from=2026-11-25&to=2026-12-08&lang=fr")
+    assert "Vendu en extra" in french.get_data(as_text=True)
+
+
+def test_a_distribution_where_a_producer_only_sold_extras_is_in_their_period(app, admin, world):
+    """No order of the hens' eggs last week, 2 boxes sold as extras there: the period report finds that day."""
+    last_week = world["last_week_phone"]
+    with app.app_context():
+        set_extra(db.session.get(Distribution, world["before"]), world["eggs"], None, actor=None)
+        db.session.commit()
+    lines = [{"product_id": world["eggs"], "quantity": 2, "unit_price_cents": 270}]
+    passing = last_week.record(
+        "sale", {"lines": lines, "amount_cents": 540, "method": "cash"}, world["before"], at=NOW - timedelta(days=7)
+    )
+    assert last_week.push([passing]).status_code == 200
+    response = admin.get(f"/admin/producers/{world['hens']}/report.csv?from=2026-11-25&to=2026-12-08")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert [(r[0], r[12], r[15]) for r in rows[1:]] == [("2026-12-01", "2", "540"), ("2026-12-08", "0", "0")]
 
 
 def test_coordinators_read_their_points_only(app, client, world):

@@ -3,7 +3,8 @@ solidarity share the network paid, for one distribution or a period (``docs/prod
 
 A distribution's report reads its orders (the "bon de commande": ready as soon as orders close, before the day) and
 its synced events, projected once by ``sync.projection`` as the distribution log is, so a hand-over voided at the
-point, or a partial one, counts as the log says. Every product of the report is priced by the order line's own unit
+point, or a partial one, counts as the log says; so do the extras sold at the point (``sale`` events that are not
+voided), counted apart as "sold as extras". Every product of the report is priced by the order line's own unit
 price (the price agreed when the order was taken) and by ``sync.pricing``, the one rule: what the producer is owed is
 the full price of what was handed over; the network's solidarity share is that full price less what the members
 owed for it at their orders' share. A period's report reads its distributions one by one, never the whole network.
@@ -18,8 +19,9 @@ from sqlalchemy import select
 
 from server.domain.events import distribution_events, projection_orders
 from server.extensions import db
-from server.models import Distribution, Order, OrderLine, Point, Producer, Product
+from server.models import Distribution, Extra, Order, OrderLine, Point, Producer, Product
 from sync import projection
+from sync.events import Event, Sale, SaleEvent
 from sync.pricing import line_due_cents, line_full_cents
 
 MAX_PERIOD_DAYS = 93  # a quarter: a producer's season report, read distribution by distribution
@@ -41,7 +43,8 @@ class ProductFigures:
     short: int = 0  # not delivered by the producer (a shortage recorded at the point): neither handed nor owed
     refused: int = 0  # refused at the point, or left in a partial hand-over
     waiting: int = 0  # no hand-over recorded (yet): not collected
-    due_cents: int = 0  # owed to the producer: the full price of what was handed over
+    sold_extra: int = 0  # pieces sold at the point as extras (sale events), outside the orders
+    due_cents: int = 0  # owed to the producer: the full price of what was handed over and sold as extras
     solidarity_cents: int = 0  # the part of that full price the network paid for its members
 
     def add(self, other: "ProductFigures") -> None:
@@ -52,6 +55,7 @@ class ProductFigures:
             "short",
             "refused",
             "waiting",
+            "sold_extra",
             "due_cents",
             "solidarity_cents",
         ):
@@ -88,6 +92,8 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
     by_order = {order.order_id: order for order in orders}
     product_ids = {line.product_id for order in orders for line in order.lines}
     product_ids |= {product_id for order_state in state.orders for product_id, _quantity in order_state.received}
+    sales = _unique_sales(events, frozenset(state.voided))
+    product_ids |= {line.product_id for sale in sales for line in sale.lines}
     products = (
         {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(sorted(product_ids))))}
         if product_ids
@@ -134,7 +140,30 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
             if product_id not in ordered_ids and product_id in products:
                 product = products[product_id]
                 _handed(figures(product_id), taken, product.unit_price_cents, share, product.sold_by)
+    for sale in sales:
+        for line in sale.lines:
+            if line.product_id in products:
+                _sold(figures(line.product_id), line.quantity, line.unit_price_cents, sale.share_percent)
     return DistributionReport(distribution, reports, len(orders))
+
+
+def _unique_sales(events: Iterable[Event], voided: frozenset[str]) -> list[Sale]:
+    """The live sales of extras among ``events``, each once (the projection's voids: a voided sale sold nothing)."""
+    found: dict[str, Sale] = {}
+    for event in events:
+        if isinstance(event, SaleEvent) and event.id not in voided:
+            found.setdefault(event.id, event.payload)
+    return list(found.values())
+
+
+def _sold(row: ProductFigures, quantity: int, price: int, share: int) -> None:
+    """Extras sold at the point are owed to the producer at their full price, like what was handed over; the
+    network's solidarity share is what a member at a tier below 100 % did not pay of it (an anonymous buyer pays
+    it all)."""
+    full = line_full_cents(quantity, price)
+    row.sold_extra += quantity
+    row.due_cents += full
+    row.solidarity_cents += full - line_due_cents(quantity, price, share)
 
 
 def _handed(
@@ -168,9 +197,9 @@ def period_report(
     producer: Producer, start: date, end: date, timezone: ZoneInfo, point_allowed: Callable[[object], object]
 ) -> PeriodReport:
     """``producer``'s figures at each distribution of ``start``–``end`` (local dates, included) where their products
-    were ordered, among the points ``point_allowed`` (a SQL condition on a point id column) lets the reader see; at
-    most ``MAX_PERIOD_DAYS`` days. One query finds the distributions (by the products' index), then each is read
-    alone."""
+    were ordered or offered as extras, among the points ``point_allowed`` (a SQL condition on a point id column) lets
+    the reader see; at most ``MAX_PERIOD_DAYS`` days. One query finds the distributions (by the products' indexes),
+    then each is read alone."""
     end = min(end, start + timedelta(days=MAX_PERIOD_DAYS - 1))
     since = datetime.combine(start, time.min, timezone)
     until = datetime.combine(end + timedelta(days=1), time.min, timezone)
@@ -180,13 +209,18 @@ def period_report(
         .join(Product, Product.id == OrderLine.product_id)
         .where(Product.producer_id == producer.id)
     )
+    with_extras = (
+        select(Extra.distribution_id)
+        .join(Product, Product.id == Extra.product_id)
+        .where(Product.producer_id == producer.id)
+    )
     distributions = db.session.scalars(
         select(Distribution)
         .join(Point, Point.id == Distribution.point_id)
         .where(
             Distribution.starts_at >= since,
             Distribution.starts_at < until,
-            Distribution.id.in_(with_orders),
+            Distribution.id.in_(with_orders) | Distribution.id.in_(with_extras),
             point_allowed(Distribution.point_id),
         )
         .order_by(Distribution.starts_at, Distribution.id)

@@ -602,9 +602,13 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     # was handed over: Awa and Elouan pay the full price, no solidarity share).
     admin.goto(f"/admin/distributions/{world.distribution}/producers")
     expected = {
-        "Ferme du Luzard": ["4", "2", "0", "0", "2", money_fr(2 * basket_cents), "0,00 €"],
-        "Fromagerie des Monts": ["0,5 kg", "0,48 kg", "0 kg", "0 kg", "0 kg", money_fr(cheese_cents), "0,00 €"],
-        "Les Œufs de Brou": ["8", "0", "8", "0", "0", "0,00 €", "0,00 €"],  # none came, none owed
+        "Ferme du Luzard": ["4", "2", "0", "0", "2", "0", money_fr(2 * basket_cents), "0,00 €"],
+        "Fromagerie des Monts": ["0,5 kg", "0,48 kg", "0 kg", "0 kg", "0 kg", "0", money_fr(cheese_cents), "0,00 €"],
+        # The honey sold as extras (3 jars, at full price), then the eggs: none came, none owed.
+        "Les Œufs de Brou": [
+            *["0", "0", "0", "0", "0", "3", money_fr(3 * honey_cents), "0,00 €"],
+            *["8", "0", "8", "0", "0", "0", "0,00 €", "0,00 €"],
+        ],
     }
     for producer, cells in expected.items():
         report = admin.locator("section.producer-report").filter(has_text=producer)
@@ -614,10 +618,11 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     answer = admin.context.request.get(f"/admin/distributions/{world.distribution}/producers.csv")
     assert answer.ok
     rows = list(csv.reader(io.StringIO(answer.text().lstrip("\ufeff")), delimiter=";"))
-    assert [[*row[3:12], row[14]] for row in rows[1:]] == [
-        ["Ferme du Luzard", "LEG-M", "Panier de légumes M", "piece", "4", "2", "0", "0", "2", str(2 * basket_cents)],
-        ["Fromagerie des Monts", "COMTE", "Comté", "kg", "500", "480", "0", "0", "0", str(cheese_cents)],
-        ["Les Œufs de Brou", "OEUF-6", "Œufs plein air ×6", "piece", "8", "0", "8", "0", "0", "0"],
+    assert [[*row[3:13], row[15]] for row in rows[1:]] == [
+        ["Ferme du Luzard", "LEG-M", "Panier de légumes M", "piece", "4", "2", "0", "0", "2", "0", str(2 * basket_cents)],
+        ["Fromagerie des Monts", "COMTE", "Comté", "kg", "500", "480", "0", "0", "0", "0", str(cheese_cents)],
+        ["Les Œufs de Brou", "MIEL", "Miel de fleurs", "piece", "0", "0", "0", "0", "0", "3", str(3 * honey_cents)],
+        ["Les Œufs de Brou", "OEUF-6", "Œufs plein air ×6", "piece", "8", "0", "8", "0", "0", "0", "0"],
     ]
 
     # The cheques, by producer.
