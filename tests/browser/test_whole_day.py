@@ -618,8 +618,9 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     answer = admin.context.request.get(f"/admin/distributions/{world.distribution}/producers.csv")
     assert answer.ok
     rows = list(csv.reader(io.StringIO(answer.text().lstrip("\ufeff")), delimiter=";"))
+    basket = basket_cents
     assert [[*row[3:13], row[15]] for row in rows[1:]] == [
-        ["Ferme du Luzard", "LEG-M", "Panier de légumes M", "piece", "4", "2", "0", "0", "2", "0", str(2 * basket_cents)],
+        ["Ferme du Luzard", "LEG-M", "Panier de légumes M", "piece", "4", "2", "0", "0", "2", "0", str(2 * basket)],
         ["Fromagerie des Monts", "COMTE", "Comté", "kg", "500", "480", "0", "0", "0", "0", str(cheese_cents)],
         ["Les Œufs de Brou", "MIEL", "Miel de fleurs", "piece", "0", "0", "0", "0", "0", "3", str(3 * honey_cents)],
         ["Les Œufs de Brou", "OEUF-6", "Œufs plein air ×6", "piece", "8", "0", "8", "0", "0", "0", "0"],
