@@ -141,7 +141,7 @@ def test_a_shortage_changes_what_the_orders_not_collected_yet_owe(app, client, w
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
     sign_in_as_admin(app, client, "admin@example.org")
     log = text_of(client.get(f"/admin/distributions/{d}/log"))
-    assert "Manquant" in log and "Pain · 2 livré(s) pour les commandes pas encore remises" in log
+    assert "Manquant" in log and "Pain · livraison de 2 pour les commandes pas encore remises" in log
     page = text_of(client.get(f"/admin/orders/{o['Bruno']}"))
     assert "Manquant : Pain, 2 sur 3" in page and "Pris : 2 × Pain" in page
     assert "Dû pour ce qui a été pris : 4,90 €" in page and "Pas pris" not in page

@@ -424,6 +424,8 @@ ADMIN_PAGES: dict[str, str | Callable[[Page, Site], None]] = {
     "producers": "/admin/producers/",
     "producer-new": "/admin/producers/new",
     "cheques": "/admin/cheques/",
+    "contracts": "/admin/contracts/",
+    "contract-new": "/admin/contracts/new",
     "distribution-producers": "/admin/distributions/{distribution}/producers",
     "product-edit": "/admin/products/{product}/edit",
     "tiers": "/admin/tiers/",

@@ -100,15 +100,15 @@ def test_a_weighed_hand_over_offline(app, phone, world, browser, live_server):
     shot(phone, "shortage-form")
     phone.get_by_role("button", name="Enregistrer le manquant").click()
     dialog = phone.get_by_role("dialog", name="Manquant : Œufs plein air ×6 ?")
-    expect(dialog).to_contain_text("3 livré(s), partagé(s) entre les adhérents qui n’ont pas encore récupéré")
+    expect(dialog).to_contain_text("Livraison de 3, partagée entre les adhérents qui n’ont pas encore récupéré")
     dialog.get_by_role("button", name="Oui, enregistrer").click()
     expect(phone.locator("#message")).to_have_text("Manquant enregistré : Œufs plein air ×6.")
     expect(phone.get_by_role("list", name="Manquants enregistrés")).to_contain_text(
-        "Œufs plein air ×6 : 3 livré(s) pour ceux qui n’ont pas encore récupéré"
+        "Œufs plein air ×6 : livraison de 3 pour ceux qui n’ont pas encore récupéré"
     )
     # Awa (full price) receives one box of two: 15,00 € + 2,70 €.
     open_by_code(phone, world.codes["Awa D."])
-    expect(phone.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 1 sur 2 commandé(s).")
+    expect(phone.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 1 sur la commande de 2.")
     expect(phone.locator(".to-hand-over")).to_contain_text("1 × Œufs plein air ×6")
     expect(phone.locator("#to-collect")).to_have_text("17,70 €")
     assert phone.get_by_text(WORDS).count() == 0

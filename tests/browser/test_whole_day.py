@@ -514,7 +514,7 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     cheese_cents = (480 * 2450 + 500) // 1000  # sync.pricing: grams × price per kg, to the nearest cent
     open_by_code(page, world.codes["Awa D."])
     expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
-    expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur 2 commandé(s).")
+    expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur la commande de 2.")
     page.get_by_label("Poids de « Comté » (commandé ≈ 500 g)").fill("480")
     expect(page.locator("#to-collect")).to_have_text(money_fr(1500 + cheese_cents))
     shot(page, "week-awa-weighed")
@@ -539,7 +539,7 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     open_by_code(page, world.codes["Elouan B."])
     # Handed over: his basket as the shortage left it, no eggs.
     expect(page.get_by_role("heading", name="Déjà remis par ce téléphone")).to_be_visible()
-    expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur 2 commandé(s).")
+    expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur la commande de 2.")
     expect(page.locator(".to-hand-over li")).to_have_text(["1 × Panier de légumes M"])
     page.get_by_text("Vendre des extras", exact=True).click()
     page.locator("#sale").get_by_label(re.compile("^Miel de fleurs")).fill("2")
