@@ -319,3 +319,51 @@ def test_a_coordinator_of_another_point_does_not_see_the_catalogue(app, world, c
     with app.app_context():
         assert db.session.get(Extra, extra_id) is not None
         assert db.session.get(User, coordinator_id) is not None and Household is not None
+
+
+def _resolve(app, admin_client, found: SyncWorld, conflict: Conflict, action: str) -> str:
+    """The admin decides on the log page (a real form post); the log page as it reads after, unescaped."""
+    log = f"/admin/distributions/{found.distribution}/log"
+    page = admin_client.get(log).get_data(as_text=True)
+    decision = next(
+        re.search(rf'<option value="{action}"[^>]*>([^<]*)</option>', form).group(1)
+        for form in page.split("<form")
+        if f"/conflicts/{conflict.id}/resolve" in form
+    )
+    answer = admin_client.post(
+        f"/admin/distributions/{found.distribution}/conflicts/{conflict.id}/resolve",
+        data={
+            "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+            "action": action,
+            "comment": "Vu avec le bénévole.",
+        },
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return html.unescape(decision), html.unescape(admin_client.get(log).get_data(as_text=True))
+
+
+def test_a_resolved_sale_conflict_names_the_sale_its_items_and_the_decision(app, world, admin_client):
+    found, products = world
+    first = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
+    second = enrol_phone(app, [found.point], found.second_volunteer, "Phone 2")
+    start = utcnow() - timedelta(seconds=30)
+    one = sale(first, found, [(products[HONEY], 2, 650)], found.households[0], at=start)
+    two = sale(second, found, [(products[HONEY], 2, 650)], None, at=start + timedelta(seconds=5))
+    sent(first, [one])
+    sent(second, [two])
+    (oversold,) = [c for c in conflicts(app, found) if c.kind == "oversold"]
+    admin_client.get("/admin/?lang=fr")
+    decision, page = _resolve(app, admin_client, found, oversold, "void_event")
+    # The choice names the sale it cancels (the first one named), its items and what happens to the money.
+    assert "Annuler la vente" in decision and "2 × Miel de fleurs" in decision, decision
+    assert "Annuler la vente" in page and "Annule la vente d’extras" in page, page
+    assert "Annuler le premier événement" not in page and "Annule :" not in page
+    member = found.households[1]
+    lines = [(products[WINE], 1, 800), (products[BREAD], 1, 125)]
+    beyond = sale(first, found, lines, member, from_allowance_cents=648, method="allowance")
+    sent(first, [beyond])
+    (ineligible,) = [c for c in conflicts(app, found) if c.kind == "allowance_ineligible"]
+    decision, page = _resolve(app, admin_client, found, ineligible, "accept")
+    assert "Garder la vente" in decision and "1 × Vin rouge" in decision and "5,60" in decision, decision
+    assert "Garde la vente d’extras" in page, page
+    assert "Accepter : les événements sont maintenus" not in page
