@@ -64,6 +64,20 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
     expect(phone.locator("#allowance-cap")).to_have_text(
         "L’allocation ne paie que les produits agréés : au plus 3,78 € pour ce panier."
     )
+    # The balances are what the accounts hold (4,00 € on the allowance), not the basket's cap; the allowance's payment
+    # row says both, apart.
+    expect(phone.locator(".balances")).to_have_text("Compte prépayé : 5,00 € · Allocation solidaire : 4,00 €")
+    phone.get_by_text("Autre paiement", exact=True).click()
+    expect(phone.locator(".method[data-method=allowance] small")).to_have_text(
+        "Pour ce panier : au plus 3,78 € (produits agréés) · solde de l’allocation : 4,00 €"
+    )
+    phone.get_by_label("Montant de l’allocation solidaire").fill("4")
+    phone.locator("#member-confirm").click()
+    expect(
+        phone.get_by_text("Pour ce panier, l’allocation ne paie que les produits agréés : au plus 3,78 €.")
+    ).to_be_visible()
+    phone.get_by_label("Montant de l’allocation solidaire").fill("")
+    phone.get_by_text("Autre paiement", exact=True).click()
     phone.get_by_text("Vendre des extras", exact=True).click()
     expect(phone.locator(f"#sale-about-{products['honey']}")).to_have_text("4,55 € pièce · reste 2")
     expect(phone.locator(f"#sale-about-{products['wine']}")).to_have_text("5,60 € pièce · reste 5 · hors allocation")
@@ -91,7 +105,7 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
     allowance.fill("4")
     expect(phone.locator("#sale-total")).to_have_text("14,70 €")
     expect(phone.locator("#sale-allowance-hint")).to_have_text(
-        "Au plus 4,00 € : l’allocation ne paie que les produits agréés."
+        "Pour ces extras : au plus 4,00 € (produits agréés) · solde de l’allocation : 4,00 €"
     )
     assert_made_for_one_hand(phone)
     assert phone.get_by_text(WORDS).count() == 0, phone.get_by_text(WORDS).all_inner_texts()

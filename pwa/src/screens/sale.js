@@ -165,7 +165,8 @@ export async function saleSection(member, { available, recorded }) {
     const due = lines.reduce((sum, line) => sum + line.due, 0);
     total.textContent = money(due);
     const cap = Math.min(eligibleCents(lines), available.allowance);
-    allowanceHint.textContent = t('sale.allowance_cap', { amount: money(cap) });
+    // What the allowance may pay of these extras, and apart what it holds: the cap is not the balance.
+    allowanceHint.textContent = t('sale.allowance_cap', { amount: money(cap), balance: money(available.allowance) });
     // A mistake is said under its field as it is typed, and goes as soon as it is mended.
     for (const line of lines) liveFieldError(line.input, quantityProblem(line));
     if (allowanceOn && allowance.value.trim()) {
