@@ -367,3 +367,35 @@ def test_a_resolved_sale_conflict_names_the_sale_its_items_and_the_decision(app,
     assert "Garder la vente" in decision and "1 × Vin rouge" in decision and "5,60" in decision, decision
     assert "Garde la vente d’extras" in page, page
     assert "Accepter : les événements sont maintenus" not in page
+
+
+def test_an_extra_sold_by_weight_counts_grams_and_reads_as_a_weight(app, world, admin_client):
+    """A Tomme at 24,50 €/kg, 1 kg in stock: 480 g sold to a member at 70 % (8,23 €); the catalogue counts grams, the
+    log says "Tomme (480 g)", a second phone's 600 g is an oversold conflict in grams."""
+    found, _products = world
+    with app.app_context():
+        tomme = Product(code="TOM", name="Tomme", unit_price_cents=2450, sold_by="kg")
+        db.session.add(tomme)
+        db.session.flush()
+        set_extra(db.session.get(Distribution, found.distribution), tomme.id, 1000, actor=None)
+        db.session.commit()
+        tomme_id = tomme.id
+    first = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
+    weighed = {"product_id": tomme_id, "quantity": 1, "unit_price_cents": 2450, "grams": 480}
+    payload = {"household_id": found.households[0], "share_percent": 70, "lines": [weighed]}
+    sent(first, [first.record("sale", {**payload, "amount_cents": 823, "method": "cash"}, found.distribution)])
+    page = admin_client.get(f"/admin/distributions/{found.distribution}/extras").get_data(as_text=True)
+    page = html.unescape(page).replace("\u00a0", " ").replace("\u202f", " ")
+    assert "24,50 € le kg" in page and "1 kg" in page and "480 g" in page and "520 g" in page, page
+    assert "en grammes pour un produit vendu au kilo" in page
+    log = html.unescape(admin_client.get(f"/admin/distributions/{found.distribution}/log").get_data(as_text=True))
+    log = log.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Tomme (480 g)" in log and "8,23 €" in log
+    second = enrol_phone(app, [found.point], found.second_volunteer, "Phone 2")
+    more = {"lines": [{**weighed, "grams": 600}], "amount_cents": 1470, "method": "cash"}
+    sent(second, [second.record("sale", more, found.distribution)])
+    (conflict,) = [c for c in conflicts(app, found) if c.kind == "oversold"]
+    assert conflict.details["sold"] == 1080
+    log = html.unescape(admin_client.get(f"/admin/distributions/{found.distribution}/log").get_data(as_text=True))
+    log = log.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Tomme : 1,08 kg vendus par les téléphones pour un stock de 1 kg, 80 g de trop." in log

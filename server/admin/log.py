@@ -178,6 +178,10 @@ class Words:
         product = self.log.products.get(product_id)
         return line_text(quantity, self.product(product_id), product.sold_by if product is not None else "piece")
 
+    def sold_by_weight(self, product_id: int) -> bool:
+        product = self.log.products.get(product_id)
+        return product is not None and product.sold_by == "kg"
+
     def lines(self, pairs: Iterable[tuple[int, int]]) -> str:
         return ", ".join(self.line(product_id, quantity) for product_id, quantity in pairs)
 
@@ -249,7 +253,7 @@ class Words:
         elif isinstance(event, SaleEvent):
             parts = [
                 self.buyer(payload.household_id),
-                self.lines((line.product_id, line.quantity) for line in payload.lines),
+                self.lines((line.product_id, line.sold) for line in payload.lines),
             ]
             parts += [money(payload.amount_cents), *self.payment_parts(payload)]
         elif isinstance(event, ShortageEvent):
@@ -285,7 +289,7 @@ class Words:
         return _(
             "%(buyer)s: %(lines)s, %(amount)s",
             buyer=self.buyer(sale.household_id),
-            lines=self.lines((line.product_id, line.quantity) for line in sale.lines),
+            lines=self.lines((line.product_id, line.sold) for line in sale.lines),
             amount=money(sale.amount_cents),
         )
 
@@ -297,7 +301,15 @@ class Words:
             return {}
         d = conflict.details or {}
         summary = self.sale_summary(sale)
-        if conflict.kind == "oversold":
+        if conflict.kind == "oversold" and self.sold_by_weight(d.get("product_id", 0)):
+            keep = _(
+                "Keep the sales: %(sold)s of %(product)s were handed over for a stock of %(stock)s (the stock was "
+                "wrong)",
+                sold=weight(d.get("sold", 0)),
+                product=self.product(d.get("product_id", 0)),
+                stock=weight(d.get("stock", 0)),
+            )
+        elif conflict.kind == "oversold":
             keep = _(
                 "Keep the sales: %(sold)d × %(product)s were handed over for a stock of %(stock)d (the stock was "
                 "wrong)",
@@ -432,6 +444,16 @@ class Words:
             return [_("An event was sent again with a different content; the first one received is kept.")]
         if kind == "account_overdrawn":
             return self.overdrawn(d)
+        if kind == "oversold" and self.sold_by_weight(d.get("product_id", 0)):
+            return [
+                _(
+                    "%(product)s: %(sold)s sold by the phones for a stock of %(stock)s, %(excess)s too much.",
+                    product=self.product(d.get("product_id", 0)),
+                    sold=weight(d.get("sold", 0)),
+                    stock=weight(d.get("stock", 0)),
+                    excess=weight(d.get("excess", 0)),
+                )
+            ]
         if kind == "oversold":
             return [
                 _(
