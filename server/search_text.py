@@ -8,6 +8,7 @@ constants written into the SQL (a bound parameter would not match the index). SQ
 sizes. See ``docs/architecture.md``, "Member search".
 """
 
+import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal_column, or_
@@ -58,3 +59,14 @@ def name_matches(first_name: Any, last_name: Any, text: str) -> ColumnElement:
 def member_matches(first_name: Any, last_name: Any, email: Any, text: str) -> ColumnElement:
     """``text`` in the household's name (``name_matches``) or in its e-mail, case aside."""
     return or_(name_matches(first_name, last_name, text), email.ilike(search_pattern(text), escape="\\"))
+
+
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+
+
+def sort_key(text: str) -> str:
+    """``text`` as a French reader sorts it: case, accents and ligatures aside ("Élevage" before "Ferme", "Œufs"
+    with "Oeufs"). Stored beside a name (``Producer.sort_name``) so a list pages on an index, the same way on
+    SQLite and PostgreSQL, whatever the database's collation."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()

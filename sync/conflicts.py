@@ -317,7 +317,7 @@ def _oversold(facts: list[Event], stock: Mapping[int, int]) -> list[Conflict]:
             for line in event.payload.lines:
                 if line.product_id in stock:
                     sales[line.product_id].append(event)
-                    sold[line.product_id] += line.quantity
+                    sold[line.product_id] += line.sold
     conflicts = []
     for product_id, events in sales.items():
         if sold[product_id] > stock[product_id]:

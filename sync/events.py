@@ -36,7 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from sync.pricing import line_due_cents, line_full_cents
+from sync.pricing import WEIGHED, line_due_cents, line_full_cents
 from sync.tickets import REASONS as TICKET_REFUSAL_REASONS
 from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
@@ -276,11 +276,39 @@ class Payment(_Model):
 
 class SaleLine(_Model):
     """One product of the catalogue of extras sold: ``quantity`` pieces at ``unit_price_cents`` (the full price the
-    pack gave)."""
+    pack gave).
+
+    A product sold by weight (``sold_by`` "kg") is weighed at the point: its line gives the ``grams`` sold, its
+    ``unit_price_cents`` is the price per kg and its ``quantity`` is 1 (one weighed piece); ``sync.pricing``'s kg
+    rule prices it, and the stock counts grams. ``grams`` is left out of the written form when absent
+    (``_without_grams``), so a sale recorded before the field existed keeps its hash."""
 
     product_id: Id
     quantity: Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
     unit_price_cents: Cents
+    grams: Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)] | None = None
+
+    @model_validator(mode="after")
+    def _one_weighed_piece(self) -> "SaleLine":
+        if self.grams is not None and self.quantity != 1:
+            raise PydanticCustomError("sale_weighed", "a line sold by weight is one piece of its grams")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_grams(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("grams", 0) is None:
+            del data["grams"]
+        return data
+
+    @property
+    def sold(self) -> int:
+        """What the line takes from the stock: grams for a line sold by weight, pieces otherwise."""
+        return self.grams if self.grams is not None else self.quantity
+
+    @property
+    def sold_by(self) -> str:
+        return WEIGHED if self.grams is not None else "piece"
 
 
 class Sale(_Model):
@@ -321,7 +349,7 @@ class Sale(_Model):
 
     @property
     def full_cents(self) -> int:
-        return sum(line_full_cents(line.quantity, line.unit_price_cents) for line in self.lines)
+        return sum(line_full_cents(line.sold, line.unit_price_cents, line.sold_by) for line in self.lines)
 
     @property
     def solidarity_cents(self) -> int:
@@ -329,7 +357,7 @@ class Sale(_Model):
         return self.full_cents - self.amount_cents
 
     def line_due(self, line: SaleLine) -> int:
-        return line_due_cents(line.quantity, line.unit_price_cents, self.share_percent)
+        return line_due_cents(line.sold, line.unit_price_cents, self.share_percent, line.sold_by)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Sale":

@@ -183,7 +183,9 @@ class PackExtra(_Model):
     unit: str = Field(description="the words for one piece, e.g. 'pot de 500 g'; may be empty")
     sold_by: Literal[SOLD_BY]  # type: ignore[valid-type]
     unit_price_cents: NonNegativeInt = Field(description="full price of one piece (members pay their tier's share)")
-    stock: NonNegativeInt | None = Field(description="pieces to sell at the distribution; null: no limit")
+    stock: NonNegativeInt | None = Field(
+        description="pieces to sell at the distribution (grams for a product sold by kg); null: no limit"
+    )
     allowance_eligible: bool = Field(description="an SSA allowance may pay for it")
     producer_id: int | None
 

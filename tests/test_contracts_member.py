@@ -111,3 +111,57 @@ def test_a_member_acts_only_on_their_own_subscriptions(app, client, world):
     )
     assert answer.status_code == 404
     assert client.get("/m/not-a-token/contracts").status_code == 404
+
+
+def test_a_shared_basket_s_partner_marks_absences_on_their_own_turns(app, client, world):
+    """Alternating turns: the subscriber takes deliveries 0, 2, 4…, the partner 1, 3, 5…; each marks absences on
+    their own turns only, from their own page, within one cap shared by the subscription."""
+    from server.domain.contracts import subscribe
+    from server.models import Contract
+
+    made, contract_id, token = world
+    with app.app_context():
+        subscriber = db.session.get(Household, made.households[0])
+        partner = db.session.get(Household, made.households[4])
+        partner.email = "awa@example.org"
+        subscribe(db.session.get(Contract, contract_id), subscriber, partner=partner)
+        issue_ticket(partner)
+        db.session.commit()
+        partner_token = partner.page_token
+    partner_page = client.get(f"/m/{partner_token}/contracts")
+    text = _text(partner_page)
+    assert "Légumes été" in text and "Panier partagé avec" in text, text
+    assert "votre panier" in text and "tour de" in text
+    csrf = csrf_token(partner_page.get_data(as_text=True))
+    theirs, mine = made.distributions[0], made.distributions[1]
+    assert mine in _orders(app, made.households[4]) and theirs not in _orders(app, made.households[4])
+    refused = client.post(
+        f"/m/{partner_token}/contracts/{contract_id}/absence",
+        data={"csrf_token": csrf, "distribution": theirs, "kind": "skip"},
+        follow_redirects=True,
+    )
+    assert "revient à" in _text(refused), _text(refused)
+    assert theirs in _orders(app, made.households[0])
+    answer = client.post(
+        f"/m/{partner_token}/contracts/{contract_id}/absence",
+        data={"csrf_token": csrf, "distribution": mine, "kind": "skip"},
+        follow_redirects=True,
+    )
+    assert "Votre absence est enregistrée" in _text(answer), _text(answer)
+    assert mine not in _orders(app, made.households[4])
+    # The cap (1) is the subscription's: the subscriber has none left, and sees whose absence it is.
+    page = client.get(f"/m/{token}/contracts")
+    assert "Absences restantes : 0 sur 1" in _text(page), _text(page)
+    answer = client.post(
+        f"/m/{token}/contracts/{contract_id}/absence",
+        data={"csrf_token": csrf, "distribution": theirs, "kind": "skip"},
+        follow_redirects=True,
+    )
+    assert "au plus 1 absences" in _text(answer)
+    answer = client.post(
+        f"/m/{partner_token}/contracts/{contract_id}/present",
+        data={"csrf_token": csrf, "distribution": mine},
+        follow_redirects=True,
+    )
+    assert "votre panier est de retour" in _text(answer)
+    assert mine in _orders(app, made.households[4])

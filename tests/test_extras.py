@@ -319,3 +319,83 @@ def test_a_coordinator_of_another_point_does_not_see_the_catalogue(app, world, c
     with app.app_context():
         assert db.session.get(Extra, extra_id) is not None
         assert db.session.get(User, coordinator_id) is not None and Household is not None
+
+
+def _resolve(app, admin_client, found: SyncWorld, conflict: Conflict, action: str) -> str:
+    """The admin decides on the log page (a real form post); the log page as it reads after, unescaped."""
+    log = f"/admin/distributions/{found.distribution}/log"
+    page = admin_client.get(log).get_data(as_text=True)
+    decision = next(
+        re.search(rf'<option value="{action}"[^>]*>([^<]*)</option>', form).group(1)
+        for form in page.split("<form")
+        if f"/conflicts/{conflict.id}/resolve" in form
+    )
+    answer = admin_client.post(
+        f"/admin/distributions/{found.distribution}/conflicts/{conflict.id}/resolve",
+        data={
+            "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1),
+            "action": action,
+            "comment": "Vu avec le bénévole.",
+        },
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return html.unescape(decision), html.unescape(admin_client.get(log).get_data(as_text=True))
+
+
+def test_a_resolved_sale_conflict_names_the_sale_its_items_and_the_decision(app, world, admin_client):
+    found, products = world
+    first = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
+    second = enrol_phone(app, [found.point], found.second_volunteer, "Phone 2")
+    start = utcnow() - timedelta(seconds=30)
+    one = sale(first, found, [(products[HONEY], 2, 650)], found.households[0], at=start)
+    two = sale(second, found, [(products[HONEY], 2, 650)], None, at=start + timedelta(seconds=5))
+    sent(first, [one])
+    sent(second, [two])
+    (oversold,) = [c for c in conflicts(app, found) if c.kind == "oversold"]
+    admin_client.get("/admin/?lang=fr")
+    decision, page = _resolve(app, admin_client, found, oversold, "void_event")
+    # The choice names the sale it cancels (the first one named), its items and what happens to the money.
+    assert "Annuler la vente" in decision and "2 × Miel de fleurs" in decision, decision
+    assert "Annuler la vente" in page and "Annule la vente d’extras" in page, page
+    assert "Annuler le premier événement" not in page and "Annule :" not in page
+    member = found.households[1]
+    lines = [(products[WINE], 1, 800), (products[BREAD], 1, 125)]
+    beyond = sale(first, found, lines, member, from_allowance_cents=648, method="allowance")
+    sent(first, [beyond])
+    (ineligible,) = [c for c in conflicts(app, found) if c.kind == "allowance_ineligible"]
+    decision, page = _resolve(app, admin_client, found, ineligible, "accept")
+    assert "Garder la vente" in decision and "1 × Vin rouge" in decision and "5,60" in decision, decision
+    assert "Garde la vente d’extras" in page, page
+    assert "Accepter : les événements sont maintenus" not in page
+
+
+def test_an_extra_sold_by_weight_counts_grams_and_reads_as_a_weight(app, world, admin_client):
+    """A Tomme at 24,50 €/kg, 1 kg in stock: 480 g sold to a member at 70 % (8,23 €); the catalogue counts grams, the
+    log says "Tomme (480 g)", a second phone's 600 g is an oversold conflict in grams."""
+    found, _products = world
+    with app.app_context():
+        tomme = Product(code="TOM", name="Tomme", unit_price_cents=2450, sold_by="kg")
+        db.session.add(tomme)
+        db.session.flush()
+        set_extra(db.session.get(Distribution, found.distribution), tomme.id, 1000, actor=None)
+        db.session.commit()
+        tomme_id = tomme.id
+    first = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
+    weighed = {"product_id": tomme_id, "quantity": 1, "unit_price_cents": 2450, "grams": 480}
+    payload = {"household_id": found.households[0], "share_percent": 70, "lines": [weighed]}
+    sent(first, [first.record("sale", {**payload, "amount_cents": 823, "method": "cash"}, found.distribution)])
+    page = admin_client.get(f"/admin/distributions/{found.distribution}/extras").get_data(as_text=True)
+    page = html.unescape(page).replace("\u00a0", " ").replace("\u202f", " ")
+    assert "24,50 € le kg" in page and "1 kg" in page and "480 g" in page and "520 g" in page, page
+    assert "en grammes pour un produit vendu au kilo" in page
+    log = html.unescape(admin_client.get(f"/admin/distributions/{found.distribution}/log").get_data(as_text=True))
+    log = log.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Tomme (480 g)" in log and "8,23 €" in log
+    second = enrol_phone(app, [found.point], found.second_volunteer, "Phone 2")
+    more = {"lines": [{**weighed, "grams": 600}], "amount_cents": 1470, "method": "cash"}
+    sent(second, [second.record("sale", more, found.distribution)])
+    (conflict,) = [c for c in conflicts(app, found) if c.kind == "oversold"]
+    assert conflict.details["sold"] == 1080
+    log = html.unescape(admin_client.get(f"/admin/distributions/{found.distribution}/log").get_data(as_text=True))
+    log = log.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Tomme : 1,08 kg vendus par les téléphones pour un stock de 1 kg, 80 g de trop." in log

@@ -97,3 +97,20 @@ def test_producer_texts_become_producer_records(empty_app):
     assert moved == {"LEG": "Ferme du Buisson", "OEUFS": "Ferme du Buisson", "MIEL": "Rucher", "PAIN": None}
     assert producers == 2
     assert back == {"LEG": "Ferme du Buisson", "OEUFS": "Ferme du Buisson", "MIEL": "Rucher", "PAIN": ""}
+
+
+def test_producers_get_their_sort_names(empty_app):
+    """0035 keys the producers already there ("Élevage" sorts as "elevage"), and takes the column back down."""
+    with empty_app.app_context():
+        upgrade(revision="0030_shortage_credits")
+        with db.engine.begin() as conn:
+            for name in ("Élevage des Prés", "Œufs de Courtry"):
+                conn.execute(text("INSERT INTO producers (name, active) VALUES (:name, true)"), {"name": name})
+        upgrade(revision="0035_fixes")
+        with db.engine.connect() as conn:
+            keys = set(conn.execute(text("SELECT sort_name FROM producers")).scalars())
+        downgrade(revision="0030_shortage_credits")
+        with db.engine.connect() as conn:
+            columns = conn.execute(text("SELECT * FROM producers")).keys()
+    assert keys == {"elevage des pres", "oeufs de courtry"}
+    assert "sort_name" not in columns

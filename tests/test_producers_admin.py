@@ -112,3 +112,16 @@ def test_coordinators_read_but_do_not_change(app, client, ids):
     assert client.get(f"/admin/producers/{ids['farm']}").status_code == 200
     assert client.get("/admin/producers/new").status_code == 403
     assert client.get(f"/admin/producers/{ids['farm']}/edit").status_code == 403
+
+
+def test_list_sorts_as_french_readers_expect(app, admin, ids):
+    """Accents and case aside: "Élevage" comes between "abeilles" and "Ferme", not after "Zeste"."""
+    with app.app_context():
+        for name in ("Zeste de Brie", "Élevage des Prés", "abeilles du Val", "Œufs de Courtry", "Eleveurs réunis"):
+            create_producer({"name": name})
+        db.session.commit()
+    page = text(admin.get("/admin/producers/"))
+    names = ["abeilles du Val", "Élevage des Prés", "Eleveurs réunis", "Ferme du Luzard", "Œufs de Courtry"]
+    names.append("Zeste de Brie")
+    positions = [page.index(name) for name in names]
+    assert positions == sorted(positions)

@@ -150,3 +150,23 @@ def test_the_allowance_pays_only_eligible_lines_of_a_sale_and_of_an_order():
         "allowance_cents": 1015,
         "excess_cents": 560,
     }
+
+
+CHEESE = 33
+WEIGHED = {"product_id": CHEESE, "quantity": 1, "unit_price_cents": 2450, "grams": 480}
+
+
+def test_a_weighed_extra_is_priced_by_the_kg_rule_and_counts_grams_against_the_stock():
+    """480 g at 24,50 €/kg: 11,76 € full, 8,23 € at 70 %; the stock (1 000 g) counts grams across phones."""
+    member = sale({"household_id": 4, "lines": [WEIGHED], "share_percent": 70, "amount_cents": 823, "method": "cash"})
+    assert member.payload.full_cents == 1176 and member.payload.solidarity_cents == 1176 - 823
+    assert member.payload.lines[0].sold == 480
+    assert (
+        "grams"
+        not in sale({"lines": [JAR], "amount_cents": 1300, "method": "cash"}).model_dump()["payload"]["lines"][0]
+    )
+    other = sale({"lines": [{**WEIGHED, "grams": 600}], "amount_cents": 1470, "method": "cash"}, device="phone-b")
+    (conflict,) = [c for c in detect([], [member, other], Context(stock={CHEESE: 1000})) if c.kind == "oversold"]
+    assert conflict.details == {"product_id": CHEESE, "stock": 1000, "sold": 1080, "excess": 80}
+    assert errors({"lines": [{**WEIGHED, "quantity": 2}], "amount_cents": 2352, "method": "cash"}) == ["sale_weighed"]
+    assert "sale_amount" in errors({"lines": [WEIGHED], "amount_cents": 2450, "method": "cash"})

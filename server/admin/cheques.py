@@ -139,7 +139,7 @@ def cheques():
         filters=filters,
         by_payee=by_payee,
         summed=summed,
-        producers=db.session.scalars(select(Producer).order_by(Producer.name)).all(),
+        producers=db.session.scalars(select(Producer).order_by(Producer.sort_name, Producer.id)).all(),
         states=CHEQUE_STATE_LABELS,
         settled_states=SETTLED_STATES,
         today=today(network_timezone()),

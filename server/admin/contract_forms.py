@@ -83,7 +83,9 @@ class ContractForm(AdminForm):
             del self.point_id
         else:
             self.point_id.choices = point_choices(actor=actor)
-        producers = db.session.scalars(select(Producer).where(Producer.active.is_(True)).order_by(Producer.name))
+        producers = db.session.scalars(
+            select(Producer).where(Producer.active.is_(True)).order_by(Producer.sort_name, Producer.id)
+        )
         self.producer_id.choices = [SelectChoice(str(p.id), p.name) for p in producers]
 
     def values(self) -> dict[str, Any]:

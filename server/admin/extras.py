@@ -36,7 +36,8 @@ class ExtraForm(AdminForm):
         _l("Stock"),
         [Optional(), NumberRange(0, MAX_STOCK, STOCK_WORDS)],
         description=_l(
-            "How many pieces there are to sell; leave empty for no limit. Offering a product again changes its stock."
+            "How many pieces there are to sell, in grams for a product sold by the kg (5000 for 5 kg); leave empty "
+            "for no limit. Offering a product again changes its stock."
         ),
         invalid_value_message=STOCK_WORDS,
     )
@@ -55,7 +56,7 @@ def _sold(distribution_id: int) -> dict[int, int]:
     for event in events:
         if isinstance(event, SaleEvent) and event.id not in voided:
             for line in event.payload.lines:
-                sold[line.product_id] += line.quantity
+                sold[line.product_id] += line.sold
     return sold
 
 

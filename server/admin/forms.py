@@ -258,7 +258,7 @@ class ProductForm(AdminForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        producers = db.session.scalars(select(Producer).order_by(Producer.name))
+        producers = db.session.scalars(select(Producer).order_by(Producer.sort_name, Producer.id))
         self.producer_id.choices = [
             SelectChoice("", _l("No producer")),
             *(SelectChoice(str(p.id), p.name) for p in producers),

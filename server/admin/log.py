@@ -77,6 +77,10 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+# A sale's conflicts: their decisions name the sale (``Words.sale_decisions``).
+SALE_CONFLICTS = ("oversold", "allowance_ineligible")
+
+
 class ResolveConflictForm(FlaskForm):
     """The decision on one conflict: the choices are its kind's (a double hand-over has its own)."""
 
@@ -102,6 +106,8 @@ def decision_form(conflict: Conflict, words: "Words | None" = None, **kwargs: An
         labels[KEEP_FIRST] = words.keep_first(conflict)
     if words is not None and conflict.kind == "account_overdrawn":
         labels.update(words.overdrawn_decisions(conflict))
+    if words is not None and conflict.kind in SALE_CONFLICTS:
+        labels.update(words.sale_decisions(conflict))
     choices = [SelectChoice(code, str(labels[code])) for code in decisions_for(conflict.kind)]
     form.action.choices = [SelectChoice("", _("Choose…")), *choices]
     return form
@@ -171,6 +177,10 @@ class Words:
     def line(self, product_id: int, quantity: int) -> str:
         product = self.log.products.get(product_id)
         return line_text(quantity, self.product(product_id), product.sold_by if product is not None else "piece")
+
+    def sold_by_weight(self, product_id: int) -> bool:
+        product = self.log.products.get(product_id)
+        return product is not None and product.sold_by == "kg"
 
     def lines(self, pairs: Iterable[tuple[int, int]]) -> str:
         return ", ".join(self.line(product_id, quantity) for product_id, quantity in pairs)
@@ -243,17 +253,90 @@ class Words:
         elif isinstance(event, SaleEvent):
             parts = [
                 self.buyer(payload.household_id),
-                self.lines((line.product_id, line.quantity) for line in payload.lines),
+                self.lines((line.product_id, line.sold) for line in payload.lines),
             ]
             parts += [money(payload.amount_cents), *self.payment_parts(payload)]
         elif isinstance(event, ShortageEvent):
             parts = [self.product(payload.product_id), self.delivered(payload.product_id, payload.delivered)]
         elif isinstance(event, ConflictResolvedEvent):
-            if payload.action == "void_event" and payload.event_id:
-                parts = [_("Undoes %(event)s", event=self.event_ref(payload.event_id)), payload.comment]
-            else:
-                parts = [str(RESOLUTION_ACTION_LABELS[payload.action]), payload.comment]
+            parts = [self.resolution(payload), payload.comment]
         return SEPARATOR.join(parts)
+
+    def resolution(self, payload) -> str:
+        """A decision in the timeline: what it undoes, or, on a sale's conflict, the sale it keeps or cancels."""
+        kind, _sep, rest = payload.conflict_key.partition(":")
+        if payload.action == "void_event" and payload.event_id:
+            sale = self.sale_of(payload.event_id)
+            if sale is not None:
+                return _("Cancels the sale of extras: %(sale)s", sale=self.sale_summary(sale))
+            return _("Undoes %(event)s", event=self.event_ref(payload.event_id))
+        if payload.action == "accept" and kind == "oversold" and rest.partition(":")[0].isdigit():
+            product = self.product(int(rest.partition(":")[0]))
+            return _("Keeps the sales of %(product)s beyond the stock", product=product)
+        if payload.action == "accept" and kind == "allowance_ineligible":
+            sale = self.sale_of(rest)
+            if sale is not None:
+                return _("Keeps the sale of extras paid from the allowance: %(sale)s", sale=self.sale_summary(sale))
+        return str(RESOLUTION_ACTION_LABELS[payload.action])
+
+    def sale_of(self, event_id: str):
+        """The sale an event id names in this log, if it is one."""
+        entry = self.log.by_id.get(event_id)
+        return entry.event.payload if entry is not None and isinstance(entry.event, SaleEvent) else None
+
+    def sale_summary(self, sale) -> str:
+        """ "Awa D.: 2 × Miel de fleurs, 9,10 €": who bought, what, for how much."""
+        return _(
+            "%(buyer)s: %(lines)s, %(amount)s",
+            buyer=self.buyer(sale.household_id),
+            lines=self.lines((line.product_id, line.sold) for line in sale.lines),
+            amount=money(sale.amount_cents),
+        )
+
+    def sale_decisions(self, conflict: Conflict) -> dict[str, str]:
+        """A sale's conflict's "keep" and "cancel" naming the sale (the first the conflict names, the one a void
+        undoes), its items and what happens to the money and the stock."""
+        sale = self.sale_of(conflict.event_ids[0] if conflict.event_ids else "")
+        if sale is None:
+            return {}
+        d = conflict.details or {}
+        summary = self.sale_summary(sale)
+        if conflict.kind == "oversold" and self.sold_by_weight(d.get("product_id", 0)):
+            keep = _(
+                "Keep the sales: %(sold)s of %(product)s were handed over for a stock of %(stock)s (the stock was "
+                "wrong)",
+                sold=weight(d.get("sold", 0)),
+                product=self.product(d.get("product_id", 0)),
+                stock=weight(d.get("stock", 0)),
+            )
+        elif conflict.kind == "oversold":
+            keep = _(
+                "Keep the sales: %(sold)d × %(product)s were handed over for a stock of %(stock)d (the stock was "
+                "wrong)",
+                sold=d.get("sold", 0),
+                product=self.product(d.get("product_id", 0)),
+                stock=d.get("stock", 0),
+            )
+        else:
+            keep = _(
+                "Keep the sale (%(sale)s): the allowance pays %(excess)s for products it may not pay for",
+                sale=summary,
+                excess=money(d.get("excess_cents", 0)),
+            )
+        if sale.rest_cents:
+            cancel = _(
+                "Cancel the sale (%(sale)s): the extras were not handed over, what it took from the accounts goes "
+                "back, %(rest)s %(by)s to give back",
+                sale=summary,
+                rest=money(sale.rest_cents),
+                by=PAID_BY_PHRASES.get(sale.method, sale.method),
+            )
+        else:
+            cancel = _(
+                "Cancel the sale (%(sale)s): the extras were not handed over, what it took from the accounts goes back",
+                sale=summary,
+            )
+        return {"accept": keep, "void_event": cancel}
 
     def buyer(self, household_id: int | None) -> str:
         """Who bought extras: a member, or an anonymous buyer."""
@@ -361,6 +444,16 @@ class Words:
             return [_("An event was sent again with a different content; the first one received is kept.")]
         if kind == "account_overdrawn":
             return self.overdrawn(d)
+        if kind == "oversold" and self.sold_by_weight(d.get("product_id", 0)):
+            return [
+                _(
+                    "%(product)s: %(sold)s sold by the phones for a stock of %(stock)s, %(excess)s too much.",
+                    product=self.product(d.get("product_id", 0)),
+                    sold=weight(d.get("sold", 0)),
+                    stock=weight(d.get("stock", 0)),
+                    excess=weight(d.get("excess", 0)),
+                )
+            ]
         if kind == "oversold":
             return [
                 _(
@@ -674,7 +767,7 @@ def render_log(
             events=[(event_id, words.event_ref(event_id), event_link(event_id)) for event_id in conflict.event_ids],
             details=words.conflict_details(conflict),
             resolved_by=words.person(conflict.resolved_by_id),
-            action=_resolution_action(log, conflict),
+            action=_resolution_action(words, conflict),
         )
         for conflict in sorted(conflicts, key=lambda c: (c.status != "open", c.detected_at, c.key))
     ]
@@ -746,9 +839,10 @@ def _after_count(box: CashBox, words: Words, event_link) -> tuple[list[tuple[str
     return members[:AFTER_COUNT_MEMBERS], max(0, len(members) - AFTER_COUNT_MEMBERS)
 
 
-def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
-    """The decision in words: a double hand-over's own words when it was one of its decisions."""
-    entry = log.by_id.get(conflict.resolution_event_id or "")
+def _resolution_action(words: Words, conflict: Conflict) -> str:
+    """The decision in words: a double hand-over's own words when it was one of its decisions, a sale's conflict's
+    naming the sale."""
+    entry = words.log.by_id.get(conflict.resolution_event_id or "")
     if entry is None or not isinstance(entry.event, ConflictResolvedEvent):
         return ""
     payload = entry.event.payload
@@ -757,6 +851,10 @@ def _resolution_action(log: DistributionLog, conflict: Conflict) -> str:
             return str(DOUBLE_HANDOVER_DECISION_LABELS[KEEP_FIRST])
         if payload.action != "void_event":
             return str(DOUBLE_HANDOVER_DECISION_LABELS[payload.action])
+    if conflict.kind in SALE_CONFLICTS and payload.event_id in (None, *conflict.event_ids[:1]):
+        sale_words = words.sale_decisions(conflict)
+        if payload.action in sale_words:
+            return str(sale_words[payload.action])
     return str(decision_labels(conflict.kind).get(payload.action, RESOLUTION_ACTION_LABELS[payload.action]))
 
 

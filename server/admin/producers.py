@@ -36,7 +36,7 @@ def producers():
     elif show != "all":
         show = "active"
         query = query.where(Producer.active.is_(True))
-    page = paginate(query.order_by(Producer.name, Producer.id))
+    page = paginate(query.order_by(Producer.sort_name, Producer.id))
     counts = dict(
         db.session.execute(
             select(Product.producer_id, func.count(Product.id))

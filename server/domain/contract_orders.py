@@ -249,6 +249,12 @@ def _wanted(
     return {household: lines for household, lines in wanted.items() if lines}
 
 
+def turns(subscription: Subscription) -> list[tuple[Distribution, int]]:
+    """Each delivery of the subscription's contract and the household whose turn it is (a shared basket's two
+    households alternate; without a partner, every turn is the subscriber's)."""
+    return [(d, _turn(subscription, position)) for position, d in enumerate(deliveries(subscription.contract))]
+
+
 def _turn(subscription: Subscription, position: int) -> int:
     """Who of a shared basket's two households takes the delivery at ``position`` (0: the season's first)."""
     if subscription.partner_id is None:

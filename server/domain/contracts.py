@@ -18,10 +18,10 @@ from server.clock import utcnow
 from server.domain import DomainError, apply_changes, audit_value, clean, require_text
 from server.domain.contract_orders import (
     Generated,
-    deliveries,
     generate_distribution,
     regenerate_contract,
     season_distributions,
+    turns,
 )
 from server.domain.points import require_manager
 from server.extensions import db
@@ -342,17 +342,19 @@ def mark_absence(
     *,
     given_to: Household | None = None,
     actor: User | None = None,
+    by_household: Household | None = None,
 ) -> Generated:
     """Mark the subscription absent at ``distribution``: its basket is not due (``skip``), goes to ``given_to``
-    (``given``) or to the first household waiting (``offered``). Within the contract's cap, before the day."""
+    (``given``) or to the first household waiting (``offered``). Within the contract's cap (one cap per
+    subscription, shared by a shared basket's two households), before the day. A member acting from their page
+    (``by_household``) is absent on their own turns only; an admin on any."""
     contract = subscription.contract
     require_manager(actor, contract.point_id, field=None)
     if subscription.status != "active":
         raise DomainError(_l("Only a subscriber can be absent."))
     if kind not in ABSENCE_KINDS:
         raise DomainError(_l("Choose what happens to the basket."), field="kind")
-    if distribution.id not in {d.id for d in deliveries(contract)}:
-        raise DomainError(_l("The contract delivers nothing at this distribution."), field="distribution")
+    _require_turn(subscription, distribution, by_household)
     if distribution.starts_at <= utcnow() or distribution.status == "closed":
         raise DomainError(_l("This distribution has started: it is too late to be absent."), field="distribution")
     if kind == "given":
@@ -391,10 +393,12 @@ def mark_absence(
     return generate_distribution(distribution)
 
 
-def remove_absence(absence: Absence, *, actor: User | None = None) -> Generated:
+def remove_absence(absence: Absence, *, actor: User | None = None, by_household: Household | None = None) -> Generated:
+    """Take the absence back (the basket is due again, one of the cap freed); a member on their own turns only."""
     subscription = absence.subscription
     require_manager(actor, subscription.contract.point_id, field=None)
     distribution = absence.distribution
+    _require_turn(subscription, distribution, by_household)
     if distribution.starts_at <= utcnow() or distribution.status == "closed":
         raise DomainError(_l("This distribution has started: the absence can no longer be removed."))
     subscription.absences.remove(absence)
@@ -406,3 +410,19 @@ def remove_absence(absence: Absence, *, actor: User | None = None) -> Generated:
         distribution=distribution.id,
     )
     return generate_distribution(distribution)
+
+
+def _require_turn(subscription: Subscription, distribution: Distribution, household: Household | None) -> None:
+    """The contract delivers at ``distribution``, and, for a member acting (``household``), on their turn."""
+    holder = next((h for d, h in turns(subscription) if d.id == distribution.id), None)
+    if holder is None:
+        raise DomainError(_l("The contract delivers nothing at this distribution."), field="distribution")
+    if household is not None and holder != household.id:
+        other = db.session.get(Household, holder)
+        raise DomainError(
+            _l(
+                "That day the shared basket goes to %(name)s: it is theirs to be absent.",
+                name=other.display_name if other else "",
+            ),
+            field="distribution",
+        )

@@ -143,7 +143,7 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
     for sale in sales:
         for line in sale.lines:
             if line.product_id in products:
-                _sold(figures(line.product_id), line.quantity, line.unit_price_cents, sale.share_percent)
+                _sold(figures(line.product_id), line.sold, line.unit_price_cents, sale.share_percent, line.sold_by)
     return DistributionReport(distribution, reports, len(orders))
 
 
@@ -156,14 +156,14 @@ def _unique_sales(events: Iterable[Event], voided: frozenset[str]) -> list[Sale]
     return list(found.values())
 
 
-def _sold(row: ProductFigures, quantity: int, price: int, share: int) -> None:
+def _sold(row: ProductFigures, quantity: int, price: int, share: int, sold_by: str = "piece") -> None:
     """Extras sold at the point are owed to the producer at their full price, like what was handed over; the
     network's solidarity share is what a member at a tier below 100 % did not pay of it (an anonymous buyer pays
-    it all)."""
-    full = line_full_cents(quantity, price)
+    it all). A line sold by weight counts grams at a price per kg."""
+    full = line_full_cents(quantity, price, sold_by)
     row.sold_extra += quantity
     row.due_cents += full
-    row.solidarity_cents += full - line_due_cents(quantity, price, share)
+    row.solidarity_cents += full - line_due_cents(quantity, price, share, sold_by)
 
 
 def _handed(

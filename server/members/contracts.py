@@ -9,13 +9,13 @@ subscription is the member's own.
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from server.auth.access import member_link
 from server.clock import utcnow
 from server.domain import DomainError
-from server.domain.contract_orders import Generated, deliveries
+from server.domain.contract_orders import Generated, turns
 from server.domain.contracts import absences_left, mark_absence, remove_absence, subscribe
 from server.extensions import db
 from server.members import bp
@@ -26,7 +26,11 @@ MAX_QUANTITY = 99
 
 def has_contracts(household: Household) -> bool:
     """Whether the member has a subscription or their point offers an open contract (the page links here)."""
-    mine = select(Subscription.id).where(Subscription.household_id == household.id).limit(1)
+    mine = (
+        select(Subscription.id)
+        .where(or_(Subscription.household_id == household.id, Subscription.partner_id == household.id))
+        .limit(1)
+    )
     open_here = select(Contract.id).where(
         Contract.point_id == household.point_id, Contract.subscriptions_open.is_(True)
     )
@@ -40,18 +44,28 @@ def contracts(household: Household):
         select(Subscription)
         .options(
             joinedload(Subscription.contract).joinedload(Contract.producer),
+            joinedload(Subscription.household),
+            joinedload(Subscription.partner),
             selectinload(Subscription.quantities),
             selectinload(Subscription.absences).joinedload(Absence.given_to),
         )
-        .where(Subscription.household_id == household.id)
+        .where(
+            or_(
+                Subscription.household_id == household.id,
+                and_(Subscription.partner_id == household.id, Subscription.status == "active"),
+            )
+        )
         .order_by(Subscription.id)
     ).all()
     now = utcnow()
     coming = {
-        s.id: [d for d in deliveries(s.contract) if d.starts_at > now and d.status != "closed"] for s in subscriptions
+        s.id: [(d, holder) for d, holder in turns(s) if d.starts_at > now and d.status != "closed"]
+        if s.status == "active"
+        else []
+        for s in subscriptions
     }
     absences = {s.id: {a.distribution_id: a for a in s.absences} for s in subscriptions}
-    subscribed = {s.contract_id for s in subscriptions}
+    held = {s.contract_id for s in subscriptions}
     open_contracts = [
         c
         for c in db.session.scalars(
@@ -63,13 +77,8 @@ def contracts(household: Household):
             )
             .order_by(Contract.starts_on, Contract.id)
         ).unique()
-        if c.id not in subscribed
+        if c.id not in held
     ]
-    shared = db.session.scalars(
-        select(Subscription)
-        .options(joinedload(Subscription.contract), joinedload(Subscription.household))
-        .where(Subscription.partner_id == household.id)
-    ).all()
     response = render_template(
         "members/contracts.html",
         token=household.page_token,
@@ -79,14 +88,23 @@ def contracts(household: Household):
         absences=absences,
         left={s.id: absences_left(s) for s in subscriptions},
         open_contracts=open_contracts,
-        shared=shared,
     )
     return response, 200, {"Cache-Control": "private, no-cache"}
 
 
 def _mine(household: Household, contract_id: int) -> Subscription:
+    """The subscription to ``contract_id`` the household holds: its own, or the one whose basket it shares."""
     subscription = db.session.scalar(
-        select(Subscription).where(Subscription.contract_id == contract_id, Subscription.household_id == household.id)
+        select(Subscription)
+        .where(
+            Subscription.contract_id == contract_id,
+            or_(
+                Subscription.household_id == household.id,
+                and_(Subscription.partner_id == household.id, Subscription.status == "active"),
+            ),
+        )
+        .order_by(Subscription.id)
+        .limit(1)
     )
     if subscription is None:
         abort(404)
@@ -134,7 +152,7 @@ def contract_absence(household: Household, contract_id: int):
             )
             if not email or given_to is None:
                 raise DomainError(_("No member of your point has this e-mail."))
-        return mark_absence(subscription, distribution, kind, given_to=given_to)
+        return mark_absence(subscription, distribution, kind, given_to=given_to, by_household=household)
 
     return _done(household, run, _("Your absence is recorded."))
 
@@ -149,7 +167,7 @@ def contract_present(household: Household, contract_id: int):
         absence = next((a for a in subscription.absences if a.distribution_id == distribution.id), None)
         if absence is None:
             raise DomainError(_("Choose a date from the list."))
-        return remove_absence(absence)
+        return remove_absence(absence, by_household=household)
 
     return _done(household, run, _("Your absence is removed: your basket is back."))
 

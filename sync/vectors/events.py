@@ -356,6 +356,24 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
         "shortage",
         {"product_id": 40, "delivered": 3},
     ),
+    (
+        "sale of extras by weight to a member at 70 %: 480 g of cheese at 24,50 €/kg (one weighed piece, its grams) "
+        "and 2 loaves; the loaves' line leaves grams out",
+        PHONE,
+        43,
+        "2026-12-04T16:52:00.000Z",
+        "sale",
+        {
+            "household_id": 4245,
+            "lines": [
+                {"product_id": 31, "quantity": 1, "unit_price_cents": 2450, "grams": 480},
+                {"product_id": 32, "quantity": 2, "unit_price_cents": 125},
+            ],
+            "share_percent": 70,
+            "amount_cents": 998,
+            "method": "cash",
+        },
+    ),
 ]
 
 

@@ -64,6 +64,20 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
     expect(phone.locator("#allowance-cap")).to_have_text(
         "L’allocation ne paie que les produits agréés : au plus 3,78 € pour ce panier."
     )
+    # The balances are what the accounts hold (4,00 € on the allowance), not the basket's cap; the allowance's payment
+    # row says both, apart.
+    expect(phone.locator(".balances")).to_have_text("Compte prépayé : 5,00 € · Allocation solidaire : 4,00 €")
+    phone.get_by_text("Autre paiement", exact=True).click()
+    expect(phone.locator(".method[data-method=allowance] small")).to_have_text(
+        "Pour ce panier : au plus 3,78 € (produits agréés) · solde de l’allocation : 4,00 €"
+    )
+    phone.get_by_label("Montant de l’allocation solidaire").fill("4")
+    phone.locator("#member-confirm").click()
+    expect(
+        phone.get_by_text("Pour ce panier, l’allocation ne paie que les produits agréés : au plus 3,78 €.")
+    ).to_be_visible()
+    phone.get_by_label("Montant de l’allocation solidaire").fill("")
+    phone.get_by_text("Autre paiement", exact=True).click()
     phone.get_by_text("Vendre des extras", exact=True).click()
     expect(phone.locator(f"#sale-about-{products['honey']}")).to_have_text("4,55 € pièce · reste 2")
     expect(phone.locator(f"#sale-about-{products['wine']}")).to_have_text("5,60 € pièce · reste 5 · hors allocation")
@@ -91,7 +105,7 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
     allowance.fill("4")
     expect(phone.locator("#sale-total")).to_have_text("14,70 €")
     expect(phone.locator("#sale-allowance-hint")).to_have_text(
-        "Au plus 4,00 € : l’allocation ne paie que les produits agréés."
+        "Pour ces extras : au plus 4,00 € (produits agréés) · solde de l’allocation : 4,00 €"
     )
     assert_made_for_one_hand(phone)
     assert phone.get_by_text(WORDS).count() == 0, phone.get_by_text(WORDS).all_inner_texts()
@@ -174,3 +188,46 @@ def test_two_phones_sell_the_last_units_offline_and_the_allowance_pays_only_agre
     assert admin.get_by_text(re.compile(r"null|undefined|None")).count() == 0
     shot(admin, "extras-catalogue")
     admin.context.close()
+
+
+def test_an_extra_sold_by_weight_is_weighed_on_the_phone_offline(app, phone, world, live_server):
+    """A Tomme at 24,50 €/kg, 1 kg in stock: offline, the phone asks its weight (typed as the hand-over's weighing
+    reads it), prices 480 g by the kg rule at Élodie's 70 % (8,23 €), refuses more than what is left, records the
+    grams on the sale line, and counts the stock down in grams; the server takes the sale as it is."""
+    with app.app_context():
+        tomme = Product(code="TOM", name="Tomme", unit_price_cents=2450, sold_by="kg")
+        db.session.add(tomme)
+        db.session.flush()
+        set_extra(db.session.get(Distribution, world.distribution), tomme.id, 1000, actor=None)
+        db.session.commit()
+        tomme_id = tomme.id
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    open_by_name(phone, "élodie", "Élodie M.")
+    phone.get_by_text("Vendre des extras", exact=True).click()
+    expect(phone.locator(f"#sale-about-{tomme_id}")).to_have_text("17,15 € le kg · reste 1 kg")
+    weight = phone.locator(f"#sale-qty-{tomme_id}")
+    expect(weight).to_have_attribute("placeholder", "ex. 480 g ou 0,48 kg")
+    weight.fill("1,2 kg")
+    phone.locator("#sale-confirm").click()
+    expect(phone.locator(f"#{weight.get_attribute('aria-describedby')}")).to_have_text(
+        "Il n’en reste que 1 kg : vendez-en 1 kg au plus."
+    )
+    weight.fill("beaucoup")
+    expect(phone.locator(f"#{weight.get_attribute('aria-describedby')}")).to_contain_text("Poids de « Tomme »")
+    weight.fill("0,48")
+    expect(phone.locator("#sale-total")).to_have_text("8,23 €")
+    assert_made_for_one_hand(phone)
+    assert phone.get_by_text(WORDS).count() == 0, phone.get_by_text(WORDS).all_inner_texts()
+    shot(phone, "extras-sale-by-weight")
+    phone.locator("#sale-confirm").click()
+    phone.get_by_role("dialog", name="Enregistrer la vente ?").get_by_role("button", name="Oui, enregistrer").click()
+    expect(phone.locator("#message")).to_have_text("Enregistré : Vente d’extras de 8,23 € à Élodie Martin.")
+    (sale,) = outbox(phone)
+    assert sale["payload"]["lines"] == [{"product_id": tomme_id, "quantity": 1, "unit_price_cents": 2450, "grams": 480}]
+    assert sale["payload"]["amount_cents"] == 823
+    phone.get_by_text("Vendre des extras", exact=True).click()
+    expect(phone.locator(f"#sale-about-{tomme_id}")).to_have_text("17,15 € le kg · reste 520 g")
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")

@@ -222,6 +222,12 @@ async function renderMember(root, current) {
   // The allowance pays only for the products the network marked eligible: for the basket, at most their due.
   const cap = allowanceCap(order, used);
   const available = { ...balances, allowance: Math.min(balances.allowance, cap.left) };
+  // What the accounts hold, as the volunteer reads a balance: not the prepaid floor, not the basket's allowance cap
+  // (that one is said apart: the cap note, the allowance's payment row).
+  const held = {
+    prepaid: Math.max(0, (member.balances?.prepaid_cents ?? 0) - used.prepaid + credited),
+    allowance: balances.allowance,
+  };
   const capNote =
     cap.capped && balances.allowance > 0
       ? h('p', { id: 'allowance-cap', class: 'message' }, t('member.allowance_cap', { amount: money(cap.eligible) }))
@@ -289,7 +295,7 @@ async function renderMember(root, current) {
     capNote,
     membership.required
       ? membershipRefusal()
-      : handoverForm(member, order, { paidCents, available, balances, showTier }),
+      : handoverForm(member, order, { paidCents, available, balances, held, showTier }),
     sale,
     topUp,
     fee.bottom,
@@ -386,11 +392,21 @@ function basket(order, { prices }) {
   );
 }
 
-function balancesText(available) {
+/** The balances the accounts hold ("Compte prépayé : 5,00 € · Allocation solidaire : 4,00 €"). */
+function balancesText(held) {
   const parts = [];
-  if (available.prepaid) parts.push(t('member.balance_prepaid', { amount: money(available.prepaid) }));
-  if (available.allowance) parts.push(t('member.balance_allowance', { amount: money(available.allowance) }));
+  if (held.prepaid) parts.push(t('member.balance_prepaid', { amount: money(held.prepaid) }));
+  if (held.allowance) parts.push(t('member.balance_allowance', { amount: money(held.allowance) }));
   return parts.join(' · ');
+}
+
+/** Under an account's payment row: what it may pay; for the allowance held back by the basket's agreed products,
+ * its balance too, so the cap is not read as the balance. */
+function availableText(method, available, held) {
+  if (method === 'allowance' && available.allowance < held.allowance) {
+    return t('pay.allowance.available_capped', { amount: money(available.allowance), balance: money(held.allowance) });
+  }
+  return t('pay.available', { amount: money(available[method]) });
 }
 
 // Errors next to their field: the message after the field, tied to it by aria-describedby, the field aria-invalid.
@@ -420,7 +436,7 @@ function amountInput(label) {
   });
 }
 
-function handoverForm(member, order, { paidCents, available, balances = available, showTier }) {
+function handoverForm(member, order, { paidCents, available, balances = available, held = balances, showTier }) {
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
   const error = h('p', { id: 'member-error', class: 'message message-error', role: 'alert', hidden: true });
@@ -590,8 +606,8 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
         ),
       );
     }
-    const balances = balancesText(available);
-    if (balances && covered < owedAll()) quick.append(h('p', { class: 'muted balances' }, balances));
+    const balanceWords = balancesText(held);
+    if (balanceWords && covered < owedAll()) quick.append(h('p', { class: 'muted balances' }, balanceWords));
   }
 
   // The hand-over's other outcomes.
@@ -682,7 +698,7 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
       (row.querySelector('.details-field:not([hidden]) input') ?? input).focus();
     });
     if (ACCOUNT_METHODS.includes(method)) {
-      row.append(h('small', { class: 'muted' }, t('pay.available', { amount: money(available[method]) })));
+      row.append(h('small', { class: 'muted' }, availableText(method, available, held)));
     }
     if (method === 'cash') {
       const given = h('input', {
@@ -1021,7 +1037,9 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
         if (ACCOUNT_METHODS.includes(read.method)) {
           accounts[read.method] += read.cents;
           if (read.cents > available[read.method]) {
-            fieldError(read.input, t(`pay.${read.method}.over`, { amount: money(available[read.method]) }), read.input.closest('.inline'));
+            const capped = read.method === 'allowance' && available.allowance < held.allowance;
+            const over = capped ? 'pay.allowance.over_capped' : `pay.${read.method}.over`;
+            fieldError(read.input, t(over, { amount: money(available[read.method]) }), read.input.closest('.inline'));
           }
           continue;
         }

@@ -7,11 +7,11 @@
 import { recordMany } from '../events.js';
 import { t } from '../i18n.js';
 import { fullName } from '../packs.js';
-import { lineDueCents } from '../pricing.js';
+import { lineDueCents, parseGrams } from '../pricing.js';
 import { distributionView } from '../projection.js';
 import { ask, busy, h } from '../ui/dom.js';
 import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
-import { centsForInput, formatCents, parseCents } from '../ui/format.js';
+import { centsForInput, formatCents, formatGrams, parseCents } from '../ui/format.js';
 import { recordingShift, state } from '../ui/state.js';
 import { DETAILS, MAX_DETAILS } from './payment.js';
 
@@ -23,8 +23,8 @@ function money(cents) {
 }
 
 /**
- * Product id → pieces sold at the distribution by the sales this phone knows (its own and the pulled ones), not
- * voided: what the stock left is counted from.
+ * Product id → pieces (grams for a product sold by weight) sold at the distribution by the sales this phone knows
+ * (its own and the pulled ones), not voided: what the stock left is counted from.
  * @param {{events: Array<{event: object}>, voided: Set<string>}} view
  * @returns {Map<number, number>}
  */
@@ -32,7 +32,7 @@ export function soldByProduct(view) {
   const sold = new Map();
   for (const { event } of view.events) {
     if (event.type !== 'sale' || view.voided.has(event.id)) continue;
-    for (const line of event.payload.lines) sold.set(line.product_id, (sold.get(line.product_id) ?? 0) + line.quantity);
+    for (const line of event.payload.lines) sold.set(line.product_id, (sold.get(line.product_id) ?? 0) + (line.grams ?? line.quantity));
   }
   return sold;
 }
@@ -67,18 +67,23 @@ export async function saleSection(member, { available, recorded }) {
 
   const form = h('form', { id: `${id}-form`, novalidate: true });
   const rows = extras.map((extra) => {
+    // A product sold by weight is weighed: its field takes a weight, read as the hand-over's weighing reads it
+    // (pricing.js `parseGrams`), its price is per kg and its stock in grams.
+    const kg = extra.sold_by === 'kg';
     const input = h('input', {
       id: `${id}-qty-${extra.product_id}`,
       type: 'text',
-      inputmode: 'numeric',
+      inputmode: kg ? 'decimal' : 'numeric',
       autocomplete: 'off',
-      class: 'qty-input',
-      placeholder: '0',
+      class: kg ? 'weight-input' : 'qty-input',
+      placeholder: kg ? t('weight.placeholder') : '0',
     });
     const remaining = left(extra);
     const about = [
-      t('sale.price', { amount: money(lineDueCents(1, extra.unit_price_cents, share)) }),
-      remaining === null ? t('sale.no_limit') : t('sale.left', { count: remaining }),
+      kg
+        ? t('sale.price_kg', { amount: money(lineDueCents(1000, extra.unit_price_cents, share, 'kg')) })
+        : t('sale.price', { amount: money(lineDueCents(1, extra.unit_price_cents, share)) }),
+      remaining === null ? t('sale.no_limit') : kg ? t('sale.left', { count: formatGrams(remaining) }) : t('sale.left', { count: remaining }),
       extra.allowance_eligible ? null : t('sale.not_eligible'),
     ].filter(Boolean);
     const row = h(
@@ -142,6 +147,12 @@ export async function saleSection(member, { available, recorded }) {
     return rows
       .map(({ extra, input, remaining }) => {
         const typed = input.value.trim();
+        if (extra.sold_by === 'kg') {
+          // One weighed piece of `grams` (sync.events.SaleLine), priced by the kg rule; null: no weight read.
+          const grams = typed === '' ? 0 : parseGrams(typed);
+          const due = grams ? lineDueCents(grams, extra.unit_price_cents, share, 'kg') : 0;
+          return { extra, input, remaining, quantity: grams === null ? null : grams ? 1 : 0, grams, due, eligible: extra.allowance_eligible };
+        }
         const quantity = typed === '' ? 0 : /^[0-9]{1,6}$/.test(typed) ? Number(typed) : null;
         const due = quantity ? lineDueCents(quantity, extra.unit_price_cents, share) : 0;
         return { extra, input, remaining, quantity, due, eligible: extra.allowance_eligible };
@@ -149,6 +160,11 @@ export async function saleSection(member, { available, recorded }) {
   }
   /** What is wrong with a line's quantity, or null. */
   function quantityProblem(line) {
+    if (line.extra.sold_by === 'kg') {
+      if (line.grams === null) return t('weight.bad', { product: line.extra.name });
+      if (line.remaining !== null && line.grams > line.remaining) return t('sale.beyond_stock_weight', { weight: formatGrams(line.remaining) });
+      return null;
+    }
     if (line.quantity === null) return t('sale.bad_quantity');
     if (line.remaining !== null && line.quantity > line.remaining) return t('sale.beyond_stock', { count: line.remaining });
     return null;
@@ -165,7 +181,8 @@ export async function saleSection(member, { available, recorded }) {
     const due = lines.reduce((sum, line) => sum + line.due, 0);
     total.textContent = money(due);
     const cap = Math.min(eligibleCents(lines), available.allowance);
-    allowanceHint.textContent = t('sale.allowance_cap', { amount: money(cap) });
+    // What the allowance may pay of these extras, and apart what it holds: the cap is not the balance.
+    allowanceHint.textContent = t('sale.allowance_cap', { amount: money(cap), balance: money(available.allowance) });
     // A mistake is said under its field as it is typed, and goes as soon as it is mended.
     for (const line of lines) liveFieldError(line.input, quantityProblem(line));
     if (allowanceOn && allowance.value.trim()) {
@@ -237,6 +254,7 @@ export async function saleSection(member, { available, recorded }) {
           product_id: line.extra.product_id,
           quantity: line.quantity,
           unit_price_cents: line.extra.unit_price_cents,
+          ...(line.grams ? { grams: line.grams } : {}), // left out for a piece (sync.events.SaleLine `grams`)
         }))
         .sort((a, b) => a.product_id - b.product_id),
       share_percent: share,
