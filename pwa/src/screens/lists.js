@@ -218,7 +218,7 @@ function substitutionSection(pack, live) {
     const soldBy = ordered.get(Number(product.value))?.soldBy ?? 'piece';
     by.replaceChildren(
       h('option', { value: '' }, t('shortage.choose')),
-      [...all]
+      ...[...all]
         .filter(([id, item]) => id !== Number(product.value) && item.soldBy === soldBy)
         .map(([id, item]) => h('option', { value: String(id) }, item.name)),
     );
