@@ -437,7 +437,7 @@ class LineOutcome:
     sold_by: str = "piece"
     short_to: int | None = None  # a shortage left the order this much of the product (None: no shortage)
     by_product_id: int | None = None  # received as this product (a substitution; None: as ordered)
-    unit_price_cents: int | None = None  # the full price ``received`` is priced at (the substitute's when swapped)
+    unit_price_cents: int | None = None  # the substitute's full price, ``received`` is priced at (None: the line's)
 
 
 def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, ...]:
@@ -467,7 +467,7 @@ def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, .
                 line.sold_by,
                 short.get(line.product_id),
                 now.by_product_id,
-                now.unit_price_cents,
+                now.unit_price_cents if now.by_product_id else None,
             )
         )
     return tuple(outcomes)

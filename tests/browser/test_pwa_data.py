@@ -233,9 +233,11 @@ def test_pricing_js_agrees_with_sync_pricing(page):
                 lines: vectors.lines.map(([quantity, price, share]) => lineDueCents(quantity, price, share)),
                 weighed: vectors.weighed_lines.map(([grams, price, share]) => lineDueCents(grams, price, share, 'kg')),
                 orders: vectors.orders.map(({ order, handovers }) =>
-                    handovers.map(({ outcome, received, weighed, substituted }) =>
-                        dueFor(order, outcome, new Map(received), new Map(weighed ?? []), new Map((substituted ?? []).map(
-                            ([p, by, quantity, price]) => [p, { by_product_id: by, quantity, unit_price_cents: price }]))))),
+                    handovers.map(({ outcome, received, weighed, substituted }) => {
+                        const swaps = new Map((substituted ?? []).map(([p, by, quantity, price]) =>
+                            [p, { by_product_id: by, quantity, unit_price_cents: price }]));
+                        return dueFor(order, outcome, new Map(received), new Map(weighed ?? []), swaps);
+                    })),
             };
         }""",
         PRICING,
@@ -270,7 +272,8 @@ def test_shortages_js_agrees_with_sync_shortages(page):
                     const adjusted = found ? found.order : order;
                     return [String(order.id), {
                         lines: adjusted.lines.map((line) => [
-                            line.product_id, line.quantity, line.due_cents, ...(line.by_product_id ? [line.by_product_id] : []),
+                            line.product_id, line.quantity, line.due_cents,
+                            ...(line.by_product_id ? [line.by_product_id] : []),
                         ]),
                         total_due_cents: adjusted.total_due_cents,
                         shorts: (found?.shorts ?? []).map((s) => [s.productId, s.ordered, s.receives]),
