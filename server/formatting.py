@@ -118,9 +118,15 @@ def line_text(quantity: int, name: str, sold_by: str = "piece") -> str:
     return f"{quantity} × {name}"
 
 
+def unit_price(cents: int, sold_by: str = "piece") -> str:
+    """A full price as a product is sold: "3,20 €", or per kg "22,00 €/kg"."""
+    return f"{money(cents)}/kg" if sold_by == "kg" else money(cents)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(weight, "weight")
     app.add_template_global(line_text, "line_text")
+    app.add_template_global(unit_price, "unit_price")
     app.add_template_filter(money, "money")
     app.add_template_filter(signed_money, "signed_money")
     app.add_template_filter(local_datetime, "local_datetime")

@@ -53,6 +53,7 @@ EVENT_TYPE_LABELS = {
     "top_up": _l("Top-up"),
     "sale": _l("Sale of extras"),
     "shortage": _l("Shortage"),
+    "substitution": _l("Replaced"),
 }
 
 # How money was handed over for a credit paid at the point, as the sentence of a top-up says it ("Top-up of 20,00 €

@@ -28,7 +28,8 @@ from sync.events import (
     format_time,
 )
 from sync.projection import Order, handover_due_cents, void_target, voided_ids
-from sync.shortages import credit_back, shortages, shorted
+from sync.shortages import credit_back
+from sync.substitutions import adjust
 
 KINDS: Final = (
     "double_handover",  # one order handed over twice (two devices, or one device twice), with the overpayment it made
@@ -204,27 +205,32 @@ def _payments_with(facts: list[Event], order_ids: set[int]) -> dict[str, list[Pa
 
 def _overpaid(by_order: Mapping[int, Order], facts: list[Event]) -> dict[int, tuple[list[PaymentEvent], dict]]:
     """Order id → its payments and what they overpaid, for the orders paid more than due: their total after the
-    shortages (``sync.shortages``), or what a weighed hand-over made them cost when that is more. What a shortage
-    credited back to the accounts (``credit_back``) is not counted as paid."""
-    shorts = shortages(by_order.values(), facts)
+    shortages and substitutions (``sync.substitutions.adjust``), or what a weighed hand-over or one that gave another
+    product made them cost when that is more. What a shortage or a substitution credited back to the accounts
+    (``credit_back``) is not counted as paid."""
+    adjusted = adjust(by_order.values(), facts)
     by_order = {
-        order_id: shorted(order, shorts[order_id]) if order_id in shorts else order
-        for order_id, order in by_order.items()
+        order_id: adjusted[order_id].order if order_id in adjusted else order for order_id, order in by_order.items()
     }
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
     weighed: dict[int, int] = {}  # the most a weighed hand-over made the order cost
     for event in facts:
         if isinstance(event, PaymentEvent) and event.payload.order_id in by_order:
             payments[event.payload.order_id].append(event)
-        elif isinstance(event, HandoverEvent) and event.payload.weighed and event.payload.order_id in by_order:
+        elif (
+            isinstance(event, HandoverEvent)
+            and (event.payload.weighed or event.payload.substituted)
+            and event.payload.order_id in by_order
+        ):
             order_id = event.payload.order_id
             weighed[order_id] = max(weighed.get(order_id, 0), handover_due_cents(by_order[order_id], event))
     overpaid = {}
     for order_id, events in payments.items():
         due = max(by_order[order_id].total_due_cents, weighed.get(order_id, 0))
         paid = sum(event.payload.amount_cents for event in events)
-        if order_id in shorts:  # what the shortage gave back to the accounts is no longer paid
-            paid -= sum(credit_back(order_id, shorts[order_id], by_order[order_id].total_due_cents, facts).values())
+        if order_id in adjusted:  # what the shortage or substitution gave back to the accounts is no longer paid
+            cuts = adjusted[order_id].cut_ids
+            paid -= sum(credit_back(order_id, cuts, by_order[order_id].total_due_cents, facts).values())
         if paid > due:
             overpaid[order_id] = (events, {"due_cents": due, "paid_cents": paid, "excess_cents": paid - due})
     return overpaid

@@ -163,12 +163,30 @@ class WeighedLine(_Model):
     grams: Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
 
 
+class SubstitutedLine(_Model):
+    """At one hand-over, the line of ``product_id`` given as ``quantity`` of ``by_product_id`` (grams for a line sold
+    by weight, the weight handed over) at ``unit_price_cents``, the substitute's full price (per kg when by weight)."""
+
+    product_id: Id
+    by_product_id: Id
+    quantity: Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
+    unit_price_cents: Cents
+
+    @model_validator(mode="after")
+    def _another_product(self) -> "SubstitutedLine":
+        if self.product_id == self.by_product_id:
+            raise PydanticCustomError("substitute_same_product", "a product is replaced by another one")
+        return self
+
+
 class Handover(_Model):
     """A member received all of an order, part of it (``lines`` say what), or refused it.
 
     ``weighed`` gives the grams weighed at the hand-over for lines sold by weight: what the member received of
-    that line, priced by ``sync.pricing`` in place of the order's estimate. It is left out of the written form when
-    empty (``_without_empty_weighed``), so a hand-over recorded before the field existed keeps its hash.
+    that line, priced by ``sync.pricing`` in place of the order's estimate. ``substituted`` gives the lines handed
+    over as another product, priced (``sync.substitutions``): such a line is neither in ``lines`` nor in
+    ``weighed``. Both are left out of the written form when empty (``_without_empty_lists``), so a hand-over
+    recorded before the fields existed keeps its hash.
     """
 
     order_id: Id
@@ -176,10 +194,11 @@ class Handover(_Model):
     lines: list[HandoverLine] = Field(default_factory=list, max_length=MAX_LINES)
     substitution_note: Text500 | None = None
     weighed: list[WeighedLine] = Field(default_factory=list, max_length=MAX_LINES)
+    substituted: list[SubstitutedLine] = Field(default_factory=list, max_length=MAX_LINES)
 
     @model_validator(mode="after")
     def _lines_match_outcome(self) -> "Handover":
-        if self.outcome == "partial" and not self.lines:
+        if self.outcome == "partial" and not self.lines and not self.substituted:
             raise PydanticCustomError("partial_without_lines", "a partial hand-over lists the quantities received")
         if self.outcome != "partial" and self.lines:
             raise PydanticCustomError("lines_not_partial", "only a partial hand-over lists quantities")
@@ -194,18 +213,32 @@ class Handover(_Model):
         taken = {line.product_id: line.quantity_received for line in self.lines}
         if self.outcome == "partial" and any(not taken.get(product) for product in weighed):
             raise PydanticCustomError("weighed_not_received", "a weighed product is among the lines received")
+        swapped = [line.product_id for line in self.substituted]
+        if len(set(swapped)) != len(swapped):
+            raise PydanticCustomError("duplicate_product", "each product is replaced once in a hand-over")
+        if self.outcome == "refused" and self.substituted:
+            raise PydanticCustomError("substituted_refused", "a refused hand-over replaces nothing")
+        if set(swapped) & (set(taken) | set(weighed)):
+            raise PydanticCustomError(
+                "substituted_listed", "a replaced product is given by its substitute, not among the lines or weights"
+            )
         return self
 
     @model_serializer(mode="wrap")
-    def _without_empty_weighed(self, handler: Any) -> dict[str, Any]:
+    def _without_empty_lists(self, handler: Any) -> dict[str, Any]:
         data = handler(self)
-        if not data.get("weighed"):
-            data.pop("weighed", None)
+        for field in ("weighed", "substituted"):
+            if not data.get(field):
+                data.pop(field, None)
         return data
 
     def weights(self) -> dict[int, int]:
         """Product id → grams weighed."""
         return {line.product_id: line.grams for line in self.weighed}
+
+    def swaps(self) -> dict[int, SubstitutedLine]:
+        """Product id replaced → what was given in its place."""
+        return {line.product_id: line for line in self.substituted}
 
 
 class Payment(_Model):
@@ -421,6 +454,23 @@ class Shortage(_Model):
     delivered: Quantity = 0
 
 
+class Substitution(_Model):
+    """A product replaced by another for the whole distribution (leeks brought instead of carrots): the orders not
+    handed over yet receive ``by_product_id`` in place of ``product_id``, the same quantity, at
+    ``unit_price_cents`` (the substitute's full price, per kg for a line sold by weight). ``sync.substitutions``
+    applies it; a later substitution or shortage of the same product replaces it, a void undoes it."""
+
+    product_id: Id
+    by_product_id: Id
+    unit_price_cents: Cents
+
+    @model_validator(mode="after")
+    def _another_product(self) -> "Substitution":
+        if self.product_id == self.by_product_id:
+            raise PydanticCustomError("substitute_same_product", "a product is replaced by another one")
+        return self
+
+
 class Void(_Model):
     """Undo an event (a mistake on the phone). A void can itself be voided, which restores the event."""
 
@@ -524,6 +574,11 @@ class ShortageEvent(_Envelope):
     payload: Shortage
 
 
+class SubstitutionEvent(_Envelope):
+    type: Literal["substitution"]
+    payload: Substitution
+
+
 class VoidEvent(_Envelope):
     type: Literal["void"]
     payload: Void
@@ -559,7 +614,8 @@ Event = Annotated[
     | ConflictResolvedEvent
     | TopUpEvent
     | SaleEvent
-    | ShortageEvent,
+    | ShortageEvent
+    | SubstitutionEvent,
     Field(discriminator="type"),
 ]
 MODELS: Final[dict[str, type[_Envelope]]] = {
@@ -573,6 +629,7 @@ MODELS: Final[dict[str, type[_Envelope]]] = {
     "top_up": TopUpEvent,
     "sale": SaleEvent,
     "shortage": ShortageEvent,
+    "substitution": SubstitutionEvent,
 }
 EVENT_TYPES: Final = tuple(MODELS)
 EVENT_ADAPTER: Final = TypeAdapter(Event)

@@ -23,7 +23,8 @@ from sync.events import (
     VoidEvent,
 )
 from sync.pricing import WEIGHED, line_due_cents
-from sync.shortages import Short, credit_back, shortages, shorted
+from sync.shortages import Short, credit_back
+from sync.substitutions import Swap, adjust, at_handover, handover_swaps
 from sync.vocabulary import PAYMENT_METHODS, TOP_UP_METHODS
 
 COLLECTED: Final = "collected"
@@ -48,6 +49,7 @@ class OrderLine:
     share_percent: int | None = None
     sold_by: str = "piece"  # "kg": ``quantity`` is an estimate in grams, the hand-over's weight says what was taken
     paid_in_advance: bool = False  # due 0 at the point, whatever is taken (``sync.pricing``)
+    by_product_id: int | None = None  # given as this product, at ``unit_price_cents`` (``sync.substitutions``)
 
     @property
     def weighed(self) -> bool:
@@ -94,6 +96,7 @@ class OrderState:
     handover_ids: tuple[str, ...]
     payment_ids: tuple[str, ...]
     shortages: tuple[Short, ...] = ()  # what shortages left it of each product short (``sync.shortages``)
+    swaps: tuple[Swap, ...] = ()  # its lines given as another product, priced (``sync.substitutions``)
 
 
 @dataclass(frozen=True)
@@ -314,13 +317,12 @@ def project(orders: Iterable[Order], events: Iterable[Event], others: Iterable[O
         elif isinstance(event, TopUpEvent):
             top_ups.add(event, recorded)
 
-    shorts = shortages([*by_order.values(), *(o for o in others if o.order_id not in by_order)], live)
-    # What a shortage gave back to the accounts that had paid for it is no longer paid, from them or at all.
-    for order_id, mine in shorts.items():
-        if order_id not in by_order:
-            continue
+    adjusted = adjust(by_order.values(), live, [o for o in others if o.order_id not in by_order])
+    # What a shortage or a substitution gave back to the accounts that had paid for it is no longer paid, from them
+    # or at all.
+    for order_id, changed in adjusted.items():
         order = by_order[order_id]
-        back = credit_back(order_id, mine, shorted(order, mine).total_due_cents, live)
+        back = credit_back(order_id, changed.cut_ids, changed.order.total_due_cents, live)
         if not back:
             continue
         row = moves[order.household_id]
@@ -332,12 +334,13 @@ def project(orders: Iterable[Order], events: Iterable[Event], others: Iterable[O
             row[column] -= cents
     order_states = tuple(
         _order_state(
-            shorted(order, shorts[order.order_id]) if order.order_id in shorts else order,
+            adjusted[order.order_id].order if order.order_id in adjusted else order,
             deciders.get(order.order_id),
             handovers,
             payments,
             paid,
-            shorts.get(order.order_id, ()),
+            adjusted[order.order_id].shorts if order.order_id in adjusted else (),
+            adjusted[order.order_id].swaps if order.order_id in adjusted else (),
         )
         for order in sorted(by_order.values(), key=lambda order: order.order_id)
     )
@@ -402,7 +405,8 @@ def _households(moves: dict[int, list[int]], topped_up: dict[int, int]) -> tuple
 
 def handover_received(order: Order, handover: HandoverEvent | None) -> tuple[tuple[int, int], ...]:
     """What a hand-over gave of ``order``, as (product id, quantity) pairs by product: every line for "all", the
-    listed lines for "partial", nothing for a refusal or no hand-over; a weighed line counts the grams weighed."""
+    listed lines for "partial", nothing for a refusal or no hand-over; a weighed line counts the grams weighed; a
+    line given as another product (``substituted``) counts what was given of it."""
     outcome = handover.payload.outcome if handover is not None else None
     if outcome == "all":
         received = {line.product_id: line.quantity for line in order.lines}
@@ -414,6 +418,10 @@ def handover_received(order: Order, handover: HandoverEvent | None) -> tuple[tup
     for product_id, grams in handover.payload.weights().items():
         if product_id in weighed and product_id in received:
             received[product_id] = grams
+    held = {line.product_id for line in order.lines}
+    for product_id, item in handover.payload.swaps().items():
+        if product_id in held:
+            received[product_id] = item.quantity
     return tuple(sorted(received.items()))
 
 
@@ -428,6 +436,8 @@ class LineOutcome:
     due_cents: int
     sold_by: str = "piece"
     short_to: int | None = None  # a shortage left the order this much of the product (None: no shortage)
+    by_product_id: int | None = None  # received as this product (a substitution; None: as ordered)
+    unit_price_cents: int | None = None  # the substitute's full price, ``received`` is priced at (None: the line's)
 
 
 def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, ...]:
@@ -437,26 +447,36 @@ def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, .
     events = unique(events)
     (state,) = project([order], events).orders
     decider = next((e for e in events if e.id == state.decided_by), None)
-    adjusted = shorted(order, state.shortages) if state.shortages else order
-    received = dict(handover_received(adjusted, decider if isinstance(decider, HandoverEvent) else None))
+    handover = decider if isinstance(decider, HandoverEvent) else None
+    voided = voided_ids(events)
+    changed = adjust([order], [event for event in events if event.id not in voided]).get(order.order_id)
+    adjusted = at_handover(changed.order if changed is not None else order, handover)
+    received = dict(handover_received(adjusted, handover))
     priced = {line.product_id: line for line in adjusted.lines}
     short = {item.product_id: item.receives for item in state.shortages}
-    return tuple(
-        LineOutcome(
-            line.product_id,
-            line.quantity,
-            received.get(line.product_id, 0),
-            priced.get(line.product_id, line).due_for(received.get(line.product_id, 0)),
-            line.sold_by,
-            short.get(line.product_id),
+    outcomes = []
+    for line in order.lines:
+        now = priced.get(line.product_id, line)
+        taken = received.get(line.product_id, 0)
+        outcomes.append(
+            LineOutcome(
+                line.product_id,
+                line.quantity,
+                taken,
+                now.due_for(taken),
+                line.sold_by,
+                short.get(line.product_id),
+                now.by_product_id,
+                now.unit_price_cents if now.by_product_id else None,
+            )
         )
-        for line in order.lines
-    )
+    return tuple(outcomes)
 
 
 def handover_due_cents(order: Order, handover: HandoverEvent | None) -> int:
     """What ``order`` costs after ``handover`` (None: nobody came yet, the whole order): the rule of ``_due``."""
     outcome = handover.payload.outcome if handover is not None else None
+    order = at_handover(order, handover)
     return _due(order, outcome, handover_received(order, handover))
 
 
@@ -467,9 +487,16 @@ def _order_state(
     payments: dict[int, list[str]],
     paid: dict[int, int],
     shorts: tuple[Short, ...] = (),
+    swaps: tuple[Swap, ...] = (),
 ) -> OrderState:
-    """The state of ``order`` (with what shortages left it, ``shorts``) after its deciding hand-over."""
+    """The state of ``order`` (with what shortages and substitutions left it, ``shorts`` and ``swaps``) after its
+    deciding hand-over (whose own substitutions replace those of the day for its lines)."""
     outcome = decider.payload.outcome if decider is not None else None
+    at_point = handover_swaps(order, decider)
+    if at_point:
+        mine = {swap.product_id for swap in at_point}
+        swaps = (*(swap for swap in swaps if swap.product_id not in mine), *at_point)
+        order = at_handover(order, decider)
     received = handover_received(order, decider)
     return OrderState(
         order_id=order.order_id,
@@ -483,6 +510,7 @@ def _order_state(
         handover_ids=tuple(handovers.get(order.order_id, ())),
         payment_ids=tuple(payments.get(order.order_id, ())),
         shortages=shorts,
+        swaps=tuple(sorted(swaps, key=lambda swap: swap.product_id)),
     )
 
 

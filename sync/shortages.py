@@ -3,7 +3,7 @@
 One pure rule, the same on the phone (``pwa/src/shortages.js``) and the server, held to ``sync/vectors/shortages.json``:
 
 1. For each product, the shortage that counts is the last live ``shortage`` event naming it in canonical order (a
-   later one corrects it; a void undoes it).
+   later one corrects it; a void undoes it), unless a later substitution of it (``sync.substitutions``) replaces it.
 2. It touches the orders with a line of that product that no hand-over giving something (``all`` or ``partial``)
    decided before it in canonical order: a member who had already collected keeps what they took and owes.
 3. ``delivered`` is shared among the touched orders in proportion to what they ordered, each rounded down, and the
@@ -11,7 +11,8 @@ One pure rule, the same on the phone (``pwa/src/shortages.js``) and the server, 
    nobody is short.
 4. A touched order's line is then the quantity it receives, priced by ``sync.pricing`` like a partial line; a line
    that receives nothing leaves the order. The order's total follows.
-5. Credit-back (``credit_back``): what live payments of a touched order recorded before the last shortage touching it
+5. Credit-back (``credit_back``): what live payments of a touched order recorded before the last shortage (or
+   substitution) touching it
    took from the household's accounts comes back to them, up to what they paid beyond the total after the shortages,
    account by account in ``ACCOUNT_KINDS`` order (prepaid, then allowance). What is beyond that was paid otherwise
    (cash, cheque…) and stays an overpayment for a coordinator to give back.
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sync.chain import sort_key
-from sync.events import Event, HandoverEvent, PaymentEvent, ShortageEvent
+from sync.events import Event, HandoverEvent, PaymentEvent, ShortageEvent, SubstitutionEvent
 from sync.vocabulary import ACCOUNT_KINDS
 
 
@@ -51,21 +52,35 @@ def share(delivered: int, ordered: dict[int, int]) -> dict[int, int]:
     return given
 
 
-def shortages(orders: Iterable, live: list[Event]) -> dict[int, tuple[Short, ...]]:
-    """Order id → what the shortages leave it, for the orders they touch. ``orders`` are ``sync.projection.Order``
-    (anything with ``order_id`` and ``lines`` of ``product_id``, ``quantity``); ``live``: the events not voided."""
-    last: dict[int, ShortageEvent] = {}
-    for event in sorted((e for e in live if isinstance(e, ShortageEvent)), key=sort_key):
+def last_adjustments(live: Iterable[Event]) -> dict[int, Event]:
+    """Product id → the last live shortage or substitution naming it, in canonical order: it is the one that counts."""
+    last: dict[int, Event] = {}
+    for event in sorted((e for e in live if isinstance(e, ShortageEvent | SubstitutionEvent)), key=sort_key):
         last[event.payload.product_id] = event
-    if not last:
-        return {}
-    first_given: dict[int, tuple] = {}  # order id → sort key of its first hand-over that gave something
+    return last
+
+
+def first_given(live: Iterable[Event]) -> dict[int, tuple]:
+    """Order id → the sort key of its first hand-over that gave something."""
+    found: dict[int, tuple] = {}
     for event in live:
         if isinstance(event, HandoverEvent) and event.payload.outcome != "refused":
             key = sort_key(event)
             order_id = event.payload.order_id
-            if order_id not in first_given or key < first_given[order_id]:
-                first_given[order_id] = key
+            if order_id not in found or key < found[order_id]:
+                found[order_id] = key
+    return found
+
+
+def shortages(orders: Iterable, live: list[Event]) -> dict[int, tuple[Short, ...]]:
+    """Order id → what the shortages leave it, for the orders they touch. ``orders`` are ``sync.projection.Order``
+    (anything with ``order_id`` and ``lines`` of ``product_id``, ``quantity``); ``live``: the events not voided."""
+    last = {
+        product_id: event for product_id, event in last_adjustments(live).items() if isinstance(event, ShortageEvent)
+    }
+    if not last:
+        return {}
+    given = first_given(live)
     found: dict[int, list[Short]] = {}
     for product_id, shortage in sorted(last.items()):
         cut = sort_key(shortage)
@@ -73,7 +88,7 @@ def shortages(orders: Iterable, live: list[Event]) -> dict[int, tuple[Short, ...
             order.order_id: line.quantity
             for order in orders
             for line in order.lines
-            if line.product_id == product_id and first_given.get(order.order_id, cut) >= cut
+            if line.product_id == product_id and given.get(order.order_id, cut) >= cut
         }
         for order_id, receives in share(shortage.payload.delivered, ordered).items():
             if receives < ordered[order_id]:
@@ -95,16 +110,16 @@ def shorted(order, shorts: tuple[Short, ...]):
     return replace(order, lines=tuple(lines), total_due_cents=sum(line.due_cents for line in lines))
 
 
-def credit_back(order_id: int, shorts: tuple[Short, ...], total_after_cents: int, live: list[Event]) -> dict[str, int]:
-    """Account kind → cents the shortages give back to the accounts of the order ``order_id`` (only kinds with
-    something): the live payments for it recorded before the last shortage that touches it paid ``before`` in all,
-    ``taken[kind]`` of it from the accounts; ``before − total_after_cents`` (when positive) is more than it owes now,
-    given back to the accounts in ``ACCOUNT_KINDS`` order, never more than each gave. ``live``: the events not
-    voided, any order; ``shorts``: what ``shortages`` found for the order."""
-    if not shorts:
-        return {}
-    by_id = {event.id: event for event in live if isinstance(event, ShortageEvent)}
-    cuts = [sort_key(by_id[short.shortage_id]) for short in shorts if short.shortage_id in by_id]
+def credit_back(order_id: int, cut_ids: Iterable[str], total_after_cents: int, live: list[Event]) -> dict[str, int]:
+    """Account kind → cents the shortages and substitutions give back to the accounts of the order ``order_id``
+    (only kinds with something): the live payments for it recorded before the last of ``cut_ids`` (the shortages and
+    substitutions that touch it) paid ``before`` in all, ``taken[kind]`` of it from the accounts; ``before −
+    total_after_cents`` (when positive) is more than it owes now, given back to the accounts in ``ACCOUNT_KINDS``
+    order, never more than each gave. ``live``: the events not voided, any order."""
+    wanted = set(cut_ids)
+    cuts = [
+        sort_key(event) for event in live if event.id in wanted and isinstance(event, ShortageEvent | SubstitutionEvent)
+    ]
     if not cuts:
         return {}
     cut = max(cuts)

@@ -21,9 +21,9 @@ const PAYLOADS = {
   handover: {
     required: ['order_id', 'outcome'],
     defaults: { lines: () => [], substitution_note: null },
-    // The grams weighed of lines sold by weight (sync.events.Handover `weighed`): left out when empty, so a
-    // hand-over recorded before the field existed keeps its hash.
-    omitted: { weighed: [] },
+    // The grams weighed of lines sold by weight (sync.events.Handover `weighed`) and the lines given as another
+    // product (`substituted`): left out when empty, so a hand-over recorded before the fields existed keeps its hash.
+    omitted: { weighed: [], substituted: [] },
   },
   payment: {
     required: ['amount_cents', 'method'],
@@ -61,6 +61,8 @@ const PAYLOADS = {
   },
   // A product delivered short for the whole distribution (sync.events.Shortage): `delivered` 0 is none at all.
   shortage: { required: ['product_id'], defaults: { delivered: 0 } },
+  // A product replaced by another for the whole distribution, at the substitute's full price (sync.events.Substitution).
+  substitution: { required: ['product_id', 'by_product_id', 'unit_price_cents'], defaults: {} },
 };
 
 /** Every event type (sync.events.EVENT_TYPES). */

@@ -39,13 +39,17 @@ export function lineDueCents(quantity, unitPriceCents, sharePercent, soldBy = 'p
  * @param {Map<number, number>} [weighed] product id → grams weighed (lines sold by weight)
  * @returns {Map<number, number>} product id → quantity (grams for a weighed line)
  */
-export function handedOver(order, outcome, received = new Map(), weighed = new Map()) {
+export function handedOver(order, outcome, received = new Map(), weighed = new Map(), substituted = new Map()) {
   const taken = new Map();
   if (outcome !== 'all' && outcome !== 'partial') return taken;
   for (const line of order.lines) {
-    const quantity = outcome === 'all' ? line.quantity : (received.get(line.product_id) ?? 0);
+    const quantity = substituted.has(line.product_id)
+      ? substituted.get(line.product_id).quantity
+      : outcome === 'all'
+        ? line.quantity
+        : (received.get(line.product_id) ?? 0);
     if (quantity <= 0) continue;
-    const grams = line.sold_by === 'kg' ? weighed.get(line.product_id) : undefined;
+    const grams = line.sold_by === 'kg' && !substituted.has(line.product_id) ? weighed.get(line.product_id) : undefined;
     taken.set(line.product_id, grams ?? quantity);
   }
   return taken;
@@ -59,22 +63,28 @@ export function handedOver(order, outcome, received = new Map(), weighed = new M
  * @param {'all'|'partial'|'refused'} outcome
  * @param {Map<number, number>} [received] product id → quantity received (partial); a line not in it: none
  * @param {Map<number, number>} [weighed] product id → grams weighed
+ * @param {Map<number, {quantity: number, unit_price_cents: number}>} [substituted] product id → what was given in
+ *   its place (sync.events.Handover `substituted`): that quantity at that full price
  * @returns {{dueCents: number, solidarityCents: number}}
  */
-export function dueFor(order, outcome, received = new Map(), weighed = new Map()) {
+export function dueFor(order, outcome, received = new Map(), weighed = new Map(), substituted = new Map()) {
   if (outcome !== 'all' && outcome !== 'partial') return { dueCents: 0, solidarityCents: 0 };
-  const taken = handedOver(order, outcome, received, weighed);
+  const taken = handedOver(order, outcome, received, weighed, substituted);
   const whole = order.lines.every((line) => taken.get(line.product_id) === line.quantity);
-  if (outcome === 'all' && whole) return { dueCents: order.total_due_cents, solidarityCents: order.solidarity_share_cents };
+  if (outcome === 'all' && whole && !substituted.size) {
+    return { dueCents: order.total_due_cents, solidarityCents: order.solidarity_share_cents };
+  }
   let dueCents = 0;
   let fullCents = 0;
   for (const line of order.lines) {
     const quantity = taken.get(line.product_id) ?? 0;
     if (quantity <= 0 || line.paid_in_advance) continue; // paid before the day: due 0 here, no solidarity share
     const soldBy = line.sold_by ?? 'piece';
+    const swap = substituted.get(line.product_id); // given as another product, at its price (substitutions.js)
+    const price = swap ? swap.unit_price_cents : line.unit_price_cents;
     dueCents +=
-      quantity === line.quantity ? line.due_cents : lineDueCents(quantity, line.unit_price_cents, order.share_percent, soldBy);
-    fullCents += lineFullCents(quantity, line.unit_price_cents, soldBy);
+      quantity === line.quantity && !swap ? line.due_cents : lineDueCents(quantity, price, order.share_percent, soldBy);
+    fullCents += lineFullCents(quantity, price, soldBy);
   }
   return { dueCents, solidarityCents: Math.max(0, fullCents - dueCents) };
 }

@@ -31,6 +31,34 @@ export function share(delivered, ordered) {
 }
 
 /**
+ * Product id → the last live shortage or substitution naming it, in canonical order: the one that counts
+ * (sync.shortages.last_adjustments).
+ * @param {object[]} live
+ * @returns {Map<number, object>}
+ */
+export function lastAdjustments(live) {
+  const last = new Map();
+  const adjustments = live.filter((e) => e.type === 'shortage' || e.type === 'substitution').sort(compareEvents);
+  for (const event of adjustments) last.set(event.payload.product_id, event);
+  return last;
+}
+
+/**
+ * Order id → its first hand-over that gave something (sync.shortages.first_given).
+ * @param {object[]} live
+ * @returns {Map<number, object>}
+ */
+export function firstGivenBy(live) {
+  const firstGiven = new Map();
+  for (const event of live) {
+    if (event.type !== 'handover' || event.payload.outcome === 'refused') continue;
+    const current = firstGiven.get(event.payload.order_id);
+    if (!current || compareEvents(event, current) < 0) firstGiven.set(event.payload.order_id, event);
+  }
+  return firstGiven;
+}
+
+/**
  * What the shortages leave each order they touch (sync.shortages.shortages).
  * @param {object[]} orders the pack's orders (`members[].order`)
  * @param {object[]} live the events not voided, any order
@@ -38,17 +66,10 @@ export function share(delivered, ordered) {
  */
 export function shortages(orders, live) {
   const last = new Map();
-  for (const event of live.filter((e) => e.type === 'shortage').sort(compareEvents)) {
-    last.set(event.payload.product_id, event);
-  }
+  for (const [productId, event] of lastAdjustments(live)) if (event.type === 'shortage') last.set(productId, event);
   const found = new Map();
   if (!last.size) return found;
-  const firstGiven = new Map();
-  for (const event of live) {
-    if (event.type !== 'handover' || event.payload.outcome === 'refused') continue;
-    const current = firstGiven.get(event.payload.order_id);
-    if (!current || compareEvents(event, current) < 0) firstGiven.set(event.payload.order_id, event);
-  }
+  const firstGiven = firstGivenBy(live);
   for (const productId of [...last.keys()].sort((a, b) => a - b)) {
     const shortage = last.get(productId);
     const ordered = new Map();
@@ -98,21 +119,23 @@ export function shorted(order, shorts = []) {
 
 
 /**
- * What the shortages give back to the accounts that paid the order before them (sync.shortages.credit_back):
- * the live payments for the order recorded before the last shortage touching it paid `before` in all, some of it
- * from the accounts; what is beyond the total after the shortages comes back, prepaid first, then the allowance,
- * never more than each gave. The rest (cash, cheque…) stays an overpayment.
+ * What the shortages and substitutions give back to the accounts that paid the order before them
+ * (sync.shortages.credit_back): the live payments for the order recorded before the last of `cutIds` paid `before`
+ * in all, some of it from the accounts; what is beyond the total after them comes back, prepaid first, then the
+ * allowance, never more than each gave. The rest (cash, cheque…) stays an overpayment.
  * @param {number} orderId
- * @param {Array<{shortageId: string}>} shorts what `shortages` found for the order
- * @param {number} totalAfterCents the order's total once shorted
+ * @param {string[]} cutIds the shortages and substitutions touching the order (`adjust`'s `cutIds`)
+ * @param {number} totalAfterCents the order's total once adjusted
  * @param {object[]} live the events not voided, any order
  * @returns {{prepaid?: number, allowance?: number}}
  */
-export function creditBack(orderId, shorts, totalAfterCents, live) {
+export function creditBack(orderId, cutIds, totalAfterCents, live) {
   const credits = {};
-  if (!shorts?.length) return credits;
-  const byId = new Map(live.filter((e) => e.type === 'shortage').map((e) => [e.id, e]));
-  const cuts = shorts.map((short) => byId.get(short.shortageId)).filter(Boolean).sort(compareEvents);
+  if (!cutIds?.length) return credits;
+  const wanted = new Set(cutIds);
+  const cuts = live
+    .filter((e) => (e.type === 'shortage' || e.type === 'substitution') && wanted.has(e.id))
+    .sort(compareEvents);
   if (!cuts.length) return credits;
   const cut = cuts[cuts.length - 1];
   let before = 0;

@@ -164,6 +164,13 @@ def handover_rows(log: DistributionLog) -> Iterator[list[Any]]:
             received = [(line.product_id, line.quantity) for line in order.lines]
         weights = payload.weights()
         received = [(product, weights.get(product, quantity)) for product, quantity in received]
+        swaps = payload.swaps()  # a line given as another product: that product, what was given of it
+        received = [
+            (swaps[product].by_product_id, swaps[product].quantity) if product in swaps else (product, quantity)
+            for product, quantity in received
+        ]
+        listed = {product for product, _quantity in received}
+        received += [(i.by_product_id, i.quantity) for i in payload.substituted if i.by_product_id not in listed]
         yield [
             *row.context(entry),
             payload.order_id,

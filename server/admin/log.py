@@ -34,7 +34,7 @@ from server.domain.distribution_log import DistributionLog, LogEntry, Member, lo
 from server.domain.events import check_conflicts, stored_conflicts
 from server.domain.membership import fee_lines, fee_season
 from server.extensions import db
-from server.formatting import elide, line_text, money, weight
+from server.formatting import elide, line_text, money, unit_price, weight
 from server.labels import (
     ACCOUNT_KIND_LABELS,
     CASH_COUNT_KIND_LABELS,
@@ -62,12 +62,14 @@ from sync.events import (
     SaleEvent,
     ScanRefusedEvent,
     ShortageEvent,
+    SubstitutionEvent,
     TopUp,
     TopUpEvent,
     VoidEvent,
 )
 from sync.projection import NOT_COLLECTED, CashBox
 from sync.shortages import Short
+from sync.substitutions import Swap
 
 NOTE_SHOWN = 300  # characters of a note in the timeline's one line
 SEPARATOR = " · "
@@ -139,6 +141,8 @@ class Words:
     def __init__(self, log: DistributionLog):
         self.log = log
         self.day = log.distribution.starts_at.astimezone(network_timezone()).date()
+        # The lines each order gives as another product (the day's substitutions): a hand-over names what it gave.
+        self.swaps = {state.order_id: state.swaps for state in log.state.orders if state.swaps}
 
     def when(self, value: datetime) -> str:
         """A time of the distribution's day as ``17:32:05``; another day gets its date."""
@@ -182,8 +186,26 @@ class Words:
         product = self.log.products.get(product_id)
         return product is not None and product.sold_by == "kg"
 
-    def lines(self, pairs: Iterable[tuple[int, int]]) -> str:
-        return ", ".join(self.line(product_id, quantity) for product_id, quantity in pairs)
+    def lines(self, pairs: Iterable[tuple[int, int]], swaps: Iterable[Swap] = ()) -> str:
+        """Lines as taken: a line given as another product (``swaps``) names the product given."""
+        given = {swap.product_id: swap.by_product_id for swap in swaps}
+        return ", ".join(self.line(given.get(product_id, product_id), quantity) for product_id, quantity in pairs)
+
+    def replaced(self, product_id: int, by_product_id: int, unit_price_cents: int, quantity: int = 0) -> str:
+        """A substitution: "Comté → Brie at 22,00 €/kg", with what was given at a hand-over: "Comté → Brie (480 g)
+        at 22,00 €/kg"."""
+        product = self.log.products.get(product_id) or self.log.products.get(by_product_id)
+        sold_by = product.sold_by if product is not None else "piece"
+        return _(
+            "%(product)s → %(by)s at %(price)s",
+            product=self.product(product_id),
+            by=self.line(by_product_id, quantity) if quantity else self.product(by_product_id),
+            price=unit_price(unit_price_cents, sold_by),
+        )
+
+    def swap(self, swap: Swap) -> str:
+        """What a substitution made of an order's line: "Replaced: Comté → Brie at 22,00 €/kg"."""
+        return _("Replaced: %(what)s", what=self.replaced(swap.product_id, swap.by_product_id, swap.unit_price_cents))
 
     def delivered(self, product_id: int, quantity: int) -> str:
         """What a shortage says was delivered: "none delivered", "3 delivered", "1 kg delivered"."""
@@ -218,16 +240,23 @@ class Words:
         payload = event.payload
         if isinstance(event, HandoverEvent):
             parts = [self.order(payload.order_id), str(HANDOVER_OUTCOME_LABELS[payload.outcome])]
+            swaps = self.swaps.get(payload.order_id, ())
             if payload.lines:
                 weights = payload.weights()
                 parts.append(
                     self.lines(
-                        (line.product_id, weights.get(line.product_id, line.quantity_received))
-                        for line in payload.lines
+                        (
+                            (line.product_id, weights.get(line.product_id, line.quantity_received))
+                            for line in payload.lines
+                        ),
+                        swaps,
                     )
                 )
             elif payload.weighed:
-                parts.append(_("weighed: %(lines)s", lines=self.lines(payload.weights().items())))
+                parts.append(_("weighed: %(lines)s", lines=self.lines(payload.weights().items(), swaps)))
+            for item in payload.substituted:
+                what = self.replaced(item.product_id, item.by_product_id, item.unit_price_cents, item.quantity)
+                parts.append(_("replaced: %(what)s", what=what))
             if payload.substitution_note:
                 parts.append(_("Substitution: %(note)s", note=payload.substitution_note))
         elif isinstance(event, PaymentEvent):
@@ -258,6 +287,9 @@ class Words:
             parts += [money(payload.amount_cents), *self.payment_parts(payload)]
         elif isinstance(event, ShortageEvent):
             parts = [self.product(payload.product_id), self.delivered(payload.product_id, payload.delivered)]
+        elif isinstance(event, SubstitutionEvent):
+            what = self.replaced(payload.product_id, payload.by_product_id, payload.unit_price_cents)
+            parts = [_("%(what)s for the orders not handed over yet", what=what)]
         elif isinstance(event, ConflictResolvedEvent):
             parts = [self.resolution(payload), payload.comment]
         return SEPARATOR.join(parts)

@@ -145,8 +145,9 @@ def order_detail(order_id: int):
         ended=ended,
         conflicts=conflicts_naming(order.distribution_id, {entry.event.id for entry in log.entries}),
         decided=timeline_row(decider, words) if decider is not None else None,
-        taken=words.lines(state.received),  # the log's names: a product handed over instead is named too
+        taken=words.lines(state.received, state.swaps),  # the log's names: a product given instead is named too
         shortages=[words.shortage(short) for short in state.shortages],
+        swaps=[words.swap(swap) for swap in state.swaps],
         payments=payments,
         events=[timeline_row(entry, words) for entry in log.entries],
     )

@@ -31,7 +31,16 @@ from server.models import (
 )
 from sync import projection
 from sync.chain import sort_key
-from sync.events import Event, HandoverEvent, PaymentEvent, SaleEvent, ScanRefusedEvent, ShortageEvent, TopUpEvent
+from sync.events import (
+    Event,
+    HandoverEvent,
+    PaymentEvent,
+    SaleEvent,
+    ScanRefusedEvent,
+    ShortageEvent,
+    SubstitutionEvent,
+    TopUpEvent,
+)
 from sync.vocabulary import PAYMENT_METHODS
 
 HISTORY_WEEKS = 12
@@ -161,6 +170,15 @@ def _built(
     product_ids |= {line.product_id for order in orders for line in order.lines}
     product_ids |= {line.product_id for event in events if isinstance(event, SaleEvent) for line in event.payload.lines}
     product_ids |= {event.payload.product_id for event in events if isinstance(event, ShortageEvent)}
+    product_ids |= {
+        product
+        for event in events
+        if isinstance(event, SubstitutionEvent)
+        for product in (event.payload.product_id, event.payload.by_product_id)
+    }
+    product_ids |= {
+        line.by_product_id for event in events if isinstance(event, HandoverEvent) for line in event.payload.substituted
+    }
     products = _by_id(Product, product_ids)
     payees = {event.payload.payee_producer_id for event in events if isinstance(event, PaymentEvent)} - {None}
     by_order = {order.order_id: order for order in orders}

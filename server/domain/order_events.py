@@ -27,11 +27,11 @@ def order_events(order: Order) -> list[StoredEvent]:
     products = sorted({line.product_id for line in order.lines})
     found = stored_events_where(
         in_distribution,
-        SyncedEvent.type.in_(("handover", "payment", "top_up", "shortage")),
+        SyncedEvent.type.in_(("handover", "payment", "top_up", "shortage", "substitution")),
         or_(
             payload["order_id"].as_integer() == order.id,
             SyncedEvent.type.in_(("payment", "top_up")) & (payload["household_id"].as_integer() == order.household_id),
-            (SyncedEvent.type == "shortage") & payload["product_id"].as_integer().in_(products),
+            SyncedEvent.type.in_(("shortage", "substitution")) & payload["product_id"].as_integer().in_(products),
         ),
     )
     return with_undos(found, in_distribution)

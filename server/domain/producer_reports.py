@@ -92,6 +92,7 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
     by_order = {order.order_id: order for order in orders}
     product_ids = {line.product_id for order in orders for line in order.lines}
     product_ids |= {product_id for order_state in state.orders for product_id, _quantity in order_state.received}
+    product_ids |= {swap.by_product_id for order_state in state.orders for swap in order_state.swaps}
     sales = _unique_sales(events, frozenset(state.voided))
     product_ids |= {line.product_id for sale in sales for line in sale.lines}
     products = (
@@ -114,6 +115,7 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
         order = by_order[order_state.order_id]
         received = dict(order_state.received)
         shorts = {item.product_id: item.receives for item in order_state.shortages}
+        swaps = {swap.product_id: swap for swap in order_state.swaps}
         shares = {line.share_percent for line in order.lines if line.share_percent is not None}
         share = shares.pop() if len(shares) == 1 else 100
         for line in order.lines:
@@ -127,6 +129,11 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
             row.ordered_cents += line_full_cents(line.quantity, price, line.sold_by)
             expected = shorts.get(line.product_id, line.quantity)  # what the producer delivered for this order
             row.short += line.quantity - expected
+            swap = swaps.get(line.product_id)
+            if swap is not None:  # given as another product: not delivered by this producer, owed to the other
+                row.short += expected
+                row = figures(swap.by_product_id)
+                price = swap.unit_price_cents
             if order_state.decided_by is None:
                 row.waiting += expected
                 continue
@@ -136,7 +143,7 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
             # A weighed line handed over is not "left" for weighing less than its estimate.
             row.refused += (0 if taken else expected) if line.sold_by == "kg" else max(0, expected - taken)
         ordered_ids = {line.product_id for line in order.lines}
-        for product_id, taken in received.items():  # a product given in place of another (a substitution)
+        for product_id, taken in received.items():  # listed though not ordered (a note, older phones)
             if product_id not in ordered_ids and product_id in products:
                 product = products[product_id]
                 _handed(figures(product_id), taken, product.unit_price_cents, share, product.sold_by)

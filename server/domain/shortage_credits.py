@@ -1,6 +1,7 @@
 """Shortage credit-back on members' accounts (``docs/point-adjustments.md``, "Credit-back"): what payments recorded
 before a shortage took from a household's accounts beyond what its order owes after it comes back to them, by the
-one rule ``sync.shortages.credit_back``.
+one rule ``sync.shortages.credit_back``; a substitution that makes an order cost less gives back the same way
+(``sync.substitutions``).
 
 A credit depends on several events (the shortages, the order's payments, who collected before, their undos), not on
 one, so it is not keyed by an event as a payment's effect is: after each upload or decision that may change it (under
@@ -24,12 +25,14 @@ from server.models import Account, AccountMovement, Order, OrderLine, SyncedEven
 from sync.chain import sort_key, unique
 from sync.events import Event
 from sync.projection import voided_ids
-from sync.shortages import credit_back, shortages, shorted
+from sync.shortages import credit_back
+from sync.substitutions import adjust
 
 KIND = "shortage_credit"
 # The event types whose arrival may change a credit: a shortage, a payment before it, a hand-over that says who had
 # collected before it, and the undos and decisions that void any of them.
-MAY_CHANGE = frozenset({"shortage", "payment", "handover", "void", "conflict_resolved"})
+MAY_CHANGE = frozenset({"shortage", "substitution", "payment", "handover", "void", "conflict_resolved"})
+ADJUSTMENTS = ("shortage", "substitution")  # a substitution that lowers what an order costs gives back the same way
 
 
 def after_ingest(events: Sequence[Event]) -> None:
@@ -64,15 +67,15 @@ def wanted_credits(distribution_id: int, found: list[StoredEvent]) -> dict[tuple
     voided = voided_ids(events)
     live = [event for event in events if event.id not in voided]
     orders = projection_orders(distribution_id, ids)
-    shorts = shortages(orders, live)
+    changed = adjust(orders, live)
     by_id = {event.id: event for event in live}
     wanted: dict[tuple[int, str], tuple[int, Event]] = {}
     for order in orders:
-        mine = shorts.get(order.order_id)
-        if not mine:
+        mine = changed.get(order.order_id)
+        if mine is None:
             continue
-        credits = credit_back(order.order_id, mine, shorted(order, mine).total_due_cents, live)
-        last = max((by_id[short.shortage_id] for short in mine), key=sort_key)
+        credits = credit_back(order.order_id, mine.cut_ids, mine.order.total_due_cents, live)
+        last = max((by_id[event_id] for event_id in mine.cut_ids), key=sort_key)
         for account_kind, cents in credits.items():
             wanted[order.household_id, account_kind] = (cents, last)
     return wanted
@@ -98,7 +101,7 @@ def settle(distribution_id: int) -> None:
     """Post, on each account, the step from the credits already posted at the distribution to those the log gives
     now (nothing when they agree). A distribution without a shortage (voided ones included) has no credit: one
     read by index, and nothing more."""
-    found = stored_events_where(SyncedEvent.distribution_id == distribution_id, SyncedEvent.type == "shortage")
+    found = stored_events_where(SyncedEvent.distribution_id == distribution_id, SyncedEvent.type.in_(ADJUSTMENTS))
     if not found:
         return
     posted = _posted(distribution_id)

@@ -17,8 +17,9 @@ from flask_babel import get_timezone
 
 from server.domain.events import projection_order
 from server.domain.order_events import order_events, shortage_context
-from server.formatting import line_text, weight
-from server.models import Order
+from server.extensions import db
+from server.formatting import line_text, unit_price, weight
+from server.models import Order, Product
 from sync import membership as rules
 from sync import projection
 from sync.events import Event, HandoverEvent, PaymentEvent, TopUpEvent
@@ -57,6 +58,20 @@ class ShortLine:
 
 
 @dataclass(frozen=True)
+class SwapLine:
+    """A line given as another product, at its price (``sync.substitutions``)."""
+
+    name: str
+    by_name: str
+    unit_price_cents: int
+    sold_by: str = "piece"
+
+    @property
+    def price(self) -> str:
+        return unit_price(self.unit_price_cents, self.sold_by)
+
+
+@dataclass(frozen=True)
 class Paid:
     method: str  # a payment method code (``sync.vocabulary.PAYMENT_METHODS``), accounts included
     cents: int
@@ -90,6 +105,12 @@ class Collection:
     fees: tuple[Fee, ...] = ()  # the household's payments at this distribution for something else than the basket
     shortages: tuple[ShortLine, ...] = ()  # products a shortage left the order less of (``sync.shortages``)
     expected_due_cents: int = 0  # what the order owes now, before any hand-over: after its shortages
+    swaps: tuple[SwapLine, ...] = ()  # lines given as another product (``sync.substitutions``)
+
+    @property
+    def adjusted(self) -> bool:
+        """A shortage or a substitution changed what the order owes before any hand-over."""
+        return bool(self.shortages or self.swaps)
 
     @property
     def weighed(self) -> bool:
@@ -127,15 +148,16 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
     decider = by_id.get(order_state.decided_by) if order_state.decided_by else None
 
     products = {line.product_id: line.product for line in order.lines}
+    given = {swap.product_id: swap.by_product_id for swap in order_state.swaps}
+    substitutes = {product_id: db.session.get(Product, product_id) for product_id in sorted(set(given.values()))}
     received = dict(order_state.received)
     # A shortage left the order less of a product: what it did not leave is not "still to collect".
     expected = {line.product_id: line.quantity for line in order.lines} | {
         short.product_id: short.receives for short in order_state.shortages
     }
+    named = products | {product: substitutes[by] for product, by in given.items() if substitutes[by] is not None}
     taken = tuple(
-        Line(products[product].name, quantity, products[product].sold_by)
-        if product in products
-        else Line("?", quantity)
+        Line(named[product].name, quantity, products[product].sold_by) if product in products else Line("?", quantity)
         for product, quantity in received.items()
         if quantity > 0
     )
@@ -177,6 +199,13 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
             if s.product_id in products
         ),
         expected_due_cents=order_state.due_cents,
+        swaps=tuple(
+            SwapLine(
+                products[w.product_id].name, named[w.product_id].name, w.unit_price_cents, named[w.product_id].sold_by
+            )
+            for w in order_state.swaps
+            if w.product_id in products
+        ),
     )
 
 

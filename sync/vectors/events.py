@@ -374,6 +374,34 @@ EVENTS: list[tuple[str, str, int, str, str, dict[str, Any]]] = [
             "method": "cash",
         },
     ),
+    (
+        "substitution: Brie at 22,00 €/kg for Comté, for the orders not handed over yet",
+        OTHER_PHONE,
+        43,
+        "2026-12-04T16:32:00.000Z",
+        "substitution",
+        {"product_id": 31, "by_product_id": 33, "unit_price_cents": 2200},
+    ),
+    (
+        "hand-over of the whole order, Comté given as 480 g of Brie at 22,00 €/kg",
+        PHONE,
+        43,
+        "2026-12-04T16:50:00.000Z",
+        "handover",
+        {
+            "order_id": 9009,
+            "outcome": "all",
+            "substituted": [{"product_id": 31, "by_product_id": 33, "quantity": 480, "unit_price_cents": 2200}],
+        },
+    ),
+    (
+        "substituted written empty: left out of the canonical encoding (the hash of an older event)",
+        PHONE,
+        43,
+        "2026-12-04T16:51:00.000Z",
+        "handover",
+        {"order_id": 9010, "outcome": "all", "substituted": []},
+    ),
 ]
 
 

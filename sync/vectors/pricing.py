@@ -10,7 +10,9 @@ the pack marks it ``paid_in_advance`` and it is due 0 at the point, however much
 
 Lines sold by weight (``sold_by`` "kg") count grams at a price per kg: ``weighed_lines`` is their grid, and the
 orders holding one give, for some hand-overs, the grams ``weighed`` (product id → grams), which replace the
-estimate of those lines (``sync.projection.handover_received``).
+estimate of those lines (``sync.projection.handover_received``). A hand-over may give a line as another product
+(``substituted``: product id → (substitute, quantity given, its full price)): that line is priced at the substitute's
+price, at the order's share, for the quantity given (``sync.substitutions.at_handover``).
 """
 
 from itertools import product
@@ -98,6 +100,17 @@ ORDERS: list[tuple[str, int, list[tuple], list[tuple]]] = [
         [(31, 333, 1999, "kg"), (32, 1000, 250, "kg"), (7, 2, 99)],
         [("all", {}), ("all", {}, {31: 999, 32: 2}), ("partial", {7: 1, 32: 1000}, {32: 1001})],
     ),
+    (
+        "tier at 70 %: no Comté left for her, Brie at 22,00 €/kg weighed instead; organic eggs for the eggs",
+        70,
+        [(12, 1, 1500), (31, 500, 2450, "kg"), (17, 2, 270)],
+        [
+            ("all", {}, {}, {31: (33, 480, 2200)}),
+            ("partial", {12: 1}, {}, {17: (18, 2, 320)}),
+            ("all", {}, {}, {31: (33, 535, 2200), 17: (18, 1, 320)}),
+            ("partial", {17: 2}, {}, {31: (33, 250, 2200)}),
+        ],
+    ),
 ]
 
 
@@ -131,7 +144,14 @@ def _pack_order(order_id: int, share: int, lines: list[tuple]) -> dict[str, Any]
     }
 
 
-def _owed(outcome: str, share: int, lines: list[tuple], received: dict[int, int], weighed: dict[int, int]) -> dict:
+def _owed(
+    outcome: str,
+    share: int,
+    lines: list[tuple],
+    received: dict[int, int],
+    weighed: dict[int, int],
+    substituted: dict[int, tuple[int, int, int]],
+) -> dict:
     """What the projection makes of the hand-over (``handover_due_cents``), and the solidarity share of it."""
     if outcome == "refused":
         return {"due_cents": 0, "solidarity_cents": 0}
@@ -139,7 +159,10 @@ def _owed(outcome: str, share: int, lines: list[tuple], received: dict[int, int]
     for product_id, grams in weighed.items():
         if taken.get(product_id):
             taken[product_id] = grams
-    parts = [(taken[line[0]], line[2], _sold_by(line), _paid(line)) for line in lines if taken.get(line[0])]
+    price = {line[0]: line[2] for line in lines}
+    for product_id, (_by, quantity, unit_price) in substituted.items():
+        taken[product_id], price[product_id] = quantity, unit_price
+    parts = [(taken[line[0]], price[line[0]], _sold_by(line), _paid(line)) for line in lines if taken.get(line[0])]
     return {"due_cents": order_due_cents(parts, share), "solidarity_cents": solidarity_share_cents(parts, share)}
 
 
@@ -159,7 +182,19 @@ def build() -> dict[str, Any]:
                         "outcome": handover[0],
                         "received": [[product_id, quantity] for product_id, quantity in handover[1].items()],
                         **({"weighed": [[p, g] for p, g in handover[2].items()]} if len(handover) > 2 else {}),
-                        **_owed(handover[0], share, order_lines, handover[1], handover[2] if len(handover) > 2 else {}),
+                        **(
+                            {"substituted": [[p, *item] for p, item in handover[3].items()]}
+                            if len(handover) > 3
+                            else {}
+                        ),
+                        **_owed(
+                            handover[0],
+                            share,
+                            order_lines,
+                            handover[1],
+                            handover[2] if len(handover) > 2 else {},
+                            handover[3] if len(handover) > 3 else {},
+                        ),
                     }
                     for handover in handovers
                 ],

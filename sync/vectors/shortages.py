@@ -12,12 +12,13 @@ from sync.chain import unique
 from sync.events import Event, format_time
 from sync.pricing import line_due_cents, order_due_cents, solidarity_share_cents
 from sync.projection import Order, OrderLine
-from sync.shortages import credit_back, shortages, shorted
+from sync.shortages import credit_back
+from sync.substitutions import adjust
 from sync.vectors.projection import OTHER_PHONE, PHONE, Day
 
-BASKET, EGGS, CHEESE, BREAD = 12, 17, 31, 40
-PRICES = {BASKET: 1500, EGGS: 270, CHEESE: 2450, BREAD: 350}
-SOLD_BY = {CHEESE: "kg"}
+BASKET, EGGS, CHEESE, BREAD, BRIE, ORGANIC_EGGS, RYE = 12, 17, 31, 40, 33, 18, 41
+PRICES = {BASKET: 1500, EGGS: 270, CHEESE: 2450, BREAD: 350, BRIE: 2200, ORGANIC_EGGS: 320, RYE: 300}
+SOLD_BY = {CHEESE: "kg", BRIE: "kg"}
 
 
 def _order(order_id: int, share: int, lines: list[tuple[int, int]]) -> Order:
@@ -146,6 +147,84 @@ def _cases() -> list[tuple[str, list[Order], list[Event]]]:
             day.events,
         )
     )
+    # 6. Substitutions: Brie instead of Comté for the orders not collected, corrected once; a shortage of Brie
+    # touches who ordered Brie, not who receives it in place of Comté.
+    day = Day(106)
+    orders = [
+        _order(1, 70, [(BASKET, 1), (CHEESE, 500)]),
+        _order(2, 100, [(CHEESE, 250), (BREAD, 1)]),
+        _order(3, 100, [(CHEESE, 500)]),
+        _order(4, 100, [(BRIE, 300)]),
+    ]
+    day.add(PHONE, "17:20:00.000", "handover", {"order_id": 3, "outcome": "all"})
+    day.add(
+        OTHER_PHONE,
+        "17:25:00.000",
+        "substitution",
+        {"product_id": CHEESE, "by_product_id": BRIE, "unit_price_cents": 2100},
+    )
+    day.add(
+        PHONE, "17:26:00.000", "substitution", {"product_id": CHEESE, "by_product_id": BRIE, "unit_price_cents": 2200}
+    )
+    day.add(PHONE, "17:27:00.000", "shortage", {"product_id": BRIE, "delivered": 0})
+    cases.append(
+        (
+            "Brie at 22,00 €/kg for Comté, corrected by a later substitution, priced at each tier; collected before: "
+            "Comté; no Brie delivered: only who ordered Brie loses it",
+            orders,
+            day.events,
+        )
+    )
+    # 7. Money: a cheaper substitute after a payment from the accounts comes back; a dearer one leaves more to pay;
+    # a shortage after a substitution of the same product replaces it; a voided substitution is nothing.
+    day = Day(107)
+    orders = [
+        _order(1, 100, [(EGGS, 2)]),
+        _order(2, 100, [(BREAD, 3)]),
+        _order(3, 70, [(BASKET, 1), (CHEESE, 500)]),
+        _order(4, 100, [(BASKET, 1)]),
+    ]
+    prepaid = {"method": "prepaid"}
+    day.add(
+        PHONE, "17:05:00.000", "payment", {"order_id": 1, "amount_cents": 540, **prepaid, "from_prepaid_cents": 540}
+    )
+    day.add(
+        PHONE, "17:06:00.000", "payment", {"order_id": 2, "amount_cents": 1050, **prepaid, "from_prepaid_cents": 1050}
+    )
+    day.add(
+        PHONE, "17:07:00.000", "payment", {"order_id": 3, "amount_cents": 1908, **prepaid, "from_prepaid_cents": 1908}
+    )
+    day.add(
+        OTHER_PHONE,
+        "17:10:00.000",
+        "substitution",
+        {"product_id": EGGS, "by_product_id": ORGANIC_EGGS, "unit_price_cents": 250},
+    )
+    day.add(
+        OTHER_PHONE,
+        "17:11:00.000",
+        "substitution",
+        {"product_id": BREAD, "by_product_id": RYE, "unit_price_cents": 300},
+    )
+    day.add(OTHER_PHONE, "17:12:00.000", "shortage", {"product_id": BREAD, "delivered": 0})
+    day.add(
+        OTHER_PHONE,
+        "17:13:00.000",
+        "substitution",
+        {"product_id": CHEESE, "by_product_id": BRIE, "unit_price_cents": 2600},
+    )
+    wrong = day.add(
+        PHONE, "17:14:00.000", "substitution", {"product_id": BASKET, "by_product_id": RYE, "unit_price_cents": 300}
+    )
+    day.add(PHONE, "17:15:00.000", "void", {"event_id": wrong, "reason": "erreur"})
+    cases.append(
+        (
+            "a cheaper substitute after a payment from the accounts: credited back; a dearer one: more to pay; a "
+            "shortage after a substitution replaces it; a voided substitution changes nothing",
+            orders,
+            day.events,
+        )
+    )
     return cases
 
 
@@ -155,15 +234,20 @@ def _expected(orders: list[Order], events: list[Event]) -> dict[str, Any]:
     ordered = unique(events)
     voided = voided_ids(ordered)
     live = [event for event in ordered if event.id not in voided]
-    shorts = shortages(orders, live)
+    changed = adjust(orders, live)
     result = {}
     for order in orders:
-        adjusted = shorted(order, shorts[order.order_id]) if order.order_id in shorts else order
+        found = changed.get(order.order_id)
+        adjusted = found.order if found is not None else order
         result[str(order.order_id)] = {
-            "lines": [[line.product_id, line.quantity, line.due_cents] for line in adjusted.lines],
+            "lines": [
+                [line.product_id, line.quantity, line.due_cents, *([line.by_product_id] if line.by_product_id else [])]
+                for line in adjusted.lines
+            ],
             "total_due_cents": adjusted.total_due_cents,
-            "shorts": [[s.product_id, s.ordered, s.receives] for s in shorts.get(order.order_id, ())],
-            "credits": credit_back(order.order_id, shorts.get(order.order_id, ()), adjusted.total_due_cents, live),
+            "shorts": [[s.product_id, s.ordered, s.receives] for s in (found.shorts if found else ())],
+            "swaps": [[w.product_id, w.by_product_id, w.unit_price_cents] for w in (found.swaps if found else ())],
+            "credits": credit_back(order.order_id, found.cut_ids if found else (), adjusted.total_due_cents, live),
         }
     return result
 
@@ -187,8 +271,9 @@ def build() -> dict[str, Any]:
         "description": (
             "Comptoir shortage test vectors (sync/shortages.py): orders as the pack writes them, events as a phone "
             "gathers them, what each order is to receive and owe once the shortages apply, and what comes back to the "
-            "accounts that paid it before (credits); see "
-            "docs/point-adjustments.md, 'Shortage'."
+            "accounts that paid it before (credits); substitutions (sync/substitutions.py) too: a line given as "
+            "another product says it fourth, swaps are [product, by product, full price]; see "
+            "docs/point-adjustments.md, 'Shortage' and 'Substitution'."
         ),
         "cases": cases,
     }

@@ -185,3 +185,51 @@ def test_paid_before_the_shortage_comes_back_on_the_phone_and_the_server(app, ph
     phone.get_by_role("button", name="Envoyer", exact=True).click()
     expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
     assert prepaid(app, world.members["Awa D."]) == 5000 - 2040 + 540
+
+
+def test_a_hand_over_replaces_a_line_by_another_product_priced(app, phone, world, browser, live_server):
+    """No Comté left for Élodie (70 %): she takes Brie de Meaux, 22,00 €/kg in the pack (Awa ordered some); the
+    volunteer chooses it under "Remplacer « Comté » par…", weighs 480 g, and the amount follows: 10,50 € + 3,78 € +
+    480 g × 22,00 €/kg = 10,56 €, 7,39 € at 70 %: 21,67 €. Once sent, the order page says it."""
+    with app.app_context():
+        brie = Product(code="BRIE", name="Brie de Meaux", unit_price_cents=2200, sold_by="kg")
+        awa = db.session.get(Order, world.orders["Awa D."])
+        awa.lines.append(OrderLine(product=brie, quantity=300, unit_price_cents=2200))
+        db.session.commit()
+        brie_id = brie.id
+    start_day(app, phone, world)
+    phone.context.set_offline(True)
+    open_by_code(phone, world.codes["Élodie M."])
+    phone.get_by_text("Remise partielle, remplacement ou refus").click()
+    phone.get_by_role("radio", name="En partie").check()
+    phone.get_by_label("Remplacer « Comté » par…").select_option(label="Brie de Meaux · 22,00 €/kg")
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_text("Pesez « Brie de Meaux » et tapez son poids (ex. 480 g ou 0,48 kg).")).to_be_visible()
+    phone.get_by_label("Poids de « Comté » (commandé ≈ 500 g)").fill("480")
+    expect(phone.locator("#due-amount")).to_have_text("21,67 €")
+    phone.get_by_role("button", name="Le reste par carte").click()
+    assert phone.get_by_text(WORDS).count() == 0
+    shot(phone, "substituted-form")
+    phone.get_by_role("button", name="Valider la remise").click()
+    expect(phone.get_by_role("status").filter(has_text="Élodie Martin")).to_contain_text("payé : 21,67 €")
+    handover, payment = outbox(phone)[:2]
+    cheese = next(line["product_id"] for line in handover["payload"]["substituted"])
+    assert handover["payload"]["outcome"] == "all"  # every other line given whole: all, one line as another
+    assert handover["payload"]["substituted"] == [
+        {"product_id": cheese, "by_product_id": brie_id, "quantity": 480, "unit_price_cents": 2200}
+    ]
+    assert payment["payload"]["amount_cents"] == 2167
+
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(phone.locator("#sync-text")).to_contain_text("Tout est envoyé")
+    admin = browser.new_context(**ADMIN, base_url=live_server, locale="fr-FR").new_page()
+    admin.goto(f"/auth/link/{make_sign_in_token(app, 'coordination@example.org')}")
+    admin.get_by_role("button", name="Se connecter").click()
+    admin.goto(f"/admin/orders/{world.orders['Élodie M.']}")
+    main = admin.locator("main")
+    expect(main).to_contain_text("Remplacé : Comté → Brie de Meaux à 22,00 €/kg")
+    expect(main).to_contain_text("Brie de Meaux (480 g)")
+    expect(main).to_contain_text("Dû pour ce qui a été pris : 21,67 €")
+    shot(admin, "substituted-order")
+    admin.context.close()

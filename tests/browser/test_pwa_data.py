@@ -233,8 +233,11 @@ def test_pricing_js_agrees_with_sync_pricing(page):
                 lines: vectors.lines.map(([quantity, price, share]) => lineDueCents(quantity, price, share)),
                 weighed: vectors.weighed_lines.map(([grams, price, share]) => lineDueCents(grams, price, share, 'kg')),
                 orders: vectors.orders.map(({ order, handovers }) =>
-                    handovers.map(({ outcome, received, weighed }) =>
-                        dueFor(order, outcome, new Map(received), new Map(weighed ?? [])))),
+                    handovers.map(({ outcome, received, weighed, substituted }) => {
+                        const swaps = new Map((substituted ?? []).map(([p, by, quantity, price]) =>
+                            [p, { by_product_id: by, quantity, unit_price_cents: price }]));
+                        return dueFor(order, outcome, new Map(received), new Map(weighed ?? []), swaps);
+                    })),
             };
         }""",
         PRICING,
@@ -252,23 +255,30 @@ def test_pricing_js_agrees_with_sync_pricing(page):
 
 
 def test_shortages_js_agrees_with_sync_shortages(page):
-    """Every case of sync/vectors/shortages.json through ``shortages`` and ``shorted`` (pwa/src/shortages.js)."""
+    """Every case of sync/vectors/shortages.json through ``adjust`` (pwa/src/substitutions.js: substitutions, then
+    ``shortages`` and ``shorted``) and ``creditBack`` (pwa/src/shortages.js)."""
     results = page.evaluate(
         """async (cases) => {
-            const { creditBack, shortages, shorted } = await import('/assets/shortages.js');
+            const { creditBack } = await import('/assets/shortages.js');
+            const { adjust } = await import('/assets/substitutions.js');
             const { voidedIds } = await import('/assets/projection.js');
             return cases.map(({ orders, events }) => {
                 const voided = voidedIds(events);
                 const seen = new Set();
                 const live = events.filter((e) => !voided.has(e.id) && !seen.has(e.id) && seen.add(e.id));
-                const shorts = shortages(orders, live);
+                const changed = adjust(orders, live);
                 return Object.fromEntries(orders.map((order) => {
-                    const adjusted = shorted(order, shorts.get(order.id) ?? []);
+                    const found = changed.get(order.id);
+                    const adjusted = found ? found.order : order;
                     return [String(order.id), {
-                        lines: adjusted.lines.map((line) => [line.product_id, line.quantity, line.due_cents]),
+                        lines: adjusted.lines.map((line) => [
+                            line.product_id, line.quantity, line.due_cents,
+                            ...(line.by_product_id ? [line.by_product_id] : []),
+                        ]),
                         total_due_cents: adjusted.total_due_cents,
-                        shorts: (shorts.get(order.id) ?? []).map((s) => [s.productId, s.ordered, s.receives]),
-                        credits: creditBack(order.id, shorts.get(order.id), adjusted.total_due_cents, live),
+                        shorts: (found?.shorts ?? []).map((s) => [s.productId, s.ordered, s.receives]),
+                        swaps: (found?.swaps ?? []).map((w) => [w.productId, w.byProductId, w.unitPriceCents]),
+                        credits: creditBack(order.id, found?.cutIds ?? [], adjusted.total_due_cents, live),
                     }];
                 }));
             });

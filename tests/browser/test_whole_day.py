@@ -436,28 +436,34 @@ def test_the_server_helper_really_stops(app, server):
 
 def week_at_the_point(app, world: World) -> dict[str, int]:
     """Set before the phone downloads the day: the basket is the Ferme du Luzard's (cheques to "EARL du Luzard"),
-    the eggs and the honey Les Œufs de Brou's, the Comté the Fromagerie des Monts'; Awa also ordered about 500 g of
-    Comté at 24,50 €/kg; three jars of honey (6,50 €) are on sale as extras; Elouan put 50,00 € on his prepaid account
-    and paid his whole order from it (20,40 €) the day before, from another phone."""
+    the eggs and the honey Les Œufs de Brou's, the Comté the Fromagerie des Monts', the Brie the Ferme de Meaux's;
+    Awa also ordered about 500 g of Comté at 24,50 €/kg, Jean-Luc about 300 g of Brie at 22,00 €/kg; three jars of
+    honey (6,50 €) are on sale as extras; Elouan put 50,00 € on his prepaid account and paid his whole order from it
+    (20,40 €) the day before, from another phone."""
     with app.app_context():
         farm = Producer(name="Ferme du Luzard", cheque_payee="EARL du Luzard")
         hens = Producer(name="Les Œufs de Brou")
         dairy = Producer(name="Fromagerie des Monts")
-        db.session.add_all([farm, hens, dairy])
+        meaux = Producer(name="Ferme de Meaux")
+        db.session.add_all([farm, hens, dairy, meaux])
         db.session.flush()
         db.session.get(Product, world.basket).producer_id = farm.id
         db.session.get(Product, world.eggs).producer_id = hens.id
         cheese = Product(code="COMTE", name="Comté", unit_price_cents=2450, sold_by="kg", producer_id=dairy.id)
         honey = Product(code="MIEL", name="Miel de fleurs", unit="pot", unit_price_cents=650, producer_id=hens.id)
-        db.session.add_all([cheese, honey])
+        brie = Product(code="BRIE", name="Brie de Meaux", unit_price_cents=2200, sold_by="kg", producer_id=meaux.id)
+        db.session.add_all([cheese, honey, brie])
         db.session.flush()
         awa = db.session.get(Order, world.orders["Awa D."])
         awa.lines.append(OrderLine(product=cheese, quantity=500, unit_price_cents=2450))
+        jean_luc = db.session.get(Order, world.orders["Jean-Luc N."])
+        jean_luc.lines.append(OrderLine(product=brie, quantity=300, unit_price_cents=2200))
         set_extra(db.session.get(Distribution, world.distribution), honey.id, 3, actor=None)
         post(world.members["Elouan B."], "prepaid", 5000, "opening")
         victor = db.session.scalar(select(User.id).where(User.email == "victor@example.org"))
         db.session.commit()
         ids = {"farm": farm.id, "hens": hens.id, "dairy": dairy.id, "cheese": cheese.id, "honey": honey.id}
+        ids |= {"meaux": meaux.id, "brie": brie.id}
     other = enrol_phone(app, [point_id(app)], victor, name="Téléphone de Sami")
     paid = other.record(
         "payment",
@@ -488,8 +494,7 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     app, browser, live_server, world
 ):
     """Offline at the point, then the admin checks every figure against what the rules give, computed here in cents
-    from the data. Substitution (one product priced in place of another, issue 15) is not built yet: it is not part
-    of this day; add it here once the phone records it."""
+    from the data: a shortage, a substitution (Brie for the Comté, priced), a weight, extras, cheques."""
     ids = week_at_the_point(app, world)
     with app.app_context():
         basket_cents, eggs_cents, honey_cents = (
@@ -509,17 +514,31 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     expect(page.locator("#message")).to_have_text("Manquant enregistré : Œufs plein air ×6.")
     shot(page, "week-shortage")
 
-    # Awa (full price): her basket, 15,00 €, and her Comté weighed, 480 g × 24,50 €/kg = 11,76 €; no eggs. Two
-    # cheques, one per producer.
-    cheese_cents = (480 * 2450 + 500) // 1000  # sync.pricing: grams × price per kg, to the nearest cent
+    # The cheese maker brought no Comté: Brie de Meaux instead, at its price in the pack, 22,00 €/kg.
+    page.get_by_text("Remplacements (un produit pour un autre)", exact=True).click()
+    page.get_by_label("Produit remplacé").select_option(label="Comté")
+    page.get_by_label("Remplacé par").select_option(label="Brie de Meaux")
+    expect(page.get_by_label("Prix plein du remplaçant")).to_have_value("22,00")
+    page.get_by_role("button", name="Enregistrer le remplacement").click()
+    page.get_by_role("dialog", name="Remplacer Comté par Brie de Meaux ?").get_by_role(
+        "button", name="Oui, enregistrer"
+    ).click()
+    expect(page.locator("#message")).to_have_text("Remplacement enregistré : Comté → Brie de Meaux.")
+    expect(page.locator("#substitutions li")).to_have_text(["Comté → Brie de Meaux à 22,00 €/kg"])
+    shot(page, "week-substitution")
+
+    # Awa (full price): her basket, 15,00 €, and Brie for her Comté weighed, 480 g × 22,00 €/kg = 10,56 €; no eggs.
+    # Two cheques, one per producer: the Brie's.
+    cheese_cents = (480 * 2200 + 500) // 1000  # sync.pricing: grams × price per kg, to the nearest cent
     open_by_code(page, world.codes["Awa D."])
     expect(page.get_by_role("heading", name="Awa Diallo", level=1)).to_be_visible()
     expect(page.locator(".to-hand-over")).to_contain_text("Manquant : Œufs plein air ×6, 0 sur la commande de 2.")
-    page.get_by_label("Poids de « Comté » (commandé ≈ 500 g)").fill("480")
+    expect(page.locator(".to-hand-over")).to_contain_text("Remplacé : Comté → Brie de Meaux à 22,00 €/kg.")
+    page.get_by_label("Poids de « Brie de Meaux » (commandé ≈ 500 g)").fill("480")
     expect(page.locator("#to-collect")).to_have_text(money_fr(1500 + cheese_cents))
     shot(page, "week-awa-weighed")
     page.get_by_label(re.compile("^N° du chèque à l’ordre d’EARL du Luzard : 15,00\\s€$")).fill("0001234")
-    page.get_by_label(re.compile("^N° du chèque à l’ordre de Fromagerie des Monts : 11,76\\s€$")).fill("0005678")
+    page.get_by_label(re.compile("^N° du chèque à l’ordre de Ferme de Meaux : 10,56\\s€$")).fill("0005678")
     shot(page, "week-awa")
     page.get_by_role("button", name="Tout remis · payé par 2 chèques").click()
     expect(page.get_by_role("status").filter(has_text="Enregistré")).to_have_text(
@@ -563,6 +582,7 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     recorded = stored_outbox(page)
     assert [event["type"] for event in recorded] == [
         "shortage",
+        "substitution",
         "handover",
         "payment",
         "payment",
@@ -586,9 +606,10 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     timeline = admin.locator("table.timeline").inner_text().replace("\xa0", " ")  # "15,00 €": a no-break space
     for words in [
         "Manquant\tŒufs plein air ×6 · rien livré",
-        "Awa Diallo · Tout · pesé : Comté (480 g) · la commande",
+        "Remplacé\tComté → Brie de Meaux à 22,00 €/kg pour les commandes pas encore remises",
+        "Awa Diallo · Tout · pesé : Brie de Meaux (480 g) · la commande",
         "Awa Diallo · 15,00 € · Chèque (0001234) · ordre : EARL du Luzard · la commande",
-        f"Awa Diallo · {money_fr(cheese_cents)} · Chèque (0005678) · ordre : Fromagerie des Monts · la commande",
+        f"Awa Diallo · {money_fr(cheese_cents)} · Chèque (0005678) · ordre : Ferme de Meaux · la commande",
         "Elouan Bréhat · Tout · la commande",
         f"Vente d'extras\tElouan Bréhat · 2 × Miel de fleurs · {money_fr(2 * honey_cents)} · Solde prépayé",
         f"Vente d'extras\tAcheteur anonyme · 1 × Miel de fleurs · {money_fr(honey_cents)} · Espèces",
@@ -598,12 +619,14 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     assert admin.get_by_text(SCREEN_WORDS).count() == 0
     shot(admin, "week-log")
 
-    # The producers' report: the shortage, the weight's amount, what each producer is owed (the full price of what
-    # was handed over: Awa and Elouan pay the full price, no solidarity share).
+    # The producers' report: the shortage, the substitution, the weight's amount, what each producer is owed (the
+    # full price of what was handed over: Awa and Elouan pay the full price, no solidarity share). The Comté did not
+    # come (not owed); the Brie given in its place is owed to its farm, Jean-Luc's 300 g still to collect.
     admin.goto(f"/admin/distributions/{world.distribution}/producers")
     expected = {
+        "Ferme de Meaux": ["0,3 kg", "0,48 kg", "0 kg", "0 kg", "0,3 kg", "0", money_fr(cheese_cents), "0,00 €"],
         "Ferme du Luzard": ["4", "2", "0", "0", "2", "0", money_fr(2 * basket_cents), "0,00 €"],
-        "Fromagerie des Monts": ["0,5 kg", "0,48 kg", "0 kg", "0 kg", "0 kg", "0", money_fr(cheese_cents), "0,00 €"],
+        "Fromagerie des Monts": ["0,5 kg", "0 kg", "0,5 kg", "0 kg", "0 kg", "0", "0,00 €", "0,00 €"],
         # The honey sold as extras (3 jars, at full price), then the eggs: none came, none owed.
         "Les Œufs de Brou": [
             *["0", "0", "0", "0", "0", "3", money_fr(3 * honey_cents), "0,00 €"],
@@ -620,8 +643,9 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     rows = list(csv.reader(io.StringIO(answer.text().lstrip("\ufeff")), delimiter=";"))
     basket = basket_cents
     assert [[*row[3:13], row[15]] for row in rows[1:]] == [
+        ["Ferme de Meaux", "BRIE", "Brie de Meaux", "kg", "300", "480", "0", "0", "300", "0", str(cheese_cents)],
         ["Ferme du Luzard", "LEG-M", "Panier de légumes M", "piece", "4", "2", "0", "0", "2", "0", str(2 * basket)],
-        ["Fromagerie des Monts", "COMTE", "Comté", "kg", "500", "480", "0", "0", "0", "0", str(cheese_cents)],
+        ["Fromagerie des Monts", "COMTE", "Comté", "kg", "500", "0", "500", "0", "0", "0", "0"],
         ["Les Œufs de Brou", "MIEL", "Miel de fleurs", "piece", "0", "0", "0", "0", "0", "3", str(3 * honey_cents)],
         ["Les Œufs de Brou", "OEUF-6", "Œufs plein air ×6", "piece", "8", "0", "8", "0", "0", "0", "0"],
     ]
@@ -630,10 +654,10 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     admin.goto("/admin/cheques/")
     by_producer = admin.locator("#cheques-by-producer tbody tr")
     expect(by_producer).to_have_count(2)
-    expect(by_producer.nth(0)).to_have_text(re.compile(r"Ferme du Luzard\s+EARL du Luzard\s+1\s+15,00\s€"))
-    expect(by_producer.nth(1)).to_have_text(
-        re.compile(rf"Fromagerie des Monts\s+Fromagerie des Monts\s+1\s+{money_fr(cheese_cents)[:-2]}\s€")
+    expect(by_producer.nth(0)).to_have_text(
+        re.compile(rf"Ferme de Meaux\s+Ferme de Meaux\s+1\s+{money_fr(cheese_cents)[:-2]}\s€")
     )
+    expect(by_producer.nth(1)).to_have_text(re.compile(r"Ferme du Luzard\s+EARL du Luzard\s+1\s+15,00\s€"))
     expect(admin.locator("#cheques tbody tr")).to_have_count(2)
     shot(admin, "week-cheques")
 

@@ -6,10 +6,10 @@ import { recordMany } from '../events.js';
 import { t } from '../i18n.js';
 import { byName } from '../packs.js';
 import { distributionView } from '../projection.js';
-import { shortages, shorted } from '../shortages.js';
+import { adjust, catalogue } from '../substitutions.js';
 import { $, ask, busy, h, say } from '../ui/dom.js';
 import { clearErrors, fieldError, liveFieldError } from '../ui/field-error.js';
-import { formatCents, formatClock, formatGrams } from '../ui/format.js';
+import { centsForInput, formatCents, formatClock, formatGrams, parseCents } from '../ui/format.js';
 import { memberChoice } from '../ui/member-choice.js';
 import { registerScreen } from '../ui/nav.js';
 import { recordingShift, state } from '../ui/state.js';
@@ -66,7 +66,8 @@ async function render() {
   });
   const shown = tab === 'done' ? done : waiting;
   const live = view.events.map((known) => known.event).filter((event) => !view.voided.has(event.id));
-  const shorts = shortages(
+  // What each member still owes follows the day's shortages and substitutions (substitutions.js `adjust`).
+  const changed = adjust(
     pack.members.map((member) => member.order),
     live,
   );
@@ -74,7 +75,7 @@ async function render() {
     memberChoice(
       member,
       index,
-      detail(status, member, pack.network.currency, shorted(member.order, shorts.get(member.order.id))),
+      detail(status, member, pack.network.currency, changed.get(member.order.id)?.order ?? member.order),
       () => openMember(member, { from: 'lists' }),
     ),
   );
@@ -90,6 +91,7 @@ async function render() {
       ? h('ul', { class: 'choices', 'aria-label': t(tab === 'done' ? 'lists.done_list' : 'lists.waiting_list') }, items)
       : h('p', { class: 'muted' }, tab === 'done' ? t('lists.none_done') : t('lists.none_waiting')),
     shortageSection(pack, live),
+    substitutionSection(pack, live),
     h('div', { class: 'undo-slot' }),
   );
   await renderUndo();
@@ -181,6 +183,110 @@ function shortageSection(pack, live) {
     h('summary', {}, t('shortage.title')),
     listed.length ? h('ul', { 'aria-label': t('shortage.known') }, listed) : null,
     h('p', { class: 'muted' }, t('shortage.help')),
+    form,
+  );
+}
+
+/** A full price as the product is sold: "3,20 €", or per kg "22,00 €/kg". */
+function priceWords(cents, soldBy, currency) {
+  return soldBy === 'kg' ? t('member.per_kg', { price: formatCents(cents, currency) }) : formatCents(cents, currency);
+}
+
+/**
+ * "Remplacements": a product replaced by another for the whole distribution, at the substitute's full price (a
+ * `substitution` event, recorded once), and those this phone knows. The members who have not collected yet receive
+ * the substitute at their tier (substitutions.js); a later one for the same product, or a shortage, corrects it.
+ */
+function substitutionSection(pack, live) {
+  const currency = pack.network.currency;
+  const known = new Map();
+  for (const event of live) if (event.type === 'substitution') known.set(event.payload.product_id, event);
+  const ordered = products(pack);
+  const all = catalogue(pack);
+  const product = h(
+    'select',
+    { id: 'substitution-product' },
+    h('option', { value: '' }, t('shortage.choose')),
+    [...ordered].map(([id, item]) => h('option', { value: String(id) }, item.name)),
+  );
+  const by = h('select', { id: 'substitution-by' }, h('option', { value: '' }, t('shortage.choose')));
+  const price = h('input', { id: 'substitution-price', type: 'text', inputmode: 'decimal', autocomplete: 'off' });
+  const unit = h('small', { class: 'muted', id: 'substitution-unit' });
+  // The substitutes offered are sold as the product replaced is (a line by weight stays weighed); the price
+  // proposed is the substitute's in the pack, to confirm or correct.
+  product.addEventListener('change', () => {
+    const soldBy = ordered.get(Number(product.value))?.soldBy ?? 'piece';
+    by.replaceChildren(
+      h('option', { value: '' }, t('shortage.choose')),
+      ...[...all]
+        .filter(([id, item]) => id !== Number(product.value) && item.soldBy === soldBy)
+        .map(([id, item]) => h('option', { value: String(id) }, item.name)),
+    );
+    unit.textContent = t(soldBy === 'kg' ? 'substitution.unit_kg' : 'substitution.unit_piece');
+    price.value = '';
+  });
+  by.addEventListener('change', () => {
+    const chosen = all.get(Number(by.value));
+    price.value = chosen ? centsForInput(chosen.unitPriceCents) : '';
+  });
+  const button = h('button', { type: 'submit', id: 'substitution-record' }, t('substitution.record'));
+  const form = h(
+    'form',
+    { id: 'substitution-form', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: product.id }, t('substitution.product')), product),
+    h('div', { class: 'field' }, h('label', { for: by.id }, t('substitution.by')), by),
+    h('div', { class: 'field' }, h('label', { for: price.id }, t('substitution.price')), price, unit),
+    button,
+  );
+  form.addEventListener('input', (event) => liveFieldError(event.target, null));
+  form.addEventListener('change', (event) => liveFieldError(event.target, null));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const productId = Number(product.value);
+    const byId = Number(by.value);
+    const cents = parseCents(price.value);
+    if (!productId) fieldError(product, t('substitution.no_product'));
+    else if (!byId) fieldError(by, t('substitution.no_by'));
+    if (cents === null || cents <= 0 || cents > 1_000_000_000) fieldError(price, t('substitution.bad_price'));
+    if (form.querySelector('[aria-invalid=true]')) return;
+    if (!(await recordingShift())) {
+      say(t('member.no_shift'));
+      return;
+    }
+    const names = { product: ordered.get(productId).name, by: all.get(byId).name };
+    const yes = await ask({
+      title: t('substitution.question', names),
+      text: t('substitution.text', { price: priceWords(cents, ordered.get(productId).soldBy, currency) }),
+      yes: t('substitution.yes'),
+    });
+    if (!yes) return;
+    await busy(button, () =>
+      recordMany(
+        [{ type: 'substitution', payload: { product_id: productId, by_product_id: byId, unit_price_cents: cents } }],
+        { distributionId: state.distributionId },
+      ),
+    );
+    say(t('substitution.recorded', names));
+    await render();
+  });
+  const listed = [...known.values()].map((event) =>
+    h(
+      'li',
+      {},
+      t('substitution.known_item', {
+        product: productName(event.payload.product_id),
+        by: productName(event.payload.by_product_id),
+        price: priceWords(event.payload.unit_price_cents, ordered.get(event.payload.product_id)?.soldBy, currency),
+      }),
+    ),
+  );
+  return h(
+    'details',
+    { id: 'substitutions', class: 'disclosure', open: listed.length > 0 },
+    h('summary', {}, t('substitution.title')),
+    listed.length ? h('ul', { 'aria-label': t('substitution.known') }, listed) : null,
+    h('p', { class: 'muted' }, t('substitution.help')),
     form,
   );
 }

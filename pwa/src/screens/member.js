@@ -14,7 +14,8 @@ import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
 import { dueFor, parseGrams } from '../pricing.js';
-import { creditBack, shortages, shorted } from '../shortages.js';
+import { creditBack } from '../shortages.js';
+import { adjust, catalogue, named } from '../substitutions.js';
 import { distributionView, keptView } from '../projection.js';
 import { feedback } from '../scanner.js';
 import { $, append, ask, busy, h, say } from '../ui/dom.js';
@@ -197,14 +198,16 @@ async function renderMember(root, current) {
   const network = state.index.pack.network;
   const showTier = network.show_tier_at_counter === true;
   const view = await keptView(state.distributionId);
-  // A shortage recorded for the day leaves the order less (shortages.js): what is to hand over and owe follows.
+  // A shortage or a substitution recorded for the day changes the order (substitutions.js `adjust`): what is to
+  // hand over and owe follows.
   const live = view.events.map((known) => known.event).filter((event) => !view.voided.has(event.id));
-  const shorts = shortages(state.index.pack.members.map((m) => m.order), live).get(member.order.id);
-  const order = shorted(member.order, shorts);
+  const known = catalogue(state.index.pack);
+  const changed = adjust(state.index.pack.members.map((m) => m.order), live).get(member.order.id);
+  const order = named(changed ? changed.order : member.order, known);
   const status = view.orders.get(order.id) ?? null;
-  // What was paid from the accounts before a shortage and is no longer owed comes back to them (creditBack, the
-  // server's sync.shortages.credit_back): it is neither paid nor taken any more.
-  const back = creditBack(order.id, shorts, order.total_due_cents, live);
+  // What was paid from the accounts before a shortage or a cheaper substitute and is no longer owed comes back to
+  // them (creditBack, the server's sync.shortages.credit_back): it is neither paid nor taken any more.
+  const back = creditBack(order.id, changed?.cutIds ?? [], order.total_due_cents, live);
   const backCents = (back.prepaid ?? 0) + (back.allowance ?? 0);
   const paidCents = (status?.paidCents ?? 0) - backCents;
   const used = accountUse(view, order.id, member.id);
@@ -295,7 +298,7 @@ async function renderMember(root, current) {
     capNote,
     membership.required
       ? membershipRefusal()
-      : handoverForm(member, order, { paidCents, available, balances, held, showTier }),
+      : handoverForm(member, order, { paidCents, available, balances, held, showTier, known }),
     sale,
     topUp,
     fee.bottom,
@@ -358,6 +361,11 @@ function lineWords(line) {
   });
 }
 
+/** A full price as the product is sold: "3,20 €", or per kg "22,00 €/kg". */
+function unitPrice({ unit_price_cents: cents, sold_by: soldBy }) {
+  return soldBy === 'kg' ? t('member.per_kg', { price: money(cents) }) : money(cents);
+}
+
 /** What to hand over; with the line prices only where the network shows tiers (they tell the tier). */
 function basket(order, { prices }) {
   const lines = order.lines.map((line) =>
@@ -383,12 +391,22 @@ function basket(order, { prices }) {
       }),
     );
   });
+  const swaps = order.lines
+    .filter((line) => line.by_product_id)
+    .map((line) =>
+      h(
+        'p',
+        { class: 'message substitution', role: 'note' },
+        t('member.swapped', { product: line.replaces ?? productName(line.product_id), by: line.product_name, price: unitPrice(line) }),
+      ),
+    );
   return h(
     'section',
     { 'aria-labelledby': 'basket-title', class: 'to-hand-over' },
     h('h2', { id: 'basket-title' }, t('member.to_hand_over')),
     lines.length ? h('ul', { class: 'basket' }, lines) : h('p', {}, t('member.empty_order')),
     shorts,
+    swaps,
   );
 }
 
@@ -436,7 +454,11 @@ function amountInput(label) {
   });
 }
 
-function handoverForm(member, order, { paidCents, available, balances = available, held = balances, showTier }) {
+function handoverForm(
+  member,
+  order,
+  { paidCents, available, balances = available, held = balances, showTier, known = new Map() },
+) {
   const methods = (state.index.pack.network.payment_methods ?? []).filter((method) => METHODS.includes(method));
   const form = h('form', { id: 'handover-form', novalidate: true });
   const error = h('p', { id: 'member-error', class: 'message message-error', role: 'alert', hidden: true });
@@ -633,11 +655,40 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
     });
     return field(t('handover.quantity_label', { product: line.product_name, quantity: line.quantity }), input);
   });
+  // "Remplacer par…": a line given as another product sold the same way, at its full price (substitutions.js);
+  // the quantity typed (or the weight) is what is given of it.
+  const swapSelects = order.lines
+    .filter((line) => !line.paid_in_advance)
+    .map((line) => {
+      const choices = [...known].filter(
+        ([id, product]) => id !== line.product_id && id !== line.by_product_id && product.soldBy === (line.sold_by ?? 'piece'),
+      );
+      if (!choices.length) return null;
+      return h(
+        'select',
+        { id: fieldId('swap'), class: 'swap-input', dataset: { product: line.product_id } },
+        h('option', { value: '' }, t('swap.none')),
+        choices.map(([id, product]) =>
+          h('option', { value: String(id) }, t('swap.option', { product: product.name, price: unitPrice({ unit_price_cents: product.unitPriceCents, sold_by: product.soldBy }) })),
+        ),
+      );
+    })
+    .filter(Boolean);
   const partial = h(
     'div',
     { id: 'partial-lines', class: 'partial-lines', hidden: true },
     quantities,
     weighedLines.length ? h('p', { class: 'muted' }, t('weight.partial')) : null,
+    swapSelects.length
+      ? h(
+          'div',
+          { class: 'swaps' },
+          h('p', { class: 'muted' }, t('swap.help')),
+          swapSelects.map((select) =>
+            field(t('swap.label', { product: order.lines.find((line) => line.product_id === Number(select.dataset.product)).product_name }), select),
+          ),
+        )
+      : null,
   );
   const note = h('textarea', { id: fieldId('note'), name: 'note', rows: 2, maxlength: 500 });
   const otherHandover = h(
@@ -774,8 +825,26 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
     for (const [product, grams] of weighed()) map.set(product, grams);
     return map;
   }
+  /** Partial: product id → what was given in its place (`substituted`), for the lines "Remplacer par…" names; a
+   * weighed line is given when its weight is typed. */
+  function swapped() {
+    const map = new Map();
+    if (outcome() !== 'partial') return map;
+    const grams = weighed();
+    for (const select of swapSelects) {
+      if (!select.value) continue;
+      const productId = Number(select.dataset.product);
+      const line = order.lines.find((item) => item.product_id === productId);
+      const product = known.get(Number(select.value));
+      const input = partial.querySelector(`input[data-product="${productId}"]`);
+      const quantity = line.sold_by === 'kg' ? grams.get(productId) : Number(input?.value ?? line.quantity);
+      if (!product || !(quantity > 0)) continue;
+      map.set(productId, { by_product_id: Number(select.value), quantity, unit_price_cents: product.unitPriceCents });
+    }
+    return map;
+  }
   function due() {
-    return dueFor(order, outcome(), outcome() === 'partial' ? received() : undefined, weighed());
+    return dueFor(order, outcome(), outcome() === 'partial' ? received() : undefined, weighed(), swapped());
   }
   function toPay() {
     return Math.max(0, due().dueCents - paidCents);
@@ -921,19 +990,28 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
   function handoverPayload(chosen, quantities) {
     const text = note.value.trim();
     const grams = chosen === 'refused' ? new Map() : weighed();
+    const swaps = chosen === 'partial' ? swapped() : new Map();
+    // Every other line given whole with something replaced: the whole order was handed over, one line as another.
+    const whole =
+      swaps.size > 0 &&
+      order.lines.every((line) =>
+        swaps.has(line.product_id) || (line.sold_by === 'kg' ? grams.has(line.product_id) : quantities.get(line.product_id) === line.quantity),
+      );
+    const kept = (line) => !swaps.has(line.product_id);
     return {
       order_id: order.id,
-      outcome: chosen,
+      outcome: whole ? 'all' : chosen,
       lines:
-        chosen === 'partial'
+        chosen === 'partial' && !whole
           ? order.lines
-              .filter((line) => quantities.get(line.product_id) > 0)
+              .filter((line) => kept(line) && quantities.get(line.product_id) > 0)
               .map((line) => ({ product_id: line.product_id, quantity_received: quantities.get(line.product_id) }))
           : [],
       substitution_note: text ? text.slice(0, 500) : null,
       weighed: weighedLines
-        .filter((line) => grams.has(line.product_id))
+        .filter((line) => kept(line) && grams.has(line.product_id))
         .map((line) => ({ product_id: line.product_id, grams: grams.get(line.product_id) })),
+      substituted: [...swaps].map(([productId, item]) => ({ product_id: productId, ...item })),
     };
   }
 
@@ -1017,6 +1095,12 @@ function handoverForm(member, order, { paidCents, available, balances = availabl
           const input = partial.querySelector(`input[data-product="${line.product_id}"]`);
           fieldError(input, t('handover.bad_quantity', { product: line.product_name, quantity: line.quantity }));
         }
+      }
+      // A line replaced by a product sold by weight is given when weighed: the weight of what is given.
+      for (const select of swapSelects) {
+        const index = weighedLines.findIndex((line) => line.product_id === Number(select.dataset.product));
+        if (!select.value || index < 0 || weighed().has(weighedLines[index].product_id)) continue;
+        fieldError(weightInputs[index], t('weight.missing', { product: known.get(Number(select.value))?.name ?? '' }));
       }
       if (!form.querySelector('[aria-invalid=true]') && ![...quantities.values()].some((quantity) => quantity > 0)) {
         fieldError(partial.querySelector('input') ?? weightInputs[0], t('handover.nothing'));

@@ -40,6 +40,8 @@ export function productName(productId) {
     const line = member.order.lines.find((item) => item.product_id === productId);
     if (line) return line.product_name;
   }
+  const extra = (state.index?.pack.extras ?? []).find((item) => item.product_id === productId);
+  if (extra) return extra.name;
   return t('undo.product', { id: productId });
 }
 
@@ -73,6 +75,10 @@ export function describe(events) {
   }
   if (newest.type === 'shortage') {
     return t('undo.shortage', { product: productName(newest.payload.product_id), at });
+  }
+  if (newest.type === 'substitution') {
+    const { product_id: productId, by_product_id: byProductId } = newest.payload;
+    return t('undo.substitution', { product: productName(productId), by: productName(byProductId), at });
   }
   if (newest.type === 'scan_refused') {
     return t('undo.scan_refused', { reason: t(`ticket.${newest.payload.reason}`), at });
