@@ -60,6 +60,7 @@ SAMPLES: dict[str, Callable[["Samples", str], Any]] = {
     "contract_id": lambda s, role: s.contract,  # a season contract at point A the member subscribes to
     "offered_id": lambda s, role: s.offered,
     "subscriber_id": lambda s, role: s.subscriber,
+    "cheque_id": lambda s, role: s.season_cheque,  # an expected cheque of that contract's calendar
     "absence_id": lambda s, role: s.absence,
     "filename": lambda s, role: "admin.css",
     "name": lambda s, role: "pico.min.css",

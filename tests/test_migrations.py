@@ -106,7 +106,7 @@ def test_producers_get_their_sort_names(empty_app):
         with db.engine.begin() as conn:
             for name in ("Élevage des Prés", "Œufs de Courtry"):
                 conn.execute(text("INSERT INTO producers (name, active) VALUES (:name, true)"), {"name": name})
-        upgrade(revision="0035_fixes")
+        upgrade(revision="0031_producer_sort_names")
         with db.engine.connect() as conn:
             keys = set(conn.execute(text("SELECT sort_name FROM producers")).scalars())
         downgrade(revision="0030_shortage_credits")

@@ -122,6 +122,18 @@ def test_after_the_day_what_was_handed_over_refused_and_owed(app, world):
     assert figures(app, world)[world["farm"]] == [("Panier de légumes", 3, 4500, 1, 0, 2, 1500, 450)]
 
 
+def test_a_line_paid_in_advance_by_the_seasons_cheques_carries_the_solidarity_share_too(app, world):
+    """Bruno's basket is paid in advance (a contract paid by cheques): his cheques paid 70 % of it (the cheque
+    calendar's rule, server/domain/cheque_calendar.py), so the network still owes the farm the other 4,50 €."""
+    with app.app_context():
+        for order_id in (world["bruno"], world["awa"]):
+            for line in db.session.get(Order, order_id).lines:
+                line.paid_in_advance = line.product_id == world["basket"]
+        db.session.commit()
+    handed(world)
+    assert figures(app, world)[world["farm"]] == [("Panier de légumes", 3, 4500, 2, 0, 1, 3000, 450)]
+
+
 def test_a_shortage_and_a_weighed_line_in_the_producer_report(app, world):
     """The hens delivered no eggs: the three boxes are "not delivered", neither waiting nor owed. Chloé's cheese, about
     500 g at 24,50 €/kg, weighed 480 g: the producer is owed 11,76 € and nothing of it counts as left."""

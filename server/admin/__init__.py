@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__)
 from server.admin import (  # noqa: E402,F401  (they register their routes on bp)
     allowance,
     audit,
+    cheque_calendar,
     cheques,
     contracts,
     devices,

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from server.admin import bp
@@ -24,7 +24,7 @@ from server.domain import DomainError
 from server.domain.cheques import SETTLED_STATES, mark_cheques
 from server.extensions import db
 from server.labels import CHEQUE_STATE_LABELS
-from server.models import Cheque, Distribution, Producer
+from server.models import Cheque, Contract, Distribution, Producer
 from sync.vocabulary import CHEQUE_STATES
 
 DEFAULT_DAYS = 31
@@ -76,10 +76,12 @@ class ChequeFilters:
         return values
 
     def where(self, query: Select) -> Select:
-        query = query.outerjoin(Distribution, Distribution.id == Cheque.distribution_id)
+        query = query.outerjoin(Distribution, Distribution.id == Cheque.distribution_id).outerjoin(
+            Contract, Contract.id == Cheque.contract_id
+        )
         user = actor()
-        if user.role != "admin":
-            query = query.where(managed(Distribution.point_id, user))
+        if user.role != "admin":  # a season's cheque has no distribution: its contract's point
+            query = query.where(or_(managed(Distribution.point_id, user), managed(Contract.point_id, user)))
         if self.producer is not None:
             query = query.where(Cheque.payee_producer_id == self.producer)
         elif self.no_payee:
@@ -93,6 +95,13 @@ class ChequeFilters:
         else:
             query = query.where(Cheque.received_on.between(self.start, self.end))
         return query
+
+
+def _point_name(cheque: Cheque) -> str:
+    """Where the cheque was taken: its distribution's point, or its season contract's."""
+    if cheque.distribution is not None:
+        return cheque.distribution.point.name
+    return cheque.contract.point.name if cheque.contract is not None else ""
 
 
 def _date_arg(name: str) -> date | None:
@@ -110,6 +119,7 @@ def cheques():
         joinedload(Cheque.payee),
         joinedload(Cheque.household),
         joinedload(Cheque.distribution).joinedload(Distribution.point),
+        joinedload(Cheque.contract),
     )
     page = paginate(query.order_by(Cheque.received_on.desc(), Cheque.id.desc()))
     # The totals read every cheque of the selection: bounded to a distribution, a producer or a month.
@@ -180,6 +190,7 @@ def cheques_export():
             joinedload(Cheque.payee),
             joinedload(Cheque.household),
             joinedload(Cheque.distribution).joinedload(Distribution.point),
+            joinedload(Cheque.contract).joinedload(Contract.point),
         )
         .order_by(Cheque.received_on, Cheque.id)
         .execution_options(yield_per=500)
@@ -192,7 +203,7 @@ def cheques_export():
             household = cheque.household
             yield [
                 cheque.received_on.isoformat() if cheque.received_on else "",
-                cheque.distribution.point.name if cheque.distribution else "",
+                _point_name(cheque),
                 cheque.distribution_id or "",
                 cheque.payee.name if cheque.payee else "",
                 cheque.payee.payee if cheque.payee else "",

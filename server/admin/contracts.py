@@ -40,8 +40,8 @@ MAX_QUANTITY = 99
 
 
 def generated_message(done: Generated) -> str:
-    """What a generation did, as the flash says it."""
-    return _(
+    """What a generation did, as the flash says it (and the cheque calendar, when it changed)."""
+    said = _(
         "Orders: %(created)d created, %(changed)d changed, %(removed)d removed, %(handed_over)d left as they are "
         "(already handed over or paid at the point).",
         created=done.created,
@@ -49,6 +49,9 @@ def generated_message(done: Generated) -> str:
         removed=done.removed,
         handed_over=done.handed_over,
     )
+    if done.cheques:
+        said += " " + _("Expected cheques of the calendar created, changed or removed: %(count)d.", count=done.cheques)
+    return said
 
 
 def _contract(contract_id: int) -> Contract:

@@ -19,9 +19,11 @@ from server.admin.account_forms import CorrectionForm, RefundForm, TopUpForm
 from server.admin.forms import network_timezone
 from server.admin.views import actor, id_arg
 from server.auth.access import require_points, staff_required
+from server.cheque_words import calendar_sentence, cheque_words
 from server.clock import today, utcnow
 from server.domain import DomainError, contributions
 from server.domain.account_actions import correct, refund, top_up
+from server.domain.cheque_calendar import household_calendars
 from server.extensions import db
 from server.formatting import signed_money
 from server.members.collection import collection_of
@@ -89,6 +91,9 @@ def render_household(household: Household, status: int = 200, **forms: Any):
             more_pickups=more_pickups,
             membership_due=membership_due(household),
             contribution=_contribution_line(household),
+            calendars=household_calendars(household.id),
+            calendar_sentence=calendar_sentence,
+            cheque_words=cheque_words,
             now=utcnow(),
             **forms,
         ),

@@ -281,6 +281,8 @@ CONTRACT_NOTES = "Contrat de saison signé à l'adhésion ; panier à retirer pe
 EXTRA_POINTS = (0, 1, 3)  # the points that sell extras without a pre-order
 EXTRA_STOCK = (("MIEL", 12), ("JUS-POMME", 24))
 SALES_PER_DAY = (1, 3)  # sales of extras at a past distribution of an extras point
+SEASON_CHEQUES_GIVEN = 0.8  # the subscribers of a contract paid by cheques who gave them all at the signing
+BANKS = ("La Banque Postale", "Crédit Agricole Brie Picardie", "Crédit Mutuel", "Société Générale", "Crédit Coopératif")
 CHEQUES_HANDED_WEEKS = (-4, -3)  # the coordinators handed these weeks' cheques to the producers a week later
 SHORTAGES = (  # (week, point, product code, share delivered): one not delivered at all, one delivered short
     (-2, 1, "POMMES", 0.0),

@@ -22,6 +22,8 @@ from server.clock import utcnow
 from server.demo import data
 from server.demo.past import DayPlan, PastPlayer, phone_count
 from server.domain.allowance_cycles import credit_due
+from server.domain.cheque_calendar import plan_contract, receive_cheque
+from server.domain.cheques import mark_cheques
 from server.domain.contract_orders import deliveries, generate_distribution
 from server.domain.contracts import create_contract, mark_absence, set_contract_product, subscribe
 from server.domain.extras import set_extra
@@ -30,6 +32,7 @@ from server.domain.tickets import issue_missing_tickets
 from server.extensions import db
 from server.models import (
     AllowanceRule,
+    Cheque,
     Contract,
     Distribution,
     Household,
@@ -118,6 +121,7 @@ def load_demo_network(today: date | None = None, seed: int = 2026) -> LoadedDemo
     prepaid, allowances, movements = _load_accounts(random.Random(f"{seed}:accounts"), members, today)
     users = _load_users(random.Random(f"{seed}:users"), points, members, today)
     db.session.flush()
+    season_cheques = _season_cheques(random.Random(f"{seed}:season-cheques"), contracts, today)
     ticket_count = issue_missing_tickets(today)
     _analyze()
     past = [(s.id, s.point, s.week, s.starts_at, s.ends_at) for s in slots if s.status == "closed"]
@@ -128,6 +132,7 @@ def load_demo_network(today: date | None = None, seed: int = 2026) -> LoadedDemo
         lines=lines,
         contracts=len(contracts),
         absences=absences,
+        season_cheques=season_cheques,
         prepaid=prepaid,
         allowance=allowances,
         movements=movements,
@@ -474,6 +479,43 @@ def _load_contracts(
             contracts.append(contract)
     db.session.flush()
     return contracts
+
+
+def _season_cheques(rng: random.Random, contracts: list[Contract], today: date) -> int:
+    """The cheque calendar of the contracts paid by cheques (``server.domain.cheque_calendar``), planned once the
+    distributions exist: most subscribers gave all their cheques at the signing (received that day, numbered in a
+    row, with their bank); the others still owe them. The point's coordinator handed the cheques of the months
+    already begun to the producer on the 5th (or today). Returns the cheques received."""
+    received = 0
+    this_month = today.replace(day=1)
+    for contract in contracts:
+        if contract.payment != "cheques":
+            continue
+        plan_contract(contract, len(deliveries(contract)))
+        signed_on = contract.created_at.astimezone(LOCAL).date()
+        mine: dict[int, list[Cheque]] = {}
+        for cheque in db.session.scalars(
+            select(Cheque).where(Cheque.contract_id == contract.id).order_by(Cheque.household_id, Cheque.planned_month)
+        ):
+            mine.setdefault(cheque.household_id, []).append(cheque)
+        for cheques in mine.values():
+            if rng.random() >= data.SEASON_CHEQUES_GIVEN:
+                continue
+            first, bank = rng.randint(1_000_000, 9_000_000), rng.choice(data.BANKS)
+            for offset, cheque in enumerate(cheques):
+                receive_cheque(cheque, signed_on, number=f"{first + offset:07d}", bank=bank)
+                received += 1
+        coordinator = db.session.scalar(
+            select(User)
+            .where(User.role == "coordinator", User.points.any(Point.id == contract.point_id))
+            .order_by(User.id)
+            .limit(1)
+        )
+        for month in sorted({c.planned_month for cs in mine.values() for c in cs if c.planned_month <= this_month}):
+            ids = [c.id for cs in mine.values() for c in cs if c.planned_month == month and c.state == "received"]
+            if ids and coordinator is not None:
+                mark_cheques(ids, "handed_over", min(today, month.replace(day=5)), actor=coordinator)
+    return received
 
 
 def _contracted_code(member: _Member, codes: tuple[str, ...]) -> str:

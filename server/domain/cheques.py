@@ -107,10 +107,13 @@ def _rows(events: Sequence[Event]) -> list[dict]:
 
 
 def may_see(cheque: Cheque, actor: User) -> bool:
-    """Admins see every cheque; a coordinator those taken at their points."""
+    """Admins see every cheque; a coordinator those taken at their points, and the season cheques of their points'
+    contracts."""
     if actor.role == "admin":
         return True
     point_id = cheque.distribution.point_id if cheque.distribution is not None else None
+    if point_id is None and cheque.contract is not None:
+        point_id = cheque.contract.point_id
     return point_id is not None and manages_point(actor, point_id)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from server.audit import record
+from server.domain.cheque_calendar import plan_contract
 from server.extensions import db
 from server.models import (
     Absence,
@@ -57,9 +58,10 @@ class Generated:
     removed: int = 0
     handed_over: int = 0
     imported_kept: int = 0
+    cheques: int = 0  # expected cheques of the season's calendar created, changed or removed
 
     def add(self, other: "Generated") -> "Generated":
-        for name in ("created", "changed", "removed", "handed_over", "imported_kept"):
+        for name in ("created", "changed", "removed", "handed_over", "imported_kept", "cheques"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
@@ -355,7 +357,8 @@ def _line(product_id: int, line: Wanted) -> OrderLine:
 
 
 def regenerate_contract(contract: Contract) -> Generated:
-    """Generate every distribution the contract delivers at now or has lines in (its season's, one by one)."""
+    """Generate every distribution the contract delivers at now or has lines in (its season's, one by one), then
+    plan its cheque calendar again (``server.domain.cheque_calendar``)."""
     ids = {d.id for d in season_distributions(contract.point_id, contract.starts_on, contract.ends_on)}
     ids |= set(
         db.session.scalars(
@@ -365,7 +368,9 @@ def regenerate_contract(contract: Contract) -> Generated:
             .distinct()
         )
     )
-    return _generate_all(ids)
+    done = _generate_all(ids)
+    done.cheques = plan_contract(contract, len(deliveries(contract))).touched
+    return done
 
 
 def regenerate_calendar(point_id: int, days: Iterable[date]) -> Generated:

@@ -139,7 +139,7 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
                 continue
             taken = received.get(line.product_id, 0)
             line_share = line.share_percent if line.share_percent is not None else share
-            _handed(row, taken, price, line_share, line.sold_by, line.paid_in_advance)
+            _handed(row, taken, price, line_share, line.sold_by)
             # A weighed line handed over is not "left" for weighing less than its estimate.
             row.refused += (0 if taken else expected) if line.sold_by == "kg" else max(0, expected - taken)
         ordered_ids = {line.product_id for line in order.lines}
@@ -173,16 +173,14 @@ def _sold(row: ProductFigures, quantity: int, price: int, share: int, sold_by: s
     row.solidarity_cents += full - line_due_cents(quantity, price, share, sold_by)
 
 
-def _handed(
-    row: ProductFigures, quantity: int, price: int, share: int, sold_by: str = "piece", paid_in_advance: bool = False
-) -> None:
+def _handed(row: ProductFigures, quantity: int, price: int, share: int, sold_by: str = "piece") -> None:
     """What was handed over is owed to the producer at its full price (a weighed line by its weight); the network's
-    solidarity share is what the member did not pay of it at the point (none on a line paid in advance)."""
+    solidarity share is what the member's tier does not pay of it: at the point, or for a line paid in advance by
+    the season's cheques, which pay the tier's share too (``server.domain.cheque_calendar``)."""
     full = line_full_cents(quantity, price, sold_by)
     row.handed_over += quantity
     row.due_cents += full
-    if not paid_in_advance:
-        row.solidarity_cents += full - line_due_cents(quantity, price, share, sold_by)
+    row.solidarity_cents += full - line_due_cents(quantity, price, share, sold_by)
 
 
 @dataclass

@@ -13,8 +13,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from server.auth.access import member_link
+from server.cheque_words import calendar_sentence, cheque_words
 from server.clock import utcnow
 from server.domain import DomainError
+from server.domain.cheque_calendar import household_calendars
 from server.domain.contract_orders import Generated, turns
 from server.domain.contracts import absences_left, mark_absence, remove_absence, subscribe
 from server.extensions import db
@@ -87,6 +89,9 @@ def contracts(household: Household):
         coming=coming,
         absences=absences,
         left={s.id: absences_left(s) for s in subscriptions},
+        calendars={c.contract.id: c for c in household_calendars(household.id)},
+        calendar_sentence=calendar_sentence,
+        cheque_words=cheque_words,
         open_contracts=open_contracts,
     )
     return response, 200, {"Cache-Control": "private, no-cache"}

@@ -12,8 +12,10 @@ from server.api.body import read_json
 from server.api.errors import ApiError
 from server.api.push import SubscribeBody, UnsubscribeBody, subscribe_from, subscription_json
 from server.auth.access import member_link, public
+from server.cheque_words import calendar_sentence
 from server.clock import today, utcnow
 from server.domain import contributions
+from server.domain.cheque_calendar import household_calendars
 from server.domain.push_subscriptions import find, remove
 from server.domain.tickets import ticket_text
 from server.extensions import csrf, db
@@ -84,6 +86,7 @@ def page(household: Household):
             movement_line=movement_line,
             has_receipt=has_receipt,
             has_contracts=has_contracts(household),
+            cheque_sentences=[calendar_sentence(c, yours=True) for c in household_calendars(household.id)],
         )
     )
     # The page is the member's: never kept by a shared cache, always revalidated (the service worker keeps a copy).

@@ -3,8 +3,9 @@ producer or deposited. See ``docs/producers.md``, "Cheques".
 
 A cheque taken at the point comes from a synced payment (or credit) by cheque: one row per event (``event_id`` is
 unique), made in the transaction that stores the event, ``voided`` while the event is voided. A season's expected
-cheques (a contract paid in advance: one cheque a month) are rows of the same table with no event, a
-``planned_month`` and the state ``expected``, until the treasurer receives them.
+cheques (a contract paid in advance by cheques spread over the season's months) are rows of the same table with
+no event, their ``contract``, a ``planned_month`` and the state ``expected``, until the treasurer receives them
+(``server.domain.cheque_calendar``).
 """
 
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
 from server.extensions import db
+from server.models.contracts import Contract
 from server.models.distribution import Distribution
 from server.models.people import Household, User
 from server.models.producers import Producer
@@ -33,6 +35,8 @@ class Cheque(db.Model):
         Index("ix_cheques_payee_received", "payee_producer_id", "received_on", "id"),
         Index("ix_cheques_state_received", "state", "received_on", "id"),
         Index("ix_cheques_received", "received_on", "id"),
+        # A contract's cheque calendar: its subscribers' cheques, month by month.
+        Index("ix_cheques_contract_household", "contract_id", "household_id", "planned_month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +52,9 @@ class Cheque(db.Model):
     )
     received_on: Mapped[date | None] = mapped_column(Date)
     planned_month: Mapped[date | None] = mapped_column(Date)  # an expected cheque: the first day of its month
+    # A season's cheque (a contract paid by cheques): expected, then received, handed over or deposited.
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"))
+    bank: Mapped[str] = mapped_column(String(120), default="", server_default="")
     state_on: Mapped[date | None] = mapped_column(Date)
     state_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -56,4 +63,5 @@ class Cheque(db.Model):
     payee: Mapped[Producer | None] = relationship()
     household: Mapped[Household | None] = relationship()
     distribution: Mapped[Distribution | None] = relationship()
+    contract: Mapped[Contract | None] = relationship()
     state_by: Mapped[User | None] = relationship()

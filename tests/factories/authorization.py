@@ -11,6 +11,7 @@ from server.domain.shifts import start_shift
 from server.extensions import db
 from server.models import (
     Absence,
+    Cheque,
     Conflict,
     Contract,
     ContractProduct,
@@ -59,6 +60,7 @@ class Samples:
     contract: int = 0  # a season contract at A, open to subscription, the household subscribed
     offered: int = 0  # its product
     subscriber: int = 0  # the household's subscription to it
+    season_cheque: int = 0  # an expected cheque of that contract's calendar
     absence: int = 0  # the household's absence at the coming distribution
     link_token: str = ""
     page_token: str = ""
@@ -133,7 +135,10 @@ def authorization_samples() -> Samples:
     subscriber = Subscription(contract=contract, household=household)
     subscriber.quantities = [SubscriptionQuantity(contract_product=offered, quantity=1)]
     absence = Absence(subscription=subscriber, distribution=coming, kind="skip")
-    db.session.add_all([contract, offered, subscriber, absence])
+    season_cheque = Cheque(
+        contract=contract, household=household, amount_cents=1500, state="expected", planned_month=day.replace(day=1)
+    )
+    db.session.add_all([contract, offered, subscriber, absence, season_cheque])
     db.session.flush()
     db.session.commit()
     return Samples(
@@ -154,6 +159,7 @@ def authorization_samples() -> Samples:
         contract=contract.id,
         offered=offered.id,
         subscriber=subscriber.id,
+        season_cheque=season_cheque.id,
         absence=absence.id,
         link_token=link_token,
         page_token=household.page_token,

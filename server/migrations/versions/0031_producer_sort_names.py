@@ -1,7 +1,7 @@
 """Producers sorted as French readers expect: a sort key beside the name (case, accents and ligatures aside),
 indexed with the id so the producers list pages on it
 
-Revision ID: 0035_fixes
+Revision ID: 0031_producer_sort_names
 Revises: 0030_shortage_credits
 Create Date: 2026-12-05 15:00:00
 
@@ -12,7 +12,7 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0035_fixes"
+revision = "0031_producer_sort_names"
 down_revision = "0030_shortage_credits"
 branch_labels = None
 depends_on = None
