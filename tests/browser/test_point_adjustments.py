@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from server.domain.ledger import post
 from server.extensions import db
-from server.models import Account, Order, OrderLine, Point, Product
+from server.models import Account, NetworkSettings, Order, OrderLine, Point, Product
 from tests.browser.phone_fixtures import *  # noqa: F403 (app_config, backend, dist)
 from tests.browser.test_volunteer_app import assert_made_for_one_hand, open_by_code, outbox, point_id, start_day
 from tests.factories.primitives import member_of
@@ -33,13 +33,15 @@ def shot(page: Page, name: str) -> None:
 @pytest.fixture
 def world(app) -> VolunteerAppWorld:
     """The four-member distribution; Élodie (tarif solidaire, 70 %) also ordered about 500 g of Comté at
-    24,50 €/kg and has 50,00 € on her prepaid account (4,00 € of allowance)."""
+    24,50 €/kg and has 50,00 € on her prepaid account (4,00 € of allowance). The network lets a prepaid account go
+    10,00 € below zero: what the phone says is left on the account is still what it holds, not that floor."""
     with app.app_context():
         found = volunteer_app_world()
         cheese = Product(code="COMTE", name="Comté", unit_price_cents=2450, sold_by="kg")
         order = db.session.get(Order, found.orders["Élodie M."])
         order.lines.append(OrderLine(product=cheese, quantity=500, unit_price_cents=2450))
         post(found.members["Élodie M."], "prepaid", 4500, "opening")
+        NetworkSettings.current().prepaid_floor_cents = 1000
         db.session.commit()
         return found
 

@@ -1070,8 +1070,11 @@ function handoverForm(
       words.push(what.paid ? t('member.recorded_paid', { paid: money(what.paid) }) : t('member.recorded_unpaid'));
       if (what.paid < what.owed) words.push(t('member.recorded_left', { left: money(what.owed - what.paid) }));
       for (const kind of ['allowance', 'prepaid']) {
-        // What the account keeps, said where the volunteer reads the confirmation ("reste 108,40 € sur l'allocation").
-        if (what.accounts?.[kind]) words.push(t(`member.recorded_${kind}_left`, { amount: money(balances[kind] - what.accounts[kind]) })); // what the account holds, not the basket's cap
+        // What the account keeps, said where the volunteer reads the confirmation ("reste 108,40 € sur l'allocation"):
+        // what it holds, not the prepaid floor nor the basket's allowance cap.
+        if (what.accounts?.[kind]) {
+          words.push(t(`member.recorded_${kind}_left`, { amount: money(held[kind] - what.accounts[kind]) }));
+        }
       }
       const change = what.givenCents - what.cashCents;
       if (what.givenCents && change > 0) words.push(t('member.recorded_change', { amount: money(change) }));
