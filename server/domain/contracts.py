@@ -38,6 +38,7 @@ from server.models import (
     SubscriptionQuantity,
     User,
 )
+from sync.pricing import WEIGHED
 from sync.vocabulary import ABSENCE_KINDS, CONTRACT_FREQUENCIES, CONTRACT_PAYMENTS
 
 CONTRACT_FIELDS = (
@@ -53,6 +54,7 @@ CONTRACT_FIELDS = (
     "notes",
 )
 MAX_QUANTITY = 99
+MAX_GRAMS = 99_000  # a product sold by weight: at most 99 kg per delivery (the estimate; weighed at the point)
 
 
 # Contracts -------------------------------------------------------------------------------------------------------
@@ -161,12 +163,15 @@ def set_contract_product(
     *,
     actor: User | None = None,
 ) -> Generated:
-    """Offer ``product`` in the contract at ``unit_price_cents`` per delivery (or change its price)."""
+    """Offer ``product`` in the contract at ``unit_price_cents`` per delivery (or change its price).
+
+    A product sold by weight is priced per kg and ``default_quantity`` is its estimated weight per delivery, in
+    grams: the lines carry grams and are weighed at the point (``sync.pricing``)."""
     require_manager(actor, contract.point_id, field=None)
     if not isinstance(unit_price_cents, int) or not 0 <= unit_price_cents <= 1_000_000:
         raise DomainError(_l("Give the price per delivery, in euros."), field="unit_price_cents")
-    if not isinstance(default_quantity, int) or not 1 <= default_quantity <= MAX_QUANTITY:
-        raise DomainError(_l("The quantity must be a whole number from 1 to 99."), field="default_quantity")
+    if not valid_quantity(product, default_quantity) or not default_quantity:
+        raise DomainError(quantity_error(product, 1), field="default_quantity")
     offered = next((p for p in contract.products if p.product_id == product.id), None)
     if offered is None:
         _check_overlaps(contract, [product.id], contract.starts_on, contract.ends_on)
@@ -315,8 +320,8 @@ def _quantities(
     for offered_id, quantity in sorted(quantities.items()):
         if offered_id not in offered:
             raise DomainError(_l("Choose products the contract offers."), field="quantities")
-        if not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
-            raise DomainError(_l("The quantity must be a whole number from 0 to 99."), field="quantities")
+        if not valid_quantity(offered[offered_id].product, quantity):
+            raise DomainError(quantity_error(offered[offered_id].product), field="quantities")
         if quantity:
             line = kept.get(offered_id) or SubscriptionQuantity(contract_product=offered[offered_id])
             line.quantity = quantity
@@ -324,6 +329,25 @@ def _quantities(
     if not made:
         raise DomainError(_l("Choose at least one product, with a quantity."), field="quantities")
     return made
+
+
+def valid_quantity(product: Product, quantity: object) -> bool:
+    """A quantity per delivery (0: none): pieces up to 99, or for a product sold by weight grams up to 99 kg."""
+    top = MAX_GRAMS if product.sold_by == WEIGHED else MAX_QUANTITY
+    return isinstance(quantity, int) and not isinstance(quantity, bool) and 0 <= quantity <= top
+
+
+def quantity_error(product: Product, least: int = 0) -> str:
+    """What to type instead, for ``product``."""
+    if product.sold_by == WEIGHED:
+        return _l(
+            "“%(product)s” is sold by weight: give the weight per delivery, about, from 1 g to 99 kg (500, 500 g or "
+            "0,5 kg).",
+            product=product.name,
+        )
+    if least:
+        return _l("The quantity must be a whole number from 1 to 99.")
+    return _l("The quantity must be a whole number from 0 to 99.")
 
 
 # Absences --------------------------------------------------------------------------------------------------------
