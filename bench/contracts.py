@@ -41,7 +41,8 @@ def build(subscribers: int, distributions: int) -> None:
     )
     sql("INSERT INTO tiers (id, name, share_percent, description) VALUES (1, 'Tarif plein', 100, '')")
     sql(
-        "INSERT INTO points (id, name, town, address, ephemeral, active, notes) VALUES (1, 'Luzard', 'Noisiel', '', false, true, '')"
+        "INSERT INTO points (id, name, town, address, ephemeral, active, notes) "
+        "VALUES (1, 'Luzard', 'Noisiel', '', false, true, '')"
     )
     sql("INSERT INTO producers (id, name, active) VALUES (1, 'Ferme', true)")
     sql(
