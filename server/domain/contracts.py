@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -23,6 +24,7 @@ from server.domain.contract_orders import (
     regenerate_contract,
     season_distributions,
 )
+from server.domain.orders_close import closes_at, orders_closed
 from server.domain.points import require_manager
 from server.extensions import db
 from server.models import (
@@ -38,7 +40,7 @@ from server.models import (
     SubscriptionQuantity,
     User,
 )
-from sync.pricing import WEIGHED
+from sync.pricing import WEIGHED, parse_grams
 from sync.vocabulary import ABSENCE_KINDS, CONTRACT_FREQUENCIES, CONTRACT_PAYMENTS
 
 CONTRACT_FIELDS = (
@@ -225,7 +227,8 @@ def subscribe(
     by_member: bool = False,
 ) -> tuple[Subscription, Generated]:
     """Subscribe ``household`` (or put it on the waiting list) with ``quantities``: contract product id → quantity
-    per delivery (default: each product's default quantity). A member subscribes only while subscriptions are open."""
+    per delivery (default: each product's default quantity). A member subscribes only while subscriptions are open,
+    and their baskets start at the first delivery whose orders are still open (``orders_from``)."""
     require_manager(actor, contract.point_id, field=None)
     if by_member and not contract.subscriptions_open:
         raise DomainError(_l("Subscriptions to this contract are closed."))
@@ -246,6 +249,7 @@ def subscribe(
         status="waiting" if waiting else "active",
         partner=partner,
         partner_starts=partner_starts,
+        orders_from=utcnow() if by_member else None,
     )
     subscription.quantities = _quantities(contract, quantities)
     db.session.add(subscription)
@@ -337,6 +341,24 @@ def valid_quantity(product: Product, quantity: object) -> bool:
     return isinstance(quantity, int) and not isinstance(quantity, bool) and 0 <= quantity <= top
 
 
+def typed_quantity(product: Product, text: str | None, default: int = 0) -> int:
+    """A quantity per delivery as typed on a form: pieces ("2"), or for a product sold by weight a weight ("500",
+    "500 g", "0,5 kg": ``sync.pricing.parse_grams``), in grams; empty: ``default``; "0": none."""
+    text = (text or "").strip()
+    if not text:
+        return default
+    if text in ("0", "0 g", "0 kg"):
+        return 0
+    if product.sold_by == WEIGHED:
+        grams = parse_grams(text)
+        if grams is None or grams > MAX_GRAMS:
+            raise DomainError(quantity_error(product), field="quantities")
+        return grams
+    if not text.isdigit() or int(text) > MAX_QUANTITY:
+        raise DomainError(quantity_error(product), field="quantities")
+    return int(text)
+
+
 def quantity_error(product: Product, least: int = 0) -> str:
     """What to type instead, for ``product``."""
     if product.sold_by == WEIGHED:
@@ -353,6 +375,19 @@ def quantity_error(product: Product, least: int = 0) -> str:
 # Absences --------------------------------------------------------------------------------------------------------
 
 
+def _require_orders_open(distribution: Distribution) -> None:
+    """A member changes a distribution's basket from their page only until its orders close."""
+    if orders_closed(distribution):
+        raise DomainError(
+            _l(
+                "Orders for this distribution closed on %(when)s: the producer already has the order form. Ask a "
+                "coordinator of your point.",
+                when=format_datetime(closes_at(distribution), "EEEE d MMMM, HH:mm"),
+            ),
+            field="distribution",
+        )
+
+
 def absences_left(subscription: Subscription) -> int:
     """How many more dates the subscription may be marked absent (the contract's cap)."""
     used = db.session.scalar(select(func.count(Absence.id)).where(Absence.subscription_id == subscription.id))
@@ -366,11 +401,15 @@ def mark_absence(
     *,
     given_to: Household | None = None,
     actor: User | None = None,
+    by_member: bool = False,
 ) -> Generated:
     """Mark the subscription absent at ``distribution``: its basket is not due (``skip``), goes to ``given_to``
-    (``given``) or to the first household waiting (``offered``). Within the contract's cap, before the day."""
+    (``given``) or to the first household waiting (``offered``). Within the contract's cap, before the day; a
+    member, before the distribution's orders close."""
     contract = subscription.contract
     require_manager(actor, contract.point_id, field=None)
+    if by_member:
+        _require_orders_open(distribution)
     if subscription.status != "active":
         raise DomainError(_l("Only a subscriber can be absent."))
     if kind not in ABSENCE_KINDS:
@@ -415,10 +454,12 @@ def mark_absence(
     return generate_distribution(distribution)
 
 
-def remove_absence(absence: Absence, *, actor: User | None = None) -> Generated:
+def remove_absence(absence: Absence, *, actor: User | None = None, by_member: bool = False) -> Generated:
     subscription = absence.subscription
     require_manager(actor, subscription.contract.point_id, field=None)
     distribution = absence.distribution
+    if by_member:
+        _require_orders_open(distribution)
     if distribution.starts_at <= utcnow() or distribution.status == "closed":
         raise DomainError(_l("This distribution has started: the absence can no longer be removed."))
     subscription.absences.remove(absence)

@@ -1,6 +1,7 @@
 """The member's season contracts (``/m/<page_token>/contracts``): what they subscribe to, the coming deliveries,
 their absences within the contract's cap (the basket not due, given to a household of the point they name by
-e-mail, or offered to the waiting list), and the contracts of their point open to subscription.
+e-mail, or offered to the waiting list) until the distribution's orders close, and the contracts of their point open
+to subscription (a subscription starts at the first delivery whose orders are still open).
 
 Online only: the member page's service worker keeps ``/m/<page_token>`` alone. The rules are the domain's
 (``server.domain.contracts``, acting for the member: ``actor=None``, ``by_member``); this view checks that the
@@ -16,12 +17,11 @@ from server.auth.access import member_link
 from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.contract_orders import Generated, deliveries
-from server.domain.contracts import absences_left, mark_absence, remove_absence, subscribe
+from server.domain.contracts import absences_left, mark_absence, remove_absence, subscribe, typed_quantity
+from server.domain.orders_close import closes_at, orders_closed
 from server.extensions import db
 from server.members import bp
 from server.models import Absence, Contract, Distribution, Household, Subscription
-
-MAX_QUANTITY = 99
 
 
 def has_contracts(household: Household) -> bool:
@@ -50,6 +50,7 @@ def contracts(household: Household):
     coming = {
         s.id: [d for d in deliveries(s.contract) if d.starts_at > now and d.status != "closed"] for s in subscriptions
     }
+    closed = {d.id for days in coming.values() for d in days if orders_closed(d, now)}
     absences = {s.id: {a.distribution_id: a for a in s.absences} for s in subscriptions}
     subscribed = {s.contract_id for s in subscriptions}
     open_contracts = [
@@ -65,6 +66,11 @@ def contracts(household: Household):
         ).unique()
         if c.id not in subscribed
     ]
+    # Where a subscription made now would start: the first delivery whose orders are still open.
+    starts = {
+        c.id: next((d for d in deliveries(c) if d.starts_at > now and not orders_closed(d, now)), None)
+        for c in open_contracts
+    }
     shared = db.session.scalars(
         select(Subscription)
         .options(joinedload(Subscription.contract), joinedload(Subscription.household))
@@ -79,6 +85,9 @@ def contracts(household: Household):
         absences=absences,
         left={s.id: absences_left(s) for s in subscriptions},
         open_contracts=open_contracts,
+        starts=starts,
+        closed=closed,
+        closes_at=closes_at,
         shared=shared,
     )
     return response, 200, {"Cache-Control": "private, no-cache"}
@@ -134,7 +143,7 @@ def contract_absence(household: Household, contract_id: int):
             )
             if not email or given_to is None:
                 raise DomainError(_("No member of your point has this e-mail."))
-        return mark_absence(subscription, distribution, kind, given_to=given_to)
+        return mark_absence(subscription, distribution, kind, given_to=given_to, by_member=True)
 
     return _done(household, run, _("Your absence is recorded."))
 
@@ -149,7 +158,7 @@ def contract_present(household: Household, contract_id: int):
         absence = next((a for a in subscription.absences if a.distribution_id == distribution.id), None)
         if absence is None:
             raise DomainError(_("Choose a date from the list."))
-        return remove_absence(absence)
+        return remove_absence(absence, by_member=True)
 
     return _done(household, run, _("Your absence is removed: your basket is back."))
 
@@ -162,12 +171,10 @@ def contract_subscribe(household: Household, contract_id: int):
         abort(404)
 
     def run() -> None:
-        quantities = {}
-        for offered in contract.products:
-            text = (request.form.get(f"quantity_{offered.id}") or "0").strip()
-            if not text.isdigit() or int(text) > MAX_QUANTITY:
-                raise DomainError(_("The quantity must be a whole number from 0 to 99."))
-            quantities[offered.id] = int(text)
+        quantities = {
+            offered.id: typed_quantity(offered.product, request.form.get(f"quantity_{offered.id}"))
+            for offered in contract.products
+        }
         subscribe(contract, household, quantities, by_member=True)
 
     return _done(household, run, _("You are subscribed: your baskets are in your next orders."))
