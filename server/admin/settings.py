@@ -5,7 +5,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, StringField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from server.admin import bp
 from server.admin.fields import MoneyField
@@ -53,19 +53,16 @@ class NetworkSettingsForm(AdminForm):
     )
     orders_close_days = IntegerField(
         _l("Orders close, days before the distribution"),
-        [
-            InputRequired(_l("Give a whole number of days from 0 to 30.")),
-            NumberRange(0, 30, _l("Give a whole number of days from 0 to 30.")),
-        ],
+        [Optional(), NumberRange(0, 30, _l("Give a whole number of days from 0 to 30."))],
         description=_l(
             "Until then members change their season contracts' baskets from their page; then the producers' order "
-            "forms are final. A distribution may set its own moment."
+            "forms are final. A distribution may set its own moment. Empty: unchanged."
         ),
         invalid_value_message=_l("Give a whole number of days from 0 to 30."),
     )
     orders_close_time = TimeField(
         _l("Orders close at"),
-        [InputRequired(_l("Enter a time such as 12:00."))],
+        [Optional()],
         format=["%H:%M", "%H:%M:%S"],
         invalid_value_message=_l("Enter a time such as 12:00."),
     )

@@ -40,10 +40,11 @@ def update_network_settings(data: Mapping[str, Any], *, actor: User) -> NetworkS
         if not isinstance(value, int) or not 0 <= value <= MAX_FLOOR_CENTS:
             raise DomainError(_l("Type an amount between 0 and 1 000 euros."), field=field)
         thresholds[field] = value
-    days = data.get("orders_close_days", settings.orders_close_days)
+    days = data.get("orders_close_days")
+    days = settings.orders_close_days if days is None else days
     if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_CLOSE_DAYS:
         raise DomainError(_l("Give a whole number of days from 0 to 30."), field="orders_close_days")
-    at = data.get("orders_close_time", settings.orders_close_time)
+    at = data.get("orders_close_time") or settings.orders_close_time
     if not isinstance(at, time):
         raise DomainError(_l("Enter a time such as 12:00."), field="orders_close_time")
     values = {
