@@ -15,9 +15,12 @@ An order's lines are tuples ``(quantity, unit_price_cents[, sold_by[, paid_in_ad
 the piece and paid at the point.
 """
 
+import math
+import re
 from collections.abc import Iterable
 
 WEIGHED = "kg"
+MAX_TYPED_GRAMS = 1_000_000  # the most a weight typed at the point (or an event) holds: 1 000 kg
 
 Line = tuple[int, int] | tuple[int, int, str] | tuple[int, int, str, bool]
 
@@ -62,3 +65,25 @@ def solidarity_share_cents(lines: Iterable[Line], share_percent: int) -> int:
     """The part of the full price the network covers for this member at the point (lines paid in advance aside)."""
     at_point = [(q, price, sold_by) for q, price, sold_by, paid in map(_parts, lines) if not paid]
     return order_full_cents(at_point) - order_due_cents(at_point, share_percent)
+
+
+_TYPED_WEIGHT = re.compile(r"\s*([0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)\s*(g|gr|grammes?|kg|kilos?)?\s*", re.IGNORECASE)
+
+
+def parse_grams(text: str | None) -> int | None:
+    """A weight as typed on the phone or a form, in grams: "480", "480 g", "0,48 kg", "1.25kg"; a bare number with a
+    decimal comma or point is in kg ("1,2" is 1 200 g), a bare whole number in grams. None when it is no weight, or
+    not between 1 g and 1 000 kg. The phone's ``parseGrams`` (``pwa/src/pricing.js``), to the same vectors: the
+    same float arithmetic, rounded half up as JavaScript's ``Math.round``."""
+    match = _TYPED_WEIGHT.fullmatch(text or "")
+    if match is None:
+        return None
+    number, unit = match.groups()
+    value = float(number.replace(",", "."))
+    if not math.isfinite(value):
+        return None
+    in_kg = unit[0].lower() == "k" if unit else ("." in number or "," in number)
+    if not in_kg and not value.is_integer():
+        return None
+    grams = math.floor((value * 1000 if in_kg else value) + 0.5)
+    return grams if 1 <= grams <= MAX_TYPED_GRAMS else None

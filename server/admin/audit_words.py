@@ -67,6 +67,9 @@ FIELD_LABELS = {
     "low_balance_cents": _l("balance to check"),
     "size": _l("household size"),
     "contribution_band": _l("contribution band"),
+    "orders_close_at": _l("orders close"),
+    "orders_close_days": _l("days before orders close"),
+    "orders_close_time": _l("time orders close"),
 }
 
 

@@ -7,6 +7,7 @@ because the phones already handed them over.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -28,15 +29,19 @@ from server.domain.contracts import (
     set_chosen_dates,
     set_contract_product,
     subscribe,
+    typed_quantity,
     unsubscribe,
     update_contract,
     update_subscription,
 )
+from server.domain.orders_close import closes_at, orders_closed
 from server.extensions import db
-from server.models import Absence, Contract, ContractProduct, Distribution, Point, Product, Subscription
+from server.models import Absence, Contract, ContractProduct, Distribution, Household, Point, Product, Subscription
 from server.money_input import parse_cents
+from server.search_text import name_matches
+from sync.pricing import WEIGHED
 
-MAX_QUANTITY = 99
+WAITING_SHOWN = 50  # the waiting list shows its first households (the count says how many wait)
 
 
 def generated_message(done: Generated) -> str:
@@ -52,6 +57,17 @@ def generated_message(done: Generated) -> str:
     if done.cheques:
         said += " " + _("Expected cheques of the calendar created, changed or removed: %(count)d.", count=done.cheques)
     return said
+
+
+def after_close_message(done: Generated) -> str:
+    """The warning when a change reached a distribution whose orders had closed."""
+    days = db.session.scalars(
+        select(Distribution.starts_at).where(Distribution.id.in_(done.after_close)).order_by(Distribution.starts_at)
+    )
+    return _(
+        "Orders had closed for %(days)s: the producer's order form was already sent. Tell the producer what changed.",
+        days=", ".join(format_datetime(day, "EEEE d MMMM") for day in days),
+    )
 
 
 def _contract(contract_id: int) -> Contract:
@@ -123,40 +139,62 @@ def contract_edit(contract_id: int):
     )
     if outcome and outcome[0].touched + outcome[0].handed_over:
         flash(generated_message(outcome[0]), "success")
+    if outcome and outcome[0].after_close:
+        flash(after_close_message(outcome[0]), "warning")
     return answer
 
 
 @bp.get("/contracts/<id:contract_id>")
 @staff_required
 def contract(contract_id: int):
+    """The contract, its products, one page of its subscribers (by name, searchable) and the head of its waiting
+    list: a contract of a thousand subscribers is read a page at a time."""
     contract = _contract(contract_id)
-    subscriptions = db.session.scalars(
+    text = request.args.get("q", "").strip()[:100]
+    listed = (
         select(Subscription)
-        .options(
-            joinedload(Subscription.household),
-            joinedload(Subscription.partner),
-            selectinload(Subscription.quantities),
-            selectinload(Subscription.absences).joinedload(Absence.distribution),
-            selectinload(Subscription.absences).joinedload(Absence.given_to),
-        )
+        .join(Household, Household.id == Subscription.household_id)
         .where(Subscription.contract_id == contract.id)
-        .order_by(Subscription.status, Subscription.id)
-    ).all()
+    )
+    if text:
+        listed = listed.where(name_matches(Household.first_name, Household.last_name, text))
+    details = (
+        joinedload(Subscription.household),
+        joinedload(Subscription.partner),
+        selectinload(Subscription.quantities),
+        selectinload(Subscription.absences).joinedload(Absence.distribution),
+        selectinload(Subscription.absences).joinedload(Absence.given_to),
+    )
+    page = paginate(
+        listed.options(*details)
+        .where(Subscription.status == "active")
+        .order_by(Household.last_name, Household.first_name, Subscription.id)
+    )
+    waiting_query = listed.where(Subscription.status == "waiting")
+    waiting = db.session.scalars(waiting_query.options(*details).order_by(Subscription.id).limit(WAITING_SHOWN)).all()
+    waiting_count = db.session.scalar(select(func.count()).select_from(waiting_query.subquery()))
     delivered = deliveries(contract)
     now = utcnow()
+    upcoming = [d for d in delivered if d.starts_at > now and d.status != "closed"]
     products = db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.name)).all()
+    shown = [*page.items, *waiting]
     return render_template(
         "admin/contract.html",
         contract=contract,
-        subscribers=[s for s in subscriptions if s.status == "active"],
-        waiting=[s for s in subscriptions if s.status == "waiting"],
+        page=page,
+        q=text,
+        subscribers=page.items,
+        waiting=waiting,
+        waiting_count=waiting_count,
         deliveries=delivered,
-        upcoming=[d for d in delivered if d.starts_at > now and d.status != "closed"],
+        upcoming=upcoming,
+        closed_upcoming=[d for d in upcoming if orders_closed(d, now)],
+        closes_at=closes_at,
         season=season_distributions(contract.point_id, contract.starts_on, contract.ends_on)
         if contract.frequency == "chosen"
         else [],
         chosen={d.id for d in contract.chosen},
-        quantities_of={s.id: {q.contract_product_id: q.quantity for q in s.quantities} for s in subscriptions},
+        quantities_of={s.id: {q.contract_product_id: q.quantity for q in s.quantities} for s in shown},
         products=products,
         absences_left=absences_left,
         frequencies=FREQUENCY_LABELS,
@@ -175,16 +213,13 @@ def _done(contract: Contract, run) -> object:
         flash(str(refused), "error")
     else:
         flash(generated_message(done), "success")
+        if done.after_close:
+            flash(after_close_message(done), "warning")
     return redirect(url_for(".contract", contract_id=contract.id))
 
 
-def _quantity(name: str, default: int = 0) -> int:
-    text = (request.form.get(name) or "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or int(text) > MAX_QUANTITY:
-        raise DomainError(_("The quantity must be a whole number from 0 to 99."), field="quantities")
-    return int(text)
+def _quantity(product: Product, name: str, default: int = 0) -> int:
+    return typed_quantity(product, request.form.get(name), default)
 
 
 @bp.post("/contracts/<id:contract_id>/products")
@@ -200,7 +235,9 @@ def contract_product(contract_id: int):
             price = parse_cents(request.form.get("unit_price", ""))
         except ValueError:
             raise DomainError(_("Give the price per delivery, in euros.")) from None
-        return set_contract_product(contract, product, price, _quantity("default_quantity", 1), actor=actor())
+        default = 500 if product.sold_by == WEIGHED else 1
+        quantity = _quantity(product, "default_quantity", default)
+        return set_contract_product(contract, product, price, quantity, actor=actor())
 
     return _done(contract, run)
 
@@ -245,7 +282,7 @@ def contract_subscribe(contract_id: int):
             partner = find_household(request.form["partner"], point)
             if partner is None:
                 raise DomainError(_("No member of this point has this number or e-mail (shared with)."))
-        quantities = {p.id: _quantity(f"quantity_{p.id}", p.default_quantity) for p in contract.products}
+        quantities = {p.id: _quantity(p.product, f"quantity_{p.id}", p.default_quantity) for p in contract.products}
         _subscription_made, done = subscribe(
             contract,
             household,
@@ -279,7 +316,7 @@ def contract_subscription(contract_id: int, subscriber_id: int):
         return _done(contract, lambda: update_subscription(subscription, status="active", actor=actor()))
 
     def run():
-        quantities = {p.id: _quantity(f"quantity_{p.id}") for p in contract.products}
+        quantities = {p.id: _quantity(p.product, f"quantity_{p.id}") for p in contract.products}
         return update_subscription(subscription, quantities=quantities, actor=actor())
 
     return _done(contract, run)

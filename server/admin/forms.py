@@ -11,6 +11,7 @@ from sqlalchemy import false, or_, select, true
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -25,7 +26,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from server.admin.fields import MoneyField
 from server.extensions import db
 from server.labels import DISTRIBUTION_STATUS_LABELS, HOUSEHOLD_STATUS_LABELS, SOLD_BY_LABELS
-from server.models import Distribution, Household, Point, Producer, Tier, User
+from server.models import Distribution, Household, NetworkSettings, Point, Producer, Tier, User
 from server.models.people import user_points
 from sync.vocabulary import DISTRIBUTION_STATUSES, HOUSEHOLD_STATUSES, SOLD_BY
 
@@ -108,6 +109,12 @@ class DistributionForm(AdminForm):
         format=["%H:%M", "%H:%M:%S"],
         invalid_value_message=_l("Enter a time such as 19:00."),
     )
+    orders_close = DateTimeLocalField(
+        _l("Orders close"),
+        [Optional()],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        invalid_value_message=_l("Enter a date and time such as 2025-03-16 12:00."),
+    )
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice(code, DISTRIBUTION_STATUS_LABELS[code]) for code in DISTRIBUTION_STATUSES],
@@ -116,13 +123,20 @@ class DistributionForm(AdminForm):
     )
     notes = TextAreaField(_l("Notes"), [Length(max=NOTES_MAX)], filters=[_strip])
 
-    field_for = {"starts_at": "start_time", "ends_at": "end_time"}
+    field_for = {"starts_at": "start_time", "ends_at": "end_time", "orders_close_at": "orders_close"}
 
     def __init__(self, *args: Any, distribution: Distribution | None = None, actor: User | None = None, **kwargs: Any):
         if distribution is not None and "data" not in kwargs:
             kwargs["data"] = self._initial(distribution)
         super().__init__(*args, **kwargs)
         self.point.choices = point_choices(distribution.point if distribution else None, actor)
+        settings = NetworkSettings.current()
+        self.orders_close.description = _l(
+            "Members change their season contracts' baskets until then; the producers' order forms are final from "
+            "then on. Empty: %(days)d days before the distribution, at %(time)s (the network's setting).",
+            days=settings.orders_close_days,
+            time=settings.orders_close_time.strftime("%H:%M"),
+        )
 
     @staticmethod
     def _initial(distribution: Distribution) -> dict[str, Any]:
@@ -133,6 +147,9 @@ class DistributionForm(AdminForm):
             "date": starts.date(),
             "start_time": starts.time().replace(second=0, microsecond=0),
             "end_time": ends.time().replace(second=0, microsecond=0),
+            "orders_close": distribution.orders_close_at.astimezone(tz).replace(tzinfo=None)
+            if distribution.orders_close_at
+            else None,
             "status": distribution.status,
             "notes": distribution.notes,
         }
@@ -142,6 +159,9 @@ class DistributionForm(AdminForm):
             "point": db.session.get(Point, self.point.data),
             "starts_at": _utc(self.date.data, self.start_time.data),
             "ends_at": _utc(self.date.data, self.end_time.data),
+            "orders_close_at": _utc(self.orders_close.data.date(), self.orders_close.data.time())
+            if self.orders_close.data
+            else None,
             "status": self.status.data,
             "notes": self.notes.data,
         }

@@ -16,6 +16,7 @@ from server.admin.log import _distribution
 from server.admin.views import actor
 from server.auth.access import staff_required
 from server.clock import today
+from server.domain.orders_close import closes_at, orders_closed
 from server.domain.producer_reports import (
     MAX_PERIOD_DAYS,
     DistributionReport,
@@ -58,6 +59,8 @@ def distribution_producers(distribution_id: int):
         report=report,
         sections=sections,
         quantity_text=quantity_text,
+        orders_close=closes_at(distribution),
+        final=orders_closed(distribution),
     )
 
 

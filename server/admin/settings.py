@@ -4,8 +4,8 @@ thresholds."""
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, StringField, TimeField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from server.admin import bp
 from server.admin.fields import MoneyField
@@ -50,6 +50,21 @@ class NetworkSettingsForm(AdminForm):
             "zero."
         ),
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    orders_close_days = IntegerField(
+        _l("Orders close, days before the distribution"),
+        [Optional(), NumberRange(0, 30, _l("Give a whole number of days from 0 to 30."))],
+        description=_l(
+            "Until then members change their season contracts' baskets from their page; then the producers' order "
+            "forms are final. A distribution may set its own moment. Empty: unchanged."
+        ),
+        invalid_value_message=_l("Give a whole number of days from 0 to 30."),
+    )
+    orders_close_time = TimeField(
+        _l("Orders close at"),
+        [Optional()],
+        format=["%H:%M", "%H:%M:%S"],
+        invalid_value_message=_l("Enter a time such as 12:00."),
     )
 
 

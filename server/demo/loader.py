@@ -24,7 +24,7 @@ from server.demo.past import DayPlan, PastPlayer, phone_count
 from server.domain.allowance_cycles import credit_due
 from server.domain.cheque_calendar import plan_contract, receive_cheque
 from server.domain.cheques import mark_cheques
-from server.domain.contract_orders import deliveries, generate_distribution
+from server.domain.contract_orders import RunCache, deliveries, generate_distribution
 from server.domain.contracts import create_contract, mark_absence, set_contract_product, subscribe
 from server.domain.extras import set_extra
 from server.domain.ledger import accounts_for, post_many
@@ -532,11 +532,11 @@ def _generate_contract_orders(contracts: list[Contract], today: date) -> int:
     other orders, which then add their lines to them (generating into orders already there flushes order by order:
     three times slower). Returns the orders it created; their ``created_at`` is the day the contract was signed, as
     if generated then."""
-    seasons: dict[int, list[int]] = {}  # each contract's deliveries, read once for all its distributions
+    cache = RunCache()  # each contract's deliveries and subscriptions, read once for all its distributions
     distribution_ids = sorted({d.id for contract in contracts for d in deliveries(contract)})
     created = 0
     for distribution_id in distribution_ids:
-        created += generate_distribution(db.session.get(Distribution, distribution_id), seasons).created
+        created += generate_distribution(db.session.get(Distribution, distribution_id), cache).created
     db.session.flush()
     signed = {contract.id: contract.created_at for contract in contracts}
     for contract_id, at in signed.items():

@@ -1,7 +1,7 @@
 """Domain operations: verb functions that check the network's rules, change state, flush and audit; callers commit."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -69,6 +69,6 @@ def audit_value(value: Any) -> Any:
     """A value as the audit log's JSON keeps it: rows by id, times and dates in ISO 8601."""
     if isinstance(value, db.Model):
         return value.id
-    if isinstance(value, date):  # a datetime too
+    if isinstance(value, date | time):  # a datetime too
         return value.isoformat()
     return value

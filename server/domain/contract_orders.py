@@ -14,16 +14,18 @@ moved distribution falls in (a fortnightly contract or a shared basket counts it
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import aliased, selectinload
 
 from server.audit import record
+from server.clock import utcnow
 from server.domain.cheque_calendar import plan_contract
+from server.domain.orders_close import closes_at, orders_closed
 from server.extensions import db
 from server.models import (
     Absence,
@@ -35,6 +37,7 @@ from server.models import (
     OrderLine,
     Subscription,
     SyncedEvent,
+    Tier,
     contract_dates,
 )
 
@@ -59,10 +62,14 @@ class Generated:
     handed_over: int = 0
     imported_kept: int = 0
     cheques: int = 0  # expected cheques of the season's calendar created, changed or removed
+    # The distributions whose orders had closed and changed all the same (an admin's change: the producer's order
+    # form was already sent).
+    after_close: list[int] = field(default_factory=list)
 
     def add(self, other: "Generated") -> "Generated":
         for name in ("created", "changed", "removed", "handed_over", "imported_kept", "cheques"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.after_close += other.after_close
         return self
 
     @property
@@ -122,11 +129,63 @@ def deliveries(contract: Contract) -> list[Distribution]:
 # One distribution ------------------------------------------------------------------------------------------------
 
 
-def generate_distribution(distribution: Distribution, seasons: dict[int, list[int]] | None = None) -> Generated:
+class RunCache:
+    """What one run reads once for all the distributions it goes through: each contract's deliveries (distribution
+    ids, in order) and its subscriptions with their quantities (a season's generation reads them once per contract,
+    not once per distribution)."""
+
+    def __init__(self) -> None:
+        self.seasons: dict[int, list[int]] = {}
+        self.subscriptions: dict[int, list[Subscription]] = {}
+
+    def deliveries(self, contract: Contract) -> list[int]:
+        if contract.id not in self.seasons:
+            self.seasons[contract.id] = [d.id for d in deliveries(contract)]
+        return self.seasons[contract.id]
+
+    def subscribers(self, contract: Contract) -> list[Subscription]:
+        if contract.id not in self.subscriptions:
+            self.subscriptions[contract.id] = list(
+                db.session.scalars(
+                    select(Subscription)
+                    .options(selectinload(Subscription.quantities))
+                    .where(Subscription.contract_id == contract.id)
+                    .order_by(Subscription.id)
+                )
+            )
+        return self.subscriptions[contract.id]
+
+
+class Held(NamedTuple):
+    """A line an order holds now."""
+
+    line_id: int
+    quantity: int
+    unit_price_cents: int
+    contract_id: int | None
+    paid_in_advance: bool
+
+    def as_wanted(self) -> Wanted:
+        return Wanted(self.quantity, self.unit_price_cents, self.contract_id or 0, self.paid_in_advance)
+
+
+@dataclass
+class Plan:
+    """The writes one distribution's generation makes, in a few statements."""
+
+    new_orders: dict[int, dict[int, Wanted]] = field(default_factory=dict)  # household id → its lines
+    removed_orders: list[int] = field(default_factory=list)
+    removed_lines: list[int] = field(default_factory=list)
+    changed_lines: list[dict] = field(default_factory=list)
+    new_lines: list[dict] = field(default_factory=list)
+    touched_orders: set[int] = field(default_factory=set)
+
+
+def generate_distribution(distribution: Distribution, cache: RunCache | None = None) -> Generated:
     """Make the contract lines of this distribution's orders what its contracts say (idempotent); flushes.
 
-    ``seasons`` keeps each contract's deliveries (distribution ids, in order) across the distributions of one run,
-    so a season's generation reads the season once per contract, not once per distribution."""
+    ``cache`` keeps each contract's deliveries and subscriptions across the distributions of one run. The orders
+    are compared as plain rows and only what differs is written, in bulk statements."""
     done = Generated()
     if distribution.status == "closed":
         return done
@@ -149,33 +208,20 @@ def generate_distribution(distribution: Distribution, seasons: dict[int, list[in
     considered = {contract.id for contract in covering} | with_lines
     if not considered:
         return done
-    wanted = _wanted(distribution, covering, {} if seasons is None else seasons)
-    orders = {
-        order.household_id: order
-        for order in db.session.scalars(
-            select(Order)
-            .options(selectinload(Order.lines))
-            .where(
-                Order.distribution_id == distribution.id,
-                or_(
-                    Order.household_id.in_(list(wanted)),
-                    Order.id.in_(
-                        select(OrderLine.order_id).where(OrderLine.contract_id.in_(considered)).scalar_subquery()
-                    ),
-                ),
-            )
-        )
-    }
+    wanted = _wanted(distribution, covering, cache or RunCache())
+    held = _held(distribution.id, list(wanted), considered)
     handed_orders, paid_households = _handed_over(distribution.id)
-    shares = _tier_shares([h for h in wanted if h not in orders])
-    for household_id in sorted(set(wanted) | set(orders)):
-        order = orders.get(household_id)
-        if order is not None and (order.id in handed_orders or household_id in paid_households):
+    plan = Plan()
+    for household_id in sorted(set(wanted) | set(held)):
+        order = held.get(household_id)
+        if order is not None and (order[0] in handed_orders or household_id in paid_households):
             done.handed_over += 1
             continue
-        _apply(distribution, household_id, order, wanted.get(household_id, {}), considered, shares, done)
-    db.session.flush()
+        _plan(household_id, order, wanted.get(household_id, {}), considered, plan, done)
+    _write(distribution, plan)
     if done.touched:
+        if orders_closed(distribution):
+            done.after_close.append(distribution.id)
         record(
             "contract_orders.generate",
             target=f"distribution:{distribution.id}",
@@ -187,26 +233,17 @@ def generate_distribution(distribution: Distribution, seasons: dict[int, list[in
     return done
 
 
-def _wanted(
-    distribution: Distribution, covering: list[Contract], seasons: dict[int, list[int]]
-) -> dict[int, dict[int, Wanted]]:
+def _wanted(distribution: Distribution, covering: list[Contract], cache: RunCache) -> dict[int, dict[int, Wanted]]:
     """Household id → product id → the line the contracts want at this distribution."""
     wanted: dict[int, dict[int, Wanted]] = defaultdict(dict)
+    closing = closes_at(distribution)
     for contract in sorted(covering, key=lambda c: c.id):
-        if contract.id not in seasons:
-            seasons[contract.id] = [d.id for d in deliveries(contract)]
-        delivered = seasons[contract.id]
+        delivered = cache.deliveries(contract)
         if distribution.id not in delivered:
             continue
         position = delivered.index(distribution.id)
-        subscriptions = list(
-            db.session.scalars(
-                select(Subscription)
-                .options(selectinload(Subscription.quantities))
-                .where(Subscription.contract_id == contract.id)
-                .order_by(Subscription.id)
-            )
-        )
+        # A member's own subscription delivers where orders were still open when they subscribed.
+        subscriptions = [s for s in cache.subscribers(contract) if s.orders_from is None or closing > s.orders_from]
         active = [s for s in subscriptions if s.status == "active"]
         waiting = [s.household_id for s in subscriptions if s.status == "waiting"]
         absences = {
@@ -214,7 +251,9 @@ def _wanted(
             for absence in db.session.scalars(
                 select(Absence).where(
                     Absence.distribution_id == distribution.id,
-                    Absence.subscription_id.in_([s.id for s in active]),
+                    Absence.subscription_id.in_(
+                        select(Subscription.id).where(Subscription.contract_id == contract.id).scalar_subquery()
+                    ),
                 )
             )
         }
@@ -265,6 +304,38 @@ def _turn(subscription: Subscription, position: int) -> int:
     return subscription.partner_id if partner_turn else subscription.household_id
 
 
+def _held(distribution_id: int, households: list[int], considered: set[int]) -> dict[int, tuple[int, dict[int, Held]]]:
+    """Household id → (order id, product id → line) for the distribution's orders of ``households`` or holding a
+    line of the ``considered`` contracts: plain rows, one statement."""
+    contract_line = aliased(OrderLine)
+    has_contract_line = (
+        select(contract_line.id)
+        .where(contract_line.order_id == Order.id, contract_line.contract_id.in_(sorted(considered)))
+        .correlate(Order)
+        .exists()
+    )
+    rows = db.session.execute(
+        select(
+            Order.id,
+            Order.household_id,
+            OrderLine.id,
+            OrderLine.product_id,
+            OrderLine.quantity,
+            OrderLine.unit_price_cents,
+            OrderLine.contract_id,
+            OrderLine.paid_in_advance,
+        )
+        .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.distribution_id == distribution_id, or_(Order.household_id.in_(households), has_contract_line))
+    )
+    held: dict[int, tuple[int, dict[int, Held]]] = {}
+    for order_id, household_id, line_id, product_id, quantity, price, contract_id, paid in rows:
+        lines = held.setdefault(household_id, (order_id, {}))[1]
+        if line_id is not None:
+            lines[product_id] = Held(line_id, quantity, price, contract_id, bool(paid))
+    return held
+
+
 def _handed_over(distribution_id: int) -> tuple[set[int], set[int]]:
     """The orders a phone recorded a hand-over of, and the households it recorded a payment of, at this
     distribution (undone or not: once something happened at the point, generation keeps off the order)."""
@@ -287,70 +358,100 @@ def _tier_shares(household_ids: Iterable[int]) -> dict[int, int]:
     ids = list(household_ids)
     if not ids:
         return {}
-    households = db.session.scalars(
-        select(Household).options(selectinload(Household.tier)).where(Household.id.in_(ids))
+    rows = db.session.execute(
+        select(Household.id, Tier.share_percent).join(Tier, Tier.id == Household.tier_id).where(Household.id.in_(ids))
     )
-    return {household.id: household.tier.share_percent for household in households}
+    return dict(rows.all())
 
 
-def _apply(
-    distribution: Distribution,
+def _plan(
     household_id: int,
-    order: Order | None,
+    order: tuple[int, dict[int, Held]] | None,
     wanted: dict[int, Wanted],
     considered: set[int],
-    shares: dict[int, int],
+    plan: Plan,
     done: Generated,
 ) -> None:
-    """Replace the order's contract lines by ``wanted`` (creating or removing the order as needed)."""
+    """What replacing the order's contract lines by ``wanted`` writes (creating or removing the order as needed)."""
     if order is None:
         if wanted:
-            order = Order(distribution=distribution, household_id=household_id, share_percent=shares[household_id])
-            order.lines = [_line(product_id, line) for product_id, line in sorted(wanted.items())]
-            db.session.add(order)
+            plan.new_orders[household_id] = wanted
             done.created += 1
         return
-    imported = {line.product_id for line in order.lines if line.contract_id not in considered}
+    order_id, lines = order
+    imported = {product_id for product_id, line in lines.items() if line.contract_id not in considered}
     kept_out = imported & set(wanted)
     done.imported_kept += len(kept_out)
     wanted = {product_id: line for product_id, line in wanted.items() if product_id not in kept_out}
-    current = {
-        line.product_id: Wanted(line.quantity, line.unit_price_cents, line.contract_id, line.paid_in_advance)
-        for line in order.lines
-        if line.contract_id in considered
-    }
+    current = {p: line.as_wanted() for p, line in lines.items() if line.contract_id in considered}
     if current == wanted:
         return
+    plan.touched_orders.add(order_id)
     if not wanted and not imported:
-        db.session.execute(delete(Order).where(Order.id == order.id))
-        db.session.expunge(order)
+        plan.removed_orders.append(order_id)
         done.removed += 1
         return
-    for line in list(order.lines):
-        if line.contract_id in considered and line.product_id not in wanted:
-            order.lines.remove(line)
-    db.session.flush()  # the removed lines go before a line of the same product comes back
-    by_product = {line.product_id: line for line in order.lines}
-    for product_id, line in sorted(wanted.items()):
-        existing = by_product.get(product_id)
-        if existing is None:
-            order.lines.append(_line(product_id, line))
-        else:
-            existing.quantity = line.quantity
-            existing.unit_price_cents = line.unit_price_cents
-            existing.contract_id = line.contract_id
-            existing.paid_in_advance = line.paid_in_advance
     done.changed += 1
+    for product_id, line in lines.items():
+        if line.contract_id in considered and product_id not in wanted:
+            plan.removed_lines.append(line.line_id)
+    for product_id, line in sorted(wanted.items()):
+        existing = lines.get(product_id)
+        if existing is None:
+            plan.new_lines.append({"order_id": order_id, "product_id": product_id, **line._asdict()})
+        elif existing.as_wanted() != line:
+            plan.changed_lines.append({"id": existing.line_id, **line._asdict()})
 
 
-def _line(product_id: int, line: Wanted) -> OrderLine:
-    return OrderLine(
-        product_id=product_id,
-        quantity=line.quantity,
-        unit_price_cents=line.unit_price_cents,
-        contract_id=line.contract_id,
-        paid_in_advance=line.paid_in_advance,
-    )
+def _write(distribution: Distribution, plan: Plan) -> None:
+    """The plan's writes, in bulk; then the orders and lines the session holds of them are read again."""
+    db.session.flush()
+    if plan.removed_orders:
+        db.session.execute(delete(OrderLine).where(OrderLine.order_id.in_(plan.removed_orders)))
+        db.session.execute(delete(Order).where(Order.id.in_(plan.removed_orders)))
+    if plan.removed_lines:  # before a line of the same product comes back
+        db.session.execute(delete(OrderLine).where(OrderLine.id.in_(plan.removed_lines)))
+    if plan.changed_lines:
+        db.session.execute(update(OrderLine), plan.changed_lines)
+    new_lines = list(plan.new_lines)
+    if plan.new_orders:
+        shares = _tier_shares(plan.new_orders)
+        now = utcnow()
+        households = sorted(plan.new_orders)
+        ids = db.session.scalars(
+            insert(Order).returning(Order.id, sort_by_parameter_order=True),
+            [
+                {
+                    "distribution_id": distribution.id,
+                    "household_id": household_id,
+                    "share_percent": shares[household_id],
+                    "created_at": now,
+                }
+                for household_id in households
+            ],
+        ).all()
+        for order_id, household_id in zip(ids, households, strict=True):
+            for product_id, line in sorted(plan.new_orders[household_id].items()):
+                new_lines.append({"order_id": order_id, "product_id": product_id, **line._asdict()})
+    if new_lines:
+        db.session.execute(insert(OrderLine), new_lines)
+    _forget(distribution, plan)
+
+
+def _forget(distribution: Distribution, plan: Plan) -> None:
+    """The bulk statements bypassed the session: the orders and lines it holds of the plan are read again (or
+    dropped, when removed)."""
+    if not (plan.new_orders or plan.touched_orders):
+        return
+    removed = set(plan.removed_orders)
+    removed_lines = set(plan.removed_lines)
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, Order) and instance.id in plan.touched_orders:
+            (db.session.expunge if instance.id in removed else db.session.expire)(instance)
+        elif isinstance(instance, OrderLine) and instance.order_id in plan.touched_orders:
+            gone = instance.order_id in removed or instance.id in removed_lines
+            (db.session.expunge if gone else db.session.expire)(instance)
+    db.session.expire(distribution, ["orders"])
 
 
 # Many distributions ----------------------------------------------------------------------------------------------
@@ -393,9 +494,10 @@ def regenerate_calendar(point_id: int, days: Iterable[date]) -> Generated:
 
 def _generate_all(distribution_ids: Iterable[int]) -> Generated:
     done = Generated()
-    seasons: dict[int, list[int]] = {}
-    for distribution_id in sorted(distribution_ids):
-        distribution = db.session.get(Distribution, distribution_id)
-        if distribution is not None:
-            done.add(generate_distribution(distribution, seasons))
+    cache = RunCache()
+    distributions = db.session.scalars(
+        select(Distribution).where(Distribution.id.in_(sorted(distribution_ids))).order_by(Distribution.id)
+    )
+    for distribution in distributions:
+        done.add(generate_distribution(distribution, cache))
     return done

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -23,6 +24,7 @@ from server.domain.contract_orders import (
     season_distributions,
     turns,
 )
+from server.domain.orders_close import closes_at, orders_closed
 from server.domain.points import require_manager
 from server.extensions import db
 from server.models import (
@@ -38,6 +40,7 @@ from server.models import (
     SubscriptionQuantity,
     User,
 )
+from sync.pricing import WEIGHED, parse_grams
 from sync.vocabulary import ABSENCE_KINDS, CONTRACT_FREQUENCIES, CONTRACT_PAYMENTS
 
 CONTRACT_FIELDS = (
@@ -53,6 +56,7 @@ CONTRACT_FIELDS = (
     "notes",
 )
 MAX_QUANTITY = 99
+MAX_GRAMS = 99_000  # a product sold by weight: at most 99 kg per delivery (the estimate; weighed at the point)
 
 
 # Contracts -------------------------------------------------------------------------------------------------------
@@ -161,12 +165,15 @@ def set_contract_product(
     *,
     actor: User | None = None,
 ) -> Generated:
-    """Offer ``product`` in the contract at ``unit_price_cents`` per delivery (or change its price)."""
+    """Offer ``product`` in the contract at ``unit_price_cents`` per delivery (or change its price).
+
+    A product sold by weight is priced per kg and ``default_quantity`` is its estimated weight per delivery, in
+    grams: the lines carry grams and are weighed at the point (``sync.pricing``)."""
     require_manager(actor, contract.point_id, field=None)
     if not isinstance(unit_price_cents, int) or not 0 <= unit_price_cents <= 1_000_000:
         raise DomainError(_l("Give the price per delivery, in euros."), field="unit_price_cents")
-    if not isinstance(default_quantity, int) or not 1 <= default_quantity <= MAX_QUANTITY:
-        raise DomainError(_l("The quantity must be a whole number from 1 to 99."), field="default_quantity")
+    if not valid_quantity(product, default_quantity) or not default_quantity:
+        raise DomainError(quantity_error(product, 1), field="default_quantity")
     offered = next((p for p in contract.products if p.product_id == product.id), None)
     if offered is None:
         _check_overlaps(contract, [product.id], contract.starts_on, contract.ends_on)
@@ -220,7 +227,8 @@ def subscribe(
     by_member: bool = False,
 ) -> tuple[Subscription, Generated]:
     """Subscribe ``household`` (or put it on the waiting list) with ``quantities``: contract product id → quantity
-    per delivery (default: each product's default quantity). A member subscribes only while subscriptions are open."""
+    per delivery (default: each product's default quantity). A member subscribes only while subscriptions are open,
+    and their baskets start at the first delivery whose orders are still open (``orders_from``)."""
     require_manager(actor, contract.point_id, field=None)
     if by_member and not contract.subscriptions_open:
         raise DomainError(_l("Subscriptions to this contract are closed."))
@@ -241,6 +249,7 @@ def subscribe(
         status="waiting" if waiting else "active",
         partner=partner,
         partner_starts=partner_starts,
+        orders_from=utcnow() if by_member else None,
     )
     subscription.quantities = _quantities(contract, quantities)
     db.session.add(subscription)
@@ -315,8 +324,8 @@ def _quantities(
     for offered_id, quantity in sorted(quantities.items()):
         if offered_id not in offered:
             raise DomainError(_l("Choose products the contract offers."), field="quantities")
-        if not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
-            raise DomainError(_l("The quantity must be a whole number from 0 to 99."), field="quantities")
+        if not valid_quantity(offered[offered_id].product, quantity):
+            raise DomainError(quantity_error(offered[offered_id].product), field="quantities")
         if quantity:
             line = kept.get(offered_id) or SubscriptionQuantity(contract_product=offered[offered_id])
             line.quantity = quantity
@@ -326,7 +335,57 @@ def _quantities(
     return made
 
 
+def valid_quantity(product: Product, quantity: object) -> bool:
+    """A quantity per delivery (0: none): pieces up to 99, or for a product sold by weight grams up to 99 kg."""
+    top = MAX_GRAMS if product.sold_by == WEIGHED else MAX_QUANTITY
+    return isinstance(quantity, int) and not isinstance(quantity, bool) and 0 <= quantity <= top
+
+
+def typed_quantity(product: Product, text: str | None, default: int = 0) -> int:
+    """A quantity per delivery as typed on a form: pieces ("2"), or for a product sold by weight a weight ("500",
+    "500 g", "0,5 kg": ``sync.pricing.parse_grams``), in grams; empty: ``default``; "0": none."""
+    text = (text or "").strip()
+    if not text:
+        return default
+    if text in ("0", "0 g", "0 kg"):
+        return 0
+    if product.sold_by == WEIGHED:
+        grams = parse_grams(text)
+        if grams is None or grams > MAX_GRAMS:
+            raise DomainError(quantity_error(product), field="quantities")
+        return grams
+    if not text.isdigit() or int(text) > MAX_QUANTITY:
+        raise DomainError(quantity_error(product), field="quantities")
+    return int(text)
+
+
+def quantity_error(product: Product, least: int = 0) -> str:
+    """What to type instead, for ``product``."""
+    if product.sold_by == WEIGHED:
+        return _l(
+            "“%(product)s” is sold by weight: give the weight per delivery, about, from 1 g to 99 kg (500, 500 g or "
+            "0,5 kg).",
+            product=product.name,
+        )
+    if least:
+        return _l("The quantity must be a whole number from 1 to 99.")
+    return _l("The quantity must be a whole number from 0 to 99.")
+
+
 # Absences --------------------------------------------------------------------------------------------------------
+
+
+def _require_orders_open(distribution: Distribution) -> None:
+    """A member changes a distribution's basket from their page only until its orders close."""
+    if orders_closed(distribution):
+        raise DomainError(
+            _l(
+                "Orders for this distribution closed on %(when)s: the producer already has the order form. Ask a "
+                "coordinator of your point.",
+                when=format_datetime(closes_at(distribution), "EEEE d MMMM, HH:mm"),
+            ),
+            field="distribution",
+        )
 
 
 def absences_left(subscription: Subscription) -> int:
@@ -347,9 +406,12 @@ def mark_absence(
     """Mark the subscription absent at ``distribution``: its basket is not due (``skip``), goes to ``given_to``
     (``given``) or to the first household waiting (``offered``). Within the contract's cap (one cap per
     subscription, shared by a shared basket's two households), before the day. A member acting from their page
-    (``by_household``) is absent on their own turns only; an admin on any."""
+    (``by_household``) is absent on their own turns only, and before the distribution's orders close; an admin on
+    any date, closed or not."""
     contract = subscription.contract
     require_manager(actor, contract.point_id, field=None)
+    if by_household is not None:
+        _require_orders_open(distribution)
     if subscription.status != "active":
         raise DomainError(_l("Only a subscriber can be absent."))
     if kind not in ABSENCE_KINDS:
@@ -394,11 +456,14 @@ def mark_absence(
 
 
 def remove_absence(absence: Absence, *, actor: User | None = None, by_household: Household | None = None) -> Generated:
-    """Take the absence back (the basket is due again, one of the cap freed); a member on their own turns only."""
+    """Take the absence back (the basket is due again, one of the cap freed); a member on their own turns only, and
+    before the distribution's orders close."""
     subscription = absence.subscription
     require_manager(actor, subscription.contract.point_id, field=None)
     distribution = absence.distribution
     _require_turn(subscription, distribution, by_household)
+    if by_household is not None:
+        _require_orders_open(distribution)
     if distribution.starts_at <= utcnow() or distribution.status == "closed":
         raise DomainError(_l("This distribution has started: the absence can no longer be removed."))
     subscription.absences.remove(absence)

@@ -20,7 +20,7 @@ from server.extensions import db
 from server.models import Distribution, Point, User
 from sync.vocabulary import DISTRIBUTION_STATUSES
 
-DISTRIBUTION_FIELDS = ("point", "starts_at", "ends_at", "status", "notes")
+DISTRIBUTION_FIELDS = ("point", "starts_at", "ends_at", "orders_close_at", "status", "notes")
 
 
 def create_distribution(point: Point, data: Mapping[str, Any], *, actor: User | None = None) -> Distribution:
@@ -81,6 +81,13 @@ def _check(values: dict[str, Any], distribution: Distribution | None) -> None:
         raise DomainError(_l("Choose a status from the list."), field="status")
     if ends_at <= starts_at:
         raise DomainError(_l("The distribution must end after it starts."), field="ends_at")
+    close = (
+        values.get("orders_close_at")
+        if "orders_close_at" in values or not distribution
+        else distribution.orders_close_at
+    )
+    if close is not None and (close.tzinfo is None or close > starts_at):
+        raise DomainError(_l("Orders must close before the distribution starts."), field="orders_close_at")
     moved_point = distribution is None or point is not distribution.point
     if moved_point and not point.active:
         raise DomainError(

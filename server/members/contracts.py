@@ -1,6 +1,7 @@
 """The member's season contracts (``/m/<page_token>/contracts``): what they subscribe to, the coming deliveries,
 their absences within the contract's cap (the basket not due, given to a household of the point they name by
-e-mail, or offered to the waiting list), and the contracts of their point open to subscription.
+e-mail, or offered to the waiting list) until the distribution's orders close, and the contracts of their point open
+to subscription (a subscription starts at the first delivery whose orders are still open).
 
 Online only: the member page's service worker keeps ``/m/<page_token>`` alone. The rules are the domain's
 (``server.domain.contracts``, acting for the member: ``actor=None``, ``by_member``); this view checks that the
@@ -17,13 +18,12 @@ from server.cheque_words import calendar_sentence, cheque_words
 from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.cheque_calendar import household_calendars
-from server.domain.contract_orders import Generated, turns
-from server.domain.contracts import absences_left, mark_absence, remove_absence, subscribe
+from server.domain.contract_orders import Generated, deliveries, turns
+from server.domain.contracts import absences_left, mark_absence, remove_absence, subscribe, typed_quantity
+from server.domain.orders_close import closes_at, orders_closed
 from server.extensions import db
 from server.members import bp
 from server.models import Absence, Contract, Distribution, Household, Subscription
-
-MAX_QUANTITY = 99
 
 
 def has_contracts(household: Household) -> bool:
@@ -66,6 +66,7 @@ def contracts(household: Household):
         else []
         for s in subscriptions
     }
+    closed = {d.id for days in coming.values() for d, _holder in days if orders_closed(d, now)}
     absences = {s.id: {a.distribution_id: a for a in s.absences} for s in subscriptions}
     held = {s.contract_id for s in subscriptions}
     open_contracts = [
@@ -81,6 +82,11 @@ def contracts(household: Household):
         ).unique()
         if c.id not in held
     ]
+    # Where a subscription made now would start: the first delivery whose orders are still open.
+    starts = {
+        c.id: next((d for d in deliveries(c) if d.starts_at > now and not orders_closed(d, now)), None)
+        for c in open_contracts
+    }
     response = render_template(
         "members/contracts.html",
         token=household.page_token,
@@ -93,6 +99,9 @@ def contracts(household: Household):
         calendar_sentence=calendar_sentence,
         cheque_words=cheque_words,
         open_contracts=open_contracts,
+        starts=starts,
+        closed=closed,
+        closes_at=closes_at,
     )
     return response, 200, {"Cache-Control": "private, no-cache"}
 
@@ -185,12 +194,10 @@ def contract_subscribe(household: Household, contract_id: int):
         abort(404)
 
     def run() -> None:
-        quantities = {}
-        for offered in contract.products:
-            text = (request.form.get(f"quantity_{offered.id}") or "0").strip()
-            if not text.isdigit() or int(text) > MAX_QUANTITY:
-                raise DomainError(_("The quantity must be a whole number from 0 to 99."))
-            quantities[offered.id] = int(text)
+        quantities = {
+            offered.id: typed_quantity(offered.product, request.form.get(f"quantity_{offered.id}"))
+            for offered in contract.products
+        }
         subscribe(contract, household, quantities, by_member=True)
 
     return _done(household, run, _("You are subscribed: your baskets are in your next orders."))

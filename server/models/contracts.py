@@ -114,6 +114,9 @@ class Subscription(db.Model):
     )
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     partner_starts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A member's own subscription: it delivers at the distributions whose orders were still open then (None: an
+    # admin's, the whole season).
+    orders_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contract: Mapped[Contract] = relationship()

@@ -68,6 +68,9 @@ class Distribution(db.Model):
         default="planned",
     )
     notes: Mapped[str] = mapped_column(Text, default="")
+    # When members can no longer change what they receive here (season contracts: subscribe, absences) and the
+    # producers' order forms are final; None: the network's default (``server.domain.orders_close``).
+    orders_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Events arrived since its conflicts were last looked for (``server.domain.events.check_stale_conflicts``).
     conflicts_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 

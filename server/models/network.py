@@ -1,6 +1,8 @@
 """The network's own settings: one row per deployment."""
 
-from sqlalchemy import JSON, Boolean, Integer, String, false
+from datetime import time
+
+from sqlalchemy import JSON, Boolean, Integer, String, Time, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -30,6 +32,10 @@ class NetworkSettings(db.Model):
     # membership is due is refused at the point (off: the phone warns, the basket is handed over).
     membership_fee_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     membership_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When a distribution's orders close unless it says otherwise (``server.domain.orders_close``): this many days
+    # before its day, at this local time.
+    orders_close_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    orders_close_time: Mapped[time] = mapped_column(Time, default=time(12, 0), server_default="12:00:00")
 
     @classmethod
     def current(cls) -> "NetworkSettings":

@@ -18,7 +18,7 @@ price, at the order's share, for the quantity given (``sync.substitutions.at_han
 from itertools import product
 from typing import Any
 
-from sync.pricing import line_due_cents, line_full_cents, order_due_cents, solidarity_share_cents
+from sync.pricing import line_due_cents, line_full_cents, order_due_cents, parse_grams, solidarity_share_cents
 
 QUANTITIES = (0, 1, 2, 3, 7, 12)
 UNIT_PRICES = (1, 5, 99, 135, 249, 270, 333, 1499, 1500)
@@ -112,6 +112,51 @@ ORDERS: list[tuple[str, int, list[tuple], list[tuple]]] = [
         ],
     ),
 ]
+
+
+# Weights as people type them (a hand-over's weight on the phone, a season contract's weight per delivery on a form):
+# grams, kilograms, a bare number either way, spaces and capitals, and what is no weight.
+TYPED_WEIGHTS = (
+    "480",
+    "480 g",
+    "480g",
+    "480 gr",
+    "480 grammes",
+    "0,48 kg",
+    "0.48kg",
+    "1,25 kg",
+    "1.25 KG",
+    "2 kilos",
+    "1 kilo",
+    " 500 ",
+    "0,5",
+    "1,2",
+    "1.",
+    ",5",
+    "5,",
+    "1",
+    "1000000",
+    "1000001",
+    "1000 kg",
+    "1000,001 kg",
+    "0,0005",
+    "0,0004",
+    "1,0005",
+    "0,4505 kg",
+    "12,5 g",
+    "0",
+    "0 g",
+    "",
+    "   ",
+    "abc",
+    "-500",
+    "1 000 g",
+    "1,2,3",
+    "kg",
+    "500 lb",
+    "9" * 400,
+    "9" * 400 + ",5",
+)
 
 
 def _sold_by(line: tuple) -> str:
@@ -208,10 +253,11 @@ def build() -> dict[str, Any]:
         "description": (
             "Comptoir pricing test vectors (sync/pricing.py): lines as [quantity, unit_price_cents, share_percent, "
             "full_cents, due_cents], weighed_lines as [grams, price_per_kg_cents, share_percent, full_cents, "
-            "due_cents], and orders as the pack writes them with what a member owes for what they received (and "
-            "weighed); see docs/sync-protocol.md, 'Pricing'."
+            "due_cents], orders as the pack writes them with what a member owes for what they received (and "
+            "weighed), and typed_weights as [text, grams or null] (parse_grams); see docs/sync-protocol.md, 'Pricing'."
         ),
         "lines": lines,
         "weighed_lines": weighed_lines,
         "orders": orders,
+        "typed_weights": [[text, parse_grams(text)] for text in TYPED_WEIGHTS],
     }

@@ -225,11 +225,12 @@ def test_projection_js_agrees_with_the_python_projection(page):
 
 def test_pricing_js_agrees_with_sync_pricing(page):
     """Every line of sync/vectors/pricing.json through ``lineDueCents`` (weighed lines too), every hand-over
-    through ``dueFor`` (pwa/src/pricing.js)."""
+    through ``dueFor``, every typed weight through ``parseGrams`` (pwa/src/pricing.js)."""
     results = page.evaluate(
         """async (vectors) => {
-            const { lineDueCents, dueFor } = await import('/assets/pricing.js');
+            const { lineDueCents, dueFor, parseGrams } = await import('/assets/pricing.js');
             return {
+                typed: vectors.typed_weights.map(([text]) => parseGrams(text)),
                 lines: vectors.lines.map(([quantity, price, share]) => lineDueCents(quantity, price, share)),
                 weighed: vectors.weighed_lines.map(([grams, price, share]) => lineDueCents(grams, price, share, 'kg')),
                 orders: vectors.orders.map(({ order, handovers }) =>
@@ -247,6 +248,8 @@ def test_pricing_js_agrees_with_sync_pricing(page):
     weighed = zip(PRICING["weighed_lines"], results["weighed"], strict=True)
     wrong = [(line, due) for line, due in weighed if line[4] != due]
     assert wrong == []
+    typed = zip(PRICING["typed_weights"], results["typed"], strict=True)
+    assert [(text, grams) for (text, want), grams in typed if grams != want] == []
     for vector, owed in zip(PRICING["orders"], results["orders"], strict=True):
         assert owed == [
             {"dueCents": handover["due_cents"], "solidarityCents": handover["solidarity_cents"]}
