@@ -624,9 +624,9 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     # come (not owed); the Brie given in its place is owed to its farm, Jean-Luc's 300 g still to collect.
     admin.goto(f"/admin/distributions/{world.distribution}/producers")
     expected = {
-        "Ferme de Meaux": ["0,3 kg", "0,48 kg", "0 kg", "0 kg", "0,3 kg", "0", money_fr(cheese_cents), "0,00 €"],
+        "Ferme de Meaux": ["0,3 kg", "0,48 kg", "0 kg", "0 kg", "0,3 kg", "0 kg", money_fr(cheese_cents), "0,00 €"],
         "Ferme du Luzard": ["4", "2", "0", "0", "2", "0", money_fr(2 * basket_cents), "0,00 €"],
-        "Fromagerie des Monts": ["0,5 kg", "0 kg", "0,5 kg", "0 kg", "0 kg", "0", "0,00 €", "0,00 €"],
+        "Fromagerie des Monts": ["0,5 kg", "0 kg", "0,5 kg", "0 kg", "0 kg", "0 kg", "0,00 €", "0,00 €"],
         # The honey sold as extras (3 jars, at full price), then the eggs: none came, none owed.
         "Les Œufs de Brou": [
             *["0", "0", "0", "0", "0", "3", money_fr(3 * honey_cents), "0,00 €"],
