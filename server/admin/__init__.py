@@ -8,6 +8,7 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     allowance,
     audit,
     cheques,
+    contract_import,
     contracts,
     devices,
     exports,
