@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from server.audit import record
@@ -120,11 +120,17 @@ def deliveries(contract: Contract) -> list[Distribution]:
 # One distribution ------------------------------------------------------------------------------------------------
 
 
-def generate_distribution(distribution: Distribution, seasons: dict[int, list[int]] | None = None) -> Generated:
+def generate_distribution(
+    distribution: Distribution,
+    seasons: dict[int, list[int]] | None = None,
+    subscribed: dict[int, list[Subscription]] | None = None,
+) -> Generated:
     """Make the contract lines of this distribution's orders what its contracts say (idempotent); flushes.
 
     ``seasons`` keeps each contract's deliveries (distribution ids, in order) across the distributions of one run,
-    so a season's generation reads the season once per contract, not once per distribution."""
+    so a season's generation reads the season once per contract, not once per distribution; ``subscribed`` keeps
+    each contract's subscriptions (with their quantities) the same way. New orders are inserted in two statements
+    (a season imported at once creates thousands)."""
     done = Generated()
     if distribution.status == "closed":
         return done
@@ -147,13 +153,13 @@ def generate_distribution(distribution: Distribution, seasons: dict[int, list[in
     considered = {contract.id for contract in covering} | with_lines
     if not considered:
         return done
-    wanted = _wanted(distribution, covering, {} if seasons is None else seasons)
-    orders = {
-        order.household_id: order
-        for order in db.session.scalars(
-            select(Order)
-            .options(selectinload(Order.lines))
-            .where(
+    wanted = _wanted(
+        distribution, covering, {} if seasons is None else seasons, {} if subscribed is None else subscribed
+    )
+    order_of = {
+        household_id: order_id
+        for order_id, household_id in db.session.execute(
+            select(Order.id, Order.household_id).where(
                 Order.distribution_id == distribution.id,
                 or_(
                     Order.household_id.in_(list(wanted)),
@@ -164,15 +170,27 @@ def generate_distribution(distribution: Distribution, seasons: dict[int, list[in
             )
         )
     }
+    lines_of = _lines_of(list(order_of.values()))
     handed_orders, paid_households = _handed_over(distribution.id)
-    shares = _tier_shares([h for h in wanted if h not in orders])
-    for household_id in sorted(set(wanted) | set(orders)):
-        order = orders.get(household_id)
-        if order is not None and (order.id in handed_orders or household_id in paid_households):
+    shares = _tier_shares([h for h in wanted if h not in order_of])
+    new: list[tuple[int, dict[int, Wanted]]] = []
+    changing: dict[int, dict[int, Wanted]] = {}  # order id → the lines wanted on it
+    for household_id in sorted(set(wanted) | set(order_of)):
+        order_id = order_of.get(household_id)
+        if order_id is None:
+            new.append((household_id, wanted[household_id]))
+            continue
+        if order_id in handed_orders or household_id in paid_households:
             done.handed_over += 1
             continue
-        _apply(distribution, household_id, order, wanted.get(household_id, {}), considered, shares, done)
+        lines = _still_wanted(lines_of.get(order_id, []), wanted.get(household_id, {}), considered, done)
+        if lines is not None:
+            changing[order_id] = lines
+    for chunk in _chunks(sorted(changing)):  # only the orders that change are loaded as objects
+        for order in db.session.scalars(select(Order).options(selectinload(Order.lines)).where(Order.id.in_(chunk))):
+            _apply(order, changing[order.id], considered, done)
     db.session.flush()
+    _create(distribution, new, shares, done)
     if done.touched:
         record(
             "contract_orders.generate",
@@ -186,7 +204,10 @@ def generate_distribution(distribution: Distribution, seasons: dict[int, list[in
 
 
 def _wanted(
-    distribution: Distribution, covering: list[Contract], seasons: dict[int, list[int]]
+    distribution: Distribution,
+    covering: list[Contract],
+    seasons: dict[int, list[int]],
+    subscribed: dict[int, list[Subscription]],
 ) -> dict[int, dict[int, Wanted]]:
     """Household id → product id → the line the contracts want at this distribution."""
     wanted: dict[int, dict[int, Wanted]] = defaultdict(dict)
@@ -197,14 +218,16 @@ def _wanted(
         if distribution.id not in delivered:
             continue
         position = delivered.index(distribution.id)
-        subscriptions = list(
-            db.session.scalars(
-                select(Subscription)
-                .options(selectinload(Subscription.quantities))
-                .where(Subscription.contract_id == contract.id)
-                .order_by(Subscription.id)
+        if contract.id not in subscribed:
+            subscribed[contract.id] = list(
+                db.session.scalars(
+                    select(Subscription)
+                    .options(selectinload(Subscription.quantities))
+                    .where(Subscription.contract_id == contract.id)
+                    .order_by(Subscription.id)
+                )
             )
-        )
+        subscriptions = subscribed[contract.id]
         active = [s for s in subscriptions if s.status == "active"]
         waiting = [s.household_id for s in subscriptions if s.status == "waiting"]
         absences = {
@@ -285,34 +308,80 @@ def _tier_shares(household_ids: Iterable[int]) -> dict[int, int]:
     return {household.id: household.tier.share_percent for household in households}
 
 
-def _apply(
-    distribution: Distribution,
-    household_id: int,
-    order: Order | None,
-    wanted: dict[int, Wanted],
-    considered: set[int],
-    shares: dict[int, int],
-    done: Generated,
+def _create(
+    distribution: Distribution, new: list[tuple[int, dict[int, Wanted]]], shares: dict[int, int], done: Generated
 ) -> None:
-    """Replace the order's contract lines by ``wanted`` (creating or removing the order as needed)."""
-    if order is None:
-        if wanted:
-            order = Order(distribution=distribution, household_id=household_id, share_percent=shares[household_id])
-            order.lines = [_line(product_id, line) for product_id, line in sorted(wanted.items())]
-            db.session.add(order)
-            done.created += 1
-        return
-    imported = {line.product_id for line in order.lines if line.contract_id not in considered}
+    """Insert the orders of households that had none here, with their lines, in two statements (chunked)."""
+    for start in range(0, len(new), CREATE_CHUNK):
+        chunk = new[start : start + CREATE_CHUNK]
+        rows = [
+            {"distribution_id": distribution.id, "household_id": household_id, "share_percent": shares[household_id]}
+            for household_id, _lines in chunk
+        ]
+        ids = db.session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True), rows).all()
+        lines = [
+            {
+                "order_id": order_id,
+                "product_id": product_id,
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price_cents,
+                "contract_id": line.contract_id,
+                "paid_in_advance": line.paid_in_advance,
+            }
+            for order_id, (_household_id, wanted) in zip(ids, chunk, strict=True)
+            for product_id, line in sorted(wanted.items())
+        ]
+        db.session.execute(insert(OrderLine), lines)
+        done.created += len(chunk)
+    if new:
+        db.session.expire(distribution, ["orders"])
+
+
+CREATE_CHUNK = 1_000  # orders (or ids) per statement
+
+
+def _chunks(values: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(values), CREATE_CHUNK):
+        yield values[start : start + CREATE_CHUNK]
+
+
+def _lines_of(order_ids: list[int]) -> dict[int, list[tuple[int, Wanted | None]]]:
+    """Each order's lines as plain rows: product id → the line as a contract's (None for an imported line's
+    contract), read in a few statements rather than as objects (a season's check reads thousands of orders)."""
+    found: dict[int, list[tuple[int, Wanted | None]]] = defaultdict(list)
+    columns = (
+        OrderLine.order_id,
+        OrderLine.product_id,
+        OrderLine.quantity,
+        OrderLine.unit_price_cents,
+        OrderLine.contract_id,
+        OrderLine.paid_in_advance,
+    )
+    for chunk in _chunks(order_ids):
+        for order_id, product_id, quantity, price, contract_id, paid in db.session.execute(
+            select(*columns).where(OrderLine.order_id.in_(chunk))
+        ):
+            line = Wanted(quantity, price, contract_id, paid) if contract_id is not None else None
+            found[order_id].append((product_id, line))
+    return found
+
+
+def _still_wanted(
+    lines: list[tuple[int, Wanted | None]], wanted: dict[int, Wanted], considered: set[int], done: Generated
+) -> dict[int, Wanted] | None:
+    """The contract lines the order must get, or None when it has them: a product it has from the import is left
+    out (counted as ``imported_kept``)."""
+    imported = {product_id for product_id, line in lines if line is None or line.contract_id not in considered}
     kept_out = imported & set(wanted)
     done.imported_kept += len(kept_out)
     wanted = {product_id: line for product_id, line in wanted.items() if product_id not in kept_out}
-    current = {
-        line.product_id: Wanted(line.quantity, line.unit_price_cents, line.contract_id, line.paid_in_advance)
-        for line in order.lines
-        if line.contract_id in considered
-    }
-    if current == wanted:
-        return
+    current = {product_id: line for product_id, line in lines if line is not None and line.contract_id in considered}
+    return None if current == wanted else wanted
+
+
+def _apply(order: Order, wanted: dict[int, Wanted], considered: set[int], done: Generated) -> None:
+    """Replace the order's contract lines by ``wanted`` (removing the order when nothing is left)."""
+    imported = {line.product_id for line in order.lines if line.contract_id not in considered}
     if not wanted and not imported:
         db.session.execute(delete(Order).where(Order.id == order.id))
         db.session.expunge(order)
@@ -383,8 +452,9 @@ def regenerate_calendar(point_id: int, days: Iterable[date]) -> Generated:
 def _generate_all(distribution_ids: Iterable[int]) -> Generated:
     done = Generated()
     seasons: dict[int, list[int]] = {}
+    subscribed: dict[int, list[Subscription]] = {}
     for distribution_id in sorted(distribution_ids):
         distribution = db.session.get(Distribution, distribution_id)
         if distribution is not None:
-            done.add(generate_distribution(distribution, seasons))
+            done.add(generate_distribution(distribution, seasons, subscribed))
     return done
