@@ -187,6 +187,14 @@ def test_every_row_problem_is_reported_and_nothing_is_imported(world):
     assert not contract.products
 
 
+def test_a_product_sold_by_weight_is_refused(world):
+    contract = _contract(world)
+    db.session.add(Product(code="TOMME", name="Tomme", unit_price_cents=2450, sold_by="kg"))
+    db.session.commit()
+    text = f"member;product;quantity\n{world.households[0]};TOMME;1\n"
+    assert errors_of(contract, text) == [(2, "product", "weighed_product")]
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [

@@ -82,7 +82,7 @@ def test_a_coordinator_imports_subscriptions_and_sees_the_orders_generated(app, 
     answer = _post(client, url, {"file": (good, "abonnements.csv")}, follow_redirects=True)
     text = _text(answer)
     assert "Abonnements importés. Créés : 2. Modifiés : 0. Inchangés : 0." in text, text
-    assert "Produits du contrat : 1 ajoutés, 0 avec un nouveau prix par livraison." in text
+    assert "Produits ajoutés au contrat : 1. Nouveaux prix par livraison : 0." in text
     assert "Commandes : 12 créées, 0 modifiées, 0 supprimées" in text
     with app.app_context():
         assert db.session.scalar(select(func.count(Order.id))) == 12

@@ -67,7 +67,7 @@ def contract_import(contract_id: int):
     if summary.products_added or summary.prices_changed:
         flash(
             _(
-                "Products offered by the contract: %(added)d added, %(repriced)d with a new price per delivery.",
+                "Products added to the contract: %(added)d. New prices per delivery: %(repriced)d.",
                 added=summary.products_added,
                 repriced=summary.prices_changed,
             ),

@@ -98,6 +98,9 @@ MESSAGES: dict[str, Callable[..., str]] = {
     "no_rows": lambda **p: _("The file has a header but no subscription lines."),
     "too_many_rows": lambda **p: _("The file has more than %(max)d lines: split it.", **p),
     "not_text": lambda **p: _("This is not a text file: export the subscriptions as CSV, in UTF-8 if you can choose."),
+    "weighed_product": lambda **p: _(
+        "This product is sold by weight: a season contract delivers products counted in pieces."
+    ),
     "other_point": lambda **p: _("This member's home point is not the contract's point."),
     "bad_quantity": lambda **p: _("The quantity per delivery must be a whole number from 1 to %(max)d.", **p),
     "bad_price": lambda **p: _("Not a price in euros, such as 15,00 or 15.00 (at most 10 000 €)."),
@@ -301,6 +304,9 @@ def parse_subscriptions_csv(
         found: list[RowError] = []
         household = lookups.member(row, found)
         product = _check_product(row, lookups.products, found)
+        if product is not None and product.sold_by == "kg":  # a contract delivers pieces, an order line grams
+            found.append(_error(row, _product_column(row), "weighed_product"))
+            product = None
         quantity = _quantity(row, found)
         price = _price(row, found)
         partner = lookups.partner(row, household, found)
