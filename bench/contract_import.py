@@ -3,7 +3,8 @@ in two households also takes eggs; one in ten shares its basket), a weekly contr
 import generates 52,000 order lines. Prints the time to check the file (``parse_subscriptions_csv``), to apply it
 with the generation and commit, and to import the same file again (nothing changes), on SQLite or PostgreSQL.
 
-Run: .venv/bin/python bench/contract_import.py [postgresql+psycopg://…]   (the database is emptied first)
+Run: .venv/bin/python bench/contract_import.py [postgresql+psycopg://…]   (the database is emptied first: on a shared
+server, give a schema of its own, e.g. ``…/test?options=-csearch_path%3Dbench_import``, created first)
 """
 
 import sys
@@ -102,6 +103,7 @@ def main(url: str | None) -> None:
             orders = db.session.query(Order).count()
             lines = db.session.query(OrderLine).count()
             print(f"{orders} orders, {lines} order lines")
+            db.session.remove()  # its reads hold locks PostgreSQL's DROP would wait for
             db.drop_all()
 
 

@@ -34,6 +34,7 @@ from server.models import (
     OrderLine,
     Subscription,
     SyncedEvent,
+    Tier,
     contract_dates,
 )
 
@@ -299,13 +300,14 @@ def _handed_over(distribution_id: int) -> tuple[set[int], set[int]]:
 
 
 def _tier_shares(household_ids: Iterable[int]) -> dict[int, int]:
-    ids = list(household_ids)
-    if not ids:
-        return {}
-    households = db.session.scalars(
-        select(Household).options(selectinload(Household.tier)).where(Household.id.in_(ids))
-    )
-    return {household.id: household.tier.share_percent for household in households}
+    """Each household's tier share, as plain rows (a season's new orders are thousands a distribution)."""
+    shares: dict[int, int] = {}
+    for chunk in _chunks(sorted(household_ids)):
+        query = select(Household.id, Tier.share_percent).join(Tier, Tier.id == Household.tier_id)
+        shares.update(
+            {household_id: share for household_id, share in db.session.execute(query.where(Household.id.in_(chunk)))}
+        )
+    return shares
 
 
 def _create(
