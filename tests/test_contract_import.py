@@ -26,7 +26,10 @@ from tests.factories.contracts import ContractsWorld, contracts_world
 @pytest.fixture
 def world(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield contracts_world()
+        made = contracts_world()
+        db.session.get(Product, made.eggs).producer_id = made.farmer  # the farm's contract delivers its eggs too
+        db.session.commit()
+        yield made
 
 
 def _contract(world: ContractsWorld, name: str = "Légumes été", producer: int | None = None) -> Contract:
@@ -187,6 +190,15 @@ def test_every_row_problem_is_reported_and_nothing_is_imported(world):
     assert not contract.products
 
 
+def test_another_producers_product_is_refused(world):
+    """A contract is its producer's offer: a whole day's export, every producer's products, is caught row by row."""
+    contract = _contract(world)
+    db.session.add(Product(code="MIEL", name="Miel", unit_price_cents=1050, producer_id=world.hens))
+    db.session.commit()
+    text = f"member;product;quantity\n{world.households[0]};MIEL;1\n{world.households[0]};PAIN;1\n"
+    assert errors_of(contract, text) == [(2, "product", "other_producer")]
+
+
 def test_a_product_sold_by_weight_is_refused(world):
     contract = _contract(world)
     db.session.add(Product(code="TOMME", name="Tomme", unit_price_cents=2450, sold_by="kg"))
@@ -280,6 +292,14 @@ def test_a_coordinator_imports_into_their_points_contracts_only(world):
 
 def test_every_reason_has_words(world):
     for reason in REASONS:
-        params = {"max": 99, "first": 2, "count": 2, "column": "member", "french": "adhérent", "names": "« A »"}
+        params = {
+            "max": 99,
+            "first": 2,
+            "count": 2,
+            "column": "member",
+            "french": "adhérent",
+            "names": "« A »",
+            "producer": "P",
+        }
         assert Problem(1, "", "", reason, params).message
     assert set(MESSAGES) == set(REASONS)

@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 
 from server.admin import bp
 from server.admin.contracts import generated_message, managed_contract
-from server.admin.orders import SHOWN_ERRORS, skipped_sentence
+from server.admin.orders import SHOWN_ERRORS, SHOWN_SKIPPED
 from server.auth.access import staff_required
 from server.auth.session import current_user
 from server.domain import DomainError
 from server.domain.contract_import import MAX_ROWS, apply_subscriptions_import, parse_subscriptions_csv
 from server.domain.contracts import MAX_QUANTITY
-from server.domain.order_import import RowError
+from server.domain.order_import import RowError, SkippedRow
 from server.extensions import db
 from server.models import Contract, Subscription
 
@@ -77,6 +77,17 @@ def contract_import(contract_id: int):
     if result.skipped:
         flash(skipped_sentence(result.skipped), "success")
     return redirect(url_for("admin.contract", contract_id=contract.id))
+
+
+def skipped_sentence(skipped: list[SkippedRow]) -> str:
+    """The rows an import left out (an export's totals and headings), by line: people check none was a subscription."""
+    lines = ", ".join(str(row.line) for row in skipped[:SHOWN_SKIPPED]) + ("…" if len(skipped) > SHOWN_SKIPPED else "")
+    return ngettext(
+        "Skipped %(num)d row that is no subscription line (an export's total or heading): line %(lines)s.",
+        "Skipped %(num)d rows that are no subscription lines (an export's totals or headings): lines %(lines)s.",
+        len(skipped),
+        lines=lines,
+    )
 
 
 def render_contract_import(

@@ -101,6 +101,9 @@ MESSAGES: dict[str, Callable[..., str]] = {
     "weighed_product": lambda **p: _(
         "This product is sold by weight: a season contract delivers products counted in pieces."
     ),
+    "other_producer": lambda **p: _(
+        "This product is another producer's (%(producer)s): a contract delivers its own producer's products.", **p
+    ),
     "other_point": lambda **p: _("This member's home point is not the contract's point."),
     "bad_quantity": lambda **p: _("The quantity per delivery must be a whole number from 1 to %(max)d.", **p),
     "bad_price": lambda **p: _("Not a price in euros, such as 15,00 or 15.00 (at most 10 000 €)."),
@@ -306,6 +309,9 @@ def parse_subscriptions_csv(
         product = _check_product(row, lookups.products, found)
         if product is not None and product.sold_by == "kg":  # a contract delivers pieces, an order line grams
             found.append(_error(row, _product_column(row), "weighed_product"))
+            product = None
+        if product is not None and product.producer_id not in (None, contract.producer_id):
+            found.append(_error(row, _product_column(row), "other_producer", producer=product.producer.name))
             product = None
         quantity = _quantity(row, found)
         price = _price(row, found)
