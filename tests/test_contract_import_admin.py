@@ -129,3 +129,14 @@ def test_another_points_coordinator_gets_a_404(app, client, world):
     assert answer.status_code in (400, 404)  # refused before anything is read: no CSRF token, and not theirs
     with app.app_context():
         assert db.session.scalar(select(func.count(Subscription.id))) == 0
+
+
+def test_a_file_above_the_limit_gets_the_page_and_the_limit(app, client, world):
+    _made, contract_id = world
+    sign_in_user(app, client, _user(app, "coord@example.org"))
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    body = b"member;product;quantity\n" + b"1;LEG;1\n" * 20_000
+    answer = _post(client, f"/admin/contracts/{contract_id}/import", {"file": (body, "big.csv")})
+    assert answer.status_code == 413
+    text = _text(answer)
+    assert "Le fichier est trop volumineux : 64 KiB au maximum." in text and "Importer des abonnements" in text, text

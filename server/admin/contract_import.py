@@ -12,15 +12,15 @@ from sqlalchemy.exc import IntegrityError
 
 from server.admin import bp
 from server.admin.contracts import generated_message, managed_contract
-from server.admin.orders import SHOWN_ERRORS, SHOWN_SKIPPED
-from server.auth.access import staff_required
+from server.admin.orders import SHOWN_ERRORS, SHOWN_SKIPPED, size_limit
+from server.auth.access import manages_point, staff_required
 from server.auth.session import current_user
 from server.domain import DomainError
 from server.domain.contract_import import MAX_ROWS, apply_subscriptions_import, parse_subscriptions_csv
 from server.domain.contracts import MAX_QUANTITY
 from server.domain.order_import import RowError, SkippedRow
 from server.extensions import db
-from server.models import Contract, Subscription
+from server.models import Contract, Subscription, User
 
 
 class SubscriptionsImportForm(FlaskForm):
@@ -77,6 +77,15 @@ def contract_import(contract_id: int):
     if result.skipped:
         flash(skipped_sentence(result.skipped), "success")
     return redirect(url_for("admin.contract", contract_id=contract.id))
+
+
+def too_large(contract_id: int | None, user: User):
+    """The import page with the size limit, for staff who sent too large a file to a contract they manage."""
+    contract = db.session.get(Contract, contract_id) if contract_id else None
+    if contract is None or not manages_point(user, contract.point_id):
+        return None
+    message = _("The file is too large: at most %(size)s. Split it into smaller files.", size=size_limit())
+    return render_contract_import(contract, SubscriptionsImportForm(formdata=None), refused=message), 413
 
 
 def skipped_sentence(skipped: list[SkippedRow]) -> str:
