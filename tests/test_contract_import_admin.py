@@ -140,3 +140,30 @@ def test_a_file_above_the_limit_gets_the_page_and_the_limit(app, client, world):
     assert answer.status_code == 413
     text = _text(answer)
     assert "Le fichier est trop volumineux : 64 KiB au maximum." in text and "Importer des abonnements" in text, text
+
+
+def test_a_coordinator_imports_a_seasons_contracts_for_their_point(app, client, world):
+    made, _contract_id = world
+    sign_in_user(app, client, _user(app, "coord@example.org"))
+    assert "Importer des contrats (CSV)" in _text(client.get("/admin/contracts/"))
+    url = "/admin/contracts/import"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    body = (
+        "contrat;producteur;début;fin;fréquence;paiement;chèques;produit;prix_par_livraison\n"
+        "Œufs;Les Poules de Lognes;2030-01-01;2030-06-30;une semaine sur deux;chèques;4;OEUFS-6;2,70\n"
+        "Pain;Inconnu;2030-01-01;2030-06-30;;;;PAIN;3,50\n"
+    ).encode()
+    data = {"csrf_token": token, "point": str(made.point), "file": (io.BytesIO(body), "saison.csv")}
+    answer = client.post(url, data=data, content_type="multipart/form-data")
+    assert answer.status_code == 422 and 'data-reason="unknown_producer"' in answer.get_data(as_text=True)
+    body = body.replace(b"Inconnu", b"Les Poules de Lognes")
+    data = {"csrf_token": token, "point": str(made.point), "file": (io.BytesIO(body), "saison.csv")}
+    text = _text(client.post(url, data=data, content_type="multipart/form-data", follow_redirects=True))
+    assert "Contrats importés. Créés : 2. Modifiés : 0. Inchangés : 0." in text, text
+    # another point is not in the coordinator's choices
+    data = {"csrf_token": token, "point": str(made.other_point), "file": (io.BytesIO(body), "saison.csv")}
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 422
+    with app.app_context():
+        from server.models import Contract
+
+        assert db.session.scalar(select(func.count(Contract.id))) == 3  # the fixture's and the file's two

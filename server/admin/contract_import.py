@@ -9,18 +9,63 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from wtforms import SelectField
 
 from server.admin import bp
 from server.admin.contracts import generated_message, managed_contract
+from server.admin.forms import CHOOSE, point_choices
 from server.admin.orders import SHOWN_ERRORS, SHOWN_SKIPPED, size_limit
-from server.auth.access import manages_point, staff_required
+from server.auth.access import manages_point, require_points, staff_required
 from server.auth.session import current_user
 from server.domain import DomainError
 from server.domain.contract_import import MAX_ROWS, apply_subscriptions_import, parse_subscriptions_csv
 from server.domain.contracts import MAX_QUANTITY
 from server.domain.order_import import RowError, SkippedRow
+from server.domain.season_import import apply_season_import, parse_season_csv
 from server.extensions import db
-from server.models import Contract, Subscription, User
+from server.models import Contract, Point, Subscription, User
+
+
+class SeasonImportForm(FlaskForm):
+    point = SelectField(_l("Point"), coerce=int, invalid_value_message=CHOOSE, invalid_choice_message=CHOOSE)
+    file = FileField(_l("Contracts file (CSV)"), validators=[FileRequired(_l("Choose a CSV file to import."))])
+
+
+@bp.route("/contracts/import", methods=["GET", "POST"])
+@staff_required
+def season_import():
+    """A point's contracts from one file (one row per contract product): checked whole, then imported, or nothing."""
+    user = current_user()
+    form = SeasonImportForm()
+    form.point.choices = point_choices(actor=user)
+    errors: list[RowError] = []
+    if form.validate_on_submit():
+        point = db.session.get(Point, form.point.data)
+        require_points([point.id])
+        upload = form.file.data
+        result = parse_season_csv(upload.read(), point)
+        if isinstance(result, list):
+            errors = result
+        else:
+            try:
+                summary, done = apply_season_import(point, result, actor=user, filename=upload.filename or "")
+                db.session.commit()
+            except DomainError as refused:
+                db.session.rollback()
+                return render_template("admin/season_import.html", form=form, errors=[], refused=str(refused)), 409
+            flash(
+                _(
+                    "Contracts imported. Created: %(created)d. Changed: %(updated)d. Unchanged: %(unchanged)d.",
+                    created=summary.created,
+                    updated=summary.updated,
+                    unchanged=summary.unchanged,
+                ),
+                "success",
+            )
+            flash(generated_message(done), "success")
+            return redirect(url_for("admin.contracts"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/season_import.html", form=form, errors=errors[:SHOWN_ERRORS], refused=None), status
 
 
 class SubscriptionsImportForm(FlaskForm):

@@ -196,7 +196,12 @@ class _Table:
     above: list[SkippedRow]
 
 
-def _table(data: bytes, columns: dict[str, tuple[str, ...]], required: dict[str, tuple[str, ...]]) -> Any:
+def _table(
+    data: bytes,
+    columns: dict[str, tuple[str, ...]],
+    required: dict[str, tuple[str, ...]],
+    french: dict[str, str] | None = None,
+) -> Any:
     """The rows of a CSV file below its header, or the file's problems (the orders import's reader)."""
     decoded = _decode(data)
     if isinstance(decoded, RowError):
@@ -215,7 +220,9 @@ def _table(data: bytes, columns: dict[str, tuple[str, ...]], required: dict[str,
     if not rows:
         return [Problem(0, "", "", "empty_file")]
     aliases = {alias: column for column, names in columns.items() for alias in names}
-    start = next((i for i, (line, cells) in enumerate(rows[:10]) if not _missing(line, cells, aliases, required)), 0)
+    start = next(
+        (i for i, (line, cells) in enumerate(rows[:10]) if not _missing(line, cells, aliases, required, french)), 0
+    )
     header_line, header = rows[start]
     found: dict[str, int] = {}
     problems: list[RowError] = []
@@ -227,7 +234,7 @@ def _table(data: bytes, columns: dict[str, tuple[str, ...]], required: dict[str,
             problems.append(Problem(header_line, label.strip(), label.strip(), "duplicate_column", {"column": column}))
         else:
             found[column] = index
-    problems += _missing(header_line, header, aliases, required)
+    problems += _missing(header_line, header, aliases, required, french)
     if problems:
         return problems
     if len(rows) == start + 1:
@@ -240,11 +247,15 @@ def _table(data: bytes, columns: dict[str, tuple[str, ...]], required: dict[str,
 
 
 def _missing(
-    line: int, header: list[str], aliases: dict[str, str], required: dict[str, tuple[str, ...]]
+    line: int,
+    header: list[str],
+    aliases: dict[str, str],
+    required: dict[str, tuple[str, ...]],
+    french: dict[str, str] | None = None,
 ) -> list[RowError]:
     present = {aliases.get(_normalise(label)) for label in header}
     return [
-        Problem(line, column, "", "missing_column", {"column": column, "french": FRENCH[column]})
+        Problem(line, column, "", "missing_column", {"column": column, "french": (french or FRENCH)[column]})
         for column, alternatives in required.items()
         if not present.intersection(alternatives)
     ]
