@@ -138,8 +138,8 @@ def test_the_camap_export_must_name_this_contract_and_its_members_lines(demo):
     contract.name = "Laitages - saison hiver 2026"
     plan = parse_subscriptions_csv(lines, contract, export=other.encode())
     assert isinstance(plan, SubscriptionsPlan) and plan.partners_from_export == 1
-    # another producer's contract: nothing in the export is for it
+    # an export with nothing of this contract: neither its name nor its producer
     contract.name = "Autre"
-    contract.producer = db.session.scalar(select(Producer).where(Producer.name.like("Rucher%")))
-    result = parse_subscriptions_csv(lines, contract, export=export.encode())
+    elsewhere = export.replace(DAIRY, "Autre ferme")
+    result = parse_subscriptions_csv(lines, contract, export=elsewhere.encode())
     assert [e.reason for e in result] == ["no_contract_rows"]
