@@ -9,6 +9,7 @@ from server.admin import (  # noqa: E402,F401  (they register their routes on bp
     audit,
     cheque_calendar,
     cheques,
+    contract_import,
     contracts,
     devices,
     exports,

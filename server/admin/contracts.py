@@ -70,7 +70,7 @@ def after_close_message(done: Generated) -> str:
     )
 
 
-def _contract(contract_id: int) -> Contract:
+def managed_contract(contract_id: int) -> Contract:
     contract = db.get_or_404(Contract, contract_id)
     require_points([contract.point_id])
     return contract
@@ -123,7 +123,7 @@ def contract_new():
 @bp.route("/contracts/<id:contract_id>/edit", methods=["GET", "POST"])
 @staff_required
 def contract_edit(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     form = ContractForm(obj=contract, actor=actor(), editing=True)
     outcome: list[Generated] = []
 
@@ -149,7 +149,7 @@ def contract_edit(contract_id: int):
 def contract(contract_id: int):
     """The contract, its products, one page of its subscribers (by name, searchable) and the head of its waiting
     list: a contract of a thousand subscribers is read a page at a time."""
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     text = request.args.get("q", "").strip()[:100]
     listed = (
         select(Subscription)
@@ -225,7 +225,7 @@ def _quantity(product: Product, name: str, default: int = 0) -> int:
 @bp.post("/contracts/<id:contract_id>/products")
 @staff_required
 def contract_product(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
 
     def run():
         product = db.session.get(Product, request.form.get("product_id", type=int) or 0)
@@ -245,7 +245,7 @@ def contract_product(contract_id: int):
 @bp.post("/contracts/<id:contract_id>/products/<id:offered_id>/remove")
 @staff_required
 def contract_product_remove(contract_id: int, offered_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     offered = db.get_or_404(ContractProduct, offered_id)
     if offered.contract_id != contract.id:
         return redirect(url_for(".contract", contract_id=contract.id))
@@ -255,7 +255,7 @@ def contract_product_remove(contract_id: int, offered_id: int):
 @bp.post("/contracts/<id:contract_id>/dates")
 @staff_required
 def contract_dates(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     chosen = [int(value) for value in request.form.getlist("distribution") if value.isdigit()]
     return _done(contract, lambda: set_chosen_dates(contract, chosen, actor=actor()))
 
@@ -263,14 +263,14 @@ def contract_dates(contract_id: int):
 @bp.post("/contracts/<id:contract_id>/generate")
 @staff_required
 def contract_generate(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     return _done(contract, lambda: regenerate_contract(contract))
 
 
 @bp.post("/contracts/<id:contract_id>/subscribers")
 @staff_required
 def contract_subscribe(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     point = db.session.get(Point, contract.point_id)
 
     def run():
@@ -307,7 +307,7 @@ def _subscription(contract: Contract, subscriber_id: int) -> Subscription:
 @bp.post("/contracts/<id:contract_id>/subscribers/<id:subscriber_id>")
 @staff_required
 def contract_subscription(contract_id: int, subscriber_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     subscription = _subscription(contract, subscriber_id)
     action = request.form.get("action")
     if action == "remove":
@@ -325,7 +325,7 @@ def contract_subscription(contract_id: int, subscriber_id: int):
 @bp.post("/contracts/<id:contract_id>/subscribers/<id:subscriber_id>/absences")
 @staff_required
 def contract_absence(contract_id: int, subscriber_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     subscription = _subscription(contract, subscriber_id)
 
     def run():
@@ -346,7 +346,7 @@ def contract_absence(contract_id: int, subscriber_id: int):
 @bp.post("/contracts/<id:contract_id>/absences/<id:absence_id>/remove")
 @staff_required
 def contract_absence_remove(contract_id: int, absence_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     absence = db.get_or_404(Absence, absence_id)
     if absence.subscription.contract_id != contract.id:
         return redirect(url_for(".contract", contract_id=contract.id))

@@ -257,6 +257,12 @@ def upload_too_large(exc: RequestEntityTooLarge):
         if distribution is not None and manages_point(user, distribution.point_id):
             message = _("The file is too large: at most %(size)s. Split it into smaller files.", size=size_limit())
             return render_import(distribution, OrdersImportForm(formdata=None), refused=message), 413
+    if request.endpoint == "admin.contract_import" and user is not None and user.role in STAFF_ROLES:
+        from server.admin.contract_import import too_large  # it imports this module
+
+        answer = too_large((request.view_args or {}).get("contract_id"), user)
+        if answer is not None:
+            return answer
     return error_response(
         413, "request_entity_too_large", _("What was sent is too large: at most %(size)s.", size=size_limit())
     )

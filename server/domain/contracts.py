@@ -164,11 +164,13 @@ def set_contract_product(
     default_quantity: int = 1,
     *,
     actor: User | None = None,
+    regenerate: bool = True,
 ) -> Generated:
     """Offer ``product`` in the contract at ``unit_price_cents`` per delivery (or change its price).
 
     A product sold by weight is priced per kg and ``default_quantity`` is its estimated weight per delivery, in
-    grams: the lines carry grams and are weighed at the point (``sync.pricing``)."""
+    grams: the lines carry grams and are weighed at the point (``sync.pricing``). ``regenerate=False`` leaves the
+    orders to the caller, who changes more and regenerates once (the import)."""
     require_manager(actor, contract.point_id, field=None)
     if not isinstance(unit_price_cents, int) or not 0 <= unit_price_cents <= 1_000_000:
         raise DomainError(_l("Give the price per delivery, in euros."), field="unit_price_cents")
@@ -189,7 +191,7 @@ def set_contract_product(
         unit_price_cents=unit_price_cents,
         default_quantity=default_quantity,
     )
-    return regenerate_contract(contract)
+    return regenerate_contract(contract) if regenerate else Generated()
 
 
 def remove_contract_product(contract: Contract, offered: ContractProduct, *, actor: User | None = None) -> Generated:
