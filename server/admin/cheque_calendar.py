@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from server.admin import bp
-from server.admin.contracts import _contract
+from server.admin.contracts import managed_contract
 from server.admin.exports import csv_response, euros, plain
 from server.admin.forms import network_timezone
 from server.admin.views import actor, paginate
@@ -53,7 +53,7 @@ def _members(contract: Contract):
 @bp.get("/contracts/<id:contract_id>/cheques")
 @staff_required
 def contract_cheques(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     months = season_months(contract.starts_on, contract.ends_on)
     page = paginate(_members(contract))
     cells: dict[int, dict[date | None, list[Cheque]]] = defaultdict(lambda: defaultdict(list))
@@ -94,7 +94,7 @@ def _cheque(contract: Contract, cheque_id: int) -> Cheque:
 @bp.route("/contracts/<id:contract_id>/cheques/<id:cheque_id>", methods=["GET", "POST"])
 @staff_required
 def contract_cheque_receive(contract_id: int, cheque_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     cheque = _cheque(contract, cheque_id)
     back = url_for(".contract_cheques", contract_id=contract.id, page=request.args.get("page", type=int))
     error, field = "", ""
@@ -139,7 +139,7 @@ def contract_cheque_receive(contract_id: int, cheque_id: int):
 @bp.post("/contracts/<id:contract_id>/cheques/mark")
 @staff_required
 def contract_cheques_mark(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     back = url_for(".contract_cheques", contract_id=contract.id, page=request.form.get("page", type=int))
     ids = [int(value) for value in request.form.getlist("cheque_ids") if value.isdigit()]
     if db.session.scalar(select(func.count(Cheque.id)).where(Cheque.id.in_(ids), Cheque.contract_id != contract.id)):
@@ -164,7 +164,7 @@ def contract_cheques_mark(contract_id: int):
 @bp.get("/contracts/<id:contract_id>/cheques.csv")
 @staff_required
 def contract_cheques_export(contract_id: int):
-    contract = _contract(contract_id)
+    contract = managed_contract(contract_id)
     query = (
         select(Cheque)
         .options(joinedload(Cheque.household))
