@@ -130,7 +130,16 @@ class MovementWords:
 
     @staticmethod
     def shortage_words(movement: AccountMovement, where: dict[str, str] | None) -> str:
-        """What a shortage gave back to the account that paid before it, or took back when it was undone."""
+        """What a shortage (or a cheaper substitution, ``reason`` "substitution") gave back to the account that paid
+        before it, or took back when it was undone."""
+        if movement.reason == "substitution":
+            if movement.amount_cents >= 0:
+                if where:
+                    return _("Product replaced on %(day)s at %(town)s: paid beforehand, difference given back", **where)
+                return _("Product replaced: paid beforehand, difference given back")
+            if where:
+                return _("Product replaced on %(day)s at %(town)s: given back, then undone", **where)
+            return _("Product replaced: given back, then undone")
         if movement.amount_cents >= 0:
             if where:
                 return _("Product short on %(day)s at %(town)s: paid beforehand, given back", **where)

@@ -267,7 +267,7 @@ def test_the_substitution_reprices_the_orders_and_gives_back_what_was_paid_befor
     assert "Remplacé :" not in alice and "Pris : Comté (500 g)" in alice  # collected before it
 
 
-def test_a_voided_substitution_takes_its_credit_back(app, world):
+def test_a_voided_substitution_takes_its_credit_back(app, client, world):
     e = the_day(app, world)
     one, two = e["one"], e["two"]
     h = world.households
@@ -276,6 +276,14 @@ def test_a_voided_substitution_takes_its_credit_back(app, world):
     assert prepaid(app, h["Bruno"]) == 5000 - 858 + 88
     pushed(two, [two.record("void", {"event_id": e["sub"]["id"], "reason": "erreur"}, world.distribution, at(8))])
     assert prepaid(app, h["Bruno"]) == 5000 - 858 and credits(app, h["Bruno"]) == [88, -88]
+    # The statement names a substitution, not a shortage, for the credit and for its undoing.
+    with app.app_context():
+        town = db.session.get(Point, world.point).town
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign_in_as_admin(app, client, "admin@example.org")
+    statement = text_of(client.get(f"/admin/members/{h['Bruno']}/accounts"))
+    assert f"à {town} : payé avant, différence rendue sur le compte" in statement, statement
+    assert f"à {town} : différence rendue, puis annulée" in statement and "manquant" not in statement, statement
 
 
 def test_a_dearer_substitute_leaves_more_to_pay_and_the_member_page_says_it(app, client, world):

@@ -106,6 +106,7 @@ def settle(distribution_id: int) -> None:
         return
     posted = _posted(distribution_id)
     wanted = wanted_credits(distribution_id, found)
+    types = {stored.event.id: stored.event.type for stored in found}
     rows: dict[str, list[dict[str, Any]]] = {}
     for key in sorted(set(posted) | set(wanted)):
         household_id, account_kind = key
@@ -120,6 +121,10 @@ def settle(distribution_id: int) -> None:
             "subject_event_id": shortage.id if shortage is not None else last_subject,
             "distribution_id": distribution_id,
         }
+        # The statement's words say a shortage or a substitution (``server.account_words``).
+        subject_type = shortage.type if shortage is not None else types.get(last_subject or "")
+        if subject_type == "substitution":
+            row["reason"] = "substitution"
         if shortage is not None:
             row["occurred_at"] = shortage.device_time
         rows.setdefault(account_kind, []).append(row)
