@@ -273,6 +273,19 @@ def test_the_week_at_the_point_weights_shortages_and_sales(loaded):
             assert figures.short > 0 and figures.handed_over <= payload["delivered"]
             assert figures.ordered == figures.handed_over + figures.short + figures.refused + figures.waiting
 
+        # Last week at Lognes the farm brought small baskets instead of medium ones: replaced for every order, the
+        # farm not owed medium baskets it did not bring, the small ones owed at their price.
+        substitutions = [(d, p, at) for d, kind, p, at in events if kind == "substitution"]
+        assert len(substitutions) == 1
+        distribution_id, payload, at = substitutions[0]
+        distribution = db.session.get(Distribution, distribution_id)
+        assert at < distribution.starts_at
+        report = distribution_report(distribution)
+        farm = next(r for r in report.producers.values() if payload["product_id"] in r.products)
+        medium, small = farm.products[payload["product_id"]], farm.products[payload["by_product_id"]]
+        assert medium.handed_over == 0 and medium.due_cents == 0 and medium.short == medium.ordered > 0
+        assert small.handed_over >= medium.ordered - medium.waiting - medium.refused and small.due_cents > 0
+
         sales = [p for _, kind, p, _ in events if kind == "sale"]
         assert any(p.get("household_id") and p["method"] == "prepaid" for p in sales)
         assert any(p.get("household_id") is None and p["method"] == "cash" for p in sales)

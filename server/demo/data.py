@@ -288,6 +288,8 @@ SHORTAGES = (  # (week, point, product code, share delivered): one not delivered
     (-2, 1, "POMMES", 0.0),
     (-1, 0, "PAIN-1000", 0.6),
 )
+# (week, point, product code, substitute's code): the farm short of medium baskets gives small ones at their price
+SUBSTITUTIONS = ((-1, 2, "PANIER-M", "PANIER-S"),)
 
 ORDER_RATE = (0.78, 0.96)  # each active household orders most weeks, at its own steady rate
 STATUS_WEIGHTS = (("active", 94), ("suspended", 3), ("left", 3))

@@ -108,6 +108,7 @@ class PastPlayer:
         self.ineligible = set(db.session.scalars(select(Product.id).where(Product.allowance_eligible.is_(False))))
         by_code = {p.code: p for p in db.session.scalars(select(Product))}
         self.product_ids = {code: product.id for code, product in by_code.items()}
+        self.prices = {code: product.unit_price_cents for code, product in by_code.items()}
         self.extras = [(by_code[code].id, by_code[code].unit_price_cents) for code, _ in data.EXTRA_STOCK]
         self.phones: dict[int, list[DemoPhone]] = {}
         self.plans: list[DayPlan] = []
@@ -302,7 +303,7 @@ class _Day:
                 "cash_count",
                 {"kind": "opening", "total_cents": cents},
             )
-        orders = self.shortages(self.player.orders[plan.distribution_id])
+        orders = self.substitutions(self.shortages(self.player.orders[plan.distribution_id]))
         plan.orders = len(orders)
         absent = set(rng.sample(range(len(orders)), round(rng.uniform(*data.ABSENT_RATE) * len(orders))))
         handed: list[tuple[int, _Order, _Step | None]] = []
@@ -470,6 +471,26 @@ class _Day:
                 replace(
                     o, lines=tuple((p, receives.get(o.id, q) if p == product else q, *rest) for p, q, *rest in o.lines)
                 )
+                for o in orders
+            ]
+        return orders
+
+    def substitutions(self, orders: list[_Order]) -> list[_Order]:
+        """``data.SUBSTITUTIONS`` of this day: a phone records, before the doors open, that the producer brought
+        another product instead, at the substitute's catalogue price (``sync/substitutions.py``); every order of the
+        product then receives the substitute, same quantity, priced at the order's tier, and the day plays them so."""
+        for week, point, code, by_code in data.SUBSTITUTIONS:
+            if (week, point) != (self.plan.week, self.plan.point):
+                continue
+            product, by_product = self.player.product_ids[code], self.player.product_ids[by_code]
+            price = self.player.prices[by_code]
+            at = self.starts_at - self.rng.randint(5, 15) * MINUTE
+            self.add(
+                0, at, "substitution", {"product_id": product, "by_product_id": by_product, "unit_price_cents": price}
+            )
+            self.shorted |= {o.id for o in orders if any(p == product for p, *_ in o.lines)}
+            orders = [
+                replace(o, lines=tuple((p, q, price if p == product else unit, *rest) for p, q, unit, *rest in o.lines))
                 for o in orders
             ]
         return orders
