@@ -31,6 +31,7 @@ from server.domain.contracts import (
     update_subscription,
 )
 from server.domain.distributions import create_distribution
+from server.domain.members import update_household
 from server.extensions import db
 from server.models import Cheque, Contract, Distribution, Household, Point, Product, User
 from tests.factories.contracts import ContractsWorld, contracts_world
@@ -165,6 +166,23 @@ def test_subscribing_plans_the_seasons_cheques_at_the_tiers_share(app, world):
         # A waiting household owes nothing yet.
         subscribe(contract, db.session.get(Household, world.households[2]), waiting=True)
         assert _expected(contract, world.households[2]) == []
+
+
+def test_a_tier_change_plans_the_household_s_cheques_again_keeping_those_received(app, world):
+    """Full price, then the solidarity tier (70 %): the cheques still expected follow the new share of the season."""
+    with app.app_context():
+        contract = _cheques_contract(world)
+        household = db.session.get(Household, world.households[0])
+        subscribe(contract, household)  # tarif plein: 6 × 15,00 € in 3 cheques of 30,00 €
+        first = _all(contract, household.id)[0]
+        receive_cheque(first, first.planned_month, number="1234567", bank="Crédit Coopératif")
+        solidarity = db.session.get(Household, world.households[1]).tier
+        assert solidarity.share_percent == 70 and household.tier != solidarity
+        update_household(household, {"tier": solidarity})
+        db.session.commit()
+        # 6 × 10,50 € = 63,00 €, 30,00 € already received: 33,00 € left over the two months to come.
+        assert first.state == "received" and first.amount_cents == 3000
+        assert _expected(contract, household.id) == [(m, 1650) for m in _months(contract)[1:]]
 
 
 def test_the_remainder_is_on_the_first_cheque(app, world):

@@ -274,3 +274,21 @@ def household_calendars(household_id: int) -> list[HouseholdCalendar]:
     ):
         calendars.setdefault(cheque.contract_id, HouseholdCalendar(cheque.contract)).cheques.append(cheque)
     return sorted(calendars.values(), key=lambda c: (c.contract.starts_on, c.contract.id))
+
+
+def replan_household(household: Household) -> int:
+    """After the household's tier changed: plan again the calendars of the contracts paid by cheques it subscribes
+    to (its share of the season changed); received cheques stay. The expected cheques touched."""
+    from server.domain.contract_orders import deliveries  # the generation imports this module
+
+    contracts = db.session.scalars(
+        select(Contract)
+        .join(Subscription, Subscription.contract_id == Contract.id)
+        .where(
+            Subscription.household_id == household.id,
+            Subscription.status == "active",
+            Contract.payment == "cheques",
+        )
+        .order_by(Contract.id)
+    ).all()
+    return sum(plan_contract(contract, len(deliveries(contract))).touched for contract in contracts)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from server.audit import record
 from server.domain import DomainError, apply_changes, clean, is_taken, require_text
+from server.domain.cheque_calendar import replan_household
 from server.domain.points import require_admin, require_manager
 from server.extensions import db
 from server.models import Household, Point, Tier, User
@@ -106,6 +107,8 @@ def update_household(household: Household, data: Mapping[str, Any], *, actor: Us
     if changes:
         db.session.flush()
         record("household.update", target=f"household:{household.id}", fields=sorted(changes))
+    if "tier" in changes:
+        replan_household(household)  # the season's cheques follow the household's share
     return household
 
 
