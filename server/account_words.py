@@ -4,7 +4,7 @@ Lognes", "Extras achetés le 5 décembre à Noisiel", "Allocation de décembre",
 reads the names one page needs at once."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import format_date, format_datetime
@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from server.extensions import db
-from server.formatting import elide
+from server.formatting import elide, line_text
 from server.labels import PAYMENT_METHOD_LABELS
-from server.models import AccountMovement, Device, Distribution, SyncedEvent, User
+from server.models import AccountMovement, Device, Distribution, Product, SyncedEvent, User
 
 
 def receipt_number(movement: AccountMovement) -> str:
@@ -32,7 +32,8 @@ class MovementWords:
     distributions: dict[int, Distribution]
     users: dict[int, User]
     devices: dict[int, Device]
-    sales: frozenset[str] = frozenset()  # the subject events that are sales of extras (not an order's payment)
+    # The subject events that are sales of extras (not an order's payment) → what was bought: "2 × Miel, Tomme (480 g)"
+    sales: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_movements(cls, movements: Iterable[AccountMovement]) -> "MovementWords":
@@ -54,17 +55,30 @@ class MovementWords:
         devices = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(sorted(wanted["devices"]))))}
         # A sale of extras is worded as such: its subject event, looked up by its unique id within its distribution.
         paid = [m for m in movements if m.subject_event_id and m.distribution_id and m.kind in ("payment", "void")]
-        sales = frozenset(
-            db.session.scalars(
-                select(SyncedEvent.event_id).where(
+        rows = (
+            db.session.execute(
+                select(SyncedEvent.event_id, SyncedEvent.payload).where(
                     SyncedEvent.event_id.in_(sorted({m.subject_event_id for m in paid})),
                     SyncedEvent.distribution_id.in_(sorted({m.distribution_id for m in paid})),
                     SyncedEvent.type == "sale",
                 )
-            )
+            ).all()
             if paid
-            else ()
+            else []
         )
+        ids = {line["product_id"] for _id, payload in rows for line in payload.get("lines", ())}
+        products = (
+            {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(sorted(ids))))} if ids else {}
+        )
+
+        def bought(line: dict) -> str:
+            product = products.get(line["product_id"])
+            name = product.name if product is not None else "?"
+            if line.get("grams"):
+                return line_text(line["grams"], name, "kg")
+            return line_text(line["quantity"], name)
+
+        sales = {event_id: ", ".join(bought(line) for line in payload.get("lines", ())) for event_id, payload in rows}
         return cls(distributions, users, devices, sales)
 
     def _where(self, movement: AccountMovement) -> dict[str, str] | None:
@@ -79,15 +93,16 @@ class MovementWords:
         where = self._where(movement)
         reference = movement.method_details or ""
         sale = movement.subject_event_id in self.sales
+        items = self.sales.get(movement.subject_event_id or "", "")
         match movement.kind:
             case "payment" if sale:
                 if where:
-                    return _("Extras bought on %(day)s at %(town)s", **where)
-                return _("Extras bought at a distribution")
+                    return elide(_("Extras bought on %(day)s at %(town)s: %(items)s", items=items, **where))
+                return elide(_("Extras bought at a distribution: %(items)s", items=items))
             case "void" if sale:
                 if where:
-                    return _("Extras bought on %(day)s at %(town)s undone", **where)
-                return _("Extras bought undone")
+                    return elide(_("Extras bought on %(day)s at %(town)s undone: %(items)s", items=items, **where))
+                return elide(_("Extras bought undone: %(items)s", items=items))
             case "payment":
                 if where:
                     return _("Withdrawal of %(day)s at %(town)s", **where)

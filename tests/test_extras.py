@@ -144,7 +144,8 @@ def test_a_member_sale_takes_from_the_accounts_once_and_its_void_gives_back(app,
 
 
 def test_a_sale_paid_from_the_prepaid_account_reads_as_extras_bought_on_the_statements(app, world, admin_client):
-    """Not a generic "Retrait du …": the admin's statement and the member page name the extras, and their void."""
+    """Not a generic "Retrait du …": the admin's statement and the member page say extras were bought, which, and
+    their void."""
     found, products = world
     phone = enrol_phone(app, [found.point], found.volunteer, "Phone 1")
     member = found.households[0]
@@ -155,16 +156,16 @@ def test_a_sale_paid_from_the_prepaid_account_reads_as_extras_bought_on_the_stat
     # 1 honey at 70 %: 4,55 €, all from the prepaid account.
     bought = sale(phone, found, [(products[HONEY], 1, 650)], member, from_prepaid_cents=455)
     sent(phone, [bought])
-    bought_words = re.compile(r"Extras achetés le \d+\u00a0décembre à Noisiel")
+    bought_words = re.compile(r"Extras achetés le \d+\u00a0décembre à Noisiel : 1 × Miel de fleurs")
     statement = html.unescape(admin_client.get(f"/admin/members/{member}/accounts").get_data(as_text=True))
     assert bought_words.search(statement) and "Retrait du" not in statement
     page = html.unescape(client_page(app, token))
-    assert re.search(r"−4,55\u00a0€ extras achetés le \d+\u00a0décembre à Noisiel", page), page
+    assert re.search(r"−4,55\u00a0€ extras achetés le \d+\u00a0décembre à Noisiel : 1 × Miel de fleurs", page), page
     english = html.unescape(admin_client.get(f"/admin/members/{member}/accounts?lang=en").get_data(as_text=True))
-    assert re.search(r"Extras bought on \d+\u00a0December at Noisiel", english)
+    assert re.search(r"Extras bought on \d+\u00a0December at Noisiel: 1 × Miel de fleurs", english)
     sent(phone, [phone.record("void", {"event_id": bought["id"], "reason": "erreur"}, found.distribution)])
     statement = html.unescape(admin_client.get(f"/admin/members/{member}/accounts?lang=fr").get_data(as_text=True))
-    assert re.search(r"Extras achetés le \d+\u00a0décembre à Noisiel annulés", statement)
+    assert re.search(r"Extras achetés le \d+\u00a0décembre à Noisiel annulés : 1 × Miel de fleurs", statement)
     assert "Retrait du" not in statement
 
 
