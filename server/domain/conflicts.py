@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.clock import utcnow
-from server.domain import DomainError, cheques, contributions, membership, shortage_credits
+from server.domain import DomainError, cheques, contract_debits, contributions, membership, shortage_credits
 from server.domain.event_order import lock_event_log
 from server.domain.events import refresh_conflicts
 from server.domain.ledger_events import OVERDRAWN, post_synced_events
@@ -135,6 +135,7 @@ def resolve_conflict(
     decisions = [parsed for _row, parsed in written]
     post_synced_events(decisions, None)  # a void's reverse on the accounts, at once
     shortage_credits.after_ingest(decisions)  # a voided shortage or payment: its credit-back follows
+    contract_debits.after_ingest(decisions)  # a voided hand-over: its prepaid contract debit comes back
     event = written[0][0]
     conflict.status = "resolved"
     conflict.resolution_event_id = event.event_id
