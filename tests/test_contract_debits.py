@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -14,15 +15,17 @@ from sqlalchemy import select
 from server.domain.contract_orders import local_day
 from server.domain.contracts import create_contract, set_contract_product, subscribe
 from server.domain.ledger import post
+from server.domain.tickets import issue_ticket
 from server.extensions import db
-from server.models import Account, AccountMovement, Conflict, Household, Order, Point, Producer, Product
+from server.models import Account, AccountMovement, Conflict, Distribution, Household, Order, Point, Producer, Product
 from sync import projection
 from sync.events import new_event_id, stored_event
 from sync.prepaid_contracts import debit_cents
 from sync.pricing import line_due_cents
 from tests.factories.primitives import distribution, full_tier, member_of, now_to_the_second, order, solidarity_tier
+from tests.helpers import sign_in_as_admin
 from tests.phones import enrol_phone
-from tests.test_distribution_log import pushed
+from tests.test_distribution_log import pushed, text_of
 
 
 @dataclass(frozen=True)
@@ -214,3 +217,23 @@ def test_the_debit_is_what_was_received_at_the_tier_never_more_than_the_whole(qu
     assert got == line_due_cents(min(received, quantity), 1500, share)
     assert got <= line_due_cents(quantity, 1500, share)
     assert debit_cents(order, {1}, []) == 0  # nobody came
+
+
+def test_the_statement_and_the_member_page_say_the_basket_was_taken_from_the_prepaid_account(app, client, world):
+    phone = enrol_phone(app, [world.point], world.volunteer, "Phone 1")
+    pushed(phone, [phone.record("handover", {"order_id": world.orders["Bruno"], "outcome": "all"}, world.distribution)])
+    with app.app_context():
+        household = db.session.get(Household, world.households["Bruno"])
+        issue_ticket(household)
+        db.session.commit()
+        token = household.page_token
+        day = format_datetime(db.session.get(Distribution, world.distribution).starts_at, "d MMMM", locale="fr_FR")
+    sentence = f"Panier « Légumes été » du {day} à Noisiel, sur le compte prépayé"
+    member = text_of(client.get(f"/m/{token}", headers={"Accept-Language": "fr"}))
+    assert f"−10,50 € p{sentence[1:]}" in member.replace("\u00a0", " "), member  # « −10,50 € panier « Légumes été »…
+    assert "−5,50 €" in member  # the balance: 5,00 € less 10,50 €
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign_in_as_admin(app, client, "admin@example.org")
+    admin = text_of(client.get(f"/admin/members/{world.households['Bruno']}/accounts"))
+    assert sentence in admin.replace("\u00a0", " "), admin
+    assert "−10,50 €" in admin

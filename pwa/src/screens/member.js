@@ -366,6 +366,12 @@ function unitPrice({ unit_price_cents: cents, sold_by: soldBy }) {
   return soldBy === 'kg' ? t('member.per_kg', { price: money(cents) }) : money(cents);
 }
 
+/** How a line due 0 here was paid: from the prepaid account (the server debits it after the hand-over), or before
+ * the day by cheques (docs/contracts.md, "How a contract is paid"). */
+function aheadKey(line) {
+  return line.paid_from === 'prepaid' ? 'member.paid_from_prepaid' : 'member.paid_in_advance';
+}
+
 /** What to hand over; with the line prices only where the network shows tiers (they tell the tier). */
 function basket(order, { prices }) {
   const lines = order.lines.map((line) =>
@@ -373,7 +379,7 @@ function basket(order, { prices }) {
       'li',
       {},
       h('span', {}, lineWords(line)),
-      line.paid_in_advance ? h('span', { class: 'paid-ahead' }, t('member.paid_in_advance')) : null,
+      line.paid_in_advance ? h('span', { class: 'paid-ahead' }, t(aheadKey(line))) : null,
       prices && !line.paid_in_advance ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
     ),
   );
