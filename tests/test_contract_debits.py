@@ -237,3 +237,16 @@ def test_the_statement_and_the_member_page_say_the_basket_was_taken_from_the_pre
     admin = text_of(client.get(f"/admin/members/{world.households['Bruno']}/accounts"))
     assert sentence in admin.replace("\u00a0", " "), admin
     assert "−10,50 €" in admin
+
+
+def test_the_log_says_the_overdrawn_basket_and_offers_no_payment_to_cancel(app, client, world):
+    phone = enrol_phone(app, [world.point], world.volunteer, "Phone 1")
+    pushed(phone, [phone.record("handover", {"order_id": world.orders["Bruno"], "outcome": "all"}, world.distribution)])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign_in_as_admin(app, client, "admin@example.org")
+    words = text_of(client.get(f"/admin/distributions/{world.distribution}/log")).replace("\u00a0", " ")
+    assert (
+        "Le panier du contrat de saison de Bruno Diallo a pris 10,50 € sur le compte prépayé : 5,50 € de plus" in words
+    )
+    assert "Garder le débit : le foyer doit 5,50 € sur le compte prépayé" in words
+    assert "Annuler" not in words.split("Le panier du contrat de saison")[1].split("Réglé hors du journal")[0]
