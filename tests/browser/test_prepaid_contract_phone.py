@@ -71,6 +71,9 @@ def test_the_basket_is_taken_from_the_prepaid_account_after_the_sync(app, client
     expect(basket).not_to_contain_text("payé d’avance")
     expect(phone.locator("#to-collect")).to_contain_text("3,78 €")  # the eggs only
     phone.screenshot(path="/tmp/prepaid-contract-phone.png")
+    phone.get_by_text("Autre paiement").click()  # the basket is kept aside: 20,00 € − 10,50 € may pay the eggs
+    expect(phone.locator("main")).to_contain_text("Disponible : 9,50 €")
+    phone.get_by_text("Autre paiement").click()
     phone.get_by_role("button", name="Tout remis · payé en espèces").click()
     expect(phone.get_by_role("status").filter(has_text="Enregistré")).to_contain_text("3,78 €")
     assert prepaid(app, world) == before  # nothing reached the server yet
