@@ -90,8 +90,9 @@ def wanted_debits(distribution_id: int) -> dict[int, tuple[int, Event | None]]:
             continue
         cents = debit_cents(order, lines[order.order_id], events, orders)
         decided_by = state[order.order_id].decided_by
-        before, _ = wanted.get(order.household_id, (0, None))
-        wanted[order.household_id] = (before + cents, by_id.get(decided_by) if decided_by else None)
+        before, earlier = wanted.get(order.household_id, (0, None))
+        handover = by_id.get(decided_by) if decided_by else None
+        wanted[order.household_id] = (before + cents, handover or earlier)
     return wanted
 
 
