@@ -328,8 +328,8 @@ def test_flask_demo_documents_and_takes_its_seed_and_day(app, runner):
 
 def test_season_contracts_generate_the_orders_of_their_points(loaded):
     """Contracts made through the domain: baskets weekly at five points, eggs fortnightly paid by cheques in advance,
-    bread weekly from the prepaid account; a shared basket and a waiting list. Their orders are what generation makes (running it again
-    changes nothing), and a subscriber orders nothing apart of what its contracts deliver."""
+    bread weekly from the prepaid account; a shared basket and a waiting list. Their orders are what generation makes
+    (running it again changes nothing), and a subscriber orders nothing apart of what its contracts deliver."""
     with loaded.app_context():
         contracts = db.session.scalars(select(Contract).order_by(Contract.id)).all()
         assert [(c.name.split(" — ")[0], c.frequency, c.payment) for c in contracts] == (
