@@ -236,6 +236,7 @@ def test_the_statement_and_the_member_page_say_the_basket_was_taken_from_the_pre
     sign_in_as_admin(app, client, "admin@example.org")
     admin = text_of(client.get(f"/admin/members/{world.households['Bruno']}/accounts"))
     assert sentence in admin.replace("\u00a0", " "), admin
+    assert "téléphone « Phone 1 »" in admin  # who: the phone that handed the basket over
     assert "−10,50 €" in admin
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from server.domain.events import projection_orders, stored_events_where
+from server.domain.events import StoredEvent, projection_orders, stored_events_where
 from server.domain.ledger import Posted, accounts_for, post_on_accounts
 from server.domain.ledger_events import OVERDRAWN, floor_cents
 from server.domain.order_events import with_undos
@@ -58,9 +58,9 @@ def prepaid_lines(distribution_id: int) -> dict[int, set[int]]:
     return dict(found)
 
 
-def wanted_debits(distribution_id: int) -> dict[int, tuple[int, Event | None]]:
+def wanted_debits(distribution_id: int) -> dict[int, tuple[int, StoredEvent | None]]:
     """Household id → (cents the log says its prepaid account owes the distribution's prepaid contracts, the
-    hand-over that decided it)."""
+    hand-over that decided it, as stored: its phone is who the statement names)."""
     lines = prepaid_lines(distribution_id)
     if not lines:
         return {}
@@ -80,11 +80,12 @@ def wanted_debits(distribution_id: int) -> dict[int, tuple[int, Event | None]]:
     found += stored_events_where(
         in_distribution, SyncedEvent.type == "handover", SyncedEvent.payload["order_id"].as_integer().in_(ids)
     )
-    events = unique([item.event for item in with_undos(found, in_distribution)])
-    by_id = {event.id: event for event in events}
+    stored = with_undos(found, in_distribution)
+    events = unique([item.event for item in stored])
+    by_id = {item.event.id: item for item in stored}
     orders = projection_orders(distribution_id, ids)
     state = {item.order_id: item for item in project(orders, events).orders}
-    wanted: dict[int, tuple[int, Event | None]] = {}
+    wanted: dict[int, tuple[int, StoredEvent | None]] = {}
     for order in orders:
         if order.order_id not in lines:
             continue
@@ -122,11 +123,12 @@ def settle(distribution_id: int) -> None:
             "household_id": household_id,
             "amount_cents": -cents - have,
             "kind": KIND,
-            "subject_event_id": handover.id if handover is not None else last_subject,
+            "subject_event_id": handover.event.id if handover is not None else last_subject,
             "distribution_id": distribution_id,
         }
         if handover is not None:
-            row["occurred_at"] = handover.device_time
+            row["occurred_at"] = handover.event.device_time
+            row["device_id"] = handover.device_pk
         rows.append(row)
     if not rows:
         return
