@@ -251,3 +251,16 @@ def test_the_log_says_the_overdrawn_basket_and_offers_no_payment_to_cancel(app, 
     )
     assert "Garder le débit : le foyer doit 5,50 € sur le compte prépayé" in words
     assert "Annuler" not in words.split("Le panier du contrat de saison")[1].split("Réglé hors du journal")[0]
+
+
+def test_the_log_and_the_order_page_say_what_the_contracts_took(app, client, world):
+    phone = enrol_phone(app, [world.point], world.volunteer, "Phone 1")
+    d = world.distribution
+    pushed(phone, [phone.record("handover", {"order_id": world.orders["Alice"], "outcome": "all"}, d)])
+    pushed(phone, [phone.record("handover", {"order_id": world.orders["Bruno"], "outcome": "all"}, d)])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    sign_in_as_admin(app, client, "admin@example.org")
+    log = text_of(client.get(f"/admin/distributions/{d}/log")).replace("\u00a0", " ")
+    assert "Prélevé sur les soldes prépayés pour les contrats de saison (paniers remis) 40,50 €" in log, log
+    order = text_of(client.get(f"/admin/orders/{world.orders['Alice']}")).replace("\u00a0", " ")
+    assert "Prélevé sur le compte prépayé pour les contrats de saison : 30,00 €." in order, order

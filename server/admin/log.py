@@ -30,6 +30,7 @@ from server.auth.access import require_points, staff_required
 from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.conflicts import COMMENT_MAX, KEEP_FIRST, decisions_for, resolve_conflict, undone_by_keep_first
+from server.domain.contract_debits import debited_cents
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import check_conflicts, stored_conflicts
 from server.domain.membership import fee_lines, fee_season
@@ -849,6 +850,7 @@ def render_log(
         methods=[(method, cents) for method, cents in totals.by_method if cents],
         top_up_methods=[(method, cents) for method, cents in totals.top_ups_by_method if cents],
         cash_top_ups=sum(box.cash_top_ups_cents for box in log.state.cash),
+        contract_debits=debited_cents(distribution.id),
         membership_fees=fee_lines([entry.event for entry in log.live(PaymentEvent)], network_timezone()),
         counted_boxes=counted,
         not_counted_boxes=not_counted,

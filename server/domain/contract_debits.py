@@ -97,6 +97,19 @@ def wanted_debits(distribution_id: int) -> dict[int, tuple[int, StoredEvent | No
     return wanted
 
 
+def debited_cents(distribution_id: int, household_id: int | None = None) -> int:
+    """What the prepaid accounts (or one household's) were debited at the distribution for its prepaid contracts,
+    as posted (the distribution log and the order page say it; one read by index)."""
+    query = select(func.coalesce(func.sum(AccountMovement.amount_cents), 0)).where(
+        AccountMovement.distribution_id == distribution_id, AccountMovement.kind == KIND
+    )
+    if household_id is not None:
+        query = query.join(Account, Account.id == AccountMovement.account_id).where(
+            Account.household_id == household_id
+        )
+    return -int(db.session.scalar(query) or 0)
+
+
 def _posted(distribution_id: int) -> dict[int, tuple[int, str | None]]:
     """Household id → (debits posted at the distribution, the last hand-over they name)."""
     rows = db.session.execute(

@@ -1,5 +1,6 @@
 """Season contracts paid from the prepaid account: a movement kind for what the account is debited for the contract
-lines handed over (``server/domain/contract_debits.py``)
+lines handed over (``server/domain/contract_debits.py``), and an index on what the server posts at a distribution
+after each upload (the credit-backs and these debits, read again each time)
 
 Revision ID: 0036_contract_debits
 Revises: 0033_cheque_calendar
@@ -41,11 +42,24 @@ def _check(kinds: tuple[str, ...]) -> None:
         batch_op.create_check_constraint(batch_op.f("ck_account_movements_movement_kind"), sa.text(_kinds(kinds)))
 
 
+INDEX = "ix_account_movements_recomputed"
+RECOMPUTED = "kind IN ('shortage_credit', 'contract_debit')"
+
+
 def upgrade():
     _check(AFTER)
+    op.create_index(
+        INDEX,
+        "account_movements",
+        ["distribution_id", "kind"],
+        unique=False,
+        postgresql_where=sa.text(RECOMPUTED),
+        sqlite_where=sa.text(RECOMPUTED),
+    )
 
 
 def downgrade():
+    op.drop_index(INDEX, table_name="account_movements")
     # The debits go with their kind; the balances they moved are put back first, so each stays its movements' sum.
     op.execute(
         sa.text(
