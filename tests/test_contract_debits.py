@@ -219,6 +219,17 @@ def test_the_debit_is_what_was_received_at_the_tier_never_more_than_the_whole(qu
     assert debit_cents(order, {1}, []) == 0  # nobody came
 
 
+def test_the_member_page_says_the_coming_basket_is_on_the_prepaid_account(app, client, world):
+    with app.app_context():
+        household = db.session.get(Household, world.households["Alice"])
+        issue_ticket(household)
+        db.session.commit()
+        token = household.page_token
+    words = text_of(client.get(f"/m/{token}", headers={"Accept-Language": "fr"}))
+    assert "2 × Panier de légumes — sur le compte prépayé (contrat)" in words, words
+    assert "Montant dû : 3,50 €" in words.replace("\u00a0", " ")  # the loaf only
+
+
 def test_the_statement_and_the_member_page_say_the_basket_was_taken_from_the_prepaid_account(app, client, world):
     phone = enrol_phone(app, [world.point], world.volunteer, "Phone 1")
     pushed(phone, [phone.record("handover", {"order_id": world.orders["Bruno"], "outcome": "all"}, world.distribution)])
