@@ -15,7 +15,18 @@ from sqlalchemy.orm import joinedload
 from server.extensions import db
 from server.formatting import elide, line_text
 from server.labels import PAYMENT_METHOD_LABELS
-from server.models import AccountMovement, Device, Distribution, Product, SyncedEvent, User
+from server.models import (
+    Account,
+    AccountMovement,
+    Contract,
+    Device,
+    Distribution,
+    Order,
+    OrderLine,
+    Product,
+    SyncedEvent,
+    User,
+)
 
 
 def receipt_number(movement: AccountMovement) -> str:
@@ -27,6 +38,31 @@ def has_receipt(movement: AccountMovement) -> bool:
     return movement.kind in ("top_up", "refund")
 
 
+def _contract_names(movements: list[AccountMovement]) -> dict[tuple[int, int], str]:
+    """(distribution id, account id) → the prepaid contracts' names on that account's order there, for the contract
+    debits among ``movements`` (one query by their distributions)."""
+    debits = [m for m in movements if m.kind == "contract_debit" and m.distribution_id]
+    if not debits:
+        return {}
+    rows = db.session.execute(
+        select(Order.distribution_id, Account.id, Contract.name)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Contract, Contract.id == OrderLine.contract_id)
+        .join(Account, Account.household_id == Order.household_id)
+        .where(
+            Order.distribution_id.in_(sorted({m.distribution_id for m in debits})),
+            Account.id.in_(sorted({m.account_id for m in debits})),
+            Contract.payment == "prepaid",
+        )
+        .distinct()
+        .order_by(Contract.name)
+    ).tuples()
+    names: dict[tuple[int, int], list[str]] = {}
+    for distribution_id, account_id, name in rows:
+        names.setdefault((distribution_id, account_id), []).append(name)
+    return {key: ", ".join(found) for key, found in names.items()}
+
+
 @dataclass
 class MovementWords:
     distributions: dict[int, Distribution]
@@ -34,6 +70,8 @@ class MovementWords:
     devices: dict[int, Device]
     # The subject events that are sales of extras (not an order's payment) → what was bought: "2 × Miel, Tomme (480 g)"
     sales: dict[str, str] = field(default_factory=dict)
+    # (distribution id, account id) → the names of the contracts paid from the prepaid account a debit is for
+    contracts: dict[tuple[int, int], str] | None = None
 
     @classmethod
     def for_movements(cls, movements: Iterable[AccountMovement]) -> "MovementWords":
@@ -79,7 +117,7 @@ class MovementWords:
             return line_text(line["quantity"], name)
 
         sales = {event_id: ", ".join(bought(line) for line in payload.get("lines", ())) for event_id, payload in rows}
-        return cls(distributions, users, devices, sales)
+        return cls(distributions, users, devices, sales, _contract_names(movements))
 
     def _where(self, movement: AccountMovement) -> dict[str, str] | None:
         distribution = self.distributions.get(movement.distribution_id) if movement.distribution_id else None
@@ -139,9 +177,24 @@ class MovementWords:
                 return elide(_("Unspent allowance of %(month)s expired", month=self.month(movement.period)))
             case "shortage_credit":
                 return self.shortage_words(movement, where)
+            case "contract_debit":
+                return self.contract_words(movement, where)
             case _:
                 text = _("Opening balance")
                 return _("%(text)s: %(reason)s", text=text, reason=movement.reason) if movement.reason else text
+
+    def contract_words(self, movement: AccountMovement, where: dict[str, str] | None) -> str:
+        """What a season contract paid from the prepaid account took for the basket handed over, or gave back when
+        the hand-over was undone or changed (``server.domain.contract_debits``)."""
+        key = (movement.distribution_id or 0, movement.account_id)
+        name = (self.contracts or {}).get(key, "")
+        if movement.amount_cents < 0:
+            if where:
+                return _("Basket “%(contract)s” of %(day)s at %(town)s, on the prepaid account", contract=name, **where)
+            return _("Season contract basket, on the prepaid account")
+        if where:
+            return _("Basket “%(contract)s” of %(day)s at %(town)s: given back", contract=name, **where)
+        return _("Season contract basket: given back")
 
     @staticmethod
     def shortage_words(movement: AccountMovement, where: dict[str, str] | None) -> str:

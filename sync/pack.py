@@ -118,6 +118,11 @@ class PackLine(_Model):
         default=False,
         description="paid before the day (a season contract paid by cheques): due 0 at the point; left out when false",
     )
+    paid_from: Literal["prepaid"] | None = Field(
+        default=None,
+        description="with paid_in_advance: the line is a season contract's paid from the prepaid account, which the "
+        "server debits for what is handed over (docs/contracts.md); left out for a line paid by cheques",
+    )
     sold_by: Literal[SOLD_BY] = Field(  # type: ignore[valid-type]
         default="piece",
         description="piece, kg or litre; kg: quantity is an estimate in grams, weighed at the hand-over (left out "
@@ -220,6 +225,7 @@ class LineData:
     allowance_eligible: bool = True
     paid_in_advance: bool = False
     sold_by: str = "piece"
+    paid_from: str | None = None  # "prepaid": a contract paid from the prepaid account
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +329,7 @@ def member(data: MemberData, day: date | None = None, fee_cents: int = 0) -> dic
                     "producer_id": line.producer_id,
                     **({} if line.allowance_eligible else {"allowance_eligible": False}),
                     **({"paid_in_advance": True} if line.paid_in_advance else {}),
+                    **({"paid_from": line.paid_from} if line.paid_in_advance and line.paid_from else {}),
                     **({"sold_by": line.sold_by} if line.sold_by != "piece" else {}),
                 }
                 for line in lines

@@ -440,16 +440,19 @@ class LineOutcome:
     unit_price_cents: int | None = None  # the substitute's full price, ``received`` is priced at (None: the line's)
 
 
-def line_outcomes(order: Order, events: Iterable[Event]) -> tuple[LineOutcome, ...]:
+def line_outcomes(order: Order, events: Iterable[Event], others: Iterable[Order] = ()) -> tuple[LineOutcome, ...]:
     """What each line of ``order`` gave and costs after the distribution's ``events`` (any order, any repeats;
     events of other orders are ignored), by the projection's rules: shortages, the deciding hand-over (none, a
-    refusal: nothing received, nothing due), partial quantities and weights. The reports per producer read this."""
+    refusal: nothing received, nothing due), partial quantities and weights. The reports per producer read this.
+    ``others``: the distribution's other orders a shortage is shared among too (with their hand-overs in
+    ``events``); without them a shortage is shared as if ``order`` were the only one."""
     events = unique(events)
-    (state,) = project([order], events).orders
+    others = [other for other in others if other.order_id != order.order_id]
+    (state,) = project([order], events, others).orders
     decider = next((e for e in events if e.id == state.decided_by), None)
     handover = decider if isinstance(decider, HandoverEvent) else None
     voided = voided_ids(events)
-    changed = adjust([order], [event for event in events if event.id not in voided]).get(order.order_id)
+    changed = adjust([order], [event for event in events if event.id not in voided], others).get(order.order_id)
     adjusted = at_handover(changed.order if changed is not None else order, handover)
     received = dict(handover_received(adjusted, handover))
     priced = {line.product_id: line for line in adjusted.lines}

@@ -37,7 +37,8 @@ ACCOUNT_KINDS: Final = ("prepaid", "allowance")
 # What put a movement on an account (docs/accounts.md): a synced event (a payment, its void, a conflict's
 # resolution, a credit paid at the point), an admin's action (a top-up, a refund, a correction), a scheduled credit or
 # expiry of an allowance cycle, an opening balance brought from elsewhere, or what a shortage gives back to the accounts
-# that paid an order before it (docs/point-adjustments.md).
+# that paid an order before it (docs/point-adjustments.md), or what a season contract paid from the prepaid account
+# took for what was handed over (docs/contracts.md).
 MOVEMENT_KINDS: Final = (
     "payment",
     "void",
@@ -50,6 +51,7 @@ MOVEMENT_KINDS: Final = (
     "cycle_expiry",
     "opening",
     "shortage_credit",
+    "contract_debit",
 )
 USER_ROLES: Final = ("admin", "coordinator", "volunteer")
 CONFLICT_STATUSES: Final = ("open", "resolved")

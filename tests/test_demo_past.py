@@ -202,6 +202,7 @@ def test_accounts_moved_by_the_phones_balance_and_never_overdraw(loaded):
         )
         assert kinds["allowance", "payment"] > 50 and kinds["prepaid", "payment"] > 50
         assert kinds["prepaid", "point_top_up"] >= 1
+        assert kinds["prepaid", "contract_debit"] > 20  # the bread, paid from the prepaid account (docs/contracts.md)
         posted = db.session.scalar(select(func.count(AccountMovement.id)).where(AccountMovement.event_id.is_not(None)))
         assert posted == sum(n for (_, kind), n in kinds.items() if kind in {"payment", "void", "point_top_up"})
 

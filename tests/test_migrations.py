@@ -114,3 +114,31 @@ def test_producers_get_their_sort_names(empty_app):
             columns = conn.execute(text("SELECT * FROM producers")).keys()
     assert keys == {"elevage des pres", "oeufs de courtry"}
     assert "sort_name" not in columns
+
+
+def test_contract_debits_are_a_movement_kind_and_go_back_with_their_balances(empty_app):
+    """0036 lets a movement be a ``contract_debit``; going down removes them and puts their accounts' balances back."""
+    from server.domain.ledger import post
+    from server.models import Household, Point, Tier
+
+    with empty_app.app_context():
+        upgrade(revision="0036_contract_debits")
+        household = Household(
+            first_name="Alice",
+            last_name="Martin",
+            tier=Tier(name="Plein", share_percent=100),
+            point=Point(name="L", town="Noisiel"),
+        )
+        db.session.add(household)
+        db.session.flush()
+        post(household.id, "prepaid", 5000, "opening")
+        post(household.id, "prepaid", -1500, "contract_debit")
+        db.session.commit()
+        db.session.remove()
+        with db.engine.connect() as conn:
+            before = conn.execute(text("SELECT balance_cents FROM accounts")).scalar()
+        downgrade(revision="0034_orders_close")
+        with db.engine.connect() as conn:
+            after = conn.execute(text("SELECT balance_cents FROM accounts")).scalar()
+            kinds = set(conn.execute(text("SELECT kind FROM account_movements")).scalars())
+    assert (before, after, kinds) == (3500, 5000, {"opening"})

@@ -30,6 +30,7 @@ from server.auth.access import require_points, staff_required
 from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.conflicts import COMMENT_MAX, KEEP_FIRST, decisions_for, resolve_conflict, undone_by_keep_first
+from server.domain.contract_debits import debited_cents
 from server.domain.distribution_log import DistributionLog, LogEntry, Member, load_log
 from server.domain.events import check_conflicts, stored_conflicts
 from server.domain.membership import fee_lines, fee_season
@@ -110,7 +111,7 @@ def decision_form(conflict: Conflict, words: "Words | None" = None, **kwargs: An
         labels.update(words.overdrawn_decisions(conflict))
     if words is not None and conflict.kind in SALE_CONFLICTS:
         labels.update(words.sale_decisions(conflict))
-    choices = [SelectChoice(code, str(labels[code])) for code in decisions_for(conflict.kind)]
+    choices = [SelectChoice(code, str(labels[code])) for code in decisions_for(conflict.kind, conflict.details)]
     form.action.choices = [SelectChoice("", _("Choose…")), *choices]
     return form
 
@@ -512,6 +513,21 @@ class Words:
     def overdrawn(self, d: dict) -> list[str]:
         """A payment beyond what its account held: who, how much, how far below."""
         account = ACCOUNT_KIND_LABELS.get(d.get("account", ""), d.get("account", ""))
+        if d.get("contract"):  # a season contract paid from the prepaid account (``server.domain.contract_debits``)
+            return [
+                _(
+                    "%(member)s's season contract basket took %(debit)s from the prepaid account: %(short)s more "
+                    "than the account held.",
+                    member=self.member(d.get("household_id")),
+                    debit=money(d.get("debit_cents", 0)),
+                    short=money(d.get("short_cents", 0)),
+                ),
+                _(
+                    "Balance after this basket: %(balance)s (lowest allowed: %(floor)s).",
+                    balance=money(d.get("balance_cents", 0)),
+                    floor=money(d.get("floor_cents", 0)),
+                ),
+            ]
         return [
             _(
                 "%(member)s paid %(debit)s — %(account)s: %(short)s more than the account held.",
@@ -534,6 +550,14 @@ class Words:
         d = conflict.details or {}
         account = d.get("account", "")
         short = money(d.get("short_cents", 0))
+        if d.get("contract"):
+            return {
+                "accept": _(
+                    "Keep the debit: the household owes %(short)s on the prepaid account (balance below what is "
+                    "allowed until a top-up)",
+                    short=short,
+                )
+            }
         if account == "prepaid":
             keep = _(
                 "Keep the payment: the household owes %(short)s on the prepaid account (balance below what is "
@@ -826,6 +850,7 @@ def render_log(
         methods=[(method, cents) for method, cents in totals.by_method if cents],
         top_up_methods=[(method, cents) for method, cents in totals.top_ups_by_method if cents],
         cash_top_ups=sum(box.cash_top_ups_cents for box in log.state.cash),
+        contract_debits=debited_cents(distribution.id),
         membership_fees=fee_lines([entry.event for entry in log.live(PaymentEvent)], network_timezone()),
         counted_boxes=counted,
         not_counted_boxes=not_counted,

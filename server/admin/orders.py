@@ -24,6 +24,7 @@ from server.auth.session import current_user
 from server.clock import utcnow
 from server.domain import DomainError
 from server.domain.conflicts import conflicts_naming
+from server.domain.contract_debits import debited_cents
 from server.domain.distribution_log import load_order_log
 from server.domain.order_import import (
     CLOSED,
@@ -138,6 +139,7 @@ def order_detail(order_id: int):
     return render_template(
         "admin/order_detail.html",
         order=order,
+        contract_debit=debited_cents(order.distribution_id, order.household_id),
         lines=lines,
         total=order_amounts(order),
         collection=collection,

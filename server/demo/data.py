@@ -266,7 +266,7 @@ CONTRACTS = (
         (0,),
         ("PAIN-500", "PAIN-1000"),
         "every",
-        "per_delivery",
+        "prepaid",
         0,
         3,
         0.25,
@@ -304,6 +304,10 @@ HOUSEHOLD_NOTES = (
 
 PREPAID_SHARE = 0.30  # households with a prepaid account
 PREPAID_TOP_UPS = (2000, 3000, 5000, 10000)
+# A subscriber of a contract paid from the prepaid account (the bread) puts the season on it when signing: 18
+# weekly loaves of 1 kg at 6,20 € are 111,60 €.
+CONTRACT_PREPAID_CENTS = 12000
+CONTRACT_PREPAID_REASON = "Versement à la signature du contrat « Pain du Fournil » (payé sur le compte prépayé)"
 PREPAID_REASONS = (
     "Versement par chèque",
     "Versement par virement",

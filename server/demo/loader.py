@@ -601,6 +601,23 @@ def _load_accounts(rng: random.Random, members: list[_Member], today: date) -> t
     prepaid = sorted(rng.sample(current, round(data.PREPAID_SHARE * len(members))), key=lambda m: m.id)
     allowance = [member for member in members if member.tier != data.FULL_TIER]
     top_ups = {member.id: _top_ups(rng, member, today) for member in prepaid}
+    # A contract paid from the prepaid account: its subscribers put the season on the account when signing.
+    on_account = {code for spec in data.CONTRACTS if spec.payment == "prepaid" for code in spec.codes}
+    signed_at = _local(today + timedelta(weeks=data.CONTRACT_WEEKS[0], days=-today.weekday() - 14), time(19))
+    for member in current:
+        if member.contracted & on_account:
+            top_ups.setdefault(member.id, []).insert(
+                0,
+                {
+                    "amount_cents": data.CONTRACT_PREPAID_CENTS,
+                    "kind": "top_up",
+                    "reason": data.CONTRACT_PREPAID_REASON,
+                    "created_at": signed_at,
+                    "occurred_at": signed_at,
+                },
+            )
+    signers = [member for member in current if member.contracted & on_account and member not in prepaid]
+    prepaid = sorted([*prepaid, *signers], key=lambda m: m.id)
     post_many("prepaid", top_ups)
     credits = _allowance_cycles([member.id for member in allowance], today)
     return len(prepaid), len(allowance), sum(len(rows) for rows in top_ups.values()) + credits

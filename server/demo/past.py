@@ -23,7 +23,18 @@ from server.domain.cheques import mark_cheques
 from server.domain.conflicts import KEEP_FIRST, resolve_conflict
 from server.domain.events import check_conflicts
 from server.extensions import db
-from server.models import Account, AccountMovement, Cheque, Distribution, Order, OrderLine, Point, Product, User
+from server.models import (
+    Account,
+    AccountMovement,
+    Cheque,
+    Contract,
+    Distribution,
+    Order,
+    OrderLine,
+    Point,
+    Product,
+    User,
+)
 from server.models.distribution import distribution_volunteers
 from sync import pricing, shortages
 
@@ -59,8 +70,9 @@ class _Order:
     lines: tuple["_Line", ...]
 
 
-# (product id, quantity — grams for a product sold by weight —, unit price, sold_by, paid in advance)
-_Line = tuple[int, int, int, str, bool]
+# (product id, quantity — grams for a product sold by weight —, unit price, sold_by, paid in advance: False, or how
+# the contract is paid, "cheques" or "prepaid")
+_Line = tuple[int, int, int, str, bool | str]
 
 
 def _priced(lines) -> list[tuple[int, int, str, bool]]:
@@ -136,16 +148,19 @@ class PastPlayer:
                 OrderLine.unit_price_cents,
                 Product.sold_by,
                 OrderLine.paid_in_advance,
+                Contract.payment,
             )
             .join(OrderLine, OrderLine.order_id == Order.id)
             .join(Product, Product.id == OrderLine.product_id)
+            .outerjoin(Contract, Contract.id == OrderLine.contract_id)
             .where(Order.distribution_id.in_(distribution_ids))
             .order_by(Order.id, OrderLine.id)
         ).all()
         lines: dict[int, list] = {}
         heads: dict[int, tuple] = {}
-        for distribution_id, order_id, household_id, share, product_id, quantity, price, sold_by, paid in rows:
+        for distribution_id, order_id, household_id, share, product_id, quantity, price, sold_by, paid, how in rows:
             heads[order_id] = (distribution_id, household_id, share)
+            paid = how if paid else False  # "cheques" or "prepaid" (truthy: due 0 at the point), or False
             lines.setdefault(order_id, []).append((product_id, quantity, price, sold_by, paid))
         orders: dict[int, list[_Order]] = {distribution_id: [] for distribution_id in distribution_ids}
         for order_id, (distribution_id, household_id, share) in heads.items():
@@ -361,6 +376,11 @@ class _Day:
             payload["weighed"] = weighed
         handover = self.add(phone, at, "handover", payload)
         self.plan.collected += 1
+        # A contract paid from the prepaid account: the server debits what was handed over; the phone keeps it aside.
+        on_account = [(q, price, sold_by) for _p, q, price, sold_by, paid in lines if paid == "prepaid"]
+        self.player.balances.spent[order.household_id, "prepaid"] += sum(
+            pricing.line_due_cents(q, price, order.share_percent, sold_by) for q, price, sold_by in on_account
+        )
         self.pay(phone, order, lines, at + 20 * timedelta(seconds=1))
         return handover
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from server.audit import record
 from server.clock import utcnow
-from server.domain import DomainError, cheques, contributions, membership, shortage_credits
+from server.domain import DomainError, cheques, contract_debits, contributions, membership, shortage_credits
 from server.domain.event_order import lock_event_log
 from server.domain.events import refresh_conflicts
 from server.domain.ledger_events import OVERDRAWN, post_synced_events
@@ -43,13 +43,18 @@ DOUBLE_HANDOVER_DECISIONS = (KEEP_FIRST, "accept", "adjust", "dismiss")
 OVERDRAWN_DECISIONS = ("accept", "void_event", "adjust")
 
 
-def decisions_for(kind: str) -> tuple[str, ...]:
-    """The decisions a conflict of this kind offers: a double hand-over's and an overdraft's own, the protocol's
-    actions otherwise."""
+# A prepaid contract's debit beyond the floor (``server.domain.contract_debits``): the basket was handed over, so
+# there is no payment to cancel; it stands, or it was settled otherwise.
+CONTRACT_OVERDRAWN_DECISIONS = ("accept", "adjust")
+
+
+def decisions_for(kind: str, details: dict | None = None) -> tuple[str, ...]:
+    """The decisions a conflict of this kind offers: a double hand-over's and an overdraft's own (``details``: a
+    prepaid contract's overdraft has no payment to cancel), the protocol's actions otherwise."""
     if kind == "double_handover":
         return DOUBLE_HANDOVER_DECISIONS
     if kind == OVERDRAWN:
-        return OVERDRAWN_DECISIONS
+        return CONTRACT_OVERDRAWN_DECISIONS if (details or {}).get("contract") else OVERDRAWN_DECISIONS
     return RESOLUTION_ACTIONS
 
 
@@ -90,7 +95,7 @@ def resolve_conflict(
 
     ``now`` is when the decision is made (the server's clock by default; the demo dates its past resolutions)."""
     comment = (comment or "").strip()
-    if action not in decisions_for(conflict.kind):
+    if action not in decisions_for(conflict.kind, conflict.details):
         raise DomainError(_l("Choose an action from the list."), field="action")
     if not comment:
         raise DomainError(_l("Say in a comment what was decided and why."), field="comment")
@@ -135,6 +140,7 @@ def resolve_conflict(
     decisions = [parsed for _row, parsed in written]
     post_synced_events(decisions, None)  # a void's reverse on the accounts, at once
     shortage_credits.after_ingest(decisions)  # a voided shortage or payment: its credit-back follows
+    contract_debits.after_ingest(decisions)  # a voided hand-over: its prepaid contract debit comes back
     event = written[0][0]
     conflict.status = "resolved"
     conflict.resolution_event_id = event.event_id

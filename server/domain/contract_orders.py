@@ -41,6 +41,10 @@ from server.models import (
     contract_dates,
 )
 
+# The contracts whose lines are due 0 at the point: paid by cheques before the season, or debited from the prepaid
+# account for what is handed over (``server.domain.contract_debits``).
+ADVANCE = ("cheques", "prepaid")
+
 
 class Wanted(NamedTuple):
     """One line a contract wants on a household's order."""
@@ -285,7 +289,7 @@ def _wanted(distribution: Distribution, covering: list[Contract], cache: RunCach
                     quantity.quantity + (before.quantity if before else 0),
                     price,
                     contract.id,
-                    contract.payment == "cheques",
+                    contract.payment in ADVANCE,
                 )
     return {household: lines for household, lines in wanted.items() if lines}
 

@@ -149,9 +149,10 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
         membership.after_ingest(stored)  # fees paid at the point
         contributions.after_ingest(stored)  # SSA contributions paid at the point
         cheques.after_ingest(stored)  # cheques, each with its payee producer
-        from server.domain import shortage_credits  # late: it reads the log through this module
+        from server.domain import contract_debits, shortage_credits  # late: they read the log through this module
 
         shortage_credits.after_ingest(stored)  # what a shortage gives back to the accounts that paid before it
+        contract_debits.after_ingest(stored)  # what a contract paid from the prepaid account takes for a hand-over
     for reuse in plan.reused:  # kept beside the first, under the distribution of the event stored first
         key = f"id_reuse:{reuse.event.id}:{reuse.hash[:16]}"
         if db.session.scalar(select(Conflict.id).where(Conflict.key == key)) is None:

@@ -28,6 +28,7 @@ from server.extensions import db
 from server.models import (
     Account,
     AccountMovement,
+    Contract,
     Device,
     Distribution,
     Extra,
@@ -159,11 +160,13 @@ def _member_query(distribution_ids: Sequence[int]) -> Select:
             Product.allowance_eligible,
             OrderLine.paid_in_advance,
             Product.sold_by,
+            Contract.payment.label("contract_payment"),
         )
         .join(Household, Household.id == Order.household_id)
         .join(Tier, Tier.id == Household.tier_id)
         .outerjoin(OrderLine, OrderLine.order_id == Order.id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
+        .outerjoin(Contract, Contract.id == OrderLine.contract_id)
         .where(Order.distribution_id.in_(distribution_ids))
         .order_by(Order.distribution_id, Order.id, OrderLine.product_id)
     )
@@ -199,6 +202,7 @@ def expected_members(distribution_id: int, day: date, period: str | None = None)
                     allowance_eligible=row.allowance_eligible,
                     paid_in_advance=row.paid_in_advance,
                     sold_by=row.sold_by,
+                    paid_from="prepaid" if row.contract_payment == "prepaid" else None,
                 )
             )
     return [

@@ -170,11 +170,14 @@ class OrderLine(db.Model):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     # The season contract that generated the line (``server.domain.contract_orders``); None for an imported line.
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"), index=True)
-    # Paid before the day (a contract paid by cheques over the season): due 0 at the point (``sync.pricing``).
+    # Not paid at the point (a contract paid by cheques over the season, or from the prepaid account:
+    # docs/contracts.md): due 0 at the point (``sync.pricing``).
     paid_in_advance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
+    # How a line not paid at the point is paid (by cheques, or from the prepaid account): the member page says it.
+    contract: Mapped["Contract | None"] = relationship()  # noqa: F821 (server.models.contracts)
 
     __table_args__ = (
         UniqueConstraint("order_id", "product_id"),

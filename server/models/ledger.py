@@ -117,6 +117,14 @@ class AccountMovement(db.Model):
         Index("ix_account_movements_statement", "account_id", "occurred_at", "id"),
         # The movements of a period, in order (the movements export).
         Index("ix_account_movements_occurred_at", "occurred_at", "id"),
+        # What the server posted at a distribution after the phones' uploads (a shortage's credit-back, a prepaid
+        # contract's debits), read again after each upload: server/domain/shortage_credits.py, contract_debits.py.
+        Index(
+            "ix_account_movements_recomputed",
+            "distribution_id",
+            "kind",
+            **_where("kind IN ('shortage_credit', 'contract_debit')"),
+        ),
     )
 
 

@@ -13,7 +13,7 @@
 import { recordMany } from '../events.js';
 import { t, tn } from '../i18n.js';
 import { fullName, listPacks, packIndex } from '../packs.js';
-import { dueFor, parseGrams } from '../pricing.js';
+import { dueFor, lineDueCents, parseGrams } from '../pricing.js';
 import { creditBack } from '../shortages.js';
 import { adjust, catalogue, named } from '../substitutions.js';
 import { distributionView, keptView } from '../projection.js';
@@ -212,6 +212,9 @@ async function renderMember(root, current) {
   const paidCents = (status?.paidCents ?? 0) - backCents;
   const used = accountUse(view, order.id, member.id);
   used.prepaid -= back.prepaid ?? 0;
+  // A season contract paid from the prepaid account: the server debits the basket after the sync, so the phone
+  // keeps it aside (the whole basket, at the tier: docs/contracts.md, "How a contract is paid").
+  used.prepaid += contractCents(member.order);
   used.allowance -= back.allowance ?? 0;
   // The pack's balances are those before this distribution (docs/packs.md): what this phone and the phones it
   // pulled from took here comes off them, what was credited here (top-ups) is added. A prepaid account may go down to
@@ -366,6 +369,22 @@ function unitPrice({ unit_price_cents: cents, sold_by: soldBy }) {
   return soldBy === 'kg' ? t('member.per_kg', { price: money(cents) }) : money(cents);
 }
 
+/** What the prepaid account will be debited for the order's lines of a contract paid from it, all handed over. */
+function contractCents(order) {
+  return order.lines
+    .filter((line) => line.paid_in_advance && line.paid_from === 'prepaid')
+    .reduce(
+      (sum, line) => sum + lineDueCents(line.quantity, line.unit_price_cents, order.share_percent, line.sold_by),
+      0,
+    );
+}
+
+/** How a line due 0 here was paid: from the prepaid account (the server debits it after the hand-over), or before
+ * the day by cheques (docs/contracts.md, "How a contract is paid"). */
+function aheadKey(line) {
+  return line.paid_from === 'prepaid' ? 'member.paid_from_prepaid' : 'member.paid_in_advance';
+}
+
 /** What to hand over; with the line prices only where the network shows tiers (they tell the tier). */
 function basket(order, { prices }) {
   const lines = order.lines.map((line) =>
@@ -373,7 +392,7 @@ function basket(order, { prices }) {
       'li',
       {},
       h('span', {}, lineWords(line)),
-      line.paid_in_advance ? h('span', { class: 'paid-ahead' }, t('member.paid_in_advance')) : null,
+      line.paid_in_advance ? h('span', { class: 'paid-ahead' }, t(aheadKey(line))) : null,
       prices && !line.paid_in_advance ? h('span', { class: 'amount' }, money(line.due_cents)) : null,
     ),
   );
