@@ -251,6 +251,7 @@ def test_the_substitution_reprices_the_orders_and_gives_back_what_was_paid_befor
         # The dairy is owed Alice's 500 g only; the farm Bruno's 480 g of Brie at 22,00 €/kg.
         assert (dairy.ordered, dairy.handed_over, dairy.short, dairy.due_cents) == (1250, 500, 750, 1225)
         assert (brie.handed_over, brie.due_cents, brie.solidarity_cents) == (480, 1056, 1056 - 739)
+        assert (brie.ordered, brie.substituted_in) == (0, 500)  # Bruno's 500 g estimate, given as Brie
 
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
     sign_in_as_admin(app, client, "admin@example.org")
@@ -265,6 +266,8 @@ def test_the_substitution_reprices_the_orders_and_gives_back_what_was_paid_befor
     assert "Remplacé : Comté → Morbier à 21,00 €/kg" in chloe and "Pris : Morbier (300 g)" in chloe, chloe
     alice = text_of(client.get(f"/admin/orders/{o['Alice']}"))
     assert "Remplacé :" not in alice and "Pris : Comté (500 g)" in alice  # collected before it
+    producers = text_of(client.get(f"/admin/distributions/{d}/producers"))
+    assert "Brie BRIE + 0,5 kg remis à la place d’un autre produit commandé" in producers, producers
 
 
 def test_a_voided_substitution_takes_its_credit_back(app, client, world):

@@ -44,6 +44,7 @@ class ProductFigures:
     refused: int = 0  # refused at the point, or left in a partial hand-over
     waiting: int = 0  # no hand-over recorded (yet): not collected
     sold_extra: int = 0  # pieces sold at the point as extras (sale events), outside the orders
+    substituted_in: int = 0  # given in place of another product ordered (a substitution): beyond ``ordered``
     due_cents: int = 0  # owed to the producer: the full price of what was handed over and sold as extras
     solidarity_cents: int = 0  # the part of that full price the network paid for its members
 
@@ -56,6 +57,7 @@ class ProductFigures:
             "refused",
             "waiting",
             "sold_extra",
+            "substituted_in",
             "due_cents",
             "solidarity_cents",
         ):
@@ -133,6 +135,7 @@ def distribution_report(distribution: Distribution) -> DistributionReport:
             if swap is not None:  # given as another product: not delivered by this producer, owed to the other
                 row.short += expected
                 row = figures(swap.by_product_id)
+                row.substituted_in += expected
                 price = swap.unit_price_cents
             if order_state.decided_by is None:
                 row.waiting += expected
