@@ -243,6 +243,8 @@ def test_the_statement_and_the_member_page_say_the_basket_was_taken_from_the_pre
     member = text_of(client.get(f"/m/{token}", headers={"Accept-Language": "fr"}))
     assert f"−10,50 € p{sentence[1:]}" in member.replace("\u00a0", " "), member  # « −10,50 € panier « Légumes été »…
     assert "−5,50 €" in member  # the balance: 5,00 € less 10,50 €
+    # The basket collected says it too, beside what was paid at the point.
+    assert "10,50 € pris sur votre compte prépayé pour vos contrats de saison" in member.replace("\u00a0", " "), member
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
     sign_in_as_admin(app, client, "admin@example.org")
     admin = text_of(client.get(f"/admin/members/{world.households['Bruno']}/accounts"))

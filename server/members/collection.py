@@ -14,12 +14,13 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
+from sqlalchemy import func, select
 
 from server.domain.events import projection_order
 from server.domain.order_events import order_events, shortage_context
 from server.extensions import db
 from server.formatting import line_text, unit_price, weight
-from server.models import Order, Product
+from server.models import Account, AccountMovement, Order, Product
 from sync import membership as rules
 from sync import projection
 from sync.events import Event, HandoverEvent, PaymentEvent, TopUpEvent
@@ -106,6 +107,7 @@ class Collection:
     shortages: tuple[ShortLine, ...] = ()  # products a shortage left the order less of (``sync.shortages``)
     expected_due_cents: int = 0  # what the order owes now, before any hand-over: after its shortages
     swaps: tuple[SwapLine, ...] = ()  # lines given as another product (``sync.substitutions``)
+    contract_debit_cents: int = 0  # what season contracts paid from the prepaid account took for this basket
 
     @property
     def adjusted(self) -> bool:
@@ -199,6 +201,7 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
             if s.product_id in products
         ),
         expected_due_cents=order_state.due_cents,
+        contract_debit_cents=_contract_debit(order),
         swaps=tuple(
             SwapLine(
                 products[w.product_id].name, named[w.product_id].name, w.unit_price_cents, named[w.product_id].sold_by
@@ -206,6 +209,23 @@ def collection_of(order: Order, events: list[Event] | None = None) -> Collection
             for w in order_state.swaps
             if w.product_id in products
         ),
+    )
+
+
+def _contract_debit(order: Order) -> int:
+    """What the household's prepaid account was debited at the order's distribution for its season contracts paid
+    from it (``server.domain.contract_debits``: posted after sync, for what was handed over); one indexed read."""
+    return -int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(AccountMovement.amount_cents), 0))
+            .join(Account, Account.id == AccountMovement.account_id)
+            .where(
+                AccountMovement.distribution_id == order.distribution_id,
+                AccountMovement.kind == "contract_debit",
+                Account.household_id == order.household_id,
+            )
+        )
+        or 0
     )
 
 
