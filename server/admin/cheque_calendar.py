@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from server.admin import bp
+from server.admin.cheques import mark_ticked, ticked_ids
 from server.admin.contracts import managed_contract
 from server.admin.exports import csv_response, euros, plain
 from server.admin.forms import network_timezone
@@ -24,7 +25,7 @@ from server.auth.access import staff_required
 from server.clock import today
 from server.domain import DomainError
 from server.domain.cheque_calendar import receive_cheque, season_months
-from server.domain.cheques import SETTLED_STATES, mark_cheques
+from server.domain.cheques import SETTLED_STATES
 from server.extensions import db
 from server.formatting import money
 from server.labels import CHEQUE_STATE_LABELS
@@ -141,24 +142,11 @@ def contract_cheque_receive(contract_id: int, cheque_id: int):
 def contract_cheques_mark(contract_id: int):
     contract = managed_contract(contract_id)
     back = url_for(".contract_cheques", contract_id=contract.id, page=request.form.get("page", type=int))
-    ids = [int(value) for value in request.form.getlist("cheque_ids") if value.isdigit()]
+    ids = ticked_ids()
     if db.session.scalar(select(func.count(Cheque.id)).where(Cheque.id.in_(ids), Cheque.contract_id != contract.id)):
         flash(_("Some of these cheques do not exist or are not yours to mark."), "error")
         return redirect(back, 303)
-    try:
-        on = date.fromisoformat(request.form.get("on", ""))
-    except ValueError:
-        flash(_("Give the date as day, month and year."), "error")
-        return redirect(back, 303)
-    try:
-        count = mark_cheques(ids, request.form.get("to_state", ""), on, actor=actor())
-        db.session.commit()
-    except DomainError as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-        return redirect(back, 303)
-    flash(_("Cheques marked: %(count)d.", count=count), "success")
-    return redirect(back, 303)
+    return mark_ticked(ids, back)
 
 
 @bp.get("/contracts/<id:contract_id>/cheques.csv")

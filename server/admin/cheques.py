@@ -163,8 +163,18 @@ def cheques_mark():
         ".cheques",
         **{k: v for k, v in request.form.items() if k in ("producer", "state", "distribution", "from", "to")},
     )
+    return mark_ticked(ticked_ids(), back)
+
+
+def ticked_ids() -> list[int]:
+    """The cheques ticked on a marking form."""
+    return [int(value) for value in request.form.getlist("cheque_ids") if value.isdigit()]
+
+
+def mark_ticked(ids: list[int], back: str):
+    """Mark the cheques ``ids`` with the form's state and date (handed over, deposited), then back to ``back`` saying
+    how many, or why not: the cheques page and a contract's cheque calendar share it."""
     try:
-        ids = [int(value) for value in request.form.getlist("cheque_ids") if value.isdigit()]
         on = date.fromisoformat(request.form.get("on", ""))
     except ValueError:
         flash(_("Give the date as day, month and year."), "error")
