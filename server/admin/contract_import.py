@@ -14,13 +14,13 @@ from wtforms import SelectField
 from server.admin import bp
 from server.admin.contracts import generated_message, managed_contract
 from server.admin.forms import CHOOSE, point_choices
-from server.admin.orders import SHOWN_ERRORS, SHOWN_SKIPPED, size_limit
+from server.admin.orders import SHOWN_ERRORS, size_limit, skipped_lines
 from server.auth.access import manages_point, require_points, staff_required
 from server.auth.session import current_user
 from server.domain import DomainError
-from server.domain.contract_import import MAX_ROWS, apply_subscriptions_import, parse_subscriptions_csv
+from server.domain.contract_import import apply_subscriptions_import, parse_subscriptions_csv
 from server.domain.contracts import MAX_QUANTITY
-from server.domain.order_import import RowError, SkippedRow
+from server.domain.order_import import MAX_ROWS, RowError, SkippedRow
 from server.domain.season_import import apply_season_import, parse_season_csv
 from server.extensions import db
 from server.models import Contract, Point, Subscription, User
@@ -135,12 +135,11 @@ def too_large(contract_id: int | None, user: User):
 
 def skipped_sentence(skipped: list[SkippedRow]) -> str:
     """The rows an import left out (an export's totals and headings), by line: people check none was a subscription."""
-    lines = ", ".join(str(row.line) for row in skipped[:SHOWN_SKIPPED]) + ("…" if len(skipped) > SHOWN_SKIPPED else "")
     return ngettext(
         "Skipped %(num)d row that is no subscription line (an export's total or heading): line %(lines)s.",
         "Skipped %(num)d rows that are no subscription lines (an export's totals or headings): lines %(lines)s.",
         len(skipped),
-        lines=lines,
+        lines=skipped_lines(skipped),
     )
 
 

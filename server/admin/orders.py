@@ -204,14 +204,18 @@ def orders_import(distribution_id: int):
 SHOWN_SKIPPED = 20
 
 
+def skipped_lines(skipped: list[SkippedRow]) -> str:
+    """The lines of the rows an import left out, the first few: "3, 4, 28…"."""
+    return ", ".join(str(row.line) for row in skipped[:SHOWN_SKIPPED]) + ("…" if len(skipped) > SHOWN_SKIPPED else "")
+
+
 def skipped_sentence(skipped: list[SkippedRow]) -> str:
     """The rows an import left out (an export's totals and headings), by line: people check none was an order."""
-    lines = ", ".join(str(row.line) for row in skipped[:SHOWN_SKIPPED]) + ("…" if len(skipped) > SHOWN_SKIPPED else "")
     return ngettext(
         "Skipped %(num)d row that is no order line (an export's total or heading): line %(lines)s.",
         "Skipped %(num)d rows that are no order lines (an export's totals or headings): lines %(lines)s.",
         len(skipped),
-        lines=lines,
+        lines=skipped_lines(skipped),
     )
 
 

@@ -13,7 +13,6 @@ contract's orders once (``server.domain.contract_orders``). Importing the same f
 The format is described for people in ``docs/contracts-import.md``.
 """
 
-import csv
 import hashlib
 import re
 from collections.abc import Callable
@@ -30,22 +29,20 @@ from server.domain.contracts import MAX_GRAMS, MAX_QUANTITY, set_contract_produc
 from server.domain.order_import import (
     _WHOLE,
     MAX_CELL_CHARS,
-    MAX_ROWS,
     RowError,
     SkippedRow,
+    Table,
     _cell,
     _check_member,
     _check_product,
-    _decode,
     _error,
     _Members,
-    _normalise,
     _product_column,
     _Products,
-    _records,
     _Row,
     _shown,
     _skipped,
+    read_table,
 )
 from server.domain.order_import import (
     COLUMNS as ORDER_COLUMNS,
@@ -186,83 +183,18 @@ class SubscriptionsSummary:
 # Reading a file --------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Table:
-    encoding: str
-    separator: str
-    header_line: int
-    header: list[str]
-    columns: dict[str, int]
-    rows: list[tuple[int, list[str]]]
-    above: list[SkippedRow]
-
-
 def _table(
     data: bytes,
     columns: dict[str, tuple[str, ...]],
     required: dict[str, tuple[str, ...]],
     french: dict[str, str] | None = None,
-) -> Any:
-    """The rows of a CSV file below its header, or the file's problems (the orders import's reader)."""
-    decoded = _decode(data)
-    if isinstance(decoded, RowError):
-        return [_problem(decoded)]
-    encoding, content = decoded
-    separator, records = _records(content)
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for number, cells in records:
-            if any(cell.strip() for cell in cells):
-                rows.append((number, cells))
-            if len(rows) > MAX_ROWS + 1:
-                return [Problem(0, "", "", "too_many_rows", {"max": MAX_ROWS})]
-    except csv.Error as exc:
-        return [Problem(records.last_number + 1, "", "", "bad_csv", {"detail": str(exc)})]
-    if not rows:
-        return [Problem(0, "", "", "empty_file")]
-    aliases = {alias: column for column, names in columns.items() for alias in names}
-    start = next(
-        (i for i, (line, cells) in enumerate(rows[:10]) if not _missing(line, cells, aliases, required, french)), 0
-    )
-    header_line, header = rows[start]
-    found: dict[str, int] = {}
-    problems: list[RowError] = []
-    for index, label in enumerate(header):
-        column = aliases.get(_normalise(label))
-        if column is None:
-            continue
-        if column in found:
-            problems.append(Problem(header_line, label.strip(), label.strip(), "duplicate_column", {"column": column}))
-        else:
-            found[column] = index
-    problems += _missing(header_line, header, aliases, required, french)
-    if problems:
-        return problems
-    if len(rows) == start + 1:
-        return [Problem(header_line, "", "", "no_rows")]
-    above = [
-        SkippedRow(line, "heading_row", _shown(next(c for c in cells if c.strip()).strip()))
-        for line, cells in rows[:start]
-    ]
-    return _Table(encoding, separator, header_line, header, found, rows[start + 1 :], above)
+) -> Table | list[Problem]:
+    """The rows of a CSV file below its header (the orders import's reader), or its problems in this import's words."""
+    table = read_table(data, columns, required, french or FRENCH)
+    return [_problem(error) for error in table] if isinstance(table, list) else table
 
 
-def _missing(
-    line: int,
-    header: list[str],
-    aliases: dict[str, str],
-    required: dict[str, tuple[str, ...]],
-    french: dict[str, str] | None = None,
-) -> list[RowError]:
-    present = {aliases.get(_normalise(label)) for label in header}
-    return [
-        Problem(line, column, "", "missing_column", {"column": column, "french": (french or FRENCH)[column]})
-        for column, alternatives in required.items()
-        if not present.intersection(alternatives)
-    ]
-
-
-def _parsed(table: _Table) -> list[tuple[int, list[str], _Row]]:
+def _parsed(table: Table) -> list[tuple[int, list[str], _Row]]:
     labels = {column: table.header[index].strip() for column, index in table.columns.items()}
     return [
         (line, cells, _Row(line, {c: _cell(cells, i) for c, i in table.columns.items()}, labels))

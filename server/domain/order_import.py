@@ -224,6 +224,50 @@ def parse_orders_csv(data: bytes, *, actor: User | None = None) -> ImportPlan | 
 
     A coordinator's file may name only the members whose home point is one of theirs.
     """
+    table = read_table(data)
+    if isinstance(table, list):
+        return table
+    point_ids = None if actor is None or actor.role == "admin" else actor.point_ids
+    sha256 = hashlib.sha256(data).hexdigest()
+    return _check_rows(
+        table.header_line,
+        table.rows,
+        table.header,
+        table.columns,
+        table.encoding,
+        table.separator,
+        sha256,
+        point_ids,
+        table.above,
+    )
+
+
+HEADER_SEARCH = 10  # rows an export may write above its header (OFN's "metadata rows": title, dates, printed at)
+
+
+@dataclass
+class Table:
+    """A CSV file as read: its encoding and separator, its header (line, cells, canonical column → index), the rows
+    below it, and the rows above it an export wrote (a title, dates), skipped."""
+
+    encoding: str
+    separator: str
+    header_line: int
+    header: list[str]
+    columns: dict[str, int]
+    rows: list[tuple[int, list[str]]]
+    above: list[SkippedRow]
+
+
+def read_table(
+    data: bytes,
+    columns: dict[str, tuple[str, ...]] = COLUMNS,
+    required: dict[str, tuple[str, ...]] = REQUIRED_COLUMNS,
+    french: dict[str, str] = FRENCH_COLUMN_NAMES,
+) -> Table | list[RowError]:
+    """The file's rows below its header, or the file's problems: decoded (``_decode``), split (``_records``), the
+    header found among the first rows as the first that names every ``required`` column (alternatives in a tuple),
+    each column once. The one reader of the orders, subscriptions and contracts imports."""
     decoded = _decode(data)
     if isinstance(decoded, RowError):
         return [decoded]
@@ -234,37 +278,44 @@ def parse_orders_csv(data: bytes, *, actor: User | None = None) -> ImportPlan | 
         for number, cells in records:
             if any(cell.strip() for cell in cells):
                 rows.append((number, cells))
-            if len(rows) > MAX_ROWS + 1:  # the header and MAX_ROWS order lines
+            if len(rows) > MAX_ROWS + 1:  # the header and MAX_ROWS lines
                 return [RowError(0, "", "", "too_many_rows", {"max": MAX_ROWS})]
     except csv.Error as exc:
         return [RowError(records.last_number + 1, "", "", "bad_csv", {"detail": str(exc)})]
     if not rows:
         return [RowError(0, "", "", "empty_file")]
-    start = _header_index(rows)
+    aliases = {alias: column for column, names in columns.items() for alias in names}
+
+    def missing(line: int, cells: list[str]) -> list[RowError]:
+        present = {aliases.get(_normalise(label)) for label in cells}
+        return [
+            RowError(line, column, "", "missing_column", {"column": column, "french": french[column]})
+            for column, alternatives in required.items()
+            if not present.intersection(alternatives)
+        ]
+
+    start = next((i for i, (line, cells) in enumerate(rows[:HEADER_SEARCH]) if not missing(line, cells)), 0)
     header_line, header = rows[start]
-    columns = _columns(header_line, header)
-    if isinstance(columns, list):
-        return columns
+    found: dict[str, int] = {}
+    problems: list[RowError] = []
+    for index, label in enumerate(header):
+        column = aliases.get(_normalise(label))
+        if column is None:
+            continue  # unknown columns are ignored (a name column helps people)
+        if column in found:
+            problems.append(RowError(header_line, label.strip(), label.strip(), "duplicate_column", {"column": column}))
+        else:
+            found[column] = index
+    problems += missing(header_line, header)
+    if problems:
+        return problems
     if len(rows) == start + 1:
         return [RowError(header_line, "", "", "no_rows")]
-    point_ids = None if actor is None or actor.role == "admin" else actor.point_ids
-    sha256 = hashlib.sha256(data).hexdigest()
     above = [
         SkippedRow(line, "heading_row", _shown(next(c for c in cells if c.strip()).strip()))
         for line, cells in rows[:start]
     ]
-    return _check_rows(header_line, rows[start + 1 :], header, columns, encoding, separator, sha256, point_ids, above)
-
-
-HEADER_SEARCH = 10  # rows an export may write above its header (OFN's "metadata rows": title, dates, printed at)
-
-
-def _header_index(rows: list[tuple[int, list[str]]]) -> int:
-    """The first row, among the first few, whose cells name every required column; the first row if none does."""
-    for index, (line, cells) in enumerate(rows[:HEADER_SEARCH]):
-        if not isinstance(_columns(line, cells), list):
-            return index
-    return 0
+    return Table(encoding, separator, header_line, header, found, rows[start + 1 :], above)
 
 
 def _decode(data: bytes) -> tuple[str, str] | RowError:
@@ -342,28 +393,6 @@ def _normalise(name: str) -> str:
     """ "Quantité", "Prix unitaire (€)" → "quantite", "prix_unitaire"."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
-
-
-_ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
-
-
-def _columns(line: int, header: list[str]) -> dict[str, int] | list[RowError]:
-    """Canonical column → its index in the header; unknown columns are ignored (a name column helps people)."""
-    found: dict[str, int] = {}
-    errors: list[RowError] = []
-    for index, label in enumerate(header):
-        column = _ALIASES.get(_normalise(label))
-        if column is None:
-            continue
-        if column in found:
-            errors.append(RowError(line, label.strip(), label.strip(), "duplicate_column", {"column": column}))
-        else:
-            found[column] = index
-    for column, alternatives in REQUIRED_COLUMNS.items():
-        if not any(alternative in found for alternative in alternatives):
-            params = {"column": column, "french": FRENCH_COLUMN_NAMES[column]}
-            errors.append(RowError(line, column, "", "missing_column", params))
-    return errors or found
 
 
 # Checking the rows ---------------------------------------------------------------------------------------------
