@@ -91,13 +91,15 @@ export function adjust(orders, live) {
 }
 
 /**
- * What a product may be replaced by: the products of the pack's orders and of its extras, by id, each with its
- * name, full price (the first order line's, else the extra's), how it is sold, its producer and whether an
- * allowance may pay for it. The default price a substitution proposes.
+ * The day's products, by name: those of the pack's orders and (unless `withExtras` is false) of its extras, by id,
+ * each with its name, full price (the first order line's, else the extra's), how it is sold, its producer and
+ * whether an allowance may pay for it. What may be short or replaced (the orders' products), what may replace it
+ * (all), and the default price a substitution proposes.
  * @param {object} pack
+ * @param {{withExtras?: boolean}} [options]
  * @returns {Map<number, {name: string, unitPriceCents: number, soldBy: string, producerId: number|null, allowanceEligible: boolean}>}
  */
-export function catalogue(pack) {
+export function catalogue(pack, { withExtras = true } = {}) {
   const found = new Map();
   for (const member of pack.members) {
     for (const line of member.order.lines) {
@@ -111,7 +113,7 @@ export function catalogue(pack) {
       });
     }
   }
-  for (const extra of pack.extras ?? []) {
+  for (const extra of withExtras ? (pack.extras ?? []) : []) {
     if (found.has(extra.product_id)) continue;
     found.set(extra.product_id, {
       name: extra.name,

@@ -97,17 +97,6 @@ async function render() {
   await renderUndo();
 }
 
-/** The products of the day's orders, by name: id → {name, soldBy}. */
-function products(pack) {
-  const found = new Map();
-  for (const member of pack.members) {
-    for (const line of member.order.lines) {
-      if (!found.has(line.product_id)) found.set(line.product_id, { name: line.product_name, soldBy: line.sold_by ?? 'piece' });
-    }
-  }
-  return new Map([...found].sort((a, b) => a[1].name.localeCompare(b[1].name)));
-}
-
 /**
  * "Manquants": a product delivered short for the whole distribution, recorded once (a `shortage` event), and the
  * shortages this phone knows. The members who have not collected yet share what was delivered (shortages.js).
@@ -115,7 +104,7 @@ function products(pack) {
 function shortageSection(pack, live) {
   const known = new Map();
   for (const event of live) if (event.type === 'shortage') known.set(event.payload.product_id, event);
-  const all = products(pack);
+  const all = catalogue(pack, { withExtras: false });
   const select = h(
     'select',
     { id: 'shortage-product' },
@@ -201,7 +190,7 @@ function substitutionSection(pack, live) {
   const currency = pack.network.currency;
   const known = new Map();
   for (const event of live) if (event.type === 'substitution') known.set(event.payload.product_id, event);
-  const ordered = products(pack);
+  const ordered = catalogue(pack, { withExtras: false });
   const all = catalogue(pack);
   const product = h(
     'select',
