@@ -14,6 +14,7 @@ state. ``Emulation.setCPUThrottlingRate`` {rate: 4} is sent on the page's own CD
 scan; it slows the page's renderer, not the service worker nor the browser process.
 """
 
+import base64
 import gzip
 import logging
 import math
@@ -26,7 +27,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -40,15 +40,17 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, ex
 from bench.sync import make_distribution  # noqa: E402
 from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
+from sync.chain import event_hash  # noqa: E402
+from sync.events import parse_event  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
 from tests.browser.shell import copy_built_pwa, precache, qr_image, wait_for, write_y4m  # noqa: E402
 from tests.browser.volunteer import (  # noqa: E402
-    Server,
     camera_args,
     download_and_open,
     enrol_and_sign_in,
     show_ticket,
 )
+from tests.served import serving  # noqa: E402
 
 Row = tuple[str, str, str]  # figure, value, target
 
@@ -218,16 +220,6 @@ def settled(page: Page, expression: str) -> None:
         page.wait_for_timeout(250)
 
 
-@contextmanager
-def serving(app, wsgi=None) -> Iterator[Server]:
-    server = Server(app, PORT)
-    server.start(wsgi)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 # 1. Offline cold start.
 
 
@@ -237,7 +229,7 @@ def start_figures(folder: Path) -> list[Row]:
     world = make_world(folder)
     profile = folder / "profile"
     with sync_playwright() as playwright:
-        with serving(world.app):
+        with serving(world.app, PORT):
             phone = launch_phone(playwright, profile)
             ready_for_the_day(world, phone.pages[0])
             phone.close()
@@ -295,7 +287,7 @@ def scan_figures(folder: Path) -> list[Row]:
     video = folder / "camera.y4m"
     write_y4m(video, [qr_image(world.tickets[0][1])])
     scans = []
-    with sync_playwright() as playwright, serving(world.app):
+    with sync_playwright() as playwright, serving(world.app, PORT):
         phone = launch_phone(playwright, folder / "profile", args=camera_args(video))
         page = phone.pages[0]
         ready_for_the_day(world, page)
@@ -398,7 +390,7 @@ def member_screen_figures(folder: Path) -> list[Row]:
     world = make_world(folder, picked=0)
     members = one_line_members(world, len(CASES))
     rows: list[Row] = []
-    with sync_playwright() as playwright, serving(world.app):
+    with sync_playwright() as playwright, serving(world.app, PORT):
         phone = launch_phone(playwright, folder / "profile")
         page = phone.pages[0]
         ready_for_the_day(world, page)
@@ -443,7 +435,7 @@ def code_open_figures(folder: Path) -> list[Row]:
     the heading is drawn), ``OPENS`` times after one untimed, at 4× CPU slowdown; closed without recording."""
     world = make_world(folder, picked=0)
     members = one_line_members(world, OPENS + 1)
-    with sync_playwright() as playwright, serving(world.app):
+    with sync_playwright() as playwright, serving(world.app, PORT):
         phone = launch_phone(playwright, folder / "profile")
         page = phone.pages[0]
         ready_for_the_day(world, page)
@@ -507,7 +499,7 @@ def shell_figures(folder: Path) -> list[Row]:
     manifest = precache(dist)
     decoder_urls = set(manifest["decoder"])
     recorder = Recorder(app)
-    with sync_playwright() as playwright, serving(app, recorder):
+    with sync_playwright() as playwright, serving(recorder, PORT):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(**PHONE, base_url=f"http://localhost:{PORT}", locale="fr-FR")
         page = context.new_page()
@@ -551,12 +543,151 @@ def shell_figures(folder: Path) -> list[Row]:
     ]
 
 
+# 5. Phone to phone: an animated QR code from one phone's screen to another's camera.
+
+TRANSFER_EVENTS = 300
+TRANSFER_DROP_EVERY = 10  # one frame in ten missed
+TRANSFER_LOOP = 1.7  # distinct frames in the camera's loop, per part of the message
+
+RECEIVE = """async () => {
+    const [{ startScanner }, { TransferReceiver }] = await Promise.all(
+        [import('/assets/scanner.js'), import('/assets/transfer.js')]);
+    const video = document.createElement('video');
+    document.body.append(video);
+    const receiver = new TransferReceiver();
+    const decodes = [];
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        let scanner;
+        startScanner(video, {
+            sound: false, vibration: false,
+            onRead(text, done, info) {
+                done();
+                decodes.push(info.decodeMs);
+                const answer = receiver.receive(text);
+                if (answer.state === 'refused') reject(new Error(answer.reason));
+                if (answer.state !== 'complete') return;
+                receiver.result().then((envelope) => {
+                    const ms = performance.now() - started;
+                    scanner.stop();
+                    resolve({ ms, parts: receiver.parts, skipped: receiver.skipped, decodes, kind: envelope.kind });
+                }, reject);
+            },
+        }).then((running) => { scanner = running; }, reject);
+    });
+}"""
+
+ENCODE = """async ({envelope, loop, fragment}) => {
+    const { encodeTransfer, FRAGMENT_BYTES } = await import('/assets/transfer.js');
+    const sender = await encodeTransfer(envelope, { fragmentBytes: fragment ?? FRAGMENT_BYTES });
+    const frames = Array.from({ length: Math.ceil(sender.parts * loop) }, () => sender.nextFrame());
+    return { parts: sender.parts, bytes: sender.bytes, frames };
+}"""
+
+
+def transfer_events(distribution_id: int) -> list[dict]:
+    """A point's day as three phones record it: 150 hand-overs, each with its payment, each event chained to its
+    device's previous one (``prev_hash``: ``sync.chain.event_hash``, as the phone's chainHash) and signed (random
+    bytes: the receiver does not check them here)."""
+    rng = random.Random(SEED)
+    devices = [f"3f2c7a9e-5b1d-4c8a-9e2f-1a2b3c4d5e6{n}" for n in range(3)]
+    last: dict[str, str | None] = dict.fromkeys(devices)
+    events = []
+    for n in range(TRANSFER_EVENTS):
+        order = 1000 + n // 2
+        handover = {"order_id": order, "outcome": "all", "lines": [], "substitution_note": None}
+        payment = {
+            "amount_cents": rng.randrange(500, 6000),
+            "method": rng.choice(["cash", "cheque", "card"]),
+            "order_id": order,
+            "household_id": None,
+            "method_details": None,
+            "from_prepaid_cents": 0,
+            "from_allowance_cents": 0,
+            "solidarity_cents": 0,
+        }
+        events.append(
+            {
+                "id": f"0193{n:04x}-1c00-7def-8123-{rng.getrandbits(48):012x}",
+                "type": "payment" if n % 2 else "handover",
+                "schema_version": 1,
+                "device_id": devices[n % 3],
+                "volunteer_id": 12,
+                "distribution_id": distribution_id,
+                "device_time": f"2026-11-24T17:{n // 6 % 60:02d}:{n % 60:02d}.000Z",
+                "seq": n // 3 + 1,
+                "prev_hash": last[devices[n % 3]],
+                "payload": payment if n % 2 else handover,
+            }
+        )
+        last[devices[n % 3]] = event_hash(parse_event(events[-1]))
+        events[-1]["signature"] = base64.urlsafe_b64encode(rng.randbytes(64)).decode().rstrip("=")
+    return events
+
+
+def transfer_figures(folder: Path) -> list[Row]:
+    """Phone B reads phone A's animated QR code (the frames A's transfer.js makes, drawn as QR images, played by B's
+    fake camera at A's frame rate from the middle of the loop, one frame in ten dropped), its CPU slowed 4×: a
+    300-event day, and a 1,000-member pack (``kind: 'pack'``, the pack's JSON as the server serves it)."""
+    from server.domain.packs import distribution_pack
+    from server.models import Distribution
+
+    app = bench_app(folder, built_app(folder))
+    distribution_id = make_distribution(app, MEMBERS)
+    with app.app_context():
+        pack_body = distribution_pack(db.session.get(Distribution, distribution_id)).body
+    device = "3f2c7a9e-5b1d-4c8a-9e2f-1a2b3c4d5e60"
+    common = {"v": 2, "distribution_id": distribution_id, "from": device, "from_name": "Téléphone 1"}
+    day = {**common, "kind": "events", "events": transfer_events(distribution_id), "positions": {device: 100}}
+    pack = {
+        **common,
+        "kind": "pack",
+        "bytes": base64.urlsafe_b64encode(pack_body).decode().rstrip("="),
+        "signature": base64.urlsafe_b64encode(bytes(64)).decode().rstrip("="),
+    }
+    payloads = [(f"{TRANSFER_EVENTS}-event day", day, "< 20 s"), (f"{MEMBERS:,}-member pack", pack, "< 60 s")]
+    only = os.environ.get("COMPTOIR_BENCH_TRANSFER")  # "day" or "pack": one of the two
+    rows: list[Row] = []
+    with serving(app, PORT), sync_playwright() as playwright:
+        sender = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = sender.new_page(base_url=f"http://localhost:{PORT}")
+        page.goto("/__data__")
+        frame_ms = page.evaluate("async () => (await import('/assets/transfer.js')).FRAME_MS")
+        # Other settings to compare: COMPTOIR_BENCH_FRAGMENT (bytes per frame), COMPTOIR_BENCH_FRAME_MS.
+        fragment = int(os.environ["COMPTOIR_BENCH_FRAGMENT"]) if "COMPTOIR_BENCH_FRAGMENT" in os.environ else None
+        frame_ms = int(os.environ.get("COMPTOIR_BENCH_FRAME_MS", frame_ms))
+        for name, envelope, target in payloads:
+            if only and only not in name:
+                continue
+            made = page.evaluate(ENCODE, {"envelope": envelope, "loop": TRANSFER_LOOP, "fragment": fragment})
+            images = [qr_image(text) for text in made["frames"]]
+            start = len(images) // 2
+            loop = [image for i, image in enumerate(images[start:] + images[:start]) if (i + 1) % TRANSFER_DROP_EVERY]
+            video = write_y4m(folder / "transfer.y4m", loop, fps=round(1000 / frame_ms))
+            camera = launch_phone(playwright, folder / f"b-{len(rows)}", args=camera_args(video))
+            reader = camera.pages[0] if camera.pages else camera.new_page()
+            reader.goto("/app/")  # the app's page: its CSP lets the decoder's WebAssembly run
+            slow_down(reader)
+            got = reader.evaluate(RECEIVE)
+            camera.close()
+            video.unlink()
+            rows += [
+                (f"transfer, {name}: compressed / parts", f"{made['bytes'] / 1024:.1f} KB / {made['parts']}", ""),
+                (f"transfer, {name}: time to receive (4× slower CPU)", f"{got['ms'] / 1000:.1f} s", target),
+                (f"transfer, {name}: parts read / misread", f"{got['parts']} / {got['skipped']}", ""),
+                (f"transfer, {name}: decode per frame, median / p90", ms(got["decodes"]), ""),
+            ]
+        sender.close()
+    return rows
+
+
 MEASURES: list[Callable[[Path], list[Row]]] = [
     start_figures,
     scan_figures,
     member_screen_figures,
     code_open_figures,
     shell_figures,
+    transfer_figures,
 ]
 
 

@@ -194,7 +194,7 @@ def schema_engine_options(schema: str, name: str = "comptoir-bench-scale") -> di
 
 
 def bench_app(schema: str, folder: Path):
-    """The app in this process, on the bench's schema, with the network's keys (``folder/keys``)."""
+    """The app in this process, on the bench's schema (its keys are in the schema; ``folder/keys`` stays empty)."""
     return create_app(
         {
             "SECRET_KEY": SECRET,
@@ -292,13 +292,10 @@ class Servers(list):
         self.crashes: list[str] = []
 
     def start(self, number: int) -> subprocess.Popen:
-        """Server ``number``; its output (a Python traceback of every thread if it crashes: PYTHONFAULTHANDLER)
-        goes to ``server-<number>.log``. Until the keys live in the database (another change under way), its own
-        instance folder gets a copy of the network's ticket and VAPID keys, as an operator copies them to a second
-        machine."""
+        """Server ``number``, with an instance folder of its own (the keys are in the database); its output (a
+        Python traceback of every thread if it crashes: PYTHONFAULTHANDLER) goes to ``server-<number>.log``."""
         instance = self.folder / f"server-{number}"
-        if not instance.exists():
-            shutil.copytree(self.folder / "keys", instance, ignore=shutil.ignore_patterns("*.sqlite"))
+        instance.mkdir(parents=True, exist_ok=True)
         log = open(self.folder / f"server-{number}.log", "a")  # noqa: SIM115 — closed with the process
         env = server_env(self.schema, instance, self.ports[number]) | {"PYTHONFAULTHANDLER": "1"}
         process = subprocess.Popen(
@@ -765,8 +762,6 @@ def main(argv: list[str] | None = None) -> int:
     built = None if args.rebuild else built_network(schema)
     if built and (built["households"], built["points"], built["weeks"]) != (args.households, args.points, args.weeks):
         built = None
-    if built and not (folder / "keys" / "ticket_keys").is_dir():
-        built = None  # the keys went with a cleaned temporary folder: the tickets cannot be checked any more
     reused = built is not None
     if built is None:
         built = build_network(schema, folder, args.households, args.points, args.weeks)

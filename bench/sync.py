@@ -36,6 +36,7 @@ from flask import Flask  # noqa: E402
 from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.memory import freeze_start_up_heap  # noqa: E402
+from tests.served import serving  # noqa: E402
 
 Row = tuple[str, str, str]  # figure, value, target
 
@@ -348,16 +349,8 @@ def event_world(app: Flask, phones: int, orders_per_phone: int = 200) -> tuple[i
 @contextmanager
 def served(app: Flask, threads: int = 8) -> Iterator[int]:
     """The app behind waitress on 127.0.0.1 (a free port), as in production."""
-    from waitress import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads, map={})  # its own sockets
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
+    with serving(app, threads=threads) as server:
         yield server.effective_port
-    finally:
-        server.close()
-        thread.join(timeout=5)
 
 
 def post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> dict:

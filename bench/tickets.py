@@ -7,7 +7,6 @@ import base64
 import json
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -35,38 +34,33 @@ def rate(function, seconds: float = 1.0) -> float:
 
 def browser_rate(text: str, public_raw: bytes) -> float:
     from playwright.sync_api import sync_playwright
-    from waitress.server import create_server
 
     from server import create_app
+    from tests.served import serving
 
     with tempfile.TemporaryDirectory() as instance:
         app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-        server = create_server(app, host="127.0.0.1", port=PORT)
-        threading.Thread(target=server.run, daemon=True).start()
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"]
-                )
-                page = browser.new_page()
-                page.goto(f"http://localhost:{PORT}/auth/sign-in")
-                elapsed_ms = page.evaluate(
-                    """async ({ text, key, n }) => {
-                        const { importPublicKeys, verifyTicket } = await import('/assets/tickets.js');
-                        const keys = await importPublicKeys({ 1: key });
-                        await verifyTicket(text, keys);
-                        const start = performance.now();
-                        for (let i = 0; i < n; i++) {
-                            const result = await verifyTicket(text, keys);
-                            if (!result.ok) throw new Error(result.reason);
-                        }
-                        return performance.now() - start;
-                    }""",
-                    {"text": text, "key": base64.b64encode(public_raw).decode(), "n": BROWSER_VERIFICATIONS},
-                )
-                browser.close()
-        finally:
-            server.close()
+        with serving(app, PORT), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            page.goto(f"http://localhost:{PORT}/auth/sign-in")
+            elapsed_ms = page.evaluate(
+                """async ({ text, key, n }) => {
+                    const { importPublicKeys, verifyTicket } = await import('/assets/tickets.js');
+                    const keys = await importPublicKeys({ 1: key });
+                    await verifyTicket(text, keys);
+                    const start = performance.now();
+                    for (let i = 0; i < n; i++) {
+                        const result = await verifyTicket(text, keys);
+                        if (!result.ok) throw new Error(result.reason);
+                    }
+                    return performance.now() - start;
+                }""",
+                {"text": text, "key": base64.b64encode(public_raw).decode(), "n": BROWSER_VERIFICATIONS},
+            )
+            browser.close()
     return BROWSER_VERIFICATIONS / (elapsed_ms / 1000)
 
 

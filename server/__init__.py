@@ -12,6 +12,7 @@ from server.auth.access import public
 from server.auth.session import current_user
 from server.config import CONTENT_SECURITY_POLICY, DEFAULTS, instance_secret_key
 from server.extensions import babel, csrf, db, limiter, migrate, talisman
+from server.memory import orm_states_with_their_own_dict
 from server.models.types import render_migration_item
 from server.proxies import trust_proxies
 from server.urls import IdConverter
@@ -21,6 +22,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Defaults, then ``COMPTOIR_*`` environment variables (or the ``config`` mapping tests pass), then extensions."""
+    orm_states_with_their_own_dict()  # before any row is read: CPython 3.11's collector crash (server.memory)
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("COMPTOIR_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)

@@ -11,9 +11,12 @@ cycles. Meanwhile the collector, started every 700 allocations, walks the app's 
 half the log page's time (``docs/performance.md``, "Distribution log"). Reference counting frees those objects all
 the same, and the collector runs again once the pause ends. ``gc`` has one switch for the whole process, so pauses
 in several threads are counted and the collector comes back when the last one ends, and never if it was off before.
+
+And a crash of CPython 3.11's collector that SQLAlchemy's instance states meet (``orm_states_with_their_own_dict``).
 """
 
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,3 +48,31 @@ def collector_paused() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+def orm_states_with_their_own_dict() -> None:
+    """Give every SQLAlchemy ``InstanceState`` a real ``__dict__`` when it is made, on CPython before 3.12.
+
+    CPython 3.11 keeps an object's attributes as inline values until one is set whose name the class's shared keys
+    cannot take; it then builds a dictionary from those values (``make_dict_from_instance_attributes``). Building it
+    allocates, the allocation can start a collection, and the collection can call a weak reference's callback. An
+    instance state's callback (``InstanceState._cleanup``, when its object is found unreachable) sets attributes on
+    that same state: its dictionary is built a second time, from the same values, and frees them, while the first
+    build goes on with them. The freed memory is then written to and the process dies later, anywhere (a segmentation
+    fault; ``docs/performance.md``, "The crash, found", how Valgrind showed it). Built while the state is made,
+    its object is alive, so no callback of its own can run during the build. 3.12 no longer builds dictionaries this
+    way. Idempotent."""
+    if sys.version_info >= (3, 12):
+        return
+    from sqlalchemy.orm.state import InstanceState
+
+    made = InstanceState.__init__
+    if getattr(made, "with_own_dict", False):
+        return
+
+    def __init__(self, obj, manager) -> None:
+        self.__dict__  # noqa: B018 — reading it builds it
+        made(self, obj, manager)
+
+    __init__.with_own_dict = True  # type: ignore[attr-defined]
+    InstanceState.__init__ = __init__  # type: ignore[method-assign]

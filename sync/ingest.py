@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from sync.chain import event_hash
 from sync.events import Event, validate_batch
+from sync.signatures import split_signature
 
 ACCEPTED: Final = "accepted"
 DUPLICATE: Final = "duplicate"
@@ -20,7 +21,8 @@ REJECTED: Final = "rejected"
 
 # Why the server refuses a well-formed event (besides the validation reasons of ``sync.events``).
 AUTHORISATION_REASONS: Final = (
-    "wrong_device",  # the event names another device than the one uploading it
+    # (``wrong_device``, an event of another device than the uploader's, is gone: such an event is relayed, checked
+    # by its device's signature, ``sync.signatures.SIGNATURE_REASONS``; an app may still show it for old refusals.)
     "distribution_unknown",
     "forbidden_point",  # the device or the volunteer may not act at the distribution's point
     "shift_not_valid",  # no shift of this volunteer on this device covered the event's device time
@@ -62,6 +64,8 @@ class Plan:
     results: list[Result] = field(default_factory=list)
     accepted: list[tuple[Event, str]] = field(default_factory=list)  # with their hashes, in the batch's order
     reused: list[Reuse] = field(default_factory=list)
+    # The signature that came with each accepted event (id → base64url), once ``authorise`` let it through.
+    signatures: dict[str, str] = field(default_factory=dict)
 
     @property
     def rejected(self) -> list[Result]:
@@ -71,11 +75,14 @@ class Plan:
 def plan_batch(
     items: Sequence[Any],
     stored_hashes: Mapping[str, str],
-    authorise: Callable[[Event], str | None],
+    authorise: Callable[[Event, Any], str | None],
 ) -> Plan:
     """Classify every item of an upload. ``stored_hashes`` maps the ids of the batch already stored to their hashes;
-    ``authorise`` answers None for an event the device and volunteer may record, or the reason it may not."""
-    events, rejections = validate_batch(items)
+    ``authorise(event, signature)`` answers None for an event its device and volunteer may record (``signature``:
+    the item's ``signature`` field, None when absent; ``sync.signatures``), or the reason it may not. The signature
+    is no field of the event: it is taken off each item before validation and is neither hashed nor compared."""
+    split = [split_signature(item) for item in items]
+    events, rejections = validate_batch([item for item, _signature in split])
     plan = Plan()
     for rejection in rejections:
         plan.results.append(
@@ -100,10 +107,13 @@ def plan_batch(
                 plan.results.append(Result(index, event.id, REJECTED, ID_REUSED))
                 plan.reused.append(Reuse(event, digest, known))
             continue
-        refused = authorise(event)
+        signature = split[index][1]
+        refused = authorise(event, signature)
         if refused is not None:
             plan.results.append(Result(index, event.id, REJECTED, refused))
             continue
+        if signature is not None:
+            plan.signatures[event.id] = signature
         seen[event.id] = digest
         plan.accepted.append((event, digest))
         plan.results.append(Result(index, event.id, ACCEPTED))
@@ -120,7 +130,7 @@ def recheck(plan: Plan, stored_hashes: Mapping[str, str]) -> Plan:
         return plan
     result_of = {result.event_id: result for result in plan.results if result.status == ACCEPTED}
     changed: dict[int, Result] = {}
-    checked = Plan(reused=list(plan.reused))
+    checked = Plan(reused=list(plan.reused), signatures=plan.signatures)
     for event, digest in plan.accepted:
         if event.id not in late:
             checked.accepted.append((event, digest))

@@ -195,6 +195,17 @@ class PackExtra(_Model):
     producer_id: int | None
 
 
+class PackDevice(_Model):
+    """A phone that may record at the distribution (enrolled for its point, not revoked, its key registered): a
+    phone receiving events from another phone checks their signatures with these keys, offline."""
+
+    id: str = Field(description="the device's public id, as events name it in ``device_id``")
+    name: str
+    public_key: str = Field(
+        pattern=r"^[A-Za-z0-9_-]{43}$", description="raw 32-byte Ed25519 public key, base64url without padding"
+    )
+
+
 class Pack(_Model):
     """Everything a phone needs to run one distribution offline (docs/packs.md)."""
 
@@ -209,6 +220,10 @@ class Pack(_Model):
     )
     extras: list[PackExtra] = Field(
         default_factory=list, description="the catalogue of extras sold at the point, by product id"
+    )
+    devices: list[PackDevice] = Field(
+        default_factory=list,
+        description="the phones that may record here and the keys their events are signed with, by id",
     )
 
 
@@ -247,6 +262,15 @@ class ExtraData:
     stock: int | None
     allowance_eligible: bool
     producer_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceData:
+    """A phone enrolled for the point, not revoked, with a registered key, as read from the database."""
+
+    id: str  # public id
+    name: str
+    public_key: str  # base64url, 43 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,18 +390,20 @@ def build_pack(
     members: Iterable[MemberData],
     producers: Iterable[ProducerData] = (),
     extras: Iterable[ExtraData] = (),
+    devices: Iterable[DeviceData] = (),
 ) -> BuiltPack:
     """The pack of one distribution: its canonical JSON bytes and strong ETag.
 
-    ``distribution`` has ``id, starts_at, ends_at, status``; ``point`` ``id, name, town, address``; ``network``
-    ``name, currency, timezone, payment_methods``; ``public_keys`` and ``min_serials`` are what
-    ``sync.tickets.trust_json`` takes; ``producers`` those of the lines' products. Everything is checked against the
-    schema before it is written: a missing, mistyped or extra field (``extra="forbid"``: nothing personal slips in
-    by accident) raises ``ValidationError``.
+        ``distribution`` has ``id, starts_at, ends_at, status``; ``point`` ``id, name, town, address``; ``network``
+        ``name, currency, timezone, payment_methods``; ``public_keys`` and ``min_serials`` are what
+        ``sync.tickets.trust_json`` takes; ``producers`` those of the lines' products; ``devices`` the phones whose
+    event signatures another phone checks offline (docs/packs.md, "Devices"). Everything is checked against the
+        schema before it is written: a missing, mistyped or extra field (``extra="forbid"``: nothing personal slips in
+        by accident) raises ``ValidationError``.
 
-    The members, the bulk of a pack, are built as plain data and checked in strict mode (no conversion, so the
-    bytes are exactly what was checked) rather than built as models and dumped: a third of the time for 1,000
-    members (``bench/sync.py``).
+        The members, the bulk of a pack, are built as plain data and checked in strict mode (no conversion, so the
+        bytes are exactly what was checked) rather than built as models and dumped: a third of the time for 1,000
+        members (``bench/sync.py``).
     """
     checked_network = PackNetwork.model_validate(network)
     checked_distribution = PackDistribution.model_validate(distribution)
@@ -411,6 +437,10 @@ def build_pack(
                 for p in sorted(producers, key=lambda p: p.id)
             ],
             "extras": extra_data,
+            "devices": [
+                PackDevice(id=d.id, name=d.name, public_key=d.public_key).model_dump(mode="json")
+                for d in sorted(devices, key=lambda d: d.id)
+            ],
         }
     )
     return BuiltPack(body=body, etag=strong_etag(body))

@@ -2,7 +2,8 @@
 
 ``COMPTOIR_TEST_POSTGRES_URL`` (set by ``.ci/run``) adds PostgreSQL to every database test. With ``CI=true``
 a missing PostgreSQL or Chromium fails the run instead of skipping. ``COMPTOIR_TEST_CLOCK_AHEAD_DAYS`` runs the whole
-session that many days in the future (``make test`` does it with a year for the API and unit tests).
+session that many days in the future, and ``COMPTOIR_TEST_CLOCK_AT`` (``HH:MM``, Paris time, the networks' default
+timezone) starts it at that time of day (``make test`` does both, a year ahead at 23:00, for what runs on SQLite).
 """
 
 import os
@@ -10,9 +11,10 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -26,6 +28,7 @@ POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 CLOCK_AHEAD_DAYS = int(os.environ.get("COMPTOIR_TEST_CLOCK_AHEAD_DAYS", "0"))
+CLOCK_AT = os.environ.get("COMPTOIR_TEST_CLOCK_AT", "")
 
 
 def missing(what: str) -> None:
@@ -43,13 +46,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(f"a test id names both databases, rename it: {', '.join(both)}")
 
 
+def session_start(now: datetime) -> datetime:
+    """When the run starts: that many days ahead, at that time of day in Paris if one is given."""
+    start = now + timedelta(days=CLOCK_AHEAD_DAYS)
+    if CLOCK_AT:
+        paris = ZoneInfo("Europe/Paris")
+        start = datetime.combine(start.astimezone(paris).date(), time.fromisoformat(CLOCK_AT), paris)
+    return start.astimezone(UTC)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def clock_ahead() -> Iterator[None]:
-    """The whole run, that many days ahead: a test that passes only near the day it was written fails today."""
-    if not CLOCK_AHEAD_DAYS:
+    """The whole run, that many days ahead and late in the evening: a test that passes only near the day it was
+    written fails today, and one that passes only when no midnight falls within its hours fails every run."""
+    if not CLOCK_AHEAD_DAYS and not CLOCK_AT:
         yield
         return
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_AHEAD_DAYS), tick=True):
+    with time_machine.travel(session_start(datetime.now(UTC)), tick=True):
+        yield
+
+
+@pytest.fixture
+def midday() -> Iterator[None]:
+    """The test's day from noon in Paris (the clock still running): a world whose hours must not cross a midnight,
+    the end of a volunteer's shift, asks for it (``pytest.mark.usefixtures("midday")``)."""
+    paris = ZoneInfo("Europe/Paris")
+    noon = datetime.combine(datetime.now(UTC).astimezone(paris).date(), time(12), paris)
+    with time_machine.travel(noon, tick=True):
         yield
 
 

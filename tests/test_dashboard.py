@@ -18,6 +18,7 @@ from tests.helpers import csrf_token, sign_in_user, submit_form
 from tests.phones import enrol_phone
 
 LATER = timedelta(hours=3)  # the distributions ran from an hour ago to an hour ahead
+pytestmark = pytest.mark.usefixtures("midday")  # LATER is the same day: a phone's shift ends at midnight
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from server.models import (
     Account,
     AccountMovement,
     Contract,
+    Device,
     Distribution,
     Household,
     NetworkSettings,
@@ -26,6 +27,7 @@ from server.models import (
     Point,
     Product,
     Subscription,
+    SyncedEvent,
     Tier,
     User,
 )
@@ -112,6 +114,16 @@ def test_network_points_and_distributions(loaded):
         assert statuses["closed"] == 4 * len(points)
         assert statuses["open"] == 1  # only the Luzard opens on a Tuesday
         assert statuses["open"] + statuses["planned"] == 4 * len(points)
+
+
+def test_phones_sign_and_send_their_data_when_they_were_last_seen_not_when_the_demo_was_loaded(loaded):
+    with loaded.app_context():
+        phones = db.session.scalars(select(Device).where(Device.last_sync_at.is_not(None))).all()
+        assert phones and all(phone.last_sync_at <= phone.last_seen_at for phone in phones)
+        assert all(phone.public_key and phone.public_key_registered_at for phone in phones)
+        by_phones = select(func.count(SyncedEvent.position)).where(SyncedEvent.device_id.is_not(None))
+        assert db.session.scalar(by_phones) > 1000
+        assert db.session.scalar(by_phones.where(SyncedEvent.signature.is_(None))) == 0
 
 
 def test_households_tiers_and_people(loaded):

@@ -10,11 +10,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from sqlalchemy import event, select
 
 from server.clock import utcnow
-from server.domain.devices import create_enrolment, redeem_enrolment
+from server.domain.devices import create_enrolment, redeem_enrolment, register_key, revoke_device
 from server.domain.packs import distribution_pack
 from server.domain.shifts import start_shift
 from server.domain.tickets import issue_ticket, revoke_ticket, ticket_text
@@ -36,6 +37,7 @@ from server.models import (
 from server.ticket_keys import private_key, public_keys
 from sync import pack as packs
 from sync import tickets
+from sync.signatures import public_key_text
 from sync.tickets import trust_json
 from tests.factories import make_order
 from tests.factories.packs import PacksWorld as World
@@ -359,6 +361,66 @@ def test_the_etag_is_stable_and_follows_orders_tickets_and_balances(app, world, 
         changed(change)
 
 
+def keyed_phone(app, point_ids: list[int], name: str, key: bool = True) -> tuple[str, str | None]:
+    """A device enrolled for ``point_ids``, with a signing key registered at enrolment (or none): its public id and
+    public key."""
+    public_key = public_key_text(Ed25519PrivateKey.generate()) if key else None
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        points = db.session.scalars(select(Point).where(Point.id.in_(point_ids))).all()
+        _, token = create_enrolment(admin, name, points)
+        device, _credential = redeem_enrolment(token, public_key=public_key)
+        db.session.commit()
+        return device.public_id, public_key
+
+
+def test_the_pack_lists_the_phones_that_may_record_at_the_point_with_their_keys(app, world, client):
+    headers = phone(app, [world.north], world.volunteer)  # no key: not listed
+    luzard = keyed_phone(app, [world.north], "Téléphone du Luzard")
+    both = keyed_phone(app, [world.south, world.north], "Téléphone des deux lieux")
+    keyed_phone(app, [world.south], "Téléphone du Sud")  # another point's: not listed
+    revoked = keyed_phone(app, [world.north], "Téléphone perdu")
+    with app.app_context():
+        device = db.session.scalar(select(Device).where(Device.public_id == revoked[0]))
+        revoke_device(device, db.session.get(User, world.admin))
+        db.session.commit()
+    answer = get_pack(client, world, headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    expected = sorted(
+        [
+            {"id": luzard[0], "name": "Téléphone du Luzard", "public_key": luzard[1]},
+            {"id": both[0], "name": "Téléphone des deux lieux", "public_key": both[1]},
+        ],
+        key=lambda device: device["id"],
+    )
+    assert json.loads(answer.get_data())["devices"] == expected
+    assert packs.parse_pack(answer.get_data()).devices[0].id == expected[0]["id"]
+
+
+def test_the_etag_follows_a_phone_enrolled_registering_its_key_or_revoked(app, world, client, volunteer_phone):
+    seen = {get_pack(client, world, volunteer_phone).headers["ETag"]}
+
+    def changed() -> None:
+        answer = get_pack(client, world, volunteer_phone)
+        assert answer.headers["ETag"] not in seen
+        seen.add(answer.headers["ETag"])
+
+    public_id, _key = keyed_phone(app, [world.north], "Téléphone 2", key=False)
+    assert get_pack(client, world, volunteer_phone).headers["ETag"] in seen  # no key yet: nothing to list
+    with app.app_context():
+        device = db.session.scalar(select(Device).where(Device.public_id == public_id))
+        register_key(device, public_key_text(Ed25519PrivateKey.generate()))
+        db.session.commit()
+    changed()
+    keyed_phone(app, [world.north], "Téléphone 3")
+    changed()
+    with app.app_context():
+        device = db.session.scalar(select(Device).where(Device.public_id == public_id))
+        revoke_device(device, db.session.get(User, world.admin))
+        db.session.commit()
+    changed()
+
+
 def test_if_none_match_answers_304_without_a_body(app, world, client, volunteer_phone):
     etag = get_pack(client, world, volunteer_phone).headers["ETag"]
     for header in (etag, f'"nope", {etag}', f"W/{etag}", "*"):
@@ -471,8 +533,8 @@ def test_the_pack_takes_the_same_few_queries_for_3_or_33_members(app, world):
             make_order(world.network.distribution, household.id, {world.network.products["LEG-M"]: (2, 1500)})
     many = count_queries(app, world.network.distribution)
     # point, settings, keys, revocations (the point's and the orders'), orders with lines, balances, the allowance
-    # period, contributions due, the catalogue of extras
-    assert few == many == 9, (few, many)
+    # period, contributions due, the catalogue of extras, the point's phones
+    assert few == many == 10, (few, many)
     with app.app_context():
         built = distribution_pack(db.session.get(Distribution, world.network.distribution))
         assert len(json.loads(built.body)["members"]) == 33

@@ -10,6 +10,7 @@ The texts are checked in the subscriber's language."""
 import os
 import socket
 import threading
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, func, select
 
 from server.clock import utcnow
@@ -27,6 +29,7 @@ from server.models import (
     Account,
     AccountMovement,
     Conflict,
+    Device,
     Distribution,
     HeldPack,
     Household,
@@ -41,6 +44,7 @@ from server.models import (
     User,
 )
 from server.push_keys import application_server_key
+from sync.signatures import public_key_text
 from tests.helpers import csrf_token, sign_in_user, statements_of, submit_form
 from tests.phones import enrol_phone
 from tests.push_service import PushService, b64url_encode
@@ -522,6 +526,14 @@ PACK_EDITS = {  # what a pack carries, changed one at a time
     "prepaid floor": lambda s, n: setattr(NetworkSettings.current(), "prepaid_floor_cents", 1000),
     "point": lambda s, n: setattr(s.get(Point, n["point"]), "address", "1 rue du Luzard"),
     "distribution": lambda s, n: setattr(s.get(Distribution, n["distribution"]), "status", "open"),
+    "phone with a key": lambda s, n: s.add(
+        Device(
+            public_id=str(uuid.uuid4()),
+            name="Téléphone 9",
+            public_key=public_key_text(Ed25519PrivateKey.generate()),
+            points=[s.get(Point, n["point"])],
+        )
+    ),
 }
 
 

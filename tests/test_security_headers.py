@@ -94,6 +94,7 @@ def test_every_answer_carries_the_headers(app, client):
             if response.mimetype == "text/html":
                 problems = page_problems(response.get_data(as_text=True))
                 assert not problems, f"{where}: {problems}"
+            response.close()  # a streamed export, left open, would end its request later, inside another one
     assert {"text/html", "application/json"} <= kinds
 
 

@@ -107,7 +107,7 @@ def test_the_same_id_with_other_content_is_refused_and_kept_as_a_conflict(app, w
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"device_id": "someone-else"}, "wrong_device"),
+        ({"device_id": "someone-else"}, "device_unknown"),
         ({"distribution_id": 999_999}, "distribution_unknown"),
         ({"volunteer_id": "second"}, "shift_not_valid"),
         ({"device_time": "2020-01-01T10:00:00.000Z"}, "shift_not_valid"),

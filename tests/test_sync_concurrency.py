@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from waitress import create_server
 
 from server.clock import utcnow
 from server.extensions import db
 from server.models import Conflict, Distribution, Point, SyncedEvent, User
 from tests.phones import Phone, enrol_phone
+from tests.served import serving
 
 SERVER_THREADS = 12
 UPLOADERS = 4
@@ -32,12 +32,8 @@ EVENTS_PER_UPLOAD = 8
 @pytest.fixture
 def served(app):
     """The app behind waitress on an ephemeral port of 127.0.0.1, with enough threads for every connection."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=SERVER_THREADS)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield server.effective_port
-    server.close()
-    thread.join(timeout=5)
+    with serving(app, threads=SERVER_THREADS) as server:
+        yield server.effective_port
 
 
 @pytest.fixture

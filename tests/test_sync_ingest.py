@@ -10,7 +10,7 @@ def note(text: str, seq: int = 1) -> dict:
     return envelope("note", {"text": text}, id=new_event_id(1_773_160_200_000 + seq, seq))
 
 
-def allow(_event) -> None:
+def allow(_event, _signature=None) -> None:
     return None
 
 

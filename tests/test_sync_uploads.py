@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, event, func, select
-from waitress import create_server
 
 from server.clock import utcnow
 from server.domain.events import check_stale_conflicts, distribution_events, distribution_state, projection_orders
@@ -22,6 +21,7 @@ from server.models import Conflict, Distribution, Household, Order, OrderLine, P
 from sync.events import parse_event
 from sync.projection import project
 from tests.phones import Phone, enrol_phone
+from tests.served import serving
 
 ORDERS_PER_DISTRIBUTION = 4
 
@@ -124,12 +124,8 @@ def test_any_batches_in_any_order_give_the_projection_of_the_set(app, network, a
 
 @pytest.fixture
 def served(app):
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield server.effective_port
-    server.close()
-    thread.join(timeout=5)
+    with serving(app, threads=2) as server:
+        yield server.effective_port
 
 
 def stored(app, distribution: int) -> int:
@@ -170,10 +166,7 @@ def test_a_conflict_between_two_uploads_during_a_check_is_stored_once(app, netwo
     uploads are answered, one more check stores the double hand-over exactly once and leaves nothing flagged: an
     upload that commits after a check took the flag flags its distribution again."""
     ids, phones = network
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
+    with serving(app) as server:
         for _ in range(6):
             distribution, orders = new_distribution(app, ids)
             bodies = [
@@ -213,9 +206,6 @@ def test_a_conflict_between_two_uploads_during_a_check_is_stored_once(app, netwo
                 kinds = db.session.scalars(select(Conflict.kind).where(Conflict.distribution_id == distribution)).all()
                 flagged = db.session.scalar(select(func.count()).where(Distribution.conflicts_stale.is_(True)))
             assert kinds == ["double_handover"] and flagged == 0
-    finally:
-        server.close()
-        thread.join(timeout=5)
 
 
 # Reading a distribution's events again: only what came after, and never what another database holds.

@@ -76,3 +76,11 @@ def test_french_words_are_neutral_not_inclusive_dots():
         line.strip() for line in PHONE_WORDS.read_text(encoding="utf-8").splitlines() if INCLUSIVE_DOT.search(line)
     ]
     assert not found, "\n".join(found)
+
+
+def test_french_quotes_on_the_phone_keep_their_words():
+    """On the phone, « and » never end or start a line alone: a no-break space (U+00A0) inside every pair."""
+    lines = PHONE_WORDS.read_text(encoding="utf-8").splitlines()
+    loose = [line.strip() for line in lines if "« " in line or " »" in line]
+    assert not loose, "\n".join(loose)
+    assert any("«\u00a0" in line for line in lines)

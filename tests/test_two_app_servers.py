@@ -284,14 +284,18 @@ def test_enrolled_phones_are_known_to_both_servers(deployment, phones):
 
 def test_the_puller_sees_every_event_of_the_other_phones_exactly_once(deployment, phones):
     """Two phones upload at once, batch after batch, through both servers, while a third pulls with a small page;
-    then it pulls what is left. Every event arrives once, none is missed."""
+    then each phone uploads twice more, in turn, and the third pulls what is left. Every event arrives once, none is
+    missed.
+
+    Round robin alternates the servers request by request, whoever sends them: during the race, one phone's requests
+    may all land on one server. The two uploads in turn, with nothing else in between, land on both."""
     distribution = deployment.world.distribution
     uploaders, puller = phones[:2], phones[2]
     failures: list[str] = []
 
-    def upload(enrolled: Enrolled) -> None:
+    def upload(enrolled: Enrolled, batches: range) -> None:
         try:
-            for batch in range(6):
+            for batch in batches:
                 events = [
                     enrolled.phone.record("note", {"text": f"{enrolled.phone.device_id} {batch}.{n}"}, distribution)
                     for n in range(5)
@@ -314,7 +318,8 @@ def test_the_puller_sees_every_event_of_the_other_phones_exactly_once(deployment
         cursor = body["cursor"]
         return body["more"]
 
-    threads = [threading.Thread(target=upload, args=(enrolled,)) for enrolled in uploaders]
+    before = [len(deployment.served(enrolled.client)) for enrolled in phones]  # what came before the race
+    threads = [threading.Thread(target=upload, args=(enrolled, range(6))) for enrolled in uploaders]
     for thread in threads:
         thread.start()
     while any(thread.is_alive() for thread in threads):
@@ -322,19 +327,19 @@ def test_the_puller_sees_every_event_of_the_other_phones_exactly_once(deployment
         time.sleep(0.05)  # a phone pulls every few seconds; this one often, not in a busy loop
     for thread in threads:
         thread.join()
+    raced = set().union(*(deployment.upstreams(enrolled.client, n) for enrolled, n in zip(phones, before, strict=True)))
+    assert raced == set(deployment.servers)
+    for enrolled, n in zip(uploaders, before[:2], strict=True):
+        upload(enrolled, range(6, 8))
+        assert deployment.upstreams(enrolled.client, n, "POST") == set(deployment.servers)
     while pull_page():
         pass
     assert not failures, failures
     sent = [event["id"] for enrolled in uploaders for event in enrolled.phone.sent]
-    assert len(sent) == 60
+    assert len(sent) == 80
     duplicates = [event_id for event_id, count in Counter(seen).items() if count > 1]
     assert not duplicates, f"{len(duplicates)} events pulled twice"
     assert set(seen) == set(sent)
-    for enrolled in uploaders:
-        assert deployment.upstreams(enrolled.client, method="POST") == set(deployment.servers)
-    assert deployment.upstreams(puller.client, path=f"/api/distributions/{distribution}/events") == set(
-        deployment.servers
-    )
     # Each uploader pulls too, in pages of 7 from both servers: the other's events, each once, never its own.
     first, second = uploaders
     for enrolled, other in ((first, second), (second, first)):

@@ -2,6 +2,7 @@
 // events in the outbox (`X-Comptoir-Pending`: the server can tell a phone holding unsynced events that then goes
 // silent) and, for a volunteer's calls, their shift token (`X-Comptoir-Shift`); never cookies. A refusal is an
 // ApiError with the server's stable `reason`; no answer at all (offline, cut connection) is a NetworkError.
+import { makeDeviceKey } from './device-key.js';
 import * as store from './store.js';
 
 export const SHIFT_HEADER = 'X-Comptoir-Shift';
@@ -26,8 +27,9 @@ export function onRevoked(callback) {
 }
 
 /**
- * One request to the API, without judging the answer: `{status, ok, headers, data}` whatever the HTTP status
- * (`data` is the decoded JSON body, or null for none, such as a 304). For the callers that read more than the body
+ * One request to the API, without judging the answer: `{status, ok, headers, data, text}` whatever the HTTP status
+ * (`data` is the decoded JSON body, or null for none, such as a 304; `text` the body as it came, which a pack's
+ * signature covers). For the callers that read more than the body
  * of a success: the ETag and 304 of a pack (packs.js), the per-event results of a 422 upload (sync.js). A
  * NetworkError when no answer came at all, or none within `timeoutMs` (a request hanging on a poor network would
  * otherwise hold the sync lock for minutes; the server commits before it answers, so a retry is safe). `body` is
@@ -36,7 +38,7 @@ export function onRevoked(callback) {
  * @param {string} path
  * @param {{body?: any, rawBody?: BodyInit, shift?: {token: string}, headers?: Record<string, string>,
  *   timeoutMs?: number}} [options]
- * @returns {Promise<{status: number, ok: boolean, headers: Headers, data: any}>}
+ * @returns {Promise<{status: number, ok: boolean, headers: Headers, data: any, text: string}>}
  */
 export async function send(method, path, { body, rawBody, shift, headers: extra, timeoutMs } = {}) {
   // Two requests on the open database, side by side; a count that fails (storage trouble) leaves the header out.
@@ -57,10 +59,11 @@ export async function send(method, path, { body, rawBody, shift, headers: extra,
   }
   let response;
   let data = null;
+  let text = '';
   try {
     response = await fetch(path, init);
     if (response.headers.get(ROTATE_HEADER) === 'true') rotateCredential().catch(() => {});
-    const text = await response.text(); // a connection cut while the body arrives is a NetworkError too
+    text = await response.text(); // a connection cut while the body arrives is a NetworkError too
     try {
       data = text ? JSON.parse(text) : null;
     } catch {
@@ -73,7 +76,7 @@ export async function send(method, path, { body, rawBody, shift, headers: extra,
     const refused = new ApiError(403, 'device_revoked', data.error.message);
     for (const callback of listeners.revoked) callback(refused);
   }
-  return { status: response.status, ok: response.ok, headers: response.headers, data };
+  return { status: response.status, ok: response.ok, headers: response.headers, data, text };
 }
 
 /** The refusal of an answer `send` gave, as an ApiError with the server's stable reason (`http_<status>` if none). */
@@ -88,11 +91,22 @@ export async function call(method, path, { body, shift } = {}) {
   return answer.data;
 }
 
-/** Enrol this phone with the one-time token of the enrolment link; keeps the credential in IndexedDB. */
+/**
+ * Enrol this phone with the one-time token of the enrolment link; keeps the credential in IndexedDB. The phone makes
+ * its signing key first (device-key.js) and registers its public half in the same request.
+ */
 export async function enrol(token) {
-  const data = await call('POST', '/api/devices/enrol', { body: { token } });
+  let key = null;
+  try {
+    key = await makeDeviceKey();
+  } catch {
+    // no Ed25519 in this browser: enrolled without a key, its events unsigned (they cannot be relayed)
+  }
+  const body = key ? { token, public_key: key.publicKey } : { token };
+  const data = await call('POST', '/api/devices/enrol', { body });
   const device = { ...data.device, credential: data.credential, enrolledAt: new Date().toISOString() };
-  await store.saveEnrolment(device);
+  const registered = Boolean(key) && data.device.public_key === key.publicKey;
+  await store.saveEnrolment(device, key && { ...key, deviceId: device.id, registered });
   return device;
 }
 

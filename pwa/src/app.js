@@ -17,6 +17,7 @@ import './screens/lists.js';
 import './screens/member.js';
 import { setUpScan } from './screens/scan.js';
 import { renderSyncBar, setUpStatus, translateStatus } from './screens/status.js';
+import { setUpTransfer } from './screens/transfer.js';
 
 let autoSync = null;
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
@@ -79,6 +80,7 @@ async function main() {
   setUpStatus();
   setUpHome();
   setUpScan();
+  setUpTransfer();
   onRevoked(revoked);
   // The tab bar's height as it is drawn (it grows with the text size): the member screen's confirm bar sits on it.
   new ResizeObserver(([entry]) => {

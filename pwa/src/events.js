@@ -8,6 +8,8 @@
 // advance the distribution's hash chain in one IndexedDB transaction, and resolve only once that transaction
 // committed, so the screen may say "recorded" when they resolve and not before. One confirmation on screen (a
 // hand-over and its payments) is one `recordMany()`: all of it is recorded, or nothing.
+import { base64urlnopad } from '@scure/base';
+import { currentDeviceKey, signText } from './device-key.js';
 import { database, dataChanged, getCurrentShift, getDevice } from './store.js';
 
 export const SCHEMA_VERSION = 1;
@@ -198,6 +200,48 @@ export async function eventHash(event) {
   return sha256Hex(canonicalJson(event));
 }
 
+/**
+ * The hash the next event of a chain names as `prev_hash`: `eventHash` of the event as recorded, its `signature`
+ * (which travels beside it, in a transfer or a received event) left out.
+ * @param {object} event
+ * @returns {Promise<string>}
+ */
+export function chainHash(event) {
+  const { signature: _signature, ...recorded } = event;
+  return eventHash(recorded);
+}
+
+/**
+ * The device's signature of an event (sync.signatures.sign): Ed25519 over its canonical encoding, the very text
+ * that is hashed, base64url. The signature is no field of the event: it travels beside it.
+ * @param {CryptoKey} privateKey
+ * @param {object} event
+ * @returns {Promise<string>}
+ */
+export async function signEvent(privateKey, event) {
+  return signText(privateKey, canonicalJson(event));
+}
+
+/**
+ * Whether `signature` (base64url) is the Ed25519 signature of `event` (as recorded, without its signature) by the
+ * device whose public key is `publicKey` (device-key.js `importDevicePublicKey`): sync.signatures.verify's twin, over
+ * the same canonical encoding `signEvent` signs. False for a signature that cannot be read.
+ * @param {CryptoKey} publicKey
+ * @param {object} event
+ * @param {string} signature
+ * @returns {Promise<boolean>}
+ */
+export async function verifyEventSignature(publicKey, event, signature) {
+  let raw;
+  try {
+    raw = base64urlnopad.decode(signature);
+  } catch {
+    return false;
+  }
+  if (raw.length !== 64) return false;
+  return crypto.subtle.verify('Ed25519', publicKey, raw, new TextEncoder().encode(canonicalJson(event)));
+}
+
 function sameChain(a, b) {
   return (a?.seq ?? 0) === (b?.seq ?? 0) && (a?.prevHash ?? null) === (b?.prevHash ?? null);
 }
@@ -268,7 +312,8 @@ export async function record(type, payload, context) {
  *
  * @param {Array<{type: string, payload: object}>} items at least one, in the order they happened
  * @param {{distributionId: number, volunteerId?: number, deviceId?: string}} context as for `record`
- * @returns {Promise<Array<{event: object, hash: string}>>} each event as stored, with its hash, in `items`' order
+ * @returns {Promise<Array<{event: object, hash: string, signature?: string}>>} each event as stored, with its hash
+ *   (and the device's signature, when the phone has a key), in `items`' order
  */
 export function recordMany(items, context) {
   const run = queue.then(() => recordNow(items, context));
@@ -283,6 +328,8 @@ async function recordNow(items, context) {
   }
   const payloads = items.map((item) => withoutNul(item.payload));
   const who = await whoRecords(context);
+  const key = await currentDeviceKey();
+  const signer = key?.deviceId === who.deviceId ? key.keyPair.privateKey : null;
   const db = await database();
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     let chain = await db.get('chains', who.distributionId);
@@ -307,7 +354,9 @@ async function recordNow(items, context) {
         payload: payloads[i],
       });
       prevHash = await eventHash(event);
-      recorded.push({ event, hash: prevHash });
+      // Signed as it is recorded (docs/sync-protocol.md, "Device signatures and store-and-forward").
+      const signature = signer ? await signEvent(signer, event) : undefined;
+      recorded.push(signature ? { event, hash: prevHash, signature } : { event, hash: prevHash });
     }
 
     const tx = db.transaction(['outbox', 'chains', 'meta'], 'readwrite');
@@ -325,13 +374,14 @@ async function recordNow(items, context) {
     // Every request is made before any is awaited; the first that fails aborts the transaction, and with it the
     // writes made before it.
     await Promise.all([
-      ...recorded.map(({ event, hash }, i) =>
+      ...recorded.map(({ event, hash, signature }, i) =>
         outbox.add({
           id: event.id,
           distributionId: who.distributionId,
           order: counter + i + 1,
           event,
           hash,
+          ...(signature ? { signature } : {}),
           recordedAt: event.device_time,
         }),
       ),

@@ -3,58 +3,102 @@
 // manual code, by name, and the ticket keys to check a QR code offline), and wiped once the distribution is over
 // and everything recorded for it was sent (`wipeEndedPacks`). The format is docs/packs.md.
 import { NetworkError, refusal, send } from './api.js';
-import { database, dataChanged, getCurrentShift, onDataChange } from './store.js';
+import { reasonText } from './i18n.js';
+import { HEADER as SIGNATURE, verifyPackSignature } from './pack_signature.js';
+import { database, dataChanged, getCurrentShift, getDevice, onDataChange } from './store.js';
 import { importPublicKeys, verifyTicket } from './tickets.js';
-import { trustedMinSerial } from './trust.js';
+import { refreshTrust, trustedMinSerial, trustedPublicKeys } from './trust.js';
 
 /** The pack format this app downloads (docs/packs.md, "Format"); a stored version 1 pack is still read. */
 export const PACK_FORMAT_VERSION = 3;
 
 /**
- * Download the pack of a distribution and keep it. Sends the stored pack's ETag as `If-None-Match`: on `304` the
- * stored pack stays as it is (only `checkedAt` changes). Needs the network and a volunteer's shift (the pack holds
- * members' names and what they owe).
+ * Download the pack of a distribution and keep it, with its bytes and the server's signature (docs/packs.md,
+ * "Signature"): what lets this phone hand it to another phone later (`packForPeer`). Sends the stored pack's ETag as
+ * `If-None-Match`: on `304` the stored pack stays as it is (only `checkedAt` changes, and the signature, the same
+ * bytes signed again now). Needs the network and a volunteer's shift (the pack holds members' names and what they
+ * owe).
  *
  * Throws a NetworkError (no answer), an ApiError with the server's reason (`forbidden_point`, `shift_expired`…),
- * or an Error with `reason` `pack_format_unsupported` for a pack of a format this app does not know (the stored one
- * is kept).
+ * or a PackRefused with `reason` `pack_format_unsupported` for a pack of a format this app does not know, or
+ * `pack_not_signed` for a pack whose signature does not hold with the network's keys (a server of this version
+ * always signs); the stored one is kept.
  *
  * @param {number} distributionId
  * @param {{token: string}} [shift] the volunteer's shift (default: the current shift)
  * @returns {Promise<{changed: boolean, record: PackRecord}>} `changed` is false on 304
  *
- * @typedef {{distributionId: number, pack: object, etag: string|null, size: number, downloadedAt: string,
- *   checkedAt: string}} PackRecord  `size`: bytes of the pack's JSON (UTF-8); times: ISO strings
+ * @typedef {{distributionId: number, pack: object, body: Uint8Array, signature: string, signedAt: number,
+ *   etag: string|null, size: number, downloadedAt: string, checkedAt: string, from: 'server'|'peer'}} PackRecord
+ *   `body`: the pack's exact bytes, which the signature covers; `signedAt`: when the server signed it (Unix
+ *   seconds); `size`: bytes of the pack's JSON (UTF-8); times: ISO strings
  */
 export async function downloadPack(distributionId, shift) {
   const volunteer = shift ?? (await getCurrentShift());
   const stored = await getPack(distributionId);
-  const headers = stored?.etag ? { 'If-None-Match': stored.etag } : {};
+  // A pack kept without its bytes (by an app from before packs were signed) is downloaded whole again.
+  const headers = stored?.etag && stored.body ? { 'If-None-Match': stored.etag } : {};
   const path = `/api/distributions/${distributionId}/pack`;
   const answer = await send('GET', path, { shift: volunteer, headers, timeoutMs: 120000 });
   const now = new Date().toISOString();
-  if (answer.status === 304 && stored) {
-    const record = { ...stored, checkedAt: now };
+  if (answer.status === 304 && stored?.body) {
+    const signed = await checkSignature(stored.body, answer.headers.get(SIGNATURE), { refresh: true });
+    const fresher = signed.ok && signed.signedAt >= (stored.signedAt ?? 0);
+    const record = { ...stored, checkedAt: now, ...(fresher ? { signature: signed.header, signedAt: signed.signedAt } : {}) };
     await (await database()).put('packs', record, distributionId);
     return { changed: false, record };
   }
   if (!answer.ok) throw refusal(answer);
   const pack = answer.data;
   if (!pack || typeof pack !== 'object') throw new NetworkError('the pack did not arrive whole');
-  if (pack.format_version !== PACK_FORMAT_VERSION) {
-    const unsupported = new Error('pack_format_unsupported'); // the app needs an update; the stored pack stays
-    unsupported.reason = 'pack_format_unsupported';
-    throw unsupported;
+  if (pack.format_version !== PACK_FORMAT_VERSION) throw new PackRefused('pack_format_unsupported');
+  const body = new TextEncoder().encode(answer.text);
+  const signed = await checkSignature(body, answer.headers.get(SIGNATURE), { refresh: true });
+  if (!signed.ok) throw new PackRefused('pack_not_signed');
+  const record = packRecord(distributionId, pack, body, signed, answer.headers.get('ETag'), 'server', now);
+  await keep(record);
+  return { changed: true, record };
+}
+
+/** A refused pack: `reason` is stable (`pack_not_signed`, `pack_other_point`…), `message` the app's words for it. */
+export class PackRefused extends Error {
+  constructor(reason) {
+    super(reasonText(reason));
+    this.reason = reason;
   }
-  const record = {
+}
+
+/** Check a pack's signature with the network's keys this phone holds; with `refresh` (online), download the keys
+ * again first when the phone has none or not the one that signed (a key made after its last refresh). */
+async function checkSignature(body, header, { refresh = false } = {}) {
+  let keys = await trustedPublicKeys();
+  let result = keys ? await verifyPackSignature(body, header, keys) : { ok: false, reason: 'unknown_key' };
+  if (!result.ok && result.reason === 'unknown_key' && refresh) {
+    await refreshTrust();
+    keys = await trustedPublicKeys();
+    result = await verifyPackSignature(body, header, keys);
+  }
+  return { ...result, header, noKeys: !keys };
+}
+
+function packRecord(distributionId, pack, body, signed, etag, from, now) {
+  return {
     distributionId,
     pack,
-    etag: answer.headers.get('ETag'),
-    // The pack's own bytes (the same length as the server's canonical JSON), not the gzipped transfer.
-    size: new TextEncoder().encode(JSON.stringify(pack)).length,
+    body,
+    signature: signed.header,
+    signedAt: signed.signedAt,
+    etag,
+    size: body.length, // the pack's own bytes, not the gzipped transfer
     downloadedAt: now,
     checkedAt: now,
+    from,
   };
+}
+
+/** Store a pack, whoever handed it over, and say so to the screens (the distribution is no longer "cleared"). */
+async function keep(record) {
+  const { distributionId } = record;
   const db = await database();
   const tx = db.transaction(['packs', 'meta'], 'readwrite');
   const cleared = (await tx.objectStore('meta').get(CLEARED_KEY)) ?? {};
@@ -62,7 +106,59 @@ export async function downloadPack(distributionId, shift) {
   await Promise.all([tx.objectStore('packs').put(record, distributionId), tx.objectStore('meta').put(cleared, CLEARED_KEY), tx.done]);
   nextWipeAt = 0;
   dataChanged('pack', distributionId);
+}
+
+/**
+ * What this phone hands to another phone for a distribution: the pack's exact bytes and the server's signature, or
+ * null when it holds no pack of it kept with its bytes (docs/packs.md, "Signature").
+ * @param {number} distributionId
+ * @returns {Promise<{bytes: Uint8Array, signature: string}|null>}
+ */
+export async function packForPeer(distributionId) {
+  const record = await getPack(distributionId);
+  return record?.body && record.signature ? { bytes: record.body, signature: record.signature } : null;
+}
+
+/**
+ * Accept a pack handed over by another phone (offline: the QR channel), and keep it exactly as a downloaded one.
+ * Accepted only if (a) the server's signature holds with a key of the trust data this phone already holds, (b) it
+ * is for a distribution at a point this phone is enrolled for, (c) it was not signed before the pack this phone
+ * already has for that distribution (the signature's time, the server's clock). The same pack again changes
+ * nothing. Throws a PackRefused: `pack_no_trust` (this phone never downloaded the network's keys),
+ * `pack_not_signed`, `pack_malformed`, `pack_format_unsupported`, `pack_other_point`, `pack_older`.
+ *
+ * @param {Uint8Array|ArrayBuffer} bytes the pack's bytes, as the other phone kept them
+ * @param {string} signature the server's signature, as the other phone kept it
+ * @returns {Promise<{changed: boolean, record: PackRecord}>}
+ */
+export async function acceptPeerPack(bytes, signature) {
+  const body = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const [device, signed] = await Promise.all([getDevice(), checkSignature(body, signature)]);
+  if (!device || device.revoked || signed.noKeys) throw new PackRefused('pack_no_trust');
+  if (!signed.ok) throw new PackRefused('pack_not_signed');
+  let pack;
+  try {
+    pack = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw new PackRefused('pack_malformed'); // signed by the server yet unreadable: never seen, refused all the same
+  }
+  if (pack?.format_version !== PACK_FORMAT_VERSION) throw new PackRefused('pack_format_unsupported');
+  const distributionId = pack.distribution?.id;
+  if (!Number.isInteger(distributionId)) throw new PackRefused('pack_malformed');
+  if (!(device.points ?? []).some((point) => point.id === pack.point?.id)) throw new PackRefused('pack_other_point');
+  const etag = `"${await sha256Hex(body)}"`;
+  const stored = await getPack(distributionId);
+  if (stored && stored.etag?.replace(/-gzip"$/, '"') === etag) return { changed: false, record: stored };
+  // A pack kept before packs were signed has no time: any signed one is newer.
+  if (stored && signed.signedAt < (stored.signedAt ?? 0)) throw new PackRefused('pack_older');
+  const record = packRecord(distributionId, pack, body, signed, etag, 'peer', new Date().toISOString());
+  await keep(record);
   return { changed: true, record };
+}
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -85,7 +181,7 @@ export async function listPacks() {
   const db = await database();
   const records = await db.getAll('packs');
   return Promise.all(
-    records.map(async ({ pack, ...record }) => ({
+    records.map(async ({ pack, body: _body, ...record }) => ({
       ...record,
       distribution: pack.distribution,
       point: pack.point,

@@ -30,8 +30,20 @@ export async function knownEvents(distributionId) {
   ]);
   // A sync moves an event from the outbox to the log in one transaction: the log's copy first is only a guard.
   return canonical([
-    ...logged.map((entry) => ({ event: entry.event, own: Boolean(entry.own), pending: false, refused: null })),
-    ...pending.map((entry) => ({ event: entry.event, own: true, pending: true, refused: entry.refused ?? null })),
+    ...logged.map((entry) => ({
+      event: entry.event,
+      signature: entry.signature ?? null,
+      own: Boolean(entry.own),
+      pending: false,
+      refused: null,
+    })),
+    ...pending.map((entry) => ({
+      event: entry.event,
+      signature: entry.signature ?? null,
+      own: true,
+      pending: true,
+      refused: entry.refused ?? null,
+    })),
   ]);
 }
 
@@ -109,6 +121,7 @@ function emptyOrder(orderId) {
     status: 'not_collected',
     outcome: null,
     by: null,
+    deviceId: null,
     decidedBy: null,
     at: null,
     pending: false,
@@ -224,6 +237,7 @@ export function keptView(distributionId) {
  *   (all > partial > refused), the earliest among equals
  * @property {'all'|'partial'|'refused'|null} outcome null: no hand-over (not yet)
  * @property {'this_device'|'other_device'|null} by who recorded the deciding hand-over
+ * @property {string|null} deviceId the device that recorded it
  * @property {string|null} decidedBy the deciding hand-over's id
  * @property {string|null} at its device time
  * @property {boolean} pending the deciding hand-over is this phone's and not confirmed by the server yet
@@ -315,6 +329,7 @@ export function project(entries) {
     state.outcome = known.event.payload.outcome;
     state.status = STATUS[state.outcome];
     state.by = known.own ? 'this_device' : 'other_device';
+    state.deviceId = known.event.device_id;
     state.decidedBy = known.event.id;
     state.at = known.event.device_time;
     state.pending = Boolean(known.pending);

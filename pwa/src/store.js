@@ -1,13 +1,20 @@
 // What the volunteer app keeps on the phone, in IndexedDB (through `idb`):
-//   meta      — key/value: `device` ({id, name, points, credential, revoked?}), `currentShift` (a shift id),
+//   meta      — key/value: `device` ({id, name, points, credential, revoked?}), `deviceKey` (device-key.js: {deviceId,
+//               keyPair (its private key non-extractable), publicKey, registered}), `currentShift` (a shift id),
 //               `ticketTrust` (trust.js), `syncStatus` (sync.js), `outboxCounter` (events.js), `push` (push.js)
 //   shifts    — one record per volunteer signed in on this phone: {id, token, validUntil, user, pin, failures, locked}
-//   packs     — key distribution id → {distributionId, pack, etag, size, downloadedAt} (packs.js)
+//   packs     — key distribution id → {distributionId, pack, body, signature, signedAt, etag, size, downloadedAt,
+//               from} (packs.js)
 //   outbox    — the events this phone recorded that the server has not confirmed yet (events.js, sync.js):
-//               {id, distributionId, order, event, hash, recordedAt, refused?}; indexes `distribution`, `order`
+//               {id, distributionId, order, event, hash, signature?, recordedAt, refused?}; indexes `distribution`,
+//               `order` (`signature`: the device's, beside the event, never in it: docs/sync-protocol.md)
 //   log       — every event this phone knows for a distribution and the server confirmed: its own (moved from the
 //               outbox on `accepted`/`duplicate`) and the other phones' (pulled): {id, distributionId, event, own,
-//               hash?, confirmedAt}; index `distribution`
+//               hash?, signature?, confirmedAt}; index `distribution`. Events another phone showed through its screen
+//               (sync.js storeReceived) are there too, not confirmed yet: {…, own: false, via: 'phone', from,
+//               signature?, forward: 1, confirmedAt: null, receivedAt}, until the server has them (store and
+//               forward: sync.js `forward`) and a pull brings them back confirmed; index `forward` (1: to carry to
+//               the server; the key is taken off once it is there or refused, so the index holds only what waits)
 //   chains    — key distribution id → {seq, prevHash}: this phone's hash chain for that distribution (events.js)
 //   syncState — key distribution id → {cursor, lastSyncAt, lastError}: the pull cursor per distribution (sync.js)
 // Upgrades fall through version by version (`switch (oldVersion)`), as idb's README shows: a phone that skipped a
@@ -15,7 +22,7 @@
 import { openDB } from 'idb';
 
 const NAME = 'comptoir';
-const VERSION = 2;
+const VERSION = 3;
 
 let opening = null;
 
@@ -38,7 +45,7 @@ export function database() {
       terminated() {
         opening = null;
       },
-      upgrade(db, oldVersion) {
+      upgrade(db, oldVersion, _newVersion, transaction) {
         switch (oldVersion) {
           case 0:
             db.createObjectStore('meta');
@@ -54,6 +61,9 @@ export function database() {
             db.createObjectStore('chains');
             db.createObjectStore('syncState');
           }
+          // falls through
+          case 2:
+            transaction.objectStore('log').createIndex('forward', 'forward');
           // falls through: later versions add their steps here
         }
       },
@@ -84,11 +94,40 @@ export async function updateDevice(changes) {
   return updated;
 }
 
-/** A new enrolment: the device replaces any earlier one, and the earlier device's sign-ins go with it. */
-export async function saveEnrolment(device) {
+export async function getDeviceKey() {
+  return getMeta('deviceKey');
+}
+
+export async function setDeviceKey(key) {
+  return setMeta('deviceKey', key);
+}
+
+/**
+ * Keep `key` as the device's key unless one for the same device is there already (another tab, or the service
+ * worker, made one at the same time): one read-write transaction, so two makers never both win. Returns the key kept.
+ */
+export async function claimDeviceKey(key) {
+  const db = await database();
+  const tx = db.transaction('meta', 'readwrite');
+  const existing = await tx.store.get('deviceKey');
+  if (existing?.deviceId === key.deviceId) {
+    await tx.done;
+    return existing;
+  }
+  await Promise.all([tx.store.put(key, 'deviceKey'), tx.done]);
+  return key;
+}
+
+/**
+ * A new enrolment: the device replaces any earlier one, and the earlier device's sign-ins and signing key go with
+ * it. `key` (device-key.js) is the key pair made for this enrolment, or null (no Ed25519 in this browser).
+ */
+export async function saveEnrolment(device, key = null) {
   const db = await database();
   const tx = db.transaction(['meta', 'shifts'], 'readwrite');
+  const meta = tx.objectStore('meta');
   await Promise.all([
+    key ? meta.put(key, 'deviceKey') : meta.delete('deviceKey'),
     tx.objectStore('meta').put(device, 'device'),
     tx.objectStore('meta').delete('currentShift'),
     tx.objectStore('shifts').clear(),

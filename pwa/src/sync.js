@@ -25,6 +25,7 @@
 // syncAll() rejects when the attempt should be retried (offline, server error), which tells Background Sync to try
 // again later; it resolves otherwise.
 import { ApiError, NetworkError, refusal, send } from './api.js';
+import { ensureKeyRegistered } from './device-key.js';
 import { downloadPack } from './packs.js';
 import { distributionView, orderStatus, undoableEvents } from './projection.js';
 import { SYNC_TAG, requestBackgroundSync } from './update.js';
@@ -50,6 +51,8 @@ export const BATCH_SIZE = 500;
 export const PULL_LIMIT = 500;
 const LOCK = 'comptoir-sync';
 const STATUS_KEY = 'syncStatus';
+/** A log entry's `forward` while it waits to be carried to the server: a number, as an IndexedDB key must be. */
+const FORWARD = 1;
 const GZIP_ABOVE = 2048; // characters of JSON: smaller bodies gain nothing from gzip
 const TIMEOUT_MS = 60000; // per request: 500 gzipped events are about 50 KB, a minute even on a poor 2G link
 const BACKOFF_BASE_MS = 2000;
@@ -102,8 +105,8 @@ async function nextBatch(limit) {
   return batch;
 }
 
-/** Write the server's answer for a batch: confirmed events move to the log, refused ones are marked. */
-async function applyResults(batch, results, totals) {
+/** Write the server's answer for a batch of the outbox: confirmed events move to the log, refused ones are marked. */
+async function applyOwn(batch, results, totals) {
   const db = await database();
   const tx = db.transaction(['outbox', 'log'], 'readwrite');
   const outbox = tx.objectStore('outbox');
@@ -122,6 +125,7 @@ async function applyResults(batch, results, totals) {
           distributionId: entry.distributionId,
           event: entry.event,
           hash: entry.hash,
+          ...(entry.signature ? { signature: entry.signature } : {}),
           own: true,
           confirmedAt: now,
         }),
@@ -137,32 +141,94 @@ async function applyResults(batch, results, totals) {
   }
   await Promise.all([...writes, tx.done]);
   for (const distributionId of new Set(batch.map((entry) => entry.distributionId))) eventsStored(distributionId);
+  if (results.some((result) => result.status === 'rejected')) dataChanged('refused');
   return settled;
 }
 
-async function upload(totals) {
+/**
+ * An outbox entry as uploaded: the event's fields, with the device's `signature` beside them once the server has
+ * this phone's key (device-key.js; until then the server could not verify it, and the phone's own events need none).
+ */
+export function uploadItem(entry, signed) {
+  return signed && entry.signature ? { ...entry.event, signature: entry.signature } : entry.event;
+}
+
+/** A pulled (or received) event split into the event's own fields and the signature that travels beside them. */
+export function withoutSignature(item) {
+  const { signature, ...event } = item;
+  return { event, signature: typeof signature === 'string' ? signature : undefined };
+}
+
+/** `limit` received events this phone carries to the server (store and forward): the log's `forward` index. */
+async function nextForwarded(limit) {
+  return (await database()).getAllFromIndex('log', 'forward', FORWARD, limit);
+}
+
+/** Write the server's answer for forwarded events: `accepted` or `duplicate` clears the flag, a refusal is kept on the
+ * entry (`forwardRefused`) and the event is not sent again by itself. */
+async function applyForwarded(batch, results, totals) {
+  const tx = (await database()).transaction('log', 'readwrite');
+  const now = new Date().toISOString();
+  const writes = [];
+  let settled = 0;
+  for (const result of results) {
+    const entry = batch[result.index];
+    if (!entry || result.id !== entry.id) continue;
+    const { forward: _sent, ...kept } = entry; // out of the index either way
+    if (result.status === 'accepted' || result.status === 'duplicate') {
+      writes.push(tx.store.put({ ...kept, forwardedAt: now }));
+      totals.forwarded += 1;
+      settled += 1;
+    } else if (result.status === 'rejected') {
+      writes.push(tx.store.put({ ...kept, forwardRefused: { reason: result.reason ?? 'rejected', at: now } }));
+      settled += 1;
+    }
+  }
+  await Promise.all([...writes, tx.done]);
+  return settled;
+}
+
+/**
+ * Send what `next(size)` gives, batch after batch, until it gives less than asked: gzipped, halved while the server
+ * finds a batch too large (long notes), each answer written by `apply(batch, results, totals)`, which says how many
+ * entries it settled (all of them, or the sync stops: never loop on an answer that settles nothing).
+ */
+async function sendAll(next, item, apply, totals) {
   let size = BATCH_SIZE;
   for (;;) {
-    const batch = await nextBatch(size);
+    const batch = await next(size);
     if (!batch.length) return;
-    const { body, headers } = await gzipped(JSON.stringify({ events: batch.map((entry) => entry.event) }));
+    const { body, headers } = await gzipped(JSON.stringify({ events: batch.map(item) }));
     const answer = await send('POST', '/api/events', {
       rawBody: body,
       headers: { ...headers, 'Content-Type': 'application/json' },
       timeoutMs: TIMEOUT_MS,
     });
     if (answer.status === 413 && answer.data?.error?.reason === 'body_too_large' && size > 1) {
-      size = Math.ceil(size / 2); // long notes: fewer events per request
+      size = Math.ceil(size / 2);
       continue;
     }
     const results = answer.data?.results;
     if ((!answer.ok && answer.status !== 422) || !Array.isArray(results)) throw refusal(answer);
-    const settled = await applyResults(batch, results, totals);
-    if (settled === 0) throw new SyncStop('unexpected'); // an answer that settles nothing: never loop on it
-    if (settled < batch.length) throw new SyncStop('unexpected');
-    if (results.some((result) => result.status === 'rejected')) dataChanged('refused');
+    if ((await apply(batch, results, totals)) < batch.length) throw new SyncStop('unexpected');
     if (batch.length < size) return;
   }
+}
+
+/** This phone's outbox: its own events, signed once the server has its key. */
+async function upload(totals) {
+  const signed = await ensureKeyRegistered();
+  await sendAll(nextBatch, (entry) => uploadItem(entry, signed), applyOwn, totals);
+}
+
+/**
+ * Store and forward: the events this phone received from another phone (the QR transfer stores them in the log with
+ * `own: false`, their `signature`, and `forward: 1` until the server is known to have them) go up after its own,
+ * each with its recording device's signature; the server checks that signature, not this phone's identity
+ * (docs/sync-protocol.md, "Device signatures and store-and-forward").
+ */
+async function forward(totals) {
+  await sendAll(nextForwarded, (entry) => uploadItem(entry, true), applyForwarded, totals);
 }
 
 // Pull
@@ -193,8 +259,11 @@ async function storePulled(distributionId, events, cursor) {
   const log = tx.objectStore('log');
   const now = new Date().toISOString();
   const writes = [];
-  for (const event of events) {
+  for (const pulled of events) {
+    // The recording device's signature is kept beside the event, never in it: this phone can pass it on.
+    const { event, signature } = withoutSignature(pulled);
     const entry = { id: event.id, distributionId: event.distribution_id, event, own: false, confirmedAt: now };
+    if (signature) entry.signature = signature;
     writes.push(log.get(event.id).then((known) => (known?.own ? undefined : log.put(entry))));
   }
   const states = tx.objectStore('syncState');
@@ -202,6 +271,49 @@ async function storePulled(distributionId, events, cursor) {
   writes.push(states.put({ ...state, cursor, lastSyncAt: now, lastError: null }, distributionId));
   await Promise.all([...writes, tx.done]);
   if (events.length) eventsStored(distributionId);
+}
+
+/**
+ * Store the events another phone handed over through its screen (transfer.js) as if pulled: in the log, not this
+ * phone's own, so the lists, the "déjà remis" warning and the balances count them, and never in the outbox. Each
+ * signed one is marked `forward`: this phone carries it to the server with its recording device's signature (store
+ * and forward), and the server keeps it once whoever brings it. The pull cursor stays where it is: the next pull
+ * brings them again, confirmed (stored once, by id). Events this phone already holds (outbox or log) are skipped.
+ * Each entry notes `via: 'phone'` and the sending device.
+ * @param {number} distributionId
+ * @param {object[]} events whole events, every key kept (a signature included)
+ * @param {string} from the sending device's id
+ * @returns {Promise<object[]>} the events that were new here, stored
+ */
+export async function storeReceived(distributionId, events, from) {
+  const db = await database();
+  const tx = db.transaction(['outbox', 'log'], 'readwrite');
+  const outbox = tx.objectStore('outbox');
+  const log = tx.objectStore('log');
+  const now = new Date().toISOString();
+  const held = await Promise.all(
+    events.map((event) => Promise.all([outbox.get(event.id), log.get(event.id)]).then(([a, b]) => Boolean(a || b))),
+  );
+  const fresh = [];
+  const seen = new Set();
+  events.forEach((item, i) => {
+    if (held[i] || seen.has(item.id) || item.distribution_id !== distributionId) return;
+    seen.add(item.id);
+    fresh.push(item);
+  });
+  const writes = fresh.map((item) => {
+    // Kept as a pull keeps it (the signature beside the event); a signed one goes up with this phone's next sync
+    // (store and forward, `forward` above), whichever phone reaches the server first.
+    const { event, signature } = withoutSignature(item);
+    const entry = { id: event.id, distributionId, event, own: false, via: 'phone', from, confirmedAt: null };
+    return log.put(signature ? { ...entry, signature, forward: FORWARD, receivedAt: now } : { ...entry, receivedAt: now });
+  });
+  await Promise.all([...writes, tx.done]);
+  if (fresh.length) {
+    eventsStored(distributionId);
+    dataChanged('received', distributionId);
+  }
+  return fresh;
 }
 
 /** Put this phone's confirmed events of a distribution back in the outbox, in their recording order. */
@@ -216,11 +328,10 @@ async function requeueOwn(distributionId) {
   const writes = [];
   for (const entry of own) {
     order += 1;
-    const { event, hash } = entry;
+    const { event, hash, signature } = entry;
     writes.push(log.delete(entry.id));
-    writes.push(
-      tx.objectStore('outbox').put({ id: entry.id, distributionId, order, event, hash, recordedAt: event.device_time }),
-    );
+    const requeued = { id: entry.id, distributionId, order, event, hash, recordedAt: event.device_time };
+    writes.push(tx.objectStore('outbox').put(signature ? { ...requeued, signature } : requeued));
   }
   writes.push(meta.put(order, 'outboxCounter'));
   await Promise.all([...writes, tx.done]);
@@ -310,10 +421,11 @@ export async function pullDistribution(distributionId, shift) {
  * @property {number} duplicates events it already had (an earlier answer was lost)
  * @property {number} refused events it refused in this attempt (see refusedEvents())
  * @property {number} pulled other phones' events received
+ * @property {number} forwarded other phones' events this phone carried to the server (store and forward)
  */
 
 async function attempt() {
-  const totals = { accepted: 0, duplicates: 0, refused: 0, pulled: 0 };
+  const totals = { accepted: 0, duplicates: 0, refused: 0, pulled: 0, forwarded: 0 };
   const started = new Date().toISOString();
   let error = null;
   let retry = false;
@@ -323,6 +435,7 @@ async function attempt() {
     if (!device?.credential) throw new SyncStop('not_enrolled');
     if (device.revoked) throw new SyncStop('device_revoked');
     await upload(totals);
+    await forward(totals);
     uploaded = true;
     error = await pullAll(totals);
   } catch (caught) {
@@ -359,7 +472,16 @@ export function syncNow() {
       : attempt();
     const settled = locked.catch((error) => {
       console.error('sync failed', error); // storage itself failed: say so, and try again later
-      return { ok: false, error: 'unexpected', retry: true, accepted: 0, duplicates: 0, refused: 0, pulled: 0 };
+      return {
+        ok: false,
+        error: 'unexpected',
+        retry: true,
+        accepted: 0,
+        duplicates: 0,
+        refused: 0,
+        pulled: 0,
+        forwarded: 0,
+      };
     });
     running = settled.then(afterAttempt).finally(() => {
       running = null;

@@ -58,6 +58,13 @@ export async function trustedMinSerial(memberId) {
   return (await stored())?.min_serials?.[String(memberId)] ?? 0;
 }
 
+/** The network's public keys the phone holds, imported (Map key id → CryptoKey); null if it never downloaded them.
+ * They check tickets and the signature of a pack, whoever handed it over (packs.js). */
+export async function trustedPublicKeys() {
+  const trust = await store.getMeta(KEY);
+  return trust ? importPublicKeys(trust.public_keys) : null;
+}
+
 /** Check a scanned or typed ticket offline: `{ ok: true, ticket }` or `{ ok: false, reason }` (docs/tickets.md;
  * `no_trust` when the phone never downloaded the keys). */
 export async function checkTicket(text) {

@@ -327,6 +327,7 @@ SENTENCES: dict[str, Writer] = {
     "device.enrolment_create": _named(_l("%(who)s prepared the enrolment of the phone “%(name)s”."), "name"),
     "device.enrol": _simple(_l("%(who)s enrolled the phone %(target)s.")),
     "device.revoke": _simple(_l("%(who)s revoked the phone %(target)s.")),
+    "device.key_register": _simple(_l("The phone %(target)s registered its signing key.")),
     "shift.start": _simple(_l("%(who)s started a shift on the phone %(target)s.")),
     "shift.end": _simple(_l("%(who)s ended a shift on the phone %(target)s.")),
     "user.create": _simple(_l("%(who)s created the account of %(target)s.")),

@@ -144,6 +144,7 @@ class Words:
         self.day = log.distribution.starts_at.astimezone(network_timezone()).date()
         # The lines each order gives as another product (the day's substitutions): a hand-over names what it gave.
         self.swaps = {state.order_id: state.swaps for state in log.state.orders if state.swaps}
+        self.devices_by_pk = {device.id: device for device in log.devices.values()}
 
     def when(self, value: datetime) -> str:
         """A time of the distribution's day as ``17:32:05``; another day gets its date."""
@@ -156,6 +157,17 @@ class Words:
             return _("Server")
         device = self.log.devices.get(public_id)
         return device.name if device is not None else public_id
+
+    def relayed_by(self, entry: LogEntry) -> str:
+        """The phone that carried an event to the server for the phone that recorded it (store and forward): ""
+        when the recorder sent it itself."""
+        pk = entry.row.relayed_by_pk
+        if pk is None:
+            return ""
+        device = self.devices_by_pk.get(pk)
+        if device is None:
+            return _("brought by another phone")
+        return _("brought by %(device)s", device=device.name)
 
     def person(self, user_id: int | None) -> str:
         user = self.log.users.get(user_id) if user_id is not None else None
@@ -698,6 +710,7 @@ class TimelineRow:
     voided: bool
     after_count: bool = False  # recorded after this phone's closing count
     order_id: int | None = None  # the order of this distribution the event is about (its page is linked)
+    relayed_by: str = ""  # "brought by Phone C": another phone carried it to the server (store and forward)
 
 
 def timeline_row(entry: LogEntry, words: Words, after_count: bool = False) -> TimelineRow:
@@ -715,6 +728,7 @@ def timeline_row(entry: LogEntry, words: Words, after_count: bool = False) -> Ti
         voided=entry.voided,
         after_count=after_count,
         order_id=order_id if order_id in words.log.orders else None,
+        relayed_by=words.relayed_by(entry),
     )
 
 

@@ -1,4 +1,5 @@
-"""Device endpoints: enrol with a one-time token, read its own state, rotate its credential."""
+"""Device endpoints: enrol with a one-time token (and the phone's signing key), read its own state, rotate its
+credential, register the signing key of a phone enrolled before device keys existed."""
 
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from server.api.body import Body, Empty, read_json
 from server.api.errors import ApiError
 from server.api.openapi import described
 from server.auth.access import device_required, public
-from server.domain.devices import DeviceRefused, redeem_enrolment, rotate_credential
+from server.domain.devices import DeviceRefused, redeem_enrolment, register_key, rotate_credential
 from server.extensions import db
 from server.models import Device, Point, Shift
 
@@ -32,6 +33,7 @@ def device_json(device: Device) -> dict[str, Any]:
         "points": [point_json(p) for p in sorted(device.points, key=lambda p: p.name)],
         "enrolled_at": iso(device.enrolled_at),
         "credential_issued_at": iso(device.credential_issued_at),
+        "public_key": device.public_key,
     }
 
 
@@ -47,9 +49,17 @@ def shift_json(shift: Shift, token: str | None = None) -> dict[str, Any]:
     return data
 
 
+KEY_TEXT = "the phone's raw Ed25519 public key, base64url without padding"
+
+
 class EnrolBody(Body):
     token: str = Field(min_length=1, max_length=128)
     name: str | None = Field(default=None, max_length=80)
+    public_key: str | None = Field(default=None, min_length=43, max_length=43, description=KEY_TEXT)
+
+
+class KeyBody(Body):
+    public_key: str = Field(min_length=43, max_length=43, description=KEY_TEXT)
 
 
 @bp.post("/devices/enrol")
@@ -63,7 +73,7 @@ def device_enrol():
     """Redeem an enrolment token (from the QR code's link): the new device and its credential, shown only here."""
     body = read_json(EnrolBody)
     try:
-        device, credential = redeem_enrolment(body.token, body.name)
+        device, credential = redeem_enrolment(body.token, body.name, public_key=body.public_key)
     except DeviceRefused as refused:
         db.session.rollback()
         raise ApiError(refused.reason) from refused
@@ -101,5 +111,27 @@ def device_rotate():
         raise ApiError(refused.reason) from refused
     g.rotate = False
     answer = {"credential": credential, "credential_issued_at": iso(current_device().credential_issued_at)}
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.post("/device/key")
+@device_required
+@described(
+    "Register the calling phone's signing key, once (a phone enrolled before device keys existed).",
+    body=KeyBody,
+    answers={200: "The device, its key registered."},
+)
+def device_key():
+    """Register the phone's Ed25519 public key: accepted once per device; the same key again is a no-op (a lost
+    answer), another key ``409 device_key_registered`` (a phone that lost its key is enrolled again)."""
+    body = read_json(KeyBody)
+    device = current_device()
+    try:
+        register_key(device, body.public_key)
+    except DeviceRefused as refused:
+        db.session.rollback()
+        raise ApiError(refused.reason) from refused
+    answer = {"device": device_json(device)}
     db.session.commit()
     return jsonify(answer)

@@ -36,6 +36,14 @@ REASONS: dict[str, tuple[int, Callable[[], str]]] = {
             "before is kept. Ask a coordinator to enrol it again."
         ),
     ),
+    "public_key_invalid": (400, lambda: _("This phone's signing key is not a valid Ed25519 public key.")),
+    "device_key_registered": (
+        409,
+        lambda: _(
+            "This phone already registered another signing key. A phone that lost its key is enrolled again: ask "
+            "a coordinator for an enrolment QR code."
+        ),
+    ),
     "rotation_conflict": (409, lambda: _("This phone's credential was just changed by another request. Try again.")),
     # The volunteer.
     "shift_required": (401, lambda: _("Sign in with your passkey first.")),

@@ -2,16 +2,20 @@
 
 The phone is enrolled by a coordinator (``create_enrolment`` / ``redeem_enrolment``), a volunteer signs in on it
 (``start_shift``), it records events chained as the app chains them (``sync.chain``: one chain per device and
-distribution, ``seq`` from 1, ``prev_hash`` the hash of the event before) and uploads them through ``store_upload``,
+distribution, ``seq`` from 1, ``prev_hash`` the hash of the event before), signs each with its device key (made from
+its name, registered at enrolment: ``sync.signatures``) and uploads them through ``store_upload``,
 the function behind ``POST /api/events``: what the demo's past holds (logs, ledger postings, conflicts) is what real
 phones would have left. Times are given explicitly: the phone says when it recorded each event, the domain when the
 shift started.
 """
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server.domain.devices import authenticate_device, create_enrolment, redeem_enrolment
 from server.domain.events import store_upload
@@ -21,6 +25,7 @@ from server.extensions import db
 from server.models import Device, Distribution, Point, Shift, User
 from sync.chain import event_hash
 from sync.events import SCHEMA_VERSION, format_time, new_event_id, parse_event
+from sync.signatures import SIGNATURE_FIELD, public_key_text, sign
 
 UPLOAD_BATCH = 500  # the app's largest upload (``server.api.events.MAX_UPLOAD_EVENTS`` allows more)
 
@@ -35,6 +40,7 @@ class DemoPhone:
 
     device: Device
     credential: str  # what the phone sends with each call (``Authorization``)
+    key: Ed25519PrivateKey  # the device key it signs its events with
     rng: random.Random  # the random part of event ids, so the same seed gives the same ids
     chains: dict[int, tuple[int, str | None]] = field(default_factory=dict)  # distribution → (seq, hash) of its last
     volunteer: User | None = None
@@ -46,8 +52,10 @@ class DemoPhone:
     def enrol(cls, coordinator: User, name: str, point: Point, at: datetime, rng: random.Random) -> "DemoPhone":
         """A coordinator creates the enrolment QR code and the phone scans it at once."""
         _, token = create_enrolment(coordinator, name, [point], now=at)
-        device, credential = redeem_enrolment(token, now=at)
-        return cls(device, credential, rng)
+        # From its name, not from ``rng``: the day the seed plays stays the same. Not a secret: no phone holds it.
+        key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"comptoir demo phone {name}".encode()).digest())
+        device, credential = redeem_enrolment(token, now=at, public_key=public_key_text(key))
+        return cls(device, credential, key, rng)
 
     def sign_in(self, volunteer: User, at: datetime) -> None:
         self.shift, _token = start_shift(self.device, volunteer, now=at)
@@ -74,8 +82,9 @@ class DemoPhone:
             "prev_hash": prev_hash,
             "payload": payload,
         }
-        self.chains[distribution_id] = (seq + 1, event_hash(parse_event(data)))
-        self.outbox.append(data)
+        event = parse_event(data)
+        self.chains[distribution_id] = (seq + 1, event_hash(event))
+        self.outbox.append({**data, SIGNATURE_FIELD: sign(event, self.key)})
         return data["id"]
 
     def hold_pack(self, distribution_id: int) -> None:
@@ -105,3 +114,4 @@ class DemoPhone:
                 raise DemoUploadRefused(f"{self.device.name}: {refused[:3]}")
             self.accepted += len(batch)
         self.outbox.clear()
+        self.device.last_sync_at = at  # store_upload noted the loader's now

@@ -19,6 +19,7 @@ from server.domain import DomainError
 from server.domain.points import manages_point
 from server.extensions import db
 from server.models import Device, DeviceEnrolment, Point, Shift, User
+from sync.signatures import valid_public_key
 
 NAME_MAX = 80
 
@@ -85,13 +86,18 @@ def create_enrolment(
     return enrolment, token
 
 
-def redeem_enrolment(token: str, name: str | None = None, now: datetime | None = None) -> tuple[Device, str]:
+def redeem_enrolment(
+    token: str, name: str | None = None, now: datetime | None = None, public_key: str | None = None
+) -> tuple[Device, str]:
     """Use an enrolment token once: create the device and return it with its credential (shown only now).
+    ``public_key``: the phone's Ed25519 public key (base64url), which it signs its events with.
 
-    Refusals: ``enrolment_unknown``, ``enrolment_expired``, ``enrolment_used``. A conditional UPDATE makes two
-    phones racing with the same token enrol one device, never two.
+    Refusals: ``public_key_invalid``, ``enrolment_unknown``, ``enrolment_expired``, ``enrolment_used``. A
+    conditional UPDATE makes two phones racing with the same token enrol one device, never two.
     """
     now = now or utcnow()
+    if public_key is not None and not valid_public_key(public_key):
+        raise DeviceRefused("public_key_invalid")
     enrolment = db.session.scalar(select(DeviceEnrolment).where(DeviceEnrolment.token_hash == digest(token)))
     if enrolment is None:
         raise DeviceRefused("enrolment_unknown")
@@ -117,6 +123,8 @@ def redeem_enrolment(token: str, name: str | None = None, now: datetime | None =
         enrolled_at=now,
         enrolled_by_id=enrolment.created_by_id,
         points=list(points),
+        public_key=public_key,
+        public_key_registered_at=now if public_key is not None else None,
     )
     db.session.add(device)
     db.session.flush()
@@ -129,9 +137,35 @@ def redeem_enrolment(token: str, name: str | None = None, now: datetime | None =
         name=device.name,
         points=sorted(device.point_ids),
         enrolment=enrolment.id,
+        public_key=public_key,
     )
     db.session.flush()
     return device, credential
+
+
+def register_key(device: Device, public_key: str, now: datetime | None = None) -> bool:
+    """Register the phone's Ed25519 public key, once: a phone enrolled before device keys existed makes one and
+    sends it at its next contact. The same key again is accepted (its first answer may have been lost): False, and
+    nothing changes. Refusals: ``public_key_invalid``, ``device_key_registered`` (another key is registered: a
+    phone that lost its key is enrolled again, ``docs/devices.md``)."""
+    if not valid_public_key(public_key):
+        raise DeviceRefused("public_key_invalid")
+    if device.public_key == public_key:
+        return False
+    now = now or utcnow()
+    changed = db.session.execute(
+        update(Device)
+        .where(Device.id == device.id, Device.public_key.is_(None))
+        .values(public_key=public_key, public_key_registered_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(device)
+    if changed != 1:
+        if device.public_key == public_key:
+            return False
+        raise DeviceRefused("device_key_registered")
+    record("device.key_register", user=None, target=f"device:{device.id}", name=device.name, public_key=public_key)
+    return True
 
 
 # Credentials.

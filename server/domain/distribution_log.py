@@ -161,7 +161,7 @@ def _built(
         households.update(
             _members(select(Household.id, Household.first_name, Household.last_name).where(Household.id.in_(chunk)))
         )
-    device_ids = {item.device_pk for item in stored if item.device_pk is not None}
+    device_ids = {pk for item in stored for pk in (item.device_pk, item.relayed_by_pk) if pk is not None}
     devices = {device.public_id: device for device in _by_id(Device, device_ids).values()}
     users = _by_id(User, {event.volunteer_id for event in events} | _resolvers(distribution.id))
     product_ids = {

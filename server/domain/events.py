@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from server.clock import utcnow
 from server.domain import cheques, contributions, membership
@@ -27,14 +27,16 @@ from server.memory import collector_paused
 from server.models import Conflict, Device, Distribution, Order, OrderLine, Product, Shift, SyncedEvent, User
 from sync import conflicts, projection
 from sync.events import MAX_ID, SERVER_DEVICE_ID, UUID7_PATTERN, Event, format_time, stored_event
-from sync.ingest import Plan, plan_batch, recheck
+from sync.ingest import DUPLICATE, Plan, plan_batch, recheck
 from sync.pricing import line_due_cents
 from sync.projection import void_target
 from sync.shifts import shift_covers
+from sync.signatures import SIGNATURE_FIELD, verify
 
 CHUNK = 500  # ids per IN (…) query: far below SQLite's and PostgreSQL's parameter limits
 CONFLICT_CHECK_LOCK = 0x436F6E66  # "Conf": the first key of the advisory lock a conflict check takes per distribution
 UUID7 = re.compile(UUID7_PATTERN)
+DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # sync.events.DeviceId: what else an item names is its rejection
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,28 @@ def _stored_hashes(event_ids: Iterable[Any]) -> dict[str, str]:
     return found
 
 
-def _authoriser(device: Device, items: Sequence[Any]):
-    """The rule ``sync.ingest`` asks about each well-formed event, with what it needs loaded in three queries."""
+def _recorders(uploader: Device, items: Sequence[Any]) -> dict[str, Device]:
+    """The devices the items name, by public id (the uploader's own included), with their points: no query when the
+    upload holds only the uploader's own events (the common case, and what 200 phones at once send), else one."""
+    named = {
+        item.get("device_id") for item in items if isinstance(item, dict) and isinstance(item.get("device_id"), str)
+    }
+    public_ids = sorted(value for value in named - {uploader.public_id} if DEVICE_ID.fullmatch(value))
+    found: dict[str, Device] = {uploader.public_id: uploader}
+    for chunk in _chunks(public_ids):
+        query = select(Device).where(Device.public_id.in_(chunk)).options(selectinload(Device.points))
+        found.update((device.public_id, device) for device in db.session.scalars(query))
+    return found
+
+
+def _authoriser(uploader: Device, items: Sequence[Any]):
+    """The rule ``sync.ingest`` asks about each well-formed event, with what it needs loaded in a few queries.
+
+    An event is authorised against the device that recorded it (the one it names), as if that device had uploaded
+    it: its shifts covering the device time, its points, the volunteer's points. An event of another device than
+    the uploader's (store and forward) must carry that device's valid signature; the uploader's own events may
+    come unsigned, and a signature they carry must verify (``docs/sync-protocol.md``, "Device signatures and
+    store-and-forward")."""
     wanted = [item.get("distribution_id") for item in items if isinstance(item, dict)]
     # Only what can be a distribution id: an item's list, object or out-of-range number is its own rejection.
     wanted_ids = sorted({value for value in wanted if type(value) is int and 1 <= value <= MAX_ID})
@@ -69,34 +91,47 @@ def _authoriser(device: Device, items: Sequence[Any]):
     for chunk in _chunks(wanted_ids):
         query = select(Distribution).where(Distribution.id.in_(chunk))
         distributions.update((distribution.id, distribution) for distribution in db.session.scalars(query))
-    shifts = (  # with their volunteers and the volunteers' points, in one statement (a round trip each otherwise)
-        db.session.scalars(
-            select(Shift).where(Shift.device_id == device.id).options(joinedload(Shift.user).joinedload(User.points))
-        )
-        .unique()
-        .all()
-    )
-    device_points = device.point_ids
+    recorders = _recorders(uploader, items)
+    device_pks = sorted(device.id for device in recorders.values())
+    shifts: dict[int, list[Shift]] = {pk: [] for pk in device_pks}
+    for chunk in _chunks(device_pks):  # with their volunteers and the volunteers' points (a round trip each otherwise)
+        query = select(Shift).where(Shift.device_id.in_(chunk)).options(joinedload(Shift.user).joinedload(User.points))
+        for shift in db.session.scalars(query).unique():
+            shifts[shift.device_id].append(shift)
 
-    def authorise(event: Event) -> str | None:
+    def authorise(event: Event, signature: Any) -> str | None:
         if event.type == "conflict_resolved":
             return "server_only"
-        if event.device_id != device.public_id:
-            return "wrong_device"
+        recorder = recorders.get(event.device_id)
+        if recorder is None:
+            return "device_unknown"
+        if recorder.id != uploader.id:
+            if recorder.revoked_at is not None:
+                return "device_revoked"
+            if signature is None:
+                return "signature_missing"
+        if signature is not None:
+            if recorder.public_key is None:
+                return "device_has_no_key"
+            if not verify(event, signature, recorder.public_key):
+                return "signature_invalid"
         distribution = distributions.get(event.distribution_id)
         if distribution is None:
             return "distribution_unknown"
-        covering = [s for s in shifts if s.user_id == event.volunteer_id and shift_covers(s, event.device_time)]
+        own = shifts[recorder.id]
+        covering = [s for s in own if s.user_id == event.volunteer_id and shift_covers(s, event.device_time)]
         if not covering:
             return "shift_not_valid"
-        if distribution.point_id not in device_points or not may_work_at(covering[0].user, distribution.point_id):
+        if distribution.point_id not in recorder.point_ids or not may_work_at(covering[0].user, distribution.point_id):
             return "forbidden_point"
         return None
 
-    return authorise
+    return authorise, recorders
 
 
-def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
+def _row(
+    event: Event, digest: str, device_id: int | None, signature: str | None = None, relayed_by: int | None = None
+) -> dict[str, Any]:
     return {
         "event_id": event.id,
         "type": event.type,
@@ -111,6 +146,8 @@ def _row(event: Event, digest: str, device_id: int | None) -> dict[str, Any]:
         "received_at": utcnow(),
         "payload": event.payload.model_dump(mode="json"),
         "target_event_id": void_target(event),
+        "signature": signature,
+        "relayed_by_device_id": relayed_by,
     }
 
 
@@ -125,11 +162,25 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
     ``accepted`` in exactly one answer. The lock orders all uploads, so the fewer round trips under it the better:
     in the common case the insert is the only statement between the lock and the caller's flag and commit."""
     ids = [item.get("id") for item in items if isinstance(item, dict)]
-    plan = plan_batch(items, _stored_hashes(ids), _authoriser(device, items))
-    rows = [_row(event, digest, device.id) for event, digest in plan.accepted]
-    if plan.accepted:
+    authorise, recorders = _authoriser(device, items)
+    plan = plan_batch(items, _stored_hashes(ids), authorise)
+    recorded_by = {event.id: recorders[event.device_id].id for event, _digest in plan.accepted}
+    rows = [
+        _row(
+            event,
+            digest,
+            recorded_by[event.id],
+            plan.signatures.get(event.id),
+            None if recorded_by[event.id] == device.id else device.id,
+        )
+        for event, digest in plan.accepted
+    ]
+    # Its data is on the server, whether stored now or already there (brought first by another phone).
+    if plan.accepted or any(result.status == DUPLICATE for result in plan.results):
         device.last_sync_at = utcnow()
-        device.last_user_id = plan.accepted[-1][0].volunteer_id
+        own = [event for event, _digest in plan.accepted if recorded_by[event.id] == device.id]
+        if own:
+            device.last_user_id = own[-1].volunteer_id
         db.session.flush()  # before the lock: this row's lock is held by no one waiting for the event log
     if plan.accepted or plan.reused:
         lock_event_log()
@@ -145,7 +196,7 @@ def store_upload(device: Device, items: Sequence[Any]) -> Upload:
             plan = recheck(plan, _stored_hashes(late))
     if plan.accepted:
         stored = [event for event, _digest in plan.accepted]
-        post_synced_events(stored, device.id)
+        post_synced_events(stored, device.id, {event.id: recorded_by[event.id] for event in stored})
         membership.after_ingest(stored)  # fees paid at the point
         contributions.after_ingest(stored)  # SSA contributions paid at the point
         cheques.after_ingest(stored)  # cheques, each with its payee producer
@@ -184,6 +235,15 @@ def event_json(row: SyncedEvent, public_id: str | None) -> dict[str, Any]:
     }
 
 
+def pulled_json(row: SyncedEvent, public_id: str | None) -> dict[str, Any]:
+    """An event as a pull gives it: ``event_json`` with the recording device's ``signature`` beside its fields when
+    it came signed (``sync/signatures.py``), so that a phone that pulled it can pass it on."""
+    data = event_json(row, public_id)
+    if row.signature is not None:
+        data[SIGNATURE_FIELD] = row.signature
+    return data
+
+
 def events_since(distribution_id: int, cursor: int, limit: int, except_device: Device | None = None):
     """Events of a distribution after ``cursor`` (the server's arrival order), oldest first, with the next cursor and
     whether more remain. ``except_device`` leaves out what that device sent itself."""
@@ -200,7 +260,7 @@ def events_since(distribution_id: int, cursor: int, limit: int, except_device: D
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = rows[-1][0].position if rows else cursor
-    return [event_json(row, public_id) for row, public_id in rows], next_cursor, more
+    return [pulled_json(row, public_id) for row, public_id in rows], next_cursor, more
 
 
 def latest_position() -> int:
@@ -218,6 +278,7 @@ class StoredEvent:
     received_at: datetime
     hash: str
     device_pk: int | None  # the ``devices`` row (None: the server's own event)
+    relayed_by_pk: int | None = None  # the ``devices`` row of the phone that carried it, when not its recorder
 
 
 @dataclass(frozen=True)
@@ -296,6 +357,7 @@ _COLUMNS = (
     SyncedEvent.received_at,
     SyncedEvent.hash,
     SyncedEvent.device_id,
+    SyncedEvent.relayed_by_device_id,
 )
 
 
@@ -312,7 +374,7 @@ def _stored(row: Any) -> StoredEvent:
         "prev_hash": row.prev_hash,
         "payload": row.payload,
     }
-    return StoredEvent(stored_event(data), row.received_at, row.hash, row.device_id)
+    return StoredEvent(stored_event(data), row.received_at, row.hash, row.device_id, row.relayed_by_device_id)
 
 
 def stored_events_where(*conditions: Any) -> list[StoredEvent]:

@@ -18,7 +18,7 @@ for a coordinator to settle.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,10 +88,14 @@ _voids_and_postings_below = built(
 )
 
 
-def post_synced_events(arrived: Sequence[Event], device_pk: int | None) -> None:
+def post_synced_events(
+    arrived: Sequence[Event], device_pk: int | None, recorded_by: Mapping[str, int] | None = None
+) -> None:
     """Post what ``arrived`` (events just stored in this transaction, by the device ``device_pk`` or by the server)
-    changes on members' accounts, and keep the overdrafts it reveals as conflicts. The caller holds the event-log
-    lock and commits."""
+    changes on members' accounts, and keep the overdrafts it reveals as conflicts. ``recorded_by`` (event id →
+    device row) names the device that recorded an event another one relayed: its movements are that device's. The
+    caller holds the event-log lock and commits."""
+    by_device = recorded_by or {}
     arriving: dict[str, Event] = {}
     effects: dict[str, dict[str, int]] = {}
     known: dict[str, _Node] = {}
@@ -114,11 +118,13 @@ def post_synced_events(arrived: Sequence[Event], device_pk: int | None) -> None:
         if len(root.nodes) == 1 and root_id not in posted:  # most payments: no void, nothing posted yet
             if root_id in arriving:
                 for account_kind, cents in root.effects.items():
-                    rows[account_kind].append(_movement(root, root.event, cents, device_pk))
+                    rows[account_kind].append(
+                        _movement(root, root.event, cents, by_device.get(root.event.id, device_pk))
+                    )
             continue
         for event, cents_by_kind in _differences(root, arriving, posted[root_id]):
             for account_kind, cents in cents_by_kind.items():
-                rows[account_kind].append(_movement(root, event, cents, device_pk))
+                rows[account_kind].append(_movement(root, event, cents, by_device.get(event.id, device_pk)))
     for account_kind, kind_rows in rows.items():
         households = {roots[row["subject_event_id"]].household_id for row in kind_rows}
         missing = [household for household in households if (household, account_kind) not in accounts]

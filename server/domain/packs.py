@@ -4,7 +4,8 @@ The pack's rules (display names, amounts due, the canonical bytes and ETag) are 
 gathers plain data for it. Queries, for any number of members: the point, the network settings, the ticket keys,
 the revocations a phone there can meet (``revocations``), the orders with their households, tiers and lines (one
 statement, so lines and orders always agree), the balances of those households (one grouped statement), the
-allowance period and the SSA contributions still due (one statement, ``server.domain.contributions``).
+allowance period and the SSA contributions still due (one statement, ``server.domain.contributions``), the phones
+enrolled for the point with their signing keys (``point_devices``).
 See ``docs/packs.md``.
 
 ``inputs_digests`` hashes those same reads, for many distributions at once and without building the packs: the
@@ -42,8 +43,18 @@ from server.models import (
     Product,
     Tier,
 )
+from server.models.sync import device_points
 from server.ticket_keys import public_keys
-from sync.pack import FORMAT_VERSION, BuiltPack, ExtraData, LineData, MemberData, ProducerData, build_pack
+from sync.pack import (
+    FORMAT_VERSION,
+    BuiltPack,
+    DeviceData,
+    ExtraData,
+    LineData,
+    MemberData,
+    ProducerData,
+    build_pack,
+)
 
 
 def distribution_pack(distribution: Distribution) -> BuiltPack:
@@ -79,7 +90,26 @@ def distribution_pack(distribution: Distribution) -> BuiltPack:
             {line.producer_id for m in members for line in m.lines} | {extra.producer_id for extra in extras}
         ),
         extras=extras,
+        devices=point_devices([point.id]).get(point.id, []),
     )
+
+
+def point_devices(point_ids: Sequence[int]) -> dict[int, list[DeviceData]]:
+    """Point id → the phones that may record there: enrolled for it, not revoked, with a registered key (one
+    statement). A phone receiving another's events checks their signatures with these keys (docs/packs.md,
+    "Devices"); a phone enrolled, revoked or registering its key changes the pack."""
+    if not point_ids:
+        return {}
+    rows = db.session.execute(
+        select(device_points.c.point_id, Device.public_id, Device.name, Device.public_key)
+        .join(Device, Device.id == device_points.c.device_id)
+        .where(device_points.c.point_id.in_(point_ids), Device.revoked_at.is_(None), Device.public_key.is_not(None))
+        .order_by(device_points.c.point_id, Device.public_id)
+    )
+    found: dict[int, list[DeviceData]] = defaultdict(list)
+    for point_id, public_id, name, public_key in rows:
+        found[point_id].append(DeviceData(public_id, name, public_key))
+    return found
 
 
 def pack_producers(producer_ids: set[int | None]) -> list[ProducerData]:
@@ -303,10 +333,15 @@ def inputs_digests(distribution_ids: Sequence[int]) -> dict[int, str]:
     )
     parts: dict[int, list[str]] = {}
     days: dict[int, date] = {}
+    points: dict[int, int] = {}
     for row in db.session.execute(slots):
         parts[row[0]] = [shared, repr((row[0], row[1].isoformat(), row[2].isoformat(), *row[3:]))]
         days[row[0]] = _local_day(row[1], settings.timezone)
+        points[row[0]] = row[4]
     ids = list(parts)
+    devices = point_devices(sorted(set(points.values())))
+    for distribution_id, point_id in points.items():
+        parts[distribution_id].append(repr(devices.get(point_id, [])))
     for distribution_id, revoked in revocations(ids).items():
         parts[distribution_id].append(repr(sorted(revoked.items())))
     for distribution_id, due in due_by_distribution(days, period).items():  # few rows: the members who still owe one

@@ -11,6 +11,7 @@ from server.extensions import db
 from server.models.distribution import Distribution, Point
 from server.models.people import User
 from server.models.types import UTCDateTime
+from sync.signatures import fingerprint
 from sync.vocabulary import CONFLICT_STATUSES
 
 device_points = Table(
@@ -45,6 +46,10 @@ class Device(db.Model):
     last_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # What the app said at its last call (``X-Comptoir-Pending``): events recorded and not yet uploaded.
     pending_events: Mapped[int | None] = mapped_column(Integer)
+    # The raw Ed25519 public key the phone signs its events with (base64url, 43 characters), registered once, at
+    # enrolment or at the first contact of a phone enrolled before keys existed (``docs/devices.md``, "Device key").
+    public_key: Mapped[str | None] = mapped_column(String(43))
+    public_key_registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     points: Mapped[list[Point]] = relationship(secondary=device_points)
     last_user: Mapped[User | None] = relationship(foreign_keys=[last_user_id])
@@ -52,6 +57,11 @@ class Device(db.Model):
     @property
     def point_ids(self) -> set[int]:
         return {point.id for point in self.points}
+
+    @property
+    def key_fingerprint(self) -> str | None:
+        """A short fingerprint of the signing key, for people to compare (None: no key registered yet)."""
+        return fingerprint(self.public_key) if self.public_key else None
 
 
 class DeviceEnrolment(db.Model):
@@ -120,8 +130,13 @@ class SyncedEvent(db.Model):
     # The event a void or a resolution names (``payload.event_id``), kept in a column so that the ledger finds a
     # payment's voids by index (``server/domain/ledger_events.py``); None for every other event.
     target_event_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The recording device's Ed25519 signature of the event's canonical bytes (base64url), as verified when stored;
+    # None for an event sent unsigned by its own device, and for the server's own events (``sync/signatures.py``).
+    signature: Mapped[str | None] = mapped_column(String(86))
+    # The device that uploaded the event when it is not the one that recorded it (store and forward); None otherwise.
+    relayed_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
 
-    device: Mapped[Device | None] = relationship()
+    device: Mapped[Device | None] = relationship(foreign_keys=[device_id])
 
     # A distribution's events of one type (its shortages, read after each upload: server/domain/shortage_credits.py).
     __table_args__ = (Index("ix_events_distribution_id_type", "distribution_id", "type"),)

@@ -1,11 +1,12 @@
 """Write the shared test vectors: ``tickets.json`` from fixed test keys (Ed25519 signatures are deterministic),
 ``events.json`` from fixed events (canonical encodings and hashes), ``projection.json`` from fixed days (what the
-projection makes of them) and ``pricing.json`` (what a member owes)."""
+projection makes of them), ``pricing.json`` (what a member owes), ``signatures.json`` (device signatures) and
+``packs.json`` (packs signed by the server)."""
 
 import json
 from pathlib import Path
 
-from sync.vectors import events, pricing, projection, shortages, tickets
+from sync.vectors import events, packs, pricing, projection, shortages, signatures, tickets
 
 HERE = Path(__file__).parent
 FILES = {
@@ -14,6 +15,8 @@ FILES = {
     "projection.json": projection.build,
     "pricing.json": pricing.build,
     "shortages.json": shortages.build,
+    "signatures.json": signatures.build,
+    "packs.json": packs.build,
 }
 
 

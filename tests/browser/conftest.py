@@ -2,13 +2,12 @@
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
-from waitress.server import create_server
 
 from tests.conftest import missing
+from tests.served import serving
 
 CHROMIUM = os.environ.get("COMPTOIR_CHROMIUM", "/usr/bin/chromium")
 PORT = int(os.environ.get("COMPTOIR_TEST_PORT", "5123"))
@@ -56,12 +55,8 @@ def app_config(app_config: dict) -> dict:
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The app served by waitress on 127.0.0.1 in a thread; yields its ``http://localhost:PORT`` base URL."""
-    server = create_server(app, host="127.0.0.1", port=PORT, threads=4, clear_untrusted_proxy_headers=True)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://localhost:{PORT}"
-    server.close()
-    thread.join(timeout=5)
+    with serving(app, PORT):
+        yield f"http://localhost:{PORT}"
 
 
 @pytest.fixture

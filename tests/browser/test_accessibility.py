@@ -206,6 +206,21 @@ def refused_ticket(phone: Page, site: Site) -> None:
     expect(phone.locator("#screen-member h1")).to_have_text(re.compile("refusé", re.I), timeout=CAMERA_TIMEOUT_MS)
 
 
+def exchange(phone: Page, button: str, drawn: str) -> None:
+    """Phone to phone (screens/transfer.js): from the scan screen's menu « Autres téléphones »."""
+    tab(phone, "scan")
+    phone.get_by_text("Autres téléphones", exact=True).click()
+    phone.get_by_role("button", name=button).click()
+    expect(phone.locator(drawn)).not_to_be_empty()
+
+
+def receive_from_home(phone: Page, site: Site) -> None:
+    """« Recevoir d’un autre téléphone » from the home screen (a phone with no distribution takes one there)."""
+    tab(phone, "home")
+    phone.get_by_role("button", name="Recevoir d’un autre téléphone").click()
+    expect(phone.locator("#receive-percent")).not_to_be_empty()
+
+
 SCREENS: dict[str, Callable[[Page, Site], None]] = {
     "home": lambda phone, site: tab(phone, "home"),
     "sign-in": sign_in_screen,
@@ -219,6 +234,12 @@ SCREENS: dict[str, Callable[[Page, Site], None]] = {
     "refused-ticket": refused_ticket,
     "lists": lambda phone, site: tab(phone, "lists"),
     "cash": lambda phone, site: tab(phone, "cash"),
+    "share": lambda phone, site: exchange(phone, "Partager avec un autre téléphone", "#share-summary"),
+    "receive": lambda phone, site: exchange(phone, "Recevoir d’un autre téléphone", "#receive-percent"),
+    "share-pack": lambda phone, site: exchange(
+        phone, "Partager la distribution avec un téléphone qui ne l’a pas", "#share-summary"
+    ),
+    "receive-from-home": receive_from_home,
 }
 
 

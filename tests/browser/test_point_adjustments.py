@@ -68,7 +68,7 @@ def test_a_weighed_hand_over_offline(app, phone, world, browser, live_server):
     expect(phone.get_by_text("Pesez « Comté » et tapez son poids (ex. 480 g ou 0,48 kg).")).to_be_visible()
     weight.fill("quatre cents")
     quick.click()
-    expect(phone.get_by_text(re.compile("^Poids de « Comté » : un nombre de grammes"))).to_be_visible()
+    expect(phone.get_by_text(re.compile(r"^Poids de «\sComté\s» : un nombre de grammes"))).to_be_visible()
     assert outbox(phone) == []
 
     # 480 g: 11,76 € full, 8,23 € at 70 %; 22,51 € in all.

@@ -774,9 +774,11 @@ def test_an_older_database_is_upgraded_in_place(context):
     upgraded = run(
         page,
         "const db = await store.database();"
-        "return [db.version, [...db.objectStoreNames], (await store.getDevice()).name];",
+        "return [db.version, [...db.objectStoreNames], (await store.getDevice()).name,"
+        " [...db.transaction('log').store.indexNames]];",
     )
-    assert upgraded == [2, ["chains", "log", "meta", "outbox", "packs", "shifts", "syncState"], "Ancien"]
+    stores = ["chains", "log", "meta", "outbox", "packs", "shifts", "syncState"]
+    assert upgraded == [3, stores, "Ancien", ["distribution", "forward"]]
 
 
 def test_persistent_storage(browser, context, page, live_server):

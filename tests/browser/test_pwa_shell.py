@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+from flask import request, request_finished
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -91,6 +92,26 @@ def test_the_manifest_is_valid_linked_and_its_icons_load(client, phone, live_ser
     install(phone, live_server)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == [], errors
+
+
+def test_the_first_visit_asks_the_server_for_nothing_it_lacks(app, phone, live_server, dist):
+    """Every request of a new phone's first visit, the browser's own (its tab's icon) included, finds its file: the
+    server sees them all, the page does not."""
+    missing: list[str] = []
+
+    def note(_sender, response, **_extra) -> None:
+        if response.status_code >= 400:
+            missing.append(f"{response.status_code} {request.path}")
+
+    request_finished.connect(note, app)
+    try:
+        install(phone, live_server)
+        phone.wait_for_timeout(1000)  # the tab's icon is asked for after the page's load
+    finally:
+        request_finished.disconnect(note, app)
+    assert missing == []
+    icon = phone.locator("link[rel=icon]").get_attribute("href")
+    assert icon in precache(dist)["urls"]  # offline too
 
 
 def test_offline_the_shell_comes_from_the_cache(browser, live_server, dist):

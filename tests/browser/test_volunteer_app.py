@@ -57,15 +57,15 @@ def assert_made_for_one_hand(page: Page) -> None:
     assert max(overflow) <= 360, overflow
 
 
-def start_day(app, page: Page, world: World, *, download: bool = True) -> None:
-    """Enrol the phone from its link, sign Victor in with his passkey and a PIN, download and open the day's
-    distribution: what a volunteer does before leaving, online."""
+def start_day(app, page: Page, world: World, *, download: bool = True, name: str = "Téléphone du Luzard") -> None:
+    """Enrol the phone (as ``name``) from its link, sign Victor in with his passkey and a PIN, download and open the
+    day's distribution: what a volunteer does before leaving, online."""
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.role == "admin"))
         if admin is None:
             admin = User(email="admin@example.org", role="admin")
             db.session.add(admin)
-        _offer, token = create_enrolment(admin, "Téléphone du Luzard", [db.session.get(Point, point_id(app))])
+        _offer, token = create_enrolment(admin, name, [db.session.get(Point, point_id(app))])
         db.session.commit()
     page.goto(f"/app/enrol#{token}")
     expect(page.get_by_role("status").filter(has_text="Téléphone enregistré")).to_be_visible()

@@ -17,9 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
+from server.domain.contract_orders import local_day
 from server.domain.extras import set_extra
 from server.domain.ledger import account_for, post
 from server.extensions import db
@@ -667,8 +669,10 @@ def test_the_networks_week_offline_shortage_weight_extras_and_cheques_then_the_a
     assert balance(app, world.members["Elouan B."], "prepaid") == prepaid == 2200
     admin.goto(f"/admin/members/{world.members['Elouan B.']}/accounts")
     expect(admin.locator("main")).to_contain_text(f"Solde prépayé : {money_fr(prepaid)}")
+    with app.app_context():
+        day = format_date(local_day(db.session.get(Distribution, world.distribution)), "d MMMM", locale="fr")
     expect(admin.locator("main")).to_contain_text(
-        "Produit manquant le 5 décembre à Noisiel : payé avant, rendu sur le compte"
+        f"Produit manquant le {day} à Noisiel : payé avant, rendu sur le compte"
     )
     assert admin.get_by_text(SCREEN_WORDS).count() == 0
     shot(admin, "week-member")

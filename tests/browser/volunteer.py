@@ -15,9 +15,8 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
-from waitress import wasyncore
-from waitress.server import create_server
 
+from tests import served
 from tests.browser.shell import qr_image, write_y4m
 from tests.browser.webauthn import add_virtual_authenticator, register_passkey
 from tests.helpers import submit_form
@@ -157,32 +156,18 @@ class Server:
 
     def start(self, wsgi=None) -> str:
         assert self.server is None, "already running"
-        self.server = create_server(
-            wsgi or self.app, host="127.0.0.1", port=self.port, threads=4, clear_untrusted_proxy_headers=True
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
+        self.server, self.thread = served.start(wsgi or self.app, self.port)
         return self.url
 
     def cut(self) -> None:
-        """Close the listening socket and every connection now, in the server's own loop (safe from any thread,
-        a request's included); returns once done. ``stop()`` finishes the job."""
-        server, done = self.server, threading.Event()
-
-        def close_everything():
-            wasyncore.close_all(server._map)  # the listener, the trigger, every client connection
-            done.set()
-
-        server.trigger.pull_trigger(close_everything)
-        assert done.wait(5), "the server's loop did not close"
+        """Close the listening socket and every connection now (safe from any thread, a request's included);
+        returns once done. ``stop()`` finishes the job."""
+        served.cut(self.server)
 
     def stop(self) -> None:
         if self.server is None:
             return
-        if self.server._map:
-            self.cut()
-        self.server.task_dispatcher.shutdown(timeout=5)
-        self.thread.join(timeout=5)
+        served.stop(self.server, self.thread)
         self.server = self.thread = None
 
 

@@ -36,7 +36,7 @@ export async function fetchDistributions() {
 function describe(error) {
   if (error instanceof NetworkError) return t('app.network_needed');
   if (error instanceof ApiError) return reasonText(error.reason, error.message);
-  if (error?.reason === 'pack_format_unsupported') return t('reason.pack_format_unsupported');
+  if (error?.reason?.startsWith?.('pack_')) return reasonText(error.reason); // a refused pack (packs.js)
   return t('app.error', { message: error.message });
 }
 

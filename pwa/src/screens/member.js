@@ -319,7 +319,11 @@ async function toppedUp(current, message) {
  * as the day's shortages left them (`order`, shorted): a product that did not come is not said handed over. */
 function renderCollected(root, current, status, order) {
   const { member } = current;
-  const title = t(`member.state_${status.by}_${status.outcome}`);
+  // The other phone by its name when the pack lists it: the volunteer knows whom to ask.
+  const other = status.by === 'other_device' && state.index?.pack.devices?.find((d) => d.id === status.deviceId)?.name;
+  const title = other
+    ? t(`member.state_named_device_${status.outcome}`, { device: other })
+    : t(`member.state_${status.by}_${status.outcome}`);
   const reopen = h('button', { type: 'button', class: 'secondary' }, t(`member.${status.by === 'this_device' ? 'correct' : 'again'}`));
   const done = h('button', { type: 'button', id: 'member-done' }, t('member.close'));
   done.addEventListener('click', () => close());
@@ -349,7 +353,7 @@ function renderCollected(root, current, status, order) {
       h('p', { role: 'alert' }, t('member.state_when', { at: formatClock(status.at), outcome: t(`outcome.${status.outcome}`) })),
       h('p', {}, status.paidCents ? t('member.state_paid', { paid: money(status.paidCents) }) : t('member.state_unpaid')),
     ),
-    basket(order, { prices: false }),
+    basket(order, { prices: false, title: t('member.ordered') }),
     h('div', { class: 'actions' }, done, reopen),
   );
 }
@@ -385,8 +389,9 @@ function aheadKey(line) {
   return line.paid_from === 'prepaid' ? 'member.paid_from_prepaid' : 'member.paid_in_advance';
 }
 
-/** What to hand over; with the line prices only where the network shows tiers (they tell the tier). */
-function basket(order, { prices }) {
+/** What to hand over (or, once handed over, what was ordered: `title`); with the line prices only where the network
+ * shows tiers (they tell the tier). */
+function basket(order, { prices, title = t('member.to_hand_over') }) {
   const lines = order.lines.map((line) =>
     h(
       'li',
@@ -422,7 +427,7 @@ function basket(order, { prices }) {
   return h(
     'section',
     { 'aria-labelledby': 'basket-title', class: 'to-hand-over' },
-    h('h2', { id: 'basket-title' }, t('member.to_hand_over')),
+    h('h2', { id: 'basket-title' }, title),
     lines.length ? h('ul', { class: 'basket' }, lines) : h('p', {}, t('member.empty_order')),
     shorts,
     swaps,

@@ -8,7 +8,7 @@ const screens = new Map();
 /** Screens reached from the tab bar, in its order. */
 export const TABS = ['home', 'scan', 'lists', 'cash'];
 /** Screens with the tab bar and the sync bar (the others are before enrolment or sign-in). */
-const WITH_BARS = new Set(['home', 'scan', 'member', 'lists', 'cash']);
+const WITH_BARS = new Set(['home', 'scan', 'member', 'lists', 'cash', 'share', 'receive']);
 
 /**
  * @param {string} name the `data-screen` of its section
