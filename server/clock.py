@@ -1,7 +1,8 @@
 """The one clock: everything on the server that needs "now" asks here.
 
 Tests set the time with ``time-machine`` (``tests/clock.py``) instead of writing a date the test will outlive, and
-``make test`` runs the API and unit tests a second time a year ahead so a date bomb fails the day it is written.
+``make test`` runs what runs on SQLite a year ahead so a date bomb fails the day it is written, and sets the time of
+day of every lane it can (``Makefile``) so a test depending on the hour it runs at fails on every run.
 """
 
 from datetime import UTC, date, datetime

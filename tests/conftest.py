@@ -3,7 +3,8 @@
 ``COMPTOIR_TEST_POSTGRES_URL`` (set by ``.ci/run``) adds PostgreSQL to every database test. With ``CI=true``
 a missing PostgreSQL or Chromium fails the run instead of skipping. ``COMPTOIR_TEST_CLOCK_AHEAD_DAYS`` runs the whole
 session that many days in the future, and ``COMPTOIR_TEST_CLOCK_AT`` (``HH:MM``, Paris time, the networks' default
-timezone) starts it at that time of day (``make test`` does both, a year ahead at 23:00, for what runs on SQLite).
+timezone) starts it at that time of day (``make test``: a year ahead at 23:00 on SQLite and without a database,
+today at 01:30 on PostgreSQL).
 """
 
 import os
@@ -57,8 +58,8 @@ def session_start(now: datetime) -> datetime:
 
 @pytest.fixture(scope="session", autouse=True)
 def clock_ahead() -> Iterator[None]:
-    """The whole run, that many days ahead and late in the evening: a test that passes only near the day it was
-    written fails today, and one that passes only when no midnight falls within its hours fails every run."""
+    """The whole run, that many days ahead and at that time of day: a test that passes only near the day it was
+    written fails today, and one that passes only at some hours of the day fails every run."""
     if not CLOCK_AHEAD_DAYS and not CLOCK_AT:
         yield
         return

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from babel.dates import format_datetime
+from babel.dates import format_date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -238,7 +238,7 @@ def test_the_statement_and_the_member_page_say_the_basket_was_taken_from_the_pre
         issue_ticket(household)
         db.session.commit()
         token = household.page_token
-        day = format_datetime(db.session.get(Distribution, world.distribution).starts_at, "d MMMM", locale="fr_FR")
+        day = format_date(local_day(db.session.get(Distribution, world.distribution)), "d MMMM", locale="fr_FR")
     sentence = f"Panier « Légumes été » du {day} à Noisiel, sur le compte prépayé"
     member = text_of(client.get(f"/m/{token}", headers={"Accept-Language": "fr"}))
     assert f"−10,50 € p{sentence[1:]}" in member.replace("\u00a0", " "), member  # « −10,50 € panier « Légumes été »…

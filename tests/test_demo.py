@@ -33,6 +33,7 @@ from server.models import (
 )
 from server.models.contracts import Absence
 from sync import pricing
+from tests.helpers import ON_SQLITE_ONLY
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Tuesday, the Luzard's distribution day, five days before France moves to summer time (29 March 2026):
@@ -294,6 +295,7 @@ def reset(app) -> None:
         db.create_all()
 
 
+@ON_SQLITE_ONLY
 def test_same_seed_and_day_load_the_same_network(app):
     load(app)
     first = fingerprint(app)
@@ -308,6 +310,7 @@ def test_same_seed_and_day_load_the_same_network(app):
     assert other["distributions"] == first["distributions"]  # the calendar depends on the day only
 
 
+@ON_SQLITE_ONLY
 def test_reuses_what_an_admin_already_set_up(app):
     with app.app_context():
         db.session.add(Tier(name="Tarif plein", share_percent=100))
@@ -324,6 +327,7 @@ def test_reuses_what_an_admin_already_set_up(app):
         assert prices == {1600}
 
 
+@ON_SQLITE_ONLY
 def test_flask_demo_documents_and_takes_its_seed_and_day(app, runner):
     help_text = runner.invoke(args=["demo", "--help"]).output
     assert "--seed" in help_text and "--today" in help_text and "YYYY-MM-DD" in help_text
@@ -376,6 +380,7 @@ def test_season_contracts_generate_the_orders_of_their_points(loaded):
                 assert contract_id == contract, (household, distribution, product)
 
 
+@ON_SQLITE_ONLY
 def test_absences_given_and_skipped_when_loaded_for_today(app):
     """Loaded on its day (``make run``), the demo marks next week's absences at the first contract's point: one
     basket given to a named neighbour, one skipped; the orders follow."""

@@ -34,6 +34,7 @@ from server.models import (
 )
 from server.models.distribution import distribution_volunteers
 from sync.projection import COLLECTED, PARTIALLY_COLLECTED
+from tests.helpers import ON_SQLITE_ONLY
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = date(2026, 3, 24)  # a Tuesday: the Luzard (Noisiel) distributes today
@@ -221,6 +222,7 @@ def test_today_is_open_untouched_until_late_and_every_distribution_has_volunteer
         assert assigned == set(db.session.scalars(select(Distribution.id)))
 
 
+@ON_SQLITE_ONLY
 def test_the_same_seed_plays_the_same_past(app):
     def past() -> tuple:
         with app.app_context():

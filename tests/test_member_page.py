@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from server.clock import utcnow
+from server.domain.contract_orders import local_day
 from server.domain.tickets import issue_ticket, revoke_ticket, rotate_page_token
 from server.extensions import db
 from server.models import (
@@ -322,7 +323,7 @@ def test_once_todays_basket_is_collected_it_is_the_last_and_the_next_is_the_foll
             [Order(distribution=d, household=household, share_percent=70) for d in (week_before, following)]
         )
         db.session.commit()
-        following_day, today_ends = following.starts_at, today.distribution.ends_at
+        following_day, today_ends = local_day(following), today.distribution.ends_at
     time_machine.move_to(now, tick=False)
     page = client.get(f"/m/{collected_day['token']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Votre dernier panier" in page and "Votre prochain panier" in page
