@@ -4,7 +4,7 @@
 a missing PostgreSQL or Chromium fails the run instead of skipping. ``COMPTOIR_TEST_CLOCK_AHEAD_DAYS`` runs the whole
 session that many days in the future, and ``COMPTOIR_TEST_CLOCK_AT`` (``HH:MM``, Paris time, the networks' default
 timezone) starts it at that time of day (``make test``: a year ahead at 23:00 on SQLite and without a database,
-today at 01:30 on PostgreSQL).
+tomorrow at 01:30 on PostgreSQL).
 """
 
 import os
@@ -24,6 +24,9 @@ from sqlalchemy.exc import OperationalError
 
 from server import create_app
 from server.extensions import db
+from tests.url_builders import remember_url_builders
+
+remember_url_builders()
 
 POSTGRES_URL = os.environ.get("COMPTOIR_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
