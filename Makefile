@@ -26,7 +26,7 @@ PARIS_BEFORE_UTC := COMPTOIR_TEST_CLOCK_AHEAD_DAYS=1 COMPTOIR_TEST_CLOCK_AT=01:3
 # On SQLite a year ahead in lane 1 rather than lane 2, to even the lanes out.
 LANE_1_SQLITE := tests/test_authorization_matrix.py tests/test_admin_pages.py tests/test_order_import.py \
 	tests/test_demo_past.py tests/test_contracts_properties.py tests/test_contract_import_sources.py \
-	tests/test_order_import_sources.py tests/test_migrations.py
+	tests/test_order_import_sources.py tests/test_migrations.py tests/test_openapi.py tests/test_sync_concurrency.py
 
 .PHONY: run test lint translations-update deps clean
 

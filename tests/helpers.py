@@ -11,8 +11,8 @@ CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 # For a test of the demo generator's own behaviour (the same seed plays the same network, what it reuses, its command's
 # options) that loads the whole demo: on SQLite only, for nothing in it is the database's to decide, and each load
-# costs 25 s on PostgreSQL. The demo itself still loads on PostgreSQL (``test_demo.py``'s module fixture,
-# ``test_flask_demo_loads_the_network_once``, ``prepare`` in ``test_migrations.py``).
+# costs 25 s on PostgreSQL. The demo itself still loads on PostgreSQL (the module fixtures of ``test_demo.py`` and
+# ``test_demo_past.py``, which check what it holds, and ``prepare`` in ``test_migrations.py``).
 ON_SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 

@@ -60,6 +60,7 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+@ON_SQLITE_ONLY
 def test_flask_demo_loads_the_network_once(app, runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
