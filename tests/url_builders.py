@@ -1,5 +1,5 @@
 """Each test makes its own app, and making one compiled the URL builder of each of its 145 routes again: 43 of its
-55 ms, four minutes of a CI run. A builder is Werkzeug's own code, generated from the rule's parts and the names of
+55 ms, minutes of a CI run. A builder is Werkzeug's own code, generated from the rule's parts and the names of
 its defaults alone (its converters are read through the rule it is bound to, at each call), so the test run generates
 it once per distinct rule and binds it to every rule like it. ``tests/test_url_builders.py`` checks that every URL of
 the app is built alike with and without this."""
