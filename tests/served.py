@@ -30,7 +30,11 @@ def cut(server: BaseWSGIServer) -> None:
         wasyncore.close_all(server._map)  # the listener, the trigger, every client connection
         done.set()
 
-    server.trigger.pull_trigger(close_everything)
+    try:
+        server.trigger.pull_trigger(close_everything)
+    except OSError:  # its wake-up pipe already closed (seen once in CI, cause unknown): close from here instead
+        wasyncore.close_all(server._map, ignore_all=True)
+        return
     assert done.wait(5), "the server's loop did not close"
 
 

@@ -527,28 +527,31 @@ export function pendingActions(entries) {
 
 /**
  * What the status bar shows.
- * @returns {Promise<{pending: number, actions: number, refused: number, lastSyncAt: string|null, lastAttemptAt: string|null,
- *   lastError: SyncError, running: boolean, nextRetryAt: string|null,
+ * @returns {Promise<{pending: number, actions: number, carried: number, refused: number, lastSyncAt: string|null,
+ *   lastAttemptAt: string|null, lastError: SyncError, running: boolean, nextRetryAt: string|null,
  *   distributions: Array<{distributionId: number, cursor: string, lastSyncAt: string|null, lastError: SyncError}>}>}
  *   `pending`: events waiting for the server; `actions`: the same counted as the volunteer recorded them
- *   (`pendingActions`); `refused`: events it refused (refusedEvents()); `lastSyncAt`: when
+ *   (`pendingActions`); `carried`: the other phones' actions this phone received and still takes to the server (store
+ *   and forward), counted alike; `refused`: events it refused (refusedEvents()); `lastSyncAt`: when
  *   the outbox was last emptied of everything the server would take (the pulls are per distribution:
  *   `distributions[].lastSyncAt`); `lastError`: the last attempt's failure, null when it all went through
  */
 export async function status() {
   const db = await database();
-  const tx = db.transaction(['outbox', 'syncState', 'meta'], 'readonly');
-  const [entries, keys, states, saved] = await Promise.all([
+  const tx = db.transaction(['outbox', 'syncState', 'meta', 'log'], 'readonly');
+  const [entries, keys, states, saved, carried] = await Promise.all([
     tx.objectStore('outbox').getAll(),
     tx.objectStore('syncState').getAllKeys(),
     tx.objectStore('syncState').getAll(),
     tx.objectStore('meta').get(STATUS_KEY),
+    tx.objectStore('log').index('forward').getAll(FORWARD),
     tx.done,
   ]);
   const refused = entries.filter((entry) => entry.refused).length;
   return {
     pending: entries.length - refused,
     actions: pendingActions(entries.filter((entry) => !entry.refused)),
+    carried: pendingActions(carried),
     refused,
     lastSyncAt: saved?.lastSyncAt ?? null,
     lastAttemptAt: saved?.lastAttemptAt ?? null,

@@ -113,8 +113,12 @@ ALTERED = """async (distributionId) => {
 
 
 def sync_and_wait(page: Page) -> None:
+    """Send, and wait for the whole attempt: the bar says « Tout est envoyé » once the phone's own actions are sent,
+    while it still carries the other phones' ones (« Envoi en cours · Tout est envoyé »)."""
     page.get_by_role("button", name="Envoyer", exact=True).click()
-    expect(page.locator("#sync-text")).to_contain_text("Tout est envoyé", timeout=20000)
+    bar = page.locator("#sync-text")
+    expect(bar).to_contain_text("Tout est envoyé", timeout=20000)
+    expect(bar).not_to_contain_text("Envoi en cours", timeout=20000)
 
 
 def synced(app, world: World) -> list[SyncedEvent]:
@@ -186,8 +190,15 @@ def test_a_hand_over_goes_from_phone_to_phone_through_the_screen(app, browser, l
     assert len(received_from_phones(receiver)) == 2
 
     # B back online alone: it uploads its own refusal and carries A's two events, signed by A (store and forward):
-    # the server keeps each once, attributed to the phone that recorded it, and notes which phone brought it.
+    # the server keeps each once, attributed to the phone that recorded it, and notes which phone brought it. Until
+    # then its bar counts both (A's hand-over and payment as one action), never « Tout est envoyé », and the home
+    # screen tells them apart.
     receiver.get_by_role("button", name="Arrêter").click()
+    expect(receiver.locator(".sync-words")).to_have_text("Hors connexion · 2 à envoyer")
+    expect(receiver.locator("#sync-details")).to_contain_text(
+        "1 enregistrement à envoyer. "
+        "1 enregistrement d’un autre téléphone à envoyer : ce téléphone l’apporte au serveur."
+    )
     receiver_context.set_offline(False)
     sync_and_wait(receiver)
     rows = {row.event_id: row for row in synced(app, world)}

@@ -31,16 +31,22 @@ export async function renderSyncBar() {
   const offline = !navigator.onLine;
   const parts = [];
   if (current.running) parts.push(t('sync.running'));
-  // Counted as the volunteer recorded them: a hand-over with its payment is one (sync.js pendingActions).
-  parts.push(current.pending ? tn('sync.pending', current.actions) : t('sync.all_sent'));
+  // Counted as the volunteer recorded them: a hand-over with its payment is one (sync.js pendingActions). What it
+  // carries for other phones counts too (the home screen tells them apart): « Tout est envoyé » once the server has
+  // it all.
+  const toSend = (current.pending ? current.actions : 0) + current.carried;
+  parts.push(toSend ? tn('sync.pending', toSend) : t('sync.all_sent'));
   if (current.refused) parts.push(tn('sync.refused', current.refused));
   // The connection is said once, here; any other failure in a word, its details on the home screen.
   if (current.lastError && !offline) parts.push(t('sync.failed_short'));
   put($('network'), offline ? t('app.offline') : '');
   put($('sync-text'), `${offline ? ' · ' : ''}${parts.join(' · ')}`);
-  $('sync-bar').classList.toggle('pending', current.pending > 0 || current.refused > 0);
+  $('sync-bar').classList.toggle('pending', current.pending > 0 || current.carried > 0 || current.refused > 0);
 
-  const details = [current.pending ? tn('phone.pending', current.actions) : t('phone.all_sent')];
+  const details = [];
+  if (current.pending) details.push(tn('phone.pending', current.actions));
+  if (current.carried) details.push(tn('phone.carried', current.carried));
+  if (!details.length) details.push(t('phone.all_sent'));
   details.push(current.lastSyncAt ? t('phone.last_sent', { time: when(current.lastSyncAt) }) : t('phone.never_sent'));
   put($('sync-details'), details.join(' '));
   const error = current.lastError ? syncErrorText(current.lastError) : '';
