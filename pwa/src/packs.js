@@ -187,12 +187,26 @@ export async function listPacks() {
       point: pack.point,
       members: pack.members.length,
       wipeAt: wipeTime(pack.distribution),
-      unsent: await db.countFromIndex('outbox', 'distribution', record.distributionId),
+      unsent: await unsentCount(db.transaction(['outbox', 'log']), record.distributionId),
       // The last time the other phones' events were pulled for it (null: never, e.g. no network right after the
       // download): the screens say so, the pack alone misses what other phones did.
       pulledAt: (await db.get('syncState', record.distributionId))?.lastSyncAt ?? null,
     })),
   );
+}
+
+/**
+ * How many events of a distribution the server still lacks from this phone: its own in the outbox (refused ones
+ * count: they are not sent either) and those of other phones it carries (store and forward, marked `forward` in the
+ * log until the server has them).
+ * @param {IDBPTransaction} tx a transaction over `outbox` and `log`
+ * @param {number} distributionId
+ * @returns {Promise<number>}
+ */
+async function unsentCount(tx, distributionId) {
+  const own = await tx.objectStore('outbox').index('distribution').count(distributionId);
+  const logged = await tx.objectStore('log').index('distribution').getAll(distributionId);
+  return own + logged.filter((entry) => entry.forward).length;
 }
 
 /** Forget a distribution's pack (its events stay in the outbox and the log). */
@@ -221,8 +235,8 @@ let watching = false;
 
 /**
  * Delete the pack of every distribution that ended more than WIPE_GRACE_MS ago (by this phone's clock) and has no
- * event left in the outbox (refused ones count: they are not sent either), with what was pulled for it (its `log`
- * entries, all confirmed by the server, and its pull cursor); each leaves a note (point and times, no one's name)
+ * event left to send (`unsentCount`: its own, and other phones' it carries), with what was pulled for it (its `log`
+ * entries, all on the server, and its pull cursor); each leaves a note (point and times, no one's name)
  * that the distributions list shows. The check and the deletion are one IndexedDB transaction: an event recorded
  * meanwhile (another tab, the service worker) either keeps the pack or is recorded after it, never lost.
  *
@@ -250,7 +264,7 @@ export async function wipeEndedPacks({ now = Date.now(), keep = null } = {}) {
   let next = Infinity;
   for (const { distributionId, pack } of await packs.getAll()) {
     const due = wipeTime(pack.distribution);
-    const unsent = await tx.objectStore('outbox').index('distribution').count(distributionId);
+    const unsent = await unsentCount(tx, distributionId);
     if (due > now || unsent > 0 || distributionId === keep) {
       next = Math.min(next, due > now ? due : now); // kept past its time: look again at every sweep
       continue;

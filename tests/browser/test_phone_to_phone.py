@@ -8,6 +8,7 @@ Real Chromium, real server, real tickets and events (``test_volunteer_app``'s di
 
 import re
 import time
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import SyncedEvent
+from server.models import Distribution, SyncedEvent
 from tests.browser import test_volunteer_app as screens
 from tests.browser.animated_qr import HOOKS, capture_frames, played, write_animation
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
@@ -373,3 +374,36 @@ def test_a_phone_without_the_pack_receives_it_from_another_phone_and_works_offli
     expect(receiver.get_by_role("region", name="Déjà remis par Téléphone du Luzard")).to_be_visible()
     receiver_context.close()
     sender.context.close()
+
+
+def test_a_phone_keeps_the_actions_it_carries_past_the_wipe_until_the_server_has_them(
+    app, browser, live_server, world: World, tmp_path
+):
+    """Nothing of its own left to send, a phone that carries another phone's actions keeps the distribution's data
+    past the wipe's time (its pack and those actions): they are wiped once the server has them too."""
+    sender = sharing_phone(browser, live_server)
+    start_day(app, sender, world)
+    sender.context.set_offline(True)
+    receiver_context, receiver, video = receiving_phone(app, browser, live_server, world, tmp_path)
+    receiver_context.set_offline(False)  # the wipe's module, loaded as the app loads it, to call it offline below
+    receiver.evaluate("async () => { await import('/assets/packs.js'); }")
+    receiver_context.set_offline(True)
+    hand_over_awa(sender)
+    _parts, frames = share_frames(sender)
+    write_animation(video, played(frames))
+    open_exchange(receiver, "Recevoir d’un autre téléphone")
+    expect(receiver.locator("#receive-result")).to_have_text(RECEIVED, timeout=60000)
+    assert stored_outbox(receiver) == [] and len(received_from_phones(receiver)) == 2
+
+    with app.app_context():
+        late = db.session.get(Distribution, world.distribution).ends_at.replace(tzinfo=UTC) + timedelta(hours=7)
+    wipe = "async (now) => (await import('/assets/packs.js')).wipeEndedPacks({ now: Date.parse(now) })"
+    assert receiver.evaluate(wipe, late.isoformat()) == []
+    assert len(received_from_phones(receiver)) == 2
+
+    receiver.get_by_role("button", name="Arrêter").click()
+    receiver_context.set_offline(False)
+    sync_and_wait(receiver)
+    assert len(synced(app, world)) == 2
+    assert [note["distributionId"] for note in receiver.evaluate(wipe, late.isoformat())] == [world.distribution]
+    receiver_context.close()
