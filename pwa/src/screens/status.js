@@ -34,7 +34,7 @@ export async function renderSyncBar() {
   // Counted as the volunteer recorded them: a hand-over with its payment is one (sync.js pendingActions). What it
   // carries for other phones counts too (the home screen tells them apart): « Tout est envoyé » once the server has
   // it all.
-  const toSend = (current.pending ? current.actions : 0) + current.carried;
+  const toSend = current.actions + current.carried;
   parts.push(toSend ? tn('sync.pending', toSend) : t('sync.all_sent'));
   if (current.refused) parts.push(tn('sync.refused', current.refused));
   // The connection is said once, here; any other failure in a word, its details on the home screen.
